@@ -1,0 +1,162 @@
+import { parseArgs } from 'node:util';
+import { systemClock } from '../clock.js';
+import { closestMatch } from '../commands/closest.js';
+import { createCommandRouter } from '../commands/execute.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { isAppError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { startBot } from '../main.js';
+import { applyMigrations, createMigration } from '../store/migrate.js';
+import { providerOf } from '../store/provider.js';
+import { openStore } from '../store/store.js';
+import { ensureWorkspace, LOCAL_TEAM_ID } from '../store/workspaces.js';
+import { resolveLocalActor } from './local-actor.js';
+import { runShell } from './shell.js';
+
+const USAGE = `Usage: kpi <command> [options]
+
+Commands:
+  start                          Run the bot (applies pending migrations first). Without Slack credentials it
+                                 runs in local mode, with a shell on a terminal.
+  migrate                        Apply pending database migrations to DATABASE_URL.
+  migrate create <name>          (maintainers) Write the next migration for SQLite and PostgreSQL from the
+                                 schemas. Options: --postgres-url <url> for PostgreSQL's shadow database.
+  shell [--as <name|email|id>]   Type /kpi commands as that person; reads stdin when it is not a terminal.
+        [--json]                 One JSON reply per line.   [--workspace <Slack team id>]
+  help                           This text.
+
+Environment: see README.md ("Configuration").`;
+
+const COMMANDS = ['start', 'migrate', 'shell', 'help'];
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`kpi: ${message}\n`);
+  process.exit(code);
+}
+
+async function cmdStart() {
+  const config = loadConfig();
+  const bot = await startBot(config);
+  let signals = 0;
+  const onSignal = (signal: string) => {
+    signals += 1;
+    if (signals > 1) process.exit(1);
+    bot.stop(signal).then(
+      () => process.exit(0),
+      (error) => {
+        bot.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  if (config.slackMode === 'local' && process.stdin.isTTY) {
+    const workspace = await ensureWorkspace(bot.store.db, LOCAL_TEAM_ID, { timezone: config.KPI_TIMEZONE });
+    const who = config.KPI_LOCAL_USER ?? process.env.USER ?? 'local admin';
+    const { actor } = await resolveLocalActor(bot.store.db, workspace, who);
+    process.stdout.write(`KPI Bot is running in local mode on port ${bot.port} (no Slack credentials set).\n`);
+    await runShell({
+      store: bot.store,
+      router: bot.router,
+      logger: bot.logger,
+      clock: systemClock,
+      workspace,
+      actor,
+      input: process.stdin,
+      output: process.stdout,
+      interactive: true,
+    });
+    onSignal('shell closed');
+  }
+}
+
+async function cmdMigrate(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { 'postgres-url': { type: 'string' } },
+    allowPositionals: true,
+  });
+  const config = loadConfig();
+  if (positionals[0] === 'create') {
+    const name = positionals[1];
+    if (!name) fail('usage: kpi migrate create <name> [--postgres-url postgresql://...]', 2);
+    const postgresUrl =
+      values['postgres-url'] ??
+      (providerOf(config.DATABASE_URL) === 'postgresql' ? config.DATABASE_URL : undefined) ??
+      fail('PostgreSQL is needed for its shadow database: pass --postgres-url postgresql://postgres@127.0.0.1:5432/postgres', 2);
+    const written = await createMigration(name, { postgresUrl });
+    process.stdout.write(
+      written.length ? `${written.map((d) => `wrote ${d}`).join('\n')}\n` : 'schemas match their migrations; nothing to write\n',
+    );
+    return;
+  }
+  if (positionals.length) fail(`unknown migrate argument "${positionals[0]}"; usage: kpi migrate [create <name>]`, 2);
+  const applied = await applyMigrations(config.DATABASE_URL);
+  process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'database is up to date\n');
+}
+
+async function cmdShell(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: { as: { type: 'string' }, json: { type: 'boolean' }, workspace: { type: 'string' } },
+  });
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  await applyMigrations(config.DATABASE_URL);
+  const store = await openStore(config.DATABASE_URL);
+  try {
+    const teamId = values.workspace ?? LOCAL_TEAM_ID;
+    const workspace = await ensureWorkspace(store.db, teamId, { timezone: config.KPI_TIMEZONE });
+    const who = values.as ?? config.KPI_LOCAL_USER ?? process.env.USER ?? 'local admin';
+    const { actor, created } = await resolveLocalActor(store.db, workspace, who);
+    if (created) process.stderr.write(`kpi: created ${actor.name} in the ${teamId} workspace\n`);
+    await runShell({
+      store,
+      router: createCommandRouter(),
+      logger,
+      clock: systemClock,
+      workspace,
+      actor,
+      input: process.stdin,
+      output: process.stdout,
+      interactive: Boolean(process.stdin.isTTY) && !values.json,
+      json: values.json,
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command = 'help', ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await cmdStart();
+      case 'migrate':
+        return await cmdMigrate(rest);
+      case 'shell':
+        return await cmdShell(rest);
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return;
+      default: {
+        const near = closestMatch(command, COMMANDS);
+        fail(`unknown command "${command}".${near ? ` Did you mean "kpi ${near}"?` : ''}\n\n${USAGE}`, 2);
+      }
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const line of error.lines) process.stderr.write(`kpi: invalid environment: ${line}\n`);
+      process.exit(1);
+    }
+    if (isAppError(error)) fail(error.message, 2);
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      fail(`${error.message}\n\n${USAGE}`, 2);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,78 @@
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { TClock } from '../clock.js';
+import type { TCommandRouter } from '../commands/execute.js';
+import type { TActor, TReply } from '../commands/types.js';
+import type { Workspace } from '../generated/sqlite/client.js';
+import type { TLogger } from '../logger.js';
+import { blocksToText } from '../slack/views/text.js';
+import type { TStore } from '../store/store.js';
+
+export type TShellOptions = {
+  store: TStore;
+  router: TCommandRouter;
+  logger: TLogger;
+  clock: TClock;
+  workspace: Workspace;
+  actor: TActor;
+  input: Readable;
+  output: Writable;
+  /** A terminal: prompt and greeting. Otherwise one reply per input line, for scripts. */
+  interactive: boolean;
+  /** One JSON object per reply and line (NDJSON), for scripts. */
+  json?: boolean;
+};
+
+/** Strips the `/kpi` prefix; other slash commands are not ours. */
+function commandTextOf(line: string): { text: string } | { foreign: string } {
+  const trimmed = line.trim();
+  const m = /^\/(\S+)\s*(.*)$/s.exec(trimmed);
+  if (!m) return { text: trimmed };
+  if (m[1]?.toLowerCase() !== 'kpi') return { foreign: `/${m[1]}` };
+  return { text: m[2] ?? '' };
+}
+
+/**
+ * The local-mode shell, in the spirit of Hubot's shell adapter: each line is a `/kpi ...` command (the
+ * prefix may be left out) run as the chosen person through the same router Slack uses; the reply is printed
+ * as text. Non-interactive input gets exactly one reply per non-empty line, replies separated by a blank line
+ * (or one JSON line each with `json`).
+ */
+export async function runShell(opts: TShellOptions): Promise<void> {
+  const { output } = opts;
+  const write = (s: string) => output.write(s);
+  const rl = createInterface({ input: opts.input, terminal: opts.interactive });
+  const prompt = `kpi (${opts.actor.name})> `;
+  if (opts.interactive) {
+    write(`KPI Bot local shell. You are ${opts.actor.name}. Type /kpi help; exit or Ctrl-D to quit.\n`);
+    rl.setPrompt(prompt);
+    rl.prompt();
+  }
+  for await (const line of rl) {
+    const trimmed = line.trim();
+    if (trimmed === 'exit' || trimmed === 'quit') break;
+    if (trimmed === '') {
+      if (opts.interactive) rl.prompt();
+      continue;
+    }
+    const parsed = commandTextOf(trimmed);
+    let reply: TReply;
+    if ('foreign' in parsed) {
+      const text = `${parsed.foreign} is not a KPI Bot command here. Try /kpi help.`;
+      reply = { text, blocks: [], visibility: 'ephemeral' };
+    } else {
+      reply = await opts.router.execute(parsed.text, {
+        workspace: opts.workspace,
+        actor: opts.actor,
+        now: opts.clock.now(),
+        store: opts.store,
+        logger: opts.logger,
+      });
+    }
+    const text = blocksToText(reply.blocks, reply.text);
+    if (opts.json) write(`${JSON.stringify({ input: trimmed, text, reply })}\n`);
+    else write(opts.interactive ? `${text}\n` : `${text}\n\n`);
+    if (opts.interactive) rl.prompt();
+  }
+  rl.close();
+}

@@ -1,0 +1,58 @@
+import { isAppError } from '../errors.js';
+import { buildCommandHelp, buildErrorReply, buildHelp, buildUnknownCommand } from '../slack/views/help.js';
+import { closestMatch } from './closest.js';
+import { tokenize } from './tokenize.js';
+import type { TCommand, TCommandContext, TReply } from './types.js';
+
+const helpCommand = (all: () => readonly TCommand[]): TCommand => ({
+  name: 'help',
+  usage: 'help [command]',
+  summary: 'Show what KPI Bot can do, or the details of one command.',
+  examples: ['help', 'help help'],
+  async run(args) {
+    const commands = all();
+    const topic = args[0];
+    if (!topic) return buildHelp(commands);
+    const found = commands.find((c) => c.name === topic.toLowerCase());
+    if (found) return buildCommandHelp(found);
+    const near = closestMatch(topic, commands.map((c) => c.name));
+    return buildUnknownCommand(topic, commands.find((c) => c.name === near), commands);
+  },
+});
+
+/**
+ * The `/kpi` command router, shared by Slack and the local shell: splits the text, finds the sub-command
+ * (suggesting the closest one for a typo) and runs it. Errors with a code become a polite reply; anything
+ * else is logged and answered without internals.
+ */
+export function createCommandRouter(extra: readonly TCommand[] = []) {
+  const commands: TCommand[] = [];
+  commands.push(helpCommand(() => commands), ...extra);
+
+  async function execute(text: string, ctx: TCommandContext): Promise<TReply> {
+    const words = tokenize(text.trim());
+    const [first, ...args] = words;
+    const name = (first ?? 'help').toLowerCase();
+    const command = commands.find((c) => c.name === name);
+    if (!command) {
+      const near = closestMatch(name, commands.map((c) => c.name));
+      return buildUnknownCommand(first ?? '', commands.find((c) => c.name === near), commands);
+    }
+    try {
+      return await command.run(args, ctx);
+    } catch (error) {
+      if (isAppError(error)) {
+        ctx.logger.info({ command: name, code: error.code }, 'command refused');
+        return buildErrorReply(error.message);
+      }
+      ctx.logger.error({ err: error, command: name }, 'command failed');
+      return buildErrorReply(
+        'Something went wrong on our side while answering that. It has been logged; please try again in a minute.',
+      );
+    }
+  }
+
+  return { commands: commands as readonly TCommand[], execute };
+}
+
+export type TCommandRouter = ReturnType<typeof createCommandRouter>;

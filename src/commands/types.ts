@@ -1,0 +1,37 @@
+import type { KnownBlock } from '@slack/types';
+import type { Workspace } from '../generated/sqlite/client.js';
+import type { TLogger } from '../logger.js';
+import type { TStore } from '../store/store.js';
+
+/** Who is asking: a Slack user (or the local shell's chosen person). */
+export type TActor = {
+  slackUserId?: string;
+  repId?: string;
+  name: string;
+};
+
+export type TCommandContext = {
+  workspace: Workspace;
+  actor: TActor;
+  now: Date;
+  store: TStore;
+  logger: TLogger;
+};
+
+/** What a command answers: a text fallback plus Block Kit; the shell renders the blocks as text. */
+export type TReply = {
+  text: string;
+  blocks: KnownBlock[];
+  /** Visible to the asker only (the default) or to the channel. */
+  visibility: 'ephemeral' | 'in_channel';
+};
+
+/** One `/kpi` sub-command: its grammar for help and typos, and what it does. */
+export type TCommand = {
+  name: string;
+  /** e.g. `help` or `rep @user [period]` (without the leading `/kpi`). */
+  usage: string;
+  summary: string;
+  examples?: string[];
+  run(args: string[], ctx: TCommandContext): Promise<TReply>;
+};

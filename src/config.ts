@@ -1,0 +1,150 @@
+import { z } from 'zod';
+
+/**
+ * The one reader of the environment. Every variable is documented in the README ("Configuration").
+ * A bad value stops start-up with one line per variable: its name, what was expected, and an example.
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Empty strings count as unset, as in most .env tooling. */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** For each variable: its schema, what it expects in words, and an example (used in the error line). */
+const VARIABLES = {
+  DATABASE_URL: {
+    schema: optionalString.pipe(
+      z
+        .string()
+        .regex(/^(file:.+|postgres(ql)?:\/\/.+)$/)
+        .default('file:./data/kpi.db'),
+    ),
+    expected: 'a SQLite file URL (file:...) or a PostgreSQL URL (postgresql://...)',
+    example: 'postgresql://kpi:secret@db.internal:5432/kpi',
+  },
+  PORT: {
+    schema: optionalString.pipe(
+      z
+        .string()
+        .default('3000')
+        .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535)
+        .transform(Number),
+    ),
+    expected: 'a whole number from 0 to 65535 (0 picks a free port)',
+    example: '3000',
+  },
+  HOST: {
+    schema: optionalString.pipe(z.string().default('0.0.0.0')),
+    expected: 'an interface address to listen on',
+    example: '127.0.0.1',
+  },
+  SLACK_BOT_TOKEN: {
+    schema: optionalString.pipe(z.string().regex(/^xoxb-/).optional()),
+    expected: 'a bot token starting with xoxb- (OAuth & Permissions > Bot User OAuth Token)',
+    example: 'xoxb-1234-5678-abcdef',
+  },
+  SLACK_SIGNING_SECRET: {
+    schema: optionalString.pipe(z.string().regex(/^[A-Za-z0-9]{8,}$/).optional()),
+    expected: 'the signing secret, letters and digits (Basic Information > App Credentials)',
+    example: '8f742231b10e8888abcd99yyyzzz85a5',
+  },
+  SLACK_APP_TOKEN: {
+    schema: optionalString.pipe(z.string().regex(/^xapp-/).optional()),
+    expected: 'an app-level token starting with xapp- with connections:write (enables Socket Mode)',
+    example: 'xapp-1-A0123-4567-abcdef',
+  },
+  SLACK_API_URL: {
+    schema: optionalString.pipe(
+      z
+        .url({ protocol: /^https?$/ })
+        .transform((u) => (u.endsWith('/') ? u : `${u}/`))
+        .optional(),
+    ),
+    expected: "an http(s) URL of Slack's Web API or a proxy of it",
+    example: 'https://slack.com/api/',
+  },
+  KPI_TIMEZONE: {
+    schema: optionalString.pipe(z.string().refine(isTimeZone).default('UTC')),
+    expected: 'an IANA time zone name',
+    example: 'Europe/Berlin',
+  },
+  KPI_LOCAL_USER: {
+    schema: optionalString,
+    expected: 'the name of the person the local shell acts as',
+    example: 'Dana Scott',
+  },
+  LOG_LEVEL: {
+    schema: optionalString.pipe(z.enum(LOG_LEVELS).default('info')),
+    expected: `one of ${LOG_LEVELS.join(', ')}`,
+    example: 'debug',
+  },
+} as const;
+
+type TVariables = typeof VARIABLES;
+type TParsed = { [K in keyof TVariables]: z.output<TVariables[K]['schema']> };
+
+export type TSlackMode = 'local' | 'http' | 'socket';
+export type TConfig = TParsed & {
+  /** local: no Slack credentials (embedded shell); http: Events API over HTTP; socket: Socket Mode. */
+  slackMode: TSlackMode;
+};
+
+/** Thrown when the environment is invalid; `lines` holds one human-readable line per problem. */
+export class ConfigError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+function describe(value: unknown): string {
+  const s = String(value);
+  // Never echo what may be a secret in full.
+  return s.length > 12 ? `"${s.slice(0, 6)}…" (${s.length} characters)` : `"${s}"`;
+}
+
+/** Validates an environment (default: this process's) into a typed configuration, or throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): TConfig {
+  const lines: string[] = [];
+  const parsed: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(VARIABLES)) {
+    const result = spec.schema.safeParse(env[name]);
+    if (result.success) parsed[name] = result.data;
+    else {
+      const secret = name.includes('TOKEN') || name.includes('SECRET');
+      const got = secret ? 'a value of the wrong form' : `got ${describe(env[name])}`;
+      lines.push(`${name} must be ${spec.expected}; ${got} (example: ${name}=${spec.example})`);
+    }
+  }
+  const cfg = parsed as TParsed;
+  if (lines.length === 0) {
+    if (cfg.SLACK_BOT_TOKEN && !cfg.SLACK_SIGNING_SECRET && !cfg.SLACK_APP_TOKEN) {
+      lines.push(
+        'SLACK_SIGNING_SECRET must be set when SLACK_BOT_TOKEN is (HTTP mode), or set SLACK_APP_TOKEN for Socket Mode (example: SLACK_SIGNING_SECRET=8f742231b10e8888abcd99yyyzzz85a5)',
+      );
+    }
+    if (!cfg.SLACK_BOT_TOKEN && (cfg.SLACK_SIGNING_SECRET || cfg.SLACK_APP_TOKEN)) {
+      lines.push(
+        'SLACK_BOT_TOKEN must be set when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is; unset them all for local mode (example: SLACK_BOT_TOKEN=xoxb-1234-5678-abcdef)',
+      );
+    }
+  }
+  if (lines.length > 0) throw new ConfigError(lines);
+  const slackMode: TSlackMode = !cfg.SLACK_BOT_TOKEN ? 'local' : cfg.SLACK_APP_TOKEN ? 'socket' : 'http';
+  return { ...cfg, slackMode };
+}
+
+/** The names of every variable the bot reads (the README documents each). */
+export const CONFIG_VARIABLES = Object.keys(VARIABLES) as (keyof TVariables)[];

@@ -1,0 +1,81 @@
+import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
+import { type DestinationStream, type Logger, pino } from 'pino';
+
+export type TLogger = Logger;
+
+/** Paths whose values are never written to the log (tokens, secrets, auth headers). */
+export const REDACTED_PATHS = [
+  'token',
+  'botToken',
+  'userToken',
+  'appToken',
+  'signingSecret',
+  'clientSecret',
+  'password',
+  'authorization',
+  '*.token',
+  '*.botToken',
+  '*.userToken',
+  '*.appToken',
+  '*.signingSecret',
+  '*.clientSecret',
+  '*.password',
+  '*.authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
+
+/** Structured JSON logs (pino) to stderr by default, so stdout stays free for the shell and CLI output. */
+export function createLogger(level: string, destination: DestinationStream = pino.destination(2)): TLogger {
+  return pino(
+    {
+      level,
+      base: { app: 'kpi-bot' },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}
+
+const SECRET_PATTERN = /\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)/g;
+
+/** Masks Slack tokens that appear inside free text (Bolt and the WebClient log plain strings). */
+export function maskSecrets(text: string): string {
+  return text.replace(SECRET_PATTERN, (t) => `${t.slice(0, 5)}[redacted]`);
+}
+
+const TO_PINO: Record<LogLevel, string> = {
+  [LogLevel.DEBUG]: 'debug',
+  [LogLevel.INFO]: 'info',
+  [LogLevel.WARN]: 'warn',
+  [LogLevel.ERROR]: 'error',
+};
+
+/** Gives Bolt (and its WebClient) the same pino logger, masking tokens in its messages. */
+export function toBoltLogger(logger: TLogger, name = 'bolt'): BoltLogger {
+  let child = logger.child({ component: name });
+  const write =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...msgs: unknown[]) => {
+      const text = msgs
+        .map((m) => (m instanceof Error ? m.stack ?? m.message : typeof m === 'string' ? m : JSON.stringify(m)))
+        .join(' ');
+      child[level](maskSecrets(text));
+    };
+  return {
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    setLevel: (level: LogLevel) => {
+      child.level = TO_PINO[level] ?? 'info';
+    },
+    getLevel: () =>
+      (Object.entries(TO_PINO).find(([, v]) => v === child.level)?.[0] as LogLevel | undefined) ?? LogLevel.INFO,
+    setName: (n: string) => {
+      child = logger.child({ component: n });
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import type { AddressInfo } from 'node:net';
+import { type TClock, systemClock } from './clock.js';
+import { createSlackActorResolver } from './commands/context.js';
+import { createCommandRouter, type TCommandRouter } from './commands/execute.js';
+import type { TConfig } from './config.js';
+import { healthRoute } from './http/health.js';
+import { createHttpServer } from './http/server.js';
+import { Inflight } from './inflight.js';
+import { createLogger, type TLogger } from './logger.js';
+import { createSlackApp, type TSlackApp } from './slack/app.js';
+import { applyMigrations } from './store/migrate.js';
+import { openStore, type TStore } from './store/store.js';
+
+export type TBot = {
+  /** The port the HTTP server listens on (useful with PORT=0). */
+  port: number;
+  store: TStore;
+  router: TCommandRouter;
+  logger: TLogger;
+  /** Stops taking requests, finishes in-flight work, closes the store. Safe to call twice. */
+  stop(reason?: string): Promise<void>;
+};
+
+export type TStartOptions = {
+  logger?: TLogger;
+  clock?: TClock;
+  /** How long shutdown waits for in-flight work before closing anyway. */
+  drainTimeoutMs?: number;
+};
+
+/** Wiring only: config -> store -> commands -> Slack -> HTTP server. */
+export async function startBot(config: TConfig, opts: TStartOptions = {}): Promise<TBot> {
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const clock = opts.clock ?? systemClock;
+
+  const applied = await applyMigrations(config.DATABASE_URL);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  const store = await openStore(config.DATABASE_URL);
+
+  const router = createCommandRouter();
+  const inflight = new Inflight();
+  const state = { stopping: false, mode: config.slackMode };
+
+  let slack: TSlackApp | undefined;
+  try {
+    if (config.slackMode !== 'local') {
+      const resolveActor = createSlackActorResolver(store.db, { timezone: config.KPI_TIMEZONE });
+      slack = await createSlackApp(config, { store, router, logger, clock, inflight, resolveActor });
+    }
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+
+  const server = createHttpServer({
+    routes: [healthRoute(store, state)],
+    slack: slack?.requestListener,
+    logger,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  await slack?.start();
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, mode: config.slackMode, store: store.provider }, 'KPI Bot is listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason = 'stop requested') => {
+    stopping ??= (async () => {
+      state.stopping = true;
+      logger.info({ reason }, 'shutting down');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await slack?.stop();
+      const drained = await inflight.drain(opts.drainTimeoutMs ?? 10_000);
+      if (!drained) logger.warn({ pending: inflight.size }, 'in-flight work did not finish in time');
+      server.closeAllConnections();
+      await closed;
+      await store.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+
+  return { port, store, router, logger, stop };
+}

@@ -1,0 +1,64 @@
+import type { RequestListener } from 'node:http';
+import { App, HTTPReceiver } from '@slack/bolt';
+import type { TConfig } from '../config.js';
+import { toBoltLogger } from '../logger.js';
+import type { TSlackDeps } from './deps.js';
+import * as commands from './listeners/commands/index.js';
+
+export type TSlackApp = {
+  app: App;
+  /** HTTP mode: Bolt's request handler for /slack/events, served by our own HTTP server. */
+  requestListener?: RequestListener;
+  /** Socket Mode: opens the WebSocket to Slack. HTTP mode: nothing to do. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+/**
+ * Builds the Bolt app: HTTP mode (Events API, signed requests verified by Bolt's receiver) unless
+ * SLACK_APP_TOKEN selects Socket Mode. The Web API client honours SLACK_API_URL.
+ */
+export async function createSlackApp(config: TConfig, deps: TSlackDeps): Promise<TSlackApp> {
+  const logger = toBoltLogger(deps.logger);
+  const clientOptions = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {};
+  if (config.slackMode === 'socket') {
+    const app = new App({
+      token: config.SLACK_BOT_TOKEN,
+      appToken: config.SLACK_APP_TOKEN,
+      socketMode: true,
+      logger,
+      clientOptions,
+      deferInitialization: true,
+    });
+    await app.init();
+    commands.register(app, deps);
+    return {
+      app,
+      start: async () => {
+        await app.start();
+      },
+      stop: () => app.stop().then(() => undefined),
+    };
+  }
+  const receiver = new HTTPReceiver({
+    signingSecret: config.SLACK_SIGNING_SECRET ?? '',
+    endpoints: ['/slack/events'],
+    processBeforeResponse: false,
+    logger,
+  });
+  const app = new App({
+    token: config.SLACK_BOT_TOKEN,
+    receiver,
+    logger,
+    clientOptions,
+    deferInitialization: true,
+  });
+  await app.init();
+  commands.register(app, deps);
+  return {
+    app,
+    requestListener: receiver.requestListener,
+    start: async () => {},
+    stop: async () => {},
+  };
+}

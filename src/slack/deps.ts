@@ -1,0 +1,16 @@
+import type { TClock } from '../clock.js';
+import type { createSlackActorResolver } from '../commands/context.js';
+import type { TCommandRouter } from '../commands/execute.js';
+import type { Inflight } from '../inflight.js';
+import type { TLogger } from '../logger.js';
+import type { TStore } from '../store/store.js';
+
+/** What Slack listeners may use; built once in main.ts. */
+export type TSlackDeps = {
+  store: TStore;
+  router: TCommandRouter;
+  logger: TLogger;
+  clock: TClock;
+  inflight: Inflight;
+  resolveActor: ReturnType<typeof createSlackActorResolver>;
+};

@@ -1,0 +1,38 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+
+export type TProvider = 'sqlite' | 'postgresql';
+
+/** Which provider a DATABASE_URL selects: `file:` is SQLite, `postgres(ql)://` is PostgreSQL. */
+export function providerOf(databaseUrl: string): TProvider {
+  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) return 'postgresql';
+  if (databaseUrl.startsWith('file:')) return 'sqlite';
+  throw new Error(`unsupported DATABASE_URL scheme: ${databaseUrl.split(':')[0]}`);
+}
+
+/** The file path of a `file:` URL, relative paths taken from the working directory. */
+export function sqlitePathOf(databaseUrl: string): string {
+  const raw = databaseUrl.replace(/^file:(\/\/)?/, '').split('?')[0] ?? '';
+  if (raw === ':memory:') return raw;
+  return isAbsolute(raw) ? raw : resolve(process.cwd(), raw);
+}
+
+/** SQLite settings applied on every connection: WAL for concurrent readers, and a busy wait instead of errors. */
+export const SQLITE_PRAGMAS = {
+  journal_mode: 'WAL',
+  synchronous: 'NORMAL',
+  busy_timeout: 5000,
+  foreign_keys: 'ON',
+} as const;
+
+/** Builds the driver adapter factory for a DATABASE_URL, creating the SQLite file's folder if needed. */
+export function createAdapterFactory(databaseUrl: string): PrismaBetterSqlite3 | PrismaPg {
+  if (providerOf(databaseUrl) === 'postgresql') {
+    return new PrismaPg({ connectionString: databaseUrl, max: 10 });
+  }
+  const path = sqlitePathOf(databaseUrl);
+  if (path !== ':memory:' && !existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true });
+  return new PrismaBetterSqlite3({ url: path, timeout: SQLITE_PRAGMAS.busy_timeout });
+}

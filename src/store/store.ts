@@ -1,0 +1,46 @@
+import { PrismaClient as PostgresClient } from '../generated/postgresql/client.js';
+import { PrismaClient as SqliteClient } from '../generated/sqlite/client.js';
+import { createAdapterFactory, providerOf, SQLITE_PRAGMAS, type TProvider } from './provider.js';
+
+/**
+ * The Prisma client. Both providers' generated clients have the same models (the schemas are kept identical),
+ * so the app is typed against one of them; provider-only query features are therefore off limits.
+ */
+export type TDb = SqliteClient;
+
+export type TStore = {
+  db: TDb;
+  provider: TProvider;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  /** Closes every connection (SQLite checkpoints its WAL). */
+  close(): Promise<void>;
+};
+
+/** Opens the store a DATABASE_URL names. Run migrations first (see migrate.ts). */
+export async function openStore(databaseUrl: string): Promise<TStore> {
+  const provider = providerOf(databaseUrl);
+  const adapter = createAdapterFactory(databaseUrl);
+  const db =
+    provider === 'sqlite'
+      ? new SqliteClient({ adapter })
+      : (new PostgresClient({ adapter }) as unknown as TDb);
+  if (provider === 'sqlite') {
+    for (const [name, value] of Object.entries(SQLITE_PRAGMAS)) {
+      await db.$queryRawUnsafe(`PRAGMA ${name} = ${value}`);
+    }
+  }
+  let closed = false;
+  return {
+    db,
+    provider,
+    async ping() {
+      await db.$queryRawUnsafe('SELECT 1');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.$disconnect();
+    },
+  };
+}
