@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
-import { createAdapterFactory, providerOf, type TProvider } from './provider.js';
+import { providerOf, type TProvider } from './provider.js';
 import { openSchemaEngine } from './schema-engine.js';
 
 const PRISMA_DIR = fileURLToPath(new URL('../../prisma/', import.meta.url));
@@ -54,11 +54,7 @@ export async function readMigrationList(provider: TProvider): Promise<MigrationL
  */
 export async function applyMigrations(databaseUrl: string, onLog?: (m: string) => void): Promise<string[]> {
   const provider = providerOf(databaseUrl);
-  const { engine, close } = await openSchemaEngine(
-    createAdapterFactory(databaseUrl),
-    await readSchema(provider),
-    onLog,
-  );
+  const { engine, close } = await openSchemaEngine(databaseUrl, await readSchema(provider), onLog);
   try {
     const migrationsList = await readMigrationList(provider);
     const out = await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
@@ -85,7 +81,7 @@ export async function createMigration(
   for (const provider of opts.providers ?? (['sqlite', 'postgresql'] as const)) {
     const url = provider === 'sqlite' ? 'file::memory:' : opts.postgresUrl;
     const schema = await readSchema(provider);
-    const { engine, close } = await openSchemaEngine(createAdapterFactory(url), schema);
+    const { engine, close } = await openSchemaEngine(url, schema);
     try {
       const migrationsList = await readMigrationList(provider);
       const from = migrationsList.migrationDirectories.length

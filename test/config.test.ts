@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../src/config.js';
+
+function errorLines(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).lines;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('defaults to local mode on the embedded SQLite file', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      DATABASE_URL: 'file:./data/kpi.db',
+      PORT: 3000,
+      KPI_TIMEZONE: 'UTC',
+      LOG_LEVEL: 'info',
+      slackMode: 'local',
+    });
+    expect(config.SLACK_BOT_TOKEN).toBeUndefined();
+  });
+
+  it('selects HTTP mode with a bot token and signing secret, Socket Mode with an app token', () => {
+    const http = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'abcdef0123456789' });
+    expect(http.slackMode).toBe('http');
+    const socket = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_APP_TOKEN: 'xapp-1-A1-2-abc' });
+    expect(socket.slackMode).toBe('socket');
+  });
+
+  it('takes valid values and normalises the Slack API URL', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://kpi@db:5432/kpi',
+      PORT: '8080',
+      SLACK_API_URL: 'http://127.0.0.1:9999/api',
+      KPI_TIMEZONE: 'America/New_York',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      DATABASE_URL: 'postgresql://kpi@db:5432/kpi',
+      PORT: 8080,
+      SLACK_API_URL: 'http://127.0.0.1:9999/api/',
+      KPI_TIMEZONE: 'America/New_York',
+      LOG_LEVEL: 'debug',
+    });
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ PORT: '', SLACK_BOT_TOKEN: '  ' }).slackMode).toBe('local');
+  });
+
+  const bad: [string, string][] = [
+    ['DATABASE_URL', 'mysql://root@localhost/kpi'],
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '3.5'],
+    ['HOST', ''],
+    ['SLACK_BOT_TOKEN', 'xoxp-user-token'],
+    ['SLACK_SIGNING_SECRET', 'short'],
+    ['SLACK_APP_TOKEN', 'xoxb-not-an-app-token'],
+    ['SLACK_API_URL', 'not a url'],
+    ['SLACK_API_URL', 'ftp://slack.example/api'],
+    ['KPI_TIMEZONE', 'Mars/Olympus_Mons'],
+    ['LOG_LEVEL', 'loud'],
+  ];
+  it.each(bad.filter(([name]) => name !== 'HOST'))(
+    'rejects %s=%s with one line naming it, what it expects and an example',
+    (name, value) => {
+      const env: Record<string, string> = { [name]: value };
+      // Socket/HTTP token checks need their companions so only the bad value is reported.
+      if (name === 'SLACK_SIGNING_SECRET' || name === 'SLACK_APP_TOKEN') env.SLACK_BOT_TOKEN = 'xoxb-1-2-abc';
+      if (name === 'SLACK_BOT_TOKEN') env.SLACK_SIGNING_SECRET = 'abcdef0123456789';
+      const lines = errorLines(env);
+      expect(lines).toHaveLength(1);
+      const [line] = lines;
+      expect(line).toMatch(new RegExp(`^${name} must be `));
+      expect(line).toContain(`(example: ${name}=`);
+      expect(line).not.toContain('\n');
+    },
+  );
+
+  it('never echoes a secret value in the error', () => {
+    const lines = errorLines({ SLACK_BOT_TOKEN: 'xoxp-secret-user-token-123', SLACK_SIGNING_SECRET: 'abcdef0123456789' });
+    expect(lines.join(' ')).not.toContain('secret-user-token');
+  });
+
+  it('reports every bad variable, one line each', () => {
+    const lines = errorLines({ PORT: 'x', LOG_LEVEL: 'loud', KPI_TIMEZONE: 'Nowhere' });
+    expect(lines.map((l) => l.split(' ')[0]).sort()).toEqual(['KPI_TIMEZONE', 'LOG_LEVEL', 'PORT']);
+  });
+
+  it('refuses half-configured Slack credentials', () => {
+    expect(errorLines({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc' })[0]).toMatch(/^SLACK_SIGNING_SECRET must be set/);
+    expect(errorLines({ SLACK_SIGNING_SECRET: 'abcdef0123456789' })[0]).toMatch(/^SLACK_BOT_TOKEN must be set/);
+  });
+
+  it('documents every variable in the README', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    for (const name of CONFIG_VARIABLES) expect(readme, name).toContain(`\`${name}\``);
+  });
+});

@@ -1,0 +1,124 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type TRecordedCall = {
+  /** Web API method (e.g. chat.postMessage) or `response_url` for posts to a response URL. */
+  method: string;
+  path: string;
+  body: Record<string, unknown>;
+  headers: IncomingMessage['headers'];
+};
+
+type THandler = (call: TRecordedCall) => Promise<Record<string, unknown>> | Record<string, unknown>;
+
+const DEFAULTS: Record<string, THandler> = {
+  'auth.test': () => ({
+    ok: true,
+    url: 'https://acme.slack.com/',
+    team: 'Acme',
+    user: 'kpibot',
+    team_id: 'T0ACME',
+    user_id: 'U0BOT',
+    bot_id: 'B0BOT',
+  }),
+};
+
+function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
+  if (!raw) return {};
+  if (contentType?.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    out[k] = /^[[{]/.test(v) ? safeJson(v) : v;
+  }
+  return out;
+}
+
+function safeJson(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+/**
+ * A fake Slack Web API on loopback: the app's WebClient points at `${url}api/`, response URLs at
+ * `${url}respond/<id>`. Every call is recorded; handlers per method can be replaced (errors, delays).
+ */
+export class FakeSlack {
+  readonly calls: TRecordedCall[] = [];
+  readonly #handlers = new Map<string, THandler>(Object.entries(DEFAULTS));
+  readonly #waiters: { match: (c: TRecordedCall) => boolean; resolve: (c: TRecordedCall) => void }[] = [];
+  #server: Server | undefined;
+  url = '';
+
+  /** The base the app's WebClient uses (SLACK_API_URL). */
+  get apiUrl(): string {
+    return `${this.url}api/`;
+  }
+
+  responseUrl(id: string): string {
+    return `${this.url}respond/${id}`;
+  }
+
+  on(method: string, handler: THandler): void {
+    this.#handlers.set(method, handler);
+  }
+
+  callsOf(method: string): TRecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Resolves with the first recorded call (past or future) that matches. */
+  waitFor(match: (c: TRecordedCall) => boolean, timeoutMs = 10_000): Promise<TRecordedCall> {
+    const seen = this.calls.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('fake Slack: expected call did not arrive')), timeoutMs);
+      this.#waiters.push({
+        match,
+        resolve: (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        },
+      });
+    });
+  }
+
+  async start(): Promise<this> {
+    this.#server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const method = path.startsWith('/api/') ? path.slice(5) : path.startsWith('/respond/') ? 'response_url' : path;
+      const call: TRecordedCall = { method, path, body: parseBody(raw, req.headers['content-type']), headers: req.headers };
+      const handler = this.#handlers.get(method);
+      let answer: Record<string, unknown>;
+      try {
+        answer = handler ? await handler(call) : { ok: true };
+      } catch (error) {
+        answer = { ok: false, error: String(error) };
+      }
+      this.calls.push(call);
+      for (const w of [...this.#waiters]) {
+        if (w.match(call)) {
+          this.#waiters.splice(this.#waiters.indexOf(w), 1);
+          w.resolve(call);
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answer));
+    });
+    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
