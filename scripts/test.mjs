@@ -40,7 +40,9 @@ async function ensurePostgres() {
   }
   console.log(`test: starting PostgreSQL ${versions[0]} (it was not running)`);
   try {
-    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'start'], { stdio: 'inherit' });
+    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'start'], {
+      stdio: 'inherit',
+    });
   } catch (error) {
     console.error(`test: pg_ctlcluster failed: ${error.message}`);
   }
@@ -58,10 +60,16 @@ for (const provider of providers) {
   console.log(`\n=== test suite on ${provider} ===`);
   const run = spawnSync(process.execPath, [vitest, 'run', ...args], {
     stdio: 'inherit',
-    env: { ...process.env, KPI_TEST_PROVIDER: provider, KPI_TEST_POSTGRES_URL: postgresUrl, KPI_TEST_RUN_ID: runId },
+    env: {
+      ...process.env,
+      KPI_TEST_PROVIDER: provider,
+      KPI_TEST_POSTGRES_URL: postgresUrl,
+      KPI_TEST_RUN_ID: runId,
+    },
   });
   results.push({ provider, status: run.status ?? 1 });
 }
 console.log('');
-for (const r of results) console.log(`test: ${r.provider}: ${r.status === 0 ? 'passed' : `FAILED (exit ${r.status})`}`);
+for (const r of results)
+  console.log(`test: ${r.provider}: ${r.status === 0 ? 'passed' : `FAILED (exit ${r.status})`}`);
 process.exit(results.every((r) => r.status === 0) ? 0 : 1);

@@ -51,17 +51,32 @@ const VARIABLES = {
     example: '127.0.0.1',
   },
   SLACK_BOT_TOKEN: {
-    schema: optionalString.pipe(z.string().regex(/^xoxb-/).optional()),
+    schema: optionalString.pipe(
+      z
+        .string()
+        .regex(/^xoxb-/)
+        .optional(),
+    ),
     expected: 'a bot token starting with xoxb- (OAuth & Permissions > Bot User OAuth Token)',
     example: 'xoxb-1234-5678-abcdef',
   },
   SLACK_SIGNING_SECRET: {
-    schema: optionalString.pipe(z.string().regex(/^[A-Za-z0-9]{8,}$/).optional()),
+    schema: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9]{8,}$/)
+        .optional(),
+    ),
     expected: 'the signing secret, letters and digits (Basic Information > App Credentials)',
     example: '8f742231b10e8888abcd99yyyzzz85a5',
   },
   SLACK_APP_TOKEN: {
-    schema: optionalString.pipe(z.string().regex(/^xapp-/).optional()),
+    schema: optionalString.pipe(
+      z
+        .string()
+        .regex(/^xapp-/)
+        .optional(),
+    ),
     expected: 'an app-level token starting with xapp- with connections:write (enables Socket Mode)',
     example: 'xapp-1-A0123-4567-abcdef',
   },

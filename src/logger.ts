@@ -60,7 +60,9 @@ export function toBoltLogger(logger: TLogger, name = 'bolt'): BoltLogger {
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (...msgs: unknown[]) => {
       const text = msgs
-        .map((m) => (m instanceof Error ? m.stack ?? m.message : typeof m === 'string' ? m : JSON.stringify(m)))
+        .map((m) =>
+          m instanceof Error ? (m.stack ?? m.message) : typeof m === 'string' ? m : JSON.stringify(m),
+        )
         .join(' ');
       child[level](maskSecrets(text));
     };
@@ -73,7 +75,8 @@ export function toBoltLogger(logger: TLogger, name = 'bolt'): BoltLogger {
       child.level = TO_PINO[level] ?? 'info';
     },
     getLevel: () =>
-      (Object.entries(TO_PINO).find(([, v]) => v === child.level)?.[0] as LogLevel | undefined) ?? LogLevel.INFO,
+      (Object.entries(TO_PINO).find(([, v]) => v === child.level)?.[0] as LogLevel | undefined) ??
+      LogLevel.INFO,
     setName: (n: string) => {
       child = logger.child({ component: n });
     },

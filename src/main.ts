@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { type TClock, systemClock } from './clock.js';
+import { systemClock, type TClock } from './clock.js';
 import { createSlackActorResolver } from './commands/context.js';
 import { createCommandRouter, type TCommandRouter } from './commands/execute.js';
 import type { TConfig } from './config.js';

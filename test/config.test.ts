@@ -84,7 +84,10 @@ describe('loadConfig', () => {
   );
 
   it('never echoes a secret value in the error', () => {
-    const lines = errorLines({ SLACK_BOT_TOKEN: 'xoxp-secret-user-token-123', SLACK_SIGNING_SECRET: 'abcdef0123456789' });
+    const lines = errorLines({
+      SLACK_BOT_TOKEN: 'xoxp-secret-user-token-123',
+      SLACK_SIGNING_SECRET: 'abcdef0123456789',
+    });
     expect(lines.join(' ')).not.toContain('secret-user-token');
   });
 
@@ -95,7 +98,9 @@ describe('loadConfig', () => {
 
   it('refuses half-configured Slack credentials', () => {
     expect(errorLines({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc' })[0]).toMatch(/^SLACK_SIGNING_SECRET must be set/);
-    expect(errorLines({ SLACK_SIGNING_SECRET: 'abcdef0123456789' })[0]).toMatch(/^SLACK_BOT_TOKEN must be set/);
+    expect(errorLines({ SLACK_SIGNING_SECRET: 'abcdef0123456789' })[0]).toMatch(
+      /^SLACK_BOT_TOKEN must be set/,
+    );
   });
 
   it('documents every variable in the README', async () => {

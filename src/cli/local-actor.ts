@@ -1,6 +1,6 @@
-import type { Workspace } from '../generated/sqlite/client.js';
 import type { TActor } from '../commands/types.js';
 import { AppError } from '../errors.js';
+import type { Workspace } from '../generated/sqlite/client.js';
 import type { TDb } from '../store/store.js';
 
 /**
@@ -29,7 +29,11 @@ export async function resolveLocalActor(
     );
   }
   const found = matches[0];
-  if (found) return { actor: { repId: found.id, slackUserId: found.slackUserId ?? undefined, name: found.name }, created: false };
+  if (found)
+    return {
+      actor: { repId: found.id, slackUserId: found.slackUserId ?? undefined, name: found.name },
+      created: false,
+    };
   const rep = await db.rep.create({
     data: { workspaceId: workspace.id, name: key, role: reps.length === 0 ? 'admin' : 'rep' },
   });

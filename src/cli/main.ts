@@ -55,7 +55,9 @@ async function cmdStart() {
     const workspace = await ensureWorkspace(bot.store.db, LOCAL_TEAM_ID, { timezone: config.KPI_TIMEZONE });
     const who = config.KPI_LOCAL_USER ?? process.env.USER ?? 'local admin';
     const { actor } = await resolveLocalActor(bot.store.db, workspace, who);
-    process.stdout.write(`KPI Bot is running in local mode on port ${bot.port} (no Slack credentials set).\n`);
+    process.stdout.write(
+      `KPI Bot is running in local mode on port ${bot.port} (no Slack credentials set).\n`,
+    );
     await runShell({
       store: bot.store,
       router: bot.router,
@@ -84,14 +86,20 @@ async function cmdMigrate(args: string[]) {
     const postgresUrl =
       values['postgres-url'] ??
       (providerOf(config.DATABASE_URL) === 'postgresql' ? config.DATABASE_URL : undefined) ??
-      fail('PostgreSQL is needed for its shadow database: pass --postgres-url postgresql://postgres@127.0.0.1:5432/postgres', 2);
+      fail(
+        'PostgreSQL is needed for its shadow database: pass --postgres-url postgresql://postgres@127.0.0.1:5432/postgres',
+        2,
+      );
     const written = await createMigration(name, { postgresUrl });
     process.stdout.write(
-      written.length ? `${written.map((d) => `wrote ${d}`).join('\n')}\n` : 'schemas match their migrations; nothing to write\n',
+      written.length
+        ? `${written.map((d) => `wrote ${d}`).join('\n')}\n`
+        : 'schemas match their migrations; nothing to write\n',
     );
     return;
   }
-  if (positionals.length) fail(`unknown migrate argument "${positionals[0]}"; usage: kpi migrate [create <name>]`, 2);
+  if (positionals.length)
+    fail(`unknown migrate argument "${positionals[0]}"; usage: kpi migrate [create <name>]`, 2);
   const applied = await applyMigrations(config.DATABASE_URL);
   process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'database is up to date\n');
 }

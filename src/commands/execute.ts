@@ -15,8 +15,15 @@ const helpCommand = (all: () => readonly TCommand[]): TCommand => ({
     if (!topic) return buildHelp(commands);
     const found = commands.find((c) => c.name === topic.toLowerCase());
     if (found) return buildCommandHelp(found);
-    const near = closestMatch(topic, commands.map((c) => c.name));
-    return buildUnknownCommand(topic, commands.find((c) => c.name === near), commands);
+    const near = closestMatch(
+      topic,
+      commands.map((c) => c.name),
+    );
+    return buildUnknownCommand(
+      topic,
+      commands.find((c) => c.name === near),
+      commands,
+    );
   },
 });
 
@@ -27,7 +34,10 @@ const helpCommand = (all: () => readonly TCommand[]): TCommand => ({
  */
 export function createCommandRouter(extra: readonly TCommand[] = []) {
   const commands: TCommand[] = [];
-  commands.push(helpCommand(() => commands), ...extra);
+  commands.push(
+    helpCommand(() => commands),
+    ...extra,
+  );
 
   async function execute(text: string, ctx: TCommandContext): Promise<TReply> {
     const words = tokenize(text.trim());
@@ -35,8 +45,15 @@ export function createCommandRouter(extra: readonly TCommand[] = []) {
     const name = (first ?? 'help').toLowerCase();
     const command = commands.find((c) => c.name === name);
     if (!command) {
-      const near = closestMatch(name, commands.map((c) => c.name));
-      return buildUnknownCommand(first ?? '', commands.find((c) => c.name === near), commands);
+      const near = closestMatch(
+        name,
+        commands.map((c) => c.name),
+      );
+      return buildUnknownCommand(
+        first ?? '',
+        commands.find((c) => c.name === near),
+        commands,
+      );
     }
     try {
       return await command.run(args, ctx);

@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { TLogger } from '../logger.js';
 
 export type TRoute = {
@@ -9,7 +15,10 @@ export type TRoute = {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -17,7 +26,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
  * The one HTTP server: our routes (health, webhooks) and, in Slack HTTP mode, Bolt's receiver for /slack/*.
  * Unknown paths get 404 and wrong methods 405, as JSON.
  */
-export function createHttpServer(opts: { routes: TRoute[]; slack?: RequestListener; logger: TLogger }): Server {
+export function createHttpServer(opts: {
+  routes: TRoute[];
+  slack?: RequestListener;
+  logger: TLogger;
+}): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const matching = opts.routes.filter((r) => r.path === path);

@@ -14,6 +14,24 @@ export type TSlackApp = {
   stop(): Promise<void>;
 };
 
+const FIVE_MINUTES_SEC = 5 * 60;
+
+/**
+ * Bolt refuses requests stamped more than five minutes ago; Slack's rule is five minutes either way, so a
+ * request stamped in the future is refused here too (401, as Bolt answers a stale one).
+ */
+function refuseFutureTimestamps(next: RequestListener): RequestListener {
+  return (req, res) => {
+    const ts = Number(req.headers['x-slack-request-timestamp']);
+    if (Number.isFinite(ts) && ts - Date.now() / 1000 > FIVE_MINUTES_SEC) {
+      res.writeHead(401).end();
+      req.resume();
+      return;
+    }
+    next(req, res);
+  };
+}
+
 /**
  * Builds the Bolt app: HTTP mode (Events API, signed requests verified by Bolt's receiver) unless
  * SLACK_APP_TOKEN selects Socket Mode. The Web API client honours SLACK_API_URL.
@@ -57,7 +75,7 @@ export async function createSlackApp(config: TConfig, deps: TSlackDeps): Promise
   commands.register(app, deps);
   return {
     app,
-    requestListener: receiver.requestListener,
+    requestListener: refuseFutureTimestamps(receiver.requestListener),
     start: async () => {},
     stop: async () => {},
   };

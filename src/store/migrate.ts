@@ -74,7 +74,10 @@ export async function createMigration(
   name: string,
   opts: { postgresUrl: string; now?: Date; providers?: TProvider[] },
 ): Promise<string[]> {
-  const safeName = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const safeName = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
   if (!safeName) throw new Error('a migration needs a name of letters or digits, e.g. add_rollups');
   const stamp = (opts.now ?? new Date()).toISOString().replace(/\D/g, '').slice(0, 14);
   const written: string[] = [];

@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { bindMigrationAwareSqlAdapterFactory, ColumnTypeEnum } from '@prisma/driver-adapter-utils';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { bindMigrationAwareSqlAdapterFactory, ColumnTypeEnum } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
 import * as bg from '@prisma/schema-engine-wasm/schema_engine_bg';
 import pg from 'pg';
@@ -51,7 +51,8 @@ function allowScripts(adapter: SqlDriverAdapter): SqlDriverAdapter {
     try {
       return await executeRaw(query);
     } catch (error) {
-      if (query.args.length > 0 || !String((error as Error)?.message).includes('more than one statement')) throw error;
+      if (query.args.length > 0 || !String((error as Error)?.message).includes('more than one statement'))
+        throw error;
       await adapter.executeScript(query.sql);
       return 0;
     }

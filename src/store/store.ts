@@ -35,6 +35,7 @@ export async function openStore(databaseUrl: string): Promise<TStore> {
     db,
     provider,
     async ping() {
+      if (closed) throw new Error('the store is closed');
       await db.$queryRawUnsafe('SELECT 1');
     },
     async close() {

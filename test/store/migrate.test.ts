@@ -24,7 +24,9 @@ describe(`migrations on an empty ${TEST_PROVIDER} database`, () => {
 
     const store = await openStore(db.url);
     try {
-      const rows = await store.db.$queryRawUnsafe<{ migration_name: string; finished: unknown; checksum: string }[]>(
+      const rows = await store.db.$queryRawUnsafe<
+        { migration_name: string; finished: unknown; checksum: string }[]
+      >(
         'SELECT migration_name, finished_at AS finished, checksum FROM _prisma_migrations ORDER BY migration_name',
       );
       expect(rows.map((r) => r.migration_name)).toEqual(expected);
@@ -45,7 +47,9 @@ describe(`migrations on an empty ${TEST_PROVIDER} database`, () => {
     const notAFolder = join(mkdtempSync(join(tmpdir(), 'kpi-')), 'file');
     writeFileSync(notAFolder, '');
     const url =
-      TEST_PROVIDER === 'sqlite' ? `file:${notAFolder}/kpi.db` : 'postgresql://postgres@127.0.0.1:1/kpi_nowhere';
+      TEST_PROVIDER === 'sqlite'
+        ? `file:${notAFolder}/kpi.db`
+        : 'postgresql://postgres@127.0.0.1:1/kpi_nowhere';
     await expect(applyMigrations(url)).rejects.toThrow();
   });
 });

@@ -27,7 +27,10 @@ function nextName(kind: string): string {
 export async function createEmptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   if (TEST_PROVIDER === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'kpi-empty-'));
-    return { url: `file:${join(dir, 'kpi.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: `file:${join(dir, 'kpi.db')}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const name = nextName('empty');
   await adminQuery(`CREATE DATABASE "${name}"`);

@@ -1,7 +1,8 @@
 import type { TProvider } from '../../src/store/provider.js';
 
 /** Which store this test run targets; `npm test` runs the suite once per provider (scripts/test.mjs). */
-export const TEST_PROVIDER: TProvider = process.env.KPI_TEST_PROVIDER === 'postgresql' ? 'postgresql' : 'sqlite';
+export const TEST_PROVIDER: TProvider =
+  process.env.KPI_TEST_PROVIDER === 'postgresql' ? 'postgresql' : 'sqlite';
 
 /** A PostgreSQL URL with rights to create databases (the maintenance database is fine). */
 export const TEST_POSTGRES_URL =

@@ -74,7 +74,10 @@ export class FakeSlack {
     const seen = this.calls.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('fake Slack: expected call did not arrive')), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error('fake Slack: expected call did not arrive')),
+        timeoutMs,
+      );
       this.#waiters.push({
         match,
         resolve: (c) => {
@@ -91,8 +94,17 @@ export class FakeSlack {
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const raw = Buffer.concat(chunks).toString('utf8');
       const path = (req.url ?? '/').split('?')[0] ?? '/';
-      const method = path.startsWith('/api/') ? path.slice(5) : path.startsWith('/respond/') ? 'response_url' : path;
-      const call: TRecordedCall = { method, path, body: parseBody(raw, req.headers['content-type']), headers: req.headers };
+      const method = path.startsWith('/api/')
+        ? path.slice(5)
+        : path.startsWith('/respond/')
+          ? 'response_url'
+          : path;
+      const call: TRecordedCall = {
+        method,
+        path,
+        body: parseBody(raw, req.headers['content-type']),
+        headers: req.headers,
+      };
       const handler = this.#handlers.get(method);
       let answer: Record<string, unknown>;
       try {

@@ -8,7 +8,12 @@ export function slackSignature(body: string, timestampSec: number, secret = SIGN
 }
 
 /** The form body Slack sends for a slash command. */
-export function slashCommandBody(fields: { text: string; user_id?: string; team_id?: string; response_url: string }) {
+export function slashCommandBody(fields: {
+  text: string;
+  user_id?: string;
+  team_id?: string;
+  response_url: string;
+}) {
   return new URLSearchParams({
     token: 'deprecated-verification-token',
     team_id: fields.team_id ?? 'T0ACME',

@@ -7,6 +7,11 @@ function usageLine(c: TCommand): string {
   return `\`${SLASH} ${c.usage}\``;
 }
 
+/** Escapes user text for mrkdwn so it cannot form mentions (<!channel>), links or markup. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, "'");
+}
+
 /** The `/kpi help` overview: every command with its usage and what it does. */
 export function buildHelp(commands: readonly TCommand[]): TReply {
   const blocks: KnownBlock[] = [
@@ -49,14 +54,20 @@ export function buildCommandHelp(command: TCommand): TReply {
  * The reply to a sub-command that does not exist: the closest command and its usage when there is a plausible
  * one, and the overview either way.
  */
-export function buildUnknownCommand(word: string, closest: TCommand | undefined, all: readonly TCommand[]): TReply {
-  const shown = word.length > 40 ? `${word.slice(0, 40)}…` : word;
+export function buildUnknownCommand(
+  word: string,
+  closest: TCommand | undefined,
+  all: readonly TCommand[],
+): TReply {
+  const shown = escapeMrkdwn(word.length > 40 ? `${word.slice(0, 40)}…` : word);
   const lead = closest
     ? `\`${SLASH} ${shown}\` is not a command. Did you mean ${usageLine(closest)}? ${closest.summary}`
     : `\`${SLASH} ${shown}\` is not a command.`;
   const overview = buildHelp(all);
   return {
-    text: closest ? `Unknown command "${shown}". Did you mean ${SLASH} ${closest.usage}?` : `Unknown command "${shown}".`,
+    text: closest
+      ? `Unknown command "${shown}". Did you mean ${SLASH} ${closest.usage}?`
+      : `Unknown command "${shown}".`,
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lead } }, ...overview.blocks.slice(1)],
     visibility: 'ephemeral',
   };

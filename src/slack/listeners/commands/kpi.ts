@@ -12,7 +12,11 @@ export function kpiCommand(deps: TSlackDeps) {
     await deps.inflight.run(async () => {
       let reply: Awaited<ReturnType<typeof deps.router.execute>>;
       try {
-        const { workspace, actor } = await deps.resolveActor(command.team_id, command.user_id, command.user_name);
+        const { workspace, actor } = await deps.resolveActor(
+          command.team_id,
+          command.user_id,
+          command.user_name,
+        );
         reply = await deps.router.execute(command.text, {
           workspace,
           actor,

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBot } from '../support/bot.js';
+import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
+
+let t: Awaited<ReturnType<typeof startTestBot>>;
+let seq = 0;
+
+beforeAll(async () => {
+  t = await startTestBot();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+/** Sends `/kpi <text>` signed as Slack does and returns the ack and the reply posted to the response URL. */
+async function slash(text: string) {
+  seq += 1;
+  const responseUrl = t.slack.responseUrl(`r${seq}`);
+  const ack = await postToSlackEndpoint(t.baseUrl, slashCommandBody({ text, response_url: responseUrl }));
+  const reply = await t.slack.waitFor((c) => c.path === `/respond/r${seq}`);
+  return { ack, reply: reply.body as { text: string; response_type: string; blocks: unknown[] } };
+}
+
+describe('the Slack HTTP receiver', () => {
+  it('answers a signed /kpi help with the command overview, ephemeral', async () => {
+    const { ack, reply } = await slash('help');
+    expect(ack.status).toBe(200);
+    expect(reply.response_type).toBe('ephemeral');
+    expect(reply.text).toContain('/kpi help');
+    expect(JSON.stringify(reply.blocks)).toContain('KPI Bot commands');
+  });
+
+  it('treats an empty /kpi as help', async () => {
+    const { reply } = await slash('');
+    expect(JSON.stringify(reply.blocks)).toContain('KPI Bot commands');
+  });
+
+  it('suggests the closest command for a typo', async () => {
+    const { reply } = await slash('hlep');
+    expect(reply.text).toContain('Did you mean /kpi help');
+    expect(reply.response_type).toBe('ephemeral');
+  });
+
+  it('never lets echoed input ping a channel or break the reply', async () => {
+    const { ack, reply } = await slash(`<!channel>${'x'.repeat(5000)} & "unterminated`);
+    expect(ack.status).toBe(200);
+    const body = JSON.stringify(reply);
+    expect(body).not.toContain('<!channel>');
+    expect(body.length).toBeLessThan(6000);
+    expect(reply.text).toMatch(/^Unknown command/);
+  });
+
+  const refused: [string, Parameters<typeof postToSlackEndpoint>[2]][] = [
+    ['unsigned', { signature: null }],
+    ['wrongly signed', { signature: `v0=${'0'.repeat(64)}` }],
+    ['older than five minutes', { timestampSec: Math.floor(Date.now() / 1000) - 6 * 60 }],
+    ['from the future', { timestampSec: Math.floor(Date.now() / 1000) + 6 * 60 }],
+  ];
+  it.each(refused)('rejects a %s request with 401 and does nothing', async (_name, opts) => {
+    const before = t.slack.calls.length;
+    const res = await postToSlackEndpoint(
+      t.baseUrl,
+      slashCommandBody({ text: 'help', response_url: t.slack.responseUrl('refused') }),
+      opts,
+    );
+    expect(res.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.slack.calls.length).toBe(before);
+  });
+
+  it('rejects a body signed with another secret', async () => {
+    const body = slashCommandBody({ text: 'help', response_url: t.slack.responseUrl('other') });
+    const { slackSignature } = await import('../support/slack-request.js');
+    const ts = Math.floor(Date.now() / 1000);
+    const res = await postToSlackEndpoint(t.baseUrl, body, {
+      timestampSec: ts,
+      signature: slackSignature(body, ts, 'another-secret-123'),
+    });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('the HTTP server', () => {
+  it('reports health with the store reachable', async () => {
+    const res = await fetch(`${t.baseUrl}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', mode: 'http' });
+  });
+
+  it('answers unknown paths with 404 and wrong methods with 405, as JSON', async () => {
+    const missing = await fetch(`${t.baseUrl}/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: 'not_found' });
+    const wrong = await fetch(`${t.baseUrl}/healthz`, { method: 'POST' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET');
+  });
+});

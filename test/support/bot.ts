@@ -1,0 +1,35 @@
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { startBot, type TBot } from '../../src/main.js';
+import { createMigratedDatabase } from './db.js';
+import { FakeSlack } from './fake-slack.js';
+import { SIGNING_SECRET } from './slack-request.js';
+
+/** The real bot in HTTP mode on a free loopback port, its Web API pointed at a fake Slack. */
+export async function startTestBot(opts: { drainTimeoutMs?: number } = {}) {
+  const slack = await new FakeSlack().start();
+  const database = await createMigratedDatabase();
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SLACK_BOT_TOKEN: 'xoxb-test-0000-token',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    LOG_LEVEL: 'silent',
+  });
+  const bot: TBot = await startBot(config, {
+    logger: createLogger('silent'),
+    drainTimeoutMs: opts.drainTimeoutMs,
+  });
+  return {
+    bot,
+    slack,
+    baseUrl: `http://127.0.0.1:${bot.port}`,
+    async close() {
+      await bot.stop('test finished');
+      await slack.stop();
+      await database.drop();
+    },
+  };
+}
