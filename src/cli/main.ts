@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { systemClock } from '../clock.js';
 import { closestMatch } from '../commands/closest.js';
 import { createCommandRouter } from '../commands/execute.js';
@@ -36,7 +38,13 @@ function fail(message: string, code = 1): never {
 
 async function cmdStart() {
   const config = loadConfig();
-  const bot = await startBot(config);
+  const interactive = config.slackMode === 'local' && Boolean(process.stdin.isTTY);
+  // In the interactive shell, JSON log lines would scroll through the conversation: they go to a file.
+  const logFile = interactive ? resolve('data', 'kpi.log') : undefined;
+  const logger = logFile
+    ? createLogger(config.LOG_LEVEL, pino.destination({ dest: logFile, mkdir: true, sync: false }))
+    : undefined;
+  const bot = await startBot(config, { logger });
   let signals = 0;
   const onSignal = (signal: string) => {
     signals += 1;
@@ -51,12 +59,12 @@ async function cmdStart() {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
-  if (config.slackMode === 'local' && process.stdin.isTTY) {
+  if (interactive) {
     const workspace = await ensureWorkspace(bot.store.db, LOCAL_TEAM_ID, { timezone: config.KPI_TIMEZONE });
     const who = config.KPI_LOCAL_USER ?? process.env.USER ?? 'local admin';
     const { actor } = await resolveLocalActor(bot.store.db, workspace, who);
     process.stdout.write(
-      `KPI Bot is running in local mode on port ${bot.port} (no Slack credentials set).\n`,
+      `KPI Bot is running in local mode on port ${bot.port} (no Slack credentials set). Logs: ${logFile}\n`,
     );
     await runShell({
       store: bot.store,

@@ -41,7 +41,10 @@ function commandTextOf(line: string): { text: string } | { foreign: string } {
 export async function runShell(opts: TShellOptions): Promise<void> {
   const { output } = opts;
   const write = (s: string) => output.write(s);
-  const rl = createInterface({ input: opts.input, terminal: opts.interactive });
+  const rl = opts.interactive
+    ? createInterface({ input: opts.input, output, terminal: true })
+    : createInterface({ input: opts.input, terminal: false });
+  rl.on('SIGINT', () => rl.close());
   const prompt = `kpi (${opts.actor.name})> `;
   if (opts.interactive) {
     write(`KPI Bot local shell. You are ${opts.actor.name}. Type /kpi help; exit or Ctrl-D to quit.\n`);

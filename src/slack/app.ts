@@ -46,6 +46,8 @@ export async function createSlackApp(config: TConfig, deps: TSlackDeps): Promise
       socketMode: true,
       logger,
       clientOptions,
+      // The Socket Mode client has a Web API client of its own (apps.connections.open).
+      installerOptions: { clientOptions },
       deferInitialization: true,
     });
     await app.init();
