@@ -21,9 +21,13 @@ describe('hostile or broken requests to /slack/events', () => {
   });
 
   it('answers Slack URL verification', async () => {
-    const res = await postToSlackEndpoint(t.baseUrl, JSON.stringify({ type: 'url_verification', challenge: 'c-123' }), {
-      contentType: 'application/json',
-    });
+    const res = await postToSlackEndpoint(
+      t.baseUrl,
+      JSON.stringify({ type: 'url_verification', challenge: 'c-123' }),
+      {
+        contentType: 'application/json',
+      },
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('c-123');
   });
