@@ -6,7 +6,7 @@ import { closestMatch } from '../commands/closest.js';
 import { createCommandRouter } from '../commands/execute.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { isAppError } from '../errors.js';
-import { createLogger } from '../logger.js';
+import { createLogger, maskSecrets } from '../logger.js';
 import { startBot } from '../main.js';
 import { applyMigrations, createMigration } from '../store/migrate.js';
 import { providerOf } from '../store/provider.js';
@@ -169,10 +169,12 @@ export async function main(argv: string[]): Promise<void> {
       for (const line of error.lines) process.stderr.write(`kpi: invalid environment: ${line}\n`);
       process.exit(1);
     }
-    if (isAppError(error)) fail(error.message, 2);
+    if (isAppError(error)) fail(error.message, error.code === 'bad_request' ? 2 : 1);
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       fail(`${error.message}\n\n${USAGE}`, 2);
     }
-    throw error;
+    // Anything else (the database unreachable, Slack refusing the token ...): one line, no stack trace.
+    const detail = error instanceof Error ? error.message : String(error);
+    fail(maskSecrets(detail.split('\n').find((l) => l.trim()) ?? 'failed'));
   }
 }

@@ -1,6 +1,8 @@
 import type { RequestListener } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import type { TConfig } from '../config.js';
+import { AppError } from '../errors.js';
 import { toBoltLogger } from '../logger.js';
 import type { TSlackDeps } from './deps.js';
 import * as commands from './listeners/commands/index.js';
@@ -13,6 +15,35 @@ export type TSlackApp = {
   start(): Promise<void>;
   stop(): Promise<void>;
 };
+
+/**
+ * Checks the bot token once at start-up (auth.test) with few retries, so a wrong token or an unreachable Slack
+ * stops start-up with a clear line instead of Bolt retrying for half an hour. Bolt is then given the bot's ids
+ * and does not ask again.
+ */
+async function verifyBotToken(
+  config: TConfig,
+  clientOptions: { slackApiUrl?: string },
+  logger: ReturnType<typeof toBoltLogger>,
+) {
+  const client = new WebClient(config.SLACK_BOT_TOKEN, {
+    ...clientOptions,
+    retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 1000 },
+    logger,
+  });
+  try {
+    const auth = await client.auth.test();
+    if (!auth.user_id || !auth.bot_id) throw new Error('auth.test did not name a bot user');
+    return { botId: auth.bot_id, botUserId: auth.user_id, teamId: auth.team_id };
+  } catch (error) {
+    const reason = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
+    const where = config.SLACK_API_URL ?? 'https://slack.com/api/';
+    throw new AppError(
+      'unauthorized',
+      `could not verify SLACK_BOT_TOKEN with Slack (auth.test at ${where}: ${reason})`,
+    );
+  }
+}
 
 const FIVE_MINUTES_SEC = 5 * 60;
 
@@ -39,11 +70,15 @@ function refuseFutureTimestamps(next: RequestListener): RequestListener {
 export async function createSlackApp(config: TConfig, deps: TSlackDeps): Promise<TSlackApp> {
   const logger = toBoltLogger(deps.logger);
   const clientOptions = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {};
+  const identity = await verifyBotToken(config, clientOptions, logger);
+  deps.logger.info({ team: identity.teamId, botUserId: identity.botUserId }, 'Slack accepted the bot token');
   if (config.slackMode === 'socket') {
     const app = new App({
       token: config.SLACK_BOT_TOKEN,
       appToken: config.SLACK_APP_TOKEN,
       socketMode: true,
+      botId: identity.botId,
+      botUserId: identity.botUserId,
       logger,
       clientOptions,
       // The Socket Mode client has a Web API client of its own (apps.connections.open).
@@ -69,6 +104,8 @@ export async function createSlackApp(config: TConfig, deps: TSlackDeps): Promise
   const app = new App({
     token: config.SLACK_BOT_TOKEN,
     receiver,
+    botId: identity.botId,
+    botUserId: identity.botUserId,
     logger,
     clientOptions,
     deferInitialization: true,

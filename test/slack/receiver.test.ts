@@ -96,3 +96,33 @@ describe('the HTTP server', () => {
     expect(wrong.headers.get('allow')).toBe('GET');
   });
 });
+
+describe('start-up against Slack', () => {
+  it('stops with a clear error when Slack refuses the bot token, and leaves nothing running', async () => {
+    const { FakeSlack } = await import('../support/fake-slack.js');
+    const { createMigratedDatabase } = await import('../support/db.js');
+    const { loadConfig } = await import('../../src/config.js');
+    const { startBot } = await import('../../src/main.js');
+    const { createLogger } = await import('../../src/logger.js');
+    const refusing = await new FakeSlack().start();
+    refusing.on('auth.test', () => ({ ok: false, error: 'invalid_auth' }));
+    const database = await createMigratedDatabase();
+    try {
+      const config = loadConfig({
+        DATABASE_URL: database.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SLACK_BOT_TOKEN: 'xoxb-revoked-token',
+        SLACK_SIGNING_SECRET: 'abcdef0123456789',
+        SLACK_API_URL: refusing.apiUrl,
+      });
+      await expect(startBot(config, { logger: createLogger('silent') })).rejects.toThrow(
+        /could not verify SLACK_BOT_TOKEN with Slack .*invalid_auth/,
+      );
+      expect(refusing.callsOf('auth.test')).toHaveLength(1);
+    } finally {
+      await refusing.stop();
+      await database.drop();
+    }
+  });
+});
