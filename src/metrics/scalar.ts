@@ -1,0 +1,417 @@
+import type { TFacts } from './facts.js';
+import type { TPeriod } from './periods.js';
+
+/**
+ * The scalar KPIs of one rep (or team) for one period, computed from plain facts. Pure. Each function's TSDoc
+ * carries its formula; docs/metrics.md says the same in words (a test keeps the ids in step).
+ *
+ * Conventions: a fact belongs to a period when its attributing instant t satisfies start <= t < end. A value
+ * is `null` when there is no data or the denominator is zero ("no data", never a fake 0%). Money is in minor
+ * units here; views convert to major units. Rates are fractions (0.25 = 25%).
+ */
+
+/** Everything a metric needs besides the facts. */
+export type TMetricInput = {
+  facts: TFacts;
+  period: TPeriod;
+  /** The period just before, for changes (same kind and length). */
+  previous: TPeriod;
+  now: Date;
+  /** Target amount per metric id for this period, already resolved (rep, team or default). */
+  targets: Partial<Record<string, number>>;
+};
+
+type TCompute = (input: TMetricInput) => number | null;
+
+const inPeriod = (t: Date | null | undefined, p: TPeriod): t is Date =>
+  t != null && t.getTime() >= p.start.getTime() && t.getTime() < p.end.getTime();
+const ratio = (a: number, b: number): number | null => (b === 0 ? null : a / b);
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const DAY_MS = 86_400_000;
+
+/** Activity kinds that count as outreach (prospecting touches). Meetings are not outreach. */
+export const OUTREACH_KINDS = ['call', 'email', 'linkedin_message'] as const;
+
+function wonIn(input: TMetricInput, p: TPeriod) {
+  return input.facts.deals.filter((d) => d.status === 'won' && inPeriod(d.closedAt, p));
+}
+function wonTotal(input: TMetricInput, p: TPeriod): number {
+  return sum(wonIn(input, p).map((d) => d.amountMinor));
+}
+function activityCount(
+  input: TMetricInput,
+  p: TPeriod,
+  keep: (kind: string, personalized: boolean | null) => boolean,
+) {
+  return sum(
+    input.facts.activities
+      .filter((a) => inPeriod(a.occurredAt, p) && keep(a.kind, a.personalized))
+      .map((a) => a.count),
+  );
+}
+const isOutreach = (kind: string) => (OUTREACH_KINDS as readonly string[]).includes(kind);
+
+/** The latest reading of a level metric at or before an instant (null if none). */
+function levelAt(input: TMetricInput, network: string, metric: string, at: Date): number | null {
+  let best: { at: number; value: number } | null = null;
+  for (const s of input.facts.socialSnapshots) {
+    if (s.network !== network || s.metric !== metric || s.at.getTime() >= at.getTime()) continue;
+    if (!best || s.at.getTime() >= best.at) best = { at: s.at.getTime(), value: s.value };
+  }
+  return best?.value ?? null;
+}
+/** The sum of readings of a counted metric within a period. */
+function countedIn(input: TMetricInput, network: string, metric: string, p: TPeriod): number {
+  return sum(
+    input.facts.socialSnapshots
+      .filter((s) => s.network === network && s.metric === metric && inPeriod(s.at, p))
+      .map((s) => s.value),
+  );
+}
+function hasReadings(input: TMetricInput, network: string, metric: string, p: TPeriod): boolean {
+  return input.facts.socialSnapshots.some(
+    (s) => s.network === network && s.metric === metric && inPeriod(s.at, p),
+  );
+}
+function growth(input: TMetricInput, metric: string): number | null {
+  const end = levelAt(input, 'linkedin', metric, input.period.end);
+  const start = levelAt(input, 'linkedin', metric, input.period.start);
+  return end === null || start === null ? null : end - start;
+}
+function postsIn(input: TMetricInput) {
+  return input.facts.socialPosts.filter((p) => inPeriod(p.postedAt, input.period));
+}
+function attainment(input: TMetricInput, id: string, actual: number): number | null {
+  const target = input.targets[id];
+  return target === undefined || target <= 0 ? null : actual / target;
+}
+/** Instant one year after `t` in UTC terms (365 or 366 days), for first-year churn. */
+function oneYearAfter(t: Date): Date {
+  const d = new Date(t.getTime());
+  d.setUTCFullYear(d.getUTCFullYear() + 1);
+  return d;
+}
+
+export type TMetricUnit = 'money' | 'count' | 'ratio' | 'percent_change' | 'days' | 'score';
+
+export type TScalarMetric = { id: string; unit: TMetricUnit; title: string; compute: TCompute };
+
+/** Every scalar metric, in display order. Ids are stable: never rename one once released. */
+export const SCALAR_METRICS: TScalarMetric[] = [
+  /** Σ amount of deals won with closedAt in the period. */
+  { id: 'sales.won_total', unit: 'money', title: 'Won revenue', compute: (i) => wonTotal(i, i.period) },
+  /** Count of deals won with closedAt in the period. */
+  { id: 'sales.won_count', unit: 'count', title: 'Deals won', compute: (i) => wonIn(i, i.period).length },
+  /** won_total / won_count; null when nothing was won. */
+  {
+    id: 'sales.avg_deal_size',
+    unit: 'money',
+    title: 'Average deal size',
+    compute: (i) => ratio(wonTotal(i, i.period), wonIn(i, i.period).length),
+  },
+  /** won_total / target(sales.won_total); null without a target. */
+  {
+    id: 'sales.target_attainment',
+    unit: 'ratio',
+    title: 'Sales vs target',
+    compute: (i) => attainment(i, 'sales.won_total', wonTotal(i, i.period)),
+  },
+  /** (won_total − won_total of the previous period) / won_total of the previous period; null when that was 0. */
+  {
+    id: 'sales.change_vs_previous',
+    unit: 'percent_change',
+    title: 'Sales vs previous period',
+    compute: (i) => {
+      const before = wonTotal(i, i.previous);
+      return before === 0 ? null : (wonTotal(i, i.period) - before) / before;
+    },
+  },
+  /** Count of deals with openedAt in the period. */
+  {
+    id: 'opportunities.created',
+    unit: 'count',
+    title: 'Opportunities created',
+    compute: (i) => i.facts.deals.filter((d) => inPeriod(d.openedAt, i.period)).length,
+  },
+  /** Count of deals lost with closedAt in the period. */
+  {
+    id: 'opportunities.lost',
+    unit: 'count',
+    title: 'Opportunities lost',
+    compute: (i) => i.facts.deals.filter((d) => d.status === 'lost' && inPeriod(d.closedAt, i.period)).length,
+  },
+  /** created / lost; null when none was lost. */
+  {
+    id: 'opportunities.created_to_lost_ratio',
+    unit: 'ratio',
+    title: 'Created : lost',
+    compute: (i) =>
+      ratio(
+        i.facts.deals.filter((d) => inPeriod(d.openedAt, i.period)).length,
+        i.facts.deals.filter((d) => d.status === 'lost' && inPeriod(d.closedAt, i.period)).length,
+      ),
+  },
+  /** won / (won + lost), both by closedAt in the period; null when nothing closed. */
+  {
+    id: 'opportunities.win_rate',
+    unit: 'ratio',
+    title: 'Win rate',
+    compute: (i) => {
+      const closed = i.facts.deals.filter((d) => d.status !== 'open' && inPeriod(d.closedAt, i.period));
+      return ratio(closed.filter((d) => d.status === 'won').length, closed.length);
+    },
+  },
+  /** Σ count of call activities in the period. */
+  {
+    id: 'outreach.calls',
+    unit: 'count',
+    title: 'Calls',
+    compute: (i) => activityCount(i, i.period, (k) => k === 'call'),
+  },
+  /** Σ count of email activities in the period. */
+  {
+    id: 'outreach.emails',
+    unit: 'count',
+    title: 'Emails',
+    compute: (i) => activityCount(i, i.period, (k) => k === 'email'),
+  },
+  /** Σ count of outreach activities (call, email, linkedin_message) in the period. */
+  {
+    id: 'outreach.total',
+    unit: 'count',
+    title: 'Outreach',
+    compute: (i) => activityCount(i, i.period, isOutreach),
+  },
+  /** outreach.total / target(outreach.total); null without a target. */
+  {
+    id: 'outreach.target_attainment',
+    unit: 'ratio',
+    title: 'Outreach vs target',
+    compute: (i) => attainment(i, 'outreach.total', activityCount(i, i.period, isOutreach)),
+  },
+  /** Latest LinkedIn followers reading before the period's end; null if none. */
+  {
+    id: 'linkedin.followers',
+    unit: 'count',
+    title: 'LinkedIn followers',
+    compute: (i) => levelAt(i, 'linkedin', 'followers', i.period.end),
+  },
+  /** followers at the period's end − followers at its start (latest readings before each); null if either is missing. */
+  {
+    id: 'linkedin.followers_growth',
+    unit: 'count',
+    title: 'Follower growth',
+    compute: (i) => growth(i, 'followers'),
+  },
+  /** Σ requests_accepted / Σ requests_sent logged in the period; null when none were sent. */
+  {
+    id: 'linkedin.connection_acceptance_rate',
+    unit: 'ratio',
+    title: 'Connection acceptance',
+    compute: (i) =>
+      ratio(
+        countedIn(i, 'linkedin', 'requests_accepted', i.period),
+        countedIn(i, 'linkedin', 'requests_sent', i.period),
+      ),
+  },
+  /** Σ inquiries logged in the period; null when nothing was logged. */
+  {
+    id: 'linkedin.inbound_inquiries',
+    unit: 'count',
+    title: 'LinkedIn inquiries',
+    compute: (i) =>
+      hasReadings(i, 'linkedin', 'inquiries', i.period)
+        ? countedIn(i, 'linkedin', 'inquiries', i.period)
+        : null,
+  },
+  /** Σ referrals logged in the period; null when nothing was logged. */
+  {
+    id: 'linkedin.referrals',
+    unit: 'count',
+    title: 'LinkedIn referrals',
+    compute: (i) =>
+      hasReadings(i, 'linkedin', 'referrals', i.period)
+        ? countedIn(i, 'linkedin', 'referrals', i.period)
+        : null,
+  },
+  /** Latest profile-views reading before the period's end (LinkedIn's own rolling count); null if none. */
+  {
+    id: 'linkedin.profile_views',
+    unit: 'count',
+    title: 'Profile views',
+    compute: (i) => levelAt(i, 'linkedin', 'profile_views', i.period.end),
+  },
+  /** profile views at the period's end − at its start; null if either is missing. */
+  {
+    id: 'linkedin.profile_views_growth',
+    unit: 'count',
+    title: 'Profile views growth',
+    compute: (i) => growth(i, 'profile_views'),
+  },
+  /** Count of posts (any network) with postedAt in the period. */
+  { id: 'social.posts', unit: 'count', title: 'Posts', compute: (i) => postsIn(i).length },
+  /** Σ shares / posts, posts of the period; null without posts. */
+  {
+    id: 'social.shares_per_post',
+    unit: 'ratio',
+    title: 'Shares per post',
+    compute: (i) => ratio(sum(postsIn(i).map((p) => p.shares)), postsIn(i).length),
+  },
+  /** Σ comments / posts; null without posts. */
+  {
+    id: 'social.comments_per_post',
+    unit: 'ratio',
+    title: 'Comments per post',
+    compute: (i) => ratio(sum(postsIn(i).map((p) => p.comments)), postsIn(i).length),
+  },
+  /** Σ likes / posts; null without posts. */
+  {
+    id: 'social.likes_per_post',
+    unit: 'ratio',
+    title: 'Likes per post',
+    compute: (i) => ratio(sum(postsIn(i).map((p) => p.likes)), postsIn(i).length),
+  },
+  /** Count of leads with mqlAt in the period. */
+  {
+    id: 'conversion.mqls',
+    unit: 'count',
+    title: 'MQLs received',
+    compute: (i) => i.facts.leads.filter((l) => inPeriod(l.mqlAt, i.period)).length,
+  },
+  /** Of the MQLs received in the period, how many have converted to customers (by now). */
+  {
+    id: 'conversion.converted',
+    unit: 'count',
+    title: 'MQLs converted',
+    compute: (i) =>
+      i.facts.leads.filter((l) => inPeriod(l.mqlAt, i.period) && l.convertedAt && l.convertedAt <= i.now)
+        .length,
+  },
+  /** converted / mqls (the period's MQL cohort); null without MQLs. */
+  {
+    id: 'conversion.rate',
+    unit: 'ratio',
+    title: 'MQL → customer',
+    compute: (i) => {
+      const cohort = i.facts.leads.filter((l) => inPeriod(l.mqlAt, i.period));
+      return ratio(cohort.filter((l) => l.convertedAt && l.convertedAt <= i.now).length, cohort.length);
+    },
+  },
+  /** Mean of score / maxScore × 100 over assessments taken in the period; null without any. */
+  {
+    id: 'expertise.avg_score',
+    unit: 'score',
+    title: 'Average assessment score',
+    compute: (i) => {
+      const taken = i.facts.training.filter((t) => inPeriod(t.at, i.period) && t.maxScore > 0);
+      return ratio(sum(taken.map((t) => (t.score / t.maxScore) * 100)), taken.length);
+    },
+  },
+  /** Count of quizzes and mock pitches taken in the period. */
+  {
+    id: 'expertise.assessments',
+    unit: 'count',
+    title: 'Assessments taken',
+    compute: (i) => i.facts.training.filter((t) => inPeriod(t.at, i.period)).length,
+  },
+  /** Whole days from the latest assessment to min(now, period end); null if none before then. */
+  {
+    id: 'expertise.days_since_training',
+    unit: 'days',
+    title: 'Days since last training',
+    compute: (i) => {
+      const asOf = Math.min(i.now.getTime(), i.period.end.getTime());
+      const last = Math.max(
+        ...i.facts.training.map((t) => t.at.getTime()).filter((t) => t <= asOf),
+        Number.NEGATIVE_INFINITY,
+      );
+      return Number.isFinite(last) ? Math.floor((asOf - last) / DAY_MS) : null;
+    },
+  },
+  /** Σ count of outreach activities marked personalized in the period. */
+  {
+    id: 'personalization.personalized',
+    unit: 'count',
+    title: 'Personalized outreach',
+    compute: (i) => activityCount(i, i.period, (k, p) => isOutreach(k) && p === true),
+  },
+  /** Σ count of outreach activities marked generic in the period. */
+  {
+    id: 'personalization.generic',
+    unit: 'count',
+    title: 'Generic outreach',
+    compute: (i) => activityCount(i, i.period, (k, p) => isOutreach(k) && p === false),
+  },
+  /** personalized / (personalized + generic); outreach not marked either way is left out; null when none is marked. */
+  {
+    id: 'personalization.share',
+    unit: 'ratio',
+    title: 'Personalized share',
+    compute: (i) => {
+      const yes = activityCount(i, i.period, (k, p) => isOutreach(k) && p === true);
+      const no = activityCount(i, i.period, (k, p) => isOutreach(k) && p === false);
+      return ratio(yes, yes + no);
+    },
+  },
+  /** personalized / target(personalization.personalized); the article's default target is 50 a month. */
+  {
+    id: 'personalization.target_attainment',
+    unit: 'ratio',
+    title: 'Personalized vs target',
+    compute: (i) =>
+      attainment(
+        i,
+        'personalization.personalized',
+        activityCount(i, i.period, (k, p) => isOutreach(k) && p === true),
+      ),
+  },
+  /** Count of customers with wonAt in the period. */
+  {
+    id: 'churn.customers_won',
+    unit: 'count',
+    title: 'Customers won',
+    compute: (i) => i.facts.customers.filter((c) => inPeriod(c.wonAt, i.period)).length,
+  },
+  /** Count of customers with churnedAt in the period, less than a year after wonAt. */
+  {
+    id: 'churn.first_year_churned',
+    unit: 'count',
+    title: 'Lost in first year',
+    compute: (i) =>
+      i.facts.customers.filter((c) => inPeriod(c.churnedAt, i.period) && c.churnedAt < oneYearAfter(c.wonAt))
+        .length,
+  },
+  /**
+   * Trailing-twelve-month cohort: of the customers won in the year ending at the period's end (or now, if
+   * sooner), the share that churned less than a year after being won, by then. null when none were won.
+   */
+  {
+    id: 'churn.first_year_churn_rate',
+    unit: 'ratio',
+    title: 'First-year churn rate',
+    compute: (i) => {
+      const asOf = new Date(Math.min(i.now.getTime(), i.period.end.getTime()));
+      const from = new Date(asOf.getTime());
+      from.setUTCFullYear(from.getUTCFullYear() - 1);
+      const cohort = i.facts.customers.filter((c) => c.wonAt >= from && c.wonAt < asOf);
+      const churned = cohort.filter(
+        (c) => c.churnedAt && c.churnedAt < asOf && c.churnedAt < oneYearAfter(c.wonAt),
+      );
+      return ratio(churned.length, cohort.length);
+    },
+  },
+  /** Count of customers with churnedAt in the period, whatever their tenure. */
+  {
+    id: 'churn.customers_lost',
+    unit: 'count',
+    title: 'Customers lost',
+    compute: (i) => i.facts.customers.filter((c) => inPeriod(c.churnedAt, i.period)).length,
+  },
+];
+
+/** Computes every scalar metric: id -> value (null = no data). */
+export function computeScalarMetrics(input: TMetricInput): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const m of SCALAR_METRICS) out[m.id] = m.compute(input);
+  return out;
+}
