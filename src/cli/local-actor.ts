@@ -1,6 +1,6 @@
 import type { TActor } from '../commands/types.js';
-import { AppError } from '../errors.js';
 import type { Workspace } from '../generated/sqlite/client.js';
+import { findRep } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
 
 /**
@@ -12,30 +12,16 @@ export async function resolveLocalActor(
   workspace: Workspace,
   who: string,
 ): Promise<{ actor: TActor; created: boolean }> {
-  const key = who.trim();
-  if (!key) throw new AppError('bad_request', 'say who you are, e.g. --as "Dana Scott"');
-  const reps = await db.rep.findMany({
-    where: { workspaceId: workspace.id },
-    select: { id: true, name: true, email: true, slackUserId: true },
-  });
-  const lower = key.toLowerCase();
-  const matches = reps.filter(
-    (r) => r.slackUserId === key || r.email?.toLowerCase() === lower || r.name.toLowerCase() === lower,
-  );
-  if (matches.length > 1) {
-    throw new AppError(
-      'conflict',
-      `"${key}" matches ${matches.length} people (${matches.map((r) => r.email ?? r.id).join(', ')}); use an email instead`,
-    );
-  }
-  const found = matches[0];
-  if (found)
+  const found = await findRep(db, workspace.id, who);
+  if (found) {
     return {
       actor: { repId: found.id, slackUserId: found.slackUserId ?? undefined, name: found.name },
       created: false,
     };
+  }
+  const anyone = await db.rep.count({ where: { workspaceId: workspace.id } });
   const rep = await db.rep.create({
-    data: { workspaceId: workspace.id, name: key, role: reps.length === 0 ? 'admin' : 'rep' },
+    data: { workspaceId: workspace.id, name: who.trim(), role: anyone === 0 ? 'admin' : 'rep' },
   });
   return { actor: { repId: rep.id, name: rep.name }, created: true };
 }

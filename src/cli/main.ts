@@ -8,8 +8,11 @@ import { ConfigError, loadConfig } from '../config.js';
 import { isAppError } from '../errors.js';
 import { createLogger, maskSecrets } from '../logger.js';
 import { startBot } from '../main.js';
+import { renderRepMetricsTable } from '../reports/format.js';
+import { repMetricsReport } from '../reports/rep-metrics.js';
 import { applyMigrations, createMigration } from '../store/migrate.js';
 import { providerOf } from '../store/provider.js';
+import { findRep } from '../store/reps.js';
 import { openStore } from '../store/store.js';
 import { ensureWorkspace, LOCAL_TEAM_ID } from '../store/workspaces.js';
 import { resolveLocalActor } from './local-actor.js';
@@ -25,11 +28,13 @@ Commands:
                                  schemas. Options: --postgres-url <url> for PostgreSQL's shadow database.
   shell [--as <name|email|id>]   Type /kpi commands as that person; reads stdin when it is not a terminal.
         [--json]                 One JSON reply per line.   [--workspace <Slack team id>]
+  metrics --rep <name|email|Slack id> [--period <p>] [--json] [--workspace <Slack team id>]
+                                 One rep's metrics for a period (default this month), e.g. --period 2017-06.
   help                           This text.
 
 Environment: see README.md ("Configuration").`;
 
-const COMMANDS = ['start', 'migrate', 'shell', 'help'];
+const COMMANDS = ['start', 'migrate', 'shell', 'metrics', 'help'];
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`kpi: ${message}\n`);
@@ -144,6 +149,34 @@ async function cmdShell(args: string[]) {
   }
 }
 
+async function cmdMetrics(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      rep: { type: 'string' },
+      period: { type: 'string', default: 'this month' },
+      json: { type: 'boolean' },
+      workspace: { type: 'string' },
+    },
+  });
+  if (!values.rep)
+    fail('usage: kpi metrics --rep "<name | email | Slack user id>" [--period <p>] [--json]', 2);
+  const config = loadConfig();
+  await applyMigrations(config.DATABASE_URL);
+  const store = await openStore(config.DATABASE_URL);
+  try {
+    const workspace = await ensureWorkspace(store.db, values.workspace ?? LOCAL_TEAM_ID, {
+      timezone: config.KPI_TIMEZONE,
+    });
+    const rep = await findRep(store.db, workspace.id, values.rep);
+    if (!rep) fail(`nobody called "${values.rep}" in the ${workspace.slackTeamId} workspace`, 2);
+    const report = await repMetricsReport(store.db, workspace, rep, values.period, systemClock.now());
+    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${renderRepMetricsTable(report)}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
   try {
@@ -154,6 +187,8 @@ export async function main(argv: string[]): Promise<void> {
         return await cmdMigrate(rest);
       case 'shell':
         return await cmdShell(rest);
+      case 'metrics':
+        return await cmdMetrics(rest);
       case 'help':
       case '--help':
       case '-h':

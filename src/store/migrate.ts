@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
-import { providerOf, type TProvider } from './provider.js';
+import { createAdapterFactory, providerOf, type TProvider } from './provider.js';
 import { openSchemaEngine } from './schema-engine.js';
 
 const PRISMA_DIR = fileURLToPath(new URL('../../prisma/', import.meta.url));
@@ -47,6 +48,24 @@ export async function readMigrationList(provider: TProvider): Promise<MigrationL
   };
 }
 
+/** Names of the migrations recorded as finished in `_prisma_migrations` (empty when the table is missing). */
+async function appliedMigrationNames(databaseUrl: string): Promise<Set<string>> {
+  let adapter: SqlDriverAdapter | undefined;
+  try {
+    adapter = await createAdapterFactory(databaseUrl).connect();
+    const result = await adapter.queryRaw({
+      sql: 'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+      args: [],
+      argTypes: [],
+    });
+    return new Set(result.rows.map((r) => String(r[0])));
+  } catch {
+    return new Set();
+  } finally {
+    await adapter?.dispose().catch(() => {});
+  }
+}
+
 /**
  * Applies the pending migrations of the provider that `databaseUrl` selects and records them in
  * `_prisma_migrations`, exactly as `prisma migrate deploy` does (so the native CLI sees the same history).
@@ -54,9 +73,13 @@ export async function readMigrationList(provider: TProvider): Promise<MigrationL
  */
 export async function applyMigrations(databaseUrl: string, onLog?: (m: string) => void): Promise<string[]> {
   const provider = providerOf(databaseUrl);
+  const migrationsList = await readMigrationList(provider);
+  // Nothing pending (the usual case): do not start the engine, which takes locks a running bot's SQLite
+  // connection would make it wait for.
+  const applied = await appliedMigrationNames(databaseUrl);
+  if (migrationsList.migrationDirectories.every((d) => applied.has(d.path))) return [];
   const { engine, close } = await openSchemaEngine(databaseUrl, await readSchema(provider), onLog);
   try {
-    const migrationsList = await readMigrationList(provider);
     const out = await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
     return out.appliedMigrationNames;
   } finally {

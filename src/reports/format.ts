@@ -1,0 +1,41 @@
+import { SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
+import type { TRepMetricsReport } from './rep-metrics.js';
+
+/** A metric value for people: money in the workspace currency, rates as percentages, "no data" for null. */
+export function formatMetric(
+  value: number | null,
+  unit: TMetricUnit,
+  currency: string,
+  locale = 'en-US',
+): string {
+  if (value === null) return 'no data';
+  switch (unit) {
+    case 'money':
+      return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(value);
+    case 'ratio':
+      return `${(value * 100).toFixed(1)}%`;
+    case 'percent_change':
+      return `${value >= 0 ? '+' : ''}${(value * 100).toFixed(1)}%`;
+    case 'days':
+      return `${value} days`;
+    case 'score':
+      return `${value.toFixed(1)} / 100`;
+    default:
+      return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value);
+  }
+}
+
+/** The readable table `kpi metrics` prints without --json. */
+export function renderRepMetricsTable(report: TRepMetricsReport): string {
+  const rows = SCALAR_METRICS.map((m) => [
+    m.id,
+    m.title,
+    formatMetric(report.metrics[m.id] ?? null, m.unit, report.currency),
+  ]);
+  const widths = [0, 1].map((c) => Math.max(...rows.map((r) => (r[c] as string).length)));
+  const lines = rows.map(
+    (r) =>
+      `${(r[0] as string).padEnd(widths[0] as number)}  ${(r[1] as string).padEnd(widths[1] as number)}  ${r[2]}`,
+  );
+  return [`${report.rep.name} · ${report.period.label}`, ...lines].join('\n');
+}

@@ -1,0 +1,27 @@
+import { AppError } from '../errors.js';
+import type { Rep } from '../generated/sqlite/client.js';
+import type { TDb } from './store.js';
+
+/**
+ * Finds a rep of a workspace by Slack user id (or a <@U…> mention), email or name, case-insensitively.
+ * Returns null when nobody matches; throws `conflict` when a name matches several people.
+ */
+export async function findRep(db: TDb, workspaceId: string, who: string): Promise<Rep | null> {
+  const key = who.trim().replace(/^<@([A-Z0-9]+)(\|[^>]*)?>$/, '$1');
+  if (!key)
+    throw new AppError('bad_request', 'say who, e.g. "Dana Scott", dana@example.com or a Slack user id');
+  const bySlack = await db.rep.findUnique({
+    where: { workspaceId_slackUserId: { workspaceId, slackUserId: key } },
+  });
+  if (bySlack) return bySlack;
+  const lower = key.toLowerCase();
+  const reps = await db.rep.findMany({ where: { workspaceId } });
+  const matches = reps.filter((r) => r.email?.toLowerCase() === lower || r.name.toLowerCase() === lower);
+  if (matches.length > 1) {
+    throw new AppError(
+      'conflict',
+      `"${key}" matches ${matches.length} people (${matches.map((r) => r.email ?? r.id).join(', ')}); use an email instead`,
+    );
+  }
+  return matches[0] ?? null;
+}
