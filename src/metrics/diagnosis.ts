@@ -1,0 +1,200 @@
+import type { TBottleneck } from './funnel.js';
+
+/**
+ * Decline diagnosis: is a rep's sales really declining against their own baseline, and if so, why? Pure and
+ * explainable: every conclusion carries the numbers it rests on.
+ *
+ * Verdict: the current period's won revenue is compared with the median of the rep's trailing periods (the
+ * baseline). It is "declining" only when (1) the baseline has at least MIN_BASELINE_PERIODS periods and
+ * MIN_BASELINE_DEALS won deals, (2) revenue fell at least DECLINE_THRESHOLD (20%) below the baseline, and
+ * (3) the fall is larger than the rep's normal month-to-month spread (1.4826 × the median absolute deviation of
+ * the baseline), so one quiet month in a lumpy pipeline is not called a decline.
+ *
+ * Attribution: revenue = deals won × average deal size, so ln(current / baseline) splits exactly into a
+ * deal-count part and a deal-size part. When fewer deals dominate, the deal count is traced further back: a
+ * lower win rate (closing less of what was worked), or less pipeline created; less pipeline is traced to lower
+ * outreach volume or less personalized outreach; a funnel bottleneck, when one is found, is named as the stage
+ * where deals get stuck.
+ */
+
+/** One period of a rep's history (a month, usually). null = no data. */
+export type TPeriodSnapshot = {
+  key: string;
+  wonTotal: number;
+  wonCount: number;
+  winRate: number | null;
+  created: number;
+  outreach: number;
+  personalized: number;
+};
+
+export type TDriver =
+  | 'fewer_deals_win_rate'
+  | 'fewer_deals_pipeline'
+  | 'outreach_volume'
+  | 'personalization'
+  | 'stuck_stage'
+  | 'fewer_deals'
+  | 'smaller_deals';
+
+export type TDiagnosis = {
+  verdict: 'declining' | 'not_declining' | 'insufficient_data';
+  current: TPeriodSnapshot;
+  baseline: {
+    periods: string[];
+    wonTotal: number;
+    wonCount: number;
+    avgDealSize: number | null;
+    winRate: number | null;
+    created: number;
+    outreach: number;
+    personalized: number;
+  };
+  /** (current − baseline) / baseline of won revenue; null without a baseline. */
+  change: number | null;
+  /** Share of the revenue change due to fewer deals (the rest: deal size), when both are measurable. */
+  countShare: number | null;
+  driver: TDriver | null;
+  /** Plain words for a manager: what changed, the numbers, the likely reason, a next step. */
+  explanation: string;
+};
+
+export const MIN_BASELINE_PERIODS = 3;
+export const MIN_BASELINE_DEALS = 6;
+export const DECLINE_THRESHOLD = 0.2;
+/** A secondary factor counts as a driver when it fell at least this much against its baseline. */
+export const FACTOR_DROP = 0.15;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length === 0
+    ? 0
+    : s.length % 2
+      ? (s[mid] as number)
+      : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+const drop = (current: number | null, base: number | null) =>
+  current === null || base === null || base <= 0 ? null : (base - current) / base;
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+/**
+ * Diagnoses the current period against the trailing ones (oldest first). `formatMoney` renders amounts in the
+ * workspace currency; `bottleneck` is the rep's funnel bottleneck, if any.
+ */
+export function diagnoseDecline(
+  current: TPeriodSnapshot,
+  trailing: TPeriodSnapshot[],
+  opts: { formatMoney: (minor: number) => string; bottleneck?: TBottleneck | null; repName: string },
+): TDiagnosis {
+  const winRates = trailing.map((t) => t.winRate).filter((r): r is number => r !== null);
+  const baseline = {
+    periods: trailing.map((t) => t.key),
+    wonTotal: median(trailing.map((t) => t.wonTotal)),
+    wonCount: median(trailing.map((t) => t.wonCount)),
+    avgDealSize: null as number | null,
+    winRate: winRates.length ? median(winRates) : null,
+    created: median(trailing.map((t) => t.created)),
+    outreach: median(trailing.map((t) => t.outreach)),
+    personalized: median(trailing.map((t) => t.personalized)),
+  };
+  const sizes = trailing.filter((t) => t.wonCount > 0).map((t) => t.wonTotal / t.wonCount);
+  baseline.avgDealSize = sizes.length ? median(sizes) : null;
+  const money = opts.formatMoney;
+  const base = { current, baseline, countShare: null, driver: null };
+  const totalDeals = trailing.reduce((a, t) => a + t.wonCount, 0);
+  if (trailing.length < MIN_BASELINE_PERIODS || totalDeals < MIN_BASELINE_DEALS || baseline.wonTotal <= 0) {
+    return {
+      ...base,
+      verdict: 'insufficient_data',
+      change: null,
+      explanation: `Not enough history to judge ${opts.repName}'s trend yet: ${trailing.length} earlier periods with ${totalDeals} won deals (at least ${MIN_BASELINE_PERIODS} periods and ${MIN_BASELINE_DEALS} deals are needed).`,
+    };
+  }
+  const change = (current.wonTotal - baseline.wonTotal) / baseline.wonTotal;
+  const spread = 1.4826 * median(trailing.map((t) => Math.abs(t.wonTotal - baseline.wonTotal)));
+  const fall = baseline.wonTotal - current.wonTotal;
+  if (change > -DECLINE_THRESHOLD || fall <= spread) {
+    return {
+      ...base,
+      verdict: 'not_declining',
+      change,
+      explanation: `${opts.repName} won ${money(current.wonTotal)} in ${current.key} against a usual ${money(baseline.wonTotal)} (median of ${trailing.length} periods): within normal variation.`,
+    };
+  }
+
+  // Exact split of the log change into deal count and deal size, when both are positive.
+  let countShare: number | null = null;
+  const currentAvg = current.wonCount > 0 ? current.wonTotal / current.wonCount : null;
+  if (current.wonCount > 0 && baseline.wonCount > 0 && currentAvg && baseline.avgDealSize) {
+    const countPart = Math.log(current.wonCount / baseline.wonCount);
+    const sizePart = Math.log(currentAvg / baseline.avgDealSize);
+    const total = countPart + sizePart;
+    countShare = total === 0 ? null : countPart / total;
+  } else if (current.wonCount === 0) {
+    countShare = 1;
+  }
+
+  const facts: string[] = [
+    `won ${current.wonCount} deals for ${money(current.wonTotal)} in ${current.key}, ${pct(-change)} below the usual ${money(baseline.wonTotal)} (${baseline.wonCount} deals, median of ${trailing.length} periods)`,
+  ];
+  let driver: TDriver;
+  let reason: string;
+  let step: string;
+  if (countShare !== null && countShare < 0.5 && currentAvg !== null && baseline.avgDealSize) {
+    driver = 'smaller_deals';
+    reason = `smaller deals: the average won deal fell from ${money(baseline.avgDealSize)} to ${money(currentAvg)}, while the number of deals held up`;
+    step =
+      'Review recent discounts and deal scope in a 1:1; check whether the rep is being pulled toward smaller accounts.';
+  } else {
+    const winRateDrop = drop(current.winRate, baseline.winRate);
+    const createdDrop = drop(current.created, baseline.created);
+    const outreachDrop = drop(current.outreach, baseline.outreach);
+    const personalizedDrop = drop(current.personalized, baseline.personalized);
+    if (opts.bottleneck) {
+      const b = opts.bottleneck;
+      driver = 'stuck_stage';
+      reason =
+        b.reason === 'conversion'
+          ? `deals stall at "${b.stage}": ${pct(b.rep)} move on against ${pct(b.team)} for the team (${b.sample} deals)`
+          : `deals sit in "${b.stage}" for ${b.rep.toFixed(1)} days against ${b.team.toFixed(1)} for the team (${b.sample} deals)`;
+      step = `Go through the deals in "${b.stage}" together and agree the next step for each.`;
+    } else if (
+      winRateDrop !== null &&
+      winRateDrop >= FACTOR_DROP &&
+      (createdDrop === null || winRateDrop >= createdDrop)
+    ) {
+      driver = 'fewer_deals_win_rate';
+      reason = `a lower win rate: ${pct(current.winRate ?? 0)} of closed deals won against ${pct(baseline.winRate ?? 0)} usually, so more of the pipeline is being lost`;
+      step =
+        'Listen to recorded calls of recently lost deals together and pick one thing to change in the pitch.';
+    } else if (createdDrop !== null && createdDrop >= FACTOR_DROP) {
+      if (outreachDrop !== null && outreachDrop >= FACTOR_DROP) {
+        driver = 'outreach_volume';
+        reason = `less prospecting: ${current.outreach} outreach activities against ${baseline.outreach} usually, and ${current.created} new opportunities against ${baseline.created}`;
+        step = 'Agree a weekly outreach target and block prospecting time in the calendar.';
+      } else if (personalizedDrop !== null && personalizedDrop >= FACTOR_DROP) {
+        driver = 'personalization';
+        reason = `less personalized outreach: ${current.personalized} personalized touches against ${baseline.personalized} usually, and ${current.created} new opportunities against ${baseline.created}`;
+        step = 'Review a few recent emails together and rework the templates into personal messages.';
+      } else {
+        driver = 'fewer_deals_pipeline';
+        reason = `a thinner pipeline: ${current.created} new opportunities against ${baseline.created} usually, though outreach held up`;
+        step =
+          'Check the quality of the leads being worked and where new opportunities are expected to come from.';
+      }
+    } else {
+      driver = 'fewer_deals';
+      reason = `fewer deals closed (${current.wonCount} against ${baseline.wonCount} usually), with win rate and pipeline near their usual levels; possibly timing`;
+      step = 'Look at the deals expected to close next month before drawing conclusions.';
+    }
+  }
+  return {
+    ...base,
+    verdict: 'declining',
+    change,
+    countShare,
+    driver,
+    explanation: `${opts.repName} ${facts[0]}. Most likely cause: ${reason}. Suggested next step: ${step}`,
+  };
+}
