@@ -8,7 +8,8 @@ import { ConfigError, loadConfig } from '../config.js';
 import { isAppError } from '../errors.js';
 import { createLogger, maskSecrets } from '../logger.js';
 import { startBot } from '../main.js';
-import { renderRepMetricsTable } from '../reports/format.js';
+import { renderLeaderboardTable, renderRepMetricsTable } from '../reports/format.js';
+import { leaderboardReport } from '../reports/leaderboard.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { applyMigrations, createMigration } from '../store/migrate.js';
 import { providerOf } from '../store/provider.js';
@@ -30,11 +31,13 @@ Commands:
         [--json]                 One JSON reply per line.   [--workspace <Slack team id>]
   metrics --rep <name|email|Slack id> [--period <p>] [--json] [--workspace <Slack team id>]
                                  One rep's metrics for a period (default this month), e.g. --period 2017-06.
+  leaderboard --metric <id> [--period <p>] [--top N] [--json] [--workspace <Slack team id>]
+                                 Reps ranked by one metric (ids: docs/metrics.md), best first.
   help                           This text.
 
 Environment: see README.md ("Configuration").`;
 
-const COMMANDS = ['start', 'migrate', 'shell', 'metrics', 'help'];
+const COMMANDS = ['start', 'migrate', 'shell', 'metrics', 'leaderboard', 'help'];
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`kpi: ${message}\n`);
@@ -177,6 +180,41 @@ async function cmdMetrics(args: string[]) {
   }
 }
 
+async function cmdLeaderboard(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      metric: { type: 'string', default: 'sales.won_total' },
+      period: { type: 'string', default: 'this month' },
+      top: { type: 'string' },
+      json: { type: 'boolean' },
+      workspace: { type: 'string' },
+    },
+  });
+  const top = values.top === undefined ? undefined : Number(values.top);
+  if (top !== undefined && (!Number.isInteger(top) || top < 1))
+    fail(`--top must be a whole number from 1, got "${values.top}"`, 2);
+  const config = loadConfig();
+  await applyMigrations(config.DATABASE_URL);
+  const store = await openStore(config.DATABASE_URL);
+  try {
+    const workspace = await ensureWorkspace(store.db, values.workspace ?? LOCAL_TEAM_ID, {
+      timezone: config.KPI_TIMEZONE,
+    });
+    const board = await leaderboardReport(
+      store.db,
+      workspace,
+      values.metric,
+      values.period,
+      systemClock.now(),
+      top,
+    );
+    process.stdout.write(values.json ? `${JSON.stringify(board)}\n` : `${renderLeaderboardTable(board)}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
   try {
@@ -189,6 +227,8 @@ export async function main(argv: string[]): Promise<void> {
         return await cmdShell(rest);
       case 'metrics':
         return await cmdMetrics(rest);
+      case 'leaderboard':
+        return await cmdLeaderboard(rest);
       case 'help':
       case '--help':
       case '-h':

@@ -415,3 +415,13 @@ export function computeScalarMetrics(input: TMetricInput): Record<string, number
   for (const m of SCALAR_METRICS) out[m.id] = m.compute(input);
   return out;
 }
+
+/** Metrics where less is better: leaderboards rank them lowest first. */
+export const LOWER_IS_BETTER = new Set([
+  'opportunities.lost',
+  'expertise.days_since_training',
+  'personalization.generic',
+  'churn.first_year_churned',
+  'churn.first_year_churn_rate',
+  'churn.customers_lost',
+]);

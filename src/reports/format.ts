@@ -1,4 +1,5 @@
 import { SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
+import type { TLeaderboard } from './leaderboard.js';
 import type { TRepMetricsReport } from './rep-metrics.js';
 
 /** A metric value for people: money in the workspace currency, rates as percentages, "no data" for null. */
@@ -38,4 +39,16 @@ export function renderRepMetricsTable(report: TRepMetricsReport): string {
       `${(r[0] as string).padEnd(widths[0] as number)}  ${(r[1] as string).padEnd(widths[1] as number)}  ${r[2]}`,
   );
   return [`${report.rep.name} · ${report.period.label}`, ...lines].join('\n');
+}
+
+/** The readable table `kpi leaderboard` prints without --json. */
+export function renderLeaderboardTable(board: TLeaderboard): string {
+  const metric = SCALAR_METRICS.find((m) => m.id === board.metric);
+  const unit = metric?.unit ?? 'count';
+  const width = Math.max(4, ...board.rows.map((r) => r.rep.name.length));
+  const lines = board.rows.map(
+    (r) =>
+      `${String(r.rank).padStart(3)}. ${r.rep.name.padEnd(width)}  ${formatMetric(r.value, unit, board.currency)}`,
+  );
+  return [`${metric?.title ?? board.metric} · ${board.period.label}`, ...lines].join('\n');
 }

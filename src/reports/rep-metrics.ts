@@ -1,9 +1,10 @@
 import type { Rep, Workspace } from '../generated/sqlite/client.js';
+import { NO_FACTS } from '../metrics/facts.js';
 import { parsePeriod, previousPeriod, type TCalendar } from '../metrics/periods.js';
 import { computeScalarMetrics, SCALAR_METRICS } from '../metrics/scalar.js';
-import { loadFacts } from '../store/facts.js';
+import { loadFactsByRep } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
-import { resolveTargets } from '../store/targets.js';
+import { resolveTargetsForReps } from '../store/targets.js';
 
 export function calendarOf(workspace: Workspace): TCalendar {
   return {
@@ -23,6 +24,21 @@ export function minorDigits(currency: string): number {
   } catch {
     return 2;
   }
+}
+
+const MONEY_METRICS = new Set(SCALAR_METRICS.filter((m) => m.unit === 'money').map((m) => m.id));
+
+/** Metric values as shown and printed: money in major units of the currency, everything else as computed. */
+export function presentMetrics(
+  raw: Record<string, number | null | undefined>,
+  currency: string,
+): Record<string, number | null> {
+  const scale = 10 ** minorDigits(currency);
+  const out: Record<string, number | null> = {};
+  for (const [id, v] of Object.entries(raw)) {
+    out[id] = v === undefined || v === null ? null : MONEY_METRICS.has(id) ? v / scale : v;
+  }
+  return out;
 }
 
 export type TRepMetricsReport = {
@@ -50,21 +66,15 @@ export async function repMetricsReport(
   const cal = calendarOf(workspace);
   const period = parsePeriod(periodText, now, cal);
   const previous = previousPeriod(period, cal);
-  const [facts, targets] = await Promise.all([
-    loadFacts(db, workspace.id, [rep.id], { start: previous.start, end: period.end }),
-    resolveTargets(db, workspace.id, rep, period),
+  const [byRep, targetsByRep] = await Promise.all([
+    loadFactsByRep(db, workspace.id, [rep.id], { start: previous.start, end: period.end }),
+    resolveTargetsForReps(db, workspace.id, [rep], period),
   ]);
+  const facts = byRep.get(rep.id) ?? NO_FACTS;
+  const targets = targetsByRep.get(rep.id) ?? {};
   const raw = computeScalarMetrics({ facts, period, previous, now, targets });
-  const scale = 10 ** minorDigits(workspace.currency);
-  const metrics: Record<string, number | null> = {};
-  for (const m of SCALAR_METRICS) {
-    const v = raw[m.id] ?? null;
-    metrics[m.id] = v !== null && m.unit === 'money' ? v / scale : v;
-  }
-  const moneyTargets = new Set(SCALAR_METRICS.filter((m) => m.unit === 'money').map((m) => m.id));
-  const shownTargets: Record<string, number> = {};
-  for (const [id, amount] of Object.entries(targets))
-    shownTargets[id] = moneyTargets.has(id) ? amount / scale : amount;
+  const metrics = presentMetrics(raw, workspace.currency);
+  const shownTargets = presentMetrics(targets, workspace.currency) as Record<string, number>;
   return {
     rep: { id: rep.id, name: rep.name, email: rep.email, slackUserId: rep.slackUserId },
     period: {

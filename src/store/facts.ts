@@ -1,4 +1,4 @@
-import type { TDealFact, TFacts } from '../metrics/facts.js';
+import { NO_FACTS, type TDealFact, type TFacts } from '../metrics/facts.js';
 import type { TDb } from './store.js';
 
 /**
@@ -7,12 +7,12 @@ import type { TDb } from './store.js';
  * and assessment before its end (the latest one before the start matters), and customers won in the year
  * before its end or churned in it. One query per fact kind, whatever the number of reps.
  */
-export async function loadFacts(
+export async function loadFactsByRep(
   db: TDb,
   workspaceId: string,
   repIds: string[],
   window: { start: Date; end: Date },
-): Promise<TFacts> {
+): Promise<Map<string, TFacts>> {
   const inWindow = { gte: window.start, lt: window.end };
   const scope = { workspaceId, repId: { in: repIds } };
   const yearBefore = new Date(window.end.getTime());
@@ -20,41 +20,56 @@ export async function loadFacts(
   const [deals, activities, socialSnapshots, socialPosts, leads, training, customers] = await Promise.all([
     db.deal.findMany({
       where: { ...scope, deletedAt: null, OR: [{ openedAt: inWindow }, { closedAt: inWindow }] },
-      select: { amountMinor: true, status: true, stage: true, openedAt: true, closedAt: true },
+      select: { repId: true, amountMinor: true, status: true, stage: true, openedAt: true, closedAt: true },
     }),
     db.activity.findMany({
       where: { ...scope, deletedAt: null, occurredAt: inWindow },
-      select: { kind: true, personalized: true, count: true, occurredAt: true },
+      select: { repId: true, kind: true, personalized: true, count: true, occurredAt: true },
     }),
     db.socialSnapshot.findMany({
       where: { ...scope, at: { lt: window.end } },
-      select: { network: true, metric: true, value: true, at: true },
+      select: { repId: true, network: true, metric: true, value: true, at: true },
     }),
     db.socialPost.findMany({
       where: { ...scope, postedAt: inWindow },
-      select: { network: true, postedAt: true, shares: true, comments: true, likes: true },
+      select: { repId: true, network: true, postedAt: true, shares: true, comments: true, likes: true },
     }),
-    db.lead.findMany({ where: { ...scope, mqlAt: inWindow }, select: { mqlAt: true, convertedAt: true } }),
+    db.lead.findMany({
+      where: { ...scope, mqlAt: inWindow },
+      select: { repId: true, mqlAt: true, convertedAt: true },
+    }),
     db.trainingResult.findMany({
       where: { ...scope, at: { lt: window.end } },
-      select: { kind: true, score: true, maxScore: true, at: true },
+      select: { repId: true, kind: true, score: true, maxScore: true, at: true },
     }),
     db.customer.findMany({
       where: { ...scope, OR: [{ wonAt: { gte: yearBefore, lt: window.end } }, { churnedAt: inWindow }] },
-      select: { wonAt: true, churnedAt: true },
+      select: { repId: true, wonAt: true, churnedAt: true },
     }),
   ]);
-  return {
-    deals: deals.map((d) => ({
+  const byRep = new Map<string, TFacts>(repIds.map((id) => [id, structuredClone(NO_FACTS)]));
+  const bucket = (repId: string | null) => byRep.get(repId ?? '') as TFacts;
+  for (const { repId, ...d } of deals) {
+    bucket(repId).deals.push({
       ...d,
       amountMinor: Number(d.amountMinor),
       status: d.status as TDealFact['status'],
-    })),
-    activities,
-    socialSnapshots,
-    socialPosts,
-    leads,
-    training,
-    customers,
-  };
+    });
+  }
+  for (const { repId, ...a } of activities) bucket(repId).activities.push(a);
+  for (const { repId, ...x } of socialSnapshots) bucket(repId).socialSnapshots.push(x);
+  for (const { repId, ...x } of socialPosts) bucket(repId).socialPosts.push(x);
+  for (const { repId, ...x } of leads) bucket(repId).leads.push(x);
+  for (const { repId, ...x } of training) bucket(repId).training.push(x);
+  for (const { repId, ...x } of customers) bucket(repId).customers.push(x);
+  return byRep;
+}
+
+/** The facts of several reps as one set (a team's, for team totals). */
+export function mergeFacts(sets: Iterable<TFacts>): TFacts {
+  const out = structuredClone(NO_FACTS);
+  for (const f of sets) {
+    for (const k of Object.keys(out) as (keyof TFacts)[]) (out[k] as unknown[]).push(...f[k]);
+  }
+  return out;
 }

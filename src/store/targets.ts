@@ -3,44 +3,53 @@ import { DEFAULT_TARGETS, scaleTarget } from '../metrics/targets.js';
 import type { TDb } from './store.js';
 
 type TTargetKind = Exclude<TPeriodKind, 'custom'>;
+type TRepRef = { id: string; managerId: string | null };
 
 /**
- * The target of each metric for a rep and a period: the rep's own, else their team's (set on their manager),
- * else the workspace's, else the defaults; the latest row effective at the period's start wins, and a target
- * set for another period kind is scaled to the period (see docs/metrics.md, "Targets").
+ * The target of each metric for each rep and a period: the rep's own, else their team's (set on their
+ * manager), else the workspace's, else the defaults. Within a scope a target set for this very period kind
+ * beats one scaled from another kind, then the latest effective at the period's start wins; a target set for
+ * another kind is scaled to the period (docs/metrics.md, "Targets"). One query for any number of reps.
  */
-export async function resolveTargets(
+export async function resolveTargetsForReps(
   db: TDb,
   workspaceId: string,
-  rep: { id: string; managerId: string | null },
+  reps: TRepRef[],
   period: TPeriod,
-): Promise<Record<string, number>> {
+): Promise<Map<string, Record<string, number>>> {
   const rows = await db.target.findMany({
-    where: {
-      workspaceId,
-      effectiveFrom: { lte: period.start },
-      OR: [
-        { scope: 'rep', repId: rep.id },
-        ...(rep.managerId ? [{ scope: 'team', repId: rep.managerId }] : []),
-        { scope: 'workspace' },
-      ],
-    },
+    where: { workspaceId, effectiveFrom: { lte: period.start } },
     orderBy: { effectiveFrom: 'desc' },
   });
-  const rank = (scope: string) => (scope === 'rep' ? 0 : scope === 'team' ? 1 : 2);
-  const chosen = new Map<string, { rank: number; kindMatches: boolean; amount: number }>();
-  for (const row of rows) {
-    const r = rank(row.scope);
-    const kindMatches = row.periodKind === period.kind;
-    const amount = scaleTarget(row.amount, row.periodKind as TTargetKind, period);
-    const seen = chosen.get(row.metricId);
-    // Closest scope first; within a scope a target for this very period kind beats a scaled one; then newest.
-    if (!seen || r < seen.rank || (r === seen.rank && kindMatches && !seen.kindMatches)) {
-      chosen.set(row.metricId, { rank: r, kindMatches, amount });
+  const defaults: Record<string, number> = {};
+  for (const d of DEFAULT_TARGETS) defaults[d.metricId] = scaleTarget(d.amount, d.periodKind, period);
+  const out = new Map<string, Record<string, number>>();
+  for (const rep of reps) {
+    const rank = (row: (typeof rows)[number]) =>
+      row.scope === 'rep' && row.repId === rep.id
+        ? 0
+        : row.scope === 'team' && rep.managerId !== null && row.repId === rep.managerId
+          ? 1
+          : row.scope === 'workspace'
+            ? 2
+            : -1;
+    const chosen = new Map<string, { rank: number; kindMatches: boolean; amount: number }>();
+    for (const row of rows) {
+      const r = rank(row);
+      if (r < 0) continue;
+      const kindMatches = row.periodKind === period.kind;
+      const seen = chosen.get(row.metricId);
+      if (!seen || r < seen.rank || (r === seen.rank && kindMatches && !seen.kindMatches)) {
+        chosen.set(row.metricId, {
+          rank: r,
+          kindMatches,
+          amount: scaleTarget(row.amount, row.periodKind as TTargetKind, period),
+        });
+      }
     }
+    const targets = { ...defaults };
+    for (const [metricId, c] of chosen) targets[metricId] = c.amount;
+    out.set(rep.id, targets);
   }
-  const out: Record<string, number> = {};
-  for (const d of DEFAULT_TARGETS) out[d.metricId] = scaleTarget(d.amount, d.periodKind, period);
-  for (const [metricId, c] of chosen) out[metricId] = c.amount;
   return out;
 }
