@@ -92,7 +92,11 @@ function oneYearAfter(t: Date): Date {
   return d;
 }
 
-export type TMetricUnit = 'money' | 'count' | 'ratio' | 'percent_change' | 'days' | 'score';
+/**
+ * money: minor units; count: a whole number; share: a fraction shown as a percentage; per: an average per item
+ * (e.g. likes per post); times: x for every 1 (created : lost); percent_change; days; score (0-100).
+ */
+export type TMetricUnit = 'money' | 'count' | 'share' | 'per' | 'times' | 'percent_change' | 'days' | 'score';
 
 export type TScalarMetric = { id: string; unit: TMetricUnit; title: string; compute: TCompute };
 
@@ -112,7 +116,7 @@ export const SCALAR_METRICS: TScalarMetric[] = [
   /** won_total / target(sales.won_total); null without a target. */
   {
     id: 'sales.target_attainment',
-    unit: 'ratio',
+    unit: 'share',
     title: 'Sales vs target',
     compute: (i) => attainment(i, 'sales.won_total', wonTotal(i, i.period)),
   },
@@ -143,7 +147,7 @@ export const SCALAR_METRICS: TScalarMetric[] = [
   /** created / lost; null when none was lost. */
   {
     id: 'opportunities.created_to_lost_ratio',
-    unit: 'ratio',
+    unit: 'times',
     title: 'Created : lost',
     compute: (i) =>
       ratio(
@@ -154,7 +158,7 @@ export const SCALAR_METRICS: TScalarMetric[] = [
   /** won / (won + lost), both by closedAt in the period; null when nothing closed. */
   {
     id: 'opportunities.win_rate',
-    unit: 'ratio',
+    unit: 'share',
     title: 'Win rate',
     compute: (i) => {
       const closed = i.facts.deals.filter((d) => d.status !== 'open' && inPeriod(d.closedAt, i.period));
@@ -185,7 +189,7 @@ export const SCALAR_METRICS: TScalarMetric[] = [
   /** outreach.total / target(outreach.total); null without a target. */
   {
     id: 'outreach.target_attainment',
-    unit: 'ratio',
+    unit: 'share',
     title: 'Outreach vs target',
     compute: (i) => attainment(i, 'outreach.total', activityCount(i, i.period, isOutreach)),
   },
@@ -206,7 +210,7 @@ export const SCALAR_METRICS: TScalarMetric[] = [
   /** Σ requests_accepted / Σ requests_sent logged in the period; null when none were sent. */
   {
     id: 'linkedin.connection_acceptance_rate',
-    unit: 'ratio',
+    unit: 'share',
     title: 'Connection acceptance',
     compute: (i) =>
       ratio(
@@ -253,21 +257,21 @@ export const SCALAR_METRICS: TScalarMetric[] = [
   /** Σ shares / posts, posts of the period; null without posts. */
   {
     id: 'social.shares_per_post',
-    unit: 'ratio',
+    unit: 'per',
     title: 'Shares per post',
     compute: (i) => ratio(sum(postsIn(i).map((p) => p.shares)), postsIn(i).length),
   },
   /** Σ comments / posts; null without posts. */
   {
     id: 'social.comments_per_post',
-    unit: 'ratio',
+    unit: 'per',
     title: 'Comments per post',
     compute: (i) => ratio(sum(postsIn(i).map((p) => p.comments)), postsIn(i).length),
   },
   /** Σ likes / posts; null without posts. */
   {
     id: 'social.likes_per_post',
-    unit: 'ratio',
+    unit: 'per',
     title: 'Likes per post',
     compute: (i) => ratio(sum(postsIn(i).map((p) => p.likes)), postsIn(i).length),
   },
@@ -290,7 +294,7 @@ export const SCALAR_METRICS: TScalarMetric[] = [
   /** converted / mqls (the period's MQL cohort); null without MQLs. */
   {
     id: 'conversion.rate',
-    unit: 'ratio',
+    unit: 'share',
     title: 'MQL → customer',
     compute: (i) => {
       const cohort = i.facts.leads.filter((l) => inPeriod(l.mqlAt, i.period));
@@ -345,7 +349,7 @@ export const SCALAR_METRICS: TScalarMetric[] = [
   /** personalized / (personalized + generic); outreach not marked either way is left out; null when none is marked. */
   {
     id: 'personalization.share',
-    unit: 'ratio',
+    unit: 'share',
     title: 'Personalized share',
     compute: (i) => {
       const yes = activityCount(i, i.period, (k, p) => isOutreach(k) && p === true);
@@ -356,7 +360,7 @@ export const SCALAR_METRICS: TScalarMetric[] = [
   /** personalized / target(personalization.personalized); the article's default target is 50 a month. */
   {
     id: 'personalization.target_attainment',
-    unit: 'ratio',
+    unit: 'share',
     title: 'Personalized vs target',
     compute: (i) =>
       attainment(
@@ -387,7 +391,7 @@ export const SCALAR_METRICS: TScalarMetric[] = [
    */
   {
     id: 'churn.first_year_churn_rate',
-    unit: 'ratio',
+    unit: 'share',
     title: 'First-year churn rate',
     compute: (i) => {
       const asOf = new Date(Math.min(i.now.getTime(), i.period.end.getTime()));

@@ -13,8 +13,12 @@ export function formatMetric(
   switch (unit) {
     case 'money':
       return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(value);
-    case 'ratio':
+    case 'share':
       return `${(value * 100).toFixed(1)}%`;
+    case 'per':
+      return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value);
+    case 'times':
+      return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value)} : 1`;
     case 'percent_change':
       return `${value >= 0 ? '+' : ''}${(value * 100).toFixed(1)}%`;
     case 'days':
