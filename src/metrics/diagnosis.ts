@@ -115,11 +115,17 @@ export function diagnoseDecline(
   const spread = 1.4826 * median(trailing.map((t) => Math.abs(t.wonTotal - baseline.wonTotal)));
   const fall = baseline.wonTotal - current.wonTotal;
   if (change > -DECLINE_THRESHOLD || fall <= spread) {
+    const how =
+      change >= DECLINE_THRESHOLD
+        ? `${pct(change)} above their usual`
+        : change > -DECLINE_THRESHOLD
+          ? 'within normal variation of their usual'
+          : `${pct(-change)} below their usual, but within their normal spread from period to period (${money(spread)}) of`;
     return {
       ...base,
       verdict: 'not_declining',
       change,
-      explanation: `${opts.repName} won ${money(current.wonTotal)} in ${current.key} against a usual ${money(baseline.wonTotal)} (median of ${trailing.length} periods): within normal variation.`,
+      explanation: `${opts.repName} won ${money(current.wonTotal)} in ${current.key}: ${how} ${money(baseline.wonTotal)} (median of ${trailing.length} periods).`,
     };
   }
 

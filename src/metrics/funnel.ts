@@ -164,3 +164,28 @@ export function findBottleneck(
   }
   return worst;
 }
+
+/**
+ * A funnel order when the workspace has not set one: stages ordered by their average position in the deals'
+ * stage histories (alphabetically where there is no history), leaving out terminal stages (those where only
+ * closed deals sit and no open deal ever does).
+ */
+export function inferStageOrder(deals: TFunnelDeal[], changes: TStageChange[]): string[] {
+  const byDeal = new Map<string, TStageChange[]>();
+  for (const c of changes) byDeal.set(c.dealKey, [...(byDeal.get(c.dealKey) ?? []), c]);
+  const positions = new Map<string, number[]>();
+  const openStages = new Set<string>();
+  const closedOnly = new Set<string>();
+  for (const deal of deals) {
+    if (deal.status === 'open') openStages.add(deal.stage);
+    else closedOnly.add(deal.stage);
+    timelineOf(deal, byDeal.get(deal.key) ?? []).forEach((e, i) => {
+      positions.set(e.stage, [...(positions.get(e.stage) ?? []), i]);
+    });
+  }
+  const terminal = new Set([...closedOnly].filter((s) => !openStages.has(s)));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return [...positions.keys()]
+    .filter((s) => !terminal.has(s))
+    .sort((a, b) => mean(positions.get(a) ?? []) - mean(positions.get(b) ?? []) || a.localeCompare(b));
+}

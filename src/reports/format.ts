@@ -35,14 +35,29 @@ export function renderRepMetricsTable(report: TRepMetricsReport): string {
   const rows = SCALAR_METRICS.map((m) => [
     m.id,
     m.title,
-    formatMetric(report.metrics[m.id] ?? null, m.unit, report.currency),
+    formatMetric((report.metrics[m.id] as number | null | undefined) ?? null, m.unit, report.currency),
   ]);
   const widths = [0, 1].map((c) => Math.max(...rows.map((r) => (r[c] as string).length)));
   const lines = rows.map(
     (r) =>
       `${(r[0] as string).padEnd(widths[0] as number)}  ${(r[1] as string).padEnd(widths[1] as number)}  ${r[2]}`,
   );
-  return [`${report.rep.name} · ${report.period.label}`, ...lines].join('\n');
+  const open = report.metrics['funnel.open_by_stage'] as Record<string, number>;
+  const conversion = report.metrics['funnel.stage_conversion'] as Record<string, number | null>;
+  const dwell = report.metrics['funnel.median_days_in_stage'] as Record<string, number | null>;
+  const funnel = Object.keys(open).map(
+    (stage) =>
+      `  ${stage}: ${open[stage]} open, ${formatMetric(conversion[stage] ?? null, 'share', report.currency)} move on, median ${
+        dwell[stage] == null ? 'no data' : `${(dwell[stage] as number).toFixed(1)} days`
+      }`,
+  );
+  return [
+    `${report.rep.name} · ${report.period.label}`,
+    ...lines,
+    `Funnel${funnel.length ? '' : ': no open deals or stage history'}`,
+    ...funnel,
+    `Diagnosis: ${report.diagnosis.explanation}`,
+  ].join('\n');
 }
 
 /** The readable table `kpi leaderboard` prints without --json. */

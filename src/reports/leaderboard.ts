@@ -7,7 +7,7 @@ import { LOWER_IS_BETTER, SCALAR_METRICS } from '../metrics/scalar.js';
 import { loadFactsByRep } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetsForReps } from '../store/targets.js';
-import { calendarOf, presentMetrics } from './rep-metrics.js';
+import { calendarOf, presentMetrics } from './present.js';
 
 export type TLeaderboard = {
   metric: string;

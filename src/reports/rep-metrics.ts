@@ -1,53 +1,26 @@
 import type { Rep, Workspace } from '../generated/sqlite/client.js';
 import { NO_FACTS } from '../metrics/facts.js';
-import { parsePeriod, previousPeriod, type TCalendar } from '../metrics/periods.js';
-import { computeScalarMetrics, SCALAR_METRICS } from '../metrics/scalar.js';
+import { parsePeriod, previousPeriod } from '../metrics/periods.js';
+import { computeScalarMetrics } from '../metrics/scalar.js';
 import { loadFactsByRep } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetsForReps } from '../store/targets.js';
-
-export function calendarOf(workspace: Workspace): TCalendar {
-  return {
-    timezone: workspace.timezone,
-    fiscalYearStartMonth: workspace.fiscalYearStartMonth,
-    weekStartsOn: workspace.weekStartsOn,
-  };
-}
-
-/** Digits after the decimal point of a currency's minor unit (2 for USD, 0 for JPY). */
-export function minorDigits(currency: string): number {
-  try {
-    return (
-      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
-      2
-    );
-  } catch {
-    return 2;
-  }
-}
-
-const MONEY_METRICS = new Set(SCALAR_METRICS.filter((m) => m.unit === 'money').map((m) => m.id));
-
-/** Metric values as shown and printed: money in major units of the currency, everything else as computed. */
-export function presentMetrics(
-  raw: Record<string, number | null | undefined>,
-  currency: string,
-): Record<string, number | null> {
-  const scale = 10 ** minorDigits(currency);
-  const out: Record<string, number | null> = {};
-  for (const [id, v] of Object.entries(raw)) {
-    out[id] = v === undefined || v === null ? null : MONEY_METRICS.has(id) ? v / scale : v;
-  }
-  return out;
-}
+import { calendarOf, presentMetrics } from './present.js';
+import { repInsights, type TRepInsights } from './rep-insights.js';
 
 export type TRepMetricsReport = {
   rep: { id: string; name: string; email: string | null; slackUserId: string | null };
   period: { key: string; label: string; start: string; end: string };
   previousPeriod: { key: string; start: string; end: string };
   currency: string;
-  /** Metric id -> value: money in major units, rates as fractions, null for no data. */
-  metrics: Record<string, number | null>;
+  /**
+   * Metric id -> value: money in major units, rates as fractions, null for no data; the per-stage funnel
+   * metrics are objects keyed by stage, and funnel.bottleneck is an object or null.
+   */
+  metrics: Record<string, unknown>;
+  /** Per trend metric: the rep's baseline (median of the last 6 periods) and the team median this period. */
+  trends: Record<string, { baseline: number | null; teamMedian: number | null }>;
+  diagnosis: TRepInsights['diagnosis'];
   targets: Record<string, number>;
 };
 
@@ -73,7 +46,23 @@ export async function repMetricsReport(
   const facts = byRep.get(rep.id) ?? NO_FACTS;
   const targets = targetsByRep.get(rep.id) ?? {};
   const raw = computeScalarMetrics({ facts, period, previous, now, targets });
-  const metrics = presentMetrics(raw, workspace.currency);
+  const insights = await repInsights(db, workspace, rep, period, now);
+  const { funnel } = insights;
+  const metrics: Record<string, unknown> = {
+    ...presentMetrics(raw, workspace.currency),
+    'funnel.open_by_stage': funnel.openByStage,
+    'funnel.stage_conversion': funnel.stageConversion,
+    'funnel.median_days_in_stage': funnel.medianDaysInStage,
+    'funnel.bottleneck': funnel.bottleneck,
+  };
+  const trends: TRepMetricsReport['trends'] = {};
+  for (const [id, t] of Object.entries(insights.trends)) {
+    const shown = {
+      baseline: presentMetrics({ [id]: t.baseline }, workspace.currency)[id] ?? null,
+      teamMedian: presentMetrics({ [id]: t.teamMedian }, workspace.currency)[id] ?? null,
+    };
+    trends[id] = shown;
+  }
   const shownTargets = presentMetrics(targets, workspace.currency) as Record<string, number>;
   return {
     rep: { id: rep.id, name: rep.name, email: rep.email, slackUserId: rep.slackUserId },
@@ -91,5 +80,7 @@ export async function repMetricsReport(
     currency: workspace.currency,
     metrics,
     targets: shownTargets,
+    trends,
+    diagnosis: insights.diagnosis,
   };
 }

@@ -1,4 +1,5 @@
 import { NO_FACTS, type TDealFact, type TFacts } from '../metrics/facts.js';
+import type { TFunnelDeal, TStageChange } from '../metrics/funnel.js';
 import type { TDb } from './store.js';
 
 /**
@@ -70,6 +71,61 @@ export function mergeFacts(sets: Iterable<TFacts>): TFacts {
   const out = structuredClone(NO_FACTS);
   for (const f of sets) {
     for (const k of Object.keys(out) as (keyof TFacts)[]) (out[k] as unknown[]).push(...f[k]);
+  }
+  return out;
+}
+
+/**
+ * Deals of some reps that can take part in the funnel of a window (open now, or created or closed since its
+ * start) and their stage changes up to its end, in the pure funnel's shapes, per rep.
+ */
+export async function loadFunnelFactsByRep(
+  db: TDb,
+  workspaceId: string,
+  repIds: string[],
+  window: { start: Date; end: Date },
+): Promise<Map<string, { deals: TFunnelDeal[]; changes: TStageChange[] }>> {
+  const dealWhere = {
+    workspaceId,
+    repId: { in: repIds },
+    deletedAt: null,
+    openedAt: { lt: window.end },
+    OR: [{ status: 'open' }, { closedAt: { gte: window.start } }, { openedAt: { gte: window.start } }],
+  };
+  const [deals, changes] = await Promise.all([
+    db.deal.findMany({
+      where: dealWhere,
+      select: { id: true, repId: true, stage: true, status: true, openedAt: true, closedAt: true },
+    }),
+    db.dealStageChange.findMany({
+      where: { workspaceId, changedAt: { lt: window.end }, deal: dealWhere },
+      select: { dealId: true, fromStage: true, toStage: true, changedAt: true },
+    }),
+  ]);
+  const out = new Map(
+    repIds.map((id) => [id, { deals: [] as TFunnelDeal[], changes: [] as TStageChange[] }]),
+  );
+  const repOfDeal = new Map<string, string>();
+  for (const d of deals) {
+    if (!d.repId) continue;
+    repOfDeal.set(d.id, d.repId);
+    out.get(d.repId)?.deals.push({
+      key: d.id,
+      stage: d.stage,
+      status: d.status as TFunnelDeal['status'],
+      openedAt: d.openedAt,
+      closedAt: d.closedAt,
+    });
+  }
+  for (const c of changes) {
+    const repId = repOfDeal.get(c.dealId);
+    if (repId)
+      out.get(repId)?.changes.push({
+        dealKey: c.dealId,
+        fromStage: c.fromStage,
+        toStage: c.toStage,
+        changedAt: c.changedAt,
+      });
   }
   return out;
 }

@@ -101,10 +101,25 @@ describe('decline diagnosis on constructed histories', () => {
   });
 
   it('does not call a lumpy rep declining for a fall within their usual spread', () => {
-    const lumpy = ['a', 'b', 'c', 'd', 'e'].map((k, i) =>
-      steady(k, { wonTotal: i % 2 ? 2_000_000 : 400_000 }),
+    // Median 1,400,000; absolute deviations 1.0M, 0.6M, 0.4M, 0.8M, 0 -> MAD 0.6M, spread 1.4826 x 0.6M = 889,560.
+    const lumpy = [400_000, 2_000_000, 1_000_000, 2_200_000, 1_400_000].map((w, i) =>
+      steady(`m${i}`, { wonTotal: w }),
     );
-    const r = diagnoseDecline(steady('f', { wonTotal: 500_000 }), lumpy, opts);
+    const r = diagnoseDecline(steady('f', { wonTotal: 1_000_000 }), lumpy, opts);
+    expect(r.change).toBeCloseTo(1_000_000 / 1_400_000 - 1, 9); // -29%: past the 20% threshold ...
+    expect(r.verdict).toBe('not_declining'); // ... but a 400,000 fall is inside the 889,560 spread
+    expect(r.explanation).toContain(
+      '29% below their usual, but within their normal spread from period to period ($8896)',
+    );
+  });
+});
+
+describe('diagnosis wording when not declining', () => {
+  it('says a strong period is above the usual, not "normal variation"', () => {
+    const r = diagnoseDecline(steady('2017-06', { wonTotal: 2_000_000 }), history, opts);
     expect(r.verdict).toBe('not_declining');
+    expect(r.explanation).toBe(
+      'Dana won $20000 in 2017-06: 108% above their usual $9600 (median of 5 periods).',
+    );
   });
 });

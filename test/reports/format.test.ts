@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SCALAR_METRICS } from '../../src/metrics/scalar.js';
 import { formatMetric } from '../../src/reports/format.js';
-import { minorDigits, presentMetrics } from '../../src/reports/rep-metrics.js';
+import { minorDigits, presentMetrics } from '../../src/reports/present.js';
 
 describe('formatting metric values', () => {
   it.each([

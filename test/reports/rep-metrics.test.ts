@@ -146,6 +146,54 @@ describe(`a rep's metrics from the store (${TEST_PROVIDER})`, () => {
     expect(report.metrics['linkedin.followers']).toBeNull();
   });
 
+  it('adds the funnel from stage history, trends against baseline and team, and the diagnosis', async () => {
+    const { db } = store;
+    const deal = await db.deal.create({
+      data: {
+        workspaceId: acme.id,
+        repId: dana.id,
+        source: 'csv',
+        externalId: 'F1',
+        stage: 'Proposal',
+        status: 'open',
+        openedAt: d('2017-06-02T16:00:00Z'),
+      },
+    });
+    await db.dealStageChange.createMany({
+      data: [
+        {
+          workspaceId: acme.id,
+          dealId: deal.id,
+          fromStage: 'Qualify',
+          toStage: 'Demo',
+          changedAt: d('2017-06-05T16:00:00Z'),
+        },
+        {
+          workspaceId: acme.id,
+          dealId: deal.id,
+          fromStage: 'Demo',
+          toStage: 'Proposal',
+          changedAt: d('2017-06-12T16:00:00Z'),
+        },
+      ],
+    });
+    await db.workspace.update({
+      where: { id: acme.id },
+      data: { settings: JSON.stringify({ funnelStages: ['Qualify', 'Demo', 'Proposal'] }) },
+    });
+    const ws = await db.workspace.findUniqueOrThrow({ where: { id: acme.id } });
+    const report = await repMetricsReport(db, ws, dana, '2017-06', now);
+    expect(report.metrics['funnel.open_by_stage']).toEqual({ Qualify: 0, Demo: 0, Proposal: 1 });
+    expect(report.metrics['funnel.stage_conversion']).toEqual({ Qualify: 1, Demo: 1, Proposal: 0 });
+    expect(report.metrics['funnel.median_days_in_stage']).toEqual({ Qualify: 3, Demo: 7, Proposal: null });
+    expect(report.metrics['funnel.bottleneck']).toBeNull(); // one deal is no sample
+    // Dana is the team's only rep with sales; May is her one earlier period with sales: not enough history.
+    expect(report.trends['sales.won_total']).toEqual({ baseline: 0, teamMedian: 1554 });
+    expect(report.diagnosis.verdict).toBe('insufficient_data');
+    await db.dealStageChange.deleteMany({ where: { dealId: deal.id } });
+    await db.deal.delete({ where: { id: deal.id } });
+  });
+
   it('never reads facts of another workspace', async () => {
     const report = await repMetricsReport(store.db, acme, dana, '2017-06', now);
     expect(report.metrics['sales.won_total']).toBeLessThan(10_000);

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/** A workspace's settings JSON (Workspace.settings). Unknown keys are kept; bad values fall back to defaults. */
+export const ZWorkspaceSettings = z
+  .object({
+    /** The funnel's stages in order (CRM stage names or ids); stages outside it are not funnel stages. */
+    funnelStages: z.array(z.string().min(1)).optional(),
+  })
+  .passthrough();
+export type TWorkspaceSettings = z.infer<typeof ZWorkspaceSettings>;
+
+/** Parses Workspace.settings, never throwing: a corrupt value reads as no settings. */
+export function parseWorkspaceSettings(json: string): TWorkspaceSettings {
+  try {
+    const parsed = ZWorkspaceSettings.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,38 @@
+import type { Workspace } from '../generated/sqlite/client.js';
+import type { TCalendar } from '../metrics/periods.js';
+import { SCALAR_METRICS } from '../metrics/scalar.js';
+
+export function calendarOf(workspace: Workspace): TCalendar {
+  return {
+    timezone: workspace.timezone,
+    fiscalYearStartMonth: workspace.fiscalYearStartMonth,
+    weekStartsOn: workspace.weekStartsOn,
+  };
+}
+
+/** Digits after the decimal point of a currency's minor unit (2 for USD, 0 for JPY). */
+export function minorDigits(currency: string): number {
+  try {
+    return (
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+      2
+    );
+  } catch {
+    return 2;
+  }
+}
+
+const MONEY_METRICS = new Set(SCALAR_METRICS.filter((m) => m.unit === 'money').map((m) => m.id));
+
+/** Metric values as shown and printed: money in major units of the currency, everything else as computed. */
+export function presentMetrics(
+  raw: Record<string, number | null | undefined>,
+  currency: string,
+): Record<string, number | null> {
+  const scale = 10 ** minorDigits(currency);
+  const out: Record<string, number | null> = {};
+  for (const [id, v] of Object.entries(raw)) {
+    out[id] = v === undefined || v === null ? null : MONEY_METRICS.has(id) ? v / scale : v;
+  }
+  return out;
+}

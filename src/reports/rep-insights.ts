@@ -1,0 +1,130 @@
+import { parseWorkspaceSettings } from '../domain/settings.js';
+import type { Rep, Workspace } from '../generated/sqlite/client.js';
+import { diagnoseDecline, type TDiagnosis, type TPeriodSnapshot } from '../metrics/diagnosis.js';
+import { NO_FACTS, type TFacts } from '../metrics/facts.js';
+import {
+  findBottleneck,
+  funnelStats,
+  inferStageOrder,
+  type TBottleneck,
+  type TFunnelStats,
+} from '../metrics/funnel.js';
+import { previousPeriod, type TPeriod } from '../metrics/periods.js';
+import { computeScalarMetrics } from '../metrics/scalar.js';
+import { loadFactsByRep, loadFunnelFactsByRep } from '../store/facts.js';
+import type { TDb } from '../store/store.js';
+import { formatMetric } from './format.js';
+import { calendarOf, minorDigits } from './present.js';
+
+/** How many earlier periods form a rep's own baseline. */
+export const BASELINE_PERIODS = 6;
+
+/** Metrics whose trend the report shows against the rep's baseline and the team. */
+export const TREND_METRICS = [
+  'sales.won_total',
+  'sales.won_count',
+  'opportunities.created',
+  'opportunities.win_rate',
+  'outreach.total',
+  'personalization.personalized',
+] as const;
+
+export type TRepInsights = {
+  funnel: TFunnelStats & { stageOrder: string[]; bottleneck: TBottleneck | null };
+  /** Per metric: the rep's baseline (median of the earlier periods) and the team's median this period. */
+  trends: Record<string, { baseline: number | null; teamMedian: number | null }>;
+  diagnosis: TDiagnosis;
+};
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** The rep's team: their manager's active reports, or every active rep when they have no manager. */
+async function teamOf(db: TDb, workspaceId: string, rep: Rep): Promise<string[]> {
+  const team = await db.rep.findMany({
+    where: rep.managerId
+      ? { workspaceId, active: true, managerId: rep.managerId }
+      : { workspaceId, active: true, role: 'rep' },
+    select: { id: true },
+  });
+  return [...new Set([rep.id, ...team.map((t) => t.id)])];
+}
+
+/**
+ * Funnel, trends and the decline diagnosis of one rep for a period: the rep's last BASELINE_PERIODS periods
+ * of the same kind form the baseline, the team's facts give the comparison. Money values stay in minor units
+ * except in the diagnosis's words.
+ */
+export async function repInsights(
+  db: TDb,
+  workspace: Workspace,
+  rep: Rep,
+  period: TPeriod,
+  now: Date,
+): Promise<TRepInsights> {
+  const cal = calendarOf(workspace);
+  const history: TPeriod[] = [];
+  let p = period;
+  for (let i = 0; i < BASELINE_PERIODS; i++) {
+    p = previousPeriod(p, cal);
+    history.unshift(p);
+  }
+  const oldest = previousPeriod(history[0] as TPeriod, cal);
+  const teamIds = await teamOf(db, workspace.id, rep);
+  const [repFacts, teamFacts, funnelFacts] = await Promise.all([
+    loadFactsByRep(db, workspace.id, [rep.id], { start: oldest.start, end: period.end }),
+    loadFactsByRep(db, workspace.id, teamIds, { start: previousPeriod(period, cal).start, end: period.end }),
+    loadFunnelFactsByRep(db, workspace.id, teamIds, period),
+  ]);
+  const own: TFacts = repFacts.get(rep.id) ?? NO_FACTS;
+  const valuesFor = (facts: TFacts, at: TPeriod) =>
+    computeScalarMetrics({ facts, period: at, previous: previousPeriod(at, cal), now, targets: {} });
+  const series = history.map((h) => ({ key: h.key, values: valuesFor(own, h) }));
+  const current = valuesFor(own, period);
+
+  const trends: TRepInsights['trends'] = {};
+  const teamValues = teamIds.map((id) => valuesFor(teamFacts.get(id) ?? NO_FACTS, period));
+  for (const id of TREND_METRICS) {
+    const numbers = (xs: (number | null | undefined)[]) =>
+      xs.filter((x): x is number => typeof x === 'number');
+    trends[id] = {
+      baseline: median(numbers(series.map((s) => s.values[id]))),
+      teamMedian: median(numbers(teamValues.map((v) => v[id]))),
+    };
+  }
+
+  const settings = parseWorkspaceSettings(workspace.settings);
+  const allFunnel = [...funnelFacts.values()];
+  const teamDeals = allFunnel.flatMap((f) => f.deals);
+  const teamChanges = allFunnel.flatMap((f) => f.changes);
+  const stageOrder = settings.funnelStages ?? inferStageOrder(teamDeals, teamChanges);
+  const mine = funnelFacts.get(rep.id) ?? { deals: [], changes: [] };
+  const repFunnel = funnelStats(mine.deals, mine.changes, stageOrder, period, now);
+  const teamFunnel = funnelStats(teamDeals, teamChanges, stageOrder, period, now);
+  const bottleneck = findBottleneck(repFunnel, teamFunnel, stageOrder);
+
+  const snapshot = (key: string, v: Record<string, number | null>): TPeriodSnapshot => ({
+    key,
+    wonTotal: v['sales.won_total'] ?? 0,
+    wonCount: v['sales.won_count'] ?? 0,
+    winRate: v['opportunities.win_rate'] ?? null,
+    created: v['opportunities.created'] ?? 0,
+    outreach: v['outreach.total'] ?? 0,
+    personalized: v['personalization.personalized'] ?? 0,
+  });
+  const scale = 10 ** minorDigits(workspace.currency);
+  const diagnosis = diagnoseDecline(
+    snapshot(period.key, current),
+    series.map((s) => snapshot(s.key, s.values)),
+    {
+      repName: rep.name,
+      bottleneck,
+      formatMoney: (minor) => formatMetric(minor / scale, 'money', workspace.currency, workspace.locale),
+    },
+  );
+  return { funnel: { ...repFunnel, stageOrder, bottleneck }, trends, diagnosis };
+}
