@@ -30,6 +30,8 @@ export const TREND_METRICS = [
 ] as const;
 
 export type TRepInsights = {
+  /** The period's scalar metrics (minor units), computed with the rep's targets. */
+  current: Record<string, number | null>;
   funnel: TFunnelStats & { stageOrder: string[]; bottleneck: TBottleneck | null };
   /** Per metric: the rep's baseline (median of the earlier periods) and the team's median this period. */
   trends: Record<string, { baseline: number | null; teamMedian: number | null }>;
@@ -65,6 +67,7 @@ export async function repInsights(
   rep: Rep,
   period: TPeriod,
   now: Date,
+  targets: Record<string, number> = {},
 ): Promise<TRepInsights> {
   const cal = calendarOf(workspace);
   const history: TPeriod[] = [];
@@ -84,7 +87,13 @@ export async function repInsights(
   const valuesFor = (facts: TFacts, at: TPeriod) =>
     computeScalarMetrics({ facts, period: at, previous: previousPeriod(at, cal), now, targets: {} });
   const series = history.map((h) => ({ key: h.key, values: valuesFor(own, h) }));
-  const current = valuesFor(own, period);
+  const current = computeScalarMetrics({
+    facts: own,
+    period,
+    previous: previousPeriod(period, cal),
+    now,
+    targets,
+  });
 
   const trends: TRepInsights['trends'] = {};
   const teamValues = teamIds.map((id) => valuesFor(teamFacts.get(id) ?? NO_FACTS, period));
@@ -126,5 +135,5 @@ export async function repInsights(
       formatMoney: (minor) => formatMetric(minor / scale, 'money', workspace.currency, workspace.locale),
     },
   );
-  return { funnel: { ...repFunnel, stageOrder, bottleneck }, trends, diagnosis };
+  return { current, funnel: { ...repFunnel, stageOrder, bottleneck }, trends, diagnosis };
 }

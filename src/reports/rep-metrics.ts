@@ -1,8 +1,5 @@
 import type { Rep, Workspace } from '../generated/sqlite/client.js';
-import { NO_FACTS } from '../metrics/facts.js';
 import { parsePeriod, previousPeriod } from '../metrics/periods.js';
-import { computeScalarMetrics } from '../metrics/scalar.js';
-import { loadFactsByRep } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetsForReps } from '../store/targets.js';
 import { calendarOf, presentMetrics } from './present.js';
@@ -26,8 +23,8 @@ export type TRepMetricsReport = {
 
 /**
  * One rep's metrics for a period as the CLI's `--json` prints them (the output contract of docs/metrics.md):
- * facts for the period and the one before are loaded once, metrics computed purely, money turned into major
- * units of the workspace currency.
+ * the rep's facts for the period and the six before it are loaded once (repInsights), metrics computed purely,
+ * money turned into major units of the workspace currency.
  */
 export async function repMetricsReport(
   db: TDb,
@@ -39,15 +36,9 @@ export async function repMetricsReport(
   const cal = calendarOf(workspace);
   const period = parsePeriod(periodText, now, cal);
   const previous = previousPeriod(period, cal);
-  const [byRep, targetsByRep] = await Promise.all([
-    loadFactsByRep(db, workspace.id, [rep.id], { start: previous.start, end: period.end }),
-    resolveTargetsForReps(db, workspace.id, [rep], period),
-  ]);
-  const facts = byRep.get(rep.id) ?? NO_FACTS;
-  const targets = targetsByRep.get(rep.id) ?? {};
-  const raw = computeScalarMetrics({ facts, period, previous, now, targets });
-  const insights = await repInsights(db, workspace, rep, period, now);
-  const { funnel } = insights;
+  const targets = (await resolveTargetsForReps(db, workspace.id, [rep], period)).get(rep.id) ?? {};
+  const insights = await repInsights(db, workspace, rep, period, now, targets);
+  const { funnel, current: raw } = insights;
   const metrics: Record<string, unknown> = {
     ...presentMetrics(raw, workspace.currency),
     'funnel.open_by_stage': funnel.openByStage,
