@@ -8,9 +8,10 @@ import { ConfigError, loadConfig } from '../config.js';
 import { isAppError } from '../errors.js';
 import { createLogger, maskSecrets } from '../logger.js';
 import { startBot } from '../main.js';
-import { renderLeaderboardTable, renderRepMetricsTable } from '../reports/format.js';
+import { renderLeaderboardTable, renderRepMetricsTable, renderTeamMetricsTable } from '../reports/format.js';
 import { leaderboardReport } from '../reports/leaderboard.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
+import { teamMetricsReport } from '../reports/team-metrics.js';
 import { applyMigrations, createMigration } from '../store/migrate.js';
 import { providerOf } from '../store/provider.js';
 import { findRep } from '../store/reps.js';
@@ -29,8 +30,10 @@ Commands:
                                  schemas. Options: --postgres-url <url> for PostgreSQL's shadow database.
   shell [--as <name|email|id>]   Type /kpi commands as that person; reads stdin when it is not a terminal.
         [--json]                 One JSON reply per line.   [--workspace <Slack team id>]
-  metrics --rep <name|email|Slack id> [--period <p>] [--json] [--workspace <Slack team id>]
-                                 One rep's metrics for a period (default this month), e.g. --period 2017-06.
+  metrics (--rep <name|email|Slack id> | --team <manager> | --all) [--period <p>] [--json]
+          [--workspace <Slack team id>]
+                                 A rep's, a manager's team's or all reps' metrics for a period (default this
+                                 month), e.g. --period 2017-06.
   leaderboard --metric <id> [--period <p>] [--top N] [--json] [--workspace <Slack team id>]
                                  Reps ranked by one metric (ids: docs/metrics.md), best first.
   help                           This text.
@@ -157,13 +160,20 @@ async function cmdMetrics(args: string[]) {
     args,
     options: {
       rep: { type: 'string' },
+      team: { type: 'string' },
+      all: { type: 'boolean' },
       period: { type: 'string', default: 'this month' },
       json: { type: 'boolean' },
       workspace: { type: 'string' },
     },
   });
-  if (!values.rep)
-    fail('usage: kpi metrics --rep "<name | email | Slack user id>" [--period <p>] [--json]', 2);
+  const chosen = [values.rep, values.team, values.all].filter((v) => v !== undefined).length;
+  if (chosen !== 1) {
+    fail(
+      'usage: kpi metrics (--rep "<name | email | Slack user id>" | --team "<manager>" | --all) [--period <p>] [--json]',
+      2,
+    );
+  }
   const config = loadConfig();
   await applyMigrations(config.DATABASE_URL);
   const store = await openStore(config.DATABASE_URL);
@@ -171,10 +181,22 @@ async function cmdMetrics(args: string[]) {
     const workspace = await ensureWorkspace(store.db, values.workspace ?? LOCAL_TEAM_ID, {
       timezone: config.KPI_TIMEZONE,
     });
-    const rep = await findRep(store.db, workspace.id, values.rep);
-    if (!rep) fail(`nobody called "${values.rep}" in the ${workspace.slackTeamId} workspace`, 2);
-    const report = await repMetricsReport(store.db, workspace, rep, values.period, systemClock.now());
-    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${renderRepMetricsTable(report)}\n`);
+    const who = values.rep ?? values.team;
+    const person = who === undefined ? null : await findRep(store.db, workspace.id, who);
+    if (who !== undefined && !person)
+      fail(`nobody called "${who}" in the ${workspace.slackTeamId} workspace`, 2);
+    const now = systemClock.now();
+    if (values.rep && person) {
+      const report = await repMetricsReport(store.db, workspace, person, values.period, now);
+      process.stdout.write(
+        values.json ? `${JSON.stringify(report)}\n` : `${renderRepMetricsTable(report)}\n`,
+      );
+    } else {
+      const report = await teamMetricsReport(store.db, workspace, person, values.period, now);
+      process.stdout.write(
+        values.json ? `${JSON.stringify(report)}\n` : `${renderTeamMetricsTable(report)}\n`,
+      );
+    }
   } finally {
     await store.close();
   }

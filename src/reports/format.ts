@@ -1,6 +1,7 @@
 import { SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
 import type { TLeaderboard } from './leaderboard.js';
 import type { TRepMetricsReport } from './rep-metrics.js';
+import type { TTeamMetricsReport } from './team-metrics.js';
 
 /** A metric value for people: money in the workspace currency, rates as percentages, "no data" for null. */
 export function formatMetric(
@@ -70,4 +71,28 @@ export function renderLeaderboardTable(board: TLeaderboard): string {
       `${String(r.rank).padStart(3)}. ${r.rep.name.padEnd(width)}  ${formatMetric(r.value, unit, board.currency)}`,
   );
   return [`${metric?.title ?? board.metric} · ${board.period.label}`, ...lines].join('\n');
+}
+
+/** The readable table `kpi metrics --team` prints without --json: the team's metrics, then each rep's key figures. */
+export function renderTeamMetricsTable(report: TTeamMetricsReport): string {
+  const who = report.team.manager ? `${report.team.manager.name}'s team` : 'All reps';
+  const lines = SCALAR_METRICS.map(
+    (m) =>
+      `${m.id.padEnd(36)}  ${m.title.padEnd(26)}  ${formatMetric(report.metrics[m.id] ?? null, m.unit, report.currency)}`,
+  );
+  const width = Math.max(4, ...report.byRep.map((r) => r.name.length));
+  const reps = report.byRep.map(
+    (r) =>
+      `  ${r.name.padEnd(width)}  won ${formatMetric(r.metrics['sales.won_total'] ?? null, 'money', report.currency)}, win rate ${formatMetric(
+        r.metrics['opportunities.win_rate'] ?? null,
+        'share',
+        report.currency,
+      )}, outreach ${formatMetric(r.metrics['outreach.total'] ?? null, 'count', report.currency)}`,
+  );
+  return [
+    `${who} (${report.team.reps.length} reps) · ${report.period.label}`,
+    ...lines,
+    'By rep:',
+    ...reps,
+  ].join('\n');
 }
