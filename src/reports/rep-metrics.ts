@@ -1,5 +1,6 @@
 import type { Rep, Workspace } from '../generated/sqlite/client.js';
 import { parsePeriod, previousPeriod } from '../metrics/periods.js';
+import { type TTargetProgress, targetProgress } from '../metrics/targets.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetsForReps } from '../store/targets.js';
 import { calendarOf, presentMetrics } from './present.js';
@@ -19,6 +20,8 @@ export type TRepMetricsReport = {
   trends: Record<string, { baseline: number | null; teamMedian: number | null }>;
   diagnosis: TRepInsights['diagnosis'];
   targets: Record<string, number>;
+  /** For each metric with a target: attainment, linear pace, projected end-of-period value and gap (major units). */
+  pace: Record<string, TTargetProgress>;
 };
 
 /**
@@ -55,6 +58,12 @@ export async function repMetricsReport(
     trends[id] = shown;
   }
   const shownTargets = presentMetrics(targets, workspace.currency) as Record<string, number>;
+  const shownValues = presentMetrics(raw, workspace.currency);
+  const pace: Record<string, TTargetProgress> = {};
+  for (const [id, target] of Object.entries(shownTargets)) {
+    const actual = shownValues[id];
+    if (typeof actual === 'number' && target > 0) pace[id] = targetProgress(actual, target, period, now);
+  }
   return {
     rep: { id: rep.id, name: rep.name, email: rep.email, slackUserId: rep.slackUserId },
     period: {
@@ -71,6 +80,7 @@ export async function repMetricsReport(
     currency: workspace.currency,
     metrics,
     targets: shownTargets,
+    pace,
     trends,
     diagnosis: insights.diagnosis,
   };

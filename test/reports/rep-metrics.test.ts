@@ -143,6 +143,14 @@ describe(`a rep's metrics from the store (${TEST_PROVIDER})`, () => {
     expect(report.targets['sales.won_total']).toBe(3000);
     expect(report.metrics['sales.target_attainment']).toBeCloseTo(1554 / 3000, 9);
     expect(report.targets['personalization.personalized']).toBe(50);
+    // June is over at "now": pace is measured against the whole target.
+    expect(report.pace['sales.won_total']).toMatchObject({
+      target: 3000,
+      actual: 1554,
+      expectedByNow: 3000,
+      gap: 1446,
+    });
+    expect(report.pace['personalization.personalized']).toMatchObject({ target: 50, actual: 0, gap: 50 });
     expect(report.metrics['linkedin.followers']).toBeNull();
   });
 
