@@ -6,6 +6,7 @@ import { closestMatch } from '../commands/closest.js';
 import { createCommandRouter } from '../commands/execute.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { isAppError } from '../errors.js';
+import type { Workspace } from '../generated/sqlite/client.js';
 import { createLogger, maskSecrets } from '../logger.js';
 import { startBot } from '../main.js';
 import { renderLeaderboardTable, renderRepMetricsTable, renderTeamMetricsTable } from '../reports/format.js';
@@ -15,7 +16,7 @@ import { teamMetricsReport } from '../reports/team-metrics.js';
 import { applyMigrations, createMigration } from '../store/migrate.js';
 import { providerOf } from '../store/provider.js';
 import { findRep } from '../store/reps.js';
-import { openStore } from '../store/store.js';
+import { openStore, type TStore } from '../store/store.js';
 import { ensureWorkspace, LOCAL_TEAM_ID } from '../store/workspaces.js';
 import { resolveLocalActor } from './local-actor.js';
 import { runShell } from './shell.js';
@@ -155,6 +156,27 @@ async function cmdShell(args: string[]) {
   }
 }
 
+/**
+ * Runs a read-only CLI command on the store DATABASE_URL names: migrations applied, the workspace chosen with
+ * --workspace (default: local mode's) created if new, the store closed afterwards.
+ */
+async function withWorkspaceStore(
+  teamId: string | undefined,
+  work: (store: TStore, workspace: Workspace) => Promise<void>,
+): Promise<void> {
+  const config = loadConfig();
+  await applyMigrations(config.DATABASE_URL);
+  const store = await openStore(config.DATABASE_URL);
+  try {
+    const workspace = await ensureWorkspace(store.db, teamId ?? LOCAL_TEAM_ID, {
+      timezone: config.KPI_TIMEZONE,
+    });
+    await work(store, workspace);
+  } finally {
+    await store.close();
+  }
+}
+
 async function cmdMetrics(args: string[]) {
   const { values } = parseArgs({
     args,
@@ -174,13 +196,7 @@ async function cmdMetrics(args: string[]) {
       2,
     );
   }
-  const config = loadConfig();
-  await applyMigrations(config.DATABASE_URL);
-  const store = await openStore(config.DATABASE_URL);
-  try {
-    const workspace = await ensureWorkspace(store.db, values.workspace ?? LOCAL_TEAM_ID, {
-      timezone: config.KPI_TIMEZONE,
-    });
+  await withWorkspaceStore(values.workspace, async (store, workspace) => {
     const who = values.rep ?? values.team;
     const person = who === undefined ? null : await findRep(store.db, workspace.id, who);
     if (who !== undefined && !person)
@@ -197,9 +213,7 @@ async function cmdMetrics(args: string[]) {
         values.json ? `${JSON.stringify(report)}\n` : `${renderTeamMetricsTable(report)}\n`,
       );
     }
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 async function cmdLeaderboard(args: string[]) {
@@ -216,13 +230,7 @@ async function cmdLeaderboard(args: string[]) {
   const top = values.top === undefined ? undefined : Number(values.top);
   if (top !== undefined && (!Number.isInteger(top) || top < 1))
     fail(`--top must be a whole number from 1, got "${values.top}"`, 2);
-  const config = loadConfig();
-  await applyMigrations(config.DATABASE_URL);
-  const store = await openStore(config.DATABASE_URL);
-  try {
-    const workspace = await ensureWorkspace(store.db, values.workspace ?? LOCAL_TEAM_ID, {
-      timezone: config.KPI_TIMEZONE,
-    });
+  await withWorkspaceStore(values.workspace, async (store, workspace) => {
     const board = await leaderboardReport(
       store.db,
       workspace,
@@ -232,9 +240,7 @@ async function cmdLeaderboard(args: string[]) {
       top,
     );
     process.stdout.write(values.json ? `${JSON.stringify(board)}\n` : `${renderLeaderboardTable(board)}\n`);
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -7,7 +7,7 @@ import { LOWER_IS_BETTER, SCALAR_METRICS } from '../metrics/scalar.js';
 import { loadFactsByRep } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetsForReps } from '../store/targets.js';
-import { calendarOf, presentMetrics } from './present.js';
+import { calendarOf, presentMetrics, presentPeriod } from './present.js';
 
 export type TLeaderboard = {
   metric: string;
@@ -82,12 +82,7 @@ export async function leaderboardReport(
   }));
   return {
     metric: metric.id,
-    period: {
-      key: period.key,
-      label: period.label,
-      start: period.start.toISOString(),
-      end: period.end.toISOString(),
-    },
+    period: presentPeriod(period),
     currency: workspace.currency,
     rows,
   };

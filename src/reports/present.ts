@@ -1,5 +1,5 @@
 import type { Workspace } from '../generated/sqlite/client.js';
-import type { TCalendar } from '../metrics/periods.js';
+import type { TCalendar, TPeriod } from '../metrics/periods.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 
 export function calendarOf(workspace: Workspace): TCalendar {
@@ -35,4 +35,9 @@ export function presentMetrics(
     out[id] = v === undefined || v === null ? null : MONEY_METRICS.has(id) ? v / scale : v;
   }
   return out;
+}
+
+/** A period as reports print it: key, label and ISO bounds. */
+export function presentPeriod(p: TPeriod): { key: string; label: string; start: string; end: string } {
+  return { key: p.key, label: p.label, start: p.start.toISOString(), end: p.end.toISOString() };
 }

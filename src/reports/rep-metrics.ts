@@ -3,7 +3,7 @@ import { parsePeriod, previousPeriod } from '../metrics/periods.js';
 import { type TTargetProgress, targetProgress } from '../metrics/targets.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetsForReps } from '../store/targets.js';
-import { calendarOf, presentMetrics } from './present.js';
+import { calendarOf, presentMetrics, presentPeriod } from './present.js';
 import { repInsights, type TRepInsights } from './rep-insights.js';
 
 export type TRepMetricsReport = {
@@ -66,12 +66,7 @@ export async function repMetricsReport(
   }
   return {
     rep: { id: rep.id, name: rep.name, email: rep.email, slackUserId: rep.slackUserId },
-    period: {
-      key: period.key,
-      label: period.label,
-      start: period.start.toISOString(),
-      end: period.end.toISOString(),
-    },
+    period: presentPeriod(period),
     previousPeriod: {
       key: previous.key,
       start: previous.start.toISOString(),

@@ -4,7 +4,7 @@ import { computeScalarMetrics } from '../metrics/scalar.js';
 import { DEFAULT_TARGETS, scaleTarget } from '../metrics/targets.js';
 import { loadFactsByRep, mergeFacts } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
-import { calendarOf, presentMetrics } from './present.js';
+import { calendarOf, presentMetrics, presentPeriod } from './present.js';
 
 export type TTeamMetricsReport = {
   team: { manager: { id: string; name: string } | null; reps: { id: string; name: string }[] };
@@ -85,12 +85,7 @@ export async function teamMetricsReport(
   }));
   return {
     team: { manager: manager ? { id: manager.id, name: manager.name } : null, reps },
-    period: {
-      key: period.key,
-      label: period.label,
-      start: period.start.toISOString(),
-      end: period.end.toISOString(),
-    },
+    period: presentPeriod(period),
     currency: workspace.currency,
     metrics,
     byRep,

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_FACTS } from '../../src/metrics/facts.js';
 import { parsePeriod, previousPeriod, type TCalendar } from '../../src/metrics/periods.js';
 import { computeScalarMetrics } from '../../src/metrics/scalar.js';
 import { loadFactsByRep } from '../../src/store/facts.js';
@@ -89,15 +90,7 @@ describe(`workspace isolation (${TEST_PROVIDER})`, () => {
             await loadFactsByRep(db, a.id, [repA.id, repB.id], { start: previous.start, end: period.end })
           ).get(repA.id);
           const got = computeScalarMetrics({
-            facts: loaded ?? {
-              deals: [],
-              activities: [],
-              socialSnapshots: [],
-              socialPosts: [],
-              leads: [],
-              training: [],
-              customers: [],
-            },
+            facts: loaded ?? NO_FACTS,
             period,
             previous,
             now,
@@ -106,6 +99,7 @@ describe(`workspace isolation (${TEST_PROVIDER})`, () => {
           // Expected from workspace A's own rows only, computed from the generated data.
           const expected = computeScalarMetrics({
             facts: {
+              ...NO_FACTS,
               deals: mineDeals.map((d) => ({
                 amountMinor: d.amount,
                 status: d.status as 'open',
@@ -119,11 +113,6 @@ describe(`workspace isolation (${TEST_PROVIDER})`, () => {
                 count: x.count,
                 occurredAt: x.at,
               })),
-              socialSnapshots: [],
-              socialPosts: [],
-              leads: [],
-              training: [],
-              customers: [],
             },
             period,
             previous,
