@@ -50,6 +50,9 @@ function activityCount(
   );
 }
 const isOutreach = (kind: string) => (OUTREACH_KINDS as readonly string[]).includes(kind);
+/** Outreach marked personalized (true) or generic (false) in the period; unmarked outreach counts as neither. */
+const outreachMarked = (i: TMetricInput, personalized: boolean) =>
+  activityCount(i, i.period, (k, p) => isOutreach(k) && p === personalized);
 
 /** The latest reading of a level metric at or before an instant (null if none). */
 function levelAt(input: TMetricInput, network: string, metric: string, at: Date): number | null {
@@ -72,6 +75,12 @@ function hasReadings(input: TMetricInput, network: string, metric: string, p: TP
   return input.facts.socialSnapshots.some(
     (s) => s.network === network && s.metric === metric && inPeriod(s.at, p),
   );
+}
+/** The sum of a counted LinkedIn metric logged in the period; null when nothing was logged. */
+function loggedSum(input: TMetricInput, metric: string): number | null {
+  return hasReadings(input, 'linkedin', metric, input.period)
+    ? countedIn(input, 'linkedin', metric, input.period)
+    : null;
 }
 function growth(input: TMetricInput, metric: string): number | null {
   const end = levelAt(input, 'linkedin', metric, input.period.end);
@@ -223,20 +232,14 @@ export const SCALAR_METRICS: TScalarMetric[] = [
     id: 'linkedin.inbound_inquiries',
     unit: 'count',
     title: 'LinkedIn inquiries',
-    compute: (i) =>
-      hasReadings(i, 'linkedin', 'inquiries', i.period)
-        ? countedIn(i, 'linkedin', 'inquiries', i.period)
-        : null,
+    compute: (i) => loggedSum(i, 'inquiries'),
   },
   /** Σ referrals logged in the period; null when nothing was logged. */
   {
     id: 'linkedin.referrals',
     unit: 'count',
     title: 'LinkedIn referrals',
-    compute: (i) =>
-      hasReadings(i, 'linkedin', 'referrals', i.period)
-        ? countedIn(i, 'linkedin', 'referrals', i.period)
-        : null,
+    compute: (i) => loggedSum(i, 'referrals'),
   },
   /** Latest profile-views reading before the period's end (LinkedIn's own rolling count); null if none. */
   {
@@ -337,14 +340,14 @@ export const SCALAR_METRICS: TScalarMetric[] = [
     id: 'personalization.personalized',
     unit: 'count',
     title: 'Personalized outreach',
-    compute: (i) => activityCount(i, i.period, (k, p) => isOutreach(k) && p === true),
+    compute: (i) => outreachMarked(i, true),
   },
   /** Σ count of outreach activities marked generic in the period. */
   {
     id: 'personalization.generic',
     unit: 'count',
     title: 'Generic outreach',
-    compute: (i) => activityCount(i, i.period, (k, p) => isOutreach(k) && p === false),
+    compute: (i) => outreachMarked(i, false),
   },
   /** personalized / (personalized + generic); outreach not marked either way is left out; null when none is marked. */
   {
@@ -352,8 +355,8 @@ export const SCALAR_METRICS: TScalarMetric[] = [
     unit: 'share',
     title: 'Personalized share',
     compute: (i) => {
-      const yes = activityCount(i, i.period, (k, p) => isOutreach(k) && p === true);
-      const no = activityCount(i, i.period, (k, p) => isOutreach(k) && p === false);
+      const yes = outreachMarked(i, true);
+      const no = outreachMarked(i, false);
       return ratio(yes, yes + no);
     },
   },
@@ -362,12 +365,7 @@ export const SCALAR_METRICS: TScalarMetric[] = [
     id: 'personalization.target_attainment',
     unit: 'share',
     title: 'Personalized vs target',
-    compute: (i) =>
-      attainment(
-        i,
-        'personalization.personalized',
-        activityCount(i, i.period, (k, p) => isOutreach(k) && p === true),
-      ),
+    compute: (i) => attainment(i, 'personalization.personalized', outreachMarked(i, true)),
   },
   /** Count of customers with wonAt in the period. */
   {

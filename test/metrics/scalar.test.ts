@@ -3,6 +3,7 @@ import { NO_FACTS, type TFacts } from '../../src/metrics/facts.js';
 import { parsePeriod, previousPeriod, type TCalendar } from '../../src/metrics/periods.js';
 import { computeScalarMetrics, SCALAR_METRICS } from '../../src/metrics/scalar.js';
 import { DEFAULT_TARGETS, scaleTarget, targetProgress } from '../../src/metrics/targets.js';
+import { ADDITIVE_METRIC_IDS } from '../support/metric-sets.js';
 
 const NY: TCalendar = { timezone: 'America/New_York', fiscalYearStartMonth: 1, weekStartsOn: 1 };
 const d = (s: string) => new Date(s);
@@ -167,24 +168,7 @@ describe('scalar metrics (hand-computed June 2017 in New York)', () => {
   it('says "no data" (null), never 0%, for every rate of an empty period', () => {
     const empty = computeScalarMetrics({ facts: NO_FACTS, period: june, previous: may, now, targets: {} });
     // Sums and counts of things that happen are 0 in an empty period; everything read or divided is null.
-    const zeroWhenEmpty = new Set([
-      'sales.won_total',
-      'sales.won_count',
-      'opportunities.created',
-      'opportunities.lost',
-      'outreach.calls',
-      'outreach.emails',
-      'outreach.total',
-      'social.posts',
-      'conversion.mqls',
-      'conversion.converted',
-      'expertise.assessments',
-      'personalization.personalized',
-      'personalization.generic',
-      'churn.customers_won',
-      'churn.first_year_churned',
-      'churn.customers_lost',
-    ]);
+    const zeroWhenEmpty = new Set(ADDITIVE_METRIC_IDS);
     for (const m of SCALAR_METRICS) {
       if (zeroWhenEmpty.has(m.id)) expect(empty[m.id], m.id).toBe(0);
       else expect(empty[m.id], m.id).toBeNull();
