@@ -61,11 +61,14 @@ describe('text rendering for the shell', () => {
           { type: 'mrkdwn', text: '$1,000' },
         ],
       },
+      { type: 'section', fields: [{ type: 'mrkdwn', text: '*Win rate*\n60%\n▲ +5%' }] },
       { type: 'divider' },
       { type: 'image', image_url: 'https://x.test/c.png', alt_text: 'Won vs target chart' },
       { type: 'context', elements: [{ type: 'mrkdwn', text: 'November' }] },
     ]);
-    expect(text).toBe('SCORECARD\nWon  |  $1,000\n────────\n[image: Won vs target chart]\nNovember');
+    expect(text).toBe(
+      'SCORECARD\nWon\n$1,000\nWin rate · 60% · ▲ +5%\n────────\n[image: Won vs target chart]\nNovember',
+    );
     expect(blocksToText([], 'fallback')).toBe('fallback');
   });
 });

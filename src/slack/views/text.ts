@@ -38,7 +38,8 @@ export function blocksToText(blocks: readonly KnownBlock[], fallback = ''): stri
         break;
       case 'section': {
         if (block.text) lines.push(textOf(block.text));
-        if (block.fields) lines.push(block.fields.map((f) => textOf(f)).join('  |  '));
+        // One field a line; a field's own line breaks become separators.
+        if (block.fields) lines.push(...block.fields.map((f) => textOf(f).replace(/\n+/g, ' · ')));
         break;
       }
       case 'context':

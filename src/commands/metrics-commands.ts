@@ -1,0 +1,43 @@
+import { AppError } from '../errors.js';
+import { leaderboardReport } from '../reports/leaderboard.js';
+import { repMetricsReport } from '../reports/rep-metrics.js';
+import { buildLeaderboard, buildScorecard } from '../slack/views/scorecard.js';
+import type { TCommand } from './types.js';
+
+/** `/kpi me [period]`: the asker's scorecard. */
+export const meCommand: TCommand = {
+  name: 'me',
+  usage: 'me [period]',
+  summary: 'Your ten KPIs for a period (default this month), against target and your usual.',
+  examples: ['me', 'me last month', 'me 2017-Q2'],
+  async run(args, ctx) {
+    if (!ctx.actor.repId) {
+      throw new AppError('not_found', 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.');
+    }
+    const rep = await ctx.store.db.rep.findFirst({
+      where: { id: ctx.actor.repId, workspaceId: ctx.workspace.id },
+    });
+    if (!rep)
+      throw new AppError('not_found', 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.');
+    return buildScorecard(await repMetricsReport(ctx.store.db, ctx.workspace, rep, args.join(' '), ctx.now));
+  },
+};
+
+/** `/kpi leaderboard [metric] [period]`: everyone ranked by one metric. */
+export const leaderboardCommand: TCommand = {
+  name: 'leaderboard',
+  usage: 'leaderboard [metric] [period]',
+  summary: 'Reps ranked by a metric (default won revenue this month).',
+  examples: ['leaderboard', 'leaderboard last month', 'leaderboard opportunities.win_rate 2017-Q2'],
+  async run(args, ctx) {
+    const [first, ...rest] = args;
+    const hasMetric = first?.includes('.') ?? false;
+    const metric = hasMetric ? (first as string) : 'sales.won_total';
+    const period = (hasMetric ? rest : args).join(' ');
+    const board = await leaderboardReport(ctx.store.db, ctx.workspace, metric, period, ctx.now, 10);
+    return buildLeaderboard(board, ctx.actor.repId);
+  },
+};
+
+/** Every `/kpi` sub-command beyond help, in the order help lists them. */
+export const METRIC_COMMANDS: TCommand[] = [meCommand, leaderboardCommand];
