@@ -41,6 +41,21 @@ describe('the Slack HTTP receiver', () => {
     expect(reply.response_type).toBe('ephemeral');
   });
 
+  it('answers /kpi me for a Slack user who is not a rep yet with how to get set up', async () => {
+    const { reply } = await slash('me');
+    expect(reply.response_type).toBe('ephemeral');
+    expect(reply.text).toContain('not set up as a rep');
+  });
+
+  it("answers /kpi me for a rep with their scorecard, found by Slack user id in the request's workspace", async () => {
+    const { db } = t.bot.store;
+    const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
+    await db.rep.create({ data: { workspaceId: ws.id, name: 'Dana Scott', slackUserId: 'U0DANA' } });
+    const { reply } = await slash('me last month');
+    expect(JSON.stringify(reply.blocks)).toContain('Dana Scott');
+    expect(reply.text).toMatch(/^Dana Scott, \w+ \d{4}: won \$0\.00$/);
+  });
+
   it('never lets echoed input ping a channel or break the reply', async () => {
     const { ack, reply } = await slash(`<!channel>${'x'.repeat(5000)} & "unterminated`);
     expect(ack.status).toBe(200);
