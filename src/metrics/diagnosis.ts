@@ -1,4 +1,8 @@
 import type { TBottleneck } from './funnel.js';
+import { median as medianOrNull } from './stats.js';
+
+/** Median with an empty list read as 0: a baseline with no periods is refused as insufficient anyway. */
+const median = (xs: number[]) => medianOrNull(xs) ?? 0;
 
 /**
  * Decline diagnosis: is a rep's sales really declining against their own baseline, and if so, why? Pure and
@@ -65,15 +69,6 @@ export const DECLINE_THRESHOLD = 0.2;
 /** A secondary factor counts as a driver when it fell at least this much against its baseline. */
 export const FACTOR_DROP = 0.15;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length === 0
-    ? 0
-    : s.length % 2
-      ? (s[mid] as number)
-      : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 const drop = (current: number | null, base: number | null) =>
   current === null || base === null || base <= 0 ? null : (base - current) / base;
 const pct = (x: number) => `${Math.round(x * 100)}%`;

@@ -1,4 +1,5 @@
 import type { TPeriod } from './periods.js';
+import { DAY_MS, median } from './stats.js';
 
 /**
  * Funnel flow from stage-change history. Pure.
@@ -30,15 +31,6 @@ export type TFunnelStats = {
   /** Per stage: how many deals left it in the window (the sample behind the median). */
   exited: Record<string, number>;
 };
-
-const DAY_MS = 86_400_000;
-
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 function timelineOf(deal: TFunnelDeal, changes: TStageChange[]): { stage: string; at: Date }[] {
   const sorted = [...changes].sort((a, b) => a.changedAt.getTime() - b.changedAt.getTime());

@@ -1,5 +1,6 @@
 import { TZDate } from '@date-fns/tz';
 import { AppError } from '../errors.js';
+import { DAY_MS } from './stats.js';
 
 /**
  * Reporting periods, cut in a workspace's time zone. Pure: `now` is always a parameter.
@@ -201,9 +202,7 @@ export function previousPeriod(p: TPeriod, cal: TCalendar): TPeriod {
     const from = localDateOf(p.start, cal.timezone);
     const lastDay = localDateOf(new Date(p.end.getTime() - 1), cal.timezone);
     const days =
-      Math.round(
-        (Date.UTC(lastDay.y, lastDay.m, lastDay.d) - Date.UTC(from.y, from.m, from.d)) / 86_400_000,
-      ) + 1;
+      Math.round((Date.UTC(lastDay.y, lastDay.m, lastDay.d) - Date.UTC(from.y, from.m, from.d)) / DAY_MS) + 1;
     return dateRange(
       { y: from.y, m: from.m, d: from.d - days },
       { y: from.y, m: from.m, d: from.d - 1 },

@@ -1,5 +1,6 @@
 import type { TFacts } from './facts.js';
 import type { TPeriod } from './periods.js';
+import { DAY_MS } from './stats.js';
 
 /**
  * The scalar KPIs of one rep (or team) for one period, computed from plain facts. Pure. Each function's TSDoc
@@ -27,7 +28,6 @@ const inPeriod = (t: Date | null | undefined, p: TPeriod): t is Date =>
   t != null && t.getTime() >= p.start.getTime() && t.getTime() < p.end.getTime();
 const ratio = (a: number, b: number): number | null => (b === 0 ? null : a / b);
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-const DAY_MS = 86_400_000;
 
 /** Activity kinds that count as outreach (prospecting touches). Meetings are not outreach. */
 export const OUTREACH_KINDS = ['call', 'email', 'linkedin_message'] as const;

@@ -1,4 +1,5 @@
 import { elapsedFraction, type TPeriod, type TPeriodKind } from './periods.js';
+import { DAY_MS } from './stats.js';
 
 /** Targets that apply until a manager sets their own: the article's 50 personalized outreach a month per rep. */
 export const DEFAULT_TARGETS: {
@@ -22,7 +23,7 @@ const MONTHS_IN: Record<Exclude<TPeriodKind, 'custom'>, number> = {
 export function scaleTarget(amount: number, kind: Exclude<TPeriodKind, 'custom'>, period: TPeriod): number {
   const months =
     period.kind === 'custom'
-      ? ((period.end.getTime() - period.start.getTime()) / 86_400_000) * (12 / 365.2425)
+      ? ((period.end.getTime() - period.start.getTime()) / DAY_MS) * (12 / 365.2425)
       : MONTHS_IN[period.kind];
   return period.kind === kind ? amount : (amount * months) / MONTHS_IN[kind];
 }

@@ -11,6 +11,7 @@ import {
 } from '../metrics/funnel.js';
 import { previousPeriod, type TPeriod } from '../metrics/periods.js';
 import { computeScalarMetrics } from '../metrics/scalar.js';
+import { median } from '../metrics/stats.js';
 import { loadFactsByRep, loadFunnelFactsByRep } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
 import { formatMetric } from './format.js';
@@ -37,13 +38,6 @@ export type TRepInsights = {
   trends: Record<string, { baseline: number | null; teamMedian: number | null }>;
   diagnosis: TDiagnosis;
 };
-
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 /** The rep's team: their manager's active reports, or every active rep when they have no manager. */
 async function teamOf(db: TDb, workspaceId: string, rep: Rep): Promise<string[]> {
