@@ -74,7 +74,13 @@ export async function repInsights(
   const teamIds = await teamOf(db, workspace.id, rep);
   const [repFacts, teamFacts, funnelFacts] = await Promise.all([
     loadFactsByRep(db, workspace.id, [rep.id], { start: oldest.start, end: period.end }),
-    loadFactsByRep(db, workspace.id, teamIds, { start: previousPeriod(period, cal).start, end: period.end }),
+    // The rep's own facts come with the longer window above; only teammates' are loaded here.
+    loadFactsByRep(
+      db,
+      workspace.id,
+      teamIds.filter((id) => id !== rep.id),
+      { start: previousPeriod(period, cal).start, end: period.end },
+    ),
     loadFunnelFactsByRep(db, workspace.id, teamIds, period),
   ]);
   const own: TFacts = repFacts.get(rep.id) ?? NO_FACTS;
@@ -90,7 +96,9 @@ export async function repInsights(
   });
 
   const trends: TRepInsights['trends'] = {};
-  const teamValues = teamIds.map((id) => valuesFor(teamFacts.get(id) ?? NO_FACTS, period));
+  const teamValues = teamIds.map((id) =>
+    valuesFor(id === rep.id ? own : (teamFacts.get(id) ?? NO_FACTS), period),
+  );
   for (const id of TREND_METRICS) {
     const numbers = (xs: (number | null | undefined)[]) =>
       xs.filter((x): x is number => typeof x === 'number');
