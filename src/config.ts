@@ -90,6 +90,64 @@ const VARIABLES = {
     expected: "an http(s) URL of Slack's Web API or a proxy of it",
     example: 'https://slack.com/api/',
   },
+  HUBSPOT_CLIENT_SECRET: {
+    schema: optionalString.pipe(z.string().min(8).optional()),
+    expected: "your HubSpot app's client secret (enables POST /webhooks/hubspot)",
+    example: 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy',
+  },
+  HUBSPOT_SIGNATURE_VERSIONS: {
+    schema: optionalString.pipe(
+      z
+        .string()
+        .default('v3')
+        .transform((v) => v.split(',').map((x) => x.trim().toLowerCase()))
+        .refine((vs) => vs.every((x) => ['v1', 'v2', 'v3'].includes(x)))
+        .transform((vs) => vs.filter((x): x is 'v1' | 'v2' => x !== 'v3')),
+    ),
+    expected: 'a comma-separated list of HubSpot signature versions to accept besides v3 (v1, v2)',
+    example: 'v3,v2',
+  },
+  PIPEDRIVE_WEBHOOK_USER: {
+    schema: optionalString.pipe(z.string().max(200).optional()),
+    expected: 'the HTTP basic auth user set on the Pipedrive webhook (http_auth_user)',
+    example: 'kpibot',
+  },
+  PIPEDRIVE_WEBHOOK_PASSWORD: {
+    schema: optionalString.pipe(z.string().min(8).max(200).optional()),
+    expected: 'the HTTP basic auth password set on the Pipedrive webhook (http_auth_password), 8+ characters',
+    example: 'a-long-random-password',
+  },
+  KPI_WEBHOOK_SECRET: {
+    schema: optionalString.pipe(z.string().min(16).optional()),
+    expected: 'a random secret of 16+ characters that signs requests to POST /webhooks/events',
+    example: 'f3a9c1d27b5e4f60a8c9d0e1f2a3b4c5',
+  },
+  KPI_PUBLIC_URL: {
+    schema: optionalString.pipe(
+      z
+        .url({ protocol: /^https?$/ })
+        .transform((u) => u.replace(/\/+$/, ''))
+        .optional(),
+    ),
+    expected: 'the public base URL the bot is reached at (HubSpot signs requests against it)',
+    example: 'https://kpi.example.com',
+  },
+  KPI_WEBHOOK_RATE_LIMIT: {
+    schema: optionalString.pipe(
+      z
+        .string()
+        .default('1000')
+        .refine((v) => /^\d{1,7}$/.test(v) && Number(v) > 0)
+        .transform(Number),
+    ),
+    expected: 'requests per second each webhook source may send (bursts of 5 seconds allowed)',
+    example: '200',
+  },
+  KPI_INBOX_WORKER: {
+    schema: optionalString.pipe(z.enum(['on', 'off']).default('on')),
+    expected: 'on or off: whether this process applies stored webhook events (off: receive only)',
+    example: 'off',
+  },
   KPI_TIMEZONE: {
     schema: optionalString.pipe(z.string().refine(isTimeZone).default('UTC')),
     expected: 'an IANA time zone name',
@@ -138,7 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const result = spec.schema.safeParse(env[name]);
     if (result.success) parsed[name] = result.data;
     else {
-      const secret = name.includes('TOKEN') || name.includes('SECRET');
+      const secret = name.includes('TOKEN') || name.includes('SECRET') || name.includes('PASSWORD');
       const got = secret ? 'a value of the wrong form' : `got ${describe(env[name])}`;
       lines.push(`${name} must be ${spec.expected}; ${got} (example: ${name}=${spec.example})`);
     }
@@ -148,6 +206,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (cfg.SLACK_BOT_TOKEN && !cfg.SLACK_SIGNING_SECRET && !cfg.SLACK_APP_TOKEN) {
       lines.push(
         'SLACK_SIGNING_SECRET must be set when SLACK_BOT_TOKEN is (HTTP mode), or set SLACK_APP_TOKEN for Socket Mode (example: SLACK_SIGNING_SECRET=8f742231b10e8888abcd99yyyzzz85a5)',
+      );
+    }
+    if (Boolean(cfg.PIPEDRIVE_WEBHOOK_USER) !== Boolean(cfg.PIPEDRIVE_WEBHOOK_PASSWORD)) {
+      lines.push(
+        'PIPEDRIVE_WEBHOOK_USER and PIPEDRIVE_WEBHOOK_PASSWORD must be set together (example: PIPEDRIVE_WEBHOOK_USER=kpibot)',
       );
     }
     if (!cfg.SLACK_BOT_TOKEN && (cfg.SLACK_SIGNING_SECRET || cfg.SLACK_APP_TOKEN)) {

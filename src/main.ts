@@ -7,10 +7,13 @@ import type { TConfig } from './config.js';
 import { healthRoute } from './http/health.js';
 import { createHttpServer } from './http/server.js';
 import { Inflight } from './inflight.js';
+import { startInboxWorker, type TInboxWorker } from './ingest/inbox.js';
+import { webhookRoutes } from './ingest/webhooks.js';
 import { createLogger, type TLogger } from './logger.js';
 import { createSlackApp, type TSlackApp } from './slack/app.js';
 import { applyMigrations } from './store/migrate.js';
 import { openStore, type TStore } from './store/store.js';
+import { ensureWorkspace, LOCAL_TEAM_ID } from './store/workspaces.js';
 
 export type TBot = {
   /** The port the HTTP server listens on (useful with PORT=0). */
@@ -18,6 +21,8 @@ export type TBot = {
   store: TStore;
   router: TCommandRouter;
   logger: TLogger;
+  /** Applies stored webhook events; kick() after storing, idle() to wait for a pass. */
+  inbox: TInboxWorker;
   /** Stops taking requests, finishes in-flight work, closes the store. Safe to call twice. */
   stop(reason?: string): Promise<void>;
 };
@@ -27,6 +32,8 @@ export type TStartOptions = {
   clock?: TClock;
   /** How long shutdown waits for in-flight work before closing anyway. */
   drainTimeoutMs?: number;
+  /** How often the inbox worker looks for due retries (default 2 s). */
+  inboxPollMs?: number;
 };
 
 /** Wiring only: config -> store -> commands -> Slack -> HTTP server. */
@@ -53,8 +60,40 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     throw error;
   }
 
+  const defaultTeam = slack?.teamId ?? LOCAL_TEAM_ID;
+  const inbox = startInboxWorker(store.db, {
+    logger,
+    now: () => clock.now(),
+    pollMs: opts.inboxPollMs,
+    enabled: config.KPI_INBOX_WORKER === 'on',
+  });
+  const webhooks = webhookRoutes({
+    db: store.db,
+    logger,
+    clock,
+    secrets: {
+      hubspotClientSecret: config.HUBSPOT_CLIENT_SECRET,
+      hubspotLegacyVersions: config.HUBSPOT_SIGNATURE_VERSIONS,
+      pipedriveUser: config.PIPEDRIVE_WEBHOOK_USER,
+      pipedrivePassword: config.PIPEDRIVE_WEBHOOK_PASSWORD,
+      genericSecret: config.KPI_WEBHOOK_SECRET,
+      publicUrl: config.KPI_PUBLIC_URL,
+    },
+    ratePerSecond: config.KPI_WEBHOOK_RATE_LIMIT,
+    async resolveWorkspace(teamId) {
+      if (!teamId)
+        return (await ensureWorkspace(store.db, defaultTeam, { timezone: config.KPI_TIMEZONE })).id;
+      const ws = await store.db.workspace.findUnique({
+        where: { slackTeamId: teamId },
+        select: { id: true },
+      });
+      return ws?.id ?? null;
+    },
+    onStored: () => inbox.kick(),
+  });
+
   const server = createHttpServer({
-    routes: [healthRoute(store, state)],
+    routes: [healthRoute(store, state), ...webhooks],
     slack: slack?.requestListener,
     logger,
   });
@@ -77,6 +116,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await slack?.stop();
+      await inbox.stop();
       const drained = await inflight.drain(opts.drainTimeoutMs ?? 10_000);
       if (!drained) logger.warn({ pending: inflight.size }, 'in-flight work did not finish in time');
       server.closeAllConnections();
@@ -87,5 +127,5 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     return stopping;
   };
 
-  return { port, store, router, logger, stop };
+  return { port, store, router, logger, inbox, stop };
 }

@@ -5,6 +5,11 @@ export const ZWorkspaceSettings = z
   .object({
     /** The funnel's stages in order (CRM stage names or ids); stages outside it are not funnel stages. */
     funnelStages: z.array(z.string().min(1)).optional(),
+    /** CRM stage ids that mean won / lost (HubSpot's default pipeline: closedwon / closedlost). */
+    wonStages: z.array(z.string().min(1)).optional(),
+    lostStages: z.array(z.string().min(1)).optional(),
+    /** HubSpot company lifecycle stages that mean a customer left (none by default). */
+    churnLifecycleStages: z.array(z.string().min(1)).optional(),
   })
   .passthrough();
 export type TWorkspaceSettings = z.infer<typeof ZWorkspaceSettings>;
@@ -18,3 +23,6 @@ export function parseWorkspaceSettings(json: string): TWorkspaceSettings {
     return {};
   }
 }
+
+export const DEFAULT_WON_STAGES = ['closedwon'];
+export const DEFAULT_LOST_STAGES = ['closedlost'];

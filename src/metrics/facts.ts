@@ -6,8 +6,8 @@ export type TDealFact = {
   amountMinor: number;
   status: 'open' | 'won' | 'lost';
   stage: string;
-  /** When the opportunity was created. */
-  openedAt: Date;
+  /** When the opportunity was created; null when the source did not say (never counted as created). */
+  openedAt: Date | null;
   /** When it was won or lost; null while open. */
   closedAt: Date | null;
 };

@@ -13,7 +13,8 @@ export type TFunnelDeal = {
   /** The current stage. */
   stage: string;
   status: 'open' | 'won' | 'lost';
-  openedAt: Date;
+  /** Null when the creation date is unknown: the first stage then has no entry time (never "entered"). */
+  openedAt: Date | null;
   closedAt: Date | null;
 };
 
@@ -32,18 +33,19 @@ export type TFunnelStats = {
   exited: Record<string, number>;
 };
 
-function timelineOf(deal: TFunnelDeal, changes: TStageChange[]): { stage: string; at: Date }[] {
+function timelineOf(deal: TFunnelDeal, changes: TStageChange[]): { stage: string; at: Date | null }[] {
   const sorted = [...changes].sort((a, b) => a.changedAt.getTime() - b.changedAt.getTime());
   const first = sorted[0];
   const initial = first ? (first.fromStage ?? first.toStage) : deal.stage;
-  const entries = [{ stage: initial, at: deal.openedAt }];
+  const entries: { stage: string; at: Date | null }[] = [{ stage: initial, at: deal.openedAt }];
   for (const c of sorted) {
     if (entries[entries.length - 1]?.stage !== c.toStage) entries.push({ stage: c.toStage, at: c.changedAt });
   }
   return entries;
 }
 
-const within = (t: Date, p: TPeriod) => t.getTime() >= p.start.getTime() && t.getTime() < p.end.getTime();
+const within = (t: Date | null, p: TPeriod): t is Date =>
+  t !== null && t.getTime() >= p.start.getTime() && t.getTime() < p.end.getTime();
 
 /** Funnel figures of a set of deals (one rep's or a team's) over a window, as of `now`. */
 export function funnelStats(
@@ -82,7 +84,7 @@ export function funnelStats(
       }
       const next = timeline[i + 1];
       const leftAt = next?.at ?? (deal.status !== 'open' ? deal.closedAt : null);
-      if (leftAt && within(leftAt, window))
+      if (entry.at && within(leftAt, window))
         dwell[entry.stage]?.push((leftAt.getTime() - entry.at.getTime()) / DAY_MS);
     });
   }

@@ -9,6 +9,8 @@ import * as commands from './listeners/commands/index.js';
 
 export type TSlackApp = {
   app: App;
+  /** The Slack team the bot token belongs to (auth.test): the default workspace of webhooks. */
+  teamId: string | undefined;
   /** HTTP mode: Bolt's request handler for /slack/events, served by our own HTTP server. */
   requestListener?: RequestListener;
   /** Socket Mode: opens the WebSocket to Slack. HTTP mode: nothing to do. */
@@ -89,6 +91,7 @@ export async function createSlackApp(config: TConfig, deps: TSlackDeps): Promise
     commands.register(app, deps);
     return {
       app,
+      teamId: identity.teamId,
       start: async () => {
         await app.start();
       },
@@ -114,6 +117,7 @@ export async function createSlackApp(config: TConfig, deps: TSlackDeps): Promise
   commands.register(app, deps);
   return {
     app,
+    teamId: identity.teamId,
     requestListener: refuseFutureTimestamps(receiver.requestListener),
     start: async () => {},
     stop: async () => {},

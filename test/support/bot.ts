@@ -6,7 +6,9 @@ import { FakeSlack } from './fake-slack.js';
 import { SIGNING_SECRET } from './slack-request.js';
 
 /** The real bot in HTTP mode on a free loopback port, its Web API pointed at a fake Slack. */
-export async function startTestBot(opts: { drainTimeoutMs?: number } = {}) {
+export async function startTestBot(
+  opts: { drainTimeoutMs?: number; env?: Record<string, string>; inboxPollMs?: number } = {},
+) {
   const slack = await new FakeSlack().start();
   const database = await createMigratedDatabase();
   const config = loadConfig({
@@ -17,14 +19,17 @@ export async function startTestBot(opts: { drainTimeoutMs?: number } = {}) {
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
     LOG_LEVEL: 'silent',
+    ...opts.env,
   });
   const bot: TBot = await startBot(config, {
     logger: createLogger('silent'),
     drainTimeoutMs: opts.drainTimeoutMs,
+    inboxPollMs: opts.inboxPollMs,
   });
   return {
     bot,
     slack,
+    databaseUrl: database.url,
     baseUrl: `http://127.0.0.1:${bot.port}`,
     async close() {
       await bot.stop('test finished');

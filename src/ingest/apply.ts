@@ -1,0 +1,578 @@
+import { createHash } from 'node:crypto';
+import type { TCanonicalEvent, TInstant, TOwner } from './events.js';
+import {
+  claimPersonKeys,
+  repIdByName,
+  resolveOwner,
+  type TResolvedOwner,
+  type TSlackUserLookup,
+  type TTx,
+} from './identities.js';
+import { toInstant, toMinorUnits } from './values.js';
+
+/**
+ * The one writer of facts: one apply function per canonical event type, each run inside the caller's
+ * transaction (which also marks the inbox row applied, so an event is applied exactly once or not at all).
+ */
+
+export type TApplyContext = {
+  tx: TTx;
+  workspace: { id: string; timezone: string; currency: string };
+  /** Where the event came from (hubspot, pipedrive, generic, csv, slack): part of every fact's key. */
+  source: string;
+  /** Used when an event carries no time of its own. */
+  now: Date;
+  lookupSlackUser?: TSlackUserLookup;
+  /** Owner resolutions of this batch (a CSV file names the same people thousands of times). */
+  owners?: Map<string, TResolvedOwner>;
+};
+
+export type TOutcome = 'created' | 'updated' | 'unchanged';
+
+/** The event cannot be applied yet: it names an owner who is not mapped to a rep (it waits, then retries). */
+export class WaitingForOwner extends Error {
+  constructor(readonly waitingFor: string) {
+    super(`waiting for the owner ${waitingFor} to be mapped to a rep (kpi link, or import reps)`);
+    this.name = 'WaitingForOwner';
+  }
+}
+
+/** The event refers to something not known yet (e.g. a churn before the customer): retry later. */
+export class NotYetApplicable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotYetApplicable';
+  }
+}
+
+const when = (ctx: TApplyContext, t: TInstant | null | undefined): Date | null =>
+  t === null || t === undefined ? null : toInstant(t, ctx.workspace.timezone);
+const occurred = (ctx: TApplyContext, ev: { occurredAt?: TInstant | undefined }) =>
+  when(ctx, ev.occurredAt) ?? ctx.now;
+
+async function owner(ctx: TApplyContext, o: TOwner): Promise<TResolvedOwner> {
+  const cacheKey = JSON.stringify([ctx.source, o.source, o.id, o.email, o.slackUserId, o.name]);
+  const cached = ctx.owners?.get(cacheKey);
+  if (cached?.repId) return cached;
+  const resolved = await resolveOwner(ctx.tx, ctx.workspace.id, ctx.source, o, ctx.lookupSlackUser);
+  ctx.owners?.set(cacheKey, resolved);
+  return resolved;
+}
+
+/** Like owner(), for facts that cannot exist without a rep (social, training): unmapped means wait. */
+async function requiredRep(ctx: TApplyContext, o: TOwner): Promise<string> {
+  const r = await owner(ctx, o);
+  if (!r.repId) throw new WaitingForOwner(`${o.source ?? ctx.source}:${r.key}`);
+  return r.repId;
+}
+
+const same = (a: unknown, b: unknown) =>
+  a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
+
+/** Keeps only the fields whose value changes. */
+function diff<T extends Record<string, unknown>>(current: Record<string, unknown>, next: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(next).filter(([k, v]) => v !== undefined && !same(current[k], v)),
+  ) as Partial<T>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Deals: a projection of many thin events. Each field remembers the time of the event that set it
+// (fieldClock); an older event never overwrites a newer value, so out-of-order delivery ends in the right state.
+// Stage moves become DealStageChange rows (the funnel's history), including moves that arrive late.
+// ---------------------------------------------------------------------------------------------------------
+
+type TDealPatch = {
+  owner?: TOwner;
+  title?: string;
+  account?: string | null;
+  product?: string | null;
+  amount?: number | string;
+  currency?: string;
+  pipeline?: string | null;
+  stage?: string;
+  status?: 'open' | 'won' | 'lost';
+  openedAt?: Date | null;
+  closedAt?: Date | null;
+  lostReason?: string | null;
+  deleted?: boolean;
+};
+
+function dealPatch(ctx: TApplyContext, ev: TCanonicalEvent, at: Date): TDealPatch {
+  switch (ev.type) {
+    case 'deal.upserted': {
+      const { type: _t, id: _i, occurredAt: _o, dealId: _d, openedAt, closedAt, ...rest } = ev;
+      return {
+        ...rest,
+        ...(openedAt !== undefined ? { openedAt: when(ctx, openedAt) } : {}),
+        ...(closedAt !== undefined ? { closedAt: when(ctx, closedAt) } : {}),
+      };
+    }
+    case 'deal.stage_changed':
+      return { stage: ev.stage };
+    case 'deal.won':
+      return {
+        status: 'won',
+        closedAt: at,
+        ...(ev.amount !== undefined ? { amount: ev.amount } : {}),
+        ...(ev.currency ? { currency: ev.currency } : {}),
+      };
+    case 'deal.lost':
+      return {
+        status: 'lost',
+        closedAt: at,
+        ...(ev.lostReason !== undefined ? { lostReason: ev.lostReason } : {}),
+      };
+    case 'deal.deleted':
+      return { deleted: true };
+    default:
+      throw new Error(`not a deal event: ${ev.type}`);
+  }
+}
+
+async function applyDeal(
+  ctx: TApplyContext,
+  ev: Extract<TCanonicalEvent, { dealId: string }>,
+): Promise<TOutcome> {
+  const { tx, workspace } = ctx;
+  const at = occurred(ctx, ev);
+  const patch = dealPatch(ctx, ev, at);
+  const key = {
+    workspaceId_source_externalId: { workspaceId: workspace.id, source: ctx.source, externalId: ev.dealId },
+  };
+  const existing = await tx.deal.findUnique({ where: key });
+  const clock: Record<string, number> = existing ? safeJson(existing.fieldClock) : {};
+  const t = at.getTime();
+  const fresh = (field: string) => (clock[field] ?? Number.NEGATIVE_INFINITY) <= t;
+
+  const next: Record<string, unknown> = {};
+  const touch = (field: string, value: unknown, clockField = field) => {
+    if (value === undefined || !fresh(clockField)) return;
+    next[field] = value;
+    clock[clockField] = t;
+  };
+  if (patch.owner) {
+    const o = await owner(ctx, patch.owner);
+    touch('repId', o.repId, 'owner');
+    touch('ownerExternalId', o.key, 'owner');
+  }
+  touch('title', patch.title);
+  touch('account', patch.account);
+  touch('product', patch.product);
+  touch('pipeline', patch.pipeline);
+  touch('lostReason', patch.lostReason);
+  touch('openedAt', patch.openedAt);
+  const currency = patch.currency ?? existing?.currency ?? workspace.currency;
+  if (patch.currency) touch('currency', patch.currency, 'amount');
+  if (patch.amount !== undefined) touch('amountMinor', toMinorUnits(patch.amount, currency), 'amount');
+  const stageFresh = patch.stage !== undefined && fresh('stage');
+  touch('stage', patch.stage);
+  if (patch.status && fresh('status')) {
+    touch('status', patch.status);
+    if (patch.status === 'open') touch('closedAt', null);
+    else if (patch.closedAt === undefined && (existing?.status !== patch.status || !existing?.closedAt))
+      touch('closedAt', at);
+  }
+  if (patch.closedAt !== undefined) touch('closedAt', patch.closedAt);
+  if (patch.deleted) touch('deletedAt', at, 'deleted');
+
+  let dealId: string;
+  let outcome: TOutcome;
+  if (!existing) {
+    const created = await tx.deal.create({
+      data: {
+        workspaceId: workspace.id,
+        source: ctx.source,
+        externalId: ev.dealId,
+        stage: (next.stage as string | undefined) ?? '',
+        currency,
+        ...next,
+        ...(patch.stage !== undefined ? { stageEnteredAt: at } : {}),
+        fieldClock: JSON.stringify(clock),
+      },
+      select: { id: true, openedAt: true },
+    });
+    dealId = created.id;
+    outcome = 'created';
+    // A deal first seen through a later move (or without a creation time) records the stage it entered then.
+    if (patch.stage !== undefined && (!created.openedAt || created.openedAt.getTime() < t))
+      await recordStageChange(tx, workspace.id, dealId, null, patch.stage, at);
+  } else {
+    dealId = existing.id;
+    const changes = diff(existing as unknown as Record<string, unknown>, next);
+    if (patch.stage !== undefined && patch.stage !== existing.stage) {
+      if (stageFresh) {
+        await recordStageChange(tx, workspace.id, dealId, existing.stage || null, patch.stage, at);
+        (changes as Record<string, unknown>).stageEnteredAt = at;
+      } else {
+        // A late move: history gains it, the current stage (set by a newer event) stays.
+        await recordStageChange(tx, workspace.id, dealId, null, patch.stage, at);
+      }
+    }
+    if (Object.keys(changes).length === 0 && existing.fieldClock === JSON.stringify(clock))
+      return 'unchanged';
+    await tx.deal.update({ where: { id: dealId }, data: { ...changes, fieldClock: JSON.stringify(clock) } });
+    outcome = Object.keys(changes).length ? 'updated' : 'unchanged';
+  }
+  return outcome;
+}
+
+async function recordStageChange(
+  tx: TTx,
+  workspaceId: string,
+  dealId: string,
+  fromStage: string | null,
+  toStage: string,
+  changedAt: Date,
+): Promise<void> {
+  const found = await tx.dealStageChange.findUnique({
+    where: { dealId_toStage_changedAt: { dealId, toStage, changedAt } },
+    select: { id: true },
+  });
+  if (!found)
+    await tx.dealStageChange.create({ data: { workspaceId, dealId, fromStage, toStage, changedAt } });
+}
+
+function safeJson(text: string): Record<string, number> {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' ? (v as Record<string, number>) : {};
+  } catch {
+    return {};
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Leads, customers, activities
+// ---------------------------------------------------------------------------------------------------------
+
+async function applyLead(
+  ctx: TApplyContext,
+  ev: Extract<TCanonicalEvent, { type: 'lead.upserted' | 'lead.qualified' | 'lead.converted' }>,
+): Promise<TOutcome> {
+  const { tx, workspace } = ctx;
+  const at = occurred(ctx, ev);
+  const where = {
+    workspaceId_source_externalId: { workspaceId: workspace.id, source: ctx.source, externalId: ev.leadId },
+  };
+  const existing = await tx.lead.findUnique({ where });
+  const next: Record<string, unknown> = {};
+  if (ev.owner) {
+    const o = await owner(ctx, ev.owner);
+    next.repId = o.repId;
+    next.ownerExternalId = o.key;
+  }
+  const earliest = (current: Date | null | undefined) =>
+    current && current.getTime() <= at.getTime() ? current : at;
+  if (ev.type === 'lead.upserted') {
+    Object.assign(next, {
+      name: ev.name,
+      email: ev.email?.toLowerCase() ?? ev.email,
+      mqlAt: when(ctx, ev.mqlAt) ?? (ev.mqlAt === null ? null : undefined),
+      convertedAt: when(ctx, ev.convertedAt) ?? (ev.convertedAt === null ? null : undefined),
+    });
+  } else if (ev.type === 'lead.qualified') next.mqlAt = earliest(existing?.mqlAt);
+  else next.convertedAt = earliest(existing?.convertedAt);
+  if (!existing) {
+    await tx.lead.create({
+      data: { workspaceId: workspace.id, source: ctx.source, externalId: ev.leadId, ...clean(next) },
+    });
+    return 'created';
+  }
+  const changes = diff(existing as unknown as Record<string, unknown>, next);
+  if (!Object.keys(changes).length) return 'unchanged';
+  await tx.lead.update({ where: { id: existing.id }, data: changes });
+  return 'updated';
+}
+
+async function applyCustomer(
+  ctx: TApplyContext,
+  ev: Extract<TCanonicalEvent, { type: 'customer.won' | 'customer.churned' }>,
+): Promise<TOutcome> {
+  const { tx, workspace } = ctx;
+  const at = occurred(ctx, ev);
+  const where = {
+    workspaceId_source_externalId: {
+      workspaceId: workspace.id,
+      source: ctx.source,
+      externalId: ev.customerId,
+    },
+  };
+  const existing = await tx.customer.findUnique({ where });
+  if (ev.type === 'customer.churned') {
+    if (!existing) throw new NotYetApplicable(`customer ${ev.customerId} is not known yet`);
+    if (existing.churnedAt && existing.churnedAt.getTime() <= at.getTime()) return 'unchanged';
+    await tx.customer.update({ where: { id: existing.id }, data: { churnedAt: at } });
+    return 'updated';
+  }
+  const next: Record<string, unknown> = {
+    name: ev.name,
+    dealExternalId: ev.dealId,
+    wonAt: when(ctx, ev.wonAt) ?? at,
+    churnedAt: ev.churnedAt === undefined ? undefined : when(ctx, ev.churnedAt),
+  };
+  if (ev.owner) {
+    const o = await owner(ctx, ev.owner);
+    next.repId = o.repId;
+    next.ownerExternalId = o.key;
+  }
+  if (!existing) {
+    await tx.customer.create({
+      data: {
+        workspaceId: workspace.id,
+        source: ctx.source,
+        externalId: ev.customerId,
+        wonAt: at,
+        ...clean(next),
+      },
+    });
+    return 'created';
+  }
+  const changes = diff(existing as unknown as Record<string, unknown>, next);
+  if (!Object.keys(changes).length) return 'unchanged';
+  await tx.customer.update({ where: { id: existing.id }, data: changes });
+  return 'updated';
+}
+
+async function applyActivity(
+  ctx: TApplyContext,
+  ev: Extract<TCanonicalEvent, { type: 'activity.logged' | 'activity.deleted' }>,
+): Promise<TOutcome> {
+  const { tx, workspace } = ctx;
+  const where = {
+    workspaceId_source_externalId: {
+      workspaceId: workspace.id,
+      source: ctx.source,
+      externalId: ev.activityId,
+    },
+  };
+  const existing = await tx.activity.findUnique({ where });
+  if (ev.type === 'activity.deleted') {
+    if (!existing || existing.deletedAt) return 'unchanged';
+    await tx.activity.update({ where: { id: existing.id }, data: { deletedAt: occurred(ctx, ev) } });
+    return 'updated';
+  }
+  const o = ev.owner ? await owner(ctx, ev.owner) : null;
+  const at = when(ctx, ev.at) ?? (existing ? undefined : occurred(ctx, ev));
+  const next = clean({
+    repId: o ? o.repId : undefined,
+    ownerExternalId: o ? o.key : undefined,
+    kind: ev.kind ?? (existing ? undefined : 'other'),
+    count: ev.count ?? (existing ? undefined : 1),
+    personalized: ev.personalized ?? (existing ? undefined : null),
+    occurredAt: at,
+    subject: ev.subject,
+    dealExternalId: ev.dealId,
+    recordingUrl: ev.recordingUrl,
+    deletedAt: null,
+  });
+  if (!existing) {
+    await tx.activity.create({
+      data: {
+        workspaceId: workspace.id,
+        source: ctx.source,
+        externalId: ev.activityId,
+        ...next,
+        kind: next.kind ?? 'other',
+        occurredAt: next.occurredAt ?? occurred(ctx, ev),
+      },
+    });
+    return 'created';
+  }
+  const changes = diff(existing as unknown as Record<string, unknown>, next);
+  if (!Object.keys(changes).length) return 'unchanged';
+  await tx.activity.update({ where: { id: existing.id }, data: changes });
+  return 'updated';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Social, training: always a rep's own numbers
+// ---------------------------------------------------------------------------------------------------------
+
+async function applySnapshot(
+  ctx: TApplyContext,
+  ev: Extract<TCanonicalEvent, { type: 'social.snapshot' }>,
+): Promise<TOutcome> {
+  const repId = await requiredRep(ctx, ev.owner);
+  const at = occurred(ctx, ev);
+  const key = { workspaceId: ctx.workspace.id, repId, network: ev.network, metric: ev.metric, at };
+  const existing = await ctx.tx.socialSnapshot.findFirst({ where: key, select: { id: true, value: true } });
+  if (existing?.value === ev.value) return 'unchanged';
+  if (existing) {
+    await ctx.tx.socialSnapshot.update({ where: { id: existing.id }, data: { value: ev.value } });
+    return 'updated';
+  }
+  await ctx.tx.socialSnapshot.create({ data: { ...key, value: ev.value, source: ctx.source } });
+  return 'created';
+}
+
+async function applyPost(
+  ctx: TApplyContext,
+  ev: Extract<TCanonicalEvent, { type: 'social.post' }>,
+): Promise<TOutcome> {
+  const repId = await requiredRep(ctx, ev.owner);
+  const where = {
+    workspaceId_network_postId: { workspaceId: ctx.workspace.id, network: ev.network, postId: ev.postId },
+  };
+  const existing = await ctx.tx.socialPost.findUnique({ where });
+  if (!existing) {
+    await ctx.tx.socialPost.create({
+      data: {
+        workspaceId: ctx.workspace.id,
+        repId,
+        network: ev.network,
+        postId: ev.postId,
+        postedAt: occurred(ctx, ev),
+        shares: ev.shares,
+        comments: ev.comments,
+        likes: ev.likes,
+      },
+    });
+    return 'created';
+  }
+  // Engagement only grows: the highest reading wins, whatever order readings arrive in.
+  const changes = diff(existing as unknown as Record<string, unknown>, {
+    shares: Math.max(existing.shares, ev.shares),
+    comments: Math.max(existing.comments, ev.comments),
+    likes: Math.max(existing.likes, ev.likes),
+  });
+  if (!Object.keys(changes).length) return 'unchanged';
+  await ctx.tx.socialPost.update({ where: { id: existing.id }, data: changes });
+  return 'updated';
+}
+
+async function applyTraining(
+  ctx: TApplyContext,
+  ev: Extract<TCanonicalEvent, { type: 'training.result' }>,
+): Promise<TOutcome> {
+  const repId = await requiredRep(ctx, ev.owner);
+  const at = occurred(ctx, ev);
+  const externalId =
+    ev.resultId ??
+    createHash('sha256')
+      .update(JSON.stringify([repId, ev.course, ev.kind, at.toISOString()]))
+      .digest('hex')
+      .slice(0, 32);
+  const where = {
+    workspaceId_source_externalId: { workspaceId: ctx.workspace.id, source: ctx.source, externalId },
+  };
+  const next = { repId, course: ev.course, kind: ev.kind, score: ev.score, maxScore: ev.maxScore, at };
+  const existing = await ctx.tx.trainingResult.findUnique({ where });
+  if (!existing) {
+    await ctx.tx.trainingResult.create({
+      data: { workspaceId: ctx.workspace.id, source: ctx.source, externalId, ...next },
+    });
+    return 'created';
+  }
+  const changes = diff(existing as unknown as Record<string, unknown>, next);
+  if (!Object.keys(changes).length) return 'unchanged';
+  await ctx.tx.trainingResult.update({ where: { id: existing.id }, data: changes });
+  return 'updated';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reps (from a CSV of the team, or the generic API)
+// ---------------------------------------------------------------------------------------------------------
+
+async function findPerson(
+  ctx: TApplyContext,
+  who: { slackUserId?: string; email?: string | null; name: string },
+) {
+  const { tx } = ctx;
+  const workspaceId = ctx.workspace.id;
+  if (who.slackUserId) {
+    const r = await tx.rep.findUnique({
+      where: { workspaceId_slackUserId: { workspaceId, slackUserId: who.slackUserId } },
+    });
+    if (r) return r;
+  }
+  if (who.email) {
+    const r = await tx.rep.findFirst({ where: { workspaceId, email: who.email.toLowerCase() } });
+    if (r) return r;
+  }
+  const id = await repIdByName(tx, workspaceId, who.name);
+  return id ? tx.rep.findUnique({ where: { id } }) : null;
+}
+
+async function applyRep(
+  ctx: TApplyContext,
+  ev: Extract<TCanonicalEvent, { type: 'rep.upserted' }>,
+): Promise<TOutcome> {
+  const { tx } = ctx;
+  const workspaceId = ctx.workspace.id;
+  let managerId: string | null | undefined;
+  if (ev.manager === null) managerId = null;
+  else if (ev.manager) {
+    const isEmail = ev.manager.includes('@');
+    const found = await findPerson(
+      ctx,
+      isEmail ? { email: ev.manager, name: ev.manager } : { name: ev.manager },
+    );
+    const manager =
+      found ??
+      (await tx.rep.create({
+        data: {
+          workspaceId,
+          name: isEmail ? (ev.manager.split('@')[0] ?? ev.manager) : ev.manager,
+          email: isEmail ? ev.manager.toLowerCase() : null,
+          role: 'manager',
+        },
+      }));
+    if (manager.role === 'rep') await tx.rep.update({ where: { id: manager.id }, data: { role: 'manager' } });
+    if (!found) await claimPersonKeys(tx, workspaceId, manager);
+    managerId = manager.id;
+  }
+  const existing = await findPerson(ctx, { slackUserId: ev.slackUserId, email: ev.email, name: ev.name });
+  const next = {
+    name: ev.name,
+    email: ev.email === undefined ? undefined : (ev.email?.toLowerCase() ?? null),
+    slackUserId: ev.slackUserId,
+    role: ev.role,
+    managerId,
+  };
+  if (existing && managerId === existing.id) throw new RangeError(`${ev.name} cannot be their own manager`);
+  if (!existing) {
+    const rep = await tx.rep.create({ data: { workspaceId, ...clean(next), name: ev.name } });
+    await claimPersonKeys(tx, workspaceId, rep);
+    return 'created';
+  }
+  const changes = diff(existing as unknown as Record<string, unknown>, next);
+  if (!Object.keys(changes).length) return 'unchanged';
+  const rep = await tx.rep.update({ where: { id: existing.id }, data: changes });
+  await claimPersonKeys(tx, workspaceId, rep);
+  return 'updated';
+}
+
+function clean<T extends Record<string, unknown>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Applies one canonical event: the dispatch to the one apply function of its type. */
+export async function applyEvent(ctx: TApplyContext, ev: TCanonicalEvent): Promise<TOutcome> {
+  switch (ev.type) {
+    case 'deal.upserted':
+    case 'deal.stage_changed':
+    case 'deal.won':
+    case 'deal.lost':
+    case 'deal.deleted':
+      return applyDeal(ctx, ev);
+    case 'lead.upserted':
+    case 'lead.qualified':
+    case 'lead.converted':
+      return applyLead(ctx, ev);
+    case 'customer.won':
+    case 'customer.churned':
+      return applyCustomer(ctx, ev);
+    case 'activity.logged':
+    case 'activity.deleted':
+      return applyActivity(ctx, ev);
+    case 'social.snapshot':
+      return applySnapshot(ctx, ev);
+    case 'social.post':
+      return applyPost(ctx, ev);
+    case 'training.result':
+      return applyTraining(ctx, ev);
+    case 'rep.upserted':
+      return applyRep(ctx, ev);
+  }
+}

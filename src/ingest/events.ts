@@ -1,0 +1,227 @@
+import { z } from 'zod';
+
+/**
+ * Canonical events: what every source (HubSpot, Pipedrive, the generic JSON API, CSV files, Slack logging)
+ * becomes before anything is written. One apply function per type (apply.ts) is the only writer of facts.
+ * The generic webhook accepts exactly these shapes (docs/ingestion.md).
+ */
+
+/** An ISO 8601 instant, a date (YYYY-MM-DD, read in the workspace's time zone) or epoch milliseconds. */
+export const ZInstant = z.union([
+  z
+    .string()
+    .trim()
+    .regex(
+      /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/,
+      'expected an ISO 8601 date or time, e.g. 2026-11-02 or 2026-11-02T09:30:00Z',
+    ),
+  z.number().int().nonnegative('expected epoch milliseconds'),
+]);
+export type TInstant = z.infer<typeof ZInstant>;
+
+/** An amount in major units of its currency: a number or a decimal string ("1234.50"). */
+export const ZAmount = z.union([
+  z.number().finite().nonnegative(),
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'expected a non-negative decimal amount, e.g. 1234.50'),
+]);
+
+/**
+ * Who a fact belongs to. At least one key; the event's source is the default `source` of `id`.
+ * Resolution order: a linked identity (source + id), an email, a Slack user id, a unique name.
+ */
+export const ZOwner = z
+  .object({
+    source: z.string().trim().min(1).max(40).optional(),
+    id: z.union([z.string().trim().min(1).max(200), z.number().int()]).optional(),
+    email: z.string().trim().email().max(320).optional(),
+    slackUserId: z
+      .string()
+      .trim()
+      .regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U012ABCDEF')
+      .optional(),
+    name: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((o) => o.id !== undefined || o.email || o.slackUserId || o.name, {
+    message: 'an owner needs an id, email, slackUserId or name',
+  });
+export type TOwner = z.infer<typeof ZOwner>;
+
+const id = z.union([z.string().trim().min(1).max(200), z.number().int().transform(String)]);
+const text = (max: number) => z.string().max(max);
+const count = z.number().int().nonnegative().max(1_000_000_000);
+const DEAL_STATUS = z.enum(['open', 'won', 'lost']);
+export const ACTIVITY_KINDS = ['call', 'email', 'meeting', 'linkedin_message', 'other'] as const;
+
+const dealFields = {
+  owner: ZOwner.optional(),
+  title: text(500).optional(),
+  account: text(500).nullable().optional(),
+  product: text(200).nullable().optional(),
+  amount: ZAmount.optional(),
+  currency: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{3}$/, 'expected an ISO 4217 currency code such as USD')
+    .transform((c) => c.toUpperCase())
+    .optional(),
+  pipeline: text(200).nullable().optional(),
+  stage: z.string().trim().min(1).max(200).optional(),
+  status: DEAL_STATUS.optional(),
+  openedAt: ZInstant.nullable().optional(),
+  closedAt: ZInstant.nullable().optional(),
+  lostReason: text(1000).nullable().optional(),
+};
+
+const base = {
+  /** The source's id of this event (dedupe key); a content hash when absent. */
+  id: z.string().trim().min(1).max(200).optional(),
+  /** When it happened at the source; later events win per field (out-of-order deliveries end right). */
+  occurredAt: ZInstant.optional(),
+};
+
+export const ZCanonicalEvent = z.discriminatedUnion('type', [
+  z.object({ ...base, type: z.literal('deal.upserted'), dealId: id, ...dealFields }).strict(),
+  z
+    .object({ ...base, type: z.literal('deal.stage_changed'), dealId: id, stage: dealFields.stage.unwrap() })
+    .strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('deal.won'),
+      dealId: id,
+      amount: ZAmount.optional(),
+      currency: dealFields.currency,
+    })
+    .strict(),
+  z.object({ ...base, type: z.literal('deal.lost'), dealId: id, lostReason: dealFields.lostReason }).strict(),
+  z.object({ ...base, type: z.literal('deal.deleted'), dealId: id }).strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('lead.upserted'),
+      leadId: id,
+      owner: ZOwner.optional(),
+      name: text(300).nullable().optional(),
+      email: z.string().trim().email().nullable().optional(),
+      mqlAt: ZInstant.nullable().optional(),
+      convertedAt: ZInstant.nullable().optional(),
+    })
+    .strict(),
+  z.object({ ...base, type: z.literal('lead.qualified'), leadId: id, owner: ZOwner.optional() }).strict(),
+  z.object({ ...base, type: z.literal('lead.converted'), leadId: id, owner: ZOwner.optional() }).strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('customer.won'),
+      customerId: id,
+      owner: ZOwner.optional(),
+      name: text(300).optional(),
+      dealId: id.optional(),
+      wonAt: ZInstant.optional(),
+      churnedAt: ZInstant.nullable().optional(),
+    })
+    .strict(),
+  z.object({ ...base, type: z.literal('customer.churned'), customerId: id }).strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('activity.logged'),
+      activityId: id,
+      /** Required when the activity is first logged. */
+      owner: ZOwner.optional(),
+      /** When it took place (default: occurredAt when first logged; an update without it keeps the time). */
+      at: ZInstant.optional(),
+      kind: z.enum(ACTIVITY_KINDS).optional(),
+      /** Default 1 when first logged. */
+      count: count.min(1).max(10_000).optional(),
+      personalized: z.boolean().nullable().optional(),
+      subject: text(500).nullable().optional(),
+      dealId: id.nullable().optional(),
+      recordingUrl: z
+        .url({ protocol: /^https?$/ })
+        .max(2000)
+        .nullable()
+        .optional(),
+    })
+    .strict(),
+  z.object({ ...base, type: z.literal('activity.deleted'), activityId: id }).strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('social.snapshot'),
+      owner: ZOwner,
+      network: z.string().trim().toLowerCase().min(1).max(40).default('linkedin'),
+      metric: z.enum([
+        'followers',
+        'profile_views',
+        'requests_sent',
+        'requests_accepted',
+        'inquiries',
+        'referrals',
+      ]),
+      value: count,
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('social.post'),
+      owner: ZOwner,
+      network: z.string().trim().toLowerCase().min(1).max(40).default('linkedin'),
+      postId: id,
+      shares: count.default(0),
+      comments: count.default(0),
+      likes: count.default(0),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('training.result'),
+      owner: ZOwner,
+      resultId: id.optional(),
+      course: z.string().trim().min(1).max(300),
+      kind: z.enum(['quiz', 'mock_pitch']).default('quiz'),
+      score: z.number().finite().nonnegative(),
+      maxScore: z.number().finite().positive().default(100),
+    })
+    .strict()
+    .refine((t) => t.score <= t.maxScore, { message: 'score must not exceed maxScore', path: ['score'] }),
+  z
+    .object({
+      ...base,
+      type: z.literal('rep.upserted'),
+      name: z.string().trim().min(1).max(200),
+      email: z.string().trim().email().nullable().optional(),
+      slackUserId: ZOwner.shape.slackUserId,
+      role: z.enum(['rep', 'manager', 'admin']).optional(),
+      /** The manager, by name or email (created as a manager when unknown). */
+      manager: z.string().trim().min(1).max(320).nullable().optional(),
+      team: text(200).nullable().optional(),
+    })
+    .strict(),
+]);
+export type TCanonicalEvent = z.infer<typeof ZCanonicalEvent>;
+export type TEventType = TCanonicalEvent['type'];
+export const EVENT_TYPES = ZCanonicalEvent.options.map((o) => o.shape.type.value) as TEventType[];
+
+/** A canonical event as stored in the inbox: the source it came from rides along. */
+export type TSourcedEvent = { source: string; event: TCanonicalEvent };
+
+/** A zod error as one line per problem, naming the field path (e.g. `events[2].amount: expected ...`). */
+export function describeZodError(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => {
+      const path = i.path.reduce<string>(
+        (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+        prefix,
+      );
+      return `${path || '(body)'}: ${i.message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,239 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { parseWorkspaceSettings } from '../domain/settings.js';
+import type { TLogger } from '../logger.js';
+import type { TDb } from '../store/store.js';
+import { applyEvent, NotYetApplicable, type TOutcome, WaitingForOwner } from './apply.js';
+import type { TSlackUserLookup } from './identities.js';
+import { translate } from './sources/index.js';
+
+/**
+ * The durable inbox. A receiver stores each raw event (deduplicated by its key) before it answers 2xx; the
+ * worker applies stored events, each in one transaction that also marks it applied, so an event is applied
+ * exactly once even if the process dies at any point, and a failure keeps the row for a retry with back-off.
+ */
+
+export type TInboxItem = {
+  workspaceId: string;
+  /** hubspot | pipedrive | generic | slack */
+  source: string;
+  /** The source's own id of the event, or null to key it by a hash of its content. */
+  eventId: string | null;
+  eventType: string;
+  /** The raw event as received (one element of a batch). */
+  payload: unknown;
+};
+
+/** The dedupe key of an item: source + the source's event id, else a content hash. */
+export function dedupeKeyOf(item: TInboxItem): string {
+  if (item.eventId) return `${item.source}:${item.workspaceId}:${item.eventId}`;
+  const hash = createHash('sha256').update(JSON.stringify(item.payload)).digest('hex');
+  return `${item.source}:${item.workspaceId}:sha256:${hash}`;
+}
+
+/**
+ * Stores items durably in one transaction; duplicates of stored events are dropped (ON CONFLICT DO NOTHING).
+ * Returns how many were new. When it resolves, the events survive a crash: only then may a receiver answer 2xx.
+ */
+export async function storeInboxItems(db: TDb, items: TInboxItem[], now = new Date()): Promise<number> {
+  if (items.length === 0) return 0;
+  const statements = items.map((item) => {
+    const payload = JSON.stringify(item.payload);
+    return db.$executeRaw`INSERT INTO "InboxEvent" ("id", "workspaceId", "source", "dedupeKey", "eventType", "payload", "receivedAt", "attempts", "nextAttemptAt")
+      VALUES (${randomUUID()}, ${item.workspaceId}, ${item.source}, ${dedupeKeyOf(item)}, ${item.eventType}, ${payload}, ${now}, 0, ${now})
+      ON CONFLICT ("dedupeKey") DO NOTHING`;
+  });
+  const counts = await db.$transaction(statements);
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/** Back-off after the n-th failed attempt: 5 s, 10 s, 20 s … capped at one hour. */
+export function backoffMs(attempts: number): number {
+  return Math.min(5_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
+}
+/** After this many failed attempts an event waits for `kpi inbox retry`. */
+export const MAX_ATTEMPTS = 12;
+
+export type TApplyReport = {
+  applied: number;
+  failed: number;
+  waiting: number;
+  outcomes: Record<TOutcome, number>;
+};
+
+export type TInboxOptions = {
+  logger?: TLogger;
+  now?: () => Date;
+  lookupSlackUser?: TSlackUserLookup;
+  /** Called after each event is applied (e.g. to refresh dashboards); errors are ignored. */
+  onApplied?: (workspaceId: string) => void;
+};
+
+/**
+ * Applies due events (oldest first) until none is due or `limit` is reached. Safe to run in several
+ * processes at once: an event is claimed inside its transaction, and a claim that loses does nothing.
+ */
+export async function processInbox(
+  db: TDb,
+  opts: TInboxOptions = {},
+  limit = Number.POSITIVE_INFINITY,
+): Promise<TApplyReport> {
+  const now = opts.now ?? (() => new Date());
+  const report: TApplyReport = {
+    applied: 0,
+    failed: 0,
+    waiting: 0,
+    outcomes: { created: 0, updated: 0, unchanged: 0 },
+  };
+  const skip = new Set<string>();
+  const workspaces = new Map<string, { id: string; timezone: string; currency: string; settings: string }>();
+  for (;;) {
+    const due = await db.inboxEvent.findMany({
+      where: { appliedAt: null, waitingFor: null, nextAttemptAt: { lte: now() }, id: { notIn: [...skip] } },
+      orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
+      take: 100,
+    });
+    if (due.length === 0) return report;
+    for (const row of due) {
+      if (report.applied + report.failed + report.waiting >= limit) return report;
+      if (!row.workspaceId) {
+        skip.add(row.id);
+        continue;
+      }
+      let ws = workspaces.get(row.workspaceId);
+      if (!ws) {
+        ws = await db.workspace.findUniqueOrThrow({
+          where: { id: row.workspaceId },
+          select: { id: true, timezone: true, currency: true, settings: true },
+        });
+        workspaces.set(ws.id, ws);
+      }
+      const workspace = ws;
+      try {
+        const outcomes = await db.$transaction(
+          async (tx) => {
+            const claimed = await tx.inboxEvent.updateMany({
+              where: { id: row.id, appliedAt: null },
+              data: { appliedAt: now(), error: null, waitingFor: null },
+            });
+            if (claimed.count === 0) return null;
+            const events = translate(
+              row.source,
+              JSON.parse(row.payload),
+              parseWorkspaceSettings(workspace.settings),
+            );
+            const ctx = {
+              tx,
+              workspace,
+              source: row.source,
+              now: row.receivedAt,
+              lookupSlackUser: opts.lookupSlackUser,
+            };
+            const out: TOutcome[] = [];
+            for (const ev of events) out.push(await applyEvent(ctx, ev));
+            return out;
+          },
+          { timeout: 30_000, maxWait: 10_000 },
+        );
+        if (outcomes === null) {
+          skip.add(row.id);
+          continue;
+        }
+        report.applied += 1;
+        for (const o of outcomes) report.outcomes[o] += 1;
+        opts.onApplied?.(row.workspaceId);
+      } catch (error) {
+        const attempts = row.attempts + 1;
+        const waiting = error instanceof WaitingForOwner ? error.waitingFor : null;
+        const message = error instanceof Error ? error.message : String(error);
+        await db.inboxEvent.update({
+          where: { id: row.id },
+          data: {
+            attempts,
+            error: message.slice(0, 2000),
+            waitingFor: waiting,
+            nextAttemptAt:
+              waiting || attempts >= MAX_ATTEMPTS ? null : new Date(now().getTime() + backoffMs(attempts)),
+          },
+        });
+        if (waiting) report.waiting += 1;
+        else report.failed += 1;
+        const level = waiting || error instanceof NotYetApplicable ? 'info' : 'warn';
+        opts.logger?.[level]({ event: row.dedupeKey, attempts, err: message }, 'inbox event not applied yet');
+      }
+    }
+  }
+}
+
+/**
+ * Runs processInbox whenever events arrive (kick) and every `pollMs` (retries, and events stored by other
+ * replicas). One pass at a time; stop() waits for the current pass.
+ */
+export function startInboxWorker(db: TDb, opts: TInboxOptions & { pollMs?: number; enabled?: boolean } = {}) {
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = opts.enabled === false;
+  const pass = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await processInbox(db, opts);
+        } catch (error) {
+          opts.logger?.error({ err: error }, 'inbox pass failed');
+        }
+      } while (again && !stopped);
+    })().finally(() => {
+      running = null;
+    });
+  };
+  const timer = setInterval(pass, opts.pollMs ?? 2_000);
+  timer.unref();
+  pass();
+  return {
+    kick: pass,
+    /** Resolves when no pass is running (tests wait on it). */
+    async idle(): Promise<void> {
+      while (running) await running;
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      clearInterval(timer);
+      while (running) await running;
+    },
+  };
+}
+export type TInboxWorker = ReturnType<typeof startInboxWorker>;
+
+/** Failed or waiting events, newest first (for `kpi inbox`). */
+export async function listProblems(db: TDb, workspaceId?: string, take = 50) {
+  return db.inboxEvent.findMany({
+    where: { appliedAt: null, error: { not: null }, ...(workspaceId ? { workspaceId } : {}) },
+    orderBy: { receivedAt: 'desc' },
+    take,
+    select: {
+      id: true,
+      source: true,
+      dedupeKey: true,
+      eventType: true,
+      receivedAt: true,
+      attempts: true,
+      error: true,
+      waitingFor: true,
+      nextAttemptAt: true,
+    },
+  });
+}
+
+/** Makes failed events due again now (`kpi inbox retry`); waiting ones keep waiting for their owner. */
+export async function retryFailed(db: TDb, now = new Date()): Promise<number> {
+  const r = await db.inboxEvent.updateMany({
+    where: { appliedAt: null, error: { not: null }, waitingFor: null },
+    data: { nextAttemptAt: now, attempts: 0 },
+  });
+  return r.count;
+}

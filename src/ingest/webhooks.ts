@@ -1,0 +1,241 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import type { TClock } from '../clock.js';
+import { AppError, HTTP_STATUS, isAppError } from '../errors.js';
+import type { TRoute } from '../http/server.js';
+import { sendJson } from '../http/server.js';
+import type { TLogger } from '../logger.js';
+import type { TDb } from '../store/store.js';
+import { checkBasicAuth, checkGeneric, checkHubSpot } from './auth.js';
+import { describeZodError, ZCanonicalEvent } from './events.js';
+import { storeInboxItems, type TInboxItem } from './inbox.js';
+import { hubspotEventKey, hubspotTypeOf, ZHubSpotBody } from './sources/hubspot.js';
+import { parsePipedrive, pipedriveEventKey } from './sources/pipedrive.js';
+
+/**
+ * The webhook endpoints. Each request is authenticated, parsed and validated, then stored in the inbox, and
+ * only then answered 2xx; the inbox worker applies it. 401 bad or missing auth (nothing stored), 400 malformed
+ * JSON or schema error naming the field, 413 too large, 429 over the rate limit. An endpoint whose secret is
+ * not configured answers 404: it does not exist.
+ */
+
+export type TWebhookSecrets = {
+  hubspotClientSecret?: string | undefined;
+  hubspotLegacyVersions?: ('v1' | 'v2')[];
+  pipedriveUser?: string | undefined;
+  pipedrivePassword?: string | undefined;
+  genericSecret?: string | undefined;
+  /** The public base URL (e.g. https://kpi.example.com) HubSpot signs requests against. */
+  publicUrl?: string | undefined;
+};
+
+export type TWebhookDeps = {
+  db: TDb;
+  secrets: TWebhookSecrets;
+  logger: TLogger;
+  clock: TClock;
+  /** The workspace events go to: `?workspace=<Slack team id>`, else the default (the one installed). */
+  resolveWorkspace(teamId: string | null): Promise<string | null>;
+  /** Called after events are stored (wakes the inbox worker). */
+  onStored?: () => void;
+  maxBytes?: number;
+  /** Requests per second per source (token bucket, burst of 5 s worth). */
+  ratePerSecond?: number;
+};
+
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > maxBytes) {
+    req.resume();
+    throw new AppError('payload_too_large', `the body is over ${maxBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      req.resume();
+      throw new AppError('payload_too_large', `the body is over ${maxBytes} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tokenBucket(ratePerSecond: number, now: () => number) {
+  const burst = ratePerSecond * 5;
+  let tokens = burst;
+  let last = now();
+  return () => {
+    const t = now();
+    tokens = Math.min(burst, tokens + ((t - last) / 1000) * ratePerSecond);
+    last = t;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AppError('bad_request', `the body is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+function schemaError(error: z.ZodError, prefix = ''): AppError {
+  return new AppError('bad_request', describeZodError(error, prefix));
+}
+
+type TSourceSpec = {
+  source: string;
+  path: string;
+  configured: (s: TWebhookSecrets) => boolean;
+  authenticate: (req: IncomingMessage, body: string, deps: TWebhookDeps) => string | null;
+  /** Validates the body into inbox items (without the workspace), or throws a 400 AppError. */
+  items: (body: unknown) => Omit<TInboxItem, 'workspaceId'>[];
+};
+
+function requestUris(req: IncomingMessage, publicUrl?: string): string[] {
+  const path = req.url ?? '/';
+  const uris: string[] = [];
+  if (publicUrl) uris.push(`${publicUrl.replace(/\/+$/, '')}${path}`);
+  const host = req.headers['x-forwarded-host'] ?? req.headers.host;
+  if (host) {
+    const forwarded = String(req.headers['x-forwarded-proto'] ?? '')
+      .split(',')[0]
+      ?.trim();
+    const protos = forwarded ? [forwarded] : ['https', 'http'];
+    for (const p of protos) uris.push(`${p}://${host}${path}`);
+  }
+  return uris;
+}
+
+const SOURCES: TSourceSpec[] = [
+  {
+    source: 'hubspot',
+    path: '/webhooks/hubspot',
+    configured: (s) => Boolean(s.hubspotClientSecret),
+    authenticate: (req, body, deps) =>
+      checkHubSpot({
+        secret: deps.secrets.hubspotClientSecret ?? '',
+        legacy: deps.secrets.hubspotLegacyVersions ?? [],
+        method: req.method ?? 'POST',
+        uris: requestUris(req, deps.secrets.publicUrl),
+        body,
+        headers: req.headers,
+        now: deps.clock.now().getTime(),
+      }),
+    items: (body) => {
+      const parsed = ZHubSpotBody.safeParse(body);
+      if (!parsed.success) throw schemaError(parsed.error);
+      return parsed.data.map((e) => {
+        const { object, action } = hubspotTypeOf(e);
+        return {
+          source: 'hubspot',
+          eventId: hubspotEventKey(e),
+          eventType: `${object}.${action}`,
+          payload: e,
+        };
+      });
+    },
+  },
+  {
+    source: 'pipedrive',
+    path: '/webhooks/pipedrive',
+    configured: (s) => Boolean(s.pipedriveUser && s.pipedrivePassword),
+    authenticate: (req, _body, deps) =>
+      checkBasicAuth(req.headers, deps.secrets.pipedriveUser ?? '', deps.secrets.pipedrivePassword ?? ''),
+    items: (body) => {
+      const parsed = parsePipedrive(body);
+      if (!parsed.success) throw schemaError(parsed.error);
+      const b = parsed.data;
+      const meta = b.meta as { entity?: string; object?: string; action: string };
+      return [
+        {
+          source: 'pipedrive',
+          eventId: pipedriveEventKey(b),
+          eventType: `${meta.entity ?? meta.object}.${meta.action}`,
+          payload: b,
+        },
+      ];
+    },
+  },
+  {
+    source: 'generic',
+    path: '/webhooks/events',
+    configured: (s) => Boolean(s.genericSecret),
+    authenticate: (req, body, deps) =>
+      checkGeneric(deps.secrets.genericSecret ?? '', req.headers, body, deps.clock.now().getTime()),
+    items: (body) => {
+      const batch = Array.isArray(body)
+        ? { list: body, prefix: 'events' }
+        : body && typeof body === 'object' && Array.isArray((body as { events?: unknown }).events)
+          ? { list: (body as { events: unknown[] }).events, prefix: 'events' }
+          : { list: [body], prefix: '' };
+      if (batch.list.length === 0) throw new AppError('bad_request', 'events: the batch is empty');
+      if (batch.list.length > 1000)
+        throw new AppError('bad_request', 'events: at most 1000 events per request');
+      return batch.list.map((raw, i) => {
+        const parsed = ZCanonicalEvent.safeParse(raw);
+        if (!parsed.success) throw schemaError(parsed.error, batch.prefix ? `${batch.prefix}[${i}]` : '');
+        return {
+          source: 'generic',
+          eventId: parsed.data.id ?? null,
+          eventType: parsed.data.type,
+          payload: raw,
+        };
+      });
+    },
+  },
+];
+
+/** The webhook routes for the HTTP server. */
+export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
+  const maxBytes = deps.maxBytes ?? DEFAULT_MAX_BYTES;
+  return SOURCES.map((spec) => {
+    const allow = tokenBucket(deps.ratePerSecond ?? 1000, () => deps.clock.now().getTime());
+    return {
+      method: 'POST' as const,
+      path: spec.path,
+      handler: async (req: IncomingMessage, res: ServerResponse) => {
+        try {
+          if (!spec.configured(deps.secrets)) {
+            req.resume();
+            throw new AppError('not_found', `no route ${spec.path} (its secret is not configured)`);
+          }
+          if (!allow()) {
+            req.resume();
+            res.setHeader('retry-after', '1');
+            throw new AppError('rate_limited', `too many ${spec.source} requests; retry shortly`);
+          }
+          const raw = (await readBody(req, maxBytes)).toString('utf8');
+          const reason = spec.authenticate(req, raw, deps);
+          if (reason) {
+            deps.logger.warn({ source: spec.source, reason }, 'webhook refused');
+            throw new AppError('unauthorized', reason);
+          }
+          const items = spec.items(parseJson(raw));
+          const url = new URL(req.url ?? '/', 'http://x');
+          const workspaceId = await deps.resolveWorkspace(url.searchParams.get('workspace'));
+          if (!workspaceId) throw new AppError('not_found', 'workspace: no such workspace is installed');
+          const stored = await storeInboxItems(
+            deps.db,
+            items.map((i) => ({ ...i, workspaceId })),
+            deps.clock.now(),
+          );
+          deps.onStored?.();
+          sendJson(res, 200, { ok: true, received: items.length, new: stored });
+        } catch (error) {
+          if (!isAppError(error)) throw error;
+          if (error.code === 'payload_too_large' || error.code === 'rate_limited')
+            res.setHeader('connection', 'close');
+          sendJson(res, HTTP_STATUS[error.code], { ok: false, error: error.code, message: error.message });
+        }
+      },
+    };
+  });
+}
