@@ -19,6 +19,7 @@ import { providerOf } from '../store/provider.js';
 import { findRep } from '../store/reps.js';
 import { openStore, type TStore } from '../store/store.js';
 import { ensureWorkspace, LOCAL_TEAM_ID } from '../store/workspaces.js';
+import { cmdImport, cmdInbox, cmdLink } from './ingest-commands.js';
 import { resolveLocalActor } from './local-actor.js';
 import { runShell } from './shell.js';
 
@@ -38,11 +39,17 @@ Commands:
                                  month), e.g. --period 2017-06.
   leaderboard --metric <id> [--period <p>] [--top N] [--json] [--workspace <Slack team id>]
                                  Reps ranked by one metric (ids: docs/metrics.md), best first.
+  import <kind> <file.csv> [--preset NAME] [--map col=field,...] [--dry-run] [--json] [--source NAME]
+                                 Import deals, reps, activities, leads, customers, social-snapshots,
+                                 social-posts or training from CSV (columns: docs/ingestion.md). Presets:
+                                 sales_pipeline (deals), sales_teams (reps). Re-importing changes nothing.
+  inbox [retry] [--json]         Webhook events not applied (errors, owners not mapped); retry replays them.
+  link "<rep>" <source> <owner>  Map a CRM owner id (or email, or a CSV name) to a rep; their facts follow.
   help                           This text.
 
 Environment: see README.md ("Configuration").`;
 
-const COMMANDS = ['start', 'migrate', 'shell', 'metrics', 'leaderboard', 'help'];
+const COMMANDS = ['start', 'migrate', 'shell', 'metrics', 'leaderboard', 'import', 'inbox', 'link', 'help'];
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`kpi: ${message}\n`);
@@ -158,7 +165,7 @@ async function cmdShell(args: string[]) {
 }
 
 /**
- * Runs a read-only CLI command on the store DATABASE_URL names: migrations applied, the workspace chosen with
+ * Runs a CLI command on the store DATABASE_URL names: migrations applied, the workspace chosen with
  * --workspace (default: local mode's) created if new, the store closed afterwards.
  */
 async function withWorkspaceStore(
@@ -258,6 +265,12 @@ export async function main(argv: string[]): Promise<void> {
         return await cmdMetrics(rest);
       case 'leaderboard':
         return await cmdLeaderboard(rest);
+      case 'import':
+        return await cmdImport(rest, withWorkspaceStore);
+      case 'inbox':
+        return await cmdInbox(rest, withWorkspaceStore);
+      case 'link':
+        return await cmdLink(rest, withWorkspaceStore);
       case 'help':
       case '--help':
       case '-h':

@@ -25,7 +25,13 @@ export type TApplyContext = {
   lookupSlackUser?: TSlackUserLookup;
   /** Owner resolutions of this batch (a CSV file names the same people thousands of times). */
   owners?: Map<string, TResolvedOwner>;
+  /** Also remember owners found unmapped (an import, where no mapping appears half-way). */
+  cacheUnmapped?: boolean;
 };
+
+export function ownerCacheKey(source: string, o: TOwner): string {
+  return JSON.stringify([source, o.source, o.id, o.email, o.slackUserId, o.name]);
+}
 
 export type TOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -51,9 +57,9 @@ const occurred = (ctx: TApplyContext, ev: { occurredAt?: TInstant | undefined })
   when(ctx, ev.occurredAt) ?? ctx.now;
 
 async function owner(ctx: TApplyContext, o: TOwner): Promise<TResolvedOwner> {
-  const cacheKey = JSON.stringify([ctx.source, o.source, o.id, o.email, o.slackUserId, o.name]);
+  const cacheKey = ownerCacheKey(ctx.source, o);
   const cached = ctx.owners?.get(cacheKey);
-  if (cached?.repId) return cached;
+  if (cached && (cached.repId || ctx.cacheUnmapped)) return cached;
   const resolved = await resolveOwner(ctx.tx, ctx.workspace.id, ctx.source, o, ctx.lookupSlackUser);
   ctx.owners?.set(cacheKey, resolved);
   return resolved;

@@ -36,17 +36,15 @@ export async function resolveOwner(
 ): Promise<TResolvedOwner> {
   const key = ownerKey(owner);
   const idSource = owner.source ?? source;
-  if (owner.id !== undefined) {
-    const identity = await tx.repIdentity.findUnique({
-      where: {
-        workspaceId_source_externalId: { workspaceId, source: idSource, externalId: String(owner.id) },
-      },
-      select: { repId: true },
-    });
-    if (identity) return { repId: identity.repId, key };
-  }
-  let repId: string | null = null;
   const email = owner.email?.toLowerCase();
+  // A linked identity: the CRM id, or an email or name an admin linked (kpi link).
+  const linkedKeys = email && key !== `email:${email}` ? [key, `email:${email}`] : [key];
+  const identity = await tx.repIdentity.findFirst({
+    where: { workspaceId, source: idSource, externalId: { in: linkedKeys } },
+    select: { repId: true },
+  });
+  if (identity) return { repId: identity.repId, key };
+  let repId: string | null = null;
   if (email)
     repId = (await tx.rep.findFirst({ where: { workspaceId, email }, select: { id: true } }))?.id ?? null;
   if (!repId && owner.slackUserId) {
@@ -72,7 +70,7 @@ export async function resolveOwner(
     }
   }
   if (repId && owner.id !== undefined) {
-    await linkOwner(tx, workspaceId, idSource, String(owner.id), repId, email ?? null);
+    await linkOwner(tx, workspaceId, idSource, key, repId, email ?? null);
   }
   return { repId, key };
 }
@@ -101,16 +99,13 @@ export async function linkOwner(
   repId: string,
   email: string | null = null,
 ): Promise<number> {
-  let previous: string | null = null;
-  if (!isPersonKey(key)) {
-    const where = { workspaceId_source_externalId: { workspaceId, source, externalId: key } };
-    previous = (await tx.repIdentity.findUnique({ where, select: { repId: true } }))?.repId ?? null;
-    await tx.repIdentity.upsert({
-      where,
-      create: { workspaceId, repId, source, externalId: key, email },
-      update: { repId },
-    });
-  }
+  const where = { workspaceId_source_externalId: { workspaceId, source, externalId: key } };
+  const previous = (await tx.repIdentity.findUnique({ where, select: { repId: true } }))?.repId ?? null;
+  await tx.repIdentity.upsert({
+    where,
+    create: { workspaceId, repId, source, externalId: key, email },
+    update: { repId },
+  });
   return handOver(tx, workspaceId, isPersonKey(key) ? null : source, key, repId, previous);
 }
 

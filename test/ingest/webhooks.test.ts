@@ -158,7 +158,7 @@ describe('POST /webhooks/hubspot', () => {
         },
         body: sent,
       });
-      return { status: res.status, body: await res.json() };
+      return { status: res.status, body: (await res.json()) as { message?: string } };
     };
     const cases = [
       await signed({}, body.replace('"objectId":5', '"objectId":6')),

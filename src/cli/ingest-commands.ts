@@ -1,0 +1,179 @@
+import { parseArgs } from 'node:util';
+import { AppError } from '../errors.js';
+import type { Workspace } from '../generated/sqlite/client.js';
+import { importCsv, type TImportSummary } from '../ingest/csv/import.js';
+import { COLUMNS, IMPORT_KINDS, PRESETS } from '../ingest/csv/layouts.js';
+import { linkOwner } from '../ingest/identities.js';
+import { listProblems, processInbox, retryFailed } from '../ingest/inbox.js';
+import { findRep } from '../store/reps.js';
+import type { TStore } from '../store/store.js';
+
+type TWithStore = (
+  teamId: string | undefined,
+  work: (store: TStore, ws: Workspace) => Promise<void>,
+) => Promise<void>;
+
+const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+const n = (x: number) => x.toLocaleString('en-US');
+
+export const IMPORT_USAGE = `usage: kpi import <kind> <file.csv> [--preset NAME] [--map col=field,...] [--dry-run] [--json]
+                  [--source NAME] [--workspace <Slack team id>]
+kinds: ${IMPORT_KINDS.join(', ')}
+presets: ${Object.entries(PRESETS)
+  .map(([k, p]) => `${k} (${p.kind})`)
+  .join(', ')}`;
+
+/** A progress bar on stderr when it is a terminal: rows read and share of the file. */
+function progressBar(kind: string) {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (rows: number, share: number) => {
+    const now = Date.now();
+    if (share < 1 && now - last < 100) return;
+    last = now;
+    const width = 30;
+    const filled = Math.round(share * width);
+    process.stderr.write(
+      `\rimporting ${kind} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(share * 100)}% ${n(rows)} rows${share >= 1 ? '\n' : ''}`,
+    );
+  };
+}
+
+export function renderImportSummary(s: TImportSummary): string {
+  const lines = [
+    `${s.dryRun ? 'dry run (nothing saved): ' : ''}${s.kind} from ${s.file}`,
+    `  rows read   ${n(s.rows)}`,
+    `  created     ${n(s.created)}`,
+    `  updated     ${n(s.updated)}`,
+    `  unchanged   ${n(s.unchanged)}`,
+    `  skipped     ${n(s.skipped)}`,
+  ];
+  if (s.problems.length) {
+    lines.push('', 'skipped rows:');
+    for (const p of s.problems.slice(0, 50))
+      lines.push(`  line ${p.line}${p.column ? `, column ${p.column}` : ''}: ${p.reason}`);
+    if (s.skipped > 50)
+      lines.push(`  … and ${n(s.skipped - 50)} more (--json lists the first ${s.problems.length})`);
+  }
+  const unmapped = Object.entries(s.unmappedOwners);
+  if (unmapped.length) {
+    lines.push('', `owners not mapped to a rep yet (their rows are kept and count once mapped):`);
+    for (const [who, rows] of unmapped.sort((a, b) => b[1] - a[1]).slice(0, 20))
+      lines.push(`  ${who}: ${n(rows)} rows`);
+    lines.push('  map them with: kpi import reps <team.csv>, or kpi link "<rep>" <source> "<owner>"');
+  }
+  return lines.join('\n');
+}
+
+export async function cmdImport(args: string[], withStore: TWithStore) {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      preset: { type: 'string' },
+      map: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+      source: { type: 'string' },
+      workspace: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  const [kindArg, file] = positionals;
+  const kind = kindArg ?? (values.preset ? PRESETS[values.preset]?.kind : undefined);
+  if (!kind || !file) throw new AppError('bad_request', IMPORT_USAGE);
+  if (!(IMPORT_KINDS as readonly string[]).includes(kind)) {
+    throw new AppError('bad_request', `unknown kind "${kind}"\n${IMPORT_USAGE}`);
+  }
+  if (values.source !== undefined && !/^[a-z0-9_-]{1,40}$/i.test(values.source))
+    throw new AppError('bad_request', '--source must be a short name such as csv or salesforce');
+  await withStore(values.workspace, async (store, workspace) => {
+    const summary = await importCsv(store.db, {
+      kind,
+      file,
+      preset: values.preset,
+      map: values.map,
+      dryRun: values['dry-run'],
+      source: values.source,
+      workspace,
+      onProgress: values.json ? undefined : progressBar(kind),
+    });
+    out(values.json ? JSON.stringify(summary) : renderImportSummary(summary));
+  });
+}
+
+export async function cmdInbox(args: string[], withStore: TWithStore) {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean' }, workspace: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const action = positionals[0] ?? 'list';
+  if (!['list', 'retry'].includes(action))
+    throw new AppError(
+      'bad_request',
+      `unknown inbox action "${action}"; usage: kpi inbox [list|retry] [--json]`,
+    );
+  await withStore(values.workspace, async (store, workspace) => {
+    if (action === 'retry') {
+      const queued = await retryFailed(store.db);
+      const report = await processInbox(store.db);
+      out(
+        values.json
+          ? JSON.stringify({ queued, ...report })
+          : `queued ${n(queued)} failed events; applied ${n(report.applied)}, still failing ${n(report.failed)}, waiting for an owner ${n(report.waiting)}`,
+      );
+      return;
+    }
+    const problems = await listProblems(store.db, values.workspace ? workspace.id : undefined);
+    const pending = await store.db.inboxEvent.count({ where: { appliedAt: null, error: null } });
+    if (values.json) {
+      out(JSON.stringify({ pending, problems }));
+      return;
+    }
+    const lines = [
+      `${n(pending)} events waiting to be applied; ${n(problems.length)} not applied because of an error:`,
+    ];
+    for (const p of problems) {
+      const next = p.waitingFor
+        ? `waits for ${p.waitingFor}`
+        : p.nextAttemptAt
+          ? `next try ${p.nextAttemptAt.toISOString()}`
+          : 'gave up (kpi inbox retry)';
+      lines.push(
+        `  ${p.receivedAt.toISOString()} ${p.source} ${p.eventType ?? ''} attempts ${p.attempts}, ${next}: ${p.error}`,
+      );
+    }
+    out(lines.join('\n'));
+  });
+}
+
+export async function cmdLink(args: string[], withStore: TWithStore) {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { workspace: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const [who, source, owner] = positionals;
+  if (!who || !source || !owner)
+    throw new AppError(
+      'bad_request',
+      'usage: kpi link "<rep name | email | Slack id>" <source> "<CRM owner id | email | name in the CSV>"\n  e.g. kpi link "Dana Scott" hubspot 501',
+    );
+  await withStore(values.workspace, async (store, workspace) => {
+    const rep = await findRep(store.db, workspace.id, who);
+    if (!rep)
+      throw new AppError('not_found', `nobody called "${who}" in the ${workspace.slackTeamId} workspace`);
+    const key = owner.includes('@')
+      ? `email:${owner.toLowerCase()}`
+      : source === 'csv' && !owner.startsWith('name:')
+        ? `name:${owner}`
+        : owner;
+    const moved = await store.db.$transaction((tx) => linkOwner(tx, workspace.id, source, key, rep.id));
+    const applied = await processInbox(store.db);
+    out(
+      `linked ${source} ${owner} to ${rep.name}: ${n(moved)} facts handed over, ${n(applied.applied)} waiting events applied`,
+    );
+  });
+}
+
+export { COLUMNS };

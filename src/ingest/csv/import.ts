@@ -1,0 +1,263 @@
+import { createReadStream, statSync } from 'node:fs';
+import { parse } from 'csv-parse';
+import { AppError } from '../../errors.js';
+import type { TDb } from '../../store/store.js';
+import { applyEvent, ownerCacheKey, type TApplyContext, type TOutcome, WaitingForOwner } from '../apply.js';
+import { type TCanonicalEvent, ZCanonicalEvent } from '../events.js';
+import type { TResolvedOwner } from '../identities.js';
+import { COLUMNS, FIELD_TO_COLUMN, IMPORT_KINDS, PRESETS, rowToEvent, type TImportKind } from './layouts.js';
+
+/**
+ * `kpi import`: streams a CSV file, maps its columns to a kind's canonical columns (a preset and/or --map),
+ * validates every row into a canonical event and applies them in batches through the same apply functions
+ * as webhooks. Re-importing a file changes nothing (every fact is keyed by its id). Bad rows are reported
+ * with line, column and reason, and never stop the good ones.
+ *
+ * A CSV import does not pass through the inbox: the file itself is the durable copy, and an interrupted
+ * import is finished by running it again.
+ */
+
+export type TImportOptions = {
+  kind: string;
+  file: string;
+  preset?: string | undefined;
+  /** "file column=canonical column,..." */
+  map?: string | undefined;
+  dryRun?: boolean | undefined;
+  source?: string | undefined;
+  workspace: { id: string; timezone: string; currency: string };
+  now?: Date;
+  batchSize?: number;
+  /** Called every few hundred rows with rows read and the share of the file read (0..1). */
+  onProgress?: (rows: number, share: number) => void;
+};
+
+export type TRowProblem = { line: number; column: string | null; reason: string };
+
+export type TImportSummary = {
+  kind: TImportKind;
+  file: string;
+  dryRun: boolean;
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  /** The first problems (all are counted in `skipped`). */
+  problems: TRowProblem[];
+  /** Owners named in the file but not mapped to a rep (their facts wait for a mapping), with row counts. */
+  unmappedOwners: Record<string, number>;
+};
+
+const MAX_PROBLEMS = 200;
+
+class DryRunRollback extends Error {
+  constructor(readonly outcomes: TOutcome[]) {
+    super('dry run');
+  }
+}
+
+export function parseMap(text: string | undefined): Record<string, string> {
+  if (!text) return {};
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const [from, to] = pair.split('=').map((s) => s.trim());
+    if (!from || !to) throw new AppError('bad_request', `--map: "${pair}" is not column=field`);
+    out[from] = to;
+  }
+  return out;
+}
+
+export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportSummary> {
+  const preset = opts.preset ? PRESETS[opts.preset] : undefined;
+  if (opts.preset && !preset)
+    throw new AppError(
+      'bad_request',
+      `unknown preset "${opts.preset}"; presets: ${Object.keys(PRESETS).join(', ')}`,
+    );
+  const kind = opts.kind as TImportKind;
+  if (!IMPORT_KINDS.includes(kind))
+    throw new AppError('bad_request', `unknown kind "${opts.kind}"; kinds: ${IMPORT_KINDS.join(', ')}`);
+  if (preset && preset.kind !== kind)
+    throw new AppError('bad_request', `preset ${opts.preset} is for ${preset.kind}, not ${kind}`);
+  const columns = COLUMNS[kind];
+  const known = new Set([...columns.required, ...columns.optional]);
+  const map = { ...(preset?.map ?? {}), ...parseMap(opts.map) };
+  for (const [from, to] of Object.entries(map)) {
+    if (!known.has(to))
+      throw new AppError(
+        'bad_request',
+        `--map ${from}=${to}: ${kind} has no column "${to}" (columns: ${[...known].join(', ')})`,
+      );
+  }
+  let size = 0;
+  try {
+    size = statSync(opts.file).size;
+  } catch {
+    throw new AppError('not_found', `cannot read ${opts.file}`);
+  }
+
+  const source = opts.source ?? 'csv';
+  const summary: TImportSummary = {
+    kind,
+    file: opts.file,
+    dryRun: Boolean(opts.dryRun),
+    rows: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped: 0,
+    problems: [],
+    unmappedOwners: {},
+  };
+  const problem = (p: TRowProblem) => {
+    summary.skipped += 1;
+    if (summary.problems.length < MAX_PROBLEMS) summary.problems.push(p);
+  };
+
+  const stream = createReadStream(opts.file);
+  const parser = stream.pipe(
+    parse({
+      bom: true,
+      columns: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+    }),
+  );
+  const owners = new Map<string, TResolvedOwner>();
+  let header: string[] | null = null;
+  let batch: { line: number; event: TCanonicalEvent }[] = [];
+  const batchSize = opts.batchSize ?? 500;
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = [];
+    await applyBatch(db, rows, { ...opts, source, owners }, summary, problem);
+  };
+
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number; invalid_field_length?: boolean; columns: { name: string }[] };
+    }>) {
+      if (!header) {
+        header = info.columns.map((c) => c.name);
+        const mapped = new Set(header.map((h) => map[h] ?? h));
+        const missing = columns.required.filter((c) => !mapped.has(c));
+        if (missing.length)
+          throw new AppError(
+            'bad_request',
+            `${opts.file}: the header lacks ${missing.join(', ')} (has ${header.join(', ')}); use --map file_column=${missing[0]} or a --preset`,
+          );
+      }
+      summary.rows += 1;
+      const line = info.lines;
+      if (info.invalid_field_length || Object.keys(record).length !== header.length) {
+        problem({ line, column: null, reason: `expected ${header.length} fields` });
+        continue;
+      }
+      const row: Record<string, string> = {};
+      for (const [k, v] of Object.entries(record)) {
+        const canonical = map[k] ?? k;
+        if (v !== '' && known.has(canonical)) row[canonical] = v;
+      }
+      const parsed = ZCanonicalEvent.safeParse(rowToEvent(kind, row, source));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const field = String(issue?.path[0] ?? '');
+        const canonical = FIELD_TO_COLUMN[field] ?? field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+        const fileColumn = Object.entries(map).find(([, to]) => to === canonical)?.[0] ?? canonical;
+        problem({ line, column: fileColumn || null, reason: issue?.message ?? 'invalid' });
+        continue;
+      }
+      batch.push({ line, event: parsed.data });
+      if (batch.length >= batchSize) {
+        await flush();
+        opts.onProgress?.(summary.rows, size ? Math.min(1, stream.bytesRead / size) : 1);
+      }
+    }
+    await flush();
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    const e = error as { code?: string; lines?: number; message?: string };
+    if (e.code?.startsWith('CSV_'))
+      throw new AppError(
+        'bad_request',
+        `${opts.file}: line ${e.lines ?? '?'}: ${e.message} (rows before it were imported)`,
+      );
+    throw error;
+  }
+  opts.onProgress?.(summary.rows, 1);
+  return summary;
+}
+
+type TBatchContext = TImportOptions & { source: string; owners: Map<string, TResolvedOwner> };
+
+async function applyBatch(
+  db: TDb,
+  rows: { line: number; event: TCanonicalEvent }[],
+  opts: TBatchContext,
+  summary: TImportSummary,
+  problem: (p: TRowProblem) => void,
+) {
+  const now = opts.now ?? new Date();
+  const run = async (list: typeof rows): Promise<TOutcome[]> => {
+    try {
+      return await db.$transaction(
+        async (tx) => {
+          const ctx: TApplyContext = {
+            tx,
+            workspace: opts.workspace,
+            source: opts.source,
+            now,
+            owners: opts.owners,
+            cacheUnmapped: true,
+          };
+          const outcomes: TOutcome[] = [];
+          for (const r of list) outcomes.push(await applyEvent(ctx, r.event));
+          if (opts.dryRun) throw new DryRunRollback(outcomes);
+          return outcomes;
+        },
+        { timeout: 120_000, maxWait: 30_000 },
+      );
+    } catch (error) {
+      if (error instanceof DryRunRollback) return error.outcomes;
+      throw error;
+    }
+  };
+  const count = (outcomes: TOutcome[], list: typeof rows) => {
+    outcomes.forEach((o, i) => {
+      summary[o] += 1;
+      const ev = list[i]?.event;
+      const who = ev && 'owner' in ev ? ev.owner : undefined;
+      if (!who) return;
+      const resolved = opts.owners.get(ownerCacheKey(opts.source, who));
+      if (resolved && !resolved.repId) {
+        const label = who.name ?? who.email ?? String(who.id);
+        summary.unmappedOwners[label] = (summary.unmappedOwners[label] ?? 0) + 1;
+      }
+    });
+  };
+  try {
+    count(await run(rows), rows);
+    return;
+  } catch {
+    // Some row failed and the batch rolled back: apply row by row, so a bad row costs only itself.
+  }
+  for (const r of rows) {
+    try {
+      count(await run([r]), [r]);
+    } catch (error) {
+      const reason =
+        error instanceof WaitingForOwner
+          ? `nobody called ${error.waitingFor.replace(/^[^:]+:(name|email):/, '')} is a rep yet (import reps first, or kpi link)`
+          : error instanceof Error
+            ? (error.message.split('\n').find((l) => l.trim()) ?? 'failed')
+            : String(error);
+      problem({ line: r.line, column: error instanceof WaitingForOwner ? 'owner' : null, reason });
+    }
+  }
+}
