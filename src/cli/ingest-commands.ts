@@ -95,6 +95,7 @@ export async function cmdImport(args: string[], withStore: TWithStore) {
       dryRun: values['dry-run'],
       source: values.source,
       workspace,
+      provider: store.provider,
       onProgress: values.json ? undefined : progressBar(kind),
     });
     out(values.json ? JSON.stringify(summary) : renderImportSummary(summary));

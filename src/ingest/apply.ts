@@ -1,4 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Activity, Deal, Prisma } from '../generated/sqlite/client.js';
+import { insertRows } from '../store/bulk.js';
+import type { TProvider } from '../store/provider.js';
 import type { TCanonicalEvent, TInstant, TOwner } from './events.js';
 import {
   claimPersonKeys,
@@ -27,7 +30,83 @@ export type TApplyContext = {
   owners?: Map<string, TResolvedOwner>;
   /** Also remember owners found unmapped (an import, where no mapping appears half-way). */
   cacheUnmapped?: boolean;
+  /** Rows of this batch loaded up front by external id (see prefetch); null means known to be absent. */
+  known?: { deals: Map<string, Deal | null>; activities: Map<string, Activity | null> };
+  /** New deals and activities collected for one multi-row insert at the end of the batch (imports). */
+  deferred?: DeferredInserts;
 };
+
+/** Inserts of new rows held back and written with createMany: a bulk import's cost is mostly these. */
+export class DeferredInserts {
+  private deals: (Prisma.DealCreateManyInput & { id: string })[] = [];
+  private stageChanges: (Prisma.DealStageChangeCreateManyInput & { id: string })[] = [];
+  private activities: (Prisma.ActivityCreateManyInput & { id: string })[] = [];
+  readonly pendingDeals = new Set<string>();
+  readonly pendingActivities = new Set<string>();
+
+  addDeal(row: Prisma.DealCreateManyInput & { id: string }, firstStage: { stage: string; at: Date } | null) {
+    this.deals.push(row);
+    this.pendingDeals.add(row.externalId);
+    if (firstStage)
+      this.stageChanges.push({
+        id: randomUUID(),
+        workspaceId: row.workspaceId,
+        dealId: row.id,
+        fromStage: null,
+        toStage: firstStage.stage,
+        changedAt: firstStage.at,
+      });
+  }
+  addActivity(row: Prisma.ActivityCreateManyInput) {
+    this.activities.push({ ...row, id: randomUUID() });
+    this.pendingActivities.add(row.externalId);
+  }
+  constructor(private readonly provider: TProvider) {}
+
+  async flush(tx: TTx): Promise<void> {
+    await insertRows(tx, this.provider, 'Deal', this.deals);
+    await insertRows(tx, this.provider, 'DealStageChange', this.stageChanges);
+    await insertRows(tx, this.provider, 'Activity', this.activities);
+    this.deals = [];
+    this.stageChanges = [];
+    this.activities = [];
+    this.pendingDeals.clear();
+    this.pendingActivities.clear();
+  }
+}
+
+/**
+ * Loads, in two queries, the deals and activities a batch of events refers to, so applying the batch costs
+ * about one write per event instead of a read and a write.
+ */
+export async function prefetch(
+  tx: TTx,
+  workspaceId: string,
+  source: string,
+  events: TCanonicalEvent[],
+): Promise<NonNullable<TApplyContext['known']>> {
+  const dealIds = [
+    ...new Set(
+      events.flatMap((e) =>
+        e.type.startsWith('deal.') && 'dealId' in e && e.dealId ? [String(e.dealId)] : [],
+      ),
+    ),
+  ];
+  const activityIds = [...new Set(events.flatMap((e) => ('activityId' in e ? [e.activityId] : [])))];
+  const [deals, activities] = await Promise.all([
+    dealIds.length ? tx.deal.findMany({ where: { workspaceId, source, externalId: { in: dealIds } } }) : [],
+    activityIds.length
+      ? tx.activity.findMany({ where: { workspaceId, source, externalId: { in: activityIds } } })
+      : [],
+  ]);
+  const known = {
+    deals: new Map<string, Deal | null>(dealIds.map((id) => [id, null])),
+    activities: new Map<string, Activity | null>(activityIds.map((id) => [id, null])),
+  };
+  for (const d of deals) known.deals.set(d.externalId, d);
+  for (const a of activities) known.activities.set(a.externalId, a);
+  return known;
+}
 
 export function ownerCacheKey(source: string, o: TOwner): string {
   return JSON.stringify([source, o.source, o.id, o.email, o.slackUserId, o.name]);
@@ -142,11 +221,15 @@ async function applyDeal(
 ): Promise<TOutcome> {
   const { tx, workspace } = ctx;
   const at = occurred(ctx, ev);
+  const timed = ev.occurredAt !== undefined;
   const patch = dealPatch(ctx, ev, at);
   const key = {
     workspaceId_source_externalId: { workspaceId: workspace.id, source: ctx.source, externalId: ev.dealId },
   };
-  const existing = await tx.deal.findUnique({ where: key });
+  if (ctx.deferred?.pendingDeals.has(ev.dealId)) await ctx.deferred.flush(tx);
+  const existing = ctx.known?.deals.has(ev.dealId)
+    ? (ctx.known.deals.get(ev.dealId) ?? null)
+    : await tx.deal.findUnique({ where: key });
   const clock: Record<string, number> = existing ? safeJson(existing.fieldClock) : {};
   const t = at.getTime();
   const fresh = (field: string) => (clock[field] ?? Number.NEGATIVE_INFINITY) <= t;
@@ -154,6 +237,8 @@ async function applyDeal(
   const next: Record<string, unknown> = {};
   const touch = (field: string, value: unknown, clockField = field) => {
     if (value === undefined || !fresh(clockField)) return;
+    // An event without a time (a CSV row) that repeats a value leaves it, and its clock, alone.
+    if (!timed && existing && same((existing as Record<string, unknown>)[field], value)) return;
     next[field] = value;
     clock[clockField] = t;
   };
@@ -185,31 +270,43 @@ async function applyDeal(
   let dealId: string;
   let outcome: TOutcome;
   if (!existing) {
-    const created = await tx.deal.create({
-      data: {
-        workspaceId: workspace.id,
-        source: ctx.source,
-        externalId: ev.dealId,
-        stage: (next.stage as string | undefined) ?? '',
-        currency,
-        ...next,
-        ...(patch.stage !== undefined ? { stageEnteredAt: at } : {}),
-        fieldClock: JSON.stringify(clock),
-      },
-      select: { id: true, openedAt: true },
-    });
+    const data = {
+      id: randomUUID(),
+      workspaceId: workspace.id,
+      source: ctx.source,
+      externalId: ev.dealId,
+      stage: (next.stage as string | undefined) ?? '',
+      currency,
+      ...next,
+      ...(patch.stage !== undefined ? { stageEnteredAt: at } : {}),
+      fieldClock: JSON.stringify(clock),
+    };
+    // A deal first seen through a later move (or without a creation time) records the stage it entered then,
+    // when the event says when that was (a CSV row does not: its stage is only the current one).
+    const openedAt = (data as { openedAt?: Date | null }).openedAt;
+    const firstStage =
+      patch.stage !== undefined && timed && (!openedAt || openedAt.getTime() < t)
+        ? { stage: patch.stage, at }
+        : null;
+    if (ctx.deferred) {
+      ctx.known?.deals.delete(ev.dealId);
+      ctx.deferred.addDeal(data, firstStage);
+      return 'created';
+    }
+    const created = await tx.deal.create({ data });
+    ctx.known?.deals.set(ev.dealId, created);
     dealId = created.id;
     outcome = 'created';
-    // A deal first seen through a later move (or without a creation time) records the stage it entered then.
-    if (patch.stage !== undefined && (!created.openedAt || created.openedAt.getTime() < t))
-      await recordStageChange(tx, workspace.id, dealId, null, patch.stage, at);
+    if (firstStage) await recordStageChange(tx, workspace.id, dealId, null, firstStage.stage, firstStage.at);
   } else {
     dealId = existing.id;
     const changes = diff(existing as unknown as Record<string, unknown>, next);
     if (patch.stage !== undefined && patch.stage !== existing.stage) {
+      // A move without a time of its own (a newer export) happened by its close date, else by now.
+      const movedAt = timed ? at : (patch.closedAt ?? at);
       if (stageFresh) {
-        await recordStageChange(tx, workspace.id, dealId, existing.stage || null, patch.stage, at);
-        (changes as Record<string, unknown>).stageEnteredAt = at;
+        await recordStageChange(tx, workspace.id, dealId, existing.stage || null, patch.stage, movedAt);
+        (changes as Record<string, unknown>).stageEnteredAt = movedAt;
       } else {
         // A late move: history gains it, the current stage (set by a newer event) stays.
         await recordStageChange(tx, workspace.id, dealId, null, patch.stage, at);
@@ -217,7 +314,11 @@ async function applyDeal(
     }
     if (Object.keys(changes).length === 0 && existing.fieldClock === JSON.stringify(clock))
       return 'unchanged';
-    await tx.deal.update({ where: { id: dealId }, data: { ...changes, fieldClock: JSON.stringify(clock) } });
+    const updated = await tx.deal.update({
+      where: { id: dealId },
+      data: { ...changes, fieldClock: JSON.stringify(clock) },
+    });
+    ctx.known?.deals.set(ev.dealId, updated);
     outcome = Object.keys(changes).length ? 'updated' : 'unchanged';
   }
   return outcome;
@@ -352,9 +453,13 @@ async function applyActivity(
       externalId: ev.activityId,
     },
   };
-  const existing = await tx.activity.findUnique({ where });
+  if (ctx.deferred?.pendingActivities.has(ev.activityId)) await ctx.deferred.flush(tx);
+  const existing = ctx.known?.activities.has(ev.activityId)
+    ? (ctx.known.activities.get(ev.activityId) ?? null)
+    : await tx.activity.findUnique({ where });
   if (ev.type === 'activity.deleted') {
     if (!existing || existing.deletedAt) return 'unchanged';
+    ctx.known?.activities.delete(ev.activityId);
     await tx.activity.update({ where: { id: existing.id }, data: { deletedAt: occurred(ctx, ev) } });
     return 'updated';
   }
@@ -373,20 +478,22 @@ async function applyActivity(
     deletedAt: null,
   });
   if (!existing) {
-    await tx.activity.create({
-      data: {
-        workspaceId: workspace.id,
-        source: ctx.source,
-        externalId: ev.activityId,
-        ...next,
-        kind: next.kind ?? 'other',
-        occurredAt: next.occurredAt ?? occurred(ctx, ev),
-      },
-    });
+    ctx.known?.activities.delete(ev.activityId);
+    const data = {
+      workspaceId: workspace.id,
+      source: ctx.source,
+      externalId: ev.activityId,
+      ...next,
+      kind: next.kind ?? 'other',
+      occurredAt: next.occurredAt ?? occurred(ctx, ev),
+    };
+    if (ctx.deferred) ctx.deferred.addActivity(data);
+    else await tx.activity.create({ data });
     return 'created';
   }
   const changes = diff(existing as unknown as Record<string, unknown>, next);
   if (!Object.keys(changes).length) return 'unchanged';
+  ctx.known?.activities.delete(ev.activityId);
   await tx.activity.update({ where: { id: existing.id }, data: changes });
   return 'updated';
 }

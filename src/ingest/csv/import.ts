@@ -1,8 +1,17 @@
 import { createReadStream, statSync } from 'node:fs';
 import { parse } from 'csv-parse';
 import { AppError } from '../../errors.js';
+import type { TProvider } from '../../store/provider.js';
 import type { TDb } from '../../store/store.js';
-import { applyEvent, ownerCacheKey, type TApplyContext, type TOutcome, WaitingForOwner } from '../apply.js';
+import {
+  applyEvent,
+  DeferredInserts,
+  ownerCacheKey,
+  prefetch,
+  type TApplyContext,
+  type TOutcome,
+  WaitingForOwner,
+} from '../apply.js';
 import { type TCanonicalEvent, ZCanonicalEvent } from '../events.js';
 import type { TResolvedOwner } from '../identities.js';
 import { COLUMNS, FIELD_TO_COLUMN, IMPORT_KINDS, PRESETS, rowToEvent, type TImportKind } from './layouts.js';
@@ -26,6 +35,8 @@ export type TImportOptions = {
   dryRun?: boolean | undefined;
   source?: string | undefined;
   workspace: { id: string; timezone: string; currency: string };
+  /** The store's provider (bulk inserts are written in its dialect). */
+  provider: TProvider;
   now?: Date;
   batchSize?: number;
   /** Called every few hundred rows with rows read and the share of the file read (0..1). */
@@ -215,9 +226,17 @@ async function applyBatch(
             now,
             owners: opts.owners,
             cacheUnmapped: true,
+            deferred: new DeferredInserts(opts.provider),
+            known: await prefetch(
+              tx,
+              opts.workspace.id,
+              opts.source,
+              list.map((r) => r.event),
+            ),
           };
           const outcomes: TOutcome[] = [];
           for (const r of list) outcomes.push(await applyEvent(ctx, r.event));
+          await ctx.deferred?.flush(tx);
           if (opts.dryRun) throw new DryRunRollback(outcomes);
           return outcomes;
         },
