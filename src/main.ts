@@ -61,8 +61,23 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   }
 
   const defaultTeam = slack?.teamId ?? LOCAL_TEAM_ID;
+  const client = slack?.app.client;
   const inbox = startInboxWorker(store.db, {
     logger,
+    // A CRM owner's email finds their Slack account (users:read.email), who then becomes a rep.
+    lookupSlackUser: client
+      ? async (email) => {
+          try {
+            const found = await client.users.lookupByEmail({ email });
+            const user = found.user;
+            return user?.id ? { id: user.id, name: user.real_name || user.name || email } : null;
+          } catch (error) {
+            const code = (error as { data?: { error?: string } }).data?.error;
+            if (code === 'users_not_found') return null;
+            throw error;
+          }
+        }
+      : undefined,
     now: () => clock.now(),
     pollMs: opts.inboxPollMs,
     enabled: config.KPI_INBOX_WORKER === 'on',

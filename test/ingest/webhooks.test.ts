@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryFailed } from '../../src/ingest/inbox.js';
 import { startTestBot } from '../support/bot.js';
@@ -422,6 +423,50 @@ describe('POST /webhooks/events (generic API)', () => {
     expect((await db().rep.findUniqueOrThrow({ where: { id: danaId } })).role).toBe('manager');
     const snap = await db().socialSnapshot.findFirstOrThrow({ where: { workspaceId } });
     expect(snap).toMatchObject({ repId: sam.id, value: 812, metric: 'followers', network: 'linkedin' });
+  });
+});
+
+describe('the generic API as documented', () => {
+  it('accepts the example in docs/ingestion.md and applies it', async () => {
+    const doc = await readFile(new URL('../../docs/ingestion.md', import.meta.url), 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeTruthy();
+    const res = await postEvents(t.baseUrl, example ?? '');
+    expect(res).toMatchObject({ status: 200, body: { new: 3 } });
+    await settle();
+    const deal = await db().deal.findFirstOrThrow({
+      where: { workspaceId, source: 'generic', externalId: '006Hs00001' },
+    });
+    expect(deal).toMatchObject({ status: 'won', amountMinor: 1250000n, repId: danaId, stage: 'Negotiation' });
+    expect(await db().activity.count({ where: { workspaceId, externalId: 'call-88', repId: danaId } })).toBe(
+      1,
+    );
+  });
+
+  it("finds an unknown owner's Slack account by email (users.lookupByEmail) and makes them a rep", async () => {
+    t.slack.on('users.lookupByEmail', (call) =>
+      call.body.email === 'kim@example.com'
+        ? { ok: true, user: { id: 'U0KIM', name: 'kim', real_name: 'Kim Park' } }
+        : { ok: false, error: 'users_not_found' },
+    );
+    const ev = (id: string, email: string) => ({
+      id,
+      type: 'activity.logged',
+      activityId: id,
+      owner: { email },
+      kind: 'email',
+      occurredAt: '2026-11-04T10:00:00Z',
+    });
+    await postEvents(
+      t.baseUrl,
+      JSON.stringify([ev('e-kim', 'kim@example.com'), ev('e-nobody', 'nobody@example.com')]),
+    );
+    await settle();
+    const kim = await db().rep.findFirstOrThrow({ where: { workspaceId, slackUserId: 'U0KIM' } });
+    expect(kim).toMatchObject({ name: 'Kim Park', email: 'kim@example.com' });
+    expect((await db().activity.findFirstOrThrow({ where: { externalId: 'e-kim' } })).repId).toBe(kim.id);
+    const nobody = await db().activity.findFirstOrThrow({ where: { externalId: 'e-nobody' } });
+    expect(nobody).toMatchObject({ repId: null, ownerExternalId: 'email:nobody@example.com' });
   });
 });
 

@@ -21,6 +21,7 @@ const DEFAULTS: Record<string, THandler> = {
     user_id: 'U0BOT',
     bot_id: 'B0BOT',
   }),
+  'users.lookupByEmail': () => ({ ok: false, error: 'users_not_found' }),
 };
 
 function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
