@@ -130,7 +130,6 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
   const parser = stream.pipe(
     parse({
       bom: true,
-      columns: true,
       trim: true,
       skip_empty_lines: true,
       relax_column_count: true,
@@ -151,11 +150,11 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
 
   try {
     for await (const { record, info } of parser as AsyncIterable<{
-      record: Record<string, string>;
-      info: { lines: number; invalid_field_length?: boolean; columns: { name: string }[] };
+      record: string[];
+      info: { lines: number };
     }>) {
       if (!header) {
-        header = info.columns.map((c) => c.name);
+        header = record;
         const mapped = new Set(header.map((h) => map[h] ?? h));
         const missing = columns.required.filter((c) => !mapped.has(c));
         if (missing.length)
@@ -163,17 +162,25 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
             'bad_request',
             `${opts.file}: the header lacks ${missing.join(', ')} (has ${header.join(', ')}); use --map file_column=${missing[0]} or a --preset`,
           );
+        continue;
       }
       summary.rows += 1;
       const line = info.lines;
-      if (info.invalid_field_length || Object.keys(record).length !== header.length) {
-        problem({ line, column: null, reason: `expected ${header.length} fields` });
+      if (record.length !== header.length) {
+        problem({ line, column: null, reason: `expected ${header.length} fields, found ${record.length}` });
         continue;
       }
       const row: Record<string, string> = {};
-      for (const [k, v] of Object.entries(record)) {
+      header.forEach((k, i) => {
         const canonical = map[k] ?? k;
+        const v = record[i] ?? '';
         if (v !== '' && known.has(canonical)) row[canonical] = v;
+      });
+      const empty = columns.required.find((c) => row[c] === undefined);
+      if (empty) {
+        const fileColumn = Object.entries(map).find(([, to]) => to === empty)?.[0] ?? empty;
+        problem({ line, column: fileColumn, reason: 'required, but empty' });
+        continue;
       }
       const parsed = ZCanonicalEvent.safeParse(rowToEvent(kind, row, source));
       if (!parsed.success) {
@@ -202,6 +209,7 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
     throw error;
   }
   opts.onProgress?.(summary.rows, 1);
+  summary.problems.sort((a, b) => a.line - b.line);
   return summary;
 }
 
