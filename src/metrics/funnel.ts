@@ -180,6 +180,6 @@ export function inferStageOrder(deals: TFunnelDeal[], changes: TStageChange[]): 
   const terminal = new Set([...closedOnly].filter((s) => !openStages.has(s)));
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return [...positions.keys()]
-    .filter((s) => !terminal.has(s))
+    .filter((s) => s !== '' && !terminal.has(s))
     .sort((a, b) => mean(positions.get(a) ?? []) - mean(positions.get(b) ?? []) || a.localeCompare(b));
 }

@@ -89,8 +89,11 @@ export async function loadFunnelFactsByRep(
     workspaceId,
     repId: { in: repIds },
     deletedAt: null,
-    openedAt: { lt: window.end },
-    OR: [{ status: 'open' }, { closedAt: { gte: window.start } }, { openedAt: { gte: window.start } }],
+    AND: [
+      // A deal whose creation date is unknown (an export's early-stage rows) still sits in its stage.
+      { OR: [{ openedAt: { lt: window.end } }, { openedAt: null }] },
+      { OR: [{ status: 'open' }, { closedAt: { gte: window.start } }, { openedAt: { gte: window.start } }] },
+    ],
   };
   const [deals, changes] = await Promise.all([
     db.deal.findMany({

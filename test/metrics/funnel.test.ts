@@ -98,6 +98,23 @@ function synthetic(
   return { deals, changes };
 }
 
+describe('deals whose creation date is unknown', () => {
+  it('count in their stage now, but never as entering a stage or dwelling in it', () => {
+    const deals: TFunnelDeal[] = [
+      { key: 'x', stage: 'Prospecting', status: 'open', openedAt: null, closedAt: null },
+      // Unknown creation, moved to Engaging on June 10: entered Engaging in June, no dwell in Prospecting.
+      { key: 'y', stage: 'Engaging', status: 'open', openedAt: null, closedAt: null },
+    ];
+    const changes: TStageChange[] = [
+      { dealKey: 'y', fromStage: 'Prospecting', toStage: 'Engaging', changedAt: d('2017-06-10T00:00:00Z') },
+    ];
+    const s = funnelStats(deals, changes, ORDER, june, now);
+    expect(s.openByStage).toEqual({ Prospecting: 1, Engaging: 1, Proposal: 0 });
+    expect(s.entered).toEqual({ Prospecting: 0, Engaging: 1, Proposal: 0 });
+    expect(s.exited).toEqual({ Prospecting: 0, Engaging: 0, Proposal: 0 });
+  });
+});
+
 describe('findBottleneck', () => {
   const team = synthetic(40, 5, 2); // half move from Engaging to Proposal after 5 days
   const teamStats = funnelStats(team.deals, team.changes, ORDER, june, now);

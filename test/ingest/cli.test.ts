@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeInboxItems } from '../../src/ingest/inbox.js';
+import { openStore } from '../../src/store/store.js';
+import { createMigratedDatabase } from '../support/db.js';
+
+const KPI = fileURLToPath(new URL('../../bin/kpi.mjs', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+let url: string;
+let drop: () => Promise<void>;
+let dir: string;
+
+beforeAll(async () => {
+  const db = await createMigratedDatabase();
+  url = db.url;
+  drop = db.drop;
+  dir = mkdtempSync(join(tmpdir(), 'kpi-cli-'));
+});
+afterAll(async () => {
+  await drop?.();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function kpi(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^(SLACK_|KPI_|HUBSPOT_|PIPEDRIVE_|DATABASE_URL|PORT|HOST|LOG_LEVEL)/.test(k)) env[k] = v;
+  }
+  env.DATABASE_URL = url;
+  env.KPI_TIMEZONE = 'UTC';
+  const child = spawn(process.execPath, [KPI, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
+}
+
+describe('kpi import, kpi link, kpi inbox', () => {
+  it('imports the presets with a summary, and the metrics show them', async () => {
+    const teams = await kpi(['import', 'reps', join(FIXTURES, 'sales_teams.csv'), '--preset', 'sales_teams']);
+    expect(teams.code).toBe(0);
+    expect(teams.out).toMatch(/rows read\s+4/);
+    const deals = await kpi([
+      'import',
+      'deals',
+      join(FIXTURES, 'sales_pipeline.csv'),
+      '--preset',
+      'sales_pipeline',
+    ]);
+    expect(deals.code).toBe(0);
+    expect(deals.out).toMatch(/created\s+11/);
+    expect(deals.out).toContain('Eve Unknown: 1 rows');
+    expect(deals.err).toBe(''); // no progress bar when stderr is not a terminal
+    const metrics = await kpi(['metrics', '--rep', 'Ada Byrne', '--period', '2017-06', '--json']);
+    expect(JSON.parse(metrics.out).metrics['sales.won_total']).toBe(6000);
+  });
+
+  it('links a name from the file to a rep, whose numbers then include it', async () => {
+    const link = await kpi(['link', 'Cleo Varga', 'csv', 'Eve Unknown']);
+    expect(link.code).toBe(0);
+    expect(link.out).toContain('1 facts handed over');
+    const metrics = await kpi(['metrics', '--rep', 'Cleo Varga', '--period', '2017-06', '--json']);
+    expect(JSON.parse(metrics.out).metrics['sales.won_total']).toBe(6400.5);
+    const missing = await kpi(['link', 'Nobody', 'hubspot', '42']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('nobody called "Nobody"');
+    expect((await kpi(['link', 'Cleo Varga'])).err).toContain('usage: kpi link');
+  });
+
+  it('reports bad rows and bad usage plainly', async () => {
+    const file = join(dir, 'bad.csv');
+    writeFileSync(
+      file,
+      'activity_id,owner,kind,occurred_at\na1,Ada Byrne,call,2017-06-01\na2,Ada Byrne,fax,2017-06-01\n',
+    );
+    const res = await kpi(['import', 'activities', file]);
+    expect(res.code).toBe(0);
+    expect(res.out).toMatch(/created\s+1/);
+    expect(res.out).toContain('line 3, column kind');
+    const json = await kpi(['import', 'activities', file, '--json']);
+    expect(JSON.parse(json.out)).toMatchObject({ rows: 2, unchanged: 1, skipped: 1 });
+    const usage = await kpi(['import']);
+    expect(usage.code).toBe(2);
+    expect(usage.err).toContain('usage: kpi import');
+    const nofile = await kpi(['import', 'deals', join(dir, 'missing.csv')]);
+    expect(nofile.code).toBe(1);
+    expect(nofile.err).toContain('cannot read');
+  });
+
+  it('lists inbox events that failed or wait for an owner, and retries them', async () => {
+    const store = await openStore(url);
+    try {
+      const ws = await store.db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'local' } });
+      await storeInboxItems(store.db, [
+        {
+          workspaceId: ws.id,
+          source: 'generic',
+          eventId: 'churn-1',
+          eventType: 'customer.churned',
+          payload: { type: 'customer.churned', customerId: 'zeta', occurredAt: '2017-06-20' },
+        },
+        {
+          workspaceId: ws.id,
+          source: 'generic',
+          eventId: 'quiz-1',
+          eventType: 'training.result',
+          payload: {
+            type: 'training.result',
+            owner: { email: 'new@example.com' },
+            course: 'GTX',
+            score: 90,
+            occurredAt: '2017-06-20',
+          },
+        },
+      ]);
+      const first = await kpi(['inbox', 'retry']);
+      expect(first.out).toContain('still failing 1, waiting for an owner 1');
+      const list = await kpi(['inbox']);
+      expect(list.out).toContain('customer zeta is not known yet');
+      expect(list.out).toContain('waits for generic:email:new@example.com');
+      await store.db.customer.create({
+        data: { workspaceId: ws.id, source: 'generic', externalId: 'zeta', wonAt: new Date('2017-01-01') },
+      });
+      const retry = await kpi(['inbox', 'retry', '--json']);
+      expect(JSON.parse(retry.out)).toMatchObject({ queued: 1, applied: 1, failed: 0 });
+      expect(
+        (await store.db.customer.findFirstOrThrow({ where: { externalId: 'zeta' } })).churnedAt,
+      ).not.toBeNull();
+      expect((await kpi(['inbox', 'explode'])).err).toContain('unknown inbox action');
+    } finally {
+      await store.close();
+    }
+  });
+});
