@@ -222,11 +222,18 @@ export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
           const url = new URL(req.url ?? '/', 'http://x');
           const workspaceId = await deps.resolveWorkspace(url.searchParams.get('workspace'));
           if (!workspaceId) throw new AppError('not_found', 'workspace: no such workspace is installed');
-          const stored = await storeInboxItems(
-            deps.db,
-            items.map((i) => ({ ...i, workspaceId })),
-            deps.clock.now(),
-          );
+          let stored: number;
+          try {
+            stored = await storeInboxItems(
+              deps.db,
+              items.map((i) => ({ ...i, workspaceId })),
+              deps.clock.now(),
+            );
+          } catch (error) {
+            // Not acknowledged: the sender retries later, and nothing is lost.
+            deps.logger.error({ err: error, source: spec.source }, 'could not store webhook events');
+            throw new AppError('store_unavailable', 'the events could not be stored; retry later');
+          }
           deps.onStored?.();
           sendJson(res, 200, { ok: true, received: items.length, new: stored });
         } catch (error) {
