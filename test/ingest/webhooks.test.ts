@@ -426,6 +426,78 @@ describe('POST /webhooks/events (generic API)', () => {
   });
 });
 
+describe('every endpoint', () => {
+  type TSender = (body: string) => Promise<{ status: number; body: { new?: number; message?: string } }>;
+  const endpoints: [string, string, TSender, () => string][] = [
+    [
+      'hubspot',
+      'hubspot',
+      (b) => postHubSpot(t.baseUrl, b),
+      () =>
+        JSON.stringify([
+          { eventId: 777, subscriptionType: 'deal.creation', objectId: 7777, occurredAt: Date.now() },
+        ]),
+    ],
+    [
+      'pipedrive',
+      'pipedrive',
+      (b) => postPipedrive(t.baseUrl, b),
+      () =>
+        JSON.stringify({ ...PIPEDRIVE_UPDATE_DEAL, meta: { ...PIPEDRIVE_UPDATE_DEAL.meta, id: 'every-1' } }),
+    ],
+    [
+      'generic',
+      'generic',
+      (b) => postEvents(t.baseUrl, b),
+      () => JSON.stringify({ id: 'every-1', type: 'deal.deleted', dealId: 'zz' }),
+    ],
+  ];
+
+  it.each(endpoints)(
+    '%s: the same delivery three times is stored and applied once',
+    async (_name, source, send, body) => {
+      const before = await inboxCount(source);
+      const payload = body();
+    const answers = [await send(payload), await send(payload), await send(payload)];
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+      expect(answers.map((a) => a.body.new)).toEqual([1, 0, 0]);
+      await settle();
+      expect(await inboxCount(source)).toBe(before + 1);
+      expect(await db().inboxEvent.count({ where: { source, appliedAt: null } })).toBe(0);
+    },
+  );
+
+  it.each(endpoints)(
+    '%s: malformed JSON is 400, an oversized body 413, and neither is stored',
+    async (_name, source, send) => {
+      const before = await inboxCount(source);
+      const broken = await send('{"oops": ');
+      expect(broken.status).toBe(400);
+      expect(broken.body.message).toMatch(/JSON/);
+      expect((await send(`{"pad":"${'x'.repeat(1_100_000)}"}`)).status).toBe(413);
+      expect((await send('"just a string"')).status).toBe(400);
+      expect(await inboxCount(source)).toBe(before);
+    },
+  );
+
+  it('generic: a body changed after signing is 401 and not stored', async () => {
+    const before = await inboxCount('generic');
+    const { genericSignature } = await import('../../src/ingest/auth.js');
+    const ts = String(Math.floor(Date.now() / 1000));
+    const signed = JSON.stringify({ type: 'deal.deleted', dealId: 'a' });
+    const res = await fetch(`${t.baseUrl}/webhooks/events`, {
+      method: 'POST',
+      headers: {
+        'x-kpi-timestamp': ts,
+        'x-kpi-signature': genericSignature(WEBHOOK_ENV.KPI_WEBHOOK_SECRET, ts, signed),
+      },
+      body: signed.replace('"a"', '"b"'),
+    });
+    expect(res.status).toBe(401);
+    expect(await inboxCount('generic')).toBe(before);
+  });
+});
+
 describe('the generic API as documented', () => {
   it('accepts the example in docs/ingestion.md and applies it', async () => {
     const doc = await readFile(new URL('../../docs/ingestion.md', import.meta.url), 'utf8');
