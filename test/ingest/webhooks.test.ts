@@ -458,7 +458,7 @@ describe('every endpoint', () => {
     async (_name, source, send, body) => {
       const before = await inboxCount(source);
       const payload = body();
-    const answers = [await send(payload), await send(payload), await send(payload)];
+      const answers = [await send(payload), await send(payload), await send(payload)];
       expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
       expect(answers.map((a) => a.body.new)).toEqual([1, 0, 0]);
       await settle();
