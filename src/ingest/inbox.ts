@@ -229,11 +229,14 @@ export async function listProblems(db: TDb, workspaceId?: string, take = 50) {
   });
 }
 
-/** Makes failed events due again now (`kpi inbox retry`); waiting ones keep waiting for their owner. */
+/**
+ * Makes failed events due again now (`kpi inbox retry`), and those waiting for an owner too: an owner may have
+ * become a rep in a way that did not wake them (they go back to waiting if not).
+ */
 export async function retryFailed(db: TDb, now = new Date()): Promise<number> {
   const r = await db.inboxEvent.updateMany({
-    where: { appliedAt: null, error: { not: null }, waitingFor: null },
-    data: { nextAttemptAt: now, attempts: 0 },
+    where: { appliedAt: null, error: { not: null } },
+    data: { nextAttemptAt: now, attempts: 0, waitingFor: null },
   });
   return r.count;
 }

@@ -137,7 +137,7 @@ describe('kpi import, kpi link, kpi inbox', () => {
         data: { workspaceId: ws.id, source: 'generic', externalId: 'zeta', wonAt: new Date('2017-01-01') },
       });
       const retry = await kpi(['inbox', 'retry', '--json']);
-      expect(JSON.parse(retry.out)).toMatchObject({ queued: 1, applied: 1, failed: 0 });
+      expect(JSON.parse(retry.out)).toMatchObject({ queued: 2, applied: 1, failed: 0, waiting: 1 });
       expect(
         (await store.db.customer.findFirstOrThrow({ where: { externalId: 'zeta' } })).churnedAt,
       ).not.toBeNull();
