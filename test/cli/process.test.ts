@@ -1,19 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cleanEnv, KPI_BIN, PROJECT_ROOT } from '../support/child.js';
 import { createMigratedDatabase } from '../support/db.js';
 
-const KPI = fileURLToPath(new URL('../../bin/kpi.mjs', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** The environment of a fresh shell: no Slack credentials unless a test adds them. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(SLACK_|KPI_|DATABASE_URL|PORT|HOST|LOG_LEVEL)/.test(k)) env[k] = v;
-  }
-  return { ...env, ...extra };
-}
+const KPI = KPI_BIN;
+const ROOT = PROJECT_ROOT;
 
 function run(args: string[], env: Record<string, string>, input?: string) {
   const child = spawn(process.execPath, [KPI, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: 'pipe' });

@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeInboxItems } from '../../src/ingest/inbox.js';
 import { openStore } from '../../src/store/store.js';
+import { cleanEnv, KPI_BIN, PROJECT_ROOT } from '../support/child.js';
 import { createMigratedDatabase } from '../support/db.js';
 
-const KPI = fileURLToPath(new URL('../../bin/kpi.mjs', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const KPI = KPI_BIN;
+const ROOT = PROJECT_ROOT;
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 let url: string;
@@ -28,12 +29,7 @@ afterAll(async () => {
 });
 
 function kpi(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(SLACK_|KPI_|HUBSPOT_|PIPEDRIVE_|DATABASE_URL|PORT|HOST|LOG_LEVEL)/.test(k)) env[k] = v;
-  }
-  env.DATABASE_URL = url;
-  env.KPI_TIMEZONE = 'UTC';
+  const env = cleanEnv({ DATABASE_URL: url, KPI_TIMEZONE: 'UTC' });
   const child = spawn(process.execPath, [KPI, ...args], {
     cwd: ROOT,
     env,

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
+import { cleanEnv, KPI_BIN, PROJECT_ROOT } from '../support/child.js';
 import { createMigratedDatabase } from '../support/db.js';
 import { GENERIC_SECRET, postEvents } from '../support/webhooks.js';
 
@@ -9,8 +9,8 @@ import { GENERIC_SECRET, postEvents } from '../support/webhooks.js';
  * The inbox's promise, tested with a real process and a real database: an acknowledged event survives
  * SIGKILL at any moment and is applied exactly once after a restart.
  */
-const KPI = fileURLToPath(new URL('../../bin/kpi.mjs', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const KPI = KPI_BIN;
+const ROOT = PROJECT_ROOT;
 
 const children: ChildProcess[] = [];
 const drops: (() => Promise<void>)[] = [];
@@ -20,11 +20,7 @@ afterEach(async () => {
 });
 
 async function startBotProcess(databaseUrl: string, extra: Record<string, string> = {}) {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(SLACK_|KPI_|HUBSPOT_|PIPEDRIVE_|DATABASE_URL|PORT|HOST|LOG_LEVEL)/.test(k)) env[k] = v;
-  }
-  Object.assign(env, {
+  const env = cleanEnv({
     DATABASE_URL: databaseUrl,
     PORT: '0',
     HOST: '127.0.0.1',

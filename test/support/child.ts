@@ -1,0 +1,14 @@
+import { fileURLToPath } from 'node:url';
+
+/** The `kpi` command and the project root, for tests that run it as a child process. */
+export const KPI_BIN = fileURLToPath(new URL('../../bin/kpi.mjs', import.meta.url));
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The environment of a fresh shell: none of the bot's variables unless a test adds them. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^(SLACK_|KPI_|HUBSPOT_|PIPEDRIVE_|DATABASE_URL|PORT|HOST|LOG_LEVEL)/.test(k)) env[k] = v;
+  }
+  return { ...env, ...extra };
+}
