@@ -386,10 +386,9 @@ async function applyLead(
     });
     return 'created';
   }
-  const changes = diff(existing as unknown as Record<string, unknown>, next);
-  if (!Object.keys(changes).length) return 'unchanged';
-  await tx.lead.update({ where: { id: existing.id }, data: changes });
-  return 'updated';
+  return updateChanged(existing, next, (changes) =>
+    tx.lead.update({ where: { id: existing.id }, data: changes }),
+  );
 }
 
 async function applyCustomer(
@@ -435,10 +434,9 @@ async function applyCustomer(
     });
     return 'created';
   }
-  const changes = diff(existing as unknown as Record<string, unknown>, next);
-  if (!Object.keys(changes).length) return 'unchanged';
-  await tx.customer.update({ where: { id: existing.id }, data: changes });
-  return 'updated';
+  return updateChanged(existing, next, (changes) =>
+    tx.customer.update({ where: { id: existing.id }, data: changes }),
+  );
 }
 
 async function applyActivity(
@@ -491,11 +489,10 @@ async function applyActivity(
     else await tx.activity.create({ data });
     return 'created';
   }
-  const changes = diff(existing as unknown as Record<string, unknown>, next);
-  if (!Object.keys(changes).length) return 'unchanged';
-  ctx.known?.activities.delete(ev.activityId);
-  await tx.activity.update({ where: { id: existing.id }, data: changes });
-  return 'updated';
+  return updateChanged(existing, next, (changes) => {
+    ctx.known?.activities.delete(ev.activityId);
+    return tx.activity.update({ where: { id: existing.id }, data: changes });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -544,14 +541,14 @@ async function applyPost(
     return 'created';
   }
   // Engagement only grows: the highest reading wins, whatever order readings arrive in.
-  const changes = diff(existing as unknown as Record<string, unknown>, {
+  const next = {
     shares: Math.max(existing.shares, ev.shares),
     comments: Math.max(existing.comments, ev.comments),
     likes: Math.max(existing.likes, ev.likes),
-  });
-  if (!Object.keys(changes).length) return 'unchanged';
-  await ctx.tx.socialPost.update({ where: { id: existing.id }, data: changes });
-  return 'updated';
+  };
+  return updateChanged(existing, next, (changes) =>
+    ctx.tx.socialPost.update({ where: { id: existing.id }, data: changes }),
+  );
 }
 
 async function applyTraining(
@@ -577,10 +574,9 @@ async function applyTraining(
     });
     return 'created';
   }
-  const changes = diff(existing as unknown as Record<string, unknown>, next);
-  if (!Object.keys(changes).length) return 'unchanged';
-  await ctx.tx.trainingResult.update({ where: { id: existing.id }, data: changes });
-  return 'updated';
+  return updateChanged(existing, next, (changes) =>
+    ctx.tx.trainingResult.update({ where: { id: existing.id }, data: changes }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -653,6 +649,18 @@ async function applyRep(
   if (!Object.keys(changes).length) return 'unchanged';
   const rep = await tx.rep.update({ where: { id: existing.id }, data: changes });
   await claimPersonKeys(tx, workspaceId, rep);
+  return 'updated';
+}
+
+/** Writes only the fields that change; nothing at all when none does. */
+async function updateChanged<T extends Record<string, unknown>>(
+  existing: object,
+  next: T,
+  update: (changes: Partial<T>) => Promise<unknown>,
+): Promise<TOutcome> {
+  const changes = diff(existing as Record<string, unknown>, next);
+  if (!Object.keys(changes).length) return 'unchanged';
+  await update(changes);
   return 'updated';
 }
 
