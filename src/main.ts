@@ -61,6 +61,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   }
 
   const defaultTeam = slack?.teamId ?? LOCAL_TEAM_ID;
+  let defaultWorkspaceId: string | undefined;
   const client = slack?.app.client;
   const inbox = startInboxWorker(store.db, {
     logger,
@@ -96,8 +97,12 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     },
     ratePerSecond: config.KPI_WEBHOOK_RATE_LIMIT,
     async resolveWorkspace(teamId) {
-      if (!teamId)
-        return (await ensureWorkspace(store.db, defaultTeam, { timezone: config.KPI_TIMEZONE })).id;
+      if (!teamId) {
+        defaultWorkspaceId ??= (
+          await ensureWorkspace(store.db, defaultTeam, { timezone: config.KPI_TIMEZONE })
+        ).id;
+        return defaultWorkspaceId;
+      }
       const ws = await store.db.workspace.findUnique({
         where: { slackTeamId: teamId },
         select: { id: true },
