@@ -86,6 +86,7 @@ export async function insertRows(
   const head = Prisma.raw(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `);
   for (let i = 0; i < rows.length; i += perChunk) {
     const values = rows.slice(i, i + perChunk).map((row) => {
+      for (const k of Object.keys(row)) if (!(k in spec)) throw new Error(`${table} has no column ${k}`);
       const cells = columns.map((c) => {
         let v = row[c] === undefined ? spec[c] : row[c];
         if (v === 'now' && (c === 'createdAt' || c === 'updatedAt')) v = now;
