@@ -68,6 +68,100 @@ export type TInboxOptions = {
   onApplied?: (workspaceId: string) => void;
 };
 
+type TRow = Awaited<ReturnType<TDb['inboxEvent']['findMany']>>[number];
+type TWorkspaceRow = { id: string; timezone: string; currency: string; settings: string };
+export type TRowResult =
+  | { status: 'applied'; outcomes: TOutcome[] }
+  | { status: 'taken' }
+  | { status: 'failed' | 'waiting'; error: string };
+
+/**
+ * Applies one stored event in one transaction that first claims it; a failure is recorded on the row (with
+ * the next attempt's time, or the owner it waits for). `taken` means another process applied it first.
+ */
+async function applyRow(
+  db: TDb,
+  row: TRow,
+  workspace: TWorkspaceRow,
+  opts: TInboxOptions,
+  now: () => Date,
+): Promise<TRowResult> {
+  try {
+    const outcomes = await db.$transaction(
+      async (tx) => {
+        const claimed = await tx.inboxEvent.updateMany({
+          where: { id: row.id, appliedAt: null },
+          data: { appliedAt: now(), error: null, waitingFor: null },
+        });
+        if (claimed.count === 0) return null;
+        const events = translate(
+          row.source,
+          JSON.parse(row.payload),
+          parseWorkspaceSettings(workspace.settings),
+        );
+        const ctx = {
+          tx,
+          workspace,
+          source: row.source,
+          now: row.receivedAt,
+          lookupSlackUser: opts.lookupSlackUser,
+        };
+        const out: TOutcome[] = [];
+        for (const ev of events) out.push(await applyEvent(ctx, ev));
+        return out;
+      },
+      { timeout: 30_000, maxWait: 10_000 },
+    );
+    if (outcomes === null) return { status: 'taken' };
+    if (row.workspaceId) opts.onApplied?.(row.workspaceId);
+    return { status: 'applied', outcomes };
+  } catch (error) {
+    const attempts = row.attempts + 1;
+    const waiting = error instanceof WaitingForOwner ? error.waitingFor : null;
+    const message = error instanceof Error ? error.message : String(error);
+    await db.inboxEvent.update({
+      where: { id: row.id },
+      data: {
+        attempts,
+        error: message.slice(0, 2000),
+        waitingFor: waiting,
+        nextAttemptAt:
+          waiting || attempts >= MAX_ATTEMPTS ? null : new Date(now().getTime() + backoffMs(attempts)),
+      },
+    });
+    const level = waiting || error instanceof NotYetApplicable ? 'info' : 'warn';
+    opts.logger?.[level]({ event: row.dedupeKey, attempts, err: message }, 'inbox event not applied yet');
+    return { status: waiting ? 'waiting' : 'failed', error: message };
+  }
+}
+
+/**
+ * Stores items and applies them at once, for a caller that answers with the result (`/kpi log`). Each is still
+ * stored first: if applying fails, the event stays in the inbox and is retried like any other.
+ */
+export async function storeAndApply(
+  db: TDb,
+  items: TInboxItem[],
+  opts: TInboxOptions = {},
+): Promise<TRowResult[]> {
+  const now = opts.now ?? (() => new Date());
+  await storeInboxItems(db, items, now());
+  const out: TRowResult[] = [];
+  for (const item of items) {
+    const row = await db.inboxEvent.findUniqueOrThrow({ where: { dedupeKey: dedupeKeyOf(item) } });
+    if (row.appliedAt) {
+      out.push({ status: 'taken' });
+      continue;
+    }
+    const workspace = await db.workspace.findUniqueOrThrow({
+      where: { id: item.workspaceId },
+      select: { id: true, timezone: true, currency: true, settings: true },
+    });
+    out.push(await applyRow(db, row, workspace, opts, now));
+  }
+  return out;
+}
+
 /**
  * Applies due events (oldest first) until none is due or `limit` is reached. Safe to run in several
  * processes at once: an event is claimed inside its transaction, and a claim that loses does nothing.
@@ -85,7 +179,7 @@ export async function processInbox(
     outcomes: { created: 0, updated: 0, unchanged: 0 },
   };
   const skip = new Set<string>();
-  const workspaces = new Map<string, { id: string; timezone: string; currency: string; settings: string }>();
+  const workspaces = new Map<string, TWorkspaceRow>();
   for (;;) {
     const due = await db.inboxEvent.findMany({
       where: { appliedAt: null, waitingFor: null, nextAttemptAt: { lte: now() }, id: { notIn: [...skip] } },
@@ -107,59 +201,15 @@ export async function processInbox(
         });
         workspaces.set(ws.id, ws);
       }
-      const workspace = ws;
-      try {
-        const outcomes = await db.$transaction(
-          async (tx) => {
-            const claimed = await tx.inboxEvent.updateMany({
-              where: { id: row.id, appliedAt: null },
-              data: { appliedAt: now(), error: null, waitingFor: null },
-            });
-            if (claimed.count === 0) return null;
-            const events = translate(
-              row.source,
-              JSON.parse(row.payload),
-              parseWorkspaceSettings(workspace.settings),
-            );
-            const ctx = {
-              tx,
-              workspace,
-              source: row.source,
-              now: row.receivedAt,
-              lookupSlackUser: opts.lookupSlackUser,
-            };
-            const out: TOutcome[] = [];
-            for (const ev of events) out.push(await applyEvent(ctx, ev));
-            return out;
-          },
-          { timeout: 30_000, maxWait: 10_000 },
-        );
-        if (outcomes === null) {
-          skip.add(row.id);
-          continue;
-        }
-        report.applied += 1;
-        for (const o of outcomes) report.outcomes[o] += 1;
-        opts.onApplied?.(row.workspaceId);
-      } catch (error) {
-        const attempts = row.attempts + 1;
-        const waiting = error instanceof WaitingForOwner ? error.waitingFor : null;
-        const message = error instanceof Error ? error.message : String(error);
-        await db.inboxEvent.update({
-          where: { id: row.id },
-          data: {
-            attempts,
-            error: message.slice(0, 2000),
-            waitingFor: waiting,
-            nextAttemptAt:
-              waiting || attempts >= MAX_ATTEMPTS ? null : new Date(now().getTime() + backoffMs(attempts)),
-          },
-        });
-        if (waiting) report.waiting += 1;
-        else report.failed += 1;
-        const level = waiting || error instanceof NotYetApplicable ? 'info' : 'warn';
-        opts.logger?.[level]({ event: row.dedupeKey, attempts, err: message }, 'inbox event not applied yet');
+      const result = await applyRow(db, row, ws, opts, now);
+      if (result.status === 'taken') {
+        skip.add(row.id);
+        continue;
       }
+      if (result.status === 'applied') {
+        report.applied += 1;
+        for (const o of result.outcomes) report.outcomes[o] += 1;
+      } else report[result.status] += 1;
     }
   }
 }
