@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type TClock } from './clock.js';
 import { createSlackActorResolver } from './commands/context.js';
 import { createCommandRouter, type TCommandRouter } from './commands/execute.js';
-import { METRIC_COMMANDS } from './commands/metrics-commands.js';
+import { COMMANDS } from './commands/index.js';
 import type { TConfig } from './config.js';
 import { healthRoute } from './http/health.js';
 import { createHttpServer } from './http/server.js';
@@ -45,7 +45,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const store = await openStore(config.DATABASE_URL);
 
-  const router = createCommandRouter(METRIC_COMMANDS);
+  const router = createCommandRouter(COMMANDS);
   const inflight = new Inflight();
   const state = { stopping: false, mode: config.slackMode };
 

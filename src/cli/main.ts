@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { systemClock } from '../clock.js';
 import { closestMatch } from '../commands/closest.js';
 import { createCommandRouter } from '../commands/execute.js';
-import { METRIC_COMMANDS } from '../commands/metrics-commands.js';
+import { COMMANDS as KPI_COMMANDS } from '../commands/index.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { isAppError } from '../errors.js';
 import type { Workspace } from '../generated/sqlite/client.js';
@@ -149,7 +149,7 @@ async function cmdShell(args: string[]) {
     if (created) process.stderr.write(`kpi: created ${actor.name} in the ${teamId} workspace\n`);
     await runShell({
       store,
-      router: createCommandRouter(METRIC_COMMANDS),
+      router: createCommandRouter(KPI_COMMANDS),
       logger,
       clock: systemClock,
       workspace,

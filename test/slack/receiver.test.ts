@@ -56,6 +56,18 @@ describe('the Slack HTTP receiver', () => {
     expect(reply.text).toMatch(/^Dana Scott, \w+ \d{4}: won \$0\.00$/);
   });
 
+  it('logs calls for the rep through /kpi log, and the scorecard counts them', async () => {
+    const { db } = t.bot.store;
+    const { reply } = await slash('log call 4 personalized');
+    expect(reply.text).toMatch(/^Logged 4 personalized calls on \d{4}-\d{2}-\d{2}\.$/);
+    const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
+    const dana = await db.rep.findFirstOrThrow({ where: { workspaceId: ws.id, slackUserId: 'U0DANA' } });
+    const calls = await db.activity.findMany({ where: { workspaceId: ws.id, repId: dana.id, kind: 'call' } });
+    expect(calls.map((c) => [c.count, c.personalized])).toEqual([[4, true]]);
+    const bad = await slash('log call lots');
+    expect(bad.reply.text).toContain('Usage: `/kpi log call|email|meeting');
+  });
+
   it('never lets echoed input ping a channel or break the reply', async () => {
     const { ack, reply } = await slash(`<!channel>${'x'.repeat(5000)} & "unterminated`);
     expect(ack.status).toBe(200);

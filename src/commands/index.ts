@@ -1,0 +1,6 @@
+import { LOG_COMMANDS } from './log-commands.js';
+import { METRIC_COMMANDS } from './metrics-commands.js';
+import type { TCommand } from './types.js';
+
+/** Every `/kpi` sub-command beyond help, in the order help lists them. */
+export const COMMANDS: TCommand[] = [...METRIC_COMMANDS, ...LOG_COMMANDS];
