@@ -51,6 +51,11 @@ describe('text rendering for the shell', () => {
     );
   });
 
+  it('renders the status emoji of replies as plain marks', () => {
+    expect(mrkdwnToText(':white_check_mark: Logged 2 calls')).toBe('✓ Logged 2 calls');
+    expect(mrkdwnToText(':warning: Bad number')).toBe('! Bad number');
+  });
+
   it('renders each block kind without blank lines', () => {
     const text = blocksToText([
       { type: 'header', text: { type: 'plain_text', text: 'Scorecard' } },

@@ -12,6 +12,7 @@ export function mrkdwnToText(mrkdwn: string): string {
     .replace(/(^|[\s(])_([^_\n]+)_(?=[\s).,:;!?]|$)/g, '$1$2')
     .replace(/`([^`\n]+)`/g, '$1')
     .replace(/:warning:/g, '!')
+    .replace(/:white_check_mark:/g, '✓')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
