@@ -8,6 +8,8 @@ export const ZWorkspaceSettings = z
     /** CRM stage ids that mean won / lost (HubSpot's default pipeline: closedwon / closedlost). */
     wonStages: z.array(z.string().min(1)).optional(),
     lostStages: z.array(z.string().min(1)).optional(),
+    /** Slack user ids of KPI Bot admins besides reps with role admin (they see everyone, set targets...). */
+    admins: z.array(z.string().min(1)).optional(),
     /** HubSpot company lifecycle stages that mean a customer left (none by default). */
     churnLifecycleStages: z.array(z.string().min(1)).optional(),
   })

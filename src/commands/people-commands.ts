@@ -1,0 +1,138 @@
+import { AppError } from '../errors.js';
+import type { Rep } from '../generated/sqlite/client.js';
+import { repMetricsReport } from '../reports/rep-metrics.js';
+import { teamMetricsReport } from '../reports/team-metrics.js';
+import { escapeMrkdwn } from '../slack/views/help.js';
+import { buildScorecard } from '../slack/views/scorecard.js';
+import { buildTeamTable } from '../slack/views/team.js';
+import { findRep } from '../store/reps.js';
+import { actorRep, assertMaySee, isAdmin } from './permissions.js';
+import type { TCommand, TCommandContext, TReply } from './types.js';
+
+/** A Slack mention (<@U123|dana>), an email or a quoted name. */
+const looksLikePerson = (word: string) => /^<@[A-Z0-9]+(\|[^>]*)?>$/.test(word) || word.includes('@');
+
+async function person(ctx: TCommandContext, who: string): Promise<Rep> {
+  const rep = await findRep(ctx.store.db, ctx.workspace.id, who);
+  if (!rep) {
+    const shown = escapeMrkdwn(who.replace(/^<@([A-Z0-9]+)\|([^>]*)>$/, '@$2'));
+    throw new AppError(
+      'not_found',
+      `I do not know ${shown} as a rep here. An admin can add them with a reps import.`,
+    );
+  }
+  return rep;
+}
+
+/** `/kpi rep @user [period]`: another rep's scorecard, for their manager or an admin. */
+export const repCommand: TCommand = {
+  name: 'rep',
+  usage: 'rep @user [period]',
+  summary: "A rep's scorecard (for their manager and admins).",
+  examples: ['rep @dana', 'rep @dana last month', 'rep "Dana Scott" 2017-Q2'],
+  async run(args, ctx) {
+    const [who, ...period] = args;
+    if (!who) throw new AppError('bad_request', 'Say whose numbers, e.g. `/kpi rep @dana last month`.');
+    const rep = await person(ctx, who);
+    await assertMaySee(ctx, rep);
+    return buildScorecard(
+      await repMetricsReport(ctx.store.db, ctx.workspace, rep, period.join(' '), ctx.now),
+    );
+  },
+};
+
+/** `/kpi team [@manager] [period]`: a manager's team (an admin: anyone's team, or everyone). */
+export const teamCommand: TCommand = {
+  name: 'team',
+  usage: 'team [@manager] [period]',
+  summary: 'Your team: totals, each rep, and who needs attention (managers and admins).',
+  examples: ['team', 'team last month', 'team @mona 2017-Q2'],
+  async run(args, ctx) {
+    const me = await actorRep(ctx);
+    const admin = isAdmin(ctx, me);
+    const [first, ...rest] = args;
+    let manager: Rep | null;
+    let period = args;
+    if (first && looksLikePerson(first)) {
+      manager = await person(ctx, first);
+      period = rest;
+      if (!admin && manager.id !== me?.id)
+        throw new AppError('forbidden', "Sorry, only KPI Bot admins can see another manager's team.");
+    } else if (admin) {
+      const reports = me
+        ? await ctx.store.db.rep.count({ where: { workspaceId: ctx.workspace.id, managerId: me.id } })
+        : 0;
+      manager = reports > 0 ? me : null;
+    } else {
+      manager = me;
+    }
+    if (manager && !admin) {
+      const reports = await ctx.store.db.rep.count({
+        where: { workspaceId: ctx.workspace.id, managerId: manager.id },
+      });
+      if (reports === 0) {
+        ctx.logger.info({ actor: ctx.actor.slackUserId ?? ctx.actor.name }, 'permission denied: team');
+        throw new AppError(
+          'forbidden',
+          'Team views are for managers and admins, and nobody reports to you in KPI Bot. Your own numbers: /kpi me.',
+        );
+      }
+    }
+    if (!manager && !admin)
+      throw new AppError('not_found', 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.');
+    return buildTeamTable(
+      await teamMetricsReport(ctx.store.db, ctx.workspace, manager, period.join(' '), ctx.now),
+    );
+  },
+};
+
+/** `/kpi why [@user]`: the decline diagnosis in plain words. */
+export const whyCommand: TCommand = {
+  name: 'why',
+  usage: 'why [@user] [period]',
+  summary: 'Why the numbers moved: the decline diagnosis with its likely driver and a next step.',
+  examples: ['why', 'why @dana', 'why @dana last month'],
+  async run(args, ctx) {
+    const [first, ...rest] = args;
+    let rep: Rep;
+    let period = args;
+    if (first && looksLikePerson(first)) {
+      rep = await person(ctx, first);
+      period = rest;
+      await assertMaySee(ctx, rep);
+    } else {
+      const me = await actorRep(ctx);
+      if (!me)
+        throw new AppError('not_found', 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.');
+      rep = me;
+    }
+    const report = await repMetricsReport(ctx.store.db, ctx.workspace, rep, period.join(' '), ctx.now);
+    const d = report.diagnosis;
+    const verdict =
+      d.verdict === 'declining'
+        ? 'Declining'
+        : d.verdict === 'not_declining'
+          ? 'No decline'
+          : 'Not enough history yet';
+    const reply: TReply = {
+      text: `${report.rep.name}, ${report.period.label}: ${verdict}. ${d.explanation}`,
+      blocks: [
+        {
+          type: 'header',
+          text: {
+            type: 'plain_text',
+            text: `Why · ${report.rep.name} · ${report.period.label}`.slice(0, 150),
+          },
+        },
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: `*${verdict}.* ${escapeMrkdwn(d.explanation)}`.slice(0, 3000) },
+        },
+      ],
+      visibility: 'ephemeral',
+    };
+    return reply;
+  },
+};
+
+export const PEOPLE_COMMANDS: TCommand[] = [repCommand, teamCommand, whyCommand];

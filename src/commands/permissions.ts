@@ -1,0 +1,50 @@
+import { parseWorkspaceSettings } from '../domain/settings.js';
+import { AppError } from '../errors.js';
+import type { Rep } from '../generated/sqlite/client.js';
+import { escapeMrkdwn } from '../slack/views/help.js';
+import type { TCommandContext } from './types.js';
+
+/**
+ * Who may see what, enforced on the server: everyone sees their own numbers and the leaderboard; a manager
+ * also sees everyone who reports to them (directly or further down); an admin (role admin, or a Slack user id
+ * listed in the workspace setting `admins`) sees everyone.
+ */
+
+export async function actorRep(ctx: TCommandContext): Promise<Rep | null> {
+  if (!ctx.actor.repId) return null;
+  return ctx.store.db.rep.findFirst({ where: { id: ctx.actor.repId, workspaceId: ctx.workspace.id } });
+}
+
+export function isAdmin(ctx: TCommandContext, rep: Rep | null): boolean {
+  if (rep?.role === 'admin') return true;
+  const admins = parseWorkspaceSettings(ctx.workspace.settings).admins ?? [];
+  return Boolean(ctx.actor.slackUserId && admins.includes(ctx.actor.slackUserId));
+}
+
+/** True when `manager` is `target`'s manager, or their manager's manager, and so on (cycles are cut). */
+export async function manages(ctx: TCommandContext, manager: Rep, target: Rep): Promise<boolean> {
+  let current: string | null = target.managerId;
+  const seen = new Set<string>();
+  while (current && !seen.has(current)) {
+    if (current === manager.id) return true;
+    seen.add(current);
+    const next = await ctx.store.db.rep.findFirst({
+      where: { id: current, workspaceId: ctx.workspace.id },
+      select: { managerId: true },
+    });
+    current = next?.managerId ?? null;
+  }
+  return false;
+}
+
+/** Throws a polite `forbidden` unless the asker may see the target's details. */
+export async function assertMaySee(ctx: TCommandContext, target: Rep): Promise<void> {
+  const me = await actorRep(ctx);
+  if (me?.id === target.id || isAdmin(ctx, me)) return;
+  if (me && (await manages(ctx, me, target))) return;
+  ctx.logger.info({ actor: ctx.actor.slackUserId ?? ctx.actor.name, target: target.id }, 'permission denied');
+  throw new AppError(
+    'forbidden',
+    `Sorry, ${escapeMrkdwn(target.name)}'s details are for them, their manager and KPI Bot admins. You can see your own with /kpi me, and everyone's rank with /kpi leaderboard.`,
+  );
+}

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCommandRouter } from '../../src/commands/execute.js';
+import { COMMANDS } from '../../src/commands/index.js';
+import type { TActor } from '../../src/commands/types.js';
+import type { Workspace } from '../../src/generated/sqlite/client.js';
+import { createLogger } from '../../src/logger.js';
+import { blocksToText } from '../../src/slack/views/text.js';
+import type { TStore } from '../../src/store/store.js';
+import { createTestStore } from '../support/db.js';
+import { TEST_PROVIDER } from '../support/env.js';
+
+let store: TStore;
+let cleanup: () => Promise<void>;
+let ws: Workspace;
+const router = createCommandRouter(COMMANDS);
+const now = new Date('2017-07-10T15:00:00Z');
+const actors: Record<string, TActor> = {};
+
+beforeAll(async () => {
+  ({ store, cleanup } = await createTestStore());
+  const { db } = store;
+  ws = await db.workspace.create({
+    data: { slackTeamId: 'T0ACME', timezone: 'UTC', settings: JSON.stringify({ admins: ['U0BOSS'] }) },
+  });
+  const add = async (name: string, slackUserId: string, role: string, managerId: string | null = null) => {
+    const rep = await db.rep.create({ data: { workspaceId: ws.id, name, slackUserId, role, managerId } });
+    actors[name] = { repId: rep.id, slackUserId, name };
+    return rep;
+  };
+  const vp = await add('Vera VP', 'U0VERA', 'manager');
+  const mona = await add('Mona Reyes', 'U0MONA', 'manager', vp.id);
+  const tom = await add('Tom Lind', 'U0TOM', 'manager', vp.id);
+  const dana = await add('Dana Scott', 'U0DANA', 'rep', mona.id);
+  await add('Lee <!channel>', 'U0LEE', 'rep', mona.id);
+  await add('Cleo Varga', 'U0CLEO', 'rep', tom.id);
+  await add('Ada Admin', 'U0ADA', 'admin');
+  actors.boss = { slackUserId: 'U0BOSS', name: 'Boss (workspace setting)' };
+  const won = (repId: string, id: string, minor: bigint, month: string) => ({
+    workspaceId: ws.id,
+    repId,
+    source: 'csv',
+    externalId: id,
+    stage: 'Won',
+    status: 'won',
+    amountMinor: minor,
+    openedAt: new Date(`${month}-02T00:00:00Z`),
+    closedAt: new Date(`${month}-20T00:00:00Z`),
+  });
+  await db.deal.createMany({
+    data: [won(dana.id, 'd1', 500_000n, '2017-06'), won(dana.id, 'd2', 250_000n, '2017-05')],
+  });
+});
+afterAll(async () => {
+  await cleanup();
+});
+
+const run = (text: string, who: string) =>
+  router.execute(text, {
+    workspace: ws,
+    actor: actors[who] as TActor,
+    now,
+    store,
+    logger: createLogger('silent'),
+  });
+
+describe(`/kpi rep, /kpi team, /kpi why with permissions (${TEST_PROVIDER})`, () => {
+  it('a rep sees their own details but not a teammate’s', async () => {
+    expect((await run('rep <@U0DANA|dana> 2017-06', 'Dana Scott')).text).toBe(
+      'Dana Scott, June 2017: won $5,000.00',
+    );
+    const denied = await run('rep <@U0LEE|lee> 2017-06', 'Dana Scott');
+    expect(denied.text).toMatch(
+      /^Sorry, Lee &lt;!channel&gt;'s details are for them, their manager and KPI Bot admins/,
+    );
+    expect(JSON.stringify(denied.blocks)).not.toContain('<!channel>');
+  });
+
+  it("a manager sees their reports, their reports' reports, and nobody else's", async () => {
+    expect((await run('rep <@U0DANA> 2017-06', 'Mona Reyes')).text).toContain('won $5,000.00');
+    expect((await run('rep "Dana Scott" 2017-06', 'Vera VP')).text).toContain('won $5,000.00');
+    expect((await run('rep <@U0DANA> 2017-06', 'Tom Lind')).text).toMatch(/^Sorry/);
+    expect((await run('rep <@U0MONA>', 'Dana Scott')).text).toMatch(/^Sorry/);
+  });
+
+  it('admins (by role or by the workspace setting) see everyone', async () => {
+    expect((await run('rep <@U0CLEO>', 'Ada Admin')).text).toContain('Cleo Varga');
+    expect((await run('rep <@U0CLEO>', 'boss')).text).toContain('Cleo Varga');
+    const all = blocksToText((await run('team 2017-06', 'boss')).blocks);
+    expect(all).toContain('EVERYONE · JUNE 2017');
+    expect(all).toContain('Cleo Varga');
+    expect(all).toContain('Dana Scott');
+  });
+
+  it("team shows a manager's reports with totals and who needs attention; reps are refused", async () => {
+    const reply = await run('team 2017-06', 'Mona Reyes');
+    const text = blocksToText(reply.blocks);
+    expect(text).toContain("MONA REYES'S TEAM · JUNE 2017");
+    expect(text).toContain('Team: won $5,000.00');
+    expect(text).toContain('Dana Scott · won $5,000.00');
+    expect(text).toContain('Lee <!channel> · won $0.00');
+    expect(JSON.stringify(reply.blocks)).not.toContain('<!channel>');
+    expect(text).toContain('Needs attention');
+    expect(text).not.toContain('Cleo Varga');
+    expect((await run('team', 'Dana Scott')).text).toMatch(/Team views are for managers and admins/);
+    expect((await run('team <@U0TOM>', 'Mona Reyes')).text).toMatch(/only KPI Bot admins/);
+    expect(blocksToText((await run('team <@U0TOM> 2017-06', 'Ada Admin')).blocks)).toContain('Cleo Varga');
+  });
+
+  it('why explains the trend for oneself and, with permission, for a report', async () => {
+    const own = await run('why 2017-06', 'Dana Scott');
+    expect(own.text).toMatch(/^Dana Scott, June 2017: (Declining|No decline|Not enough history yet)\./);
+    expect((await run('why <@U0DANA> 2017-06', 'Mona Reyes')).text).toMatch(/^Dana Scott, June 2017/);
+    expect((await run('why <@U0DANA>', 'Cleo Varga')).text).toMatch(/^Sorry/);
+  });
+
+  it('answers unknown people, missing arguments and bad periods helpfully', async () => {
+    expect((await run('rep <@U0NOBODY|ghost>', 'Ada Admin')).text).toMatch(
+      /I do not know @ghost as a rep here/,
+    );
+    expect((await run('rep', 'Ada Admin')).text).toMatch(/Say whose numbers/);
+    expect((await run('rep <@U0DANA> fortnight', 'Mona Reyes')).text).toMatch(
+      /"fortnight" is not a period I know/,
+    );
+    expect((await run('team fortnight', 'Mona Reyes')).text).toMatch(/"fortnight" is not a period I know/);
+    expect((await run('why', 'boss')).text).toMatch(/not set up as a rep/);
+  });
+});
