@@ -11,6 +11,7 @@ import { startInboxWorker, type TInboxWorker } from './ingest/inbox.js';
 import { webhookRoutes } from './ingest/webhooks.js';
 import { createLogger, type TLogger } from './logger.js';
 import { createSlackApp, type TSlackApp } from './slack/app.js';
+import { createSlackUserLookup } from './slack/lookup.js';
 import { applyMigrations } from './store/migrate.js';
 import { openStore, type TStore } from './store/store.js';
 import { ensureWorkspace, LOCAL_TEAM_ID } from './store/workspaces.js';
@@ -61,24 +62,19 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   }
 
   const defaultTeam = slack?.teamId ?? LOCAL_TEAM_ID;
-  let defaultWorkspaceId: string | undefined;
-  const client = slack?.app.client;
+  const defaultWorkspaceId = (await ensureWorkspace(store.db, defaultTeam, { timezone: config.KPI_TIMEZONE }))
+    .id;
   const inbox = startInboxWorker(store.db, {
     logger,
     // A CRM owner's email finds their Slack account (users:read.email), who then becomes a rep.
-    lookupSlackUser: client
-      ? async (email) => {
-          try {
-            const found = await client.users.lookupByEmail({ email });
-            const user = found.user;
-            return user?.id ? { id: user.id, name: user.real_name || user.name || email } : null;
-          } catch (error) {
-            const code = (error as { data?: { error?: string } }).data?.error;
-            if (code === 'users_not_found') return null;
-            throw error;
-          }
-        }
-      : undefined,
+    lookupSlackUser:
+      slack && config.SLACK_BOT_TOKEN
+        ? createSlackUserLookup({
+            token: config.SLACK_BOT_TOKEN,
+            slackApiUrl: config.SLACK_API_URL,
+            workspaceId: defaultWorkspaceId,
+          })
+        : undefined,
     now: () => clock.now(),
     pollMs: opts.inboxPollMs,
     enabled: config.KPI_INBOX_WORKER === 'on',
@@ -97,12 +93,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     },
     ratePerSecond: config.KPI_WEBHOOK_RATE_LIMIT,
     async resolveWorkspace(teamId) {
-      if (!teamId) {
-        defaultWorkspaceId ??= (
-          await ensureWorkspace(store.db, defaultTeam, { timezone: config.KPI_TIMEZONE })
-        ).id;
-        return defaultWorkspaceId;
-      }
+      if (!teamId) return defaultWorkspaceId;
       const ws = await store.db.workspace.findUnique({
         where: { slackTeamId: teamId },
         select: { id: true },

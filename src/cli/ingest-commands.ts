@@ -164,10 +164,11 @@ export async function cmdLink(args: string[], withStore: TWithStore) {
     const rep = await findRep(store.db, workspace.id, who);
     if (!rep)
       throw new AppError('not_found', `nobody called "${who}" in the ${workspace.slackTeamId} workspace`);
+    // An email or a name means the person in every source; anything else is an owner id of that source.
     const key = owner.includes('@')
       ? `email:${owner.toLowerCase()}`
-      : source === 'csv' && !owner.startsWith('name:')
-        ? `name:${owner}`
+      : owner.startsWith('name:') || source === 'csv'
+        ? `name:${owner.replace(/^name:/, '').toLowerCase()}`
         : owner;
     const moved = await store.db.$transaction((tx) => linkOwner(tx, workspace.id, source, key, rep.id));
     const applied = await processInbox(store.db);

@@ -28,6 +28,8 @@ export type TApplyContext = {
   lookupSlackUser?: TSlackUserLookup;
   /** Owner resolutions of this batch (a CSV file names the same people thousands of times). */
   owners?: Map<string, TResolvedOwner>;
+  /** `now` is not when things happened (an import): a won or lost deal without a close date gets none. */
+  untimed?: boolean;
   /** Also remember owners found unmapped (an import, where no mapping appears half-way). */
   cacheUnmapped?: boolean;
   /** Rows of this batch loaded up front by external id (see prefetch); null means known to be absent. */
@@ -147,7 +149,7 @@ async function owner(ctx: TApplyContext, o: TOwner): Promise<TResolvedOwner> {
 /** Like owner(), for facts that cannot exist without a rep (social, training): unmapped means wait. */
 async function requiredRep(ctx: TApplyContext, o: TOwner): Promise<string> {
   const r = await owner(ctx, o);
-  if (!r.repId) throw new WaitingForOwner(`${o.source ?? ctx.source}:${r.key}`);
+  if (!r.repId) throw new WaitingForOwner(r.key);
   return r.repId;
 }
 
@@ -230,9 +232,12 @@ async function applyDeal(
   const existing = ctx.known?.deals.has(ev.dealId)
     ? (ctx.known.deals.get(ev.dealId) ?? null)
     : await tx.deal.findUnique({ where: key });
-  const clock: Record<string, number> = existing ? safeJson(existing.fieldClock) : {};
+  const clock: Record<string, number | string> = existing ? safeJson(existing.fieldClock) : {};
   const t = at.getTime();
-  const fresh = (field: string) => (clock[field] ?? Number.NEGATIVE_INFINITY) <= t;
+  const fresh = (field: string) => {
+    const c = clock[field];
+    return typeof c !== 'number' || c <= t;
+  };
 
   const next: Record<string, unknown> = {};
   const touch = (field: string, value: unknown, clockField = field) => {
@@ -253,15 +258,33 @@ async function applyDeal(
   touch('pipeline', patch.pipeline);
   touch('lostReason', patch.lostReason);
   touch('openedAt', patch.openedAt);
-  const currency = patch.currency ?? existing?.currency ?? workspace.currency;
-  if (patch.currency) touch('currency', patch.currency, 'amount');
-  if (patch.amount !== undefined) touch('amountMinor', toMinorUnits(patch.amount, currency), 'amount');
+  // Amount and currency arrive as separate events (HubSpot): each has its own clock, the amount is kept as its
+  // decimal text, and the minor units are recomputed from both whenever either changes.
+  if (patch.currency) touch('currency', patch.currency);
+  const currency = (next.currency as string | undefined) ?? existing?.currency ?? workspace.currency;
+  let amountText = typeof clock.$amount === 'string' ? clock.$amount : undefined;
+  if (patch.amount !== undefined && fresh('amount')) {
+    const text = typeof patch.amount === 'number' ? patch.amount.toFixed(6) : patch.amount;
+    if (timed || !existing || text !== amountText) {
+      amountText = text;
+      clock.amount = t;
+      clock.$amount = text;
+    }
+  }
+  if (amountText !== undefined) {
+    const minor = toMinorUnits(amountText, currency);
+    if (!existing || existing.amountMinor !== minor) next.amountMinor = minor;
+  }
   const stageFresh = patch.stage !== undefined && fresh('stage');
   touch('stage', patch.stage);
   if (patch.status && fresh('status')) {
     touch('status', patch.status);
     if (patch.status === 'open') touch('closedAt', null);
-    else if (patch.closedAt === undefined && (existing?.status !== patch.status || !existing?.closedAt))
+    else if (
+      patch.closedAt === undefined &&
+      !ctx.untimed &&
+      (existing?.status !== patch.status || !existing?.closedAt)
+    )
       touch('closedAt', at);
   }
   if (patch.closedAt !== undefined) touch('closedAt', patch.closedAt);
@@ -340,10 +363,10 @@ async function recordStageChange(
     await tx.dealStageChange.create({ data: { workspaceId, dealId, fromStage, toStage, changedAt } });
 }
 
-function safeJson(text: string): Record<string, number> {
+function safeJson(text: string): Record<string, number | string> {
   try {
     const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' ? (v as Record<string, number>) : {};
+    return v && typeof v === 'object' ? (v as Record<string, number | string>) : {};
   } catch {
     return {};
   }
@@ -456,9 +479,24 @@ async function applyActivity(
     ? (ctx.known.activities.get(ev.activityId) ?? null)
     : await tx.activity.findUnique({ where });
   if (ev.type === 'activity.deleted') {
-    if (!existing || existing.deletedAt) return 'unchanged';
+    const at = occurred(ctx, ev);
+    if (existing?.deletedAt) return 'unchanged';
     ctx.known?.activities.delete(ev.activityId);
-    await tx.activity.update({ where: { id: existing.id }, data: { deletedAt: occurred(ctx, ev) } });
+    if (!existing) {
+      // A deletion that arrives before the activity leaves a tombstone, so the late creation does not count.
+      await tx.activity.create({
+        data: {
+          workspaceId: workspace.id,
+          source: ctx.source,
+          externalId: ev.activityId,
+          kind: 'other',
+          occurredAt: at,
+          deletedAt: at,
+        },
+      });
+      return 'created';
+    }
+    await tx.activity.update({ where: { id: existing.id }, data: { deletedAt: at } });
     return 'updated';
   }
   const o = ev.owner ? await owner(ctx, ev.owner) : null;
@@ -473,7 +511,9 @@ async function applyActivity(
     subject: ev.subject,
     dealExternalId: ev.dealId,
     recordingUrl: ev.recordingUrl,
-    deletedAt: null,
+    // Deleted stays deleted for anything older than the deletion (a redelivered creation, a late update).
+    deletedAt:
+      existing?.deletedAt && occurred(ctx, ev).getTime() <= existing.deletedAt.getTime() ? undefined : null,
   });
   if (!existing) {
     ctx.known?.activities.delete(ev.activityId);

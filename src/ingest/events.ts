@@ -6,6 +6,21 @@ import { z } from 'zod';
  * The generic webhook accepts exactly these shapes (docs/ingestion.md).
  */
 
+/** A date-time text whose parts exist (no 2026-02-31, no 25:00), so an event is refused at once, not later. */
+function realDateTime(v: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(v.trim());
+  if (!m) return false;
+  const [y, mo, d, h = '0', mi = '0', sec = '0'] = m.slice(1).map((x) => x ?? '0');
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  return (
+    day.getUTCMonth() === Number(mo) - 1 &&
+    day.getUTCDate() === Number(d) &&
+    Number(h) < 24 &&
+    Number(mi) < 60 &&
+    Number(sec) < 60
+  );
+}
+
 /** An ISO 8601 instant, a date (YYYY-MM-DD, read in the workspace's time zone) or epoch milliseconds. */
 export const ZInstant = z.union([
   z
@@ -14,18 +29,19 @@ export const ZInstant = z.union([
     .regex(
       /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/,
       'expected an ISO 8601 date or time, e.g. 2026-11-02 or 2026-11-02T09:30:00Z',
-    ),
-  z.number().int().nonnegative('expected epoch milliseconds'),
+    )
+    .refine(realDateTime, 'not a real date or time'),
+  z.number().int().nonnegative('expected epoch milliseconds').max(8.64e15, 'expected epoch milliseconds'),
 ]);
 export type TInstant = z.infer<typeof ZInstant>;
 
 /** An amount in major units of its currency: a number or a decimal string ("1234.50"). */
 export const ZAmount = z.union([
-  z.number().finite().nonnegative(),
+  z.number().finite().nonnegative().max(1e15),
   z
     .string()
     .trim()
-    .regex(/^\d+(\.\d+)?$/, 'expected a non-negative decimal amount, e.g. 1234.50'),
+    .regex(/^\d{1,15}(\.\d{1,12})?$/, 'expected a non-negative decimal amount, e.g. 1234.50'),
 ]);
 
 /**

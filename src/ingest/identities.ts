@@ -3,29 +3,45 @@ import type { TOwner } from './events.js';
 
 export type TTx = Prisma.TransactionClient;
 
-/** Finds a Slack user by email (users.lookupByEmail) when Slack is connected. */
-export type TSlackUserLookup = (email: string) => Promise<{ id: string; name: string } | null>;
+/** Finds a workspace's Slack user by email (users.lookupByEmail) when Slack is connected; null otherwise. */
+export type TSlackUserLookup = (
+  workspaceId: string,
+  email: string,
+) => Promise<{ id: string; name: string } | null>;
 
 /** The result of resolving an owner: the rep, or the key the fact waits under until a mapping exists. */
 export type TResolvedOwner = { repId: string | null; key: string };
 
 /**
- * The key a fact of an unmapped owner keeps in ownerExternalId: the CRM id, else `email:…`, `slack:…` or
- * `name:…`. Email and name keys mean the same person whatever the source.
+ * The key a fact keeps in ownerExternalId (and an event waiting for its owner in waitingFor): a CRM id
+ * qualified by its source (`hubspot:501`), else a person key `email:…`, `slack:…` or `name:…` (lower case),
+ * which means the same person whatever the source.
  */
-export function ownerKey(owner: TOwner): string {
-  if (owner.id !== undefined) return String(owner.id);
+export function ownerKey(owner: TOwner, source: string): string {
+  if (owner.id !== undefined) return `${owner.source ?? source}:${owner.id}`;
+  return personKey(owner) as string;
+}
+
+/** An owner's person key (email, Slack id, name), or null when only a CRM id is known. */
+function personKey(owner: TOwner): string | null {
   if (owner.email) return `email:${owner.email.toLowerCase()}`;
   if (owner.slackUserId) return `slack:${owner.slackUserId}`;
-  return `name:${owner.name}`;
+  if (owner.name) return `name:${owner.name.toLowerCase()}`;
+  return null;
 }
 
 const isPersonKey = (key: string) => /^(email|name|slack):/.test(key);
 
+/** The fact key of an identity (source + external id as RepIdentity stores it). */
+export function factKeyOf(source: string, externalId: string): string {
+  return isPersonKey(externalId) ? externalId : `${source}:${externalId}`;
+}
+
 /**
- * Resolves who a fact belongs to, in order: a linked identity (source + CRM id), the email of a rep, a Slack
- * user id, a rep's unique name (case-insensitive), and, when Slack is connected, the Slack user with that
- * email (who becomes a rep). A match by email links the CRM id too, so later events map by id alone.
+ * Resolves who a fact belongs to, in order: a linked identity (the CRM id in its source, or an email or name an
+ * admin linked, in any source), the email of a rep, a Slack user id, a rep's unique name (case-insensitive),
+ * and, when Slack is connected, the Slack user with that email (who becomes a rep). A match links the CRM id
+ * too, so later events map by id alone.
  */
 export async function resolveOwner(
   tx: TTx,
@@ -34,13 +50,21 @@ export async function resolveOwner(
   owner: TOwner,
   lookupSlackUser?: TSlackUserLookup,
 ): Promise<TResolvedOwner> {
-  const key = ownerKey(owner);
+  const key = ownerKey(owner, source);
   const idSource = owner.source ?? source;
   const email = owner.email?.toLowerCase();
-  // A linked identity: the CRM id, or an email or name an admin linked (kpi link).
-  const linkedKeys = email && key !== `email:${email}` ? [key, `email:${email}`] : [key];
+  const person = [
+    ...(email ? [`email:${email}`] : []),
+    ...(owner.name ? [`name:${owner.name.toLowerCase()}`] : []),
+  ];
   const identity = await tx.repIdentity.findFirst({
-    where: { workspaceId, source: idSource, externalId: { in: linkedKeys } },
+    where: {
+      workspaceId,
+      OR: [
+        ...(owner.id !== undefined ? [{ source: idSource, externalId: String(owner.id) }] : []),
+        ...(person.length ? [{ externalId: { in: person } }] : []),
+      ],
+    },
     select: { repId: true },
   });
   if (identity) return { repId: identity.repId, key };
@@ -58,19 +82,19 @@ export async function resolveOwner(
   }
   if (!repId && owner.name) repId = await repIdByName(tx, workspaceId, owner.name);
   if (!repId && email && lookupSlackUser) {
-    const user = await lookupSlackUser(email);
+    const user = await lookupSlackUser(workspaceId, email);
     if (user) {
       const rep = await tx.rep.upsert({
         where: { workspaceId_slackUserId: { workspaceId, slackUserId: user.id } },
         create: { workspaceId, slackUserId: user.id, name: user.name, email },
         update: {},
-        select: { id: true },
       });
+      await claimPersonKeys(tx, workspaceId, rep);
       repId = rep.id;
     }
   }
   if (repId && owner.id !== undefined) {
-    await linkOwner(tx, workspaceId, idSource, key, repId, email ?? null);
+    await linkOwner(tx, workspaceId, idSource, String(owner.id), repId, email ?? null);
   }
   return { repId, key };
 }
@@ -87,26 +111,26 @@ export async function repIdByName(tx: TTx, workspaceId: string, name: string): P
 }
 
 /**
- * Maps a CRM owner to a rep (idempotent) and hands the rep every fact that waited under that owner: facts of
- * the same source with that owner id, and for email/name keys those of any source; events waiting in the inbox
- * for it are queued again. Returns how many facts were handed over.
+ * Maps an owner to a rep (idempotent): `externalId` is a CRM id of `source`, or a person key (`email:…`,
+ * `name:…`) valid in every source. Every fact that waited under that owner becomes the rep's (or moves to the
+ * rep when the mapping changes), and inbox events waiting for it are queued again. Returns the facts moved.
  */
 export async function linkOwner(
   tx: TTx,
   workspaceId: string,
   source: string,
-  key: string,
+  externalId: string,
   repId: string,
   email: string | null = null,
 ): Promise<number> {
-  const where = { workspaceId_source_externalId: { workspaceId, source, externalId: key } };
+  const where = { workspaceId_source_externalId: { workspaceId, source, externalId } };
   const previous = (await tx.repIdentity.findUnique({ where, select: { repId: true } }))?.repId ?? null;
   await tx.repIdentity.upsert({
     where,
-    create: { workspaceId, repId, source, externalId: key, email },
+    create: { workspaceId, repId, source, externalId, email },
     update: { repId },
   });
-  return handOver(tx, workspaceId, isPersonKey(key) ? null : source, key, repId, previous);
+  return handOver(tx, workspaceId, factKeyOf(source, externalId), repId, previous);
 }
 
 /** After a rep is created or renamed: facts waiting under their email or name become theirs. */
@@ -115,30 +139,24 @@ export async function claimPersonKeys(
   workspaceId: string,
   rep: { id: string; name: string; email: string | null; slackUserId: string | null },
 ): Promise<number> {
-  const keys = [`name:${rep.name}`];
+  const keys = [`name:${rep.name.toLowerCase()}`];
   if (rep.email) keys.push(`email:${rep.email.toLowerCase()}`);
   if (rep.slackUserId) keys.push(`slack:${rep.slackUserId}`);
   let n = 0;
-  for (const key of keys) n += await handOver(tx, workspaceId, null, key, rep.id);
+  for (const key of keys) n += await handOver(tx, workspaceId, key, rep.id);
   return n;
 }
 
 async function handOver(
   tx: TTx,
   workspaceId: string,
-  source: string | null,
   key: string,
   repId: string,
   previousRepId: string | null = null,
 ): Promise<number> {
   // Facts keep their owner key, so a mapping changed later moves them to the new rep.
   const from = previousRepId && previousRepId !== repId ? [null, previousRepId] : [null];
-  const where = {
-    workspaceId,
-    ownerExternalId: key,
-    OR: from.map((r) => ({ repId: r })),
-    ...(source ? { source } : {}),
-  };
+  const where = { workspaceId, ownerExternalId: key, OR: from.map((r) => ({ repId: r })) };
   const data = { repId };
   const counts = await Promise.all([
     tx.deal.updateMany({ where, data }),
@@ -146,13 +164,8 @@ async function handOver(
     tx.activity.updateMany({ where, data }),
     tx.customer.updateMany({ where, data }),
   ]);
-  const waiting = source ? `${source}:${key}` : undefined;
   await tx.inboxEvent.updateMany({
-    where: {
-      workspaceId,
-      appliedAt: null,
-      ...(waiting ? { waitingFor: waiting } : { waitingFor: { endsWith: `:${key}` } }),
-    },
+    where: { workspaceId, appliedAt: null, waitingFor: key },
     data: { waitingFor: null, nextAttemptAt: new Date(), error: null },
   });
   return counts.reduce((a, c) => a + c.count, 0);

@@ -50,6 +50,8 @@ export async function storeInboxItems(db: TDb, items: TInboxItem[], now = new Da
 export function backoffMs(attempts: number): number {
   return Math.min(5_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
 }
+/** How often an event waiting for its owner is tried again anyway. */
+export const WAITING_RECHECK_MS = 3_600_000;
 /** After this many failed attempts an event waits for `kpi inbox retry`. */
 export const MAX_ATTEMPTS = 12;
 
@@ -125,8 +127,12 @@ async function applyRow(
         attempts,
         error: message.slice(0, 2000),
         waitingFor: waiting,
-        nextAttemptAt:
-          waiting || attempts >= MAX_ATTEMPTS ? null : new Date(now().getTime() + backoffMs(attempts)),
+        // Waiting for an owner: linking wakes it at once; an hourly look catches owners who became reps otherwise.
+        nextAttemptAt: waiting
+          ? new Date(now().getTime() + WAITING_RECHECK_MS)
+          : attempts >= MAX_ATTEMPTS
+            ? null
+            : new Date(now().getTime() + backoffMs(attempts)),
       },
     });
     const level = waiting || error instanceof NotYetApplicable ? 'info' : 'warn';
@@ -182,7 +188,7 @@ export async function processInbox(
   const workspaces = new Map<string, TWorkspaceRow>();
   for (;;) {
     const due = await db.inboxEvent.findMany({
-      where: { appliedAt: null, waitingFor: null, nextAttemptAt: { lte: now() }, id: { notIn: [...skip] } },
+      where: { appliedAt: null, nextAttemptAt: { lte: now() }, id: { notIn: [...skip] } },
       orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
       take: 100,
     });

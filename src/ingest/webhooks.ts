@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { z } from 'zod';
+import { ZodError, type z } from 'zod';
 import type { TClock } from '../clock.js';
 import { AppError, HTTP_STATUS, isAppError } from '../errors.js';
 import type { TRoute } from '../http/server.js';
@@ -9,8 +9,8 @@ import type { TDb } from '../store/store.js';
 import { checkBasicAuth, checkGeneric, checkHubSpot } from './auth.js';
 import { describeZodError, ZCanonicalEvent } from './events.js';
 import { storeInboxItems, type TInboxItem } from './inbox.js';
-import { hubspotEventKey, hubspotTypeOf, ZHubSpotBody } from './sources/hubspot.js';
-import { parsePipedrive, pipedriveEventKey } from './sources/pipedrive.js';
+import { hubspotEventKey, hubspotTypeOf, translateHubSpot, ZHubSpotBody } from './sources/hubspot.js';
+import { parsePipedrive, pipedriveEventKey, translatePipedrive } from './sources/pipedrive.js';
 
 /**
  * The webhook endpoints. Each request is authenticated, parsed and validated, then stored in the inbox, and
@@ -99,6 +99,21 @@ type TSourceSpec = {
   items: (body: unknown) => Omit<TInboxItem, 'workspaceId'>[];
 };
 
+/** Runs a source's translation at receipt: anything it cannot read, or any event it makes that is invalid, is a 400. */
+function checkTranslation(run: () => unknown[], prefix: string): void {
+  let events: unknown[];
+  try {
+    events = run();
+  } catch (error) {
+    if (error instanceof ZodError) throw schemaError(error, prefix);
+    throw new AppError('bad_request', `${prefix}: ${(error as Error).message}`);
+  }
+  for (const ev of events) {
+    const checked = ZCanonicalEvent.safeParse(ev);
+    if (!checked.success) throw schemaError(checked.error, prefix);
+  }
+}
+
 function requestUris(req: IncomingMessage, publicUrl?: string): string[] {
   const path = req.url ?? '/';
   const uris: string[] = [];
@@ -132,6 +147,9 @@ const SOURCES: TSourceSpec[] = [
     items: (body) => {
       const parsed = ZHubSpotBody.safeParse(body);
       if (!parsed.success) throw schemaError(parsed.error);
+      parsed.data.forEach((e, i) => {
+        checkTranslation(() => translateHubSpot(e, {}), `[${i}]`);
+      });
       return parsed.data.map((e) => {
         const { object, action } = hubspotTypeOf(e);
         return {
@@ -153,6 +171,8 @@ const SOURCES: TSourceSpec[] = [
       const parsed = parsePipedrive(body);
       if (!parsed.success) throw schemaError(parsed.error);
       const b = parsed.data;
+      // The object itself is read when applied; check now that it will read, so bad data is a 400, not a retry.
+      checkTranslation(() => translatePipedrive(b), 'data');
       const meta = b.meta as { entity?: string; object?: string; action: string };
       return [
         {
@@ -207,16 +227,16 @@ export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
             req.resume();
             throw new AppError('not_found', `no route ${spec.path} (its secret is not configured)`);
           }
-          if (!allow()) {
-            req.resume();
-            res.setHeader('retry-after', '1');
-            throw new AppError('rate_limited', `too many ${spec.source} requests; retry shortly`);
-          }
           const raw = (await readBody(req, maxBytes)).toString('utf8');
           const reason = spec.authenticate(req, raw, deps);
           if (reason) {
             deps.logger.warn({ source: spec.source, reason }, 'webhook refused');
             throw new AppError('unauthorized', reason);
+          }
+          // Counted after authentication, so nobody without the secret can use up the sender's allowance.
+          if (!allow()) {
+            res.setHeader('retry-after', '1');
+            throw new AppError('rate_limited', `too many ${spec.source} requests; retry shortly`);
           }
           const items = spec.items(parseJson(raw));
           const url = new URL(req.url ?? '/', 'http://x');

@@ -128,7 +128,7 @@ describe('kpi import, kpi link, kpi inbox', () => {
       expect(first.out).toContain('still failing 1, waiting for an owner 1');
       const list = await kpi(['inbox']);
       expect(list.out).toContain('customer zeta is not known yet');
-      expect(list.out).toContain('waits for generic:email:new@example.com');
+      expect(list.out).toContain('waits for email:new@example.com');
       await store.db.customer.create({
         data: { workspaceId: ws.id, source: 'generic', externalId: 'zeta', wonAt: new Date('2017-01-01') },
       });

@@ -258,8 +258,8 @@ describe('CSV kinds with the canonical columns', () => {
     expect(res.created).toBe(3); // ok1, ok2 (an unknown owner's activity is kept), ok3
     expect(res.skipped).toBe(6);
     const byLine = Object.fromEntries(res.problems.map((p) => [p.line, p]));
-    expect(byLine[3]).toMatchObject({ column: null });
-    expect(byLine[3]?.reason).toMatch(/valid date/);
+    expect(byLine[3]).toMatchObject({ column: 'occurred_at' });
+    expect(byLine[3]?.reason).toMatch(/not a real date/);
     expect(byLine[4]?.column).toBe('kind');
     expect(byLine[5]?.column).toBe('count');
     expect(byLine[6]?.column).toBe('activity_id');

@@ -18,8 +18,10 @@ let danaId: string;
 
 beforeAll(async () => {
   t = await startTestBot({ env: WEBHOOK_ENV });
-  const ws = await t.bot.store.db.workspace.create({
-    data: { slackTeamId: 'T0ACME', timezone: 'Europe/Berlin' },
+  // The bot's own workspace (the token's team) exists from start-up.
+  const ws = await t.bot.store.db.workspace.update({
+    where: { slackTeamId: 'T0ACME' },
+    data: { timezone: 'Europe/Berlin' },
   });
   workspaceId = ws.id;
   const dana = await t.bot.store.db.rep.create({
@@ -219,7 +221,7 @@ describe('POST /webhooks/pipedrive', () => {
       stage: '2',
       status: 'open',
       repId: null,
-      ownerExternalId: '12415231',
+      ownerExternalId: 'pipedrive:12415231',
     });
     expect(deal.openedAt?.toISOString()).toBe('2022-11-24T13:18:55.000Z');
     const { linkOwner } = await import('../../src/ingest/identities.js');
@@ -402,7 +404,7 @@ describe('POST /webhooks/events (generic API)', () => {
     await postEvents(t.baseUrl, JSON.stringify(reading));
     await settle();
     const row = await db().inboxEvent.findFirstOrThrow({ where: { dedupeKey: { endsWith: ':s-1' } } });
-    expect(row.waitingFor).toBe('generic:email:sam@example.com');
+    expect(row.waitingFor).toBe('email:sam@example.com');
     expect(await db().socialSnapshot.count({ where: { workspaceId } })).toBe(0);
 
     await postEvents(
@@ -423,6 +425,109 @@ describe('POST /webhooks/events (generic API)', () => {
     expect((await db().rep.findUniqueOrThrow({ where: { id: danaId } })).role).toBe('manager');
     const snap = await db().socialSnapshot.findFirstOrThrow({ where: { workspaceId } });
     expect(snap).toMatchObject({ repId: sam.id, value: 812, metric: 'followers', network: 'linkedin' });
+  });
+});
+
+describe('review fixes: ordering, owners across sources, validation at receipt', () => {
+  const hs = (
+    eventId: number,
+    objectId: number,
+    type: string,
+    iso: string,
+    prop?: string,
+    value?: string,
+  ) => ({
+    eventId,
+    subscriptionType: type,
+    objectId,
+    occurredAt: Date.parse(iso),
+    ...(prop ? { propertyName: prop, propertyValue: value } : {}),
+  });
+
+  it('HubSpot amount and currency delivered in any order end right, in the right currency', async () => {
+    // Currency (newer) first, then the amount (older), then a newer amount.
+    await postHubSpot(
+      t.baseUrl,
+      JSON.stringify([
+        hs(11, 901, 'deal.propertyChange', '2026-11-02T10:00:06Z', 'deal_currency_code', 'JPY'),
+      ]),
+    );
+    await postHubSpot(
+      t.baseUrl,
+      JSON.stringify([hs(12, 901, 'deal.propertyChange', '2026-11-02T10:00:05Z', 'amount', '5000')]),
+    );
+    await settle();
+    const first = await db().deal.findFirstOrThrow({
+      where: { workspaceId, source: 'hubspot', externalId: '901' },
+    });
+    expect(first).toMatchObject({ currency: 'JPY', amountMinor: 5000n });
+    await postHubSpot(
+      t.baseUrl,
+      JSON.stringify([hs(13, 901, 'deal.propertyChange', '2026-11-02T09:00:00Z', 'amount', '1')]),
+    );
+    await settle();
+    expect((await db().deal.findFirstOrThrow({ where: { externalId: '901' } })).amountMinor).toBe(5000n);
+  });
+
+  it('a HubSpot call deleted before its creation arrives never counts', async () => {
+    await postHubSpot(
+      t.baseUrl,
+      JSON.stringify([{ ...hs(21, 555, 'object.deletion', '2026-11-03T10:00:00Z'), objectTypeId: '0-48' }]),
+    );
+    await postHubSpot(
+      t.baseUrl,
+      JSON.stringify([{ ...hs(20, 555, 'object.creation', '2026-11-03T09:00:00Z'), objectTypeId: '0-48' }]),
+    );
+    await settle();
+    const call = await db().activity.findFirstOrThrow({
+      where: { workspaceId, source: 'hubspot', externalId: '555' },
+    });
+    expect(call.deletedAt).not.toBeNull();
+  });
+
+  it("a generic event naming another source's owner id follows that source's mapping", async () => {
+    await postEvents(
+      t.baseUrl,
+      JSON.stringify({
+        id: 'x-src-1',
+        type: 'activity.logged',
+        activityId: 'x-src-1',
+        owner: { source: 'hubspot', id: '777' },
+        kind: 'call',
+        occurredAt: '2026-11-05T10:00:00Z',
+      }),
+    );
+    await settle();
+    const before = await db().activity.findFirstOrThrow({ where: { externalId: 'x-src-1' } });
+    expect(before).toMatchObject({ repId: null, ownerExternalId: 'hubspot:777' });
+    const { linkOwner } = await import('../../src/ingest/identities.js');
+    await db().$transaction((tx) => linkOwner(tx, workspaceId, 'hubspot', '777', danaId));
+    expect((await db().activity.findFirstOrThrow({ where: { externalId: 'x-src-1' } })).repId).toBe(danaId);
+  });
+
+  it('refuses at receipt what could never be applied: impossible dates, unreadable Pipedrive objects', async () => {
+    const before = await db().inboxEvent.count();
+    const badDate = await postEvents(
+      t.baseUrl,
+      JSON.stringify({ type: 'deal.upserted', dealId: 'q', openedAt: '2026-02-31' }),
+    );
+    expect(badDate.status).toBe(400);
+    expect(badDate.body.message).toContain('openedAt');
+    const badHour = await postEvents(
+      t.baseUrl,
+      JSON.stringify({ type: 'deal.won', dealId: 'q', occurredAt: '2026-11-02T25:00:00Z' }),
+    );
+    expect(badHour.status).toBe(400);
+    const pd = structuredClone(PIPEDRIVE_UPDATE_DEAL) as unknown as {
+      data: Record<string, unknown>;
+      meta: Record<string, unknown>;
+    };
+    pd.data.status = 'exploded';
+    pd.meta.id = 'bad-status';
+    const badPd = await postPipedrive(t.baseUrl, JSON.stringify(pd));
+    expect(badPd.status).toBe(400);
+    expect(badPd.body.message).toContain('data.status');
+    expect(await db().inboxEvent.count()).toBe(before);
   });
 });
 

@@ -62,6 +62,15 @@ export type TImportSummary = {
 
 const MAX_PROBLEMS = 200;
 
+/** The column each kind's event time comes from. */
+const OCCURRED_COLUMN: Partial<Record<TImportKind, string>> = {
+  activities: 'occurred_at',
+  'social-snapshots': 'at',
+  'social-posts': 'posted_at',
+  training: 'at',
+  customers: 'won_at',
+};
+
 class DryRunRollback extends Error {
   constructor(readonly outcomes: TOutcome[]) {
     super('dry run');
@@ -186,7 +195,10 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const field = String(issue?.path[0] ?? '');
-        const canonical = FIELD_TO_COLUMN[field] ?? field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+        const canonical =
+          (field === 'occurredAt' ? OCCURRED_COLUMN[kind] : undefined) ??
+          FIELD_TO_COLUMN[field] ??
+          field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
         const fileColumn = Object.entries(map).find(([, to]) => to === canonical)?.[0] ?? canonical;
         problem({ line, column: fileColumn || null, reason: issue?.message ?? 'invalid' });
         continue;
@@ -234,6 +246,7 @@ async function applyBatch(
             now,
             owners: opts.owners,
             cacheUnmapped: true,
+            untimed: true,
             deferred: new DeferredInserts(opts.provider),
             known: await prefetch(
               tx,
@@ -280,11 +293,16 @@ async function applyBatch(
     } catch (error) {
       const reason =
         error instanceof WaitingForOwner
-          ? `nobody called ${error.waitingFor.replace(/^[^:]+:(name|email):/, '')} is a rep yet (import reps first, or kpi link)`
+          ? `nobody called ${ownerLabel(r.event) ?? error.waitingFor} is a rep yet (import reps first, or kpi link)`
           : error instanceof Error
             ? (error.message.split('\n').find((l) => l.trim()) ?? 'failed')
             : String(error);
       problem({ line: r.line, column: error instanceof WaitingForOwner ? 'owner' : null, reason });
     }
   }
+}
+
+function ownerLabel(ev: TCanonicalEvent): string | undefined {
+  const o = 'owner' in ev ? ev.owner : undefined;
+  return o ? (o.name ?? o.email ?? (o.id === undefined ? undefined : String(o.id))) : undefined;
 }

@@ -18,7 +18,8 @@ export const ZHubSpotEvent = z
     eventType: z.string().min(1).max(100).optional(),
     objectTypeId: z.string().max(20).optional(),
     attemptNumber: z.number().int().optional(),
-    objectId: z.union([z.number().int(), z.string().min(1).max(100)]),
+    /** Absent on some events (associations, merges): such an event is stored and changes nothing. */
+    objectId: z.union([z.number().int(), z.string().min(1).max(100)]).optional(),
     propertyName: z.string().max(200).optional(),
     propertyValue: z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]).optional(),
     changeSource: z.string().optional(),
@@ -63,6 +64,7 @@ function hsTime(v: string): string | number | undefined {
 
 export function translateHubSpot(e: THubSpotEvent, settings: TWorkspaceSettings): TCanonicalEvent[] {
   const { object, action } = hubspotTypeOf(e);
+  if (e.objectId === undefined) return [];
   const id = String(e.objectId);
   const occurredAt = e.occurredAt;
   const value = str(e.propertyValue);

@@ -99,10 +99,12 @@ export function parsePipedrive(body: unknown) {
   return claimsV1 ? ZPipedriveV1.safeParse(body) : ZPipedriveV2.safeParse(body);
 }
 
-export function pipedriveEventKey(b: TPipedriveBody): string {
+export function pipedriveEventKey(b: TPipedriveBody): string | null {
   if ('current' in b || !('version' in b.meta)) {
     const m = (b as z.infer<typeof ZPipedriveV1>).meta;
-    return `v1:${m.object}:${m.id}:${m.action}:${m.timestamp_micro ?? m.timestamp ?? ''}`;
+    const at = m.timestamp_micro ?? m.timestamp;
+    // Without a timestamp the content is the key (a redelivery is identical; a later change is not).
+    return at === undefined ? null : `v1:${m.object}:${m.id}:${m.action}:${at}`;
   }
   return `v2:${(b as z.infer<typeof ZPipedriveV2>).meta.id}`;
 }
@@ -127,7 +129,7 @@ const KINDS: Record<string, 'call' | 'email' | 'meeting'> = {
   meeting: 'meeting',
 };
 
-function dealEvent(raw: Record<string, unknown>, occurredAt: string | number): TCanonicalEvent[] {
+function dealEvent(raw: Record<string, unknown>, occurredAt: string | number | undefined): TCanonicalEvent[] {
   const d = ZDeal.parse(raw);
   const owner = idOf(d.owner_id) ?? idOf(d.user_id);
   if (d.status === 'deleted') return [{ type: 'deal.deleted', dealId: String(d.id), occurredAt }];
@@ -153,7 +155,10 @@ function dealEvent(raw: Record<string, unknown>, occurredAt: string | number): T
   ];
 }
 
-function activityEvent(raw: Record<string, unknown>, occurredAt: string | number): TCanonicalEvent[] {
+function activityEvent(
+  raw: Record<string, unknown>,
+  occurredAt: string | number | undefined,
+): TCanonicalEvent[] {
   const a = ZActivity.parse(raw);
   const id = String(a.id);
   // Only done activities count as outreach; one marked undone stops counting.
@@ -187,7 +192,7 @@ export function translatePipedrive(body: TPipedriveBody): TCanonicalEvent[] {
   let action: 'create' | 'change' | 'delete';
   let data: Record<string, unknown> | null | undefined;
   let entityId: string;
-  let occurredAt: string | number;
+  let occurredAt: string | number | undefined;
   if ('version' in body.meta && body.meta.version === '2.0') {
     const b = body as z.infer<typeof ZPipedriveV2>;
     entity = b.meta.entity;
@@ -206,9 +211,10 @@ export function translatePipedrive(body: TPipedriveBody): TCanonicalEvent[] {
     entityId = String(b.meta.id);
     const micro = num(b.meta.timestamp_micro);
     const secs = num(b.meta.timestamp);
-    occurredAt = micro ? Math.floor(micro / 1000) : secs ? secs * 1000 : Date.now();
+    occurredAt = micro ? Math.floor(micro / 1000) : secs ? secs * 1000 : undefined;
   }
-  if (typeof occurredAt === 'string' && !/^\d{4}-\d{2}-\d{2}/.test(occurredAt)) occurredAt = Date.now();
+  // Without a usable time, the event counts as of when it was received.
+  if (typeof occurredAt === 'string' && !/^\d{4}-\d{2}-\d{2}/.test(occurredAt)) occurredAt = undefined;
   if (entity === 'deal') {
     if (action === 'delete' || !data) return [{ type: 'deal.deleted', dealId: entityId, occurredAt }];
     return dealEvent(data, occurredAt);
