@@ -220,6 +220,17 @@ describe('CSV kinds with the canonical columns', () => {
     }
   });
 
+  it('a newer export corrects the time of an activity already imported', async () => {
+    await run('activities', csv('activity_id,owner,kind,occurred_at\nt1,Dana Scott,call,2017-06-01\n'));
+    const fixed = await run(
+      'activities',
+      csv('activity_id,owner,kind,occurred_at\nt1,Dana Scott,call,2017-06-03\n'),
+    );
+    expect(fixed).toMatchObject({ updated: 1 });
+    const a = await store.db.activity.findFirstOrThrow({ where: { externalId: 't1' } });
+    expect(a.occurredAt.toISOString()).toBe('2017-06-03T04:00:00.000Z');
+  });
+
   it('maps other column names with --map', async () => {
     const file = csv(
       'Opportunity ID,Owner Email,Stage,Amount,Created,Closed\nSF-1,dana@example.com,Closed Won,"1,250.00",2017-06-01,2017-06-09\n',

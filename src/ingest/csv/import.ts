@@ -196,7 +196,7 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
         const issue = parsed.error.issues[0];
         const field = String(issue?.path[0] ?? '');
         const canonical =
-          (field === 'occurredAt' ? OCCURRED_COLUMN[kind] : undefined) ??
+          (field === 'occurredAt' || field === 'at' ? OCCURRED_COLUMN[kind] : undefined) ??
           FIELD_TO_COLUMN[field] ??
           field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
         const fileColumn = Object.entries(map).find(([, to]) => to === canonical)?.[0] ?? canonical;

@@ -171,6 +171,8 @@ export function rowToEvent(kind: TImportKind, row: TRow, source: string): Record
         kind: row.kind?.toLowerCase(),
         count: num(row.count),
         personalized: bool(row.personalized),
+        // `at` too, so a newer export can correct the time of an activity already imported.
+        at: row.occurred_at,
         occurredAt: row.occurred_at,
         subject: row.subject,
         dealId: row.deal_id,
