@@ -2,6 +2,7 @@ import { AppError } from '../errors.js';
 import type { Rep } from '../generated/sqlite/client.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
+import { buildFunnel } from '../slack/views/funnel.js';
 import { escapeMrkdwn } from '../slack/views/help.js';
 import { buildScorecard } from '../slack/views/scorecard.js';
 import { buildTeamTable } from '../slack/views/team.js';
@@ -135,4 +136,28 @@ export const whyCommand: TCommand = {
   },
 };
 
-export const PEOPLE_COMMANDS: TCommand[] = [repCommand, teamCommand, whyCommand];
+/** `/kpi funnel [@user] [period]`: the funnel by stage and its bottleneck. */
+export const funnelCommand: TCommand = {
+  name: 'funnel',
+  usage: 'funnel [@user] [period]',
+  summary: 'Deals by funnel stage: open now, how many go further, how long they stay, and the bottleneck.',
+  examples: ['funnel', 'funnel last month', 'funnel @dana 2017-Q2'],
+  async run(args, ctx) {
+    const [first, ...rest] = args;
+    let rep: Rep;
+    let period = args;
+    if (first && looksLikePerson(first)) {
+      rep = await person(ctx, first);
+      period = rest;
+      await assertMaySee(ctx, rep);
+    } else {
+      const me = await actorRep(ctx);
+      if (!me)
+        throw new AppError('not_found', 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.');
+      rep = me;
+    }
+    return buildFunnel(await repMetricsReport(ctx.store.db, ctx.workspace, rep, period.join(' '), ctx.now));
+  },
+};
+
+export const PEOPLE_COMMANDS: TCommand[] = [repCommand, teamCommand, funnelCommand, whyCommand];

@@ -113,6 +113,52 @@ describe(`/kpi rep, /kpi team, /kpi why with permissions (${TEST_PROVIDER})`, ()
     expect((await run('why <@U0DANA>', 'Cleo Varga')).text).toMatch(/^Sorry/);
   });
 
+  it('funnel shows the stages for oneself and, with permission, for a report', async () => {
+    const own = await run('funnel 2017-06', 'Dana Scott');
+    expect(own.text).toMatch(/^Funnel · Dana Scott · June 2017: /);
+    expect(blocksToText(own.blocks)).toMatch(/No funnel stages yet|open now/);
+    expect((await run('funnel <@U0DANA> 2017-06', 'Mona Reyes')).text).toMatch(/^Funnel · Dana Scott/);
+    expect((await run('funnel <@U0DANA>', 'Cleo Varga')).text).toMatch(/^Sorry/);
+  });
+
+  it('admins set targets for a rep, a team or everyone, from the start of the current period', async () => {
+    const rep = await run('target set <@U0DANA|dana> sales.won_total $50k', 'Ada Admin');
+    expect(rep.text).toBe('Target set: Dana Scott, Won revenue $50,000.00 a month, from July 2017.');
+    const team = await run('target set team <@U0MONA> outreach.total 400 weekly', 'boss');
+    expect(team.text).toMatch(/^Target set: Mona Reyes's team, Outreach 400 a week, from /);
+    const all = await run('target set team opportunities.win_rate 35% quarterly', 'Ada Admin');
+    expect(all.text).toMatch(/^Target set: everyone, .* 35\.0% a quarter, from /);
+    const rows = await store.db.target.findMany({
+      where: { workspaceId: ws.id },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(
+      rows.map((r) => [r.scope, r.metricId, r.periodKind, r.amount, r.effectiveFrom.toISOString()]),
+    ).toEqual([
+      ['rep', 'sales.won_total', 'month', 5_000_000, '2017-07-01T00:00:00.000Z'],
+      ['team', 'outreach.total', 'week', 400, '2017-07-10T00:00:00.000Z'],
+      ['workspace', 'opportunities.win_rate', 'quarter', 0.35, '2017-07-01T00:00:00.000Z'],
+    ]);
+    const me = await run('me', 'Dana Scott');
+    expect(blocksToText(me.blocks)).toContain('of $50,000.00');
+  });
+
+  it.each([
+    ['target set <@U0DANA> sales.won_total 5000', 'Mona Reyes', /targets are set by KPI Bot admins/],
+    ['target', 'Ada Admin', /Say what to set/],
+    ['target clear <@U0DANA>', 'Ada Admin', /I can only "set" targets/],
+    ['target set sales.won_total 5000', 'Ada Admin', /Say whose target/],
+    ['target set <@U0DANA> sales.wonn_total 5000', 'Ada Admin', /did you mean sales.won_total/],
+    ['target set <@U0DANA> sales.won_total lots', 'Ada Admin', /positive number such as 50000/],
+    ['target set <@U0DANA> sales.won_total -5', 'Ada Admin', /positive number/],
+    ['target set <@U0DANA> sales.won_total 5000 fortnightly', 'Ada Admin', /is not weekly, monthly/],
+    ['target set <@U0GHOST> sales.won_total 5000', 'Ada Admin', /do not know/],
+  ])('%s (as %s) is refused with a reason and sets nothing', async (text, who, message) => {
+    const before = await store.db.target.count();
+    expect((await run(text, who)).text).toMatch(message);
+    expect(await store.db.target.count()).toBe(before);
+  });
+
   it('answers unknown people, missing arguments and bad periods helpfully', async () => {
     expect((await run('rep <@U0NOBODY|ghost>', 'Ada Admin')).text).toMatch(
       /I do not know @ghost as a rep here/,

@@ -1,0 +1,129 @@
+import { AppError } from '../errors.js';
+import type { Rep } from '../generated/sqlite/client.js';
+import { periodContaining } from '../metrics/periods.js';
+import { SCALAR_METRICS } from '../metrics/scalar.js';
+import { formatMetric } from '../reports/format.js';
+import { calendarOf, minorDigits } from '../reports/present.js';
+import { escapeMrkdwn } from '../slack/views/help.js';
+import { findRep } from '../store/reps.js';
+import { closestMatch } from './closest.js';
+import { actorRep, isAdmin } from './permissions.js';
+import type { TCommand } from './types.js';
+
+const USAGE = 'target set [@user | team [@manager]] <metric> <amount> [weekly|monthly|quarterly|yearly]';
+const KINDS: Record<string, 'week' | 'month' | 'quarter' | 'year'> = {
+  weekly: 'week',
+  week: 'week',
+  monthly: 'month',
+  month: 'month',
+  quarterly: 'quarter',
+  quarter: 'quarter',
+  yearly: 'year',
+  year: 'year',
+  annual: 'year',
+};
+const ADJECTIVE = { week: 'a week', month: 'a month', quarter: 'a quarter', year: 'a year' };
+const isMention = (w: string) => /^<@[A-Z0-9]+(\|[^>]*)?>$/.test(w) || w.includes('@');
+
+function bad(message: string): never {
+  throw new AppError('bad_request', `${message}\nUsage: \`/kpi ${USAGE}\``);
+}
+
+/** 50000, 50,000, $50k, 1.5m, 75% (a share): the number as written, in major units. */
+export function parseAmount(raw: string): number | null {
+  const m = /^[$€£¥]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*([kKmM%])?$/.exec(raw.trim());
+  if (!m) return null;
+  const base = Number(`${(m[1] ?? '').replace(/,/g, '')}${m[2] ?? ''}`);
+  const suffix = m[3]?.toLowerCase();
+  return suffix === 'k' ? base * 1e3 : suffix === 'm' ? base * 1e6 : suffix === '%' ? base / 100 : base;
+}
+
+/** `/kpi target set ...`: a target for a rep, a manager's team or the whole workspace (admins only). */
+export const targetCommand: TCommand = {
+  name: 'target',
+  usage: USAGE,
+  summary: 'Set a target for a rep, a team or everyone (admins), from the start of the current period.',
+  examples: [
+    'target set @dana sales.won_total 50000',
+    'target set team outreach.total 400 weekly',
+    'target set team @mona sales.won_count 30 quarterly',
+  ],
+  async run(args, ctx) {
+    const [verb, ...rest] = args;
+    if (verb?.toLowerCase() !== 'set')
+      bad(verb ? `I can only "set" targets, not ${escapeMrkdwn(verb)}.` : 'Say what to set.');
+    const me = await actorRep(ctx);
+    if (!isAdmin(ctx, me)) {
+      ctx.logger.info({ actor: ctx.actor.slackUserId ?? ctx.actor.name }, 'permission denied: target');
+      throw new AppError(
+        'forbidden',
+        'Sorry, targets are set by KPI Bot admins. Ask one, or see yours with /kpi me.',
+      );
+    }
+    let scope: 'rep' | 'team' | 'workspace';
+    let who: Rep | null = null;
+    let words = rest;
+    const first = words[0] ?? '';
+    if (first.toLowerCase() === 'team') {
+      words = words.slice(1);
+      if (words[0] && isMention(words[0])) {
+        who = await findRep(ctx.store.db, ctx.workspace.id, words[0]);
+        if (!who) bad(`I do not know ${escapeMrkdwn(words[0])} as a manager here.`);
+        scope = 'team';
+        words = words.slice(1);
+      } else scope = 'workspace';
+    } else if (isMention(first)) {
+      who = await findRep(ctx.store.db, ctx.workspace.id, first);
+      if (!who) bad(`I do not know ${escapeMrkdwn(first)} as a rep here.`);
+      scope = 'rep';
+      words = words.slice(1);
+    } else bad('Say whose target: @user, team, or team @manager.');
+    const [metricId, amountRaw, kindRaw, ...extra] = words;
+    if (!metricId || !amountRaw) bad('Say the metric and the amount.');
+    if (extra.length) bad(`I did not understand ${escapeMrkdwn(extra.join(' '))}.`);
+    const metric = SCALAR_METRICS.find((m) => m.id === metricId.toLowerCase());
+    if (!metric) {
+      const near = closestMatch(
+        metricId,
+        SCALAR_METRICS.map((m) => m.id),
+      );
+      bad(
+        `${escapeMrkdwn(metricId)} is not a metric${near ? ` (did you mean ${near}?)` : ''}. The ids are in docs/metrics.md.`,
+      );
+    }
+    const amount = parseAmount(amountRaw);
+    if (amount === null || amount <= 0)
+      bad(
+        `The amount must be a positive number such as 50000, 50k or 75%, got "${escapeMrkdwn(amountRaw)}".`,
+      );
+    const kind = KINDS[(kindRaw ?? 'monthly').toLowerCase()];
+    if (!kind) bad(`"${escapeMrkdwn(kindRaw ?? '')}" is not weekly, monthly, quarterly or yearly.`);
+    // Money targets are stored in minor units of the workspace currency, like the facts they are compared with.
+    const stored =
+      metric.unit === 'money' ? Math.round(amount * 10 ** minorDigits(ctx.workspace.currency)) : amount;
+    const current = periodContaining(kind, ctx.now, calendarOf(ctx.workspace));
+    await ctx.store.db.target.create({
+      data: {
+        workspaceId: ctx.workspace.id,
+        scope,
+        repId: who?.id ?? null,
+        metricId: metric.id,
+        periodKind: kind,
+        amount: stored,
+        effectiveFrom: current.start,
+        setBySlackId: ctx.actor.slackUserId ?? null,
+      },
+    });
+    ctx.logger.info({ scope, metric: metric.id, kind }, 'target set');
+    const whom =
+      scope === 'workspace' ? 'everyone' : scope === 'team' ? `${who?.name}'s team` : (who?.name ?? '');
+    const text = `Target set: ${whom}, ${metric.title} ${formatMetric(amount, metric.unit, ctx.workspace.currency)} ${ADJECTIVE[kind]}, from ${current.label}.`;
+    return {
+      text,
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: ${escapeMrkdwn(text)}` } },
+      ],
+      visibility: 'ephemeral',
+    };
+  },
+};
