@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import type { Workspace } from '../generated/sqlite/client.js';
 import { importCsv, type TImportSummary } from '../ingest/csv/import.js';
 import { COLUMNS, IMPORT_KINDS, PRESETS } from '../ingest/csv/layouts.js';
-import { linkOwner } from '../ingest/identities.js';
+import { linkOwner, ownerIdentityKey } from '../ingest/identities.js';
 import { listProblems, processInbox, retryFailed } from '../ingest/inbox.js';
 import { findRep } from '../store/reps.js';
 import type { TStore } from '../store/store.js';
@@ -164,12 +164,7 @@ export async function cmdLink(args: string[], withStore: TWithStore) {
     const rep = await findRep(store.db, workspace.id, who);
     if (!rep)
       throw new AppError('not_found', `nobody called "${who}" in the ${workspace.slackTeamId} workspace`);
-    // An email or a name means the person in every source; anything else is an owner id of that source.
-    const key = owner.includes('@')
-      ? `email:${owner.toLowerCase()}`
-      : owner.startsWith('name:') || source === 'csv'
-        ? `name:${owner.replace(/^name:/, '').toLowerCase()}`
-        : owner;
+    const key = ownerIdentityKey(source, owner);
     const moved = await store.db.$transaction((tx) => linkOwner(tx, workspace.id, source, key, rep.id));
     const applied = await processInbox(store.db);
     out(

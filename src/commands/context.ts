@@ -8,19 +8,20 @@ import type { TActor } from './types.js';
  * the rep record of the Slack user, if the user is a known rep.
  */
 export function createSlackActorResolver(db: TDb, defaults: { timezone: string }) {
-  const workspaces = new Map<string, Promise<Workspace>>();
+  // Team id -> workspace id; the row itself is read on every request, so a settings change applies at once.
+  const workspaces = new Map<string, Promise<string>>();
   return async function resolve(
     teamId: string,
     slackUserId: string,
     userName: string,
   ): Promise<{ workspace: Workspace; actor: TActor }> {
-    let ws = workspaces.get(teamId);
-    if (!ws) {
-      ws = ensureWorkspace(db, teamId, defaults);
-      workspaces.set(teamId, ws);
-      ws.catch(() => workspaces.delete(teamId));
+    let id = workspaces.get(teamId);
+    if (!id) {
+      id = ensureWorkspace(db, teamId, defaults).then((w) => w.id);
+      workspaces.set(teamId, id);
+      id.catch(() => workspaces.delete(teamId));
     }
-    const workspace = await ws;
+    const workspace = await db.workspace.findUniqueOrThrow({ where: { id: await id } });
     const rep = await db.rep.findUnique({
       where: { workspaceId_slackUserId: { workspaceId: workspace.id, slackUserId } },
       select: { id: true, name: true },

@@ -1,3 +1,4 @@
+import { ADMIN_COMMANDS } from './admin-commands.js';
 import { LOG_COMMANDS } from './log-commands.js';
 import { METRIC_COMMANDS } from './metrics-commands.js';
 import { PEOPLE_COMMANDS } from './people-commands.js';
@@ -5,4 +6,10 @@ import { targetCommand } from './target-commands.js';
 import type { TCommand } from './types.js';
 
 /** Every `/kpi` sub-command beyond help, in the order help lists them. */
-export const COMMANDS: TCommand[] = [...METRIC_COMMANDS, ...PEOPLE_COMMANDS, ...LOG_COMMANDS, targetCommand];
+export const COMMANDS: TCommand[] = [
+  ...METRIC_COMMANDS,
+  ...PEOPLE_COMMANDS,
+  ...LOG_COMMANDS,
+  targetCommand,
+  ...ADMIN_COMMANDS,
+];

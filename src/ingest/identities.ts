@@ -32,6 +32,18 @@ function personKey(owner: TOwner): string | null {
 
 const isPersonKey = (key: string) => /^(email|name|slack):/.test(key);
 
+/**
+ * What an admin types to link an owner (`kpi link`, `/kpi link`) as RepIdentity's external id: an email or a
+ * name (`name:…`, or any non-email in a CSV source) means the person in every source; anything else is an owner
+ * id of that source.
+ */
+export function ownerIdentityKey(source: string, owner: string): string {
+  const o = owner.trim();
+  if (o.includes('@') && !o.startsWith('name:')) return `email:${o.replace(/^email:/, '').toLowerCase()}`;
+  if (o.startsWith('name:') || source === 'csv') return `name:${o.replace(/^name:/, '').toLowerCase()}`;
+  return o;
+}
+
 /** The fact key of an identity (source + external id as RepIdentity stores it). */
 export function factKeyOf(source: string, externalId: string): string {
   return isPersonKey(externalId) ? externalId : `${source}:${externalId}`;

@@ -171,3 +171,68 @@ describe(`/kpi rep, /kpi team, /kpi why with permissions (${TEST_PROVIDER})`, ()
     expect((await run('why', 'boss')).text).toMatch(/not set up as a rep/);
   });
 });
+
+describe(`/kpi link and /kpi settings (${TEST_PROVIDER})`, () => {
+  it('an admin links a CRM owner to a rep, and the facts waiting under it become theirs', async () => {
+    const cleo = await store.db.rep.findFirstOrThrow({ where: { workspaceId: ws.id, name: 'Cleo Varga' } });
+    await store.db.deal.create({
+      data: {
+        workspaceId: ws.id,
+        source: 'hubspot',
+        externalId: 'h1',
+        stage: 'x',
+        ownerExternalId: 'hubspot:901',
+      },
+    });
+    const reply = await run('link <@U0CLEO|cleo> HubSpot 901', 'Ada Admin');
+    expect(reply.text).toMatch(/^Linked hubspot 901 to Cleo Varga: 1 earlier facts/);
+    expect((await store.db.deal.findFirstOrThrow({ where: { externalId: 'h1' } })).repId).toBe(cleo.id);
+    expect((await run('link <@U0CLEO> pipedrive 5', 'Dana Scott')).text).toMatch(
+      /linking CRM owners is for KPI Bot admins/,
+    );
+    expect((await run('link <@U0CLEO> hubspot', 'Ada Admin')).text).toMatch(
+      /Say who, which CRM and which owner/,
+    );
+    expect((await run('link <@U0GHOST> hubspot 5', 'Ada Admin')).text).toMatch(/do not know/);
+    expect((await run('link <@U0CLEO> hub/spot 5', 'Ada Admin')).text).toMatch(/not a source name/);
+  });
+
+  it('anyone sees the settings; admins change them, each value checked', async () => {
+    expect((await run('settings', 'Dana Scott')).text).toContain('Time zone: UTC');
+    expect((await run('settings timezone Europe/Berlin', 'Dana Scott')).text).toMatch(
+      /changing settings is for KPI Bot admins/,
+    );
+    expect((await run('settings timezone Europe/Berlin', 'Ada Admin')).text).toBe(
+      'Saved: timezone is now Europe/Berlin.',
+    );
+    expect((await run('settings fiscal-year april', 'Ada Admin')).text).toContain('fiscal-year is now april');
+    expect((await run('settings week-start sunday', 'Ada Admin')).text).toContain('week-start is now sunday');
+    expect((await run('settings currency eur', 'Ada Admin')).text).toContain('currency is now eur');
+    expect((await run('settings leaderboard-channel <#C0SALES|sales>', 'Ada Admin')).text).toBe(
+      'Saved: leaderboard-channel is now #sales.',
+    );
+    const saved = await store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } });
+    expect(saved).toMatchObject({
+      timezone: 'Europe/Berlin',
+      fiscalYearStartMonth: 4,
+      weekStartsOn: 0,
+      currency: 'EUR',
+      leaderboardChannel: 'C0SALES',
+    });
+    for (const [text, message] of [
+      ['settings timezone Atlantis/Lost', /not a time zone/],
+      ['settings fiscal-year smarch', /not a month/],
+      ['settings week-start funday', /not a day of the week/],
+      ['settings currency EURO', /not a currency code/],
+      ['settings currency XYZ', /not a currency code/],
+      ['settings leaderboard-channel sales', /Pick the channel with #/],
+      ['settings timezon UTC', /did you mean timezone/],
+      ['settings timezone', /Say the new timezone/],
+    ] as const) {
+      expect((await run(text, 'Ada Admin')).text).toMatch(message);
+    }
+    expect(await store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } })).toMatchObject({
+      timezone: 'Europe/Berlin',
+    });
+  });
+});
