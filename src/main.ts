@@ -24,6 +24,8 @@ export type TBot = {
   logger: TLogger;
   /** Applies stored webhook events; kick() after storing, idle() to wait for a pass. */
   inbox: TInboxWorker;
+  /** Work acknowledged but not finished (replies, dashboards); drain() waits for it. */
+  inflight: Inflight;
   /** Stops taking requests, finishes in-flight work, closes the store. Safe to call twice. */
   stop(reason?: string): Promise<void>;
 };
@@ -138,5 +140,5 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     return stopping;
   };
 
-  return { port, store, router, logger, inbox, stop };
+  return { port, store, router, logger, inbox, inflight, stop };
 }

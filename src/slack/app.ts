@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { toBoltLogger } from '../logger.js';
 import type { TSlackDeps } from './deps.js';
 import * as commands from './listeners/commands/index.js';
+import * as events from './listeners/events/index.js';
 
 export type TSlackApp = {
   app: App;
@@ -89,6 +90,7 @@ export async function createSlackApp(config: TConfig, deps: TSlackDeps): Promise
     });
     await app.init();
     commands.register(app, deps);
+    events.register(app, deps);
     return {
       app,
       teamId: identity.teamId,
@@ -115,6 +117,7 @@ export async function createSlackApp(config: TConfig, deps: TSlackDeps): Promise
   });
   await app.init();
   commands.register(app, deps);
+  events.register(app, deps);
   return {
     app,
     teamId: identity.teamId,
