@@ -56,7 +56,8 @@ export function createCommandRouter(extra: readonly TCommand[] = []) {
       );
     }
     try {
-      return await command.run(args, ctx);
+      const reply = await command.run(args, ctx);
+      return command.shareable ? { ...reply, shareText: text.trim().slice(0, 1900) } : reply;
     } catch (error) {
       if (isAppError(error)) {
         ctx.logger.info({ command: name, code: error.code }, 'command refused');

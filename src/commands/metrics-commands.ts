@@ -7,6 +7,7 @@ import type { TCommand } from './types.js';
 /** `/kpi me [period]`: the asker's scorecard. */
 export const meCommand: TCommand = {
   name: 'me',
+  shareable: true,
   usage: 'me [period]',
   summary: 'Your ten KPIs for a period (default this month), against target and your usual.',
   examples: ['me', 'me last month', 'me 2017-Q2'],
@@ -26,6 +27,7 @@ export const meCommand: TCommand = {
 /** `/kpi leaderboard [metric] [period]`: everyone ranked by one metric. */
 export const leaderboardCommand: TCommand = {
   name: 'leaderboard',
+  shareable: true,
   usage: 'leaderboard [metric] [period]',
   summary: 'Reps ranked by a metric (default won revenue this month).',
   examples: ['leaderboard', 'leaderboard last month', 'leaderboard opportunities.win_rate 2017-Q2'],

@@ -28,6 +28,7 @@ async function person(ctx: TCommandContext, who: string): Promise<Rep> {
 /** `/kpi rep @user [period]`: another rep's scorecard, for their manager or an admin. */
 export const repCommand: TCommand = {
   name: 'rep',
+  shareable: true,
   usage: 'rep @user [period]',
   summary: "A rep's scorecard (for their manager and admins).",
   examples: ['rep @dana', 'rep @dana last month', 'rep "Dana Scott" 2017-Q2'],
@@ -45,6 +46,7 @@ export const repCommand: TCommand = {
 /** `/kpi team [@manager] [period]`: a manager's team (an admin: anyone's team, or everyone). */
 export const teamCommand: TCommand = {
   name: 'team',
+  shareable: true,
   usage: 'team [@manager] [period]',
   summary: 'Your team: totals, each rep, and who needs attention (managers and admins).',
   examples: ['team', 'team last month', 'team @mona 2017-Q2'],
@@ -90,6 +92,7 @@ export const teamCommand: TCommand = {
 /** `/kpi why [@user]`: the decline diagnosis in plain words. */
 export const whyCommand: TCommand = {
   name: 'why',
+  shareable: true,
   usage: 'why [@user] [period]',
   summary: 'Why the numbers moved: the decline diagnosis with its likely driver and a next step.',
   examples: ['why', 'why @dana', 'why @dana last month'],
@@ -139,6 +142,7 @@ export const whyCommand: TCommand = {
 /** `/kpi funnel [@user] [period]`: the funnel by stage and its bottleneck. */
 export const funnelCommand: TCommand = {
   name: 'funnel',
+  shareable: true,
   usage: 'funnel [@user] [period]',
   summary: 'Deals by funnel stage: open now, how many go further, how long they stay, and the bottleneck.',
   examples: ['funnel', 'funnel last month', 'funnel @dana 2017-Q2'],

@@ -24,6 +24,8 @@ export type TReply = {
   blocks: KnownBlock[];
   /** Visible to the asker only (the default) or to the channel. */
   visibility: 'ephemeral' | 'in_channel';
+  /** Set by the router on successful replies of shareable commands: the command text to re-run when shared. */
+  shareText?: string;
 };
 
 /** One `/kpi` sub-command: its grammar for help and typos, and what it does. */
@@ -33,5 +35,7 @@ export type TCommand = {
   usage: string;
   summary: string;
   examples?: string[];
+  /** Read-only: its reply may be re-run and posted to the channel ("Share in channel"). */
+  shareable?: boolean;
   run(args: string[], ctx: TCommandContext): Promise<TReply>;
 };

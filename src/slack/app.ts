@@ -5,6 +5,7 @@ import type { TConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { toBoltLogger } from '../logger.js';
 import type { TSlackDeps } from './deps.js';
+import * as actions from './listeners/actions/index.js';
 import * as commands from './listeners/commands/index.js';
 import * as events from './listeners/events/index.js';
 
@@ -91,6 +92,7 @@ export async function createSlackApp(config: TConfig, deps: TSlackDeps): Promise
     await app.init();
     commands.register(app, deps);
     events.register(app, deps);
+    actions.register(app, deps);
     return {
       app,
       teamId: identity.teamId,
@@ -118,6 +120,7 @@ export async function createSlackApp(config: TConfig, deps: TSlackDeps): Promise
   await app.init();
   commands.register(app, deps);
   events.register(app, deps);
+  actions.register(app, deps);
   return {
     app,
     teamId: identity.teamId,

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { TSlackDeps } from '../../deps.js';
 import { buildErrorReply } from '../../views/help.js';
+import { withShareButton } from '../../views/share.js';
 
 /**
  * `/kpi ...`: acknowledge at once (Slack allows 3 seconds), then answer through the response URL. The work after
@@ -28,7 +29,7 @@ export function kpiCommand(deps: TSlackDeps) {
         logger.error(error);
         reply = buildErrorReply('KPI Bot could not reach its data just now. Please try again in a minute.');
       }
-      await respond({ response_type: reply.visibility, text: reply.text, blocks: reply.blocks });
+      await respond({ response_type: reply.visibility, text: reply.text, blocks: withShareButton(reply) });
     });
   };
 }

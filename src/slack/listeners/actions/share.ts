@@ -1,0 +1,70 @@
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { TSlackDeps } from '../../deps.js';
+import { buildErrorReply } from '../../views/help.js';
+
+/**
+ * "Share in channel": re-runs the read-only command as the person who clicked (so permissions hold and the
+ * numbers are current) and posts the reply to the channel through the action's response URL.
+ */
+export function shareAction(deps: TSlackDeps) {
+  return async ({
+    ack,
+    body,
+    action,
+    respond,
+    logger,
+  }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
+    await ack();
+    await deps.inflight.run(async () => {
+      const text = action.value ?? '';
+      const teamId = body.team?.id ?? body.user.team_id ?? '';
+      try {
+        const { workspace, actor } = await deps.resolveActor(teamId, body.user.id, body.user.name ?? '');
+        const command = deps.router.commands.find((c) => c.name === text.split(/\s+/)[0]?.toLowerCase());
+        if (!command?.shareable) {
+          await respond({
+            response_type: 'ephemeral',
+            replace_original: false,
+            text: 'That reply cannot be shared.',
+          });
+          return;
+        }
+        const reply = await deps.router.execute(text, {
+          workspace,
+          actor,
+          now: deps.clock.now(),
+          store: deps.store,
+          logger: deps.logger,
+        });
+        if (!reply.shareText) {
+          // The command refused this time (e.g. permissions changed): tell only the clicker.
+          await respond({
+            response_type: 'ephemeral',
+            replace_original: false,
+            text: reply.text,
+            blocks: reply.blocks,
+          });
+          return;
+        }
+        await respond({
+          response_type: 'in_channel',
+          replace_original: false,
+          text: reply.text,
+          blocks: [
+            ...reply.blocks,
+            { type: 'context', elements: [{ type: 'mrkdwn', text: `Shared by <@${body.user.id}>` }] },
+          ],
+        });
+      } catch (error) {
+        logger.error(error);
+        const reply = buildErrorReply('KPI Bot could not share that just now. Please try again in a minute.');
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: reply.text,
+          blocks: reply.blocks,
+        });
+      }
+    });
+  };
+}

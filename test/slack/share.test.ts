@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBot } from '../support/bot.js';
+import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
+
+let t: Awaited<ReturnType<typeof startTestBot>>;
+let seq = 0;
+
+beforeAll(async () => {
+  t = await startTestBot();
+  const { db } = t.bot.store;
+  const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
+  await db.rep.create({
+    data: { workspaceId: ws.id, name: 'Dana Scott', slackUserId: 'U0DANA', role: 'admin' },
+  });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function slash(text: string) {
+  seq += 1;
+  const responseUrl = t.slack.responseUrl(`s${seq}`);
+  await postToSlackEndpoint(t.baseUrl, slashCommandBody({ text, response_url: responseUrl }));
+  const reply = await t.slack.waitFor((c) => c.path === `/respond/s${seq}`);
+  return reply.body as {
+    text: string;
+    response_type: string;
+    blocks: { type: string; elements?: { action_id?: string; value?: string }[] }[];
+  };
+}
+
+/** Clicks a button as Slack does: a signed form post with the block_actions payload. */
+async function click(value: string) {
+  seq += 1;
+  const payload = {
+    type: 'block_actions',
+    team: { id: 'T0ACME', domain: 'acme' },
+    user: { id: 'U0DANA', username: 'dana', name: 'dana', team_id: 'T0ACME' },
+    api_app_id: 'A0KPI',
+    token: 'deprecated',
+    trigger_id: '1.2.3',
+    channel: { id: 'C0SALES', name: 'sales' },
+    response_url: t.slack.responseUrl(`a${seq}`),
+    actions: [
+      { type: 'button', action_id: 'kpi_share', block_id: 'b1', value, action_ts: `${Date.now() / 1000}` },
+    ],
+  };
+  const res = await postToSlackEndpoint(
+    t.baseUrl,
+    new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+  );
+  expect(res.status).toBe(200);
+  const reply = await t.slack.waitFor((c) => c.path === `/respond/a${seq}`);
+  return reply.body as { text: string; response_type: string; blocks: unknown[]; replace_original?: boolean };
+}
+
+const shareButton = (blocks: { type: string; elements?: { action_id?: string; value?: string }[] }[]) =>
+  blocks.find((b) => b.type === 'actions')?.elements?.find((e) => e.action_id === 'kpi_share');
+
+describe('Share in channel', () => {
+  it('read-only replies carry the button with their command; logging and admin replies do not', async () => {
+    expect(shareButton((await slash('me last month')).blocks)?.value).toBe('me last month');
+    expect(shareButton((await slash('leaderboard')).blocks)?.value).toBe('leaderboard');
+    expect(shareButton((await slash('log call 2')).blocks)).toBeUndefined();
+    expect(shareButton((await slash('me fortnight')).blocks)).toBeUndefined();
+  });
+
+  it('re-runs the command for the clicker and posts it to the channel', async () => {
+    const posted = await click('me last month');
+    expect(posted.response_type).toBe('in_channel');
+    expect(posted.replace_original).toBe(false);
+    expect(JSON.stringify(posted.blocks)).toContain('Dana Scott');
+    expect(JSON.stringify(posted.blocks)).toContain('Shared by <@U0DANA>');
+  });
+
+  it('never runs a command that changes something, whatever a forged click says', async () => {
+    const before = await t.bot.store.db.target.count();
+    const answer = await click('target set team sales.won_total 1');
+    expect(answer.response_type).toBe('ephemeral');
+    expect(answer.text).toBe('That reply cannot be shared.');
+    expect(await t.bot.store.db.target.count()).toBe(before);
+    expect((await click('settings timezone UTC')).text).toBe('That reply cannot be shared.');
+  });
+});
