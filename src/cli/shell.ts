@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { TClock } from '../clock.js';
@@ -71,6 +73,20 @@ export async function runShell(opts: TShellOptions): Promise<void> {
         store: opts.store,
         logger: opts.logger,
       });
+    }
+    if (reply.file) {
+      // The shell's equivalent of Slack's direct message: the file is saved beside the local database.
+      const dir = resolve('data', 'exports');
+      mkdirSync(dir, { recursive: true });
+      const path = join(dir, basename(reply.file.filename));
+      writeFileSync(path, reply.file.content);
+      reply = {
+        ...reply,
+        blocks: [
+          ...reply.blocks,
+          { type: 'context', elements: [{ type: 'mrkdwn', text: `Saved to ${path}` }] },
+        ],
+      };
     }
     const text = blocksToText(reply.blocks, reply.text);
     if (opts.json) write(`${JSON.stringify({ input: trimmed, text, reply })}\n`);

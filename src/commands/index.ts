@@ -1,4 +1,5 @@
 import { ADMIN_COMMANDS } from './admin-commands.js';
+import { exportCommand } from './export-command.js';
 import { LOG_COMMANDS } from './log-commands.js';
 import { METRIC_COMMANDS } from './metrics-commands.js';
 import { PEOPLE_COMMANDS } from './people-commands.js';
@@ -12,4 +13,5 @@ export const COMMANDS: TCommand[] = [
   ...LOG_COMMANDS,
   targetCommand,
   ...ADMIN_COMMANDS,
+  exportCommand,
 ];

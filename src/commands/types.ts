@@ -26,6 +26,8 @@ export type TReply = {
   visibility: 'ephemeral' | 'in_channel';
   /** Set by the router on successful replies of shareable commands: the command text to re-run when shared. */
   shareText?: string;
+  /** A file that goes with the reply (Slack: sent to the asker by direct message; the shell: saved to disk). */
+  file?: { filename: string; title: string; content: string };
 };
 
 /** One `/kpi` sub-command: its grammar for help and typos, and what it does. */

@@ -236,3 +236,16 @@ describe(`/kpi link and /kpi settings (${TEST_PROVIDER})`, () => {
     });
   });
 });
+
+describe('csvCell', () => {
+  it('quotes what needs quoting and defuses spreadsheet formulas', async () => {
+    const { csvCell } = await import('../../src/commands/export-command.js');
+    expect(csvCell('Dana Scott')).toBe('Dana Scott');
+    expect(csvCell('Scott, Dana')).toBe('"Scott, Dana"');
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+    expect(csvCell('=HYPERLINK("http://evil")')).toBe(`"'=HYPERLINK(""http://evil"")"`);
+    expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvCell(-5)).toBe('-5');
+    expect(csvCell(null)).toBe('');
+  });
+});

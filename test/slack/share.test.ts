@@ -82,3 +82,30 @@ describe('Share in channel', () => {
     expect((await click('settings timezone UTC')).text).toBe('That reply cannot be shared.');
   });
 });
+
+describe('/kpi export', () => {
+  it('sends the CSV to the asker by direct message through files.uploadV2', async () => {
+    const ws = await t.bot.store.db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
+    await t.bot.store.db.rep.create({
+      data: { workspaceId: ws.id, name: '=cmd|evil', slackUserId: 'U0SAM' },
+    });
+    const reply = await slash('export 2017-06');
+    expect(reply.text).toMatch(
+      /^Metrics for everyone, June 2017: 1 row \(USD\)\. I sent you the CSV file in a direct message\.$/,
+    );
+    expect(t.slack.calls.find((c) => c.method === 'conversations.open')?.body.users).toBe('U0DANA');
+    const url = t.slack.calls.find((c) => c.method === 'files.getUploadURLExternal');
+    expect(url?.body.filename).toBe('kpi-2017-06.csv');
+    const upload = t.slack.calls.find((c) => c.path.startsWith('/upload/'));
+    expect(JSON.stringify(upload?.body)).toContain('rep,period,sales.won_total');
+    expect(JSON.stringify(upload?.body)).toContain("'=cmd|evil,2017-06");
+    const complete = t.slack.calls.find((c) => c.method === 'files.completeUploadExternal');
+    expect(complete?.body.channel_id).toBe('D0DANA');
+  });
+
+  it('tells the asker when Slack refuses the upload', async () => {
+    t.slack.on('files.getUploadURLExternal', () => ({ ok: false, error: 'not_allowed_token_type' }));
+    const reply = await slash('export');
+    expect(reply.text).toMatch(/could not send you the file/);
+  });
+});

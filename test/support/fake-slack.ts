@@ -22,6 +22,11 @@ const DEFAULTS: Record<string, THandler> = {
     bot_id: 'B0BOT',
   }),
   'users.lookupByEmail': () => ({ ok: false, error: 'users_not_found' }),
+  'conversations.open': (call) => ({
+    ok: true,
+    channel: { id: `D${String(call.body.users ?? 'X').replace(/^U/, '')}` },
+  }),
+  'files.completeUploadExternal': (call) => ({ ok: true, files: call.body.files ?? [] }),
 };
 
 function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
@@ -48,7 +53,18 @@ function safeJson(v: string): unknown {
  */
 export class FakeSlack {
   readonly calls: TRecordedCall[] = [];
-  readonly #handlers = new Map<string, THandler>(Object.entries(DEFAULTS));
+  readonly #handlers = new Map<string, THandler>([
+    ...Object.entries(DEFAULTS),
+    // files.uploadV2 step 1: hand out an upload URL on this fake (step 2 posts the bytes there).
+    [
+      'files.getUploadURLExternal',
+      (call) => ({
+        ok: true,
+        upload_url: `${this.url}upload/F${String(call.body.filename ?? 'x').length}`,
+        file_id: 'F0FILE',
+      }),
+    ],
+  ]);
   readonly #waiters: { match: (c: TRecordedCall) => boolean; resolve: (c: TRecordedCall) => void }[] = [];
   #server: Server | undefined;
   url = '';

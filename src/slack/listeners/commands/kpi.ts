@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { TReply } from '../../../commands/types.js';
 import type { TSlackDeps } from '../../deps.js';
 import { buildErrorReply } from '../../views/help.js';
 import { withShareButton } from '../../views/share.js';
@@ -8,7 +9,13 @@ import { withShareButton } from '../../views/share.js';
  * the ack is tracked so a graceful shutdown finishes it.
  */
 export function kpiCommand(deps: TSlackDeps) {
-  return async ({ command, ack, respond, logger }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
+  return async ({
+    command,
+    ack,
+    respond,
+    client,
+    logger,
+  }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
     await ack();
     await deps.inflight.run(async () => {
       let reply: Awaited<ReturnType<typeof deps.router.execute>>;
@@ -29,7 +36,41 @@ export function kpiCommand(deps: TSlackDeps) {
         logger.error(error);
         reply = buildErrorReply('KPI Bot could not reach its data just now. Please try again in a minute.');
       }
+      if (reply.file) reply = await sendFile(client, command.user_id, reply, logger);
       await respond({ response_type: reply.visibility, text: reply.text, blocks: withShareButton(reply) });
     });
   };
+}
+
+/** Sends a reply's file to the asker by direct message (files.uploadV2 into the DM), and says so in the reply. */
+async function sendFile(
+  client: AllMiddlewareArgs['client'],
+  userId: string,
+  reply: TReply,
+  logger: AllMiddlewareArgs['logger'],
+): Promise<TReply> {
+  const file = reply.file;
+  if (!file) return reply;
+  try {
+    const dm = await client.conversations.open({ users: userId });
+    const channel = dm.channel?.id;
+    if (!channel) throw new Error('conversations.open returned no channel');
+    await client.filesUploadV2({
+      channel_id: channel,
+      file: Buffer.from(file.content, 'utf8'),
+      filename: file.filename,
+      title: file.title,
+    });
+    const note = 'I sent you the CSV file in a direct message.';
+    return {
+      ...reply,
+      text: `${reply.text} ${note}`,
+      blocks: [...reply.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: note }] }],
+    };
+  } catch (error) {
+    logger.error(error);
+    return buildErrorReply(
+      'I could not send you the file just now (Slack refused the upload). Please try again in a minute.',
+    );
+  }
 }
