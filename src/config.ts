@@ -7,7 +7,8 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-function isTimeZone(value: string): boolean {
+/** True for an IANA time zone name this runtime knows (e.g. Europe/Berlin). */
+export function isTimeZone(value: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: value });
     return true;

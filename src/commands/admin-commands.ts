@@ -1,22 +1,17 @@
+import { isTimeZone } from '../config.js';
 import { AppError } from '../errors.js';
 import { linkOwner, ownerIdentityKey } from '../ingest/identities.js';
-import { escapeMrkdwn } from '../slack/views/help.js';
+import { buildDone, escapeMrkdwn } from '../slack/views/help.js';
 import { findRep } from '../store/reps.js';
 import { closestMatch } from './closest.js';
 import { actorRep, isAdmin } from './permissions.js';
-import type { TCommand, TCommandContext, TReply } from './types.js';
+import type { TCommand, TCommandContext } from './types.js';
 
 async function assertAdmin(ctx: TCommandContext, what: string): Promise<void> {
   if (isAdmin(ctx, await actorRep(ctx))) return;
   ctx.logger.info({ actor: ctx.actor.slackUserId ?? ctx.actor.name, what }, 'permission denied');
   throw new AppError('forbidden', `Sorry, ${what} is for KPI Bot admins. Ask one of them.`);
 }
-
-const done = (text: string): TReply => ({
-  text,
-  blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: ${escapeMrkdwn(text)}` } }],
-  visibility: 'ephemeral',
-});
 
 /** `/kpi link @user <crm> <owner id|email>`: map a CRM owner to a rep (admins). */
 export const linkCommand: TCommand = {
@@ -43,7 +38,7 @@ export const linkCommand: TCommand = {
     const moved = await ctx.store.db.$transaction((tx) =>
       linkOwner(tx, ctx.workspace.id, crm, ownerIdentityKey(crm, ownerText), rep.id),
     );
-    return done(
+    return buildDone(
       `Linked ${crm} ${ownerText} to ${rep.name}: ${moved} earlier facts are now theirs; waiting events follow within seconds.`,
     );
   },
@@ -65,15 +60,6 @@ const MONTHS = [
 ];
 const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const SETTINGS = ['timezone', 'fiscal-year', 'week-start', 'currency', 'leaderboard-channel'];
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `/kpi settings [name value]`: the workspace's reporting settings (admins change them). */
 export const settingsCommand: TCommand = {
@@ -152,7 +138,7 @@ export const settingsCommand: TCommand = {
     }
     await ctx.store.db.workspace.update({ where: { id: ws.id }, data });
     ctx.logger.info({ setting: key }, 'workspace setting changed');
-    return done(
+    return buildDone(
       `Saved: ${key} is now ${key === 'leaderboard-channel' ? value.replace(/^<#[A-Z0-9]+\|?([^>]*)>$/, '#$1') : value}.`,
     );
   },

@@ -2,7 +2,8 @@ import { AppError } from '../errors.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
-import { actorRep, isAdmin } from './permissions.js';
+import { buildDone } from '../slack/views/help.js';
+import { actorRep, isAdmin, NOT_A_REP } from './permissions.js';
 import type { TCommand } from './types.js';
 
 /** A CSV cell: quoted when needed, and never a formula a spreadsheet would run (=, +, -, @ at the start). */
@@ -28,8 +29,7 @@ export const exportCommand: TCommand = {
   async run(args, ctx) {
     const me = await actorRep(ctx);
     const admin = isAdmin(ctx, me);
-    if (!me && !admin)
-      throw new AppError('not_found', 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.');
+    if (!me && !admin) throw new AppError('not_found', NOT_A_REP);
     const period = args.join(' ');
     const reports = me
       ? await ctx.store.db.rep.count({
@@ -69,9 +69,7 @@ export const exportCommand: TCommand = {
     const who = admin ? 'everyone' : reports > 0 ? 'your team' : 'you';
     const text = `Metrics for ${who}, ${label}: ${rows.length} ${rows.length === 1 ? 'row' : 'rows'} (${ctx.workspace.currency}).`;
     return {
-      text,
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: ${text}` } }],
-      visibility: 'ephemeral',
+      ...buildDone(text),
       file: { filename: `kpi-${key}.csv`, title: `KPI metrics, ${label}`, content: `${lines.join('\n')}\n` },
     };
   },

@@ -4,8 +4,9 @@ import { AppError } from '../errors.js';
 import type { TCanonicalEvent, TOwner } from '../ingest/events.js';
 import { ZCanonicalEvent } from '../ingest/events.js';
 import { storeAndApply } from '../ingest/inbox.js';
-import { escapeMrkdwn } from '../slack/views/help.js';
+import { buildDone, escapeMrkdwn } from '../slack/views/help.js';
 import { closestMatch } from './closest.js';
+import { NOT_A_REP } from './permissions.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 
 /**
@@ -26,8 +27,7 @@ function bad(message: string, usage: string): never {
 }
 
 function ownerOf(ctx: TCommandContext): TOwner {
-  if (!ctx.actor.repId)
-    throw new AppError('not_found', 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.');
+  if (!ctx.actor.repId) throw new AppError('not_found', NOT_A_REP);
   return ctx.actor.slackUserId ? { slackUserId: ctx.actor.slackUserId } : { name: ctx.actor.name };
 }
 
@@ -90,12 +90,6 @@ async function record(ctx: TCommandContext, events: TCanonicalEvent[]): Promise<
   }
 }
 
-const done = (text: string): TReply => ({
-  text,
-  blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: ${text}` } }],
-  visibility: 'ephemeral',
-});
-
 const ACTIVITY_KINDS: Record<string, 'call' | 'email' | 'meeting'> = {
   call: 'call',
   calls: 'call',
@@ -145,7 +139,7 @@ async function logActivity(kindWord: string, args: string[], ctx: TCommandContex
     },
   ]);
   const what = `${count} ${personalized === true ? 'personalized ' : personalized === false ? 'generic ' : ''}${kind}${count === 1 ? '' : 's'}`;
-  return done(`Logged ${what} on ${date}.`);
+  return buildDone(`Logged ${what} on ${date}.`);
 }
 
 async function logLinkedIn(args: string[], ctx: TCommandContext): Promise<TReply> {
@@ -171,7 +165,7 @@ async function logLinkedIn(args: string[], ctx: TCommandContext): Promise<TReply
     });
   }
   await record(ctx, events);
-  return done(
+  return buildDone(
     `Logged your LinkedIn numbers: ${[...values].map(([k, v]) => `${k} ${Number(v).toLocaleString('en-US')}`).join(', ')}.`,
   );
 }
@@ -201,7 +195,7 @@ async function logPost(args: string[], ctx: TCommandContext): Promise<TReply> {
       occurredAt: ctx.now.getTime(),
     },
   ]);
-  return done(
+  return buildDone(
     `Logged a ${network.toLowerCase()} post: ${counts.shares} shares, ${counts.comments} comments, ${counts.likes} likes.`,
   );
 }
@@ -263,8 +257,8 @@ export const quizCommand: TCommand = {
         occurredAt: ctx.now.getTime(),
       },
     ]);
-    return done(
-      `Recorded ${score}/${maxScore} (${Math.round((score / maxScore) * 100)}%) for ${escapeMrkdwn(course)}.`,
+    return buildDone(
+      `Recorded ${score}/${maxScore} (${Math.round((score / maxScore) * 100)}%) for ${course}.`,
     );
   },
 };

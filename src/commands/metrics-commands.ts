@@ -1,7 +1,7 @@
-import { AppError } from '../errors.js';
 import { leaderboardReport } from '../reports/leaderboard.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { buildLeaderboard, buildScorecard } from '../slack/views/scorecard.js';
+import { requireActorRep } from './permissions.js';
 import type { TCommand } from './types.js';
 
 /** `/kpi me [period]`: the asker's scorecard. */
@@ -12,14 +12,7 @@ export const meCommand: TCommand = {
   summary: 'Your ten KPIs for a period (default this month), against target and your usual.',
   examples: ['me', 'me last month', 'me 2017-Q2'],
   async run(args, ctx) {
-    if (!ctx.actor.repId) {
-      throw new AppError('not_found', 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.');
-    }
-    const rep = await ctx.store.db.rep.findFirst({
-      where: { id: ctx.actor.repId, workspaceId: ctx.workspace.id },
-    });
-    if (!rep)
-      throw new AppError('not_found', 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.');
+    const rep = await requireActorRep(ctx);
     return buildScorecard(await repMetricsReport(ctx.store.db, ctx.workspace, rep, args.join(' '), ctx.now));
   },
 };

@@ -7,7 +7,7 @@ import { escapeMrkdwn } from '../slack/views/help.js';
 import { buildScorecard } from '../slack/views/scorecard.js';
 import { buildTeamTable } from '../slack/views/team.js';
 import { findRep } from '../store/reps.js';
-import { actorRep, assertMaySee, isAdmin } from './permissions.js';
+import { actorRep, assertMaySee, isAdmin, NOT_A_REP, requireActorRep } from './permissions.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 
 /** A Slack mention (<@U123|dana>), an email or a quoted name. */
@@ -23,6 +23,20 @@ async function person(ctx: TCommandContext, who: string): Promise<Rep> {
     );
   }
   return rep;
+}
+
+/**
+ * Whom a `[@user] [period]` command is about: the person named first (if the asker may see them), else the
+ * asker; and the period words that follow.
+ */
+async function subjectOf(args: string[], ctx: TCommandContext): Promise<{ rep: Rep; period: string[] }> {
+  const [first, ...rest] = args;
+  if (first && looksLikePerson(first)) {
+    const rep = await person(ctx, first);
+    await assertMaySee(ctx, rep);
+    return { rep, period: rest };
+  }
+  return { rep: await requireActorRep(ctx), period: args };
 }
 
 /** `/kpi rep @user [period]`: another rep's scorecard, for their manager or an admin. */
@@ -81,8 +95,7 @@ export const teamCommand: TCommand = {
         );
       }
     }
-    if (!manager && !admin)
-      throw new AppError('not_found', 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.');
+    if (!manager && !admin) throw new AppError('not_found', NOT_A_REP);
     return buildTeamTable(
       await teamMetricsReport(ctx.store.db, ctx.workspace, manager, period.join(' '), ctx.now),
     );
@@ -97,19 +110,7 @@ export const whyCommand: TCommand = {
   summary: 'Why the numbers moved: the decline diagnosis with its likely driver and a next step.',
   examples: ['why', 'why @dana', 'why @dana last month'],
   async run(args, ctx) {
-    const [first, ...rest] = args;
-    let rep: Rep;
-    let period = args;
-    if (first && looksLikePerson(first)) {
-      rep = await person(ctx, first);
-      period = rest;
-      await assertMaySee(ctx, rep);
-    } else {
-      const me = await actorRep(ctx);
-      if (!me)
-        throw new AppError('not_found', 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.');
-      rep = me;
-    }
+    const { rep, period } = await subjectOf(args, ctx);
     const report = await repMetricsReport(ctx.store.db, ctx.workspace, rep, period.join(' '), ctx.now);
     const d = report.diagnosis;
     const verdict =
@@ -147,19 +148,7 @@ export const funnelCommand: TCommand = {
   summary: 'Deals by funnel stage: open now, how many go further, how long they stay, and the bottleneck.',
   examples: ['funnel', 'funnel last month', 'funnel @dana 2017-Q2'],
   async run(args, ctx) {
-    const [first, ...rest] = args;
-    let rep: Rep;
-    let period = args;
-    if (first && looksLikePerson(first)) {
-      rep = await person(ctx, first);
-      period = rest;
-      await assertMaySee(ctx, rep);
-    } else {
-      const me = await actorRep(ctx);
-      if (!me)
-        throw new AppError('not_found', 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.');
-      rep = me;
-    }
+    const { rep, period } = await subjectOf(args, ctx);
     return buildFunnel(await repMetricsReport(ctx.store.db, ctx.workspace, rep, period.join(' '), ctx.now));
   },
 };

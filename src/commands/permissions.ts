@@ -15,6 +15,15 @@ export async function actorRep(ctx: TCommandContext): Promise<Rep | null> {
   return ctx.store.db.rep.findFirst({ where: { id: ctx.actor.repId, workspaceId: ctx.workspace.id } });
 }
 
+/** The asker's rep record, or a polite `not_found` telling them how to get set up. */
+export async function requireActorRep(ctx: TCommandContext): Promise<Rep> {
+  const rep = await actorRep(ctx);
+  if (!rep) throw new AppError('not_found', NOT_A_REP);
+  return rep;
+}
+
+export const NOT_A_REP = 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.';
+
 export function isAdmin(ctx: TCommandContext, rep: Rep | null): boolean {
   if (rep?.role === 'admin') return true;
   const admins = parseWorkspaceSettings(ctx.workspace.settings).admins ?? [];

@@ -4,7 +4,7 @@ import { periodContaining } from '../metrics/periods.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { formatMetric } from '../reports/format.js';
 import { calendarOf, minorDigits } from '../reports/present.js';
-import { escapeMrkdwn } from '../slack/views/help.js';
+import { buildDone, escapeMrkdwn } from '../slack/views/help.js';
 import { findRep } from '../store/reps.js';
 import { closestMatch } from './closest.js';
 import { actorRep, isAdmin } from './permissions.js';
@@ -118,12 +118,6 @@ export const targetCommand: TCommand = {
     const whom =
       scope === 'workspace' ? 'everyone' : scope === 'team' ? `${who?.name}'s team` : (who?.name ?? '');
     const text = `Target set: ${whom}, ${metric.title} ${formatMetric(amount, metric.unit, ctx.workspace.currency)} ${ADJECTIVE[kind]}, from ${current.label}.`;
-    return {
-      text,
-      blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: ${escapeMrkdwn(text)}` } },
-      ],
-      visibility: 'ephemeral',
-    };
+    return buildDone(text);
   },
 };

@@ -74,6 +74,15 @@ export function buildUnknownCommand(
 }
 
 /** A polite reply for a request that failed for a reason the user can act on (or could not, but should know). */
+/** A confirmation (✓ and the text, escaped), visible to the asker only. */
+export function buildDone(text: string): TReply {
+  return {
+    text,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: ${escapeMrkdwn(text)}` } }],
+    visibility: 'ephemeral',
+  };
+}
+
 export function buildErrorReply(message: string): TReply {
   return {
     text: message,
