@@ -153,16 +153,21 @@ export async function storeAndApply(
   const now = opts.now ?? (() => new Date());
   await storeInboxItems(db, items, now());
   const out: TRowResult[] = [];
+  const workspaces = new Map<string, TWorkspaceRow>();
   for (const item of items) {
     const row = await db.inboxEvent.findUniqueOrThrow({ where: { dedupeKey: dedupeKeyOf(item) } });
     if (row.appliedAt) {
       out.push({ status: 'taken' });
       continue;
     }
-    const workspace = await db.workspace.findUniqueOrThrow({
-      where: { id: item.workspaceId },
-      select: { id: true, timezone: true, currency: true, settings: true },
-    });
+    let workspace = workspaces.get(item.workspaceId);
+    if (!workspace) {
+      workspace = await db.workspace.findUniqueOrThrow({
+        where: { id: item.workspaceId },
+        select: { id: true, timezone: true, currency: true, settings: true },
+      });
+      workspaces.set(item.workspaceId, workspace);
+    }
     out.push(await applyRow(db, row, workspace, opts, now));
   }
   return out;
