@@ -11,6 +11,7 @@ import { startInboxWorker, type TInboxWorker } from './ingest/inbox.js';
 import { webhookRoutes } from './ingest/webhooks.js';
 import { createLogger, type TLogger } from './logger.js';
 import { createSlackApp, type TSlackApp } from './slack/app.js';
+import { createChartImages } from './slack/charts.js';
 import { createSlackUserLookup } from './slack/lookup.js';
 import { applyMigrations } from './store/migrate.js';
 import { openStore, type TStore } from './store/store.js';
@@ -56,7 +57,15 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   try {
     if (config.slackMode !== 'local') {
       const resolveActor = createSlackActorResolver(store.db, { timezone: config.KPI_TIMEZONE });
-      slack = await createSlackApp(config, { store, router, logger, clock, inflight, resolveActor });
+      slack = await createSlackApp(config, {
+        store,
+        router,
+        logger,
+        clock,
+        inflight,
+        resolveActor,
+        charts: createChartImages(logger),
+      });
     }
   } catch (error) {
     await store.close();
@@ -80,6 +89,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     now: () => clock.now(),
     pollMs: opts.inboxPollMs,
     enabled: config.KPI_INBOX_WORKER === 'on',
+    onApplied: (workspaceId) => slack?.home.factsChanged(workspaceId),
   });
   const webhooks = webhookRoutes({
     db: store.db,

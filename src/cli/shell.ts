@@ -2,6 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { renderChart } from '../charts/render.js';
+import type { TChartSpec } from '../charts/spec.js';
 import type { TClock } from '../clock.js';
 import type { TCommandRouter } from '../commands/execute.js';
 import type { TActor, TReply } from '../commands/types.js';
@@ -23,6 +25,8 @@ export type TShellOptions = {
   interactive: boolean;
   /** One JSON object per reply and line (NDJSON), for scripts. */
   json?: boolean;
+  /** Save charts as PNG files under data/charts (default true). */
+  charts?: boolean;
 };
 
 /** Strips the `/kpi` prefix; other slash commands are not ours. */
@@ -88,10 +92,29 @@ export async function runShell(opts: TShellOptions): Promise<void> {
         ],
       };
     }
+    if (reply.chart && opts.charts !== false) reply = await saveChart(reply, reply.chart, opts.logger);
     const text = blocksToText(reply.blocks, reply.text);
     if (opts.json) write(`${JSON.stringify({ input: trimmed, text, reply })}\n`);
     else write(opts.interactive ? `${text}\n` : `${text}\n\n`);
     if (opts.interactive) rl.prompt();
   }
   rl.close();
+}
+
+/** The shell's equivalent of a chart in Slack: the PNG saved under data/charts, its path under the reply. */
+async function saveChart(reply: TReply, chart: TChartSpec, logger: TLogger): Promise<TReply> {
+  try {
+    const png = await renderChart(chart);
+    const dir = resolve('data', 'charts');
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `${basename(chart.name)}.png`);
+    writeFileSync(path, png);
+    return {
+      ...reply,
+      blocks: [...reply.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: `Chart: ${path}` }] }],
+    };
+  } catch (error) {
+    logger.warn({ err: error }, 'chart not rendered');
+    return reply;
+  }
 }

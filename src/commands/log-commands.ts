@@ -83,6 +83,7 @@ async function record(ctx: TCommandContext, events: TCanonicalEvent[]): Promise<
     };
   });
   const results = await storeAndApply(ctx.store.db, items, { logger: ctx.logger, now: () => ctx.now });
+  if (results.some((r) => r.status === 'applied')) ctx.onFactsChanged?.(ctx.workspace.id);
   const failed = results.find((r) => r.status === 'failed' || r.status === 'waiting');
   if (failed && 'error' in failed) {
     ctx.logger.warn({ err: failed.error }, 'a logged event was stored but not applied yet');

@@ -117,7 +117,7 @@ export const targetCommand: TCommand = {
     ctx.logger.info({ scope, metric: metric.id, kind }, 'target set');
     const whom =
       scope === 'workspace' ? 'everyone' : scope === 'team' ? `${who?.name}'s team` : (who?.name ?? '');
-    const text = `Target set: ${whom}, ${metric.title} ${formatMetric(amount, metric.unit, ctx.workspace.currency)} ${ADJECTIVE[kind]}, from ${current.label}.`;
+    const text = `Target set: ${whom}, ${metric.title} ${formatMetric(amount, metric.unit, ctx.workspace.currency, ctx.workspace.locale)} ${ADJECTIVE[kind]}, from ${current.label}.`;
     return buildDone(text);
   },
 };

@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import type { TChartSpec } from '../charts/spec.js';
 import type { Workspace } from '../generated/sqlite/client.js';
 import type { TLogger } from '../logger.js';
 import type { TStore } from '../store/store.js';
@@ -16,6 +17,8 @@ export type TCommandContext = {
   now: Date;
   store: TStore;
   logger: TLogger;
+  /** Told after a command added facts (App Home dashboards refresh). */
+  onFactsChanged?: (workspaceId: string) => void;
 };
 
 /** What a command answers: a text fallback plus Block Kit; the shell renders the blocks as text. */
@@ -28,6 +31,8 @@ export type TReply = {
   shareText?: string;
   /** A file that goes with the reply (Slack: sent to the asker by direct message; the shell: saved to disk). */
   file?: { filename: string; title: string; content: string };
+  /** A chart that goes with the reply (Slack: an image block under it; the shell: a PNG saved to disk). */
+  chart?: TChartSpec;
 };
 
 /** One `/kpi` sub-command: its grammar for help and typos, and what it does. */

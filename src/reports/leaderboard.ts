@@ -13,6 +13,8 @@ export type TLeaderboard = {
   metric: string;
   period: { key: string; label: string; start: string; end: string };
   currency: string;
+  /** BCP 47 locale numbers are formatted in (the workspace setting). */
+  locale: string;
   rows: {
     rank: number;
     rep: { id: string; name: string; email: string | null; slackUserId: string | null };
@@ -84,6 +86,7 @@ export async function leaderboardReport(
     metric: metric.id,
     period: presentPeriod(period),
     currency: workspace.currency,
+    locale: workspace.locale,
     rows,
   };
 }

@@ -37,6 +37,8 @@ export type TRepInsights = {
   /** Per metric: the rep's baseline (median of the earlier periods) and the team's median this period. */
   trends: Record<string, { baseline: number | null; teamMedian: number | null }>;
   diagnosis: TDiagnosis;
+  /** The BASELINE_PERIODS periods before this one, oldest first, with the rep's won total (minor units). */
+  history: { period: TPeriod; wonTotal: number | null }[];
 };
 
 /** The rep's team: their manager's active reports, or every active rep when they have no manager. */
@@ -137,5 +139,14 @@ export async function repInsights(
       formatMoney: (minor) => formatMetric(minor / scale, 'money', workspace.currency, workspace.locale),
     },
   );
-  return { current, funnel: { ...repFunnel, stageOrder, bottleneck }, trends, diagnosis };
+  return {
+    current,
+    funnel: { ...repFunnel, stageOrder, bottleneck },
+    trends,
+    diagnosis,
+    history: series.map((s, i) => ({
+      period: history[i] as TPeriod,
+      wonTotal: s.values['sales.won_total'] ?? null,
+    })),
+  };
 }

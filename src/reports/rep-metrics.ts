@@ -2,8 +2,8 @@ import type { Rep, Workspace } from '../generated/sqlite/client.js';
 import { parsePeriod, previousPeriod } from '../metrics/periods.js';
 import { type TTargetProgress, targetProgress } from '../metrics/targets.js';
 import type { TDb } from '../store/store.js';
-import { resolveTargetsForReps } from '../store/targets.js';
-import { calendarOf, presentMetrics, presentPeriod } from './present.js';
+import { resolveTargetHistory, resolveTargetsForReps } from '../store/targets.js';
+import { calendarOf, minorDigits, presentMetrics, presentPeriod } from './present.js';
 import { repInsights, type TRepInsights } from './rep-insights.js';
 
 export type TRepMetricsReport = {
@@ -11,6 +11,8 @@ export type TRepMetricsReport = {
   period: { key: string; label: string; start: string; end: string };
   previousPeriod: { key: string; start: string; end: string };
   currency: string;
+  /** BCP 47 locale numbers are formatted in (the workspace setting). */
+  locale: string;
   /**
    * Metric id -> value: money in major units, rates as fractions, null for no data; the per-stage funnel
    * metrics are objects keyed by stage, and funnel.bottleneck is an object or null.
@@ -22,6 +24,11 @@ export type TRepMetricsReport = {
   targets: Record<string, number>;
   /** For each metric with a target: attainment, linear pace, projected end-of-period value and gap (major units). */
   pace: Record<string, TTargetProgress>;
+  /**
+   * Won revenue and its target (major units) for the six periods before this one and this one, oldest first:
+   * the scorecard's chart.
+   */
+  history: { key: string; label: string; won: number | null; target: number | null }[];
 };
 
 /**
@@ -64,6 +71,28 @@ export async function repMetricsReport(
     const actual = shownValues[id];
     if (typeof actual === 'number' && target > 0) pace[id] = targetProgress(actual, target, period, now);
   }
+  const pastTargets = await resolveTargetHistory(
+    db,
+    workspace.id,
+    rep,
+    insights.history.map((h) => h.period),
+  );
+  const won = (minor: number | null | undefined, scale = 10 ** minorDigits(workspace.currency)) =>
+    minor == null ? null : minor / scale;
+  const history: TRepMetricsReport['history'] = [
+    ...insights.history.map((h, i) => ({
+      key: h.period.key,
+      label: h.period.label,
+      won: won(h.wonTotal),
+      target: won(pastTargets[i]?.['sales.won_total']),
+    })),
+    {
+      key: period.key,
+      label: period.label,
+      won: won(raw['sales.won_total']),
+      target: won(targets['sales.won_total']),
+    },
+  ];
   return {
     rep: { id: rep.id, name: rep.name, email: rep.email, slackUserId: rep.slackUserId },
     period: presentPeriod(period),
@@ -73,10 +102,12 @@ export async function repMetricsReport(
       end: previous.end.toISOString(),
     },
     currency: workspace.currency,
+    locale: workspace.locale,
     metrics,
     targets: shownTargets,
     pace,
     trends,
     diagnosis: insights.diagnosis,
+    history,
   };
 }

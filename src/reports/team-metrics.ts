@@ -10,6 +10,8 @@ export type TTeamMetricsReport = {
   team: { manager: { id: string; name: string } | null; reps: { id: string; name: string }[] };
   period: { key: string; label: string; start: string; end: string };
   currency: string;
+  /** BCP 47 locale numbers are formatted in (the workspace setting). */
+  locale: string;
   /** The team's metrics: each computed over all its reps' facts together (money in major units). */
   metrics: Record<string, number | null>;
   /** Each rep's metrics for the same period, in name order. */
@@ -87,6 +89,7 @@ export async function teamMetricsReport(
     team: { manager: manager ? { id: manager.id, name: manager.name } : null, reps },
     period: presentPeriod(period),
     currency: workspace.currency,
+    locale: workspace.locale,
     metrics,
     byRep,
     targets: presentMetrics(targets, workspace.currency) as Record<string, number>,

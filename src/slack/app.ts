@@ -5,12 +5,15 @@ import type { TConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { toBoltLogger } from '../logger.js';
 import type { TSlackDeps } from './deps.js';
+import { createHomeDashboard, type THomeDashboard } from './home-dashboard.js';
 import * as actions from './listeners/actions/index.js';
 import * as commands from './listeners/commands/index.js';
 import * as events from './listeners/events/index.js';
 
 export type TSlackApp = {
   app: App;
+  /** App Home dashboards: main.ts tells them when facts change. */
+  home: THomeDashboard;
   /** The Slack team the bot token belongs to (auth.test): the default workspace of webhooks. */
   teamId: string | undefined;
   /** HTTP mode: Bolt's request handler for /slack/events, served by our own HTTP server. */
@@ -71,7 +74,10 @@ function refuseFutureTimestamps(next: RequestListener): RequestListener {
  * Builds the Bolt app: HTTP mode (Events API, signed requests verified by Bolt's receiver) unless
  * SLACK_APP_TOKEN selects Socket Mode. The Web API client honours SLACK_API_URL.
  */
-export async function createSlackApp(config: TConfig, deps: TSlackDeps): Promise<TSlackApp> {
+export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'home'>): Promise<TSlackApp> {
+  let appRef: App | undefined;
+  const home = createHomeDashboard(base, async () => appRef?.client);
+  const deps: TSlackDeps = { ...base, home };
   const logger = toBoltLogger(deps.logger);
   const clientOptions = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {};
   const identity = await verifyBotToken(config, clientOptions, logger);
@@ -90,16 +96,21 @@ export async function createSlackApp(config: TConfig, deps: TSlackDeps): Promise
       deferInitialization: true,
     });
     await app.init();
+    appRef = app;
     commands.register(app, deps);
     events.register(app, deps);
     actions.register(app, deps);
     return {
       app,
+      home,
       teamId: identity.teamId,
       start: async () => {
         await app.start();
       },
-      stop: () => app.stop().then(() => undefined),
+      stop: async () => {
+        home.stop();
+        await app.stop();
+      },
     };
   }
   const receiver = new HTTPReceiver({
@@ -118,14 +129,16 @@ export async function createSlackApp(config: TConfig, deps: TSlackDeps): Promise
     deferInitialization: true,
   });
   await app.init();
+  appRef = app;
   commands.register(app, deps);
   events.register(app, deps);
   actions.register(app, deps);
   return {
     app,
+    home,
     teamId: identity.teamId,
     requestListener: refuseFutureTimestamps(receiver.requestListener),
     start: async () => {},
-    stop: async () => {},
+    stop: async () => home.stop(),
   };
 }

@@ -4,6 +4,8 @@ import type { TCommandRouter } from '../commands/execute.js';
 import type { Inflight } from '../inflight.js';
 import type { TLogger } from '../logger.js';
 import type { TStore } from '../store/store.js';
+import type { TChartImages } from './charts.js';
+import type { THomeDashboard } from './home-dashboard.js';
 
 /** What Slack listeners may use; built once in main.ts. */
 export type TSlackDeps = {
@@ -13,4 +15,8 @@ export type TSlackDeps = {
   clock: TClock;
   inflight: Inflight;
   resolveActor: ReturnType<typeof createSlackActorResolver>;
+  /** Chart specs to Slack image blocks (rendered, uploaded, reused). */
+  charts: TChartImages;
+  /** App Home dashboards (published on open, refreshed when facts change). */
+  home: THomeDashboard;
 };

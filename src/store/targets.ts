@@ -17,10 +17,47 @@ export async function resolveTargetsForReps(
   reps: TRepRef[],
   period: TPeriod,
 ): Promise<Map<string, Record<string, number>>> {
-  const rows = await db.target.findMany({
-    where: { workspaceId, effectiveFrom: { lte: period.start } },
+  const rows = await loadTargetRows(db, workspaceId, period.start);
+  return chooseTargets(rows, reps, period);
+}
+
+/**
+ * One rep's targets for each of several periods (a chart's history), with one query: the rows effective at the
+ * latest period's start, each period choosing among those effective at its own start.
+ */
+export async function resolveTargetHistory(
+  db: TDb,
+  workspaceId: string,
+  rep: TRepRef,
+  periods: TPeriod[],
+): Promise<Record<string, number>[]> {
+  const latest = new Date(Math.max(0, ...periods.map((p) => p.start.getTime())));
+  const rows = await loadTargetRows(db, workspaceId, latest);
+  return periods.map(
+    (p) =>
+      chooseTargets(
+        rows.filter((r) => r.effectiveFrom <= p.start),
+        [rep],
+        p,
+      ).get(rep.id) ?? {},
+  );
+}
+
+type TTargetRow = Awaited<ReturnType<typeof loadTargetRows>>[number];
+
+function loadTargetRows(db: TDb, workspaceId: string, effectiveBy: Date) {
+  return db.target.findMany({
+    where: { workspaceId, effectiveFrom: { lte: effectiveBy } },
     orderBy: { effectiveFrom: 'desc' },
   });
+}
+
+/** The choice described above, over rows ordered newest first. */
+function chooseTargets(
+  rows: TTargetRow[],
+  reps: TRepRef[],
+  period: TPeriod,
+): Map<string, Record<string, number>> {
   const defaults: Record<string, number> = {};
   for (const d of DEFAULT_TARGETS) defaults[d.metricId] = scaleTarget(d.amount, d.periodKind, period);
   const out = new Map<string, Record<string, number>>();

@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { funnelChart } from '../../charts/specs.js';
 import type { TReply } from '../../commands/types.js';
 import type { TRepMetricsReport } from '../../reports/rep-metrics.js';
 import { escapeMrkdwn } from './help.js';
@@ -31,6 +32,7 @@ export function buildFunnel(report: TRepMetricsReport): TReply {
       ? `Bottleneck: *${escapeMrkdwn(bottleneck.stage)}*: ${pct(bottleneck.rep)} of deals go further, against ${pct(bottleneck.team)} for the team (${bottleneck.sample} deals). Review how these deals are qualified and followed up.`
       : `Bottleneck: *${escapeMrkdwn(bottleneck.stage)}*: deals stay ${days(bottleneck.rep)}, against ${days(bottleneck.team)} for the team (${bottleneck.sample} deals). Look at what stalls them there.`
     : 'No bottleneck: no stage is clearly behind the team (or too few deals to say).';
+  const chart = funnelChart(report);
   const title = `Funnel · ${report.rep.name} · ${report.period.label}`;
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
@@ -47,5 +49,6 @@ export function buildFunnel(report: TRepMetricsReport): TReply {
     text: `${title}: ${bottleneck ? `bottleneck ${bottleneck.stage}` : 'no bottleneck'}`,
     blocks,
     visibility: 'ephemeral',
+    ...(chart ? { chart } : {}),
   };
 }

@@ -15,13 +15,19 @@ const TIPS: KnownBlock = {
 };
 
 /** The App Home tab: a rep's scorecard; a manager's team first, then their own; a welcome for anyone else. */
-export function buildHome(input: { own: TRepMetricsReport | null; team: TTeamMetricsReport | null }): {
+export function buildHome(input: {
+  own: TRepMetricsReport | null;
+  team: TTeamMetricsReport | null;
+  /** The scorecard's chart, already uploaded. */
+  image?: KnownBlock;
+}): {
   type: 'home';
   blocks: KnownBlock[];
 } {
   const blocks: KnownBlock[] = [];
   if (input.team) blocks.push(...buildTeamTable(input.team).blocks, { type: 'divider' });
   if (input.own) blocks.push(...buildScorecard(input.own).blocks);
+  if (input.own && input.image) blocks.push(input.image);
   if (!input.own && !input.team) {
     blocks.push(
       { type: 'header', text: { type: 'plain_text', text: 'Welcome to KPI Bot' } },

@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { leaderboardChart, scorecardChart } from '../../charts/specs.js';
 import type { TReply } from '../../commands/types.js';
 import { SCALAR_METRICS, type TMetricUnit } from '../../metrics/scalar.js';
 import { formatMetric } from '../../reports/format.js';
@@ -25,7 +26,12 @@ const HEADLINES = [
 
 function value(report: TRepMetricsReport, id: string): string {
   const v = report.metrics[id];
-  return formatMetric(typeof v === 'number' ? v : null, UNIT.get(id) ?? 'count', report.currency);
+  return formatMetric(
+    typeof v === 'number' ? v : null,
+    UNIT.get(id) ?? 'count',
+    report.currency,
+    report.locale,
+  );
 }
 
 /** One field: the figure, then its target and pace, then its change against the rep's own baseline. */
@@ -34,14 +40,14 @@ function field(report: TRepMetricsReport, id: string): string {
   const pace = report.pace[id];
   if (pace) {
     const onPace = pace.paceRatio === null ? '' : pace.paceRatio >= 1 ? ', on pace' : ', behind pace';
-    parts[1] += ` · ${Math.round(pace.attainment * 100)}% of ${formatMetric(pace.target, UNIT.get(id) ?? 'count', report.currency)}${onPace}`;
+    parts[1] += ` · ${Math.round(pace.attainment * 100)}% of ${formatMetric(pace.target, UNIT.get(id) ?? 'count', report.currency, report.locale)}${onPace}`;
   }
   const trend = report.trends[id];
   const now = report.metrics[id];
   if (trend?.baseline != null && typeof now === 'number' && trend.baseline !== 0) {
     const change = (now - trend.baseline) / trend.baseline;
     parts.push(
-      `${change >= 0 ? '▲' : '▼'} ${formatMetric(change, 'percent_change', report.currency)} vs usual`,
+      `${change >= 0 ? '▲' : '▼'} ${formatMetric(change, 'percent_change', report.currency, report.locale)} vs usual`,
     );
   }
   return parts.join('\n');
@@ -70,10 +76,12 @@ export function buildScorecard(report: TRepMetricsReport): TReply {
       ],
     },
   ];
+  const chart = scorecardChart(report);
   return {
     text: `${report.rep.name}, ${report.period.label}: won ${value(report, 'sales.won_total')}`,
     blocks,
     visibility: 'ephemeral',
+    ...(chart ? { chart } : {}),
   };
 }
 
@@ -81,9 +89,10 @@ export function buildScorecard(report: TRepMetricsReport): TReply {
 export function buildLeaderboard(board: TLeaderboard, askerRepId?: string): TReply {
   const unit = UNIT.get(board.metric) ?? 'count';
   const title = TITLE.get(board.metric) ?? board.metric;
+  const chart = leaderboardChart(board, askerRepId);
   const lines = board.rows.map(
     (r) =>
-      `${r.rank}. ${r.rep.id === askerRepId ? '*' : ''}${escapeMrkdwn(r.rep.name)}${r.rep.id === askerRepId ? ' (you)*' : ''} ${formatMetric(r.value, unit, board.currency)}`,
+      `${r.rank}. ${r.rep.id === askerRepId ? '*' : ''}${escapeMrkdwn(r.rep.name)}${r.rep.id === askerRepId ? ' (you)*' : ''} ${formatMetric(r.value, unit, board.currency, board.locale)}`,
   );
   return {
     text: `${title} leaderboard, ${board.period.label}`,
@@ -98,5 +107,6 @@ export function buildLeaderboard(board: TLeaderboard, askerRepId?: string): TRep
       },
     ],
     visibility: 'ephemeral',
+    ...(chart ? { chart } : {}),
   };
 }

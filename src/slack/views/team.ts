@@ -20,17 +20,15 @@ const COLUMNS: [string, string][] = [
 /** Below this share of the per-rep revenue target (or of the team's median rep) a rep needs attention. */
 const ATTENTION_SHARE = 0.5;
 
-function cell(metrics: Record<string, number | null>, id: string, currency: string): string {
-  return formatMetric(metrics[id] ?? null, UNIT.get(id) ?? 'count', currency);
+function cell(metrics: Record<string, number | null>, id: string, report: TTeamMetricsReport): string {
+  return formatMetric(metrics[id] ?? null, UNIT.get(id) ?? 'count', report.currency, report.locale);
 }
 
 /** `/kpi team`: the team's totals, one line per rep, and who needs attention. */
 export function buildTeamTable(report: TTeamMetricsReport): TReply {
   const who = report.team.manager ? `${report.team.manager.name}'s team` : 'Everyone';
   const title = `${who} · ${report.period.label}`;
-  const total = COLUMNS.map(([id, label]) => `${label} *${cell(report.metrics, id, report.currency)}*`).join(
-    ' · ',
-  );
+  const total = COLUMNS.map(([id, label]) => `${label} *${cell(report.metrics, id, report)}*`).join(' · ');
   // The bar: half the per-rep revenue target, or, without one, half the team's median rep.
   const perRepTarget =
     report.byRep.length > 0 ? (report.targets['sales.won_total'] ?? 0) / report.byRep.length : 0;
@@ -38,9 +36,7 @@ export function buildTeamTable(report: TTeamMetricsReport): TReply {
   const bar = (perRepTarget > 0 ? perRepTarget : typical) * ATTENTION_SHARE;
   const against = perRepTarget > 0 ? 'their revenue target' : "the team's typical revenue";
   const lines = report.byRep.map((r) => {
-    const figures = COLUMNS.map(([id, label]) => `${label} ${cell(r.metrics, id, report.currency)}`).join(
-      ' · ',
-    );
+    const figures = COLUMNS.map(([id, label]) => `${label} ${cell(r.metrics, id, report)}`).join(' · ');
     return `*${escapeMrkdwn(r.name)}* · ${figures}`;
   });
   const behind = report.byRep.filter((r) => bar > 0 && (r.metrics['sales.won_total'] ?? 0) < bar);
@@ -66,7 +62,7 @@ export function buildTeamTable(report: TTeamMetricsReport): TReply {
     });
   }
   return {
-    text: `${title}: won ${cell(report.metrics, 'sales.won_total', report.currency)}`,
+    text: `${title}: won ${cell(report.metrics, 'sales.won_total', report)}`,
     blocks,
     visibility: 'ephemeral',
   };

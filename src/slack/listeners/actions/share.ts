@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { deliverReply } from '../../deliver.js';
 import type { TSlackDeps } from '../../deps.js';
 import { buildErrorReply } from '../../views/help.js';
 
@@ -12,6 +13,7 @@ export function shareAction(deps: TSlackDeps) {
     body,
     action,
     respond,
+    client,
     logger,
   }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
     await ack();
@@ -46,14 +48,23 @@ export function shareAction(deps: TSlackDeps) {
           });
           return;
         }
-        await respond({
-          response_type: 'in_channel',
-          replace_original: false,
-          text: reply.text,
-          blocks: [
-            ...reply.blocks,
-            { type: 'context', elements: [{ type: 'mrkdwn', text: `Shared by <@${body.user.id}>` }] },
-          ],
+        const image = reply.chart ? await deps.charts.imageBlock(client, teamId, reply.chart) : undefined;
+        await deliverReply({
+          respond,
+          client,
+          channelId: body.channel?.id,
+          userId: body.user.id,
+          logger: deps.logger,
+          message: {
+            response_type: 'in_channel',
+            replace_original: false,
+            text: reply.text,
+            blocks: [
+              ...reply.blocks,
+              ...(image ? [image] : []),
+              { type: 'context', elements: [{ type: 'mrkdwn', text: `Shared by <@${body.user.id}>` }] },
+            ],
+          },
         });
       } catch (error) {
         logger.error(error);

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { TReply } from '../../../commands/types.js';
+import { deliverReply } from '../../deliver.js';
 import type { TSlackDeps } from '../../deps.js';
 import { buildErrorReply } from '../../views/help.js';
 import { withShareButton } from '../../views/share.js';
@@ -31,13 +32,25 @@ export function kpiCommand(deps: TSlackDeps) {
           now: deps.clock.now(),
           store: deps.store,
           logger: deps.logger,
+          onFactsChanged: deps.home.factsChanged,
         });
       } catch (error) {
         logger.error(error);
         reply = buildErrorReply('KPI Bot could not reach its data just now. Please try again in a minute.');
       }
       if (reply.file) reply = await sendFile(client, command.user_id, reply, logger);
-      await respond({ response_type: reply.visibility, text: reply.text, blocks: withShareButton(reply) });
+      if (reply.chart) {
+        const image = await deps.charts.imageBlock(client, command.team_id, reply.chart);
+        if (image) reply = { ...reply, blocks: [...reply.blocks, image] };
+      }
+      await deliverReply({
+        respond,
+        client,
+        channelId: command.channel_id,
+        userId: command.user_id,
+        message: { response_type: reply.visibility, text: reply.text, blocks: withShareButton(reply) },
+        logger: deps.logger,
+      });
     });
   };
 }

@@ -1,0 +1,79 @@
+import type { RespondFn } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import type { TLogger } from '../logger.js';
+
+export type TDelivery = {
+  response_type: 'ephemeral' | 'in_channel';
+  replace_original?: boolean;
+  text: string;
+  blocks: KnownBlock[];
+};
+
+/** Waits between attempts at the response URL: Slack's transient errors (429, 5xx, a file not ready yet). */
+export const RESPOND_DELAYS_MS = [400, 1200];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const isImage = (b: KnownBlock) => b.type === 'image';
+
+/**
+ * Sends a reply so that the user gets it whatever Slack says: through the response URL, retried briefly (a 429,
+ * a 5xx, or Slack not having processed a just-uploaded chart yet); then without the chart; then, if the response
+ * URL itself is dead (expired, or Slack refuses it), through the Web API as an ephemeral message (or a channel
+ * post for a shared reply). Returns how it went out, or 'lost' after everything failed, which is logged with the
+ * reply's text so it can be found.
+ */
+export async function deliverReply(input: {
+  respond: RespondFn;
+  client: WebClient;
+  channelId: string | undefined;
+  userId: string;
+  message: TDelivery;
+  logger: TLogger;
+  delays?: number[];
+}): Promise<'respond' | 'respond_without_chart' | 'web_api' | 'lost'> {
+  const { respond, client, message, logger } = input;
+  const delays = input.delays ?? RESPOND_DELAYS_MS;
+  const hasChart = message.blocks.some(isImage);
+  for (let attempt = 0; attempt <= delays.length; attempt++) {
+    try {
+      await respond(message);
+      return 'respond';
+    } catch (error) {
+      logger.warn({ err: error, attempt: attempt + 1 }, 'reply through the response URL failed');
+      if (attempt < delays.length) await sleep(delays[attempt] as number);
+    }
+  }
+  const plain = { ...message, blocks: message.blocks.filter((b) => !isImage(b)) };
+  if (hasChart) {
+    try {
+      await respond(plain);
+      return 'respond_without_chart';
+    } catch (error) {
+      logger.warn({ err: error }, 'reply without its chart through the response URL failed too');
+    }
+  }
+  if (input.channelId) {
+    try {
+      if (message.response_type === 'in_channel') {
+        await client.chat.postMessage({ channel: input.channelId, text: plain.text, blocks: plain.blocks });
+      } else {
+        await client.chat.postEphemeral({
+          channel: input.channelId,
+          user: input.userId,
+          text: plain.text,
+          blocks: plain.blocks,
+        });
+      }
+      return 'web_api';
+    } catch (error) {
+      logger.warn({ err: error }, 'reply through the Web API failed');
+    }
+  }
+  logger.error(
+    { user: input.userId, channel: input.channelId, text: message.text },
+    'reply could not be delivered',
+  );
+  return 'lost';
+}

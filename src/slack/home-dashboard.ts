@@ -1,0 +1,136 @@
+import type { WebClient } from '@slack/web-api';
+import { scorecardChart } from '../charts/specs.js';
+import { repMetricsReport } from '../reports/rep-metrics.js';
+import { teamMetricsReport } from '../reports/team-metrics.js';
+import type { TSlackDeps } from './deps.js';
+import { buildHome } from './views/home.js';
+
+/** At most one dashboard publish per person per minute, however often they open the tab or facts arrive. */
+export const HOME_REFRESH_MS = 60_000;
+/** New facts are gathered this long before dashboards are refreshed (a webhook burst is one refresh). */
+export const HOME_SETTLE_MS = 5_000;
+/** People whose tab is refreshed when facts change: those who opened it within this window. */
+export const HOME_VIEWER_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+
+type TViewer = { teamId: string; userId: string; openedAt: number };
+
+/**
+ * The App Home dashboards: published when someone opens the tab, and republished for recent viewers of a
+ * workspace when new facts arrive there (webhooks, imports, `/kpi log`), never more than once a minute per
+ * person. Publishing runs after Slack's ack and is tracked for a graceful shutdown.
+ */
+export function createHomeDashboard(
+  deps: Omit<TSlackDeps, 'home'>,
+  clientFor: (teamId: string) => Promise<WebClient | undefined>,
+) {
+  const lastPublished = new Map<string, number>();
+  /** Workspace id -> viewers by Slack user id. */
+  const viewers = new Map<string, Map<string, TViewer>>();
+  const pending = new Map<string, NodeJS.Timeout>();
+  const later = new Map<string, NodeJS.Timeout>();
+  let stopped = false;
+
+  async function publish(
+    teamId: string,
+    userId: string,
+    client: WebClient,
+    openedNow = false,
+  ): Promise<void> {
+    const key = `${teamId}:${userId}`;
+    const now = deps.clock.now();
+    lastPublished.set(key, now.getTime());
+    try {
+      const { workspace, actor } = await deps.resolveActor(teamId, userId, '');
+      if (openedNow) {
+        const byWorkspace = viewers.get(workspace.id) ?? new Map<string, TViewer>();
+        byWorkspace.set(userId, { teamId, userId, openedAt: now.getTime() });
+        viewers.set(workspace.id, byWorkspace);
+      }
+      const rep = actor.repId
+        ? await deps.store.db.rep.findFirst({ where: { id: actor.repId, workspaceId: workspace.id } })
+        : null;
+      const reports = rep
+        ? await deps.store.db.rep.count({
+            where: { workspaceId: workspace.id, managerId: rep.id, active: true },
+          })
+        : 0;
+      const [own, team] = await Promise.all([
+        rep ? repMetricsReport(deps.store.db, workspace, rep, 'this month', now) : null,
+        rep && reports > 0 ? teamMetricsReport(deps.store.db, workspace, rep, 'this month', now) : null,
+      ]);
+      const spec = own ? scorecardChart(own) : undefined;
+      const image = spec ? await deps.charts.imageBlock(client, teamId, spec) : undefined;
+      try {
+        await client.views.publish({ user_id: userId, view: buildHome({ own, team, image }) });
+      } catch (error) {
+        if (!image) throw error;
+        // Slack may not have processed a just-uploaded chart yet, or it was deleted: the numbers go out anyway.
+        deps.logger.warn({ err: error }, 'App Home with chart refused; publishing without it');
+        deps.charts.forget(image);
+        await client.views.publish({ user_id: userId, view: buildHome({ own, team }) });
+      }
+    } catch (error) {
+      lastPublished.delete(key);
+      deps.logger.error({ err: error, team: teamId, user: userId }, 'App Home publish failed');
+    }
+  }
+
+  /** `app_home_opened` on the Home tab. */
+  async function opened(teamId: string, userId: string, client: WebClient): Promise<void> {
+    const now = deps.clock.now().getTime();
+    if (now - (lastPublished.get(`${teamId}:${userId}`) ?? Number.NEGATIVE_INFINITY) < HOME_REFRESH_MS)
+      return;
+    await deps.inflight.run(() => publish(teamId, userId, client, true));
+  }
+
+  async function refreshWorkspace(workspaceId: string): Promise<void> {
+    const now = deps.clock.now().getTime();
+    const list = viewers.get(workspaceId);
+    if (!list) return;
+    for (const v of [...list.values()]) {
+      if (stopped) return;
+      if (now - v.openedAt > HOME_VIEWER_WINDOW_MS) {
+        list.delete(v.userId);
+        continue;
+      }
+      const key = `${v.teamId}:${v.userId}`;
+      const wait = (lastPublished.get(key) ?? Number.NEGATIVE_INFINITY) + HOME_REFRESH_MS - now;
+      const client = await clientFor(v.teamId);
+      if (!client) continue;
+      if (wait <= 0) await publish(v.teamId, v.userId, client);
+      else if (!later.has(key)) {
+        // Published a moment ago: once more when the minute is up, so the newest facts still show.
+        later.set(
+          key,
+          setTimeout(() => {
+            later.delete(key);
+            if (!stopped) void deps.inflight.run(() => publish(v.teamId, v.userId, client)).catch(() => {});
+          }, wait).unref(),
+        );
+      }
+    }
+  }
+
+  /** New facts in a workspace: refresh its recent viewers' dashboards once things settle. */
+  function factsChanged(workspaceId: string): void {
+    if (stopped || pending.has(workspaceId) || !viewers.has(workspaceId)) return;
+    pending.set(
+      workspaceId,
+      setTimeout(() => {
+        pending.delete(workspaceId);
+        if (!stopped) void deps.inflight.run(() => refreshWorkspace(workspaceId)).catch(() => {});
+      }, HOME_SETTLE_MS).unref(),
+    );
+  }
+
+  function stop(): void {
+    stopped = true;
+    for (const t of [...pending.values(), ...later.values()]) clearTimeout(t);
+    pending.clear();
+    later.clear();
+  }
+
+  return { opened, factsChanged, stop };
+}
+
+export type THomeDashboard = ReturnType<typeof createHomeDashboard>;
