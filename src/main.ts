@@ -38,6 +38,8 @@ export type TStartOptions = {
   drainTimeoutMs?: number;
   /** How often the inbox worker looks for due retries (default 2 s). */
   inboxPollMs?: number;
+  /** App Home refresh timing (default: at most once a minute per person, 5 s after facts settle). */
+  homeTiming?: { refreshMs: number; settleMs: number };
 };
 
 /** Wiring only: config -> store -> commands -> Slack -> HTTP server. */
@@ -65,6 +67,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
         inflight,
         resolveActor,
         charts: createChartImages(logger),
+        homeTiming: opts.homeTiming,
       });
     }
   } catch (error) {

@@ -76,7 +76,7 @@ function refuseFutureTimestamps(next: RequestListener): RequestListener {
  */
 export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'home'>): Promise<TSlackApp> {
   let appRef: App | undefined;
-  const home = createHomeDashboard(base, async () => appRef?.client);
+  const home = createHomeDashboard(base, async () => appRef?.client, base.homeTiming);
   const deps: TSlackDeps = { ...base, home };
   const logger = toBoltLogger(deps.logger);
   const clientOptions = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {};

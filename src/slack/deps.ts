@@ -19,4 +19,6 @@ export type TSlackDeps = {
   charts: TChartImages;
   /** App Home dashboards (published on open, refreshed when facts change). */
   home: THomeDashboard;
+  /** App Home refresh timing (tests shorten it). */
+  homeTiming?: { refreshMs: number; settleMs: number };
 };

@@ -22,6 +22,7 @@ type TViewer = { teamId: string; userId: string; openedAt: number };
 export function createHomeDashboard(
   deps: Omit<TSlackDeps, 'home'>,
   clientFor: (teamId: string) => Promise<WebClient | undefined>,
+  timing: { refreshMs: number; settleMs: number } = { refreshMs: HOME_REFRESH_MS, settleMs: HOME_SETTLE_MS },
 ) {
   const lastPublished = new Map<string, number>();
   /** Workspace id -> viewers by Slack user id. */
@@ -78,7 +79,7 @@ export function createHomeDashboard(
   /** `app_home_opened` on the Home tab. */
   async function opened(teamId: string, userId: string, client: WebClient): Promise<void> {
     const now = deps.clock.now().getTime();
-    if (now - (lastPublished.get(`${teamId}:${userId}`) ?? Number.NEGATIVE_INFINITY) < HOME_REFRESH_MS)
+    if (now - (lastPublished.get(`${teamId}:${userId}`) ?? Number.NEGATIVE_INFINITY) < timing.refreshMs)
       return;
     await deps.inflight.run(() => publish(teamId, userId, client, true));
   }
@@ -94,7 +95,7 @@ export function createHomeDashboard(
         continue;
       }
       const key = `${v.teamId}:${v.userId}`;
-      const wait = (lastPublished.get(key) ?? Number.NEGATIVE_INFINITY) + HOME_REFRESH_MS - now;
+      const wait = (lastPublished.get(key) ?? Number.NEGATIVE_INFINITY) + timing.refreshMs - now;
       const client = await clientFor(v.teamId);
       if (!client) continue;
       if (wait <= 0) await publish(v.teamId, v.userId, client);
@@ -119,7 +120,7 @@ export function createHomeDashboard(
       setTimeout(() => {
         pending.delete(workspaceId);
         if (!stopped) void deps.inflight.run(() => refreshWorkspace(workspaceId)).catch(() => {});
-      }, HOME_SETTLE_MS).unref(),
+      }, timing.settleMs).unref(),
     );
   }
 

@@ -7,7 +7,12 @@ import { SIGNING_SECRET } from './slack-request.js';
 
 /** The real bot in HTTP mode on a free loopback port, its Web API pointed at a fake Slack. */
 export async function startTestBot(
-  opts: { drainTimeoutMs?: number; env?: Record<string, string>; inboxPollMs?: number } = {},
+  opts: {
+    drainTimeoutMs?: number;
+    env?: Record<string, string>;
+    inboxPollMs?: number;
+    homeTiming?: { refreshMs: number; settleMs: number };
+  } = {},
 ) {
   const slack = await new FakeSlack().start();
   const database = await createMigratedDatabase();
@@ -25,6 +30,7 @@ export async function startTestBot(
     logger: createLogger('silent'),
     drainTimeoutMs: opts.drainTimeoutMs,
     inboxPollMs: opts.inboxPollMs,
+    homeTiming: opts.homeTiming,
   });
   return {
     bot,

@@ -6,10 +6,15 @@ export type TRecordedCall = {
   method: string;
   path: string;
   body: Record<string, unknown>;
+  /** The request's bytes as sent (uploads are multipart). */
+  raw: Buffer;
   headers: IncomingMessage['headers'];
 };
 
-type THandler = (call: TRecordedCall) => Promise<Record<string, unknown>> | Record<string, unknown>;
+/** A handler's answer; `__status` and `__headers` set the HTTP status and headers (e.g. 429 and Retry-After). */
+type TAnswer = Record<string, unknown> & { __status?: number; __headers?: Record<string, string> };
+
+type THandler = (call: TRecordedCall) => Promise<TAnswer> | TAnswer;
 
 const DEFAULTS: Record<string, THandler> = {
   'auth.test': () => ({
@@ -58,13 +63,14 @@ export class FakeSlack {
     // files.uploadV2 step 1: hand out an upload URL on this fake (step 2 posts the bytes there).
     [
       'files.getUploadURLExternal',
-      (call) => ({
+      () => ({
         ok: true,
-        upload_url: `${this.url}upload/F${String(call.body.filename ?? 'x').length}`,
-        file_id: 'F0FILE',
+        upload_url: `${this.url}upload/F0FILE${++this.#files}`,
+        file_id: `F0FILE${this.#files}`,
       }),
     ],
   ]);
+  #files = 0;
   readonly #waiters: { match: (c: TRecordedCall) => boolean; resolve: (c: TRecordedCall) => void }[] = [];
   #server: Server | undefined;
   url = '';
@@ -109,7 +115,8 @@ export class FakeSlack {
     this.#server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
-      const raw = Buffer.concat(chunks).toString('utf8');
+      const bytes = Buffer.concat(chunks);
+      const raw = bytes.toString('utf8');
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       const method = path.startsWith('/api/')
         ? path.slice(5)
@@ -120,10 +127,11 @@ export class FakeSlack {
         method,
         path,
         body: parseBody(raw, req.headers['content-type']),
+        raw: bytes,
         headers: req.headers,
       };
       const handler = this.#handlers.get(method);
-      let answer: Record<string, unknown>;
+      let answer: TAnswer;
       try {
         answer = handler ? await handler(call) : { ok: true };
       } catch (error) {
@@ -136,8 +144,9 @@ export class FakeSlack {
           w.resolve(call);
         }
       }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(answer));
+      const { __status, __headers, ...json } = answer;
+      res.writeHead(__status ?? 200, { 'content-type': 'application/json', ...__headers });
+      res.end(JSON.stringify(json));
     });
     await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/`;

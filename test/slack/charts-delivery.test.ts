@@ -1,0 +1,241 @@
+import { subMonths } from 'date-fns';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestBot } from '../support/bot.js';
+import type { TRecordedCall } from '../support/fake-slack.js';
+import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
+
+let t: Awaited<ReturnType<typeof startTestBot>>;
+let seq = 0;
+let homeEvents = 0;
+
+beforeAll(async () => {
+  t = await startTestBot({ homeTiming: { refreshMs: 1_500, settleMs: 200 } });
+  const { db } = t.bot.store;
+  const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
+  const dana = await db.rep.create({
+    data: { workspaceId: ws.id, name: 'Dana Scott', slackUserId: 'U0DANA' },
+  });
+  await db.rep.create({ data: { workspaceId: ws.id, name: 'Lee Park', slackUserId: 'U0LEE' } });
+  const now = new Date();
+  // Won deals this month (a second ago) and in each of the three months before.
+  const closes = [new Date(now.getTime() - 1000), ...[1, 2, 3].map((k) => subMonths(now, k))];
+  await db.deal.createMany({
+    data: closes.map((closedAt, i) => ({
+      workspaceId: ws.id,
+      repId: dana.id,
+      source: 'csv',
+      externalId: `d${i}`,
+      stage: 'Won',
+      status: 'won',
+      amountMinor: BigInt(100_000 * (i + 1)),
+      openedAt: subMonths(closedAt, 1),
+      closedAt,
+    })),
+  });
+  await db.deal.create({
+    data: {
+      workspaceId: ws.id,
+      repId: dana.id,
+      source: 'csv',
+      externalId: 'open1',
+      stage: 'Engaging',
+      status: 'open',
+      amountMinor: 5_000n,
+      openedAt: subMonths(now, 1),
+    },
+  });
+  await db.target.create({
+    data: {
+      workspaceId: ws.id,
+      scope: 'workspace',
+      metricId: 'sales.won_total',
+      periodKind: 'month',
+      amount: 150_000,
+      effectiveFrom: new Date('2000-01-01T00:00:00Z'),
+    },
+  });
+});
+afterAll(async () => {
+  await t?.close();
+});
+beforeEach(() => {
+  t.slack.on('response_url', () => ({ ok: true }));
+});
+
+type TReplyBody = {
+  text: string;
+  blocks?: { type: string; slack_file?: { id: string }; alt_text?: string }[];
+};
+
+async function slash(text: string, user = 'U0DANA') {
+  seq += 1;
+  const id = `c${seq}`;
+  const res = await postToSlackEndpoint(
+    t.baseUrl,
+    slashCommandBody({ text, user_id: user, response_url: t.slack.responseUrl(id) }),
+  );
+  expect(res.status).toBe(200);
+  return id;
+}
+
+const replyTo = async (id: string) =>
+  (await t.slack.waitFor((c) => c.path === `/respond/${id}` && (c.body as TReplyBody).text !== undefined))
+    .body as TReplyBody;
+
+/** The PNG inside a multipart upload body. */
+function pngIn(raw: Buffer): Buffer {
+  const start = raw.indexOf(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+  const end = raw.indexOf(Buffer.from('IEND', 'latin1'));
+  expect(start).toBeGreaterThanOrEqual(0);
+  return raw.subarray(start, end + 8);
+}
+
+describe('charts in Slack replies', () => {
+  it('/kpi me uploads a PNG with files.uploadV2 and shows it in an image block by slack_file id', async () => {
+    const before = t.slack.callsOf('files.getUploadURLExternal').length;
+    const reply = await replyTo(await slash('me'));
+    const urls = t.slack.callsOf('files.getUploadURLExternal').slice(before);
+    expect(urls).toHaveLength(1);
+    expect(String(urls[0]?.body.filename)).toMatch(/^kpi-dana-scott-won-\d{4}-\d{2}\.png$/);
+    expect(String(urls[0]?.body.alt_text)).toMatch(/^Won revenue against target for Dana Scott: /);
+    const complete = t.slack.callsOf('files.completeUploadExternal').at(-1) as TRecordedCall;
+    // Not shared into any channel: the bot owns the file and shows it in its own reply.
+    expect(complete.body.channel_id).toBeUndefined();
+    const fileId = (complete.body.files as { id: string }[])[0]?.id;
+    const upload = t.slack.calls.filter((c) => c.path.startsWith('/upload/')).at(-1) as TRecordedCall;
+    const png = pngIn(upload.raw);
+    expect(png.readUInt32BE(16)).toBe(1800);
+    expect(png.readUInt32BE(20)).toBe(900);
+    const image = reply.blocks?.find((b) => b.type === 'image');
+    expect(image?.slack_file).toEqual({ id: fileId });
+    expect(image?.alt_text).toContain('(target $1,500.00)');
+    expect(reply.text).toMatch(/^Dana Scott, .*: won \$1,000\.00$/);
+  });
+
+  it('reuses the uploaded chart while the picture is the same', async () => {
+    const before = t.slack.callsOf('files.getUploadURLExternal').length;
+    const reply = await replyTo(await slash('me'));
+    expect(reply.blocks?.some((b) => b.type === 'image')).toBe(true);
+    expect(t.slack.callsOf('files.getUploadURLExternal').length).toBe(before);
+  });
+
+  it('/kpi leaderboard and /kpi funnel carry their charts too', async () => {
+    const board = await replyTo(await slash('leaderboard'));
+    expect(board.blocks?.find((b) => b.type === 'image')?.alt_text).toMatch(
+      /^Won revenue, .*: 1\. Dana Scott \$1,000\.00/,
+    );
+    const funnel = await replyTo(await slash('funnel'));
+    expect(funnel.blocks?.find((b) => b.type === 'image')?.alt_text).toMatch(/^Funnel of Dana Scott, /);
+  });
+
+  it('answers without the chart when the upload is refused', async () => {
+    t.slack.on('files.getUploadURLExternal', () => ({ ok: false, error: 'not_allowed_token_type' }));
+    try {
+      const reply = await replyTo(await slash('leaderboard last month'));
+      expect(reply.text).toMatch(/leaderboard/);
+      expect(reply.blocks?.some((b) => b.type === 'image')).toBe(false);
+    } finally {
+      t.slack.on('files.getUploadURLExternal', (call) => ({
+        ok: true,
+        upload_url: `${t.slack.url}upload/F9${call.body.filename}`,
+        file_id: `F9${String(call.body.filename).length}${Date.now()}`,
+      }));
+    }
+  });
+});
+
+describe('the reply reaches the user whatever Slack answers', () => {
+  it('retries the response URL after 500 and 429 answers', async () => {
+    let n = 0;
+    t.slack.on('response_url', () =>
+      ++n === 1 ? { __status: 500, ok: false } : n === 2 ? { __status: 429, ok: false } : { ok: true },
+    );
+    const id = await slash('help');
+    await t.slack.waitFor(() => n >= 3);
+    const calls = t.slack.calls.filter((c) => c.path === `/respond/${id}`);
+    expect(calls).toHaveLength(3);
+    expect((calls[2] as TRecordedCall).body.text).toBe((calls[0] as TRecordedCall).body.text);
+  });
+
+  it('sends the reply without its chart when Slack refuses the image (a file not processed yet)', async () => {
+    t.slack.on('response_url', (call) =>
+      (call.body as TReplyBody).blocks?.some((b) => b.type === 'image')
+        ? { __status: 400, ok: false, error: 'invalid_blocks' }
+        : { ok: true },
+    );
+    const id = await slash('me last month');
+    const plain = await t.slack.waitFor(
+      (c) => c.path === `/respond/${id}` && !(c.body as TReplyBody).blocks?.some((b) => b.type === 'image'),
+    );
+    expect((plain.body as TReplyBody).text).toMatch(/^Dana Scott, /);
+    // Three tries with the chart, then one without.
+    expect(t.slack.calls.filter((c) => c.path === `/respond/${id}`)).toHaveLength(4);
+  });
+
+  it('falls back to chat.postEphemeral when the response URL is dead', async () => {
+    t.slack.on('response_url', () => ({ __status: 404, ok: false, error: 'expired_url' }));
+    await slash('help');
+    const call = await t.slack.waitFor((c) => c.method === 'chat.postEphemeral');
+    expect(call.body).toMatchObject({ channel: 'C0SALES', user: 'U0DANA' });
+    expect(String(call.body.text)).toMatch(/KPI Bot/);
+  });
+});
+
+async function openHome(user: string) {
+  homeEvents += 1;
+  const body = JSON.stringify({
+    token: 'deprecated',
+    team_id: 'T0ACME',
+    api_app_id: 'A0KPI',
+    type: 'event_callback',
+    event_id: `EvC${homeEvents}`,
+    event_time: Math.floor(Date.now() / 1000),
+    event: {
+      type: 'app_home_opened',
+      user,
+      channel: `D${user}`,
+      tab: 'home',
+      event_ts: `${Date.now() / 1000}`,
+    },
+  });
+  expect((await postToSlackEndpoint(t.baseUrl, body, { contentType: 'application/json' })).status).toBe(200);
+}
+
+const publishes = (user: string) =>
+  t.slack.calls.filter((c) => c.method === 'views.publish' && c.body.user_id === user);
+
+describe('App Home', () => {
+  it('publishes after a 429 from views.publish (waiting Retry-After), with the chart', async () => {
+    let n = 0;
+    t.slack.on('views.publish', () =>
+      ++n === 1
+        ? { __status: 429, __headers: { 'retry-after': '1' }, ok: false, error: 'ratelimited' }
+        : { ok: true },
+    );
+    await openHome('U0LEE');
+    await t.slack.waitFor(() => n >= 2);
+    expect(publishes('U0LEE')).toHaveLength(2);
+    t.slack.on('views.publish', () => ({ ok: true }));
+  });
+
+  it('refreshes a viewer’s dashboard after they log facts, at most once per refresh interval', async () => {
+    await openHome('U0DANA');
+    const first = await t.slack.waitFor((c) => c.method === 'views.publish' && c.body.user_id === 'U0DANA');
+    expect(JSON.stringify(first.body.view)).toContain('slack_file');
+    const count = publishes('U0DANA').length;
+    // Three logs in quick succession: one refresh, after the settle time and the refresh interval.
+    for (const n of [3, 4, 5]) await replyTo(await slash(`log call ${n}`));
+    const lee = publishes('U0LEE').length;
+    const refreshed = await t.slack.waitFor(
+      (c) =>
+        c.method === 'views.publish' && c.body.user_id === 'U0DANA' && publishes('U0DANA').length > count,
+      8_000,
+    );
+    // 3 + 4 + 5 calls logged.
+    expect(JSON.stringify(refreshed.body.view)).toMatch(/Outreach[^*]*\*\\n12\b/);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(publishes('U0DANA').length).toBe(count + 1);
+    // Lee opened the tab recently and is in the same workspace: his dashboard is refreshed as well.
+    expect(publishes('U0LEE').length).toBe(lee + 1);
+  });
+});
