@@ -31,6 +31,8 @@ export type TReply = {
   shareText?: string;
   /** A file that goes with the reply (Slack: sent to the asker by direct message; the shell: saved to disk). */
   file?: { filename: string; title: string; content: string };
+  /** The command refused (bad input, not allowed): a modal shows the text on its field. */
+  refused?: boolean;
   /** A chart that goes with the reply (Slack: an image block under it; the shell: a PNG saved to disk). */
   chart?: TChartSpec;
 };

@@ -9,6 +9,7 @@ import { createHomeDashboard, type THomeDashboard } from './home-dashboard.js';
 import * as actions from './listeners/actions/index.js';
 import * as commands from './listeners/commands/index.js';
 import * as events from './listeners/events/index.js';
+import * as modals from './listeners/views/modals.js';
 
 export type TSlackApp = {
   app: App;
@@ -100,6 +101,7 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
     commands.register(app, deps);
     events.register(app, deps);
     actions.register(app, deps);
+    modals.register(app, deps);
     return {
       app,
       home,
@@ -133,6 +135,7 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
   commands.register(app, deps);
   events.register(app, deps);
   actions.register(app, deps);
+  modals.register(app, deps);
   return {
     app,
     home,

@@ -1,5 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { scorecardChart } from '../charts/specs.js';
+import { isAdmin } from '../commands/permissions.js';
+import type { TCommandContext } from '../commands/types.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
 import type { TSlackDeps } from './deps.js';
@@ -59,16 +61,17 @@ export function createHomeDashboard(
         rep ? repMetricsReport(deps.store.db, workspace, rep, 'this month', now) : null,
         rep && reports > 0 ? teamMetricsReport(deps.store.db, workspace, rep, 'this month', now) : null,
       ]);
+      const admin = isAdmin({ workspace, actor } as TCommandContext, rep);
       const spec = own ? scorecardChart(own) : undefined;
       const image = spec ? await deps.charts.imageBlock(client, teamId, spec) : undefined;
       try {
-        await client.views.publish({ user_id: userId, view: buildHome({ own, team, image }) });
+        await client.views.publish({ user_id: userId, view: buildHome({ own, team, image, admin }) });
       } catch (error) {
         if (!image) throw error;
         // Slack may not have processed a just-uploaded chart yet, or it was deleted: the numbers go out anyway.
         deps.logger.warn({ err: error }, 'App Home with chart refused; publishing without it');
         deps.charts.forget(image);
-        await client.views.publish({ user_id: userId, view: buildHome({ own, team }) });
+        await client.views.publish({ user_id: userId, view: buildHome({ own, team, admin }) });
       }
     } catch (error) {
       lastPublished.delete(key);

@@ -88,5 +88,6 @@ export function buildErrorReply(message: string): TReply {
     text: message,
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${message}` } }],
     visibility: 'ephemeral',
+    refused: true,
   };
 }

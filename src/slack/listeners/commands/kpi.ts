@@ -3,7 +3,18 @@ import type { TReply } from '../../../commands/types.js';
 import { deliverReply } from '../../deliver.js';
 import type { TSlackDeps } from '../../deps.js';
 import { buildErrorReply } from '../../views/help.js';
+import type { TModalKind } from '../../views/modals.js';
 import { withShareButton } from '../../views/share.js';
+import { openModal } from '../views/modals.js';
+
+/** Commands given without details that open a modal in Slack (the shell answers them with usage). */
+const MODAL_SHORTHANDS: Record<string, TModalKind> = {
+  log: 'activity',
+  'log linkedin': 'linkedin',
+  quiz: 'quiz',
+  target: 'target',
+  'target set': 'target',
+};
 
 /**
  * `/kpi ...`: acknowledge at once (Slack allows 3 seconds), then answer through the response URL. The work after
@@ -18,6 +29,21 @@ export function kpiCommand(deps: TSlackDeps) {
     logger,
   }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
     await ack();
+    const modal = MODAL_SHORTHANDS[command.text.trim().toLowerCase().replace(/\s+/g, ' ')];
+    if (modal) {
+      // `/kpi log` with nothing more opens the form instead of a usage message.
+      try {
+        await openModal(deps, modal, {
+          client,
+          triggerId: command.trigger_id,
+          teamId: command.team_id,
+          userId: command.user_id,
+        });
+        return;
+      } catch (error) {
+        logger.error(error);
+      }
+    }
     await deps.inflight.run(async () => {
       let reply: Awaited<ReturnType<typeof deps.router.execute>>;
       try {

@@ -1,0 +1,129 @@
+import type { App, BlockButtonAction, SlackShortcut } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { actorRep, isAdmin, NOT_A_REP } from '../../../commands/permissions.js';
+import type { TCommandContext } from '../../../commands/types.js';
+import { localDateOf } from '../../../metrics/periods.js';
+import type { TSlackDeps } from '../../deps.js';
+import {
+  activityModal,
+  fieldForRefusal,
+  linkedinModal,
+  MODAL,
+  messageModal,
+  OPEN_MODAL_ACTION,
+  quizModal,
+  readSubmission,
+  type TModalKind,
+  type TViewState,
+  targetModal,
+} from '../../views/modals.js';
+
+const KINDS = Object.keys(MODAL) as TModalKind[];
+
+async function contextFor(deps: TSlackDeps, teamId: string, userId: string): Promise<TCommandContext> {
+  const { workspace, actor } = await deps.resolveActor(teamId, userId, '');
+  return {
+    workspace,
+    actor,
+    now: deps.clock.now(),
+    store: deps.store,
+    logger: deps.logger,
+    onFactsChanged: deps.home.factsChanged,
+  };
+}
+
+/**
+ * Opens a modal for the person (from a shortcut, an App Home button or `/kpi log` without details). Who may not
+ * use it is told so in a small modal instead: logging is for reps, targets for admins.
+ */
+export async function openModal(
+  deps: TSlackDeps,
+  kind: TModalKind,
+  input: { client: WebClient; triggerId: string; teamId: string; userId: string },
+): Promise<void> {
+  const ctx = await contextFor(deps, input.teamId, input.userId);
+  let view: ReturnType<typeof messageModal>;
+  if (kind === 'target') {
+    const admin = isAdmin(ctx, await actorRep(ctx));
+    if (!admin) deps.logger.info({ actor: input.userId }, 'permission denied: target modal');
+    view = admin
+      ? targetModal()
+      : messageModal(
+          'Set a target',
+          'Sorry, targets are set by KPI Bot admins. Ask one, or see yours with `/kpi me`.',
+        );
+  } else if (!ctx.actor.repId) {
+    view = messageModal('KPI Bot', NOT_A_REP);
+  } else if (kind === 'activity') {
+    const d = localDateOf(ctx.now, ctx.workspace.timezone);
+    view = activityModal(`${d.y}-${String(d.m + 1).padStart(2, '0')}-${String(d.d).padStart(2, '0')}`);
+  } else {
+    view = kind === 'linkedin' ? linkedinModal() : quizModal();
+  }
+  await input.client.views.open({ trigger_id: input.triggerId, view });
+}
+
+/** A refusal as a field error: the first line, without Slack formatting. */
+function asFieldError(message: string): string {
+  return (
+    (message.split('\n')[0] ?? message)
+      .replace(/^:warning: /, '')
+      .replace(/[*`]/g, '')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&')
+      .slice(0, 300) || 'That could not be saved.'
+  );
+}
+
+export function register(app: App, deps: TSlackDeps): void {
+  for (const kind of KINDS) {
+    const open = OPEN_MODAL_ACTION[kind];
+    // Global shortcut (lightning menu) and App Home button.
+    app.shortcut<SlackShortcut>(open, async ({ ack, shortcut, client, logger }) => {
+      await ack();
+      const teamId = shortcut.team?.id ?? shortcut.user.team_id ?? '';
+      await openModal(deps, kind, {
+        client,
+        triggerId: shortcut.trigger_id,
+        teamId,
+        userId: shortcut.user.id,
+      }).catch((error) => logger.error(error));
+    });
+    app.action<BlockButtonAction>(open, async ({ ack, body, client, logger }) => {
+      await ack();
+      const teamId = body.team?.id ?? body.user.team_id ?? '';
+      await openModal(deps, kind, { client, triggerId: body.trigger_id, teamId, userId: body.user.id }).catch(
+        (error) => logger.error(error),
+      );
+    });
+    app.view(MODAL[kind], async ({ ack, body, view, logger }) => {
+      const submission = readSubmission(kind, view.state.values as TViewState);
+      if ('errors' in submission) {
+        await ack({ response_action: 'errors', errors: submission.errors });
+        return;
+      }
+      try {
+        const teamId = body.team?.id ?? body.user.team_id ?? '';
+        const ctx = await contextFor(deps, teamId, body.user.id);
+        const reply = await deps.router.execute(submission.text, ctx);
+        if (reply.refused) {
+          await ack({
+            response_action: 'errors',
+            errors: { [fieldForRefusal(kind, reply.text)]: asFieldError(reply.text) },
+          });
+          return;
+        }
+        await ack({ response_action: 'update', view: messageModal('Done', reply.text) });
+      } catch (error) {
+        logger.error(error);
+        await ack({
+          response_action: 'errors',
+          errors: {
+            [fieldForRefusal(kind, '')]: 'KPI Bot could not save this just now. Please try again in a minute.',
+          },
+        });
+      }
+    });
+  }
+}
