@@ -120,7 +120,8 @@ export function register(app: App, deps: TSlackDeps): void {
         await ack({
           response_action: 'errors',
           errors: {
-            [fieldForRefusal(kind, '')]: 'KPI Bot could not save this just now. Please try again in a minute.',
+            [fieldForRefusal(kind, '')]:
+              'KPI Bot could not save this just now. Please try again in a minute.',
           },
         });
       }
