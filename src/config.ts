@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEncryptionKey } from './slack/secret-box.js';
 
 /**
  * The one reader of the environment. Every variable is documented in the README ("Configuration").
@@ -80,6 +81,43 @@ const VARIABLES = {
     ),
     expected: 'an app-level token starting with xapp- with connections:write (enables Socket Mode)',
     example: 'xapp-1-A0123-4567-abcdef',
+  },
+  SLACK_CLIENT_ID: {
+    schema: optionalString.pipe(
+      z
+        .string()
+        .regex(/^\d+\.\d+$/)
+        .optional(),
+    ),
+    expected:
+      "the app's client id, digits.digits (Basic Information > App Credentials; enables OAuth install)",
+    example: '1234567890.9876543210',
+  },
+  SLACK_CLIENT_SECRET: {
+    schema: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9]{8,}$/)
+        .optional(),
+    ),
+    expected: "the app's client secret, letters and digits (Basic Information > App Credentials)",
+    example: '0123456789abcdef0123456789abcdef',
+  },
+  SLACK_STATE_SECRET: {
+    schema: optionalString.pipe(z.string().min(16).optional()),
+    expected: 'a random secret of 16 characters or more that signs the OAuth state',
+    example: 'c6f8e1d2b7a94e0f9a3b5c7d',
+  },
+  KPI_ENCRYPTION_KEY: {
+    schema: optionalString.pipe(
+      z
+        .string()
+        .refine((v) => parseEncryptionKey(v) !== null)
+        .optional(),
+    ),
+    expected:
+      '32 random bytes as 64 hex digits or base64 (openssl rand -hex 32); encrypts Slack tokens at rest',
+    example: '3f9c0d5e7a1b2c4d6e8f00112233445566778899aabbccddeeff001122334455',
   },
   SLACK_API_URL: {
     schema: optionalString.pipe(
@@ -169,9 +207,12 @@ const VARIABLES = {
 type TVariables = typeof VARIABLES;
 type TParsed = { [K in keyof TVariables]: z.output<TVariables[K]['schema']> };
 
-export type TSlackMode = 'local' | 'http' | 'socket';
+export type TSlackMode = 'local' | 'http' | 'socket' | 'oauth';
 export type TConfig = TParsed & {
-  /** local: no Slack credentials (embedded shell); http: Events API over HTTP; socket: Socket Mode. */
+  /**
+   * local: no Slack credentials (embedded shell); http: one workspace's bot token, Events API over HTTP; socket:
+   * the same over Socket Mode; oauth: distributed app installed by any number of workspaces over HTTP.
+   */
   slackMode: TSlackMode;
 };
 
@@ -197,7 +238,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const result = spec.schema.safeParse(env[name]);
     if (result.success) parsed[name] = result.data;
     else {
-      const secret = name.includes('TOKEN') || name.includes('SECRET') || name.includes('PASSWORD');
+      const secret =
+        name.includes('TOKEN') ||
+        name.includes('SECRET') ||
+        name.includes('PASSWORD') ||
+        name.includes('KEY');
       const got = secret ? 'a value of the wrong form' : `got ${describe(env[name])}`;
       lines.push(`${name} must be ${spec.expected}; ${got} (example: ${name}=${spec.example})`);
     }
@@ -214,14 +259,38 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         'PIPEDRIVE_WEBHOOK_USER and PIPEDRIVE_WEBHOOK_PASSWORD must be set together (example: PIPEDRIVE_WEBHOOK_USER=kpibot)',
       );
     }
-    if (!cfg.SLACK_BOT_TOKEN && (cfg.SLACK_SIGNING_SECRET || cfg.SLACK_APP_TOKEN)) {
+    const oauth = cfg.SLACK_CLIENT_ID || cfg.SLACK_CLIENT_SECRET;
+    if (oauth) {
+      if (cfg.SLACK_BOT_TOKEN || cfg.SLACK_APP_TOKEN)
+        lines.push(
+          'SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth install for many workspaces) and SLACK_BOT_TOKEN/SLACK_APP_TOKEN (one workspace) exclude each other; unset one pair (example: SLACK_BOT_TOKEN=)',
+        );
+      for (const name of [
+        'SLACK_CLIENT_ID',
+        'SLACK_CLIENT_SECRET',
+        'SLACK_SIGNING_SECRET',
+        'SLACK_STATE_SECRET',
+        'KPI_ENCRYPTION_KEY',
+      ] as const) {
+        if (!cfg[name])
+          lines.push(
+            `${name} must be set for OAuth install (SLACK_CLIENT_ID or SLACK_CLIENT_SECRET is set) (example: ${name}=${VARIABLES[name].example})`,
+          );
+      }
+    } else if (!cfg.SLACK_BOT_TOKEN && (cfg.SLACK_SIGNING_SECRET || cfg.SLACK_APP_TOKEN)) {
       lines.push(
         'SLACK_BOT_TOKEN must be set when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is; unset them all for local mode (example: SLACK_BOT_TOKEN=xoxb-1234-5678-abcdef)',
       );
     }
   }
   if (lines.length > 0) throw new ConfigError(lines);
-  const slackMode: TSlackMode = !cfg.SLACK_BOT_TOKEN ? 'local' : cfg.SLACK_APP_TOKEN ? 'socket' : 'http';
+  const slackMode: TSlackMode = cfg.SLACK_CLIENT_ID
+    ? 'oauth'
+    : !cfg.SLACK_BOT_TOKEN
+      ? 'local'
+      : cfg.SLACK_APP_TOKEN
+        ? 'socket'
+        : 'http';
   return { ...cfg, slackMode };
 }
 

@@ -76,8 +76,11 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   }
 
   const defaultTeam = slack?.teamId ?? LOCAL_TEAM_ID;
-  const defaultWorkspaceId = (await ensureWorkspace(store.db, defaultTeam, { timezone: config.KPI_TIMEZONE }))
-    .id;
+  // With OAuth distribution there is no default workspace: webhooks name theirs (?workspace=T…).
+  const defaultWorkspaceId =
+    config.slackMode === 'oauth'
+      ? null
+      : (await ensureWorkspace(store.db, defaultTeam, { timezone: config.KPI_TIMEZONE })).id;
   const inbox = startInboxWorker(store.db, {
     logger,
     // A CRM owner's email finds their Slack account (users:read.email), who then becomes a rep.
@@ -86,7 +89,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
         ? createSlackUserLookup({
             token: config.SLACK_BOT_TOKEN,
             slackApiUrl: config.SLACK_API_URL,
-            workspaceId: defaultWorkspaceId,
+            workspaceId: defaultWorkspaceId ?? '',
           })
         : undefined,
     now: () => clock.now(),

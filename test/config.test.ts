@@ -48,6 +48,30 @@ describe('loadConfig', () => {
     });
   });
 
+  it('selects OAuth distribution with client id and secret, and names every missing or conflicting variable', () => {
+    const oauth = {
+      SLACK_CLIENT_ID: '1234567890.9876543210',
+      SLACK_CLIENT_SECRET: '0123456789abcdef0123456789abcdef',
+      SLACK_SIGNING_SECRET: 'abcdef0123456789',
+      SLACK_STATE_SECRET: 'state-secret-0123456789',
+      KPI_ENCRYPTION_KEY: 'ab'.repeat(32),
+    };
+    expect(loadConfig(oauth).slackMode).toBe('oauth');
+    const missing = errorLines({ SLACK_CLIENT_ID: oauth.SLACK_CLIENT_ID });
+    expect(missing.map((l) => l.split(' ')[0])).toEqual([
+      'SLACK_CLIENT_SECRET',
+      'SLACK_SIGNING_SECRET',
+      'SLACK_STATE_SECRET',
+      'KPI_ENCRYPTION_KEY',
+    ]);
+    expect(errorLines({ ...oauth, SLACK_BOT_TOKEN: 'xoxb-1-2-abc' })[0]).toMatch(/exclude each other/);
+    const weakKey = errorLines({ ...oauth, KPI_ENCRYPTION_KEY: 'password123' });
+    expect(weakKey).toHaveLength(1);
+    expect(weakKey[0]).toMatch(/^KPI_ENCRYPTION_KEY must be 32 random bytes/);
+    // A secret is never echoed back.
+    expect(weakKey[0]).not.toContain('password123');
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ PORT: '', SLACK_BOT_TOKEN: '  ' }).slackMode).toBe('local');
   });

@@ -111,17 +111,21 @@ function configOf(spec: TChartSpec): ChartConfiguration {
               }),
               order: 2,
             },
-            {
-              type: 'line',
-              label: 'Target',
-              data: spec.target,
-              borderColor: AMBER,
-              backgroundColor: AMBER,
-              borderWidth: 3,
-              pointRadius: 4,
-              spanGaps: true,
-              order: 1,
-            },
+            ...(spec.target.every((t) => t == null)
+              ? []
+              : [
+                  {
+                    type: 'line',
+                    label: 'Target',
+                    data: spec.target,
+                    borderColor: AMBER,
+                    backgroundColor: AMBER,
+                    borderWidth: 3,
+                    pointRadius: 4,
+                    spanGaps: true,
+                    order: 1,
+                  },
+                ]),
           ],
         },
         options: {

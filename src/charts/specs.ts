@@ -31,7 +31,9 @@ export function scorecardChart(report: TRepMetricsReport): TChartSpec | undefine
     kind: 'won_vs_target',
     name: `kpi-${fileSafe(report.rep.name)}-won-${report.period.key}`,
     title: `${report.rep.name} · won vs target`,
-    subtitle: `${h[0]?.label} to ${h[h.length - 1]?.label}; green bars met their target`,
+    subtitle: `${h[0]?.label} to ${h[h.length - 1]?.label}; ${
+      h.some((p) => p.target) ? 'green bars met their target' : 'no won-revenue target set'
+    }`,
     alt: alt.slice(0, ALT_MAX),
     currency: report.currency,
     locale: report.locale,

@@ -24,8 +24,9 @@ export async function requireActorRep(ctx: TCommandContext): Promise<Rep> {
 
 export const NOT_A_REP = 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.';
 
-export function isAdmin(ctx: TCommandContext, rep: Rep | null): boolean {
-  if (rep?.role === 'admin') return true;
+/** A KPI Bot admin: role admin, a Slack workspace admin or owner, or listed in the workspace setting `admins`. */
+export function isAdmin(ctx: Pick<TCommandContext, 'workspace' | 'actor'>, rep: Rep | null): boolean {
+  if (rep?.role === 'admin' || ctx.actor.workspaceAdmin) return true;
   const admins = parseWorkspaceSettings(ctx.workspace.settings).admins ?? [];
   return Boolean(ctx.actor.slackUserId && admins.includes(ctx.actor.slackUserId));
 }

@@ -9,6 +9,8 @@ export type TActor = {
   slackUserId?: string;
   repId?: string;
   name: string;
+  /** An admin or owner of the Slack workspace (users.info): a KPI Bot admin too. */
+  workspaceAdmin?: boolean;
 };
 
 export type TCommandContext = {

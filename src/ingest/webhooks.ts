@@ -240,7 +240,13 @@ export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
           }
           const items = spec.items(parseJson(raw));
           const url = new URL(req.url ?? '/', 'http://x');
-          const workspaceId = await deps.resolveWorkspace(url.searchParams.get('workspace'));
+          const named = url.searchParams.get('workspace');
+          const workspaceId = await deps.resolveWorkspace(named);
+          if (!workspaceId && !named)
+            throw new AppError(
+              'bad_request',
+              'workspace: name the Slack workspace, e.g. ?workspace=T0123ABCD',
+            );
           if (!workspaceId) throw new AppError('not_found', 'workspace: no such workspace is installed');
           let stored: number;
           try {

@@ -6,10 +6,13 @@ import { AppError } from '../errors.js';
 import { toBoltLogger } from '../logger.js';
 import type { TSlackDeps } from './deps.js';
 import { createHomeDashboard, type THomeDashboard } from './home-dashboard.js';
+import { createInstallationStore, type TInstallationStore } from './installation-store.js';
 import * as actions from './listeners/actions/index.js';
 import * as commands from './listeners/commands/index.js';
 import * as events from './listeners/events/index.js';
 import * as modals from './listeners/views/modals.js';
+import { parseEncryptionKey } from './secret-box.js';
+import { createWorkspaceAdminCheck } from './workspace-admins.js';
 
 export type TSlackApp = {
   app: App;
@@ -71,18 +74,107 @@ function refuseFutureTimestamps(next: RequestListener): RequestListener {
   };
 }
 
+/** The bot scopes KPI Bot asks for at install (manifest.yml lists the same). */
+export const BOT_SCOPES = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'im:write',
+  'files:write',
+  'users:read',
+  'users:read.email',
+];
+
 /**
- * Builds the Bolt app: HTTP mode (Events API, signed requests verified by Bolt's receiver) unless
- * SLACK_APP_TOKEN selects Socket Mode. The Web API client honours SLACK_API_URL.
+ * Builds the Bolt app: HTTP mode with one workspace's bot token (Events API, signed requests verified by Bolt's
+ * receiver), Socket Mode when SLACK_APP_TOKEN is set, or OAuth distribution (any number of workspaces install
+ * the app at /slack/install; their tokens are kept encrypted in the database). The Web API client honours
+ * SLACK_API_URL.
  */
 export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'home'>): Promise<TSlackApp> {
-  let appRef: App | undefined;
-  const home = createHomeDashboard(base, async () => appRef?.client, base.homeTiming);
-  const deps: TSlackDeps = { ...base, home };
-  const logger = toBoltLogger(deps.logger);
+  const logger = toBoltLogger(base.logger);
   const clientOptions = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {};
+  let appRef: App | undefined;
+  let installations: TInstallationStore | undefined;
+  let clientFor: (teamId: string) => Promise<WebClient | undefined> = async () => appRef?.client;
+  if (config.slackMode === 'oauth') {
+    const key = parseEncryptionKey(config.KPI_ENCRYPTION_KEY ?? '');
+    if (!key) throw new AppError('bad_request', 'KPI_ENCRYPTION_KEY is not a 32-byte key');
+    const store = createInstallationStore(base.store.db, key, {
+      logger: base.logger,
+      timezone: config.KPI_TIMEZONE,
+    });
+    installations = store;
+    const clients = new Map<string, WebClient>();
+    clientFor = async (teamId) => {
+      const token = await store
+        .fetchInstallation({ teamId, enterpriseId: undefined, isEnterpriseInstall: false })
+        .then((i) => i.bot?.token)
+        .catch(() => undefined);
+      if (!token) return undefined;
+      let client = clients.get(token);
+      if (!client) {
+        client = new WebClient(token, { ...clientOptions, logger });
+        clients.set(token, client);
+      }
+      return client;
+    };
+  }
+  const workspaceAdmin = createWorkspaceAdminCheck(clientFor, base.logger);
+  const resolveActor: TSlackDeps['resolveActor'] = async (teamId, userId, userName) => {
+    const resolved = await base.resolveActor(teamId, userId, userName);
+    return {
+      ...resolved,
+      actor: { ...resolved.actor, workspaceAdmin: await workspaceAdmin(teamId, userId) },
+    };
+  };
+  const withActor = { ...base, resolveActor };
+  const home = createHomeDashboard(withActor, clientFor, base.homeTiming);
+  const deps: TSlackDeps = { ...withActor, home };
+  const register = (app: App) => {
+    appRef = app;
+    commands.register(app, deps);
+    events.register(app, deps, installations);
+    actions.register(app, deps);
+    modals.register(app, deps);
+  };
+
+  if (config.slackMode === 'oauth') {
+    const receiver = new HTTPReceiver({
+      signingSecret: config.SLACK_SIGNING_SECRET ?? '',
+      endpoints: ['/slack/events'],
+      processBeforeResponse: false,
+      logger,
+      clientId: config.SLACK_CLIENT_ID,
+      clientSecret: config.SLACK_CLIENT_SECRET,
+      stateSecret: config.SLACK_STATE_SECRET,
+      scopes: BOT_SCOPES,
+      installationStore: installations,
+      ...(config.KPI_PUBLIC_URL ? { redirectUri: `${config.KPI_PUBLIC_URL}/slack/oauth_redirect` } : {}),
+      installerOptions: {
+        installPath: '/slack/install',
+        redirectUriPath: '/slack/oauth_redirect',
+        directInstall: true,
+        // oauth.v2.access goes to SLACK_API_URL too.
+        clientOptions,
+      },
+    });
+    const app = new App({ receiver, logger, clientOptions, deferInitialization: true });
+    await app.init();
+    register(app);
+    base.logger.info('OAuth distribution: workspaces install KPI Bot at /slack/install');
+    return {
+      app,
+      home,
+      teamId: undefined,
+      requestListener: refuseFutureTimestamps(receiver.requestListener),
+      start: async () => {},
+      stop: async () => home.stop(),
+    };
+  }
+
   const identity = await verifyBotToken(config, clientOptions, logger);
-  deps.logger.info({ team: identity.teamId, botUserId: identity.botUserId }, 'Slack accepted the bot token');
+  base.logger.info({ team: identity.teamId, botUserId: identity.botUserId }, 'Slack accepted the bot token');
   if (config.slackMode === 'socket') {
     const app = new App({
       token: config.SLACK_BOT_TOKEN,
@@ -97,11 +189,7 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
       deferInitialization: true,
     });
     await app.init();
-    appRef = app;
-    commands.register(app, deps);
-    events.register(app, deps);
-    actions.register(app, deps);
-    modals.register(app, deps);
+    register(app);
     return {
       app,
       home,
@@ -131,11 +219,7 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
     deferInitialization: true,
   });
   await app.init();
-  appRef = app;
-  commands.register(app, deps);
-  events.register(app, deps);
-  actions.register(app, deps);
-  modals.register(app, deps);
+  register(app);
   return {
     app,
     home,

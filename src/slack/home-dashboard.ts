@@ -1,7 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { scorecardChart } from '../charts/specs.js';
 import { isAdmin } from '../commands/permissions.js';
-import type { TCommandContext } from '../commands/types.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
 import type { TSlackDeps } from './deps.js';
@@ -61,7 +60,7 @@ export function createHomeDashboard(
         rep ? repMetricsReport(deps.store.db, workspace, rep, 'this month', now) : null,
         rep && reports > 0 ? teamMetricsReport(deps.store.db, workspace, rep, 'this month', now) : null,
       ]);
-      const admin = isAdmin({ workspace, actor } as TCommandContext, rep);
+      const admin = isAdmin({ workspace, actor }, rep);
       const spec = own ? scorecardChart(own) : undefined;
       const image = spec ? await deps.charts.imageBlock(client, teamId, spec) : undefined;
       try {

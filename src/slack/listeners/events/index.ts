@@ -1,7 +1,29 @@
 import type { App } from '@slack/bolt';
 import type { TSlackDeps } from '../../deps.js';
+import type { TInstallationStore } from '../../installation-store.js';
 import { appHomeOpened } from './home.js';
 
-export function register(app: App, deps: TSlackDeps): void {
+export function register(app: App, deps: TSlackDeps, installations?: TInstallationStore): void {
   app.event('app_home_opened', appHomeOpened(deps));
+  // Uninstalled, or tokens revoked: the tokens are deleted (OAuth), or the operator is told (one-token mode).
+  app.event('app_uninstalled', async ({ body }) => {
+    const q = { teamId: body.team_id, enterpriseId: body.enterprise_id };
+    if (installations) await installations.uninstall(q);
+    else
+      deps.logger.error(
+        { team: body.team_id },
+        'KPI Bot was uninstalled from the workspace; SLACK_BOT_TOKEN no longer works',
+      );
+  });
+  app.event('tokens_revoked', async ({ event, body }) => {
+    const bots = event.tokens.bot ?? [];
+    if (installations)
+      await installations.revoke({
+        teamId: body.team_id,
+        enterpriseId: body.enterprise_id,
+        botUserIds: bots,
+      });
+    else if (bots.length)
+      deps.logger.error({ team: body.team_id }, 'the bot token was revoked; SLACK_BOT_TOKEN no longer works');
+  });
 }

@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { open, parseEncryptionKey, seal } from '../../src/slack/secret-box.js';
+import { startTestBot } from '../support/bot.js';
+import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
+
+const KEY = randomBytes(32).toString('hex');
+const GLOBEX_TOKEN = 'xoxb-globex-secret-token-0001';
+
+let t: Awaited<ReturnType<typeof startTestBot>>;
+let seq = 0;
+
+beforeAll(async () => {
+  t = await startTestBot({
+    env: {
+      SLACK_BOT_TOKEN: '',
+      SLACK_CLIENT_ID: '1234567890.9876543210',
+      SLACK_CLIENT_SECRET: '0123456789abcdef0123456789abcdef',
+      SLACK_STATE_SECRET: 'state-secret-for-tests-0001',
+      KPI_ENCRYPTION_KEY: KEY,
+    },
+  });
+  t.slack.on('oauth.v2.access', (call) =>
+    call.body.code === 'good-code'
+      ? {
+          ok: true,
+          app_id: 'A0KPI',
+          authed_user: { id: 'U0G1' },
+          scope: 'commands,chat:write',
+          token_type: 'bot',
+          access_token: GLOBEX_TOKEN,
+          bot_user_id: 'U0GLOBEXBOT',
+          team: { id: 'T0GLOBEX', name: 'Globex' },
+          enterprise: null,
+          is_enterprise_install: false,
+        }
+      : { ok: false, error: 'invalid_code' },
+  );
+  t.slack.on('auth.test', () => ({
+    ok: true,
+    team_id: 'T0GLOBEX',
+    user_id: 'U0GLOBEXBOT',
+    bot_id: 'B0GLOBEX',
+  }));
+  t.slack.on('users.info', (call) => ({
+    ok: true,
+    user: { id: call.body.user, is_admin: call.body.user === 'U0G1' },
+  }));
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+/** Goes through Slack's install flow as a browser would; returns the redirect page's status. */
+async function install(code = 'good-code') {
+  const start = await fetch(`${t.baseUrl}/slack/install`, { redirect: 'manual' });
+  expect(start.status).toBe(302);
+  const location = new URL(start.headers.get('location') ?? '');
+  expect(location.origin + location.pathname).toBe('https://slack.com/oauth/v2/authorize');
+  expect(location.searchParams.get('client_id')).toBe('1234567890.9876543210');
+  expect(location.searchParams.get('scope')?.split(',')).toContain('commands');
+  const state = location.searchParams.get('state') ?? '';
+  const cookie = (start.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const done = await fetch(
+    `${t.baseUrl}/slack/oauth_redirect?code=${code}&state=${encodeURIComponent(state)}`,
+    {
+      headers: { cookie },
+      redirect: 'manual',
+    },
+  );
+  return done.status;
+}
+
+async function slash(text: string, team: string, user: string) {
+  seq += 1;
+  const id = `o${seq}`;
+  const res = await postToSlackEndpoint(
+    t.baseUrl,
+    slashCommandBody({ text, team_id: team, user_id: user, response_url: t.slack.responseUrl(id) }),
+  );
+  return { status: res.status, id };
+}
+
+const replyOf = async (id: string) =>
+  ((await t.slack.waitFor((c) => c.path === `/respond/${id}`)).body as { text: string }).text;
+
+async function event(team: string, ev: Record<string, unknown>) {
+  seq += 1;
+  const body = JSON.stringify({
+    token: 'deprecated',
+    team_id: team,
+    api_app_id: 'A0KPI',
+    type: 'event_callback',
+    event_id: `EvO${seq}`,
+    event_time: Math.floor(Date.now() / 1000),
+    event: ev,
+  });
+  return (await postToSlackEndpoint(t.baseUrl, body, { contentType: 'application/json' })).status;
+}
+
+describe('OAuth distribution', () => {
+  it('installs a workspace through /slack/install and keeps its token encrypted at rest', async () => {
+    expect(await install()).toBe(200);
+    const { db } = t.bot.store;
+    const row = await db.installation.findFirstOrThrow({ where: { teamId: 'T0GLOBEX' } });
+    expect(row.encryptedData).not.toContain(GLOBEX_TOKEN);
+    expect(row.encryptedData).not.toContain('xoxb');
+    expect(JSON.parse(open(row.encryptedData, Buffer.from(KEY, 'hex'), row.installKey)).bot.token).toBe(
+      GLOBEX_TOKEN,
+    );
+    const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0GLOBEX' } });
+    expect(ws.name).toBe('Globex');
+    expect(row.workspaceId).toBe(ws.id);
+    // No default "local" workspace in this mode.
+    expect(await db.workspace.count({ where: { slackTeamId: 'local' } })).toBe(0);
+  });
+
+  it('refuses a forged state or a bad code, storing nothing', async () => {
+    const before = await t.bot.store.db.installation.count();
+    const forged = await fetch(`${t.baseUrl}/slack/oauth_redirect?code=good-code&state=forged`, {
+      redirect: 'manual',
+    });
+    expect(forged.status).toBeGreaterThanOrEqual(400);
+    expect(await install('bad-code')).toBeGreaterThanOrEqual(400);
+    expect(await t.bot.store.db.installation.count()).toBe(before);
+  });
+
+  it("answers the installed workspace's commands with its own token", async () => {
+    const { status, id } = await slash('help', 'T0GLOBEX', 'U0G2');
+    expect(status).toBe(200);
+    expect(await replyOf(id)).toMatch(/KPI Bot/);
+    expect(
+      await event('T0GLOBEX', {
+        type: 'app_home_opened',
+        user: 'U0G2',
+        tab: 'home',
+        channel: 'D1',
+        event_ts: '1',
+      }),
+    ).toBe(200);
+    const publish = await t.slack.waitFor((c) => c.method === 'views.publish' && c.body.user_id === 'U0G2');
+    expect(publish.headers.authorization).toBe(`Bearer ${GLOBEX_TOKEN}`);
+  });
+
+  it("treats the Slack workspace's admins as KPI Bot admins (users.info)", async () => {
+    const admin = await slash('target set team sales.won_total 5000', 'T0GLOBEX', 'U0G1');
+    expect(await replyOf(admin.id)).toMatch(/^Target set: everyone, Won revenue \$5,000\.00 a month/);
+    const info = t.slack.callsOf('users.info').find((c) => c.body.user === 'U0G1');
+    expect(info?.headers.authorization).toBe(`Bearer ${GLOBEX_TOKEN}`);
+    const member = await slash('target set team sales.won_total 9000', 'T0GLOBEX', 'U0G2');
+    expect(await replyOf(member.id)).toMatch(/targets are set by KPI Bot admins/);
+    expect(await t.bot.store.db.target.count()).toBe(1);
+  });
+
+  it('does not serve a workspace that never installed the app', async () => {
+    const { id } = await slash('help', 'T0NEVER', 'U0X');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(t.slack.calls.some((c) => c.path === `/respond/${id}`)).toBe(false);
+    expect(await t.bot.store.db.workspace.count({ where: { slackTeamId: 'T0NEVER' } })).toBe(0);
+  });
+
+  it('deletes the tokens on tokens_revoked and app_uninstalled, and can be installed again', async () => {
+    const { db } = t.bot.store;
+    expect(
+      await event('T0GLOBEX', { type: 'tokens_revoked', tokens: { bot: ['U0GLOBEXBOT'] }, event_ts: '1' }),
+    ).toBe(200);
+    await expect
+      .poll(
+        async () => (await db.installation.findFirstOrThrow({ where: { teamId: 'T0GLOBEX' } })).encryptedData,
+      )
+      .toBe('');
+    expect(await install()).toBe(200);
+    expect(
+      (await db.installation.findFirstOrThrow({ where: { teamId: 'T0GLOBEX' } })).uninstalledAt,
+    ).toBeNull();
+    expect(await event('T0GLOBEX', { type: 'app_uninstalled', event_ts: '2' })).toBe(200);
+    await expect
+      .poll(
+        async () => (await db.installation.findFirstOrThrow({ where: { teamId: 'T0GLOBEX' } })).uninstalledAt,
+      )
+      .not.toBeNull();
+    expect((await db.installation.findFirstOrThrow({ where: { teamId: 'T0GLOBEX' } })).encryptedData).toBe(
+      '',
+    );
+    // The workspace's numbers stay (an admin may reinstall); its commands are no longer served.
+    expect(await db.workspace.count({ where: { slackTeamId: 'T0GLOBEX' } })).toBe(1);
+    const { id } = await slash('help', 'T0GLOBEX', 'U0G2');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(t.slack.calls.some((c) => c.path === `/respond/${id}`)).toBe(false);
+  });
+
+  it('asks webhooks to name their workspace', async () => {
+    const res = await fetch(`${t.baseUrl}/webhooks/events`, { method: 'POST', body: '{}' });
+    // Without KPI_WEBHOOK_SECRET the endpoint is off; what matters is that nothing lands in a hidden workspace.
+    expect([400, 404]).toContain(res.status);
+  });
+});
+
+describe('sealed secrets', () => {
+  const key = randomBytes(32);
+  it('round-trips, and refuses another key, another row or a changed byte', () => {
+    const sealed = seal('xoxb-123', key, 'row-1');
+    expect(open(sealed, key, 'row-1')).toBe('xoxb-123');
+    expect(sealed).not.toBe(seal('xoxb-123', key, 'row-1'));
+    expect(() => open(sealed, randomBytes(32), 'row-1')).toThrow();
+    expect(() => open(sealed, key, 'row-2')).toThrow();
+    const parts = sealed.split(':');
+    const body = Buffer.from(parts[3] ?? '', 'base64url');
+    body[0] = (body[0] ?? 0) ^ 1;
+    expect(() =>
+      open([parts[0], parts[1], parts[2], body.toString('base64url')].join(':'), key, 'row-1'),
+    ).toThrow();
+    expect(() => open('garbage', key, 'row-1')).toThrow();
+  });
+
+  it('reads keys as 64 hex digits or base64 of 32 bytes only', () => {
+    expect(parseEncryptionKey('ab'.repeat(32))?.length).toBe(32);
+    expect(parseEncryptionKey(key.toString('base64'))?.equals(key)).toBe(true);
+    expect(parseEncryptionKey(key.toString('base64url'))?.equals(key)).toBe(true);
+    expect(parseEncryptionKey('ab'.repeat(31))).toBeNull();
+    expect(parseEncryptionKey('password123')).toBeNull();
+    expect(parseEncryptionKey(randomBytes(16).toString('base64'))).toBeNull();
+  });
+});
