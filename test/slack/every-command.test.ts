@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/commands/index.js';
+import { startTestBot } from '../support/bot.js';
+import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
+
+let t: Awaited<ReturnType<typeof startTestBot>>;
+let seq = 0;
+
+beforeAll(async () => {
+  t = await startTestBot();
+  const { db } = t.bot.store;
+  const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
+  const mona = await db.rep.create({
+    data: { workspaceId: ws.id, name: 'Mona Reyes', slackUserId: 'U0MONA', role: 'admin' },
+  });
+  const dana = await db.rep.create({
+    data: { workspaceId: ws.id, name: 'Dana Scott', slackUserId: 'U0DANA', managerId: mona.id },
+  });
+  await db.deal.create({
+    data: {
+      workspaceId: ws.id,
+      repId: dana.id,
+      source: 'csv',
+      externalId: 'd1',
+      stage: 'Won',
+      status: 'won',
+      amountMinor: 1_234_500n,
+      openedAt: new Date('2017-06-01T00:00:00Z'),
+      closedAt: new Date('2017-06-10T00:00:00Z'),
+    },
+  });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function slash(text: string, user = 'U0MONA') {
+  seq += 1;
+  const id = `e${seq}`;
+  const res = await postToSlackEndpoint(
+    t.baseUrl,
+    slashCommandBody({ text, user_id: user, response_url: t.slack.responseUrl(id) }),
+  );
+  expect(res.status).toBe(200);
+  const call = await t.slack.waitFor((c) => c.path === `/respond/${id}`);
+  return call.body as { text: string; response_type: string };
+}
+
+/** Every sub-command through the signed HTTP receiver: a happy path and a bad input, as the admin manager. */
+const CASES: Record<string, { ok: [string, RegExp]; bad: [string, RegExp] }> = {
+  me: { ok: ['me 2017-06', /^Mona Reyes, June 2017: won \$0\.00$/], bad: ['me 2017-13', /month 13|period/i] },
+  leaderboard: {
+    ok: ['leaderboard 2017-06', /^Won revenue leaderboard, June 2017$/],
+    bad: ['leaderboard sales.won_totl', /did you mean sales\.won_total/],
+  },
+  rep: {
+    ok: ['rep <@U0DANA|dana> 2017-06', /^Dana Scott, June 2017: won \$12,345\.00$/],
+    bad: ['rep <@U0NOBODY|x>', /do not know/],
+  },
+  team: {
+    ok: ['team 2017-06', /^Mona Reyes's team · June 2017: won \$12,345\.00$/],
+    bad: ['team 2017-99', /period|month/i],
+  },
+  why: { ok: ['why <@U0DANA> 2017-06', /Dana Scott/], bad: ['why <@U0NOBODY>', /do not know/] },
+  funnel: {
+    ok: ['funnel <@U0DANA> 2017-06', /^Funnel · Dana Scott · June 2017/],
+    bad: ['funnel soon', /period|understand/i],
+  },
+  log: {
+    ok: ['log call 2 personalized', /^Logged 2 personalized calls on /],
+    bad: ['log fax', /^I cannot log "fax"\.\nUsage:/],
+  },
+  quiz: {
+    ok: ['quiz "GTX Pro" 42/50', /^Recorded 42\/50 \(84%\) for GTX Pro\.$/],
+    bad: ['quiz GTX 60/50', /more than its maximum/],
+  },
+  target: {
+    ok: ['target set team outreach.total 100 weekly', /^Target set: everyone, /],
+    bad: ['target set team outreach.total lots', /positive number/],
+  },
+  link: {
+    ok: ['link <@U0DANA> hubspot 5150', /Dana Scott/],
+    bad: ['link <@U0DANA> salesforce', /hubspot|pipedrive|Usage/i],
+  },
+  settings: {
+    ok: ['settings timezone Europe/Berlin', /Europe\/Berlin/],
+    bad: ['settings timezone Mars/Base', /Mars\/Base/],
+  },
+  export: {
+    ok: ['export 2017-06', /^Metrics for everyone, June 2017: 1 row \(USD\)/],
+    bad: ['export next decade', /period|understand/i],
+  },
+};
+
+describe('every /kpi sub-command through signed Slack requests', () => {
+  it('has a case here for every command (a new command needs its end-to-end test)', () => {
+    expect(Object.keys(CASES).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+  });
+
+  for (const [name, { ok, bad }] of Object.entries(CASES)) {
+    it(`${name}: answers "${ok[0]}" and refuses "${bad[0]}" with usage help`, async () => {
+      const good = await slash(ok[0]);
+      expect(good.text).toMatch(ok[1]);
+      expect(good.text).not.toMatch(/went wrong/);
+      const refused = await slash(bad[0]);
+      expect(refused.response_type).toBe('ephemeral');
+      expect(refused.text).toMatch(bad[1]);
+      expect(refused.text).not.toMatch(/went wrong/);
+    });
+  }
+});
+
+describe('acknowledging first', () => {
+  it('acks the slash command before any slow work, and replies when the work is done', async () => {
+    // users.info (asked while resolving who is asking, after the ack) hangs until released.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    t.slack.on('users.info', async () => {
+      await gate;
+      return { ok: true, user: { id: 'U0SLOW' } };
+    });
+    seq += 1;
+    const id = `e${seq}`;
+    const res = await postToSlackEndpoint(
+      t.baseUrl,
+      slashCommandBody({ text: 'help', user_id: 'U0SLOW', response_url: t.slack.responseUrl(id) }),
+    );
+    // The HTTP answer (the ack) came while the work is still blocked.
+    expect(res.status).toBe(200);
+    expect(t.slack.calls.some((c) => c.path === `/respond/${id}`)).toBe(false);
+    release();
+    const reply = await t.slack.waitFor((c) => c.path === `/respond/${id}`);
+    expect((reply.body as { text: string }).text).toMatch(/KPI Bot/);
+  });
+});
