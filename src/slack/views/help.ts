@@ -28,7 +28,7 @@ export function buildHelp(commands: readonly TCommand[]): TReply {
       elements: [
         {
           type: 'mrkdwn',
-          text: `Type \`${SLASH} help <command>\` for details and examples. Replies are only visible to you.`,
+          text: `Type \`${SLASH} help <command>\` for details and examples. Replies are only visible to you. In Slack, \`${SLASH} log\`, \`${SLASH} quiz\` or \`${SLASH} target\` alone opens a form.`,
         },
       ],
     },
