@@ -7,8 +7,8 @@ import type { TChartSpec } from './spec.js';
 const UNIT = new Map<string, TMetricUnit>(SCALAR_METRICS.map((m) => [m.id, m.unit]));
 const TITLE = new Map<string, string>(SCALAR_METRICS.map((m) => [m.id, m.title]));
 
-/** Slack refuses alt text over 2,000 characters. */
-const ALT_MAX = 2000;
+/** Slack refuses upload alt text over 1,000 characters (image blocks allow 2,000). */
+const ALT_MAX = 1000;
 /** Bars a ranking chart shows; more stop being readable at this size. */
 export const RANKING_BARS = 10;
 
@@ -29,7 +29,7 @@ export function scorecardChart(report: TRepMetricsReport): TChartSpec | undefine
     .join('; ')}.`;
   return {
     kind: 'won_vs_target',
-    name: `kpi-${fileSafe(report.rep.name)}-won-${report.period.key}`,
+    name: `kpi-${fileSafe(report.rep.name)}-won-${fileSafe(report.period.key)}`,
     title: `${report.rep.name} · won vs target`,
     subtitle: `${h[0]?.label} to ${h[h.length - 1]?.label}; ${
       h.some((p) => p.target) ? 'green bars met their target' : 'no won-revenue target set'
@@ -55,7 +55,7 @@ export function leaderboardChart(board: TLeaderboard, askerRepId?: string): TCha
     .join('; ')}.`;
   return {
     kind: 'ranking',
-    name: `kpi-leaderboard-${fileSafe(board.metric)}-${board.period.key}`,
+    name: `kpi-leaderboard-${fileSafe(board.metric)}-${fileSafe(board.period.key)}`,
     title: `${title} · ${board.period.label}`,
     subtitle: `Top ${rows.length}${highlight >= 0 ? '; you in green' : ''}`,
     alt: alt.slice(0, ALT_MAX),
@@ -84,7 +84,7 @@ export function funnelChart(report: TRepMetricsReport): TChartSpec | undefined {
     .join('; ')}.${bottleneck ? ` Bottleneck: ${bottleneck.stage}.` : ''}`;
   return {
     kind: 'funnel',
-    name: `kpi-${fileSafe(report.rep.name)}-funnel-${report.period.key}`,
+    name: `kpi-${fileSafe(report.rep.name)}-funnel-${fileSafe(report.period.key)}`,
     title: `Funnel · ${report.rep.name} · ${report.period.label}`,
     subtitle: bottleneck ? `Bottleneck in red: ${bottleneck.stage}` : 'No bottleneck against the team',
     alt: alt.slice(0, ALT_MAX),

@@ -177,8 +177,8 @@ describe('chart specs from reports', () => {
         'highlight' in (leaderboardChart(board, 'r12') ?? {}),
     ).toBe(false);
     expect(leaderboardChart({ ...board, rows: [] })).toBeUndefined();
-    // Slack refuses alt text over 2,000 characters.
+    // Slack refuses upload alt text over 1,000 characters.
     const long = { ...board, rows: rows.map((r) => ({ ...r, rep: { ...r.rep, name: 'n'.repeat(500) } })) };
-    expect(leaderboardChart(long)?.alt.length).toBeLessThanOrEqual(2000);
+    expect(leaderboardChart(long)?.alt.length).toBeLessThanOrEqual(1000);
   });
 });
