@@ -187,6 +187,11 @@ const VARIABLES = {
     expected: 'on or off: whether this process applies stored webhook events (off: receive only)',
     example: 'off',
   },
+  KPI_SLACK_ADMINS: {
+    schema: optionalString.pipe(z.enum(['on', 'off']).default('on')),
+    expected: "on or off: whether the Slack workspace's own admins and owners are KPI Bot admins",
+    example: 'off',
+  },
   KPI_TIMEZONE: {
     schema: optionalString.pipe(z.string().refine(isTimeZone).default('UTC')),
     expected: 'an IANA time zone name',

@@ -39,7 +39,7 @@ export type TStartOptions = {
   /** How often the inbox worker looks for due retries (default 2 s). */
   inboxPollMs?: number;
   /** App Home refresh timing (default: at most once a minute per person, 5 s after facts settle). */
-  homeTiming?: { refreshMs: number; settleMs: number };
+  homeTiming?: { refreshMs: number; settleMs: number; chartRetryMs?: number };
 };
 
 /** Wiring only: config -> store -> commands -> Slack -> HTTP server. */

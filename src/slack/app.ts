@@ -1,6 +1,7 @@
 import type { RequestListener } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
+import { BoundedMap } from '../bounded-map.js';
 import type { TConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { toBoltLogger } from '../logger.js';
@@ -56,6 +57,14 @@ async function verifyBotToken(
   }
 }
 
+/** Web API calls after the ack: two quick retries (429s wait as Slack asks), 10 s per attempt. */
+export const WEB_API_OPTIONS = {
+  retryConfig: { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 2_000 },
+  timeout: 10_000,
+} as const;
+/** Web API calls before an ack (users.info for admin rights): one attempt, 1.5 s. */
+export const QUICK_OPTIONS = { retryConfig: { retries: 0 }, timeout: 1_500 } as const;
+
 const FIVE_MINUTES_SEC = 5 * 60;
 
 /**
@@ -93,10 +102,15 @@ export const BOT_SCOPES = [
  */
 export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'home'>): Promise<TSlackApp> {
   const logger = toBoltLogger(base.logger);
-  const clientOptions = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {};
-  let appRef: App | undefined;
+  const apiUrl = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {};
+  // Every Web API call gives up within seconds, not Slack's default of ten retries over half an hour: a reply
+  // or a dashboard late by minutes is worse than one sent without its chart.
+  const clientOptions = { ...apiUrl, ...WEB_API_OPTIONS };
   let installations: TInstallationStore | undefined;
-  let clientFor: (teamId: string) => Promise<WebClient | undefined> = async () => appRef?.client;
+  /** A workspace's bot token: the one token, or the workspace's installation (OAuth). */
+  let tokenFor: (teamId: string) => Promise<string | undefined> = async () => config.SLACK_BOT_TOKEN;
+  /** Enterprise Grid: the enterprise of each team seen in a request, to find an org-wide installation. */
+  const enterpriseOf = new BoundedMap<string, string>(10_000);
   if (config.slackMode === 'oauth') {
     const key = parseEncryptionKey(config.KPI_ENCRYPTION_KEY ?? '');
     if (!key) throw new AppError('bad_request', 'KPI_ENCRYPTION_KEY is not a 32-byte key');
@@ -105,24 +119,29 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
       timezone: config.KPI_TIMEZONE,
     });
     installations = store;
-    const clients = new Map<string, WebClient>();
-    clientFor = async (teamId) => {
-      const token = await store
-        .fetchInstallation({ teamId, enterpriseId: undefined, isEnterpriseInstall: false })
+    tokenFor = (teamId) =>
+      store
+        .fetchInstallation({ teamId, enterpriseId: enterpriseOf.get(teamId), isEnterpriseInstall: false })
         .then((i) => i.bot?.token)
         .catch(() => undefined);
-      if (!token) return undefined;
-      let client = clients.get(token);
-      if (!client) {
-        client = new WebClient(token, { ...clientOptions, logger });
-        clients.set(token, client);
-      }
-      return client;
-    };
   }
+  const clients = new BoundedMap<string, WebClient>(1_000);
+  /** The Web API client of a workspace; `quick` for calls made before an ack (no retries, 1.5 s at most). */
+  const clientFor = async (teamId: string, opts: { quick?: boolean } = {}) => {
+    const token = await tokenFor(teamId);
+    if (!token) return undefined;
+    const cacheKey = `${opts.quick ? 'quick' : 'normal'}:${token}`;
+    let client = clients.get(cacheKey);
+    if (!client) {
+      client = new WebClient(token, { ...apiUrl, ...(opts.quick ? QUICK_OPTIONS : WEB_API_OPTIONS), logger });
+      clients.set(cacheKey, client);
+    }
+    return client;
+  };
   const workspaceAdmin = createWorkspaceAdminCheck(clientFor, base.logger);
   const resolveActor: TSlackDeps['resolveActor'] = async (teamId, userId, userName) => {
     const resolved = await base.resolveActor(teamId, userId, userName);
+    if (config.KPI_SLACK_ADMINS === 'off') return resolved;
     return {
       ...resolved,
       actor: { ...resolved.actor, workspaceAdmin: await workspaceAdmin(teamId, userId) },
@@ -132,7 +151,10 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
   const home = createHomeDashboard(withActor, clientFor, base.homeTiming);
   const deps: TSlackDeps = { ...withActor, home };
   const register = (app: App) => {
-    appRef = app;
+    app.use(async ({ context, next }) => {
+      if (context.teamId && context.enterpriseId) enterpriseOf.set(context.teamId, context.enterpriseId);
+      await next();
+    });
     commands.register(app, deps);
     events.register(app, deps, installations);
     actions.register(app, deps);

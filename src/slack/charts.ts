@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ImageBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
+import { BoundedMap } from '../bounded-map.js';
 import { renderChart } from '../charts/render.js';
 import type { TChartSpec } from '../charts/spec.js';
 import type { TLogger } from '../logger.js';
@@ -8,6 +9,8 @@ import type { TLogger } from '../logger.js';
 /** How long an uploaded chart is reused for the same picture (same data, same workspace). */
 const REUSE_MS = 24 * 60 * 60 * 1000;
 const MAX_CACHED = 1000;
+/** How long a picture Slack refused is sent without its chart. */
+export const REFUSED_MS = 60 * 60 * 1000;
 
 type TUploadResult = { files?: { files?: { id?: string }[] }[] };
 
@@ -22,7 +25,18 @@ export function createChartImages(
   logger: TLogger,
   render: (spec: TChartSpec) => Promise<Buffer> = renderChart,
 ) {
-  const uploaded = new Map<string, { fileId: string; at: number }>();
+  const uploaded = new BoundedMap<string, { fileId: string; at: number }>(MAX_CACHED);
+  /** Pictures Slack refused to show: not uploaded again for an hour (no upload loop on every refresh). */
+  const refused = new BoundedMap<string, number>(MAX_CACHED);
+  const keyOf = (teamId: string, spec: TChartSpec) =>
+    `${teamId}:${createHash('sha256').update(JSON.stringify(spec)).digest('hex')}`;
+
+  /** Deletes a chart file the bot no longer shows (best effort; a file left behind is only clutter). */
+  function deleteFile(client: WebClient, fileId: string) {
+    void client.files.delete({ file: fileId }).catch((error: unknown) => {
+      logger.info({ err: error, file: fileId }, 'an old chart file could not be deleted');
+    });
+  }
 
   async function imageBlock(
     client: WebClient,
@@ -30,9 +44,11 @@ export function createChartImages(
     spec: TChartSpec,
     now = Date.now(),
   ): Promise<ImageBlock | undefined> {
-    const key = `${teamId}:${createHash('sha256').update(JSON.stringify(spec)).digest('hex')}`;
-    let fileId = uploaded.get(key)?.fileId;
-    if (!fileId || now - (uploaded.get(key)?.at ?? 0) > REUSE_MS) {
+    const key = keyOf(teamId, spec);
+    if ((refused.get(key) ?? 0) > now) return undefined;
+    const cached = uploaded.get(key);
+    let fileId = cached?.fileId;
+    if (!cached || now - cached.at > REUSE_MS) {
       try {
         const png = await render(spec);
         const result = (await client.filesUploadV2({
@@ -47,22 +63,31 @@ export function createChartImages(
         logger.warn({ err: error, chart: spec.name }, 'chart not attached: rendering or upload failed');
         return undefined;
       }
-      uploaded.delete(key);
+      // A day-old copy of the same picture is replaced: delete it so the workspace keeps one.
+      if (cached) deleteFile(client, cached.fileId);
       uploaded.set(key, { fileId, at: now });
-      if (uploaded.size > MAX_CACHED) uploaded.delete(uploaded.keys().next().value as string);
     }
     return {
       type: 'image',
-      slack_file: { id: fileId },
+      slack_file: { id: fileId as string },
       alt_text: spec.alt,
       title: { type: 'plain_text', text: spec.title.slice(0, 2000) },
     };
   }
 
-  /** Forgets a chart Slack no longer accepts (its file deleted by someone), so the next reply uploads it again. */
-  function forget(block: ImageBlock) {
+  /**
+   * A chart Slack would not show (its file deleted by someone, or never processed): forgotten and deleted, and
+   * the same picture is not uploaded again for an hour; new numbers make a new picture, which is tried afresh.
+   */
+  function forget(block: ImageBlock, client?: WebClient, now = Date.now()) {
     const fileId = (block as { slack_file?: { id?: string } }).slack_file?.id;
-    for (const [key, v] of uploaded) if (v.fileId === fileId) uploaded.delete(key);
+    if (!fileId) return;
+    for (const [key, v] of [...uploaded]) {
+      if (v.fileId !== fileId) continue;
+      uploaded.delete(key);
+      refused.set(key, now + REFUSED_MS);
+    }
+    if (client) deleteFile(client, fileId);
   }
 
   return { imageBlock, forget };

@@ -21,7 +21,7 @@ const isImage = (b: KnownBlock) => b.type === 'image';
  * Sends a reply so that the user gets it whatever Slack says: through the response URL, retried briefly (a 429,
  * a 5xx, or Slack not having processed a just-uploaded chart yet); then without the chart; then, if the response
  * URL itself is dead (expired, or Slack refuses it), through the Web API as an ephemeral message (or a channel
- * post for a shared reply). Returns how it went out, or 'lost' after everything failed, which is logged with the
+ * post for a shared reply), with its blocks and at last as text alone. Returns how it went out, or 'lost' after everything failed, which is logged with the
  * reply's text so it can be found.
  */
 export async function deliverReply(input: {
@@ -32,6 +32,8 @@ export async function deliverReply(input: {
   message: TDelivery;
   logger: TLogger;
   delays?: number[];
+  /** Told of image blocks Slack would not take (the reply went out without them). */
+  onChartRefused?: (image: KnownBlock) => void;
 }): Promise<'respond' | 'respond_without_chart' | 'web_api' | 'lost'> {
   const { respond, client, message, logger } = input;
   const delays = input.delays ?? RESPOND_DELAYS_MS;
@@ -46,6 +48,7 @@ export async function deliverReply(input: {
     }
   }
   const plain = { ...message, blocks: message.blocks.filter((b) => !isImage(b)) };
+  if (hasChart) for (const b of message.blocks.filter(isImage)) input.onChartRefused?.(b);
   if (hasChart) {
     try {
       await respond(plain);
@@ -55,20 +58,16 @@ export async function deliverReply(input: {
     }
   }
   if (input.channelId) {
-    try {
-      if (message.response_type === 'in_channel') {
-        await client.chat.postMessage({ channel: input.channelId, text: plain.text, blocks: plain.blocks });
-      } else {
-        await client.chat.postEphemeral({
-          channel: input.channelId,
-          user: input.userId,
-          text: plain.text,
-          blocks: plain.blocks,
-        });
+    // Blocks first; then the text alone, in case the blocks are what Slack refuses.
+    for (const blocks of [plain.blocks, undefined]) {
+      try {
+        const content = { channel: input.channelId, text: plain.text, ...(blocks ? { blocks } : {}) };
+        if (message.response_type === 'in_channel') await client.chat.postMessage(content);
+        else await client.chat.postEphemeral({ ...content, user: input.userId });
+        return 'web_api';
+      } catch (error) {
+        logger.warn({ err: error, withBlocks: Boolean(blocks) }, 'reply through the Web API failed');
       }
-      return 'web_api';
-    } catch (error) {
-      logger.warn({ err: error }, 'reply through the Web API failed');
     }
   }
   logger.error(

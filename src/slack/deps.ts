@@ -1,11 +1,12 @@
 import type { TClock } from '../clock.js';
 import type { createSlackActorResolver } from '../commands/context.js';
 import type { TCommandRouter } from '../commands/execute.js';
+import type { TCommandContext } from '../commands/types.js';
 import type { Inflight } from '../inflight.js';
 import type { TLogger } from '../logger.js';
 import type { TStore } from '../store/store.js';
 import type { TChartImages } from './charts.js';
-import type { THomeDashboard } from './home-dashboard.js';
+import type { THomeDashboard, THomeTiming } from './home-dashboard.js';
 
 /** What Slack listeners may use; built once in main.ts. */
 export type TSlackDeps = {
@@ -20,5 +21,23 @@ export type TSlackDeps = {
   /** App Home dashboards (published on open, refreshed when facts change). */
   home: THomeDashboard;
   /** App Home refresh timing (tests shorten it). */
-  homeTiming?: { refreshMs: number; settleMs: number };
+  homeTiming?: THomeTiming;
 };
+
+/** The context a `/kpi` command runs in for a Slack user (slash command, form, Share button alike). */
+export async function commandContext(
+  deps: TSlackDeps,
+  teamId: string,
+  userId: string,
+  userName = '',
+): Promise<TCommandContext> {
+  const { workspace, actor } = await deps.resolveActor(teamId, userId, userName);
+  return {
+    workspace,
+    actor,
+    now: deps.clock.now(),
+    store: deps.store,
+    logger: deps.logger,
+    onFactsChanged: deps.home.factsChanged,
+  };
+}

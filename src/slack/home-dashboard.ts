@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { BoundedMap } from '../bounded-map.js';
 import { scorecardChart } from '../charts/specs.js';
 import { isAdmin } from '../commands/permissions.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
@@ -13,6 +14,15 @@ export const HOME_SETTLE_MS = 5_000;
 /** People whose tab is refreshed when facts change: those who opened it within this window. */
 export const HOME_VIEWER_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** A dashboard refused with its chart is tried once more after this wait. */
+export const HOME_CHART_RETRY_MS = 1_000;
+/** In-process memory of dashboards: at most this many people (and workspaces). */
+const MAX_PEOPLE = 50_000;
+
+export type THomeTiming = { refreshMs: number; settleMs: number; chartRetryMs?: number };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 type TViewer = { teamId: string; userId: string; openedAt: number };
 
 /**
@@ -23,11 +33,11 @@ type TViewer = { teamId: string; userId: string; openedAt: number };
 export function createHomeDashboard(
   deps: Omit<TSlackDeps, 'home'>,
   clientFor: (teamId: string) => Promise<WebClient | undefined>,
-  timing: { refreshMs: number; settleMs: number } = { refreshMs: HOME_REFRESH_MS, settleMs: HOME_SETTLE_MS },
+  timing: THomeTiming = { refreshMs: HOME_REFRESH_MS, settleMs: HOME_SETTLE_MS },
 ) {
-  const lastPublished = new Map<string, number>();
+  const lastPublished = new BoundedMap<string, number>(MAX_PEOPLE);
   /** Workspace id -> viewers by Slack user id. */
-  const viewers = new Map<string, Map<string, TViewer>>();
+  const viewers = new BoundedMap<string, BoundedMap<string, TViewer>>(MAX_PEOPLE);
   const pending = new Map<string, NodeJS.Timeout>();
   const later = new Map<string, NodeJS.Timeout>();
   let stopped = false;
@@ -44,7 +54,7 @@ export function createHomeDashboard(
     try {
       const { workspace, actor } = await deps.resolveActor(teamId, userId, '');
       if (openedNow) {
-        const byWorkspace = viewers.get(workspace.id) ?? new Map<string, TViewer>();
+        const byWorkspace = viewers.get(workspace.id) ?? new BoundedMap<string, TViewer>(MAX_PEOPLE);
         byWorkspace.set(userId, { teamId, userId, openedAt: now.getTime() });
         viewers.set(workspace.id, byWorkspace);
       }
@@ -63,14 +73,23 @@ export function createHomeDashboard(
       const admin = isAdmin({ workspace, actor }, rep);
       const spec = own ? scorecardChart(own) : undefined;
       const image = spec ? await deps.charts.imageBlock(client, teamId, spec) : undefined;
+      const withChart = () =>
+        client.views.publish({ user_id: userId, view: buildHome({ own, team, image, admin }) });
       try {
-        await client.views.publish({ user_id: userId, view: buildHome({ own, team, image, admin }) });
+        await withChart();
       } catch (error) {
         if (!image) throw error;
-        // Slack may not have processed a just-uploaded chart yet, or it was deleted: the numbers go out anyway.
-        deps.logger.warn({ err: error }, 'App Home with chart refused; publishing without it');
-        deps.charts.forget(image);
-        await client.views.publish({ user_id: userId, view: buildHome({ own, team, admin }) });
+        // Slack may not have processed a just-uploaded chart yet: once more a moment later. Then the numbers go
+        // out without it, and the picture is not offered again for a while (no upload on every refresh).
+        deps.logger.warn({ err: error }, 'App Home with chart refused; trying again');
+        await sleep(timing.chartRetryMs ?? HOME_CHART_RETRY_MS);
+        try {
+          await withChart();
+        } catch (again) {
+          deps.logger.warn({ err: again }, 'App Home with chart refused again; publishing without it');
+          deps.charts.forget(image, client);
+          await client.views.publish({ user_id: userId, view: buildHome({ own, team, admin }) });
+        }
       }
     } catch (error) {
       lastPublished.delete(key);

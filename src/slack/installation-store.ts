@@ -24,13 +24,20 @@ export function createInstallationStore(
   opts: { logger: TLogger; timezone: string },
 ): InstallationStore & {
   /** app_uninstalled: every token of the team is gone. */
-  uninstall(q: { teamId?: string; enterpriseId?: string }): Promise<number>;
+  uninstall(q: { teamId?: string; enterpriseId?: string; isEnterpriseInstall?: boolean }): Promise<number>;
   /** tokens_revoked: the bot token is gone if the bot user is among the revoked. */
   revoke(q: { teamId?: string; enterpriseId?: string; botUserIds: string[] }): Promise<number>;
 } {
   async function fetchInstallation(query: InstallationQuery<boolean>): Promise<Installation> {
     const installKey = installKeyOf(query);
     let row = await db.installation.findUnique({ where: { installKey } });
+    // The team's own install when the enterprise is not known (a Grid workspace, asked for by team id only).
+    if (!row?.encryptedData && query.teamId && !query.isEnterpriseInstall)
+      row =
+        (await db.installation.findFirst({
+          where: { teamId: query.teamId, isEnterpriseInstall: false, uninstalledAt: null },
+          orderBy: { updatedAt: 'desc' },
+        })) ?? row;
     // A workspace of an org-wide install is served by the org's installation.
     if (!row?.encryptedData && query.enterpriseId && !query.isEnterpriseInstall)
       row = await db.installation.findUnique({
@@ -70,10 +77,16 @@ export function createInstallationStore(
       await wipe(installKeyOf(query));
     },
     async uninstall(q) {
+      // An org-wide install is uninstalled from the whole org; a workspace install from its team.
       const rows = await db.installation.findMany({
-        where: q.teamId
-          ? { teamId: q.teamId }
-          : { enterpriseId: q.enterpriseId ?? '', isEnterpriseInstall: true },
+        where: {
+          OR: [
+            ...(q.teamId && !q.isEnterpriseInstall ? [{ teamId: q.teamId, isEnterpriseInstall: false }] : []),
+            ...(q.enterpriseId && (q.isEnterpriseInstall || !q.teamId)
+              ? [{ enterpriseId: q.enterpriseId, isEnterpriseInstall: true }]
+              : []),
+          ],
+        },
         select: { installKey: true },
       });
       for (const r of rows) await wipe(r.installKey);
@@ -84,7 +97,10 @@ export function createInstallationStore(
       const rows = await db.installation.findMany({
         where: {
           botUserId: { in: q.botUserIds },
-          ...(q.teamId ? { teamId: q.teamId } : { enterpriseId: q.enterpriseId ?? '' }),
+          OR: [
+            ...(q.teamId ? [{ teamId: q.teamId }] : []),
+            ...(q.enterpriseId ? [{ enterpriseId: q.enterpriseId }] : []),
+          ],
         },
         select: { installKey: true },
       });

@@ -9,7 +9,7 @@ let seq = 0;
 let homeEvents = 0;
 
 beforeAll(async () => {
-  t = await startTestBot({ homeTiming: { refreshMs: 1_500, settleMs: 200 } });
+  t = await startTestBot({ homeTiming: { refreshMs: 1_500, settleMs: 200, chartRetryMs: 100 } });
   const { db } = t.bot.store;
   const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
   const dana = await db.rep.create({
@@ -169,7 +169,34 @@ describe('the reply reaches the user whatever Slack answers', () => {
     );
     expect((plain.body as TReplyBody).text).toMatch(/^Dana Scott, /);
     // Three tries with the chart, then one without.
-    expect(t.slack.calls.filter((c) => c.path === `/respond/${id}`)).toHaveLength(4);
+    const tries = t.slack.calls.filter((c) => c.path === `/respond/${id}`);
+    expect(tries).toHaveLength(4);
+    // The refused file is deleted, and the same picture is not uploaded again on the next ask.
+    const refusedId = (tries[0]?.body as TReplyBody).blocks?.find((b) => b.type === 'image')?.slack_file?.id;
+    const deleted = await t.slack.waitFor((c) => c.method === 'files.delete');
+    expect(deleted.body.file).toBe(refusedId);
+    const uploads = t.slack.callsOf('files.getUploadURLExternal').length;
+    t.slack.on('response_url', () => ({ ok: true }));
+    const again = await replyTo(await slash('me last month'));
+    expect(again.text).toMatch(/^Dana Scott, /);
+    expect(again.blocks?.some((b) => b.type === 'image')).toBe(false);
+    expect(t.slack.callsOf('files.getUploadURLExternal').length).toBe(uploads);
+  });
+
+  it('at last sends the text alone through the Web API when Slack refuses the blocks too', async () => {
+    t.slack.on('response_url', () => ({ __status: 404, ok: false, error: 'expired_url' }));
+    t.slack.on('chat.postEphemeral', (call) =>
+      call.body.blocks ? { ok: false, error: 'invalid_blocks' } : { ok: true },
+    );
+    try {
+      const before = t.slack.callsOf('chat.postEphemeral').length;
+      await slash('help');
+      const textOnly = await t.slack.waitFor((c) => c.method === 'chat.postEphemeral' && !c.body.blocks);
+      expect(String(textOnly.body.text)).toMatch(/KPI Bot/);
+      expect(t.slack.callsOf('chat.postEphemeral').length - before).toBe(2);
+    } finally {
+      t.slack.on('chat.postEphemeral', () => ({ ok: true }));
+    }
   });
 
   it('falls back to chat.postEphemeral when the response URL is dead', async () => {
@@ -215,7 +242,43 @@ describe('App Home', () => {
     await openHome('U0LEE');
     await t.slack.waitFor(() => n >= 2);
     expect(publishes('U0LEE')).toHaveLength(2);
+    expect(JSON.stringify(publishes('U0LEE')[1]?.body.view)).toContain('slack_file');
     t.slack.on('views.publish', () => ({ ok: true }));
+  });
+
+  it('tries a refused chart once more, then publishes without it and does not upload it again', async () => {
+    const { db } = t.bot.store;
+    const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
+    await db.rep.create({ data: { workspaceId: ws.id, name: 'Kim Ode', slackUserId: 'U0KIM' } });
+    let n = 0;
+    t.slack.on('views.publish', (call) => {
+      if (call.body.user_id !== 'U0KIM') return { ok: true };
+      n += 1;
+      return JSON.stringify(call.body.view).includes('slack_file')
+        ? { ok: false, error: 'invalid_arguments' }
+        : { ok: true };
+    });
+    try {
+      const uploads = t.slack.callsOf('files.getUploadURLExternal').length;
+      await openHome('U0KIM');
+      await t.slack.waitFor(() => n >= 3);
+      const kim = publishes('U0KIM');
+      expect(kim.map((c) => JSON.stringify(c.body.view).includes('slack_file'))).toEqual([true, true, false]);
+      expect(JSON.stringify(kim[2]?.body.view)).toContain('Kim Ode');
+      const fileId = /"slack_file":\{"id":"([^"]+)"/.exec(JSON.stringify(kim[0]?.body.view))?.[1];
+      expect(
+        (await t.slack.waitFor((c) => c.method === 'files.delete' && c.body.file === fileId)).body.file,
+      ).toBe(fileId);
+      expect(t.slack.callsOf('files.getUploadURLExternal').length).toBe(uploads + 1);
+      // Opened again after the refresh interval: the same numbers, so no new upload and no chart.
+      await new Promise((r) => setTimeout(r, 1_600));
+      await openHome('U0KIM');
+      await t.slack.waitFor(() => n >= 4);
+      expect(JSON.stringify(publishes('U0KIM')[3]?.body.view)).not.toContain('slack_file');
+      expect(t.slack.callsOf('files.getUploadURLExternal').length).toBe(uploads + 1);
+    } finally {
+      t.slack.on('views.publish', () => ({ ok: true }));
+    }
   });
 
   it('refreshes a viewer’s dashboard after they log facts, at most once per refresh interval', async () => {

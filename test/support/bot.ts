@@ -11,7 +11,7 @@ export async function startTestBot(
     drainTimeoutMs?: number;
     env?: Record<string, string>;
     inboxPollMs?: number;
-    homeTiming?: { refreshMs: number; settleMs: number };
+    homeTiming?: { refreshMs: number; settleMs: number; chartRetryMs?: number };
   } = {},
 ) {
   const slack = await new FakeSlack().start();

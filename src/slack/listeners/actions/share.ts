@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { ImageBlock } from '@slack/types';
 import { deliverReply } from '../../deliver.js';
-import type { TSlackDeps } from '../../deps.js';
+import { commandContext, type TSlackDeps } from '../../deps.js';
 import { buildErrorReply } from '../../views/help.js';
 
 /**
@@ -21,7 +22,6 @@ export function shareAction(deps: TSlackDeps) {
       const text = action.value ?? '';
       const teamId = body.team?.id ?? body.user.team_id ?? '';
       try {
-        const { workspace, actor } = await deps.resolveActor(teamId, body.user.id, body.user.name ?? '');
         const command = deps.router.commands.find((c) => c.name === text.split(/\s+/)[0]?.toLowerCase());
         if (!command?.shareable) {
           await respond({
@@ -31,13 +31,10 @@ export function shareAction(deps: TSlackDeps) {
           });
           return;
         }
-        const reply = await deps.router.execute(text, {
-          workspace,
-          actor,
-          now: deps.clock.now(),
-          store: deps.store,
-          logger: deps.logger,
-        });
+        const reply = await deps.router.execute(
+          text,
+          await commandContext(deps, teamId, body.user.id, body.user.name ?? ''),
+        );
         if (!reply.shareText) {
           // The command refused this time (e.g. permissions changed): tell only the clicker.
           await respond({
@@ -55,6 +52,7 @@ export function shareAction(deps: TSlackDeps) {
           channelId: body.channel?.id,
           userId: body.user.id,
           logger: deps.logger,
+          onChartRefused: (b) => deps.charts.forget(b as ImageBlock, client),
           message: {
             response_type: 'in_channel',
             replace_original: false,

@@ -1,7 +1,8 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { ImageBlock } from '@slack/types';
 import type { TReply } from '../../../commands/types.js';
 import { deliverReply } from '../../deliver.js';
-import type { TSlackDeps } from '../../deps.js';
+import { commandContext, type TSlackDeps } from '../../deps.js';
 import { buildErrorReply } from '../../views/help.js';
 import type { TModalKind } from '../../views/modals.js';
 import { withShareButton } from '../../views/share.js';
@@ -47,19 +48,10 @@ export function kpiCommand(deps: TSlackDeps) {
     await deps.inflight.run(async () => {
       let reply: Awaited<ReturnType<typeof deps.router.execute>>;
       try {
-        const { workspace, actor } = await deps.resolveActor(
-          command.team_id,
-          command.user_id,
-          command.user_name,
+        reply = await deps.router.execute(
+          command.text,
+          await commandContext(deps, command.team_id, command.user_id, command.user_name),
         );
-        reply = await deps.router.execute(command.text, {
-          workspace,
-          actor,
-          now: deps.clock.now(),
-          store: deps.store,
-          logger: deps.logger,
-          onFactsChanged: deps.home.factsChanged,
-        });
       } catch (error) {
         logger.error(error);
         reply = buildErrorReply('KPI Bot could not reach its data just now. Please try again in a minute.');
@@ -76,6 +68,7 @@ export function kpiCommand(deps: TSlackDeps) {
         userId: command.user_id,
         message: { response_type: reply.visibility, text: reply.text, blocks: withShareButton(reply) },
         logger: deps.logger,
+        onChartRefused: (b) => deps.charts.forget(b as ImageBlock, client),
       });
     });
   };

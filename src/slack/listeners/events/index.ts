@@ -3,11 +3,19 @@ import type { TSlackDeps } from '../../deps.js';
 import type { TInstallationStore } from '../../installation-store.js';
 import { appHomeOpened } from './home.js';
 
+/** Whether the event came to an org-wide (Enterprise Grid) installation. */
+function orgWide(body: {
+  is_enterprise_install?: boolean;
+  authorizations?: { is_enterprise_install?: boolean }[];
+}) {
+  return Boolean(body.authorizations?.[0]?.is_enterprise_install ?? body.is_enterprise_install);
+}
+
 export function register(app: App, deps: TSlackDeps, installations?: TInstallationStore): void {
   app.event('app_home_opened', appHomeOpened(deps));
   // Uninstalled, or tokens revoked: the tokens are deleted (OAuth), or the operator is told (one-token mode).
   app.event('app_uninstalled', async ({ body }) => {
-    const q = { teamId: body.team_id, enterpriseId: body.enterprise_id };
+    const q = { teamId: body.team_id, enterpriseId: body.enterprise_id, isEnterpriseInstall: orgWide(body) };
     if (installations) await installations.uninstall(q);
     else
       deps.logger.error(

@@ -1,9 +1,8 @@
 import type { App, BlockButtonAction, SlackShortcut } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { actorRep, isAdmin, NOT_A_REP } from '../../../commands/permissions.js';
-import type { TCommandContext } from '../../../commands/types.js';
 import { localDateOf } from '../../../metrics/periods.js';
-import type { TSlackDeps } from '../../deps.js';
+import { commandContext, type TSlackDeps } from '../../deps.js';
 import {
   activityModal,
   fieldForRefusal,
@@ -20,18 +19,6 @@ import {
 
 const KINDS = Object.keys(MODAL) as TModalKind[];
 
-async function contextFor(deps: TSlackDeps, teamId: string, userId: string): Promise<TCommandContext> {
-  const { workspace, actor } = await deps.resolveActor(teamId, userId, '');
-  return {
-    workspace,
-    actor,
-    now: deps.clock.now(),
-    store: deps.store,
-    logger: deps.logger,
-    onFactsChanged: deps.home.factsChanged,
-  };
-}
-
 /**
  * Opens a modal for the person (from a shortcut, an App Home button or `/kpi log` without details). Who may not
  * use it is told so in a small modal instead: logging is for reps, targets for admins.
@@ -41,7 +28,7 @@ export async function openModal(
   kind: TModalKind,
   input: { client: WebClient; triggerId: string; teamId: string; userId: string },
 ): Promise<void> {
-  const ctx = await contextFor(deps, input.teamId, input.userId);
+  const ctx = await commandContext(deps, input.teamId, input.userId);
   let view: ReturnType<typeof messageModal>;
   if (kind === 'target') {
     const admin = isAdmin(ctx, await actorRep(ctx));
@@ -105,7 +92,7 @@ export function register(app: App, deps: TSlackDeps): void {
       }
       try {
         const teamId = body.team?.id ?? body.user.team_id ?? '';
-        const ctx = await contextFor(deps, teamId, body.user.id);
+        const ctx = await commandContext(deps, teamId, body.user.id);
         const reply = await deps.router.execute(submission.text, ctx);
         if (reply.refused) {
           await ack({
