@@ -8,11 +8,13 @@ import { healthRoute } from './http/health.js';
 import { createHttpServer } from './http/server.js';
 import { Inflight } from './inflight.js';
 import { startInboxWorker, type TInboxWorker } from './ingest/inbox.js';
+import { webhookUrl } from './ingest/webhook-keys.js';
 import { webhookRoutes } from './ingest/webhooks.js';
 import { createLogger, type TLogger } from './logger.js';
 import { createSlackApp, type TSlackApp } from './slack/app.js';
 import { createChartImages } from './slack/charts.js';
 import { createSlackUserLookup } from './slack/lookup.js';
+import { parseEncryptionKey } from './slack/secret-box.js';
 import { applyMigrations } from './store/migrate.js';
 import { openStore, type TStore } from './store/store.js';
 import { ensureWorkspace, LOCAL_TEAM_ID } from './store/workspaces.js';
@@ -55,6 +57,11 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   const inflight = new Inflight();
   const state = { stopping: false, mode: config.slackMode };
 
+  // Many workspaces on one server: each one's webhook URLs carry its own key (see /kpi settings webhooks).
+  const workspaceKeySecret =
+    config.slackMode === 'oauth'
+      ? (parseEncryptionKey(config.KPI_ENCRYPTION_KEY ?? '') ?? undefined)
+      : undefined;
   let slack: TSlackApp | undefined;
   try {
     if (config.slackMode !== 'local') {
@@ -67,6 +74,8 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
         inflight,
         resolveActor,
         charts: createChartImages(logger),
+        webhookUrl: (teamId, path) =>
+          webhookUrl({ publicUrl: config.KPI_PUBLIC_URL, path, teamId, key: workspaceKeySecret }),
         homeTiming: opts.homeTiming,
       });
     }
@@ -110,13 +119,20 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
       publicUrl: config.KPI_PUBLIC_URL,
     },
     ratePerSecond: config.KPI_WEBHOOK_RATE_LIMIT,
+    workspaceKeySecret,
     async resolveWorkspace(teamId) {
       if (!teamId) return defaultWorkspaceId;
       const ws = await store.db.workspace.findUnique({
         where: { slackTeamId: teamId },
         select: { id: true },
       });
-      return ws?.id ?? null;
+      if (!ws || config.slackMode !== 'oauth') return ws?.id ?? null;
+      // A workspace that uninstalled KPI Bot takes no more events.
+      const installs = await store.db.installation.findMany({
+        where: { teamId },
+        select: { uninstalledAt: true },
+      });
+      return installs.length > 0 && installs.every((i) => i.uninstalledAt) ? null : ws.id;
     },
     onStored: () => inbox.kick(),
   });

@@ -1,11 +1,12 @@
 import { isTimeZone } from '../config.js';
 import { AppError } from '../errors.js';
 import { linkOwner, ownerIdentityKey } from '../ingest/identities.js';
+import { WEBHOOK_PATHS } from '../ingest/webhook-keys.js';
 import { buildDone, escapeMrkdwn } from '../slack/views/help.js';
 import { findRep } from '../store/reps.js';
 import { closestMatch } from './closest.js';
 import { actorRep, isAdmin } from './permissions.js';
-import type { TCommand, TCommandContext } from './types.js';
+import type { TCommand, TCommandContext, TReply } from './types.js';
 
 async function assertAdmin(ctx: TCommandContext, what: string): Promise<void> {
   if (isAdmin(ctx, await actorRep(ctx))) return;
@@ -59,13 +60,28 @@ const MONTHS = [
   'december',
 ];
 const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
-const SETTINGS = ['timezone', 'fiscal-year', 'week-start', 'currency', 'leaderboard-channel'];
+const SETTINGS = ['timezone', 'fiscal-year', 'week-start', 'currency', 'leaderboard-channel', 'webhooks'];
+
+/** `/kpi settings webhooks`: where this workspace's CRM sends its events (admins only: the URLs carry its key). */
+async function webhookSettings(ctx: TCommandContext): Promise<TReply> {
+  await assertAdmin(ctx, 'seeing the webhook addresses');
+  const url = (path: string) => ctx.webhookUrl?.(path) ?? path;
+  const lines = [
+    "*Where your CRM sends events* (keep these private: they are this workspace's addresses):",
+    `• HubSpot: \`${url(WEBHOOK_PATHS.hubspot)}\` (signed with the HubSpot app's client secret)`,
+    `• Pipedrive: \`${url(WEBHOOK_PATHS.pipedrive)}\` (with the HTTP user and password of the webhook)`,
+    `• Generic JSON API: \`${url(WEBHOOK_PATHS.generic)}\` (signed with X-KPI-Signature)`,
+    'A source answers 404 until its secret is configured on the server (see the README).',
+  ];
+  const text = lines.join('\n');
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }], visibility: 'ephemeral' };
+}
 
 /** `/kpi settings [name value]`: the workspace's reporting settings (admins change them). */
 export const settingsCommand: TCommand = {
   name: 'settings',
   usage:
-    'settings [timezone <zone> | fiscal-year <month> | week-start <day> | currency <code> | leaderboard-channel #channel]',
+    'settings [timezone <zone> | fiscal-year <month> | week-start <day> | currency <code> | leaderboard-channel #channel | webhooks]',
   summary:
     "Show or change the workspace's time zone, fiscal year, week start, currency and leaderboard channel.",
   examples: [
@@ -73,6 +89,7 @@ export const settingsCommand: TCommand = {
     'settings timezone Europe/Berlin',
     'settings fiscal-year april',
     'settings leaderboard-channel #sales',
+    'settings webhooks',
   ],
   async run(args, ctx) {
     const usage = `Usage: \`/kpi ${this.usage}\``;
@@ -96,6 +113,7 @@ export const settingsCommand: TCommand = {
         `"${escapeMrkdwn(name)}" is not a setting${near ? ` (did you mean ${near}?)` : ''}.\n${usage}`,
       );
     }
+    if (key === 'webhooks') return webhookSettings(ctx);
     await assertAdmin(ctx, 'changing settings');
     const value = rest.join(' ').trim();
     if (!value) throw new AppError('bad_request', `Say the new ${key}.\n${usage}`);

@@ -21,6 +21,8 @@ export type TCommandContext = {
   logger: TLogger;
   /** Told after a command added facts (App Home dashboards refresh). */
   onFactsChanged?: (workspaceId: string) => void;
+  /** The workspace's webhook URL for a source path (Slack modes); the shell shows the bare paths. */
+  webhookUrl?: (path: string) => string;
 };
 
 /** What a command answers: a text fallback plus Block Kit; the shell renders the blocks as text. */

@@ -11,6 +11,7 @@ import { describeZodError, ZCanonicalEvent } from './events.js';
 import { storeInboxItems, type TInboxItem } from './inbox.js';
 import { hubspotEventKey, hubspotTypeOf, translateHubSpot, ZHubSpotBody } from './sources/hubspot.js';
 import { parsePipedrive, pipedriveEventKey, translatePipedrive } from './sources/pipedrive.js';
+import { checkWorkspaceWebhookKey, WEBHOOK_PATHS } from './webhook-keys.js';
 
 /**
  * The webhook endpoints. Each request is authenticated, parsed and validated, then stored in the inbox, and
@@ -36,6 +37,12 @@ export type TWebhookDeps = {
   clock: TClock;
   /** The workspace events go to: `?workspace=<Slack team id>`, else the default (the one installed). */
   resolveWorkspace(teamId: string | null): Promise<string | null>;
+  /**
+   * Many workspaces on one server (OAuth distribution): each request names its workspace and carries that
+   * workspace's key (`?workspace=T…&key=…`), so holding a source's secret is not enough to write into another
+   * workspace.
+   */
+  workspaceKeySecret?: Buffer | undefined;
   /** Called after events are stored (wakes the inbox worker). */
   onStored?: () => void;
   maxBytes?: number;
@@ -132,7 +139,7 @@ function requestUris(req: IncomingMessage, publicUrl?: string): string[] {
 const SOURCES: TSourceSpec[] = [
   {
     source: 'hubspot',
-    path: '/webhooks/hubspot',
+    path: WEBHOOK_PATHS.hubspot,
     configured: (s) => Boolean(s.hubspotClientSecret),
     authenticate: (req, body, deps) =>
       checkHubSpot({
@@ -163,7 +170,7 @@ const SOURCES: TSourceSpec[] = [
   },
   {
     source: 'pipedrive',
-    path: '/webhooks/pipedrive',
+    path: WEBHOOK_PATHS.pipedrive,
     configured: (s) => Boolean(s.pipedriveUser && s.pipedrivePassword),
     authenticate: (req, _body, deps) =>
       checkBasicAuth(req.headers, deps.secrets.pipedriveUser ?? '', deps.secrets.pipedrivePassword ?? ''),
@@ -186,7 +193,7 @@ const SOURCES: TSourceSpec[] = [
   },
   {
     source: 'generic',
-    path: '/webhooks/events',
+    path: WEBHOOK_PATHS.generic,
     configured: (s) => Boolean(s.genericSecret),
     authenticate: (req, body, deps) =>
       checkGeneric(deps.secrets.genericSecret ?? '', req.headers, body, deps.clock.now().getTime()),
@@ -238,9 +245,29 @@ export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
             res.setHeader('retry-after', '1');
             throw new AppError('rate_limited', `too many ${spec.source} requests; retry shortly`);
           }
-          const items = spec.items(parseJson(raw));
           const url = new URL(req.url ?? '/', 'http://x');
           const named = url.searchParams.get('workspace');
+          if (deps.workspaceKeySecret) {
+            if (!named)
+              throw new AppError(
+                'bad_request',
+                'workspace: name the Slack workspace, e.g. ?workspace=T0123ABCD&key=… (see /kpi settings webhooks)',
+              );
+            const key = url.searchParams.get('key');
+            if (!key)
+              throw new AppError(
+                'unauthorized',
+                'key: the workspace key is missing (see /kpi settings webhooks)',
+              );
+            if (!checkWorkspaceWebhookKey(deps.workspaceKeySecret, named, key)) {
+              deps.logger.warn(
+                { source: spec.source, workspace: named },
+                'webhook refused: wrong workspace key',
+              );
+              throw new AppError('unauthorized', 'key: not the key of this workspace');
+            }
+          }
+          const items = spec.items(parseJson(raw));
           const workspaceId = await deps.resolveWorkspace(named);
           if (!workspaceId && !named)
             throw new AppError(

@@ -22,6 +22,8 @@ export type TSlackDeps = {
   home: THomeDashboard;
   /** App Home refresh timing (tests shorten it). */
   homeTiming?: THomeTiming;
+  /** A workspace's webhook URL for a source path (with its key when the server serves many workspaces). */
+  webhookUrl?: (teamId: string, path: string) => string;
 };
 
 /** The context a `/kpi` command runs in for a Slack user (slash command, form, Share button alike). */
@@ -39,5 +41,6 @@ export async function commandContext(
     store: deps.store,
     logger: deps.logger,
     onFactsChanged: deps.home.factsChanged,
+    ...(deps.webhookUrl ? { webhookUrl: (path: string) => deps.webhookUrl?.(teamId, path) ?? path } : {}),
   };
 }

@@ -1,11 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workspaceWebhookKey } from '../../src/ingest/webhook-keys.js';
 import { open, parseEncryptionKey, seal } from '../../src/slack/secret-box.js';
 import { startTestBot } from '../support/bot.js';
 import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
+import {
+  PIPEDRIVE_UPDATE_DEAL,
+  postEvents,
+  postHubSpot,
+  postPipedrive,
+  WEBHOOK_ENV,
+} from '../support/webhooks.js';
 
 const KEY = randomBytes(32).toString('hex');
 const GLOBEX_TOKEN = 'xoxb-globex-secret-token-0001';
+const ORG_TOKEN = 'xoxb-org-wide-secret-token-0002';
 
 let t: Awaited<ReturnType<typeof startTestBot>>;
 let seq = 0;
@@ -18,23 +27,37 @@ beforeAll(async () => {
       SLACK_CLIENT_SECRET: '0123456789abcdef0123456789abcdef',
       SLACK_STATE_SECRET: 'state-secret-for-tests-0001',
       KPI_ENCRYPTION_KEY: KEY,
+      ...WEBHOOK_ENV,
     },
   });
   t.slack.on('oauth.v2.access', (call) =>
-    call.body.code === 'good-code'
+    call.body.code === 'org-code'
       ? {
           ok: true,
           app_id: 'A0KPI',
-          authed_user: { id: 'U0G1' },
+          authed_user: { id: 'U0ORGADMIN' },
           scope: 'commands,chat:write',
           token_type: 'bot',
-          access_token: GLOBEX_TOKEN,
-          bot_user_id: 'U0GLOBEXBOT',
-          team: { id: 'T0GLOBEX', name: 'Globex' },
-          enterprise: null,
-          is_enterprise_install: false,
+          access_token: ORG_TOKEN,
+          bot_user_id: 'U0ORGBOT',
+          team: null,
+          enterprise: { id: 'E0ORG', name: 'Initech Org' },
+          is_enterprise_install: true,
         }
-      : { ok: false, error: 'invalid_code' },
+      : call.body.code === 'good-code'
+        ? {
+            ok: true,
+            app_id: 'A0KPI',
+            authed_user: { id: 'U0G1' },
+            scope: 'commands,chat:write',
+            token_type: 'bot',
+            access_token: GLOBEX_TOKEN,
+            bot_user_id: 'U0GLOBEXBOT',
+            team: { id: 'T0GLOBEX', name: 'Globex' },
+            enterprise: null,
+            is_enterprise_install: false,
+          }
+        : { ok: false, error: 'invalid_code' },
   );
   t.slack.on('auth.test', () => ({
     ok: true,
@@ -44,7 +67,18 @@ beforeAll(async () => {
   }));
   t.slack.on('users.info', (call) => ({
     ok: true,
-    user: { id: call.body.user, is_admin: call.body.user === 'U0G1' },
+    user: {
+      id: call.body.user,
+      // U0G1 administers Globex; U0STRANGER administers another workspace and meets Globex in a shared channel.
+      team_id:
+        call.body.user === 'U0STRANGER'
+          ? 'T0OTHER'
+          : call.headers.authorization === `Bearer ${ORG_TOKEN}`
+            ? 'T0GRID1'
+            : 'T0GLOBEX',
+      is_admin: ['U0G1', 'U0STRANGER', 'U0GRIDADMIN'].includes(String(call.body.user)),
+      is_stranger: call.body.user === 'U0STRANGER',
+    },
   }));
 });
 afterAll(async () => {
@@ -149,7 +183,126 @@ describe('OAuth distribution', () => {
     expect(info?.headers.authorization).toBe(`Bearer ${GLOBEX_TOKEN}`);
     const member = await slash('target set team sales.won_total 9000', 'T0GLOBEX', 'U0G2');
     expect(await replyOf(member.id)).toMatch(/targets are set by KPI Bot admins/);
+    // An admin of another workspace, met in a shared channel, is not an admin here.
+    const stranger = await slash('target set team sales.won_total 7000', 'T0GLOBEX', 'U0STRANGER');
+    expect(await replyOf(stranger.id)).toMatch(/targets are set by KPI Bot admins/);
+    expect(t.slack.callsOf('users.info').some((c) => c.body.user === 'U0STRANGER')).toBe(true);
     expect(await t.bot.store.db.target.count()).toBe(1);
+  });
+
+  it("gives each workspace its own webhook URLs, and refuses another workspace's key", async () => {
+    const member = await slash('settings webhooks', 'T0GLOBEX', 'U0G2');
+    expect(await replyOf(member.id)).toMatch(/KPI Bot admins/);
+    const admin = await slash('settings webhooks', 'T0GLOBEX', 'U0G1');
+    const text = await replyOf(admin.id);
+    const query = /\/webhooks\/events(\?workspace=T0GLOBEX&key=[A-Za-z0-9_-]{32})`/.exec(text)?.[1];
+    expect(query).toBeDefined();
+    expect(text).toContain(`/webhooks/hubspot${query}`);
+    const event = JSON.stringify({
+      id: 'oauth-call-1',
+      type: 'activity.logged',
+      activityId: 'call-1',
+      owner: { email: 'g2@globex.example' },
+      kind: 'call',
+      count: 1,
+      occurredAt: new Date().toISOString(),
+    });
+    const globex = await t.bot.store.db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0GLOBEX' } });
+    const inbox = () => t.bot.store.db.inboxEvent.count({ where: { workspaceId: globex.id } });
+    const before = await inbox();
+    // The source's secret alone does not choose a workspace.
+    const unnamed = await postEvents(t.baseUrl, event);
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.body.message).toMatch(/^workspace: /);
+    const noKey = await postEvents(t.baseUrl, event, { query: '?workspace=T0GLOBEX' });
+    expect(noKey.status).toBe(401);
+    expect(noKey.body.message).toMatch(/^key: /);
+    const otherKey = /key=([^&`]+)/.exec(query ?? '')?.[1] ?? '';
+    const forged = await postEvents(t.baseUrl, event, { query: `?workspace=T0OTHER&key=${otherKey}` });
+    expect(forged.status).toBe(401);
+    expect(
+      (
+        await postPipedrive(
+          t.baseUrl,
+          JSON.stringify(PIPEDRIVE_UPDATE_DEAL),
+          undefined,
+          '?workspace=T0GLOBEX&key=x',
+        )
+      ).status,
+    ).toBe(401);
+    expect((await postHubSpot(t.baseUrl, '[]', { query: '?workspace=T0GLOBEX' })).status).toBe(401);
+    expect(await inbox()).toBe(before);
+    const ok = await postEvents(t.baseUrl, event, { query });
+    expect(ok.body).toMatchObject({ ok: true });
+    expect(ok.status).toBe(200);
+    expect(await inbox()).toBe(before + 1);
+  });
+
+  it('serves an Enterprise Grid org-wide install in its workspaces, and uninstalls it', async () => {
+    const start = await fetch(`${t.baseUrl}/slack/install`, { redirect: 'manual' });
+    const state = new URL(start.headers.get('location') ?? '').searchParams.get('state') ?? '';
+    const cookie = (start.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const done = await fetch(
+      `${t.baseUrl}/slack/oauth_redirect?code=org-code&state=${encodeURIComponent(state)}`,
+      {
+        headers: { cookie },
+        redirect: 'manual',
+      },
+    );
+    expect(done.status).toBe(200);
+    const { db } = t.bot.store;
+    const row = await db.installation.findUniqueOrThrow({ where: { installKey: 'E0ORG:-' } });
+    expect(row.isEnterpriseInstall).toBe(true);
+    seq += 1;
+    const id = `o${seq}`;
+    await postToSlackEndpoint(
+      t.baseUrl,
+      slashCommandBody({
+        text: 'target set team sales.won_total 4000',
+        team_id: 'T0GRID1',
+        user_id: 'U0GRIDADMIN',
+        enterprise_id: 'E0ORG',
+        is_enterprise_install: true,
+        response_url: t.slack.responseUrl(id),
+      }),
+    );
+    // The workspace admin is asked about with the org's token, found by the team's enterprise.
+    expect(await replyOf(id)).toMatch(/^Target set: everyone/);
+    const info = t.slack.callsOf('users.info').find((c) => c.body.user === 'U0GRIDADMIN');
+    expect(info?.headers.authorization).toBe(`Bearer ${ORG_TOKEN}`);
+    const uninstalled = JSON.stringify({
+      token: 'deprecated',
+      team_id: 'T0GRID1',
+      enterprise_id: 'E0ORG',
+      api_app_id: 'A0KPI',
+      type: 'event_callback',
+      event_id: 'EvORG1',
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [
+        {
+          enterprise_id: 'E0ORG',
+          team_id: null,
+          user_id: 'U0ORGBOT',
+          is_bot: true,
+          is_enterprise_install: true,
+        },
+      ],
+      is_enterprise_install: true,
+      event: { type: 'app_uninstalled', event_ts: '3' },
+    });
+    expect(
+      (await postToSlackEndpoint(t.baseUrl, uninstalled, { contentType: 'application/json' })).status,
+    ).toBe(200);
+    await expect
+      .poll(
+        async () =>
+          (await db.installation.findUniqueOrThrow({ where: { installKey: 'E0ORG:-' } })).encryptedData,
+      )
+      .toBe('');
+    // Globex (not part of the org) is untouched.
+    expect(
+      (await db.installation.findFirstOrThrow({ where: { teamId: 'T0GLOBEX' } })).uninstalledAt,
+    ).toBeNull();
   });
 
   it('does not serve a workspace that never installed the app', async () => {
@@ -187,12 +340,23 @@ describe('OAuth distribution', () => {
     const { id } = await slash('help', 'T0GLOBEX', 'U0G2');
     await new Promise((r) => setTimeout(r, 500));
     expect(t.slack.calls.some((c) => c.path === `/respond/${id}`)).toBe(false);
-  });
-
-  it('asks webhooks to name their workspace', async () => {
-    const res = await fetch(`${t.baseUrl}/webhooks/events`, { method: 'POST', body: '{}' });
-    // Without KPI_WEBHOOK_SECRET the endpoint is off; what matters is that nothing lands in a hidden workspace.
-    expect([400, 404]).toContain(res.status);
+    // Nor do its webhooks take events any more, even with the right key.
+    const key = workspaceWebhookKey(Buffer.from(KEY, 'hex'), 'T0GLOBEX');
+    const late0 = {
+      type: 'activity.logged',
+      activityId: 'late',
+      owner: { email: 'g@x.example' },
+      kind: 'call',
+    };
+    const late = await postEvents(
+      t.baseUrl,
+      JSON.stringify({ ...late0, occurredAt: new Date().toISOString() }),
+      {
+        query: `?workspace=T0GLOBEX&key=${key}`,
+      },
+    );
+    expect(late.body.message).toMatch(/^workspace: /);
+    expect(late.status).toBe(404);
   });
 });
 

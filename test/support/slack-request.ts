@@ -13,6 +13,9 @@ export function slashCommandBody(fields: {
   user_id?: string;
   team_id?: string;
   response_url: string;
+  /** Enterprise Grid: the org, and whether the app is installed org-wide. */
+  enterprise_id?: string;
+  is_enterprise_install?: boolean;
 }) {
   return new URLSearchParams({
     token: 'deprecated-verification-token',
@@ -27,7 +30,8 @@ export function slashCommandBody(fields: {
     response_url: fields.response_url,
     trigger_id: '1234.5678.abcd',
     api_app_id: 'A0KPI',
-    is_enterprise_install: 'false',
+    is_enterprise_install: String(fields.is_enterprise_install ?? false),
+    ...(fields.enterprise_id ? { enterprise_id: fields.enterprise_id } : {}),
   }).toString();
 }
 

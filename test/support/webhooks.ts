@@ -42,17 +42,18 @@ export function postPipedrive(
   baseUrl: string,
   body: string,
   auth = `${PIPEDRIVE_USER}:${PIPEDRIVE_PASSWORD}`,
+  query = '',
 ) {
   const headers: Record<string, string> = auth
     ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` }
     : {};
-  return post(`${baseUrl}/webhooks/pipedrive`, body, headers);
+  return post(`${baseUrl}/webhooks/pipedrive${query}`, body, headers);
 }
 
 export function postEvents(
   baseUrl: string,
   body: string,
-  opts: { secret?: string; timestamp?: number; sign?: boolean } = {},
+  opts: { secret?: string; timestamp?: number; sign?: boolean; query?: string } = {},
 ) {
   const ts = String(Math.floor((opts.timestamp ?? Date.now()) / 1000));
   const headers: Record<string, string> =
@@ -62,7 +63,7 @@ export function postEvents(
           'x-kpi-timestamp': ts,
           'x-kpi-signature': genericSignature(opts.secret ?? GENERIC_SECRET, ts, body),
         };
-  return post(`${baseUrl}/webhooks/events`, body, headers);
+  return post(`${baseUrl}/webhooks/events${opts.query ?? ''}`, body, headers);
 }
 
 /** HubSpot's documented example (Webhooks API, "Webhook payloads"). */
