@@ -91,11 +91,17 @@ export const targetCommand: TCommand = {
         `${escapeMrkdwn(metricId)} is not a metric${near ? ` (did you mean ${near}?)` : ''}. The ids are in docs/metrics.md.`,
       );
     }
-    const amount = parseAmount(amountRaw);
+    let amount = parseAmount(amountRaw);
     if (amount === null || amount <= 0)
       bad(
         `The amount must be a positive number such as 50000, 50k or 75%, got "${escapeMrkdwn(amountRaw)}".`,
       );
+    if (metric.unit === 'share') {
+      // A share written without % (25) means percent; 0.25 is the same share as a fraction.
+      if (!amountRaw.includes('%') && amount > 1) amount /= 100;
+      if (amount > 1)
+        bad(`${metric.title} is a share: the amount is at most 100%, got "${escapeMrkdwn(amountRaw)}".`);
+    }
     const kind = KINDS[(kindRaw ?? 'monthly').toLowerCase()];
     if (!kind) bad(`"${escapeMrkdwn(kindRaw ?? '')}" is not weekly, monthly, quarterly or yearly.`);
     // Money targets are stored in minor units of the workspace currency, like the facts they are compared with.

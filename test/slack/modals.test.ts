@@ -8,7 +8,8 @@ let seq = 0;
 beforeAll(async () => {
   t = await startTestBot();
   const { db } = t.bot.store;
-  const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
+  // A workspace whose date differs from UTC's right now, so "today" must come from its time zone.
+  const ws = await db.workspace.update({ where: { slackTeamId: 'T0ACME' }, data: { timezone: ZONE } });
   await db.rep.create({ data: { workspaceId: ws.id, name: 'Dana Scott', slackUserId: 'U0DANA' } });
   await db.rep.create({
     data: { workspaceId: ws.id, name: 'Ada Admin', slackUserId: 'U0ADA', role: 'admin' },
@@ -18,7 +19,10 @@ afterAll(async () => {
   await t?.close();
 });
 
-const today = () => new Date().toISOString().slice(0, 10);
+/** UTC+14 from 10:00 UTC, else UTC-11: either way another date than UTC's. */
+const ZONE = new Date().getUTCHours() >= 10 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+/** Today in the workspace's zone (YYYY-MM-DD). */
+const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(new Date());
 
 async function interact(payload: Record<string, unknown>) {
   const res = await postToSlackEndpoint(
@@ -80,7 +84,7 @@ async function submit(callbackId: string, values: Record<string, TValue>, userId
   return body as {
     response_action?: string;
     errors?: Record<string, string>;
-    view?: { blocks: { text?: { text: string } }[] };
+    view?: { blocks: { text?: { text: string; type?: string } }[] };
   };
 }
 
@@ -95,6 +99,7 @@ describe('modals', () => {
       blocks: { block_id?: string; element?: { initial_date?: string } }[];
     };
     expect(view.callback_id).toBe('kpi_modal_activity');
+    expect(today()).not.toBe(new Date().toISOString().slice(0, 10));
     expect(view.blocks.find((b) => b.block_id === 'date')?.element?.initial_date).toBe(today());
   });
 
@@ -176,6 +181,9 @@ describe('modals', () => {
       max: { value: '50' },
     });
     expect(ack.response_action).toBe('update');
+    // The confirmation is plain text: the course name shows as typed and pings nobody.
+    expect(ack.view?.blocks[0]?.text?.type).toBe('plain_text');
+    expect(doneText(ack)).toContain('<!channel>');
     const row = await t.bot.store.db.trainingResult.findFirstOrThrow({});
     expect(row.course).toBe('The ”Pro” <!channel> course');
     expect(row.score).toBe(42);
@@ -258,10 +266,26 @@ describe('modals', () => {
       'U0ADA',
     );
     expect(doneText(everyone)).toMatch(/^Target set: everyone, /);
+    // A rate typed without % is a percentage (25 is 25%, as 0.25 would be); over 100% is refused on the field.
+    const rate = (value: string) =>
+      submit(
+        'kpi_modal_target',
+        {
+          scope: choice('workspace'),
+          metric: choice('opportunities.win_rate'),
+          amount: { value },
+          period: choice('monthly'),
+        },
+        'U0ADA',
+      );
+    expect(doneText(await rate('25'))).toMatch(/^Target set: everyone, Win rate 25(\.0)?% a month/);
+    expect((await rate('250')).errors?.amount).toMatch(/at most 100%/);
+    expect((await rate('150%')).errors?.amount).toMatch(/at most 100%/);
     const rows = await t.bot.store.db.target.findMany({ orderBy: { createdAt: 'asc' } });
     expect(rows.map((r) => [r.scope, r.metricId, r.periodKind, r.amount])).toEqual([
       ['rep', 'sales.won_total', 'quarter', 5_000_000],
       ['workspace', 'outreach.total', 'week', 400],
+      ['workspace', 'opportunities.win_rate', 'month', 0.25],
     ]);
   });
 

@@ -12,6 +12,11 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, "'");
 }
 
+/** Back from Slack's escaped text to what was typed, for plain_text (which Slack shows as written). */
+export function unescapeMrkdwn(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
 /** The `/kpi help` overview: every command with its usage and what it does. */
 export function buildHelp(commands: readonly TCommand[]): TReply {
   const blocks: KnownBlock[] = [

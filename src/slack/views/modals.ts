@@ -208,12 +208,16 @@ export function targetModal(): ModalView {
 }
 
 /** A modal that only says something (a refusal, or what was done). */
-export function messageModal(title: string, text: string): ModalView {
+export function messageModal(
+  title: string,
+  text: string,
+  format: 'mrkdwn' | 'plain_text' = 'mrkdwn',
+): ModalView {
   return {
     type: 'modal',
     title: plain(title.slice(0, 24)),
     close: plain('Close'),
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }],
+    blocks: [{ type: 'section', text: { type: format, text: text.slice(0, 3000) } }],
   };
 }
 
@@ -301,7 +305,9 @@ export function readSubmission(kind: TModalKind, state: TViewState): TSubmission
 }
 
 /** Where a refusal by the command itself is shown: the field it is about, else the modal's main field. */
-export function fieldForRefusal(kind: TModalKind, message: string): string {
+export function fieldForRefusal(kind: TModalKind, refusal: string): string {
+  // The first line says what is wrong; the usage lines after it mention every field.
+  const message = refusal.split('\n')[0] ?? refusal;
   if (kind === 'activity' && /date|future/i.test(message)) return 'date';
   if (kind === 'quiz' && /course/i.test(message)) return 'course';
   if (kind === 'target' && /metric/i.test(message) && !/amount|target of/i.test(message)) return 'metric';

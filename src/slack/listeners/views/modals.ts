@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { actorRep, isAdmin, NOT_A_REP } from '../../../commands/permissions.js';
 import { localDateOf } from '../../../metrics/periods.js';
 import { commandContext, type TSlackDeps } from '../../deps.js';
+import { unescapeMrkdwn } from '../../views/help.js';
 import {
   activityModal,
   fieldForRefusal,
@@ -101,7 +102,10 @@ export function register(app: App, deps: TSlackDeps): void {
           });
           return;
         }
-        await ack({ response_action: 'update', view: messageModal('Done', reply.text) });
+        await ack({
+          response_action: 'update',
+          view: messageModal('Done', unescapeMrkdwn(reply.text), 'plain_text'),
+        });
       } catch (error) {
         logger.error(error);
         await ack({
