@@ -172,7 +172,9 @@ describe('the reply reaches the user whatever Slack answers', () => {
     const tries = t.slack.calls.filter((c) => c.path === `/respond/${id}`);
     expect(tries).toHaveLength(4);
     // The refused file is deleted, and the same picture is not uploaded again on the next ask.
-    const refusedId = (tries[0]?.body as TReplyBody).blocks?.find((b) => b.type === 'image')?.slack_file?.id;
+    const first = tries[0]?.body as TReplyBody | undefined;
+    const refusedId = first?.blocks?.find((b) => b.type === 'image')?.slack_file?.id;
+    expect(refusedId).toBeDefined();
     const deleted = await t.slack.waitFor((c) => c.method === 'files.delete');
     expect(deleted.body.file).toBe(refusedId);
     const uploads = t.slack.callsOf('files.getUploadURLExternal').length;
