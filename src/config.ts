@@ -187,6 +187,32 @@ const VARIABLES = {
     expected: 'on or off: whether this process applies stored webhook events (off: receive only)',
     example: 'off',
   },
+  KPI_LEADERBOARD_CHANNEL: {
+    schema: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[CG][A-Z0-9]{2,}$/)
+        .optional(),
+    ),
+    expected: 'a Slack channel id (C… or G…) for weekly leaderboards when a workspace has not chosen one',
+    example: 'C0123SALES',
+  },
+  KPI_JOBS: {
+    schema: optionalString.pipe(z.enum(['on', 'off']).default('on')),
+    expected: 'on or off: whether this process runs the scheduled jobs (leaderboards, coaching alerts)',
+    example: 'off',
+  },
+  KPI_JOBS_CATCHUP_HOURS: {
+    schema: optionalString.pipe(
+      z
+        .string()
+        .default('24')
+        .refine((v) => /^\d{1,4}$/.test(v))
+        .transform(Number),
+    ),
+    expected: 'hours after which a slot missed while the bot was down is skipped instead of run late',
+    example: '12',
+  },
   KPI_SLACK_ADMINS: {
     schema: optionalString.pipe(z.enum(['on', 'off']).default('on')),
     expected: "on or off: whether the Slack workspace's own admins and owners are KPI Bot admins",

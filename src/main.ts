@@ -10,6 +10,8 @@ import { Inflight } from './inflight.js';
 import { startInboxWorker, type TInboxWorker } from './ingest/inbox.js';
 import { webhookUrl } from './ingest/webhook-keys.js';
 import { webhookRoutes } from './ingest/webhooks.js';
+import { jobOutbox, LOCAL_LEADERBOARD } from './jobs/outboxes.js';
+import { createScheduler, type TScheduler } from './jobs/runner.js';
 import { createLogger, type TLogger } from './logger.js';
 import { createSlackApp, type TSlackApp } from './slack/app.js';
 import { createChartImages } from './slack/charts.js';
@@ -27,6 +29,8 @@ export type TBot = {
   logger: TLogger;
   /** Applies stored webhook events; kick() after storing, idle() to wait for a pass. */
   inbox: TInboxWorker;
+  /** The scheduled jobs (started unless KPI_JOBS=off); tick(now) runs what is due, as the minute timer does. */
+  jobs: TScheduler;
   /** Work acknowledged but not finished (replies, dashboards); drain() waits for it. */
   inflight: Inflight;
   /** Stops taking requests, finishes in-flight work, closes the store. Safe to call twice. */
@@ -63,6 +67,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
       ? (parseEncryptionKey(config.KPI_ENCRYPTION_KEY ?? '') ?? undefined)
       : undefined;
   let slack: TSlackApp | undefined;
+  const charts = createChartImages(logger);
   try {
     if (config.slackMode !== 'local') {
       const resolveActor = createSlackActorResolver(store.db, { timezone: config.KPI_TIMEZONE });
@@ -73,7 +78,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
         clock,
         inflight,
         resolveActor,
-        charts: createChartImages(logger),
+        charts,
         webhookUrl: (teamId, path) =>
           webhookUrl({ publicUrl: config.KPI_PUBLIC_URL, path, teamId, key: workspaceKeySecret }),
         homeTiming: opts.homeTiming,
@@ -151,6 +156,16 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   });
   await slack?.start();
   const port = (server.address() as AddressInfo).port;
+  const jobs = createScheduler({
+    db: store.db,
+    logger,
+    clock,
+    catchUpMs: config.KPI_JOBS_CATCHUP_HOURS * 3_600_000,
+    defaultChannel: config.KPI_LEADERBOARD_CHANNEL ?? (slack ? undefined : LOCAL_LEADERBOARD),
+    outboxFor: (workspace) =>
+      jobOutbox(workspace, slack ? { clientFor: slack.clientFor, charts } : undefined, logger),
+  });
+  if (config.KPI_JOBS === 'on') jobs.start();
   logger.info({ port, mode: config.slackMode, store: store.provider }, 'KPI Bot is listening');
 
   let stopping: Promise<void> | undefined;
@@ -160,6 +175,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
       logger.info({ reason }, 'shutting down');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await jobs.stop();
       await slack?.stop();
       await inbox.stop();
       const drained = await inflight.drain(opts.drainTimeoutMs ?? 10_000);
@@ -172,5 +188,5 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     return stopping;
   };
 
-  return { port, store, router, logger, inbox, inflight, stop };
+  return { port, store, router, logger, inbox, jobs, inflight, stop };
 }

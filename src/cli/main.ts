@@ -20,6 +20,7 @@ import { findRep } from '../store/reps.js';
 import { openStore, type TStore } from '../store/store.js';
 import { ensureWorkspace, LOCAL_TEAM_ID } from '../store/workspaces.js';
 import { cmdImport, cmdInbox, cmdLink } from './ingest-commands.js';
+import { cmdJobs } from './jobs-commands.js';
 import { resolveLocalActor } from './local-actor.js';
 import { runShell } from './shell.js';
 
@@ -45,11 +46,26 @@ Commands:
                                  sales_pipeline (deals), sales_teams (reps). Re-importing changes nothing.
   inbox [retry] [--json]         Webhook events not applied (errors, owners not mapped); retry replays them.
   link "<rep>" <source> <owner>  Map a CRM owner id (or email, or a CSV name) to a rep; their facts follow.
+  jobs list [--json]             The scheduled jobs: schedule (workspace time), next runs, last run.
+  jobs run <leaderboard|coaching-alerts> [--at <ISO time>] [--force] [--json]
+                                 Run one slot by hand on the same ledger: a slot already run is reported,
+                                 not repeated, unless --force. In local mode messages print here.
   help                           This text.
 
 Environment: see README.md ("Configuration").`;
 
-const COMMANDS = ['start', 'migrate', 'shell', 'metrics', 'leaderboard', 'import', 'inbox', 'link', 'help'];
+const COMMANDS = [
+  'start',
+  'migrate',
+  'shell',
+  'metrics',
+  'leaderboard',
+  'import',
+  'inbox',
+  'link',
+  'jobs',
+  'help',
+];
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`kpi: ${message}\n`);
@@ -271,6 +287,14 @@ export async function main(argv: string[]): Promise<void> {
         return await cmdInbox(rest, withWorkspaceStore);
       case 'link':
         return await cmdLink(rest, withWorkspaceStore);
+      case 'jobs': {
+        const config = loadConfig();
+        return await cmdJobs(rest, withWorkspaceStore, {
+          config,
+          logger: createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL),
+          now: () => systemClock.now(),
+        });
+      }
       case 'help':
       case '--help':
       case '-h':

@@ -12,6 +12,36 @@ export const ZWorkspaceSettings = z
     admins: z.array(z.string().min(1)).optional(),
     /** HubSpot company lifecycle stages that mean a customer left (none by default). */
     churnLifecycleStages: z.array(z.string().min(1)).optional(),
+    /** Scheduled jobs: each one's cron schedule (workspace time) and on/off; the leaderboard's options. */
+    jobs: z
+      .object({
+        leaderboard: z
+          .object({
+            schedule: z.string().optional(),
+            enabled: z.boolean().optional(),
+            metric: z.string().optional(),
+            top: z.number().int().min(1).max(25).optional(),
+          })
+          .optional(),
+        'coaching-alerts': z
+          .object({ schedule: z.string().optional(), enabled: z.boolean().optional() })
+          .optional(),
+      })
+      .optional()
+      .catch(undefined),
+    /** Coaching alert rules: on/off and threshold per rule id (docs/metrics.md, "Coaching alerts"). */
+    alerts: z
+      .record(z.string(), z.object({ enabled: z.boolean().optional(), threshold: z.number().optional() }))
+      .optional()
+      .catch(undefined),
+    /** No direct messages between these local times ("HH:MM"), e.g. 20:00 to 08:00; null = none. */
+    quietHours: z
+      .object({ start: z.string().regex(/^\d{2}:\d{2}$/), end: z.string().regex(/^\d{2}:\d{2}$/) })
+      .nullable()
+      .optional()
+      .catch(undefined),
+    /** Slack user ids of people who asked for their own leaderboard rank by direct message each week. */
+    rankOptIn: z.array(z.string().min(1)).optional().catch(undefined),
   })
   .passthrough();
 export type TWorkspaceSettings = z.infer<typeof ZWorkspaceSettings>;
@@ -28,3 +58,21 @@ export function parseWorkspaceSettings(json: string): TWorkspaceSettings {
 
 export const DEFAULT_WON_STAGES = ['closedwon'];
 export const DEFAULT_LOST_STAGES = ['closedlost'];
+
+/** Writes some settings keys (the rest kept as they are); `undefined` removes a key. */
+export function mergeWorkspaceSettings(json: string, patch: Partial<TWorkspaceSettings>): string {
+  let current: Record<string, unknown> = {};
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      current = parsed as Record<string, unknown>;
+  } catch {
+    current = {};
+  }
+  const next: Record<string, unknown> = { ...current };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) delete next[k];
+    else next[k] = v;
+  }
+  return JSON.stringify(next);
+}

@@ -4,6 +4,7 @@ import { WebClient } from '@slack/web-api';
 import { BoundedMap } from '../bounded-map.js';
 import type { TConfig } from '../config.js';
 import { AppError } from '../errors.js';
+import { JOB_CLIENT_OPTIONS } from '../jobs/outbox.js';
 import { toBoltLogger } from '../logger.js';
 import type { TSlackDeps } from './deps.js';
 import { createHomeDashboard, type THomeDashboard } from './home-dashboard.js';
@@ -15,8 +16,15 @@ import * as modals from './listeners/views/modals.js';
 import { parseEncryptionKey } from './secret-box.js';
 import { createWorkspaceAdminCheck } from './workspace-admins.js';
 
+export type TClientFor = (
+  teamId: string,
+  opts?: { quick?: boolean; job?: boolean },
+) => Promise<WebClient | undefined>;
+
 export type TSlackApp = {
   app: App;
+  /** A workspace's Web API client (its token), for work outside a request: App Home refreshes, jobs. */
+  clientFor: TClientFor;
   /** App Home dashboards: main.ts tells them when facts change. */
   home: THomeDashboard;
   /** The Slack team the bot token belongs to (auth.test): the default workspace of webhooks. */
@@ -127,13 +135,20 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
   }
   const clients = new BoundedMap<string, WebClient>(1_000);
   /** The Web API client of a workspace; `quick` for calls made before an ack (no retries, 1.5 s at most). */
-  const clientFor = async (teamId: string, opts: { quick?: boolean } = {}) => {
+  /**
+   * The Web API client of a workspace: `quick` for calls made before an ack (no retries, 1.5 s at most), `job`
+   * for scheduled posts (no blind retries: a post is not idempotent; rate limits handled by the job).
+   */
+  const clientFor: TClientFor = async (teamId, opts = {}) => {
     const token = await tokenFor(teamId);
     if (!token) return undefined;
-    const cacheKey = `${opts.quick ? 'quick' : 'normal'}:${token}`;
+    const kind = opts.quick ? 'quick' : opts.job ? 'job' : 'normal';
+    const cacheKey = `${kind}:${token}`;
     let client = clients.get(cacheKey);
     if (!client) {
-      client = new WebClient(token, { ...apiUrl, ...(opts.quick ? QUICK_OPTIONS : WEB_API_OPTIONS), logger });
+      const options =
+        kind === 'quick' ? QUICK_OPTIONS : kind === 'job' ? JOB_CLIENT_OPTIONS : WEB_API_OPTIONS;
+      client = new WebClient(token, { ...apiUrl, ...options, logger });
       clients.set(cacheKey, client);
     }
     return client;
@@ -187,6 +202,7 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
     base.logger.info('OAuth distribution: workspaces install KPI Bot at /slack/install');
     return {
       app,
+      clientFor,
       home,
       teamId: undefined,
       requestListener: refuseFutureTimestamps(receiver.requestListener),
@@ -214,6 +230,7 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
     register(app);
     return {
       app,
+      clientFor,
       home,
       teamId: identity.teamId,
       start: async () => {
@@ -244,6 +261,7 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
   register(app);
   return {
     app,
+    clientFor,
     home,
     teamId: identity.teamId,
     requestListener: refuseFutureTimestamps(receiver.requestListener),

@@ -1,3 +1,4 @@
+import type { TClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startBot, type TBot } from '../../src/main.js';
@@ -12,6 +13,7 @@ export async function startTestBot(
     env?: Record<string, string>;
     inboxPollMs?: number;
     homeTiming?: { refreshMs: number; settleMs: number; chartRetryMs?: number };
+    clock?: TClock;
   } = {},
 ) {
   const slack = await new FakeSlack().start();
@@ -24,6 +26,8 @@ export async function startTestBot(
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
     LOG_LEVEL: 'silent',
+    // Scheduled jobs run when a test ticks them (bot.jobs.tick), never on the wall clock.
+    KPI_JOBS: 'off',
     ...opts.env,
   });
   const bot: TBot = await startBot(config, {
@@ -31,6 +35,7 @@ export async function startTestBot(
     drainTimeoutMs: opts.drainTimeoutMs,
     inboxPollMs: opts.inboxPollMs,
     homeTiming: opts.homeTiming,
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
   return {
     bot,

@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import { parseWorkspaceSettings } from '../domain/settings.js';
+import type { Rep } from '../generated/sqlite/client.js';
+import { elapsedFraction, parsePeriod } from '../metrics/periods.js';
+import { median } from '../metrics/stats.js';
+import { formatMetric } from '../reports/format.js';
+import { calendarOf } from '../reports/present.js';
+import { repMetricsReport, type TRepMetricsReport } from '../reports/rep-metrics.js';
+import { buildCoachingAlert } from '../slack/views/jobs.js';
+import type { TDb } from '../store/store.js';
+import { evaluateRules, ruleConfig, type TAlert, type TCoachingInput } from './coaching-rules.js';
+import { SendError } from './outbox.js';
+import { inQuietHours } from './schedule.js';
+import type { TJob, TJobContext } from './types.js';
+
+/** Quiet hours when a workspace has not chosen its own: no direct messages from 20:00 to 08:00 local time. */
+export const DEFAULT_QUIET_HOURS = { start: '20:00', end: '08:00' };
+/** How far back recorded calls are offered for review. */
+const RECORDINGS_DAYS = 30;
+
+/**
+ * Who gets a rep's alerts: their manager, else the workspace's admins. In local mode a manager without a Slack
+ * account is reached by name (the terminal shows it).
+ */
+async function recipientsOf(
+  db: TDb,
+  workspaceId: string,
+  rep: Rep,
+  admins: string[],
+  local: boolean,
+): Promise<string[]> {
+  if (rep.managerId) {
+    const manager = await db.rep.findFirst({
+      where: { id: rep.managerId, workspaceId, active: true },
+      select: { slackUserId: true, name: true },
+    });
+    if (manager?.slackUserId) return [manager.slackUserId];
+    if (manager && local) return [manager.name];
+  }
+  return admins;
+}
+
+/** Slack ids of the workspace's KPI Bot admins: reps with the admin role and the `admins` setting. */
+export async function workspaceAdmins(db: TDb, workspaceId: string, settingsJson: string): Promise<string[]> {
+  const rows = await db.rep.findMany({
+    where: { workspaceId, role: 'admin', active: true, slackUserId: { not: null } },
+    select: { slackUserId: true },
+  });
+  const ids = [
+    ...rows.map((r) => r.slackUserId as string),
+    ...(parseWorkspaceSettings(settingsJson).admins ?? []),
+  ];
+  return [...new Set(ids)];
+}
+
+/**
+ * Claims one alert in the alert log (unique per workspace, rep, rule and period). A row left `failed` by an
+ * earlier run is taken again; anything else means it was sent (or may have been) and is not sent twice.
+ */
+async function claimAlert(db: TDb, ctx: TJobContext, repId: string, alert: TAlert): Promise<string | null> {
+  const id = randomUUID();
+  const inserted =
+    await db.$executeRaw`INSERT INTO "AlertLog" ("id", "workspaceId", "repId", "rule", "periodKey", "status", "message", "createdAt", "updatedAt")
+    VALUES (${id}, ${ctx.workspace.id}, ${repId}, ${alert.rule}, ${alert.periodKey}, ${'sending'}, ${alert.headline}, ${ctx.slot}, ${ctx.slot})
+    ON CONFLICT ("workspaceId", "repId", "rule", "periodKey") DO NOTHING`;
+  if (inserted === 1) return id;
+  const existing = await db.alertLog.findUnique({
+    where: {
+      workspaceId_repId_rule_periodKey: {
+        workspaceId: ctx.workspace.id,
+        repId,
+        rule: alert.rule,
+        periodKey: alert.periodKey,
+      },
+    },
+  });
+  if (existing?.status !== 'failed') return null;
+  const retaken = await db.alertLog.updateMany({
+    where: { id: existing.id, status: 'failed' },
+    data: { status: 'sending' },
+  });
+  return retaken.count === 1 ? existing.id : null;
+}
+
+/**
+ * Daily coaching alerts: each active rep's numbers through the rules; each alert that is new for its rep,
+ * rule and period goes to the rep's manager (admins when there is none) by direct message. Snoozed rules stay
+ * quiet until the snooze ends; in quiet hours nothing is sent and the next run sends it.
+ */
+export const coachingAlertsJob: TJob = {
+  name: 'coaching-alerts',
+  defaultSchedule: '30 8 * * *',
+  async run(ctx) {
+    const { db, workspace, slot } = ctx;
+    const settings = parseWorkspaceSettings(workspace.settings);
+    const quiet = settings.quietHours === undefined ? DEFAULT_QUIET_HOURS : settings.quietHours;
+    if (inQuietHours(slot, workspace.timezone, quiet))
+      return {
+        summary: `held: ${quiet?.start}–${quiet?.end} are quiet hours in ${workspace.timezone}; the next run sends`,
+        held: true,
+      };
+    const config = ruleConfig(settings.alerts ?? {});
+    const reps = await db.rep.findMany({ where: { workspaceId: workspace.id, active: true, role: 'rep' } });
+    const admins = await workspaceAdmins(db, workspace.id, workspace.settings);
+    const trainingTracked = (await db.trainingResult.count({ where: { workspaceId: workspace.id } })) > 0;
+    // Pace alerts on outreach only where outreach is recorded at all (a CRM export of deals alone has none).
+    const outreachTracked =
+      (await db.activity.count({
+        where: {
+          workspaceId: workspace.id,
+          deletedAt: null,
+          occurredAt: { gte: new Date(slot.getTime() - 90 * 86_400_000), lte: slot },
+        },
+      })) > 0;
+    const current = parsePeriod('this month', slot, calendarOf(workspace));
+    const reports = new Map<string, { now: TRepMetricsReport; last: TRepMetricsReport }>();
+    for (const rep of reps) {
+      reports.set(rep.id, {
+        now: await repMetricsReport(db, workspace, rep, 'this month', slot),
+        last: await repMetricsReport(db, workspace, rep, 'last month', slot),
+      });
+    }
+    const churnOf = (id: string) => reports.get(id)?.last.metrics['churn.first_year_churn_rate'];
+    const counts = { sent: 0, snoozed: 0, duplicate: 0, failed: 0, uncertain: 0, noRecipient: 0 };
+    const sentAlerts: { rep: string; rule: string; to: string[] }[] = [];
+    let sendingMarked = false;
+    for (const rep of reps) {
+      const r = reports.get(rep.id);
+      if (!r) continue;
+      const team = reps.filter((x) => x.managerId === rep.managerId);
+      const teamChurn = median(
+        team.map((x) => churnOf(x.id)).filter((v): v is number => typeof v === 'number'),
+      );
+      const recordings = await db.activity.findMany({
+        where: {
+          workspaceId: workspace.id,
+          repId: rep.id,
+          deletedAt: null,
+          recordingUrl: { not: null },
+          occurredAt: { gte: new Date(slot.getTime() - RECORDINGS_DAYS * 86_400_000), lte: slot },
+        },
+        orderBy: { occurredAt: 'desc' },
+        take: 3,
+        select: { recordingUrl: true, subject: true, occurredAt: true },
+      });
+      const input: TCoachingInput = {
+        repName: rep.name,
+        current: {
+          key: r.now.period.key,
+          label: r.now.period.label,
+          elapsed: elapsedFraction(current, slot),
+          metrics: r.now.metrics as Record<string, number | null>,
+          pace: r.now.pace,
+          bottleneck: (r.now.metrics['funnel.bottleneck'] as TCoachingInput['current']['bottleneck']) ?? null,
+        },
+        last: {
+          key: r.last.period.key,
+          label: r.last.period.label,
+          metrics: r.last.metrics as Record<string, number | null>,
+          diagnosis: r.last.diagnosis,
+          teamChurn,
+        },
+        trainingTracked,
+        outreachTracked,
+        recordings: recordings.map((a) => ({
+          url: a.recordingUrl as string,
+          subject: a.subject,
+          at: a.occurredAt.toISOString(),
+        })),
+        formatMoney: (v) => formatMetric(v, 'money', workspace.currency, workspace.locale),
+      };
+      for (const alert of evaluateRules(input, config)) {
+        const snoozed = await db.alertLog.findFirst({
+          where: { workspaceId: workspace.id, repId: rep.id, rule: alert.rule, snoozedUntil: { gt: slot } },
+          select: { id: true },
+        });
+        if (snoozed) {
+          counts.snoozed += 1;
+          continue;
+        }
+        const to = await recipientsOf(db, workspace.id, rep, admins, Boolean(ctx.outbox.local));
+        if (to.length === 0) {
+          counts.noRecipient += 1;
+          continue;
+        }
+        const alertId = await claimAlert(db, ctx, rep.id, alert);
+        if (!alertId) {
+          counts.duplicate += 1;
+          continue;
+        }
+        if (!sendingMarked) {
+          await ctx.sending();
+          sendingMarked = true;
+        }
+        const message = buildCoachingAlert(alert, alertId);
+        let status: 'sent' | 'failed' | 'uncertain' = 'sent';
+        const delivered: string[] = [];
+        for (const userId of to) {
+          try {
+            await ctx.outbox.dm(userId, message);
+            delivered.push(userId);
+          } catch (error) {
+            ctx.logger.warn({ err: error, rule: alert.rule, to: userId }, 'coaching alert not sent');
+            if (delivered.length === 0)
+              status = error instanceof SendError && error.delivered === 'no' ? 'failed' : 'uncertain';
+          }
+        }
+        await db.alertLog.update({
+          where: { id: alertId },
+          data: { status, recipientSlackId: delivered.join(',') || to.join(','), message: message.text },
+        });
+        counts[status === 'sent' ? 'sent' : status] += 1;
+        if (status === 'sent') sentAlerts.push({ rep: rep.name, rule: alert.rule, to: delivered });
+      }
+    }
+    if (counts.noRecipient)
+      ctx.logger.warn(
+        { alerts: counts.noRecipient },
+        'coaching alerts with nobody to go to: set managers with Slack accounts, or KPI Bot admins',
+      );
+    return {
+      summary: `${counts.sent} alert${counts.sent === 1 ? '' : 's'} sent${
+        counts.duplicate ? `, ${counts.duplicate} already sent this period` : ''
+      }${counts.snoozed ? `, ${counts.snoozed} snoozed` : ''}${counts.failed ? `, ${counts.failed} failed (retried next run)` : ''}${
+        counts.uncertain ? `, ${counts.uncertain} uncertain` : ''
+      }${counts.noRecipient ? `, ${counts.noRecipient} with nobody to send to` : ''}`,
+      ...counts,
+      alerts: sentAlerts,
+    };
+  },
+};

@@ -1,0 +1,75 @@
+import { leaderboardChart } from '../charts/specs.js';
+import { parseWorkspaceSettings } from '../domain/settings.js';
+import { weeklyLeaderboard } from '../reports/weekly-leaderboard.js';
+import { boardPeriod, buildRankDm, buildWeeklyLeaderboard } from '../slack/views/jobs.js';
+import { SendError } from './outbox.js';
+import type { TJob } from './types.js';
+
+export const DEFAULT_TOP = 5;
+
+/**
+ * The weekly leaderboard: posted to the workspace's leaderboard channel; then everyone outside the top N who
+ * asked for it gets their own rank by direct message.
+ */
+export const leaderboardJob: TJob = {
+  name: 'leaderboard',
+  defaultSchedule: '0 9 * * 1',
+  async run(ctx) {
+    const settings = parseWorkspaceSettings(ctx.workspace.settings);
+    const opts = settings.jobs?.leaderboard ?? {};
+    const channel = ctx.workspace.leaderboardChannel ?? ctx.defaultChannel;
+    if (!channel)
+      throw new SendError(
+        'no leaderboard channel: choose one with /kpi settings leaderboard-channel #channel',
+        'no_channel',
+        'no',
+      );
+    const board = await weeklyLeaderboard(ctx.db, ctx.workspace, {
+      metricId: opts.metric ?? 'sales.won_total',
+      top: opts.top ?? DEFAULT_TOP,
+      asOf: ctx.slot,
+    });
+    const spec = leaderboardChart({
+      metric: board.metric.id,
+      period: board.period,
+      currency: board.currency,
+      locale: board.locale,
+      rows: board.rows
+        .slice(0, board.top)
+        .map((r) => ({ rank: r.rank, rep: { ...r.rep, email: null }, value: r.value })),
+    });
+    const chart = spec ? await ctx.outbox.chart(spec) : undefined;
+    const message = buildWeeklyLeaderboard(board, chart);
+    await ctx.sending();
+    const posted = await ctx.outbox.post(channel, message);
+    // Private ranks for those who asked, outside the public top N.
+    const topIds = new Set(board.rows.slice(0, board.top).map((r) => r.rep.slackUserId));
+    const optedIn = (settings.rankOptIn ?? []).filter((u) => !topIds.has(u));
+    let dms = 0;
+    const dmErrors: string[] = [];
+    for (const userId of optedIn) {
+      const row = board.rows.find((r) => r.rep.slackUserId === userId);
+      if (!row) continue;
+      try {
+        await ctx.outbox.dm(userId, buildRankDm(board, row));
+        dms += 1;
+      } catch (error) {
+        dmErrors.push(`${userId}: ${(error as Error).message}`);
+        ctx.logger.warn({ err: error, user: userId }, 'rank message not sent');
+      }
+    }
+    return {
+      summary: `posted the ${board.metric.title} leaderboard for ${boardPeriod(board)} to ${channel}${
+        dms ? `; ${dms} private rank message${dms === 1 ? '' : 's'}` : ''
+      }`,
+      channel,
+      ts: posted.ts,
+      metric: board.metric.id,
+      period: board.period.key,
+      top: board.rows.slice(0, board.top).map((r) => ({ rank: r.rank, name: r.rep.name, value: r.value })),
+      rankMessages: dms,
+      ...(dmErrors.length ? { rankMessageErrors: dmErrors } : {}),
+      text: message.text,
+    };
+  },
+};

@@ -1,0 +1,142 @@
+import type { Workspace } from '../generated/sqlite/client.js';
+import { NO_FACTS } from '../metrics/facts.js';
+import { elapsedFraction, parsePeriod, previousPeriod, type TPeriod } from '../metrics/periods.js';
+import { LOWER_IS_BETTER, SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
+import { loadFactsByRep } from '../store/facts.js';
+import type { TDb } from '../store/store.js';
+import { resolveTargetsForReps } from '../store/targets.js';
+import { calendarOf, presentMetrics, presentPeriod } from './present.js';
+
+/** A month this young has too little in it to rank: the board shows the month just ended instead. */
+export const MIN_DAYS_TO_DATE = 3;
+
+export type TWeeklyRow = {
+  rank: number;
+  rep: { id: string; name: string; slackUserId: string | null };
+  /** Major units for money; null = no data. */
+  value: number | null;
+  target: number | null;
+  /** value / target, null without a target. */
+  attainment: number | null;
+  /** Change against the same point of the previous period (positive = better), null without data. */
+  improvement: number | null;
+  /** The quality column's value for the rep (first-year churn rate or created:lost ratio). */
+  quality: number | null;
+};
+
+export type TWeeklyLeaderboard = {
+  metric: { id: string; title: string; unit: TMetricUnit };
+  quality: { id: string; title: string; unit: TMetricUnit };
+  period: { key: string; label: string; start: string; end: string };
+  /** "to date" when the period is still running at `asOf`. */
+  toDate: boolean;
+  currency: string;
+  locale: string;
+  rows: TWeeklyRow[];
+  top: number;
+  mostImproved: TWeeklyRow | null;
+};
+
+const metricById = (id: string) => SCALAR_METRICS.find((m) => m.id === id);
+
+/**
+ * The weekly board of a workspace: every active rep ranked by one metric for this (fiscal-calendar) month to
+ * date (the month just ended in its first days), with their own target's attainment, the change against the
+ * same point of the month before (so "most improved" is fair mid-month), and a quality column so the board is
+ * hard to game: first-year churn when the workspace tracks customers, else created : lost.
+ */
+export async function weeklyLeaderboard(
+  db: TDb,
+  workspace: Workspace,
+  opts: { metricId: string; top: number; asOf: Date },
+): Promise<TWeeklyLeaderboard> {
+  const metric = metricById(opts.metricId) ?? metricById('sales.won_total');
+  if (!metric) throw new Error('sales.won_total is missing');
+  const cal = calendarOf(workspace);
+  let period = parsePeriod('this month', opts.asOf, cal);
+  if (opts.asOf.getTime() - period.start.getTime() < MIN_DAYS_TO_DATE * 86_400_000)
+    period = previousPeriod(period, cal);
+  const toDate = elapsedFraction(period, opts.asOf) < 1;
+  const previous = previousPeriod(period, cal);
+  // The same stretch of the previous period: its first (asOf − start) of time, or all of it for a full period.
+  const elapsedMs = Math.min(opts.asOf.getTime(), period.end.getTime()) - period.start.getTime();
+  const previousToDate: TPeriod = toDate
+    ? {
+        kind: 'custom',
+        start: previous.start,
+        end: new Date(Math.min(previous.start.getTime() + elapsedMs, previous.end.getTime())),
+        key: `${previous.key}-to-date`,
+        label: `${previous.label} to the same day`,
+      }
+    : previous;
+  const reps = await db.rep.findMany({
+    where: { workspaceId: workspace.id, active: true, role: 'rep' },
+    select: { id: true, name: true, slackUserId: true, managerId: true },
+  });
+  const ids = reps.map((r) => r.id);
+  const beforePrevious = previousPeriod(previous, cal);
+  const [facts, targets] = await Promise.all([
+    loadFactsByRep(db, workspace.id, ids, { start: beforePrevious.start, end: period.end }),
+    resolveTargetsForReps(db, workspace.id, reps, period),
+  ]);
+  const churn = metricById('churn.first_year_churn_rate');
+  const ratio = metricById('opportunities.created_to_lost_ratio');
+  const computed = reps.map((rep) => {
+    const f = facts.get(rep.id) ?? NO_FACTS;
+    const t = targets.get(rep.id) ?? {};
+    const at = (p: TPeriod, id = metric.id) =>
+      metricById(id)?.compute({
+        facts: f,
+        period: p,
+        previous: previousPeriod(p, cal),
+        now: opts.asOf,
+        targets: t,
+      }) ?? null;
+    return {
+      rep,
+      raw: at(period),
+      before: at(previousToDate),
+      churn: churn ? at(period, churn.id) : null,
+      ratio: ratio ? at(period, ratio.id) : null,
+      target: t[metric.id] ?? null,
+    };
+  });
+  const quality = computed.some((c) => c.churn !== null) ? churn : ratio;
+  const present = (v: number | null) =>
+    v === null ? null : (presentMetrics({ [metric.id]: v }, workspace.currency)[metric.id] ?? null);
+  const lowerFirst = LOWER_IS_BETTER.has(metric.id);
+  const rows = computed
+    .map((c) => ({
+      rep: { id: c.rep.id, name: c.rep.name, slackUserId: c.rep.slackUserId },
+      value: present(c.raw),
+      target: present(c.target),
+      attainment: c.raw !== null && c.target ? c.raw / c.target : null,
+      improvement:
+        c.raw === null || c.before === null
+          ? null
+          : present(lowerFirst ? c.before - c.raw : c.raw - c.before),
+      quality: quality === churn ? c.churn : c.ratio,
+    }))
+    .sort((a, b) => {
+      if (a.value === null || b.value === null)
+        return a.value === b.value ? a.rep.name.localeCompare(b.rep.name) : a.value === null ? 1 : -1;
+      const diff = lowerFirst ? a.value - b.value : b.value - a.value;
+      return diff !== 0 ? diff : a.rep.name.localeCompare(b.rep.name);
+    })
+    .map((r, i) => ({ ...r, rank: i + 1 }));
+  const improvedFirst = [...rows]
+    .filter((r) => (r.improvement ?? 0) > 0)
+    .sort((a, b) => (b.improvement ?? 0) - (a.improvement ?? 0) || a.rep.name.localeCompare(b.rep.name));
+  const q = quality ?? metric;
+  return {
+    metric: { id: metric.id, title: metric.title, unit: metric.unit },
+    quality: { id: q.id, title: q.title, unit: q.unit },
+    period: presentPeriod(period),
+    toDate,
+    currency: workspace.currency,
+    locale: workspace.locale,
+    rows,
+    top: opts.top,
+    mostImproved: improvedFirst[0] ?? null,
+  };
+}

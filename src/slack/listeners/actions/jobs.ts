@@ -1,0 +1,107 @@
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { addWeeks } from 'date-fns';
+import { isAdmin } from '../../../commands/permissions.js';
+import { mergeWorkspaceSettings, parseWorkspaceSettings } from '../../../domain/settings.js';
+import type { TSlackDeps } from '../../deps.js';
+
+type TArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+
+const say = (respond: TArgs['respond'], text: string) =>
+  respond({ response_type: 'ephemeral', replace_original: false, text });
+
+/**
+ * "DM me my rank each week" on the leaderboard post, and "Stop these messages" in the rank message: the
+ * person's Slack id joins or leaves the workspace's opt-in list (only reps can join).
+ */
+export function rankOptAction(deps: TSlackDeps, join: boolean) {
+  return async ({ ack, body, respond, logger }: TArgs) => {
+    await ack();
+    await deps.inflight.run(async () => {
+      try {
+        const teamId = body.team?.id ?? body.user.team_id ?? '';
+        const { workspace, actor } = await deps.resolveActor(teamId, body.user.id, body.user.name ?? '');
+        if (join && !actor.repId) {
+          await say(respond, 'Ranks are for reps. Ask a KPI Bot admin to add you as a rep first.');
+          return;
+        }
+        // Read and write in one transaction so two clicks at once do not lose each other.
+        await deps.store.db.$transaction(async (tx) => {
+          const ws = await tx.workspace.findUniqueOrThrow({ where: { id: workspace.id } });
+          const list = new Set(parseWorkspaceSettings(ws.settings).rankOptIn ?? []);
+          if (join) list.add(body.user.id);
+          else list.delete(body.user.id);
+          await tx.workspace.update({
+            where: { id: ws.id },
+            data: { settings: mergeWorkspaceSettings(ws.settings, { rankOptIn: [...list] }) },
+          });
+        });
+        await say(
+          respond,
+          join
+            ? 'Done: each week I will send you your own rank by direct message (only you see it). `/kpi leaderboard` shows it any time.'
+            : 'Done: no more weekly rank messages. `/kpi leaderboard` still shows your rank any time.',
+        );
+      } catch (error) {
+        logger.error(error);
+        await say(respond, 'KPI Bot could not save that just now. Please try again in a minute.');
+      }
+    });
+  };
+}
+
+/**
+ * "Snooze 1 week" and "Mark handled" on a coaching alert: only the person it was sent to, or an admin, may act
+ * on it. A snooze keeps the rule quiet for that rep for a week, across periods.
+ */
+export function alertAction(deps: TSlackDeps, kind: 'snooze' | 'handled') {
+  return async ({ ack, body, action, respond, logger }: TArgs) => {
+    await ack();
+    await deps.inflight.run(async () => {
+      try {
+        const teamId = body.team?.id ?? body.user.team_id ?? '';
+        const { workspace, actor } = await deps.resolveActor(teamId, body.user.id, body.user.name ?? '');
+        const alert = await deps.store.db.alertLog.findFirst({
+          where: { id: action.value ?? '', workspaceId: workspace.id },
+          include: { rep: { select: { name: true } } },
+        });
+        if (!alert) {
+          await say(respond, 'That alert is no longer known to KPI Bot.');
+          return;
+        }
+        const me = actor.repId ? await deps.store.db.rep.findUnique({ where: { id: actor.repId } }) : null;
+        const recipients = (alert.recipientSlackId ?? '').split(',');
+        if (!recipients.includes(body.user.id) && !isAdmin({ workspace, actor }, me)) {
+          deps.logger.info({ actor: body.user.id, alert: alert.id }, 'permission denied: coaching alert');
+          await say(
+            respond,
+            'Sorry, only the manager it was sent to or a KPI Bot admin can change this alert.',
+          );
+          return;
+        }
+        const now = deps.clock.now();
+        const until = addWeeks(now, 1);
+        await deps.store.db.alertLog.update({
+          where: { id: alert.id },
+          data:
+            kind === 'snooze'
+              ? { status: 'snoozed', snoozedUntil: until }
+              : { status: 'handled', handledAt: now, handledBySlackId: body.user.id },
+        });
+        const note =
+          kind === 'snooze'
+            ? `:zzz: Snoozed by <@${body.user.id}> until ${until.toISOString().slice(0, 10)}: no alerts of this kind about ${alert.rep.name} until then.`
+            : `:white_check_mark: Marked handled by <@${body.user.id}>.`;
+        // The alert keeps its words; the buttons give way to what was done.
+        const blocks = (body.message?.blocks ?? []).filter((b: { type?: string }) => b.type !== 'actions');
+        await respond({
+          replace_original: true,
+          text: `${body.message?.text ?? 'Coaching alert'} (${kind === 'snooze' ? 'snoozed' : 'handled'})`,
+          blocks: [...blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: note }] }],
+        });
+      } catch (error) {
+        logger.error(error);
+        await say(respond, 'KPI Bot could not save that just now. Please try again in a minute.');
+      }
+    });
+  };
+}

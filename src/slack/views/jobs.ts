@@ -1,0 +1,166 @@
+import type { KnownBlock } from '@slack/types';
+import { RULES, type TAlert } from '../../jobs/coaching-rules.js';
+import type { TMessage } from '../../jobs/outbox.js';
+import { formatMetric } from '../../reports/format.js';
+import type { TWeeklyLeaderboard, TWeeklyRow } from '../../reports/weekly-leaderboard.js';
+import { escapeMrkdwn } from './help.js';
+
+export const RANK_OPT_IN_ACTION = 'kpi_rank_optin';
+export const RANK_OPT_OUT_ACTION = 'kpi_rank_optout';
+export const ALERT_SNOOZE_ACTION = 'kpi_alert_snooze';
+export const ALERT_HANDLED_ACTION = 'kpi_alert_handled';
+
+const who = (r: TWeeklyRow['rep']) => (r.slackUserId ? `<@${r.slackUserId}>` : escapeMrkdwn(r.name));
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+/** The period as a board names it: "November 2026 to date", or "October 2026" for a finished month. */
+export const boardPeriod = (b: TWeeklyLeaderboard) => `${b.period.label}${b.toDate ? ' to date' : ''}`;
+
+/** The weekly channel post: the named top N, % of own target, the quality column, most improved, a chart. */
+export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock): TMessage {
+  const fmt = (v: number | null) => formatMetric(v, b.metric.unit, b.currency, b.locale);
+  const quality = (v: number | null) => formatMetric(v, b.quality.unit, b.currency, b.locale);
+  const top = b.rows.filter((r) => r.value !== null).slice(0, b.top);
+  const title = `Weekly leaderboard · ${b.metric.title} · ${boardPeriod(b)}`;
+  const lines = top.map(
+    (r) =>
+      `*${r.rank}.* ${who(r.rep)}  ${fmt(r.value)}` +
+      `${r.attainment !== null ? ` · ${pct(r.attainment)} of target` : ''}` +
+      ` · ${b.quality.title.toLowerCase()} ${quality(r.quality)}`,
+  );
+  const improved = b.mostImproved;
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: (lines.length ? lines.join('\n') : '_No results yet this period._').slice(0, 3000),
+      },
+    },
+  ];
+  if (improved)
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `:chart_with_upwards_trend: Most improved: ${who(improved.rep)}, ${
+            b.metric.unit === 'money' || b.metric.unit === 'count' ? '+' : ''
+          }${fmt(improved.improvement)} on the same point last period.`,
+        },
+      ],
+    });
+  if (chart) blocks.push(chart);
+  blocks.push(
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `${b.quality.title} is shown beside each figure so the board rewards good business, not just volume. Not in the top ${b.top}? Get your own rank by direct message each week: only you see it.`,
+        },
+      ],
+    },
+    {
+      type: 'actions',
+      block_id: 'kpi_leaderboard_actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: RANK_OPT_IN_ACTION,
+          text: { type: 'plain_text', text: 'DM me my rank each week' },
+          value: b.metric.id,
+        },
+      ],
+    },
+  );
+  const text = `${title}: ${top.map((r) => `${r.rank}. ${r.rep.name} ${fmt(r.value)}`).join(', ') || 'no results yet'}`;
+  return { text, blocks };
+}
+
+/** The direct message of someone who opted in: their own rank, privately. */
+export function buildRankDm(b: TWeeklyLeaderboard, row: TWeeklyRow): TMessage {
+  const fmt = (v: number | null) => formatMetric(v, b.metric.unit, b.currency, b.locale);
+  const ranked = b.rows.filter((r) => r.value !== null).length;
+  const place = row.value === null ? `no ${b.metric.title.toLowerCase()} yet` : `#${row.rank} of ${ranked}`;
+  const text =
+    `Your rank this week by ${b.metric.title}, ${boardPeriod(b)}: ${place}` +
+    `${row.value !== null ? ` with ${fmt(row.value)}` : ''}` +
+    `${row.attainment !== null ? ` (${pct(row.attainment)} of your target)` : ''}.` +
+    `${row.improvement !== null && row.improvement > 0 ? ` That is ${fmt(row.improvement)} better than at the same point last period.` : ''}`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } },
+      {
+        type: 'actions',
+        block_id: 'kpi_rank_actions',
+        elements: [
+          {
+            type: 'button',
+            action_id: RANK_OPT_OUT_ACTION,
+            text: { type: 'plain_text', text: 'Stop these messages' },
+            value: 'stop',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** A coaching alert for a rep's manager: what changed, the numbers, the likely reason, a next step; buttons. */
+export function buildCoachingAlert(alert: TAlert, alertId: string): TMessage {
+  const title = `Coaching alert · ${RULES[alert.rule].title}`;
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `*${escapeMrkdwn(alert.headline)}*\n${escapeMrkdwn(alert.facts)}`.slice(0, 3000),
+      },
+    },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `*Likely reason:* ${escapeMrkdwn(alert.reason)}\n*Next step:* ${escapeMrkdwn(alert.nextStep)}`.slice(
+          0,
+          3000,
+        ),
+      },
+    },
+  ];
+  const links = alert.links.filter((l) => /^https?:\/\/[^\s<>|]+$/.test(l.url));
+  if (links.length)
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Recorded calls: ${links.map((l) => `<${l.url}|${escapeMrkdwn(l.label).replace(/\|/g, '/')}>`).join(' · ')}`,
+        },
+      ],
+    });
+  blocks.push({
+    type: 'actions',
+    block_id: 'kpi_alert_actions',
+    elements: [
+      {
+        type: 'button',
+        action_id: ALERT_SNOOZE_ACTION,
+        text: { type: 'plain_text', text: 'Snooze 1 week' },
+        value: alertId,
+      },
+      {
+        type: 'button',
+        action_id: ALERT_HANDLED_ACTION,
+        style: 'primary',
+        text: { type: 'plain_text', text: 'Mark handled' },
+        value: alertId,
+      },
+    ],
+  });
+  return { text: `${title}: ${alert.headline}. ${alert.facts}`, blocks };
+}
