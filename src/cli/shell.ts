@@ -70,8 +70,11 @@ export async function runShell(opts: TShellOptions): Promise<void> {
       const text = `${parsed.foreign} is not a KPI Bot command here. Try /kpi help.`;
       reply = { text, blocks: [], visibility: 'ephemeral' };
     } else {
+      // Read afresh each time: a setting changed by the previous command (or elsewhere) applies at once.
+      const workspace =
+        (await opts.store.db.workspace.findUnique({ where: { id: opts.workspace.id } })) ?? opts.workspace;
       reply = await opts.router.execute(parsed.text, {
-        workspace: opts.workspace,
+        workspace,
         actor: opts.actor,
         now: opts.clock.now(),
         store: opts.store,

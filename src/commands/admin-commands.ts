@@ -1,7 +1,17 @@
 import { isTimeZone } from '../config.js';
+import {
+  mergeWorkspaceSettings,
+  parseWorkspaceSettings,
+  type TWorkspaceSettings,
+} from '../domain/settings.js';
 import { AppError } from '../errors.js';
 import { linkOwner, ownerIdentityKey } from '../ingest/identities.js';
 import { WEBHOOK_PATHS } from '../ingest/webhook-keys.js';
+import { DEFAULT_QUIET_HOURS } from '../jobs/coaching-job.js';
+import { RULE_IDS, ruleConfig } from '../jobs/coaching-rules.js';
+import { JOB_NAMES, jobSettings } from '../jobs/runner.js';
+import { isSchedule } from '../jobs/schedule.js';
+import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { buildDone, escapeMrkdwn } from '../slack/views/help.js';
 import { findRep } from '../store/reps.js';
 import { closestMatch } from './closest.js';
@@ -60,7 +70,102 @@ const MONTHS = [
   'december',
 ];
 const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
-const SETTINGS = ['timezone', 'fiscal-year', 'week-start', 'currency', 'leaderboard-channel', 'webhooks'];
+const SETTINGS = [
+  'timezone',
+  'fiscal-year',
+  'week-start',
+  'currency',
+  'leaderboard-channel',
+  'leaderboard-schedule',
+  'leaderboard-metric',
+  'leaderboard-top',
+  'alerts-schedule',
+  'quiet-hours',
+  'alert',
+  'webhooks',
+];
+
+const JOB_SETTINGS = new Set([
+  'leaderboard-schedule',
+  'leaderboard-metric',
+  'leaderboard-top',
+  'alerts-schedule',
+  'quiet-hours',
+  'alert',
+]);
+
+/** Settings kept in the workspace's settings JSON: the scheduled jobs, alert rules and quiet hours. */
+function jobSetting(
+  key: string,
+  value: string,
+  ws: { settings: string },
+): { patch: Partial<TWorkspaceSettings>; said: string } {
+  const current = parseWorkspaceSettings(ws.settings);
+  const jobs = { ...(current.jobs ?? {}) };
+  const bad = (msg: string): never => {
+    throw new AppError('bad_request', msg);
+  };
+  const lower = value.toLowerCase();
+  if (key === 'leaderboard-schedule' || key === 'alerts-schedule') {
+    const job = key === 'leaderboard-schedule' ? 'leaderboard' : 'coaching-alerts';
+    const entry = { ...(jobs[job] ?? {}) };
+    if (lower === 'off' || lower === 'on') entry.enabled = lower === 'on';
+    else if (isSchedule(value)) {
+      entry.schedule = value.trim().replace(/\s+/g, ' ');
+      entry.enabled = true;
+    } else
+      bad(
+        `"${escapeMrkdwn(value)}" is not a schedule. Use five cron fields in the workspace's time zone, e.g. \`0 9 * * 1\` (Mondays 09:00), or off.`,
+      );
+    jobs[job] = entry;
+    return {
+      patch: { jobs },
+      said: `${key} is now ${lower === 'off' || lower === 'on' ? lower : `"${entry.schedule}"`}`,
+    };
+  }
+  if (key === 'leaderboard-metric') {
+    const metric = SCALAR_METRICS.find((m) => m.id === lower);
+    if (!metric) {
+      const near = closestMatch(
+        lower,
+        SCALAR_METRICS.map((m) => m.id),
+      );
+      bad(`"${escapeMrkdwn(value)}" is not a metric${near ? ` (did you mean ${near}?)` : ''}.`);
+    }
+    jobs.leaderboard = { ...(jobs.leaderboard ?? {}), metric: metric?.id };
+    return { patch: { jobs }, said: `leaderboard-metric is now ${metric?.id}` };
+  }
+  if (key === 'leaderboard-top') {
+    const n = Number(value);
+    if (!/^\d{1,2}$/.test(value) || n < 1 || n > 25)
+      bad('The leaderboard shows 1 to 25 people, e.g. `/kpi settings leaderboard-top 5`.');
+    jobs.leaderboard = { ...(jobs.leaderboard ?? {}), top: n };
+    return { patch: { jobs }, said: `leaderboard-top is now ${n}` };
+  }
+  if (key === 'quiet-hours') {
+    if (lower === 'off') return { patch: { quietHours: null }, said: 'quiet-hours is now off' };
+    const m = /^([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)$/.exec(value.trim());
+    if (!m)
+      bad("Say the quiet hours as HH:MM-HH:MM in the workspace's time zone, e.g. `20:00-08:00`, or off.");
+    const quietHours = { start: `${m?.[1]}:${m?.[2]}`, end: `${m?.[3]}:${m?.[4]}` };
+    return { patch: { quietHours }, said: `quiet-hours are now ${quietHours.start}-${quietHours.end}` };
+  }
+  // alert <rule> on|off|<threshold>
+  const [rule = '', setting = ''] = value.split(/\s+/);
+  if (!(RULE_IDS as string[]).includes(rule)) {
+    const near = closestMatch(rule, RULE_IDS);
+    bad(
+      `"${escapeMrkdwn(rule)}" is not an alert rule${near ? ` (did you mean ${near}?)` : ''}. The rules: ${RULE_IDS.join(', ')}.`,
+    );
+  }
+  const alerts = { ...(current.alerts ?? {}) };
+  const entry = { ...(alerts[rule] ?? {}) };
+  if (setting === 'on' || setting === 'off') entry.enabled = setting === 'on';
+  else if (/^\d+(\.\d+)?$/.test(setting)) entry.threshold = Number(setting);
+  else bad(`Say on, off or a threshold for ${rule}, e.g. \`/kpi settings alert ${rule} off\`.`);
+  alerts[rule] = entry;
+  return { patch: { alerts }, said: `alert ${rule} is now ${setting}` };
+}
 
 /** `/kpi settings webhooks`: where this workspace's CRM sends its events (admins only: the URLs carry its key). */
 async function webhookSettings(ctx: TCommandContext): Promise<TReply> {
@@ -81,7 +186,7 @@ async function webhookSettings(ctx: TCommandContext): Promise<TReply> {
 export const settingsCommand: TCommand = {
   name: 'settings',
   usage:
-    'settings [timezone <zone> | fiscal-year <month> | week-start <day> | currency <code> | leaderboard-channel #channel | webhooks]',
+    'settings [timezone <zone> | fiscal-year <month> | week-start <day> | currency <code> | leaderboard-channel #channel | leaderboard-schedule <cron|off> | leaderboard-metric <id> | leaderboard-top <N> | alerts-schedule <cron|off> | quiet-hours <HH:MM-HH:MM|off> | alert <rule> <on|off|threshold> | webhooks]',
   summary:
     "Show or change the workspace's time zone, fiscal year, week start, currency and leaderboard channel.",
   examples: [
@@ -90,6 +195,9 @@ export const settingsCommand: TCommand = {
     'settings fiscal-year april',
     'settings leaderboard-channel #sales',
     'settings webhooks',
+    'settings leaderboard-schedule 0 9 * * 1',
+    'settings quiet-hours 20:00-08:00',
+    'settings alert personalized_behind_pace off',
   ],
   async run(args, ctx) {
     const usage = `Usage: \`/kpi ${this.usage}\``;
@@ -102,6 +210,18 @@ export const settingsCommand: TCommand = {
         `Weeks start on: ${DAYS[ws.weekStartsOn]}`,
         `Currency: ${ws.currency}`,
         `Leaderboard channel: ${ws.leaderboardChannel ? `<#${ws.leaderboardChannel}>` : 'not set'}`,
+        ...JOB_NAMES.map((job) => {
+          const j = jobSettings(ws, job);
+          return `${job === 'leaderboard' ? 'Weekly leaderboard' : 'Coaching alerts'}: ${j.enabled ? `\`${j.schedule}\`` : 'off'}`;
+        }),
+        `Quiet hours: ${(() => {
+          const q = parseWorkspaceSettings(ws.settings).quietHours;
+          return q === null ? 'off' : `${(q ?? DEFAULT_QUIET_HOURS).start}-${(q ?? DEFAULT_QUIET_HOURS).end}`;
+        })()}`,
+        `Alert rules: ${RULE_IDS.map((id) => {
+          const c = ruleConfig(parseWorkspaceSettings(ws.settings).alerts ?? {})[id];
+          return `${id} ${c.enabled ? c.threshold : 'off'}`;
+        }).join(', ')}`,
       ].join('\n');
       return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }], visibility: 'ephemeral' };
     }
@@ -118,6 +238,20 @@ export const settingsCommand: TCommand = {
     const value = rest.join(' ').trim();
     if (!value) throw new AppError('bad_request', `Say the new ${key}.\n${usage}`);
     const data: Record<string, string | number> = {};
+    if (JOB_SETTINGS.has(key)) {
+      // Read, change and write in one transaction, so two admins' changes do not overwrite each other.
+      const said = await ctx.store.db.$transaction(async (tx) => {
+        const fresh = await tx.workspace.findUniqueOrThrow({ where: { id: ws.id } });
+        const { patch, said } = jobSetting(key, value, fresh);
+        await tx.workspace.update({
+          where: { id: ws.id },
+          data: { settings: mergeWorkspaceSettings(fresh.settings, patch) },
+        });
+        return said;
+      });
+      ctx.logger.info({ setting: key }, 'workspace setting changed');
+      return buildDone(`Saved: ${said}.`);
+    }
     if (key === 'timezone') {
       if (!isTimeZone(value))
         throw new AppError(

@@ -19,7 +19,7 @@ export const JOBS: Record<TJob['name'], TJob> = {
 export const JOB_NAMES = Object.keys(JOBS) as TJob['name'][];
 
 /** How far back the ledger is filled with "skipped" rows for slots missed long ago. */
-const SKIP_LOOKBACK_MS = 7 * 86_400_000;
+const SKIP_LOOKBACK_MS = 31 * 86_400_000;
 
 export type TJobDeps = {
   db: TDb;
@@ -194,8 +194,11 @@ export function createScheduler(deps: TJobDeps & { clock: TClock }) {
 
   async function tickOnce(now: Date): Promise<TSlotOutcome[]> {
     const outcomes: TSlotOutcome[] = [];
-    const first = lastTick === null;
-    const from = lastTick ?? new Date(now.getTime() - deps.catchUpMs);
+    // After a start, or a pause longer than the catch-up window (a suspended machine), slots before the window
+    // are recorded as skipped and only those inside it run.
+    const windowStart = new Date(now.getTime() - deps.catchUpMs);
+    const first = lastTick === null || lastTick < windowStart;
+    const from = lastTick && lastTick > windowStart ? lastTick : windowStart;
     const workspaces = await deps.db.workspace.findMany();
     for (const workspace of workspaces) {
       for (const job of JOB_NAMES) {

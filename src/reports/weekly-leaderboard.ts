@@ -30,6 +30,8 @@ export type TWeeklyLeaderboard = {
   period: { key: string; label: string; start: string; end: string };
   /** "to date" when the period is still running at `asOf`. */
   toDate: boolean;
+  /** Lower values rank first (e.g. lost opportunities); else a 0 is no result and is not shown publicly. */
+  lowerIsBetter: boolean;
   currency: string;
   locale: string;
   rows: TWeeklyRow[];
@@ -133,6 +135,7 @@ export async function weeklyLeaderboard(
     quality: { id: q.id, title: q.title, unit: q.unit },
     period: presentPeriod(period),
     toDate,
+    lowerIsBetter: lowerFirst,
     currency: workspace.currency,
     locale: workspace.locale,
     rows,

@@ -235,6 +235,54 @@ describe(`/kpi link and /kpi settings (${TEST_PROVIDER})`, () => {
       timezone: 'Europe/Berlin',
     });
   });
+
+  it('sets job schedules, quiet hours and alert rules, each checked, keeping the other settings', async () => {
+    expect((await run('settings quiet-hours 21:00-07:30', 'Dana Scott')).text).toMatch(/for KPI Bot admins/);
+    expect((await run('settings leaderboard-schedule 0 10 * * 1', 'Ada Admin')).text).toBe(
+      'Saved: leaderboard-schedule is now "0 10 * * 1".',
+    );
+    expect((await run('settings alerts-schedule off', 'Ada Admin')).text).toBe(
+      'Saved: alerts-schedule is now off.',
+    );
+    expect((await run('settings quiet-hours 21:00-07:30', 'Ada Admin')).text).toBe(
+      'Saved: quiet-hours are now 21:00-07:30.',
+    );
+    expect((await run('settings alert training_gap 60', 'Ada Admin')).text).toBe(
+      'Saved: alert training_gap is now 60.',
+    );
+    expect((await run('settings alert funnel_bottleneck off', 'Ada Admin')).text).toContain('is now off');
+    expect((await run('settings leaderboard-metric outreach.total', 'Ada Admin')).text).toContain(
+      'outreach.total',
+    );
+    expect((await run('settings leaderboard-top 3', 'Ada Admin')).text).toContain('leaderboard-top is now 3');
+    for (const [text, message] of [
+      ['settings leaderboard-schedule every monday', /is not a schedule/],
+      ['settings leaderboard-schedule 61 9 * * 1', /is not a schedule/],
+      ['settings quiet-hours 25:00-08:00', /HH:MM-HH:MM/],
+      ['settings alert sales_declin off', /did you mean sales_decline/],
+      ['settings alert sales_decline maybe', /Say on, off or a threshold/],
+      ['settings leaderboard-top 40', /1 to 25/],
+      ['settings leaderboard-metric sales.won_totl', /did you mean sales\.won_total/],
+    ] as const) {
+      expect((await run(text, 'Ada Admin')).text).toMatch(message);
+    }
+    const saved = JSON.parse((await store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } })).settings);
+    expect(saved).toEqual({
+      admins: ['U0BOSS'],
+      jobs: {
+        leaderboard: { schedule: '0 10 * * 1', enabled: true, metric: 'outreach.total', top: 3 },
+        'coaching-alerts': { enabled: false },
+      },
+      quietHours: { start: '21:00', end: '07:30' },
+      alerts: { training_gap: { threshold: 60 }, funnel_bottleneck: { enabled: false } },
+    });
+    ws = await store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } });
+    const shown = (await run('settings', 'Dana Scott')).text;
+    expect(shown).toContain('Weekly leaderboard: `0 10 * * 1`');
+    expect(shown).toContain('Coaching alerts: off');
+    expect(shown).toContain('training_gap 60');
+    expect(shown).toContain('funnel_bottleneck off');
+  });
 });
 
 describe('csvCell', () => {

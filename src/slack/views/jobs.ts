@@ -13,6 +13,10 @@ export const ALERT_HANDLED_ACTION = 'kpi_alert_handled';
 const who = (r: TWeeklyRow['rep']) => (r.slackUserId ? `<@${r.slackUserId}>` : escapeMrkdwn(r.name));
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
+/** A row with a result worth naming in public: no data, or nothing yet on a more-is-better metric, is not. */
+const shown = (b: TWeeklyLeaderboard, r: TWeeklyRow) =>
+  r.value !== null && (b.lowerIsBetter || r.value !== 0);
+
 /** The period as a board names it: "November 2026 to date", or "October 2026" for a finished month. */
 export const boardPeriod = (b: TWeeklyLeaderboard) => `${b.period.label}${b.toDate ? ' to date' : ''}`;
 
@@ -20,7 +24,7 @@ export const boardPeriod = (b: TWeeklyLeaderboard) => `${b.period.label}${b.toDa
 export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock): TMessage {
   const fmt = (v: number | null) => formatMetric(v, b.metric.unit, b.currency, b.locale);
   const quality = (v: number | null) => formatMetric(v, b.quality.unit, b.currency, b.locale);
-  const top = b.rows.filter((r) => r.value !== null).slice(0, b.top);
+  const top = b.rows.filter((r) => shown(b, r)).slice(0, b.top);
   const title = `Weekly leaderboard · ${b.metric.title} · ${boardPeriod(b)}`;
   const lines = top.map(
     (r) =>
@@ -82,8 +86,8 @@ export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock
 /** The direct message of someone who opted in: their own rank, privately. */
 export function buildRankDm(b: TWeeklyLeaderboard, row: TWeeklyRow): TMessage {
   const fmt = (v: number | null) => formatMetric(v, b.metric.unit, b.currency, b.locale);
-  const ranked = b.rows.filter((r) => r.value !== null).length;
-  const place = row.value === null ? `no ${b.metric.title.toLowerCase()} yet` : `#${row.rank} of ${ranked}`;
+  const ranked = b.rows.filter((r) => shown(b, r)).length;
+  const place = shown(b, row) ? `#${row.rank} of ${ranked}` : `no ${b.metric.title.toLowerCase()} yet`;
   const text =
     `Your rank this week by ${b.metric.title}, ${boardPeriod(b)}: ${place}` +
     `${row.value !== null ? ` with ${fmt(row.value)}` : ''}` +

@@ -2,6 +2,16 @@ import type { KnownBlock } from '@slack/types';
 
 /** Turns Slack mrkdwn into plain terminal text: links show their label and address, emphasis marks go. */
 export function mrkdwnToText(mrkdwn: string): string {
+  // Code spans are shown as written (a cron schedule's * is not emphasis).
+  return mrkdwn
+    .split(/(`[^`\n]+`)/)
+    .map((part, i) => (i % 2 === 1 ? unescapeEntities(part.slice(1, -1)) : plainOf(part)))
+    .join('');
+}
+
+const unescapeEntities = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+function plainOf(mrkdwn: string): string {
   return mrkdwn
     .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
     .replace(/<(https?:[^>]+)>/g, '$1')
@@ -13,6 +23,8 @@ export function mrkdwnToText(mrkdwn: string): string {
     .replace(/`([^`\n]+)`/g, '$1')
     .replace(/:warning:/g, '!')
     .replace(/:white_check_mark:/g, '✓')
+    .replace(/:chart_with_upwards_trend: ?/g, '↗ ')
+    .replace(/:zzz: ?/g, '')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');

@@ -1,0 +1,380 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalOutbox } from '../../src/jobs/outbox.js';
+import { runJobSlot } from '../../src/jobs/runner.js';
+import { startTestBot } from '../support/bot.js';
+import type { TRecordedCall } from '../support/fake-slack.js';
+import { postToSlackEndpoint } from '../support/slack-request.js';
+
+/**
+ * Scheduled jobs through the real bot with a fake clock: the scheduler's tick is called with chosen instants
+ * (the minute timer is off in tests), Slack is the loopback fake, the database is SQLite or PostgreSQL.
+ */
+
+let t: Awaited<ReturnType<typeof startTestBot>>;
+const LEADERBOARD_ONLY = { jobs: { 'coaching-alerts': { enabled: false } } };
+const ALERTS_ONLY = { jobs: { leaderboard: { enabled: false } } };
+
+/** Monday 23 November 2026, 09:00 in Berlin (UTC+1). */
+const MONDAY_9 = new Date('2026-11-23T08:00:00Z');
+
+async function seed(db: typeof t.bot.store.db) {
+  const ws = await db.workspace.update({
+    where: { slackTeamId: 'T0ACME' },
+    data: {
+      timezone: 'Europe/Berlin',
+      leaderboardChannel: 'C0LEADERS',
+      createdAt: new Date('2026-01-01T00:00:00Z'),
+      settings: JSON.stringify(LEADERBOARD_ONLY),
+    },
+  });
+  const mia = await db.rep.create({
+    data: { workspaceId: ws.id, name: 'Mia Manager', slackUserId: 'U0MIA', role: 'manager' },
+  });
+  await db.rep.create({
+    data: { workspaceId: ws.id, name: 'Ada Admin', slackUserId: 'U0ADA', role: 'admin' },
+  });
+  const rep = (name: string, slackUserId: string) =>
+    db.rep.create({ data: { workspaceId: ws.id, name, slackUserId, managerId: mia.id } });
+  const [dana, lee, kim] = await Promise.all([
+    rep('Dana Scott', 'U0DANA'),
+    rep('Lee Park', 'U0LEE'),
+    rep('Kim Ode', 'U0KIM'),
+  ]);
+  let n = 0;
+  const won = (repId: string, closedAt: string, amount: number) =>
+    db.deal.create({
+      data: {
+        workspaceId: ws.id,
+        repId,
+        source: 'csv',
+        externalId: `d${++n}`,
+        stage: 'Won',
+        status: 'won',
+        amountMinor: BigInt(amount * 100),
+        openedAt: new Date(new Date(closedAt).getTime() - 20 * 86_400_000),
+        closedAt: new Date(closedAt),
+      },
+    });
+  // Lee: two $10,000 deals every month from May to October, one $2,000 deal in November: a real decline.
+  for (const m of ['05', '06', '07', '08', '09', '10']) {
+    await won(lee?.id ?? '', `2026-${m}-08T10:00:00Z`, 10_000);
+    await won(lee?.id ?? '', `2026-${m}-18T10:00:00Z`, 10_000);
+  }
+  await won(lee?.id ?? '', '2026-11-12T10:00:00Z', 2_000);
+  // Dana: $5,000 in November (and $1,000 by the same day of October); Kim: nothing.
+  await won(dana?.id ?? '', '2026-11-10T10:00:00Z', 5_000);
+  await won(dana?.id ?? '', '2026-10-10T10:00:00Z', 1_000);
+  await db.target.create({
+    data: {
+      workspaceId: ws.id,
+      scope: 'workspace',
+      metricId: 'sales.won_total',
+      periodKind: 'month',
+      amount: 1_000_000,
+      effectiveFrom: new Date('2026-01-01T00:00:00Z'),
+    },
+  });
+  return { ws, dana, lee, kim };
+}
+
+beforeAll(async () => {
+  t = await startTestBot();
+  await seed(t.bot.store.db);
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const posts = (slack = t.slack) => slack.callsOf('chat.postMessage');
+const setSettings = async (settings: unknown) =>
+  t.bot.store.db.workspace.update({
+    where: { slackTeamId: 'T0ACME' },
+    data: { settings: JSON.stringify(settings) },
+  });
+const jobRuns = (job: string) => t.bot.store.db.jobRun.findMany({ where: { job }, orderBy: { slot: 'asc' } });
+
+describe('weekly leaderboard', () => {
+  it('posts once at Monday 09:00 workspace time, and not again for the same slot', async () => {
+    const before = posts().length;
+    // 08:59 local: nothing due yet (this first tick also looks back 24 hours: nothing there either).
+    await t.bot.jobs.tick(new Date('2026-11-23T07:59:30Z'));
+    expect(posts().length).toBe(before);
+    const [outcome] = await t.bot.jobs.tick(new Date('2026-11-23T08:00:20Z'));
+    expect(outcome).toMatchObject({ job: 'leaderboard', outcome: 'ran', status: 'done' });
+    const post = posts().at(-1) as TRecordedCall;
+    expect(posts().length).toBe(before + 1);
+    expect(post.body.channel).toBe('C0LEADERS');
+    const text = String(post.body.text);
+    expect(text).toBe(
+      'Weekly leaderboard · Won revenue · November 2026 to date: 1. Dana Scott $5,000.00, 2. Lee Park $2,000.00',
+    );
+    const blocks = JSON.stringify(post.body.blocks);
+    expect(blocks).toContain('*1.* <@U0DANA>  $5,000.00 · 50% of target');
+    expect(blocks).toContain('Most improved: <@U0DANA>, +$4,000.00');
+    expect(blocks).toContain('kpi_rank_optin');
+    expect(blocks).toContain('slack_file');
+    // The same slot again (a second tick, or by hand): nothing more.
+    await t.bot.jobs.tick(new Date('2026-11-23T08:01:00Z'));
+    const again = await runJobSlot(
+      { db: t.bot.store.db, logger: t.bot.logger, outboxFor: async () => undefined, catchUpMs: 86_400_000 },
+      'leaderboard',
+      await t.bot.store.db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } }),
+      MONDAY_9,
+    );
+    expect(again).toMatchObject({ outcome: 'already', status: 'done' });
+    expect(posts().length).toBe(before + 1);
+    const runs = await jobRuns('leaderboard');
+    expect(runs.filter((r) => r.slot.getTime() === MONDAY_9.getTime()).map((r) => r.status)).toEqual([
+      'done',
+    ]);
+  });
+
+  it('two app instances on one database post exactly once per slot', async () => {
+    const other = await startTestBot({ env: { DATABASE_URL: t.databaseUrl } });
+    try {
+      const slot = new Date('2026-11-30T08:00:00Z');
+      const before = posts().length;
+      const results = await Promise.all([
+        t.bot.jobs.tick(new Date(slot.getTime() + 15_000)),
+        other.bot.jobs.tick(new Date(slot.getTime() + 15_000)),
+      ]);
+      const ran = results.flat().filter((o) => o.outcome === 'ran' && o.slot.getTime() === slot.getTime());
+      expect(ran).toHaveLength(1);
+      expect(posts().length - before + posts(other.slack).length).toBe(1);
+    } finally {
+      await other.close().catch(() => {});
+    }
+  });
+
+  it('after downtime runs a missed slot once on start, and records older ones as skipped', async () => {
+    // A restart on Tuesday 8 December at 10:00: Monday's 09:00 slot (a day and an hour ago) is outside the
+    // 24-hour window, so it is skipped; with a 48-hour window it runs once.
+    const restarted = await startTestBot({
+      env: { DATABASE_URL: t.databaseUrl, KPI_JOBS_CATCHUP_HOURS: '48' },
+    });
+    try {
+      const monday = new Date('2026-12-07T08:00:00Z');
+      const out = await restarted.bot.jobs.tick(new Date('2026-12-08T09:00:00Z'));
+      expect(out.filter((o) => o.outcome === 'ran').map((o) => o.slot.toISOString())).toEqual([
+        monday.toISOString(),
+      ]);
+      expect(posts(restarted.slack)).toHaveLength(1);
+      // Another restart: the slot is in the ledger, nothing runs twice.
+      const again = await startTestBot({ env: { DATABASE_URL: t.databaseUrl } });
+      try {
+        await again.bot.jobs.tick(new Date('2026-12-08T09:05:00Z'));
+        expect(posts(again.slack)).toHaveLength(0);
+      } finally {
+        await again.close().catch(() => {});
+      }
+      // Down for three weeks: the Mondays in between are recorded as skipped, none posted late.
+      const late = await startTestBot({ env: { DATABASE_URL: t.databaseUrl } });
+      try {
+        await late.bot.jobs.tick(new Date('2026-12-29T12:00:00Z'));
+        expect(posts(late.slack)).toHaveLength(0);
+        const runs = await jobRuns('leaderboard');
+        const status = (iso: string) => runs.find((r) => r.slot.toISOString() === iso)?.status;
+        expect(status('2026-12-14T08:00:00.000Z')).toBe('skipped');
+        expect(status('2026-12-21T08:00:00.000Z')).toBe('skipped');
+        expect(status('2026-12-28T08:00:00.000Z')).toBe('skipped');
+      } finally {
+        await late.close().catch(() => {});
+      }
+    } finally {
+      await restarted.close().catch(() => {});
+    }
+  });
+
+  it('reports a Slack refusal to admins and keeps the result; a cut-off post is never posted twice', async () => {
+    t.slack.on('chat.postMessage', (call) =>
+      call.body.channel === 'C0LEADERS' ? { ok: false, error: 'not_in_channel' } : { ok: true, ts: '1.1' },
+    );
+    try {
+      const [refused] = await t.bot.jobs.tick(new Date('2027-01-04T08:00:30Z'));
+      expect(refused).toMatchObject({ status: 'failed' });
+      expect(refused?.summary).toMatch(/not_in_channel/);
+      const toAdmin = posts()
+        .filter((c) => c.body.channel === 'U0ADA')
+        .at(-1);
+      expect(String(toAdmin?.body.text)).toMatch(
+        /leaderboard run for 2027-01-04T08:00:00\.000Z did not post: .*not_in_channel/,
+      );
+      // Cut off: Slack's answer never comes back (a 500): maybe posted, so not again, and admins are told.
+      let tries = 0;
+      t.slack.on('chat.postMessage', (call) => {
+        if (call.body.channel !== 'C0LEADERS') return { ok: true, ts: '1.2' };
+        tries += 1;
+        return { __status: 500, ok: false };
+      });
+      const [cut] = await t.bot.jobs.tick(new Date('2027-01-11T08:00:30Z'));
+      expect(cut).toMatchObject({ status: 'uncertain' });
+      expect(tries).toBe(1);
+      await t.bot.jobs.tick(new Date('2027-01-11T08:02:00Z'));
+      expect(tries).toBe(1);
+      expect(
+        String(
+          posts()
+            .filter((c) => c.body.channel === 'U0ADA')
+            .at(-1)?.body.text,
+        ),
+      ).toMatch(/may or may not have reached Slack/);
+      // Rate limited: certainly not posted, so it waits as asked and posts once.
+      let limited = 0;
+      t.slack.on('chat.postMessage', () =>
+        ++limited === 1
+          ? { __status: 429, __headers: { 'retry-after': '1' }, ok: false, error: 'ratelimited' }
+          : { ok: true, ts: '1.3' },
+      );
+      const [ok] = await t.bot.jobs.tick(new Date('2027-01-18T08:00:30Z'));
+      expect(ok).toMatchObject({ status: 'done' });
+      expect(limited).toBe(2);
+    } finally {
+      t.slack.on('chat.postMessage', () => ({ ok: true, ts: '1.0' }));
+    }
+  });
+
+  it('sends a private rank to people who opted in with the button, outside the top N', async () => {
+    await setSettings({ ...LEADERBOARD_ONLY, jobs: { ...LEADERBOARD_ONLY.jobs, leaderboard: { top: 1 } } });
+    const click = (action: string, user: string) =>
+      postToSlackEndpoint(
+        t.baseUrl,
+        new URLSearchParams({
+          payload: JSON.stringify({
+            type: 'block_actions',
+            team: { id: 'T0ACME', domain: 'acme' },
+            user: { id: user, username: user, name: user, team_id: 'T0ACME' },
+            api_app_id: 'A0KPI',
+            token: 'x',
+            trigger_id: '1.2.3',
+            response_url: t.slack.responseUrl(`rank-${user}-${action}`),
+            actions: [
+              { type: 'button', action_id: action, block_id: 'b', value: 'sales.won_total', action_ts: '1' },
+            ],
+          }),
+        }).toString(),
+      );
+    t.slack.on('response_url', () => ({ ok: true }));
+    expect((await click('kpi_rank_optin', 'U0LEE')).status).toBe(200);
+    expect((await click('kpi_rank_optin', 'U0NOBODY')).status).toBe(200);
+    const refused = await t.slack.waitFor((c) => c.path === '/respond/rank-U0NOBODY-kpi_rank_optin');
+    expect(String(refused.body.text)).toMatch(/Ranks are for reps/);
+    await t.slack.waitFor((c) => c.path === '/respond/rank-U0LEE-kpi_rank_optin');
+    const before = posts().length;
+    await t.bot.jobs.tick(new Date('2027-01-25T08:00:30Z'));
+    const sent = posts().slice(before);
+    expect(sent.map((c) => c.body.channel)).toEqual(['C0LEADERS', 'U0LEE']);
+    expect(String(sent[1]?.body.text)).toMatch(/^Your rank this week by Won revenue, January 2027 to date: /);
+    // Opting out stops them.
+    await click('kpi_rank_optout', 'U0LEE');
+    await t.slack.waitFor((c) => c.path === '/respond/rank-U0LEE-kpi_rank_optout');
+    const ws = await t.bot.store.db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
+    expect(JSON.parse(ws.settings).rankOptIn).toEqual([]);
+  });
+});
+
+describe('coaching alerts', () => {
+  it('DMs the manager once per rep, rule and period, with the numbers and buttons; quiet hours hold it', async () => {
+    await setSettings(ALERTS_ONLY);
+    const before = posts().length;
+    const db = t.bot.store.db;
+    const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
+    // 22:00 in Berlin is in the default quiet hours: the run is held, nothing is sent or logged.
+    const terminal = createLocalOutbox(() => {});
+    const night = await runJobSlot(
+      { db, logger: t.bot.logger, outboxFor: async () => terminal, catchUpMs: 86_400_000 },
+      'coaching-alerts',
+      ws,
+      new Date('2026-12-02T21:00:00Z'),
+    );
+    expect(night).toMatchObject({ status: 'done' });
+    expect(night.summary).toMatch(/^held: 20:00–08:00 are quiet hours in Europe\/Berlin/);
+    expect(terminal.sent).toHaveLength(0);
+    expect(await db.alertLog.count()).toBe(0);
+    const fresh = await startTestBot({ env: { DATABASE_URL: t.databaseUrl } });
+    try {
+      // 08:30 the next morning in Berlin (07:30 UTC): the alert goes out (the 2 December slot, inside the
+      // catch-up window, runs too: one alert, not two).
+      const out = await fresh.bot.jobs.tick(new Date('2026-12-03T07:30:10Z'));
+      expect(out.find((o) => o.job === 'coaching-alerts')).toMatchObject({ status: 'done' });
+      const dms = posts(fresh.slack);
+      expect(dms.map((c) => c.body.channel)).toEqual(['U0MIA']);
+      const text = String(dms[0]?.body.text);
+      expect(text).toMatch(
+        /^Coaching alert · Sales declining: Lee Park's sales fell 90% below their usual in November 2026\./,
+      );
+      const blocks = JSON.stringify(dms[0]?.body.blocks);
+      expect(blocks).toContain('Likely reason:');
+      expect(blocks).toContain('1:1 agenda');
+      expect(blocks).toContain('kpi_alert_snooze');
+      // The next day: same period, no second alert.
+      await fresh.bot.jobs.tick(new Date('2026-12-04T07:30:10Z'));
+      expect(posts(fresh.slack)).toHaveLength(1);
+      const log = await db.alertLog.findMany();
+      expect(log.map((a) => [a.rule, a.periodKey, a.status, a.recipientSlackId])).toEqual([
+        ['sales_decline', '2026-11', 'sent', 'U0MIA'],
+      ]);
+    } finally {
+      await fresh.close().catch(() => {});
+    }
+    expect(posts().length).toBe(before);
+  });
+
+  it('snooze and handled buttons: only the recipient or an admin; a snooze keeps the rule quiet a week', async () => {
+    const db = t.bot.store.db;
+    const alert = await db.alertLog.findFirstOrThrow({ where: { rule: 'sales_decline' } });
+    const press = async (action: string, user: string, id: string) => {
+      const res = await postToSlackEndpoint(
+        t.baseUrl,
+        new URLSearchParams({
+          payload: JSON.stringify({
+            type: 'block_actions',
+            team: { id: 'T0ACME', domain: 'acme' },
+            user: { id: user, username: user, name: user, team_id: 'T0ACME' },
+            api_app_id: 'A0KPI',
+            token: 'x',
+            trigger_id: '1.2.3',
+            response_url: t.slack.responseUrl(id),
+            message: {
+              text: 'Coaching alert',
+              blocks: [
+                { type: 'section', text: { type: 'mrkdwn', text: 'x' } },
+                { type: 'actions', elements: [] },
+              ],
+            },
+            actions: [{ type: 'button', action_id: action, block_id: 'b', value: alert.id, action_ts: '1' }],
+          }),
+        }).toString(),
+      );
+      expect(res.status).toBe(200);
+      return (await t.slack.waitFor((c) => c.path === `/respond/${id}`)).body as {
+        text: string;
+        replace_original?: boolean;
+        blocks?: unknown[];
+      };
+    };
+    const denied = await press('kpi_alert_snooze', 'U0DANA', 'snooze-dana');
+    expect(denied.text).toMatch(/only the manager it was sent to or a KPI Bot admin/);
+    expect((await db.alertLog.findUniqueOrThrow({ where: { id: alert.id } })).status).toBe('sent');
+    const snoozed = await press('kpi_alert_snooze', 'U0MIA', 'snooze-mia');
+    expect(snoozed.replace_original).toBe(true);
+    expect(JSON.stringify(snoozed.blocks)).toMatch(/Snoozed by <@U0MIA> until /);
+    expect(JSON.stringify(snoozed.blocks)).not.toContain('"actions"');
+    const row = await db.alertLog.findUniqueOrThrow({ where: { id: alert.id } });
+    expect(row.status).toBe('snoozed');
+    // A new month (December's decline would be a new period) within the snooze: still quiet.
+    await db.alertLog.update({
+      where: { id: alert.id },
+      data: { snoozedUntil: new Date('2027-01-05T00:00:00Z') },
+    });
+    const fresh = await startTestBot({ env: { DATABASE_URL: t.databaseUrl } });
+    try {
+      await fresh.bot.jobs.tick(new Date('2027-01-04T07:30:10Z'));
+      expect(posts(fresh.slack).filter((c) => c.body.channel === 'U0MIA')).toHaveLength(0);
+    } finally {
+      await fresh.close().catch(() => {});
+    }
+    const handled = await press('kpi_alert_handled', 'U0ADA', 'handled-ada');
+    expect(JSON.stringify(handled.blocks)).toMatch(/Marked handled by <@U0ADA>/);
+    expect((await db.alertLog.findUniqueOrThrow({ where: { id: alert.id } })).handledBySlackId).toBe('U0ADA');
+  });
+});
