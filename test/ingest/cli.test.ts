@@ -143,3 +143,55 @@ describe('kpi import, kpi link, kpi inbox', () => {
     }
   });
 });
+
+describe('kpi jobs', () => {
+  it('runs a leaderboard slot by hand in local mode, prints it, and reports a second run instead of repeating it', async () => {
+    await kpi(['import', 'reps', join(FIXTURES, 'sales_teams.csv'), '--preset', 'sales_teams']);
+    await kpi(['import', 'deals', join(FIXTURES, 'sales_pipeline.csv'), '--preset', 'sales_pipeline']);
+    const first = await kpi(['jobs', 'run', 'leaderboard', '--at', '2017-06-30T09:00:00Z']);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.out).toContain('── to #leaderboard ──');
+    expect(first.out).toContain('WEEKLY LEADERBOARD · WON REVENUE · JUNE 2017 TO DATE');
+    // Ada: $1,200 and $4,800 won in June; Cleo's June deals come from the fixture and the tests above.
+    expect(first.out).toMatch(/^1\. Cleo Varga {2}\$[\d,.]+ · created : lost no data$/m);
+    expect(first.out).toMatch(/^2\. Ada Byrne {2}\$6,000\.00 · created : lost 3 : 1$/m);
+    expect(first.out).toMatch(
+      /leaderboard local 2017-06-30T09:00:00\.000Z: done: posted the Won revenue leaderboard/,
+    );
+    const second = await kpi(['jobs', 'run', 'leaderboard', '--at', '2017-06-30T09:00:00Z']);
+    expect(second.code).toBe(0);
+    expect(second.out).not.toContain('WEEKLY LEADERBOARD');
+    expect(second.out).toMatch(/already ran \(done at .*\); --force runs it again/);
+    const forced = await kpi(['jobs', 'run', 'leaderboard', '--at', '2017-06-30T09:00:00Z', '--force']);
+    expect(forced.out).toContain('WEEKLY LEADERBOARD');
+    const list = await kpi(['jobs', 'list', '--json']);
+    const rows = JSON.parse(list.out) as {
+      job: string;
+      schedule: string;
+      next: string[];
+      last: { status: string } | null;
+    }[];
+    expect(rows.map((r) => [r.job, r.schedule])).toEqual([
+      ['leaderboard', '0 9 * * 1'],
+      ['coaching-alerts', '30 8 * * *'],
+    ]);
+    expect(rows[0]?.next).toHaveLength(3);
+    expect(rows[0]?.last?.status).toBe('done');
+  });
+
+  it('refuses bad job names and times with the usage', async () => {
+    const typo = await kpi(['jobs', 'run', 'leaderbord']);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toMatch(/"leaderbord" is not a job \(leaderboard, coaching-alerts\)/);
+    expect(typo.err).toMatch(/usage: kpi jobs list/);
+    const at = await kpi(['jobs', 'run', 'coaching-alerts', '--at', 'yesterday']);
+    expect(at.code).toBe(2);
+    expect(at.err).toMatch(/--at must be an ISO time with its offset/);
+    const impossible = await kpi(['jobs', 'run', 'coaching-alerts', '--at', '2017-02-30T25:00:00Z']);
+    expect(impossible.code).toBe(2);
+    const bare = await kpi(['jobs']);
+    expect(bare.code).toBe(2);
+    expect(bare.err).toMatch(/usage: kpi jobs/);
+  });
+});
