@@ -207,10 +207,11 @@ const VARIABLES = {
       z
         .string()
         .default('24')
-        .refine((v) => /^\d{1,4}$/.test(v))
+        .refine((v) => /^\d{1,4}$/.test(v) && Number(v) >= 1)
         .transform(Number),
     ),
-    expected: 'hours after which a slot missed while the bot was down is skipped instead of run late',
+    expected:
+      'hours (1 or more) after which a slot missed while the bot was down is skipped instead of run late',
     example: '12',
   },
   KPI_SLACK_ADMINS: {

@@ -5,7 +5,8 @@ import { AppError } from '../errors.js';
 import type { Workspace } from '../generated/sqlite/client.js';
 import { createLocalOutbox, createSlackOutbox, JOB_CLIENT_OPTIONS, type TOutbox } from '../jobs/outbox.js';
 import { LOCAL_LEADERBOARD } from '../jobs/outboxes.js';
-import { JOB_NAMES, jobsOverview, runJobSlot } from '../jobs/runner.js';
+import { JOB_NAMES, jobSettings, jobsOverview, runJobSlot } from '../jobs/runner.js';
+import { slotAtOrBefore } from '../jobs/schedule.js';
 import type { TLogger } from '../logger.js';
 import { createChartImages } from '../slack/charts.js';
 import { createInstallationStore } from '../slack/installation-store.js';
@@ -107,8 +108,15 @@ export async function cmdJobs(
     if (Number.isNaN(slot.getTime()))
       throw new AppError('bad_request', `--at "${values.at}" is not a real time`);
   }
-  slot = new Date(Math.floor(slot.getTime() / 60_000) * 60_000);
+  const at = slot;
   await withStore(values.workspace, async (store, workspace) => {
+    // The run stands for the job's latest scheduled slot at or before the time, so a hand run at 09:05 is the
+    // 09:00 slot the scheduler ran (reported, not repeated); a time with no slot in the month before is its own.
+    const job = jobName as (typeof JOB_NAMES)[number];
+    const { schedule } = jobSettings(workspace, job);
+    slot =
+      slotAtOrBefore(schedule, workspace.timezone, at) ??
+      new Date(Math.floor(at.getTime() / 60_000) * 60_000);
     const outcome = await runJobSlot(
       {
         db: store.db,
@@ -119,10 +127,10 @@ export async function cmdJobs(
           (deps.config.slackMode === 'local' ? LOCAL_LEADERBOARD : undefined),
         catchUpMs: deps.config.KPI_JOBS_CATCHUP_HOURS * 3_600_000,
       },
-      jobName as (typeof JOB_NAMES)[number],
+      job,
       workspace,
       slot,
-      { force: values.force, now: deps.now() },
+      { force: values.force },
     );
     if (values.json) return out(JSON.stringify(outcome));
     out(`${jobName} ${workspace.slackTeamId} ${slot.toISOString()}: ${outcome.status}: ${outcome.summary}`);

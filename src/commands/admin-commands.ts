@@ -1,19 +1,16 @@
 import { isTimeZone } from '../config.js';
-import {
-  mergeWorkspaceSettings,
-  parseWorkspaceSettings,
-  type TWorkspaceSettings,
-} from '../domain/settings.js';
+import { parseWorkspaceSettings, type TWorkspaceSettings } from '../domain/settings.js';
 import { AppError } from '../errors.js';
 import { linkOwner, ownerIdentityKey } from '../ingest/identities.js';
 import { WEBHOOK_PATHS } from '../ingest/webhook-keys.js';
 import { DEFAULT_QUIET_HOURS } from '../jobs/coaching-job.js';
 import { RULE_IDS, ruleConfig } from '../jobs/coaching-rules.js';
 import { JOB_NAMES, jobSettings } from '../jobs/runner.js';
-import { isSchedule } from '../jobs/schedule.js';
+import { isJobSchedule } from '../jobs/schedule.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { buildDone, escapeMrkdwn } from '../slack/views/help.js';
 import { findRep } from '../store/reps.js';
+import { updateWorkspaceSettings } from '../store/workspaces.js';
 import { closestMatch } from './closest.js';
 import { actorRep, isAdmin } from './permissions.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
@@ -110,12 +107,12 @@ function jobSetting(
     const job = key === 'leaderboard-schedule' ? 'leaderboard' : 'coaching-alerts';
     const entry = { ...(jobs[job] ?? {}) };
     if (lower === 'off' || lower === 'on') entry.enabled = lower === 'on';
-    else if (isSchedule(value)) {
+    else if (isJobSchedule(value)) {
       entry.schedule = value.trim().replace(/\s+/g, ' ');
       entry.enabled = true;
     } else
       bad(
-        `"${escapeMrkdwn(value)}" is not a schedule. Use five cron fields in the workspace's time zone, e.g. \`0 9 * * 1\` (Mondays 09:00), or off.`,
+        `"${escapeMrkdwn(value)}" is not a schedule. Use five cron fields in the workspace's time zone, e.g. \`0 9 * * 1\` (Mondays 09:00), at most once an hour, or off.`,
       );
     jobs[job] = entry;
     return {
@@ -240,14 +237,11 @@ export const settingsCommand: TCommand = {
     const data: Record<string, string | number> = {};
     if (JOB_SETTINGS.has(key)) {
       // Read, change and write in one transaction, so two admins' changes do not overwrite each other.
-      const said = await ctx.store.db.$transaction(async (tx) => {
-        const fresh = await tx.workspace.findUniqueOrThrow({ where: { id: ws.id } });
-        const { patch, said } = jobSetting(key, value, fresh);
-        await tx.workspace.update({
-          where: { id: ws.id },
-          data: { settings: mergeWorkspaceSettings(fresh.settings, patch) },
-        });
-        return said;
+      let said = '';
+      await updateWorkspaceSettings(ctx.store.db, ws.id, (fresh) => {
+        const change = jobSetting(key, value, fresh);
+        said = change.said;
+        return change.patch;
       });
       ctx.logger.info({ setting: key }, 'workspace setting changed');
       return buildDone(`Saved: ${said}.`);

@@ -61,7 +61,7 @@ async function claimAlert(db: TDb, ctx: TJobContext, repId: string, alert: TAler
   const id = randomUUID();
   const inserted =
     await db.$executeRaw`INSERT INTO "AlertLog" ("id", "workspaceId", "repId", "rule", "periodKey", "status", "message", "createdAt", "updatedAt")
-    VALUES (${id}, ${ctx.workspace.id}, ${repId}, ${alert.rule}, ${alert.periodKey}, ${'sending'}, ${alert.headline}, ${ctx.slot}, ${ctx.slot})
+    VALUES (${id}, ${ctx.workspace.id}, ${repId}, ${alert.rule}, ${alert.periodKey}, ${'sending'}, ${alert.headline}, ${ctx.now}, ${ctx.now})
     ON CONFLICT ("workspaceId", "repId", "rule", "periodKey") DO NOTHING`;
   if (inserted === 1) return id;
   const existing = await db.alertLog.findUnique({
@@ -94,9 +94,10 @@ export const coachingAlertsJob: TJob = {
     const { db, workspace, slot } = ctx;
     const settings = parseWorkspaceSettings(workspace.settings);
     const quiet = settings.quietHours === undefined ? DEFAULT_QUIET_HOURS : settings.quietHours;
-    if (inQuietHours(slot, workspace.timezone, quiet))
+    // Quiet hours are about the people being messaged now (the terminal of local mode has none).
+    if (!ctx.outbox.local && inQuietHours(ctx.now, workspace.timezone, quiet))
       return {
-        summary: `held: ${quiet?.start}–${quiet?.end} are quiet hours in ${workspace.timezone}; the next run sends`,
+        summary: `held: ${quiet?.start}–${quiet?.end} are quiet hours in ${workspace.timezone}; sent when they end`,
         held: true,
       };
     const config = ruleConfig(settings.alerts ?? {});
@@ -127,7 +128,7 @@ export const coachingAlertsJob: TJob = {
     for (const rep of reps) {
       const r = reports.get(rep.id);
       if (!r) continue;
-      const team = reps.filter((x) => x.managerId === rep.managerId);
+      const team = reps.filter((x) => x.managerId === rep.managerId && x.id !== rep.id);
       const teamChurn = median(
         team.map((x) => churnOf(x.id)).filter((v): v is number => typeof v === 'number'),
       );
@@ -193,18 +194,20 @@ export const coachingAlertsJob: TJob = {
           sendingMarked = true;
         }
         const message = buildCoachingAlert(alert, alertId);
-        let status: 'sent' | 'failed' | 'uncertain' = 'sent';
         const delivered: string[] = [];
+        let cutOff = false;
         for (const userId of to) {
           try {
             await ctx.outbox.dm(userId, message);
             delivered.push(userId);
+            await ctx.sent({ alerts: counts.sent + 1 });
           } catch (error) {
             ctx.logger.warn({ err: error, rule: alert.rule, to: userId }, 'coaching alert not sent');
-            if (delivered.length === 0)
-              status = error instanceof SendError && error.delivered === 'no' ? 'failed' : 'uncertain';
+            if (!(error instanceof SendError && error.delivered === 'no')) cutOff = true;
           }
         }
+        // Sent to anyone: sent. Refused everywhere: failed (tried again next run). Cut off: uncertain (not again).
+        const status = delivered.length > 0 ? 'sent' : cutOff ? 'uncertain' : 'failed';
         await db.alertLog.update({
           where: { id: alertId },
           data: { status, recipientSlackId: delivered.join(',') || to.join(','), message: message.text },
@@ -212,6 +215,19 @@ export const coachingAlertsJob: TJob = {
         counts[status === 'sent' ? 'sent' : status] += 1;
         if (status === 'sent') sentAlerts.push({ rep: rep.name, rule: alert.rule, to: delivered });
       }
+    }
+    if (counts.failed || counts.uncertain) {
+      const text = `KPI Bot could not deliver ${counts.failed + counts.uncertain} coaching alert${
+        counts.failed + counts.uncertain === 1 ? '' : 's'
+      } (${slot.toISOString()}): ${counts.failed} refused by Slack (tried again on the next run), ${
+        counts.uncertain
+      } cut off (not sent again). The bot's log has the details.`;
+      for (const admin of admins)
+        await ctx.outbox
+          .dm(admin, { text, blocks: [{ type: 'section', text: { type: 'plain_text', text } }] })
+          .catch((error: unknown) =>
+            ctx.logger.error({ err: error, admin }, 'could not tell an admin about alerts'),
+          );
     }
     if (counts.noRecipient)
       ctx.logger.warn(

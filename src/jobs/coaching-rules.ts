@@ -143,7 +143,10 @@ const RULE_FNS: Record<TRuleId, TRule> = {
     return {
       rule: 'lost_outpacing_created',
       periodKey: input.last.key,
-      headline: `${input.repName} lost more opportunities than they created in ${input.last.label}`,
+      headline:
+        threshold === 1
+          ? `${input.repName} lost more opportunities than they created in ${input.last.label}`
+          : `${input.repName} lost ${lost} opportunities against ${created} created in ${input.last.label}`,
       facts: `${lost} lost against ${created} created (created : lost ${created ? (created / lost).toFixed(2) : '0'} : 1).`,
       reason:
         created < lost / 2

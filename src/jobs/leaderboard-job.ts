@@ -1,7 +1,7 @@
 import { leaderboardChart } from '../charts/specs.js';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import { weeklyLeaderboard } from '../reports/weekly-leaderboard.js';
-import { boardPeriod, buildRankDm, buildWeeklyLeaderboard } from '../slack/views/jobs.js';
+import { boardPeriod, buildRankDm, buildWeeklyLeaderboard, publicRows } from '../slack/views/jobs.js';
 import { SendError } from './outbox.js';
 import type { TJob } from './types.js';
 
@@ -34,16 +34,15 @@ export const leaderboardJob: TJob = {
       period: board.period,
       currency: board.currency,
       locale: board.locale,
-      rows: board.rows
-        .slice(0, board.top)
-        .map((r) => ({ rank: r.rank, rep: { ...r.rep, email: null }, value: r.value })),
+      rows: publicRows(board).map((r) => ({ rank: r.rank, rep: { ...r.rep, email: null }, value: r.value })),
     });
     const chart = spec ? await ctx.outbox.chart(spec) : undefined;
     const message = buildWeeklyLeaderboard(board, chart);
     await ctx.sending();
     const posted = await ctx.outbox.post(channel, message);
+    await ctx.sent({ channel, ts: posted.ts });
     // Private ranks for those who asked, outside the public top N.
-    const topIds = new Set(board.rows.slice(0, board.top).map((r) => r.rep.slackUserId));
+    const topIds = new Set(publicRows(board).map((r) => r.rep.slackUserId));
     const optedIn = (settings.rankOptIn ?? []).filter((u) => !topIds.has(u));
     let dms = 0;
     const dmErrors: string[] = [];
@@ -66,7 +65,7 @@ export const leaderboardJob: TJob = {
       ts: posted.ts,
       metric: board.metric.id,
       period: board.period.key,
-      top: board.rows.slice(0, board.top).map((r) => ({ rank: r.rank, name: r.rep.name, value: r.value })),
+      top: publicRows(board).map((r) => ({ rank: r.rank, name: r.rep.name, value: r.value })),
       rankMessages: dms,
       ...(dmErrors.length ? { rankMessageErrors: dmErrors } : {}),
       text: message.text,

@@ -7,12 +7,15 @@ import type { TDb } from '../store/store.js';
  *
  * Statuses: claimed (working, nothing sent yet) → sending (a Slack post is under way) → done | failed;
  * skipped (missed while the bot was down, too old to run); uncertain (killed or cut off while sending: it may
- * or may not have posted, so it is reported to admins rather than posted again).
+ * or may not have posted, so it is reported to admins rather than posted again); held (nothing sent because of
+ * quiet hours: run again when they end).
  */
-export type TJobStatus = 'claimed' | 'sending' | 'done' | 'failed' | 'skipped' | 'uncertain';
+export type TJobStatus = 'claimed' | 'sending' | 'done' | 'failed' | 'skipped' | 'uncertain' | 'held';
 
-/** A claim older than this, still `claimed`, belonged to a process that died: another may take it over. */
+/** A claim not refreshed for this long belonged to a process that died: another may take it over. */
 export const STALE_CLAIM_MS = 10 * 60_000;
+/** How often a working run refreshes its claim. */
+export const HEARTBEAT_MS = 60_000;
 
 export type TRunRow = {
   id: string;
@@ -45,19 +48,21 @@ export function findRun(db: TDb, job: string, workspaceId: string, slot: Date): 
 }
 
 /**
- * Takes a run over for another go: a stale `claimed` row (its process died before sending anything), or any
- * finished row when forced. Conditional on the status read, so two processes cannot both take it.
+ * Takes a run over for another go, conditional on the row as read (so two processes cannot both take it): a
+ * stale `claimed` row (its process died before sending anything), a `held` one when `held` is asked for (quiet
+ * hours are over), or any finished row when forced.
  */
 export async function retakeRun(
   db: TDb,
   row: TRunRow,
   by: string,
   now: Date,
-  opts: { force?: boolean } = {},
+  opts: { force?: boolean; held?: boolean } = {},
 ): Promise<boolean> {
   const stale = row.status === 'claimed' && now.getTime() - row.claimedAt.getTime() > STALE_CLAIM_MS;
-  if (!stale && !opts.force) return false;
-  if (opts.force && (row.status === 'claimed' || row.status === 'sending') && !stale) return false;
+  const inProgress = row.status === 'claimed' || row.status === 'sending';
+  const allowed = stale || (opts.held && row.status === 'held') || (opts.force && !inProgress);
+  if (!allowed) return false;
   const taken = await db.jobRun.updateMany({
     where: { id: row.id, status: row.status, claimedAt: row.claimedAt },
     data: { status: 'claimed', claimedBy: by, claimedAt: now, finishedAt: null, error: null },
@@ -65,21 +70,37 @@ export async function retakeRun(
   return taken.count === 1;
 }
 
+/**
+ * Records a run's progress or end, fenced by the claim: only the process holding it (`by`) may write. False when
+ * the claim was lost (another process took the run over), and the caller must stop.
+ */
 export async function markRun(
   db: TDb,
   id: string,
+  by: string,
   status: TJobStatus,
   data: { result?: unknown; error?: string | null; now: Date },
-): Promise<void> {
+): Promise<boolean> {
   const finished = status === 'claimed' || status === 'sending' ? null : data.now;
-  await db.jobRun.update({
-    where: { id },
+  const done = await db.jobRun.updateMany({
+    where: { id, claimedBy: by },
     data: {
       status,
       finishedAt: finished,
+      // A run in progress keeps its claim fresh.
+      ...(status === 'claimed' || status === 'sending' ? { claimedAt: data.now } : {}),
       ...(data.result !== undefined ? { result: JSON.stringify(data.result) } : {}),
       ...(data.error !== undefined ? { error: data.error } : {}),
     },
+  });
+  return done.count === 1;
+}
+
+/** Keeps a working run's claim fresh, so it is never taken for a dead one. */
+export async function heartbeat(db: TDb, id: string, by: string, now: Date): Promise<void> {
+  await db.jobRun.updateMany({
+    where: { id, claimedBy: by, status: { in: ['claimed', 'sending'] } },
+    data: { claimedAt: now },
   });
 }
 
@@ -93,9 +114,14 @@ export async function latestSlot(db: TDb, job: string, workspaceId: string): Pro
   return row?.slot ?? null;
 }
 
-/** Runs stuck in `sending` past the stale time: their process died mid-post. */
-export function stuckSending(db: TDb, now: Date) {
+/** Runs whose claim went stale in a status: their process died (claimed: before sending; sending: mid-way). */
+export function staleRuns(db: TDb, status: 'claimed' | 'sending', now: Date) {
   return db.jobRun.findMany({
-    where: { status: 'sending', claimedAt: { lt: new Date(now.getTime() - STALE_CLAIM_MS) } },
+    where: { status, claimedAt: { lt: new Date(now.getTime() - STALE_CLAIM_MS) } },
   });
+}
+
+/** Runs held for quiet hours. */
+export function heldRuns(db: TDb) {
+  return db.jobRun.findMany({ where: { status: 'held' } });
 }

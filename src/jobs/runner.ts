@@ -1,15 +1,28 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
-import type { TClock } from '../clock.js';
+import { systemClock, type TClock } from '../clock.js';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import type { Workspace } from '../generated/sqlite/client.js';
 import type { TLogger } from '../logger.js';
 import type { TDb } from '../store/store.js';
 import { coachingAlertsJob, workspaceAdmins } from './coaching-job.js';
 import { leaderboardJob } from './leaderboard-job.js';
-import { claimSlot, findRun, latestSlot, markRun, retakeRun, stuckSending, type TRunRow } from './ledger.js';
+import {
+  claimSlot,
+  findRun,
+  HEARTBEAT_MS,
+  heartbeat,
+  heldRuns,
+  latestSlot,
+  markRun,
+  retakeRun,
+  staleRuns,
+  type TJobStatus,
+  type TRunRow,
+} from './ledger.js';
 import { SendError, type TOutbox } from './outbox.js';
-import { isSchedule, nextSlots, slotsBetween } from './schedule.js';
+import { isJobSchedule, nextSlots, slotsBetween } from './schedule.js';
 import type { TJob, TJobResult } from './types.js';
 
 export const JOBS: Record<TJob['name'], TJob> = {
@@ -31,12 +44,14 @@ export type TJobDeps = {
   instanceId?: string;
   /** Slots missed longer ago than this are recorded as skipped instead of run. */
   catchUpMs: number;
+  /** The time claims are stamped with and quiet hours read (the system clock unless a test fixes it). */
+  clock?: TClock;
 };
 
 /** A job's schedule and switch in a workspace (settings over the defaults). */
 export function jobSettings(workspace: Workspace, job: TJob['name']): { schedule: string; enabled: boolean } {
   const s = parseWorkspaceSettings(workspace.settings).jobs?.[job] ?? {};
-  const schedule = s.schedule && isSchedule(s.schedule) ? s.schedule : JOBS[job].defaultSchedule;
+  const schedule = s.schedule && isJobSchedule(s.schedule) ? s.schedule : JOBS[job].defaultSchedule;
   return { schedule, enabled: s.enabled ?? true };
 }
 
@@ -53,25 +68,30 @@ export type TSlotOutcome = {
 
 const instance = () => `${hostname()}:${process.pid}`;
 
+/** The claim was taken over by another process (this one was too slow, or paused): stop without a word. */
+class LostClaim extends Error {}
+
 /**
  * Runs one slot of a job in a workspace, exactly once: the ledger row is claimed first, and the process that
- * loses the claim does nothing. `force` runs a finished slot again (never one still in progress).
+ * loses the claim does nothing. Every write after that is fenced by the claim, which a heartbeat keeps fresh.
+ * `force` runs a finished slot again (never one in progress); `held` takes up a run held for quiet hours.
  */
 export async function runJobSlot(
   deps: TJobDeps,
   jobName: TJob['name'],
   workspace: Workspace,
   slot: Date,
-  opts: { force?: boolean; now?: Date } = {},
+  opts: { force?: boolean; held?: boolean } = {},
 ): Promise<TSlotOutcome> {
   const job = JOBS[jobName];
-  const by = deps.instanceId ?? instance();
-  const now = opts.now ?? new Date();
+  const clock = deps.clock ?? systemClock;
+  // Unique per run, so a process's own earlier claim is not mistaken for this one.
+  const by = `${deps.instanceId ?? instance()}:${randomUUID().slice(0, 8)}`;
   const base = { job: jobName, workspace: workspace.slackTeamId, slot };
-  let won = await claimSlot(deps.db, { job: jobName, workspaceId: workspace.id, slot, by, now });
+  let won = await claimSlot(deps.db, { job: jobName, workspaceId: workspace.id, slot, by, now: clock.now() });
   if (!won) {
     const row = await findRun(deps.db, jobName, workspace.id, slot);
-    if (row) won = await retakeRun(deps.db, row, by, now, { force: opts.force });
+    if (row) won = await retakeRun(deps.db, row, by, clock.now(), opts);
     if (!won)
       return {
         ...base,
@@ -83,33 +103,58 @@ export async function runJobSlot(
   }
   const row = await findRun(deps.db, jobName, workspace.id, slot);
   if (!row) throw new Error('the claimed run row is missing');
+  const mark = (status: TJobStatus, data: { result?: unknown; error?: string | null }) =>
+    markRun(deps.db, row.id, by, status, { ...data, now: clock.now() });
   const outbox = await deps.outboxFor(workspace);
   if (!outbox) {
     const summary = 'not run: the workspace cannot be reached (KPI Bot is not installed there)';
-    await markRun(deps.db, row.id, 'failed', { error: summary, now });
+    await mark('failed', { error: summary });
     return { ...base, outcome: 'ran', status: 'failed', summary };
   }
+  const beat = setInterval(() => {
+    void heartbeat(deps.db, row.id, by, clock.now()).catch(() => {});
+  }, HEARTBEAT_MS);
+  beat.unref();
+  let anySent = false;
+  const log = deps.logger.child({ job: jobName, workspace: workspace.slackTeamId, slot: slot.toISOString() });
   try {
     const result: TJobResult = await job.run({
       db: deps.db,
-      logger: deps.logger.child({ job: jobName, workspace: workspace.slackTeamId, slot: slot.toISOString() }),
+      logger: log,
       workspace,
       slot,
+      now: clock.now(),
       outbox,
       defaultChannel: deps.defaultChannel,
-      sending: () => markRun(deps.db, row.id, 'sending', { now }),
+      sending: async () => {
+        if (!(await mark('sending', {}))) throw new LostClaim('the run was taken over');
+      },
+      sent: async (info) => {
+        anySent = true;
+        await mark('sending', { result: { partial: true, ...info } });
+      },
     });
-    await markRun(deps.db, row.id, 'done', { result, error: null, now: new Date() });
-    deps.logger.info({ job: jobName, workspace: workspace.slackTeamId, slot }, result.summary);
-    return { ...base, outcome: 'ran', status: 'done', summary: result.summary };
+    const status: TJobStatus = result.held ? 'held' : 'done';
+    if (!(await mark(status, { result, error: null }))) throw new LostClaim('the run was taken over');
+    log.info(result.summary);
+    return { ...base, outcome: 'ran', status, summary: result.summary };
   } catch (error) {
-    const uncertain = error instanceof SendError && error.delivered === 'unknown';
-    const status = uncertain ? 'uncertain' : 'failed';
+    if (error instanceof LostClaim) {
+      log.warn('another process took this run over; stopping');
+      return { ...base, outcome: 'already', status: 'lost', summary: 'taken over by another process' };
+    }
+    // Nothing went out: failed. Something did, or a post was cut off: uncertain (reported, never re-sent).
+    const cutOff = error instanceof SendError && error.delivered === 'unknown';
+    const status: TJobStatus = anySent || cutOff ? 'uncertain' : 'failed';
     const reason = (error as Error).message;
-    await markRun(deps.db, row.id, status, { error: reason, now: new Date() });
-    deps.logger.error({ err: error, job: jobName, workspace: workspace.slackTeamId, slot }, `job ${status}`);
+    await mark(status, { error: reason }).catch((e: unknown) =>
+      log.error({ err: e }, 'could not record the run'),
+    );
+    log.error({ err: error }, `job ${status}`);
     await tellAdmins(deps, workspace, outbox, jobName, slot, status, reason);
     return { ...base, outcome: 'ran', status, summary: `${status}: ${reason}` };
+  } finally {
+    clearInterval(beat);
   }
 }
 
@@ -120,7 +165,9 @@ function describeRow(row: TRunRow | null): string {
     case 'done':
       return `already ran (done at ${when}); --force runs it again`;
     case 'skipped':
-      return `recorded as skipped (missed while the bot was down); --force runs it`;
+      return 'recorded as skipped (missed while the bot was down); --force runs it';
+    case 'held':
+      return 'held for quiet hours; it runs when they end (--force runs it now)';
     case 'claimed':
     case 'sending':
       return `running now in ${row.claimedBy ?? 'another process'} (since ${row.claimedAt.toISOString()})`;
@@ -130,8 +177,8 @@ function describeRow(row: TRunRow | null): string {
 }
 
 /** A run that failed or may have half-posted is told to the workspace's admins, so nothing is lost silently. */
-async function tellAdmins(
-  deps: TJobDeps,
+export async function tellAdmins(
+  deps: Pick<TJobDeps, 'db' | 'logger'>,
   workspace: Workspace,
   outbox: TOutbox,
   job: string,
@@ -140,51 +187,49 @@ async function tellAdmins(
   reason: string,
 ) {
   const admins = await workspaceAdmins(deps.db, workspace.id, workspace.settings);
+  if (admins.length === 0)
+    deps.logger.error(
+      { job, slot, status, reason },
+      'a job run needs attention but the workspace has no KPI Bot admins',
+    );
+  const when = slot.toISOString();
   const text =
     status === 'uncertain'
-      ? `KPI Bot's ${job} run for ${slot.toISOString()} was cut off while posting (${reason}). It may or may not have reached Slack, so it was not posted again. Check the channel; \`kpi jobs run ${job} --at ${slot.toISOString()} --force\` posts it.`
-      : `KPI Bot's ${job} run for ${slot.toISOString()} did not post: ${reason}. Fix it and run \`kpi jobs run ${job} --at ${slot.toISOString()} --force\`, or wait for the next run.`;
+      ? `KPI Bot's ${job} run for ${when} was cut off while sending (${reason}). It may or may not have reached Slack, so it was not sent again. Check the channel; \`kpi jobs run ${job} --at ${when} --force\` sends it.`
+      : `KPI Bot's ${job} run for ${when} did not go out: ${reason}. Fix it and run \`kpi jobs run ${job} --at ${when} --force\`, or wait for the next run.`;
   for (const admin of admins) {
     try {
       await outbox.dm(admin, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
     } catch (error) {
-      deps.logger.error({ err: error, admin }, 'could not tell an admin about a failed job run');
+      deps.logger.error({ err: error, admin }, 'could not tell an admin about a job run');
     }
   }
 }
 
 /**
  * Every minute: for each workspace and job, the slots that came due since the last tick run (each claimed in
- * the ledger, so replicas and restarts run it once). The first tick after start also catches up: slots missed
- * within the catch-up window run once; older ones since the last recorded run are recorded as skipped. Runs in
- * `sending` whose process died are marked uncertain and reported.
+ * the ledger, so replicas and restarts run it once). After a start, or a pause longer than the catch-up window,
+ * slots missed within the window run once and older ones (up to a month back, since the last recorded run) are
+ * recorded as skipped. Each tick also sweeps the ledger: runs whose process died before sending are run again
+ * (inside the window), runs held for quiet hours are taken up when they end, and runs that died while sending
+ * are marked uncertain and reported. A slot whose claim failed (the database away) is tried again next tick.
  */
 export function createScheduler(deps: TJobDeps & { clock: TClock }) {
   let lastTick: Date | null = null;
   let running: Promise<void> | null = null;
+  const retry = new Map<string, { job: TJob['name']; workspaceId: string; slot: Date }>();
 
   async function catchUpSkips(workspace: Workspace, job: TJob['name'], schedule: string, from: Date) {
     const last = await latestSlot(deps.db, job, workspace.id);
+    if (!last) return;
     const start = new Date(
-      Math.max(
-        last?.getTime() ?? from.getTime(),
-        workspace.createdAt.getTime(),
-        from.getTime() - SKIP_LOOKBACK_MS,
-      ),
+      Math.max(last.getTime(), workspace.createdAt.getTime(), from.getTime() - SKIP_LOOKBACK_MS),
     );
     if (start >= from) return;
     for (const slot of slotsBetween(schedule, workspace.timezone, start, from)) {
       const by = deps.instanceId ?? instance();
-      if (
-        await claimSlot(deps.db, {
-          job,
-          workspaceId: workspace.id,
-          slot,
-          by,
-          now: deps.clock.now(),
-          status: 'skipped',
-        })
-      )
+      const now = deps.clock.now();
+      if (await claimSlot(deps.db, { job, workspaceId: workspace.id, slot, by, now, status: 'skipped' }))
         deps.logger.warn(
           { job, workspace: workspace.slackTeamId, slot },
           'slot missed too long ago: skipped',
@@ -192,50 +237,116 @@ export function createScheduler(deps: TJobDeps & { clock: TClock }) {
     }
   }
 
+  async function attempt(
+    out: TSlotOutcome[],
+    job: TJob['name'],
+    workspace: Workspace,
+    slot: Date,
+    opts = {},
+  ) {
+    const key = `${job}|${workspace.id}|${slot.toISOString()}`;
+    try {
+      out.push(await runJobSlot(deps, job, workspace, slot, opts));
+      retry.delete(key);
+    } catch (error) {
+      retry.set(key, { job, workspaceId: workspace.id, slot });
+      deps.logger.error(
+        { err: error, job, workspace: workspace.slackTeamId, slot },
+        'scheduled job failed; retrying',
+      );
+    }
+  }
+
   async function tickOnce(now: Date): Promise<TSlotOutcome[]> {
     const outcomes: TSlotOutcome[] = [];
-    // After a start, or a pause longer than the catch-up window (a suspended machine), slots before the window
-    // are recorded as skipped and only those inside it run.
     const windowStart = new Date(now.getTime() - deps.catchUpMs);
     const first = lastTick === null || lastTick < windowStart;
     const from = lastTick && lastTick > windowStart ? lastTick : windowStart;
     const workspaces = await deps.db.workspace.findMany();
+    const byId = new Map(workspaces.map((w) => [w.id, w]));
+    for (const r of [...retry.values()]) {
+      const ws = byId.get(r.workspaceId);
+      if (!ws || r.slot < windowStart) retry.delete(`${r.job}|${r.workspaceId}|${r.slot.toISOString()}`);
+      else await attempt(outcomes, r.job, ws, r.slot);
+    }
     for (const workspace of workspaces) {
       for (const job of JOB_NAMES) {
         const { schedule, enabled } = jobSettings(workspace, job);
         if (!enabled) continue;
         try {
           if (first) await catchUpSkips(workspace, job, schedule, from);
-          // Nothing is due from before the workspace existed.
-          const since = from > workspace.createdAt ? from : workspace.createdAt;
-          for (const slot of slotsBetween(schedule, workspace.timezone, since, now))
-            outcomes.push(await runJobSlot(deps, job, workspace, slot, { now }));
         } catch (error) {
-          deps.logger.error({ err: error, job, workspace: workspace.slackTeamId }, 'scheduled job failed');
+          deps.logger.error(
+            { err: error, job, workspace: workspace.slackTeamId },
+            'could not record skipped slots',
+          );
         }
+        // Nothing is due from before the workspace existed.
+        const since = new Date(Math.max(from.getTime(), workspace.createdAt.getTime()));
+        for (const slot of slotsBetween(schedule, workspace.timezone, since, now))
+          await attempt(outcomes, job, workspace, slot);
       }
     }
-    for (const row of await stuckSending(deps.db, now)) {
-      const taken = await deps.db.jobRun.updateMany({
-        where: { id: row.id, status: 'sending' },
-        data: { status: 'uncertain', finishedAt: now, error: 'the process stopped while sending' },
-      });
-      if (taken.count !== 1) continue;
-      const workspace = workspaces.find((w) => w.id === row.workspaceId);
-      const outbox = workspace ? await deps.outboxFor(workspace) : undefined;
-      if (workspace && outbox)
-        await tellAdmins(
-          deps,
-          workspace,
-          outbox,
-          row.job,
-          row.slot,
-          'uncertain',
-          'the process stopped while sending',
-        );
-    }
+    await sweep(now, windowStart, byId, outcomes);
     lastTick = now;
     return outcomes;
+  }
+
+  async function sweep(now: Date, windowStart: Date, byId: Map<string, Workspace>, outcomes: TSlotOutcome[]) {
+    const real = deps.clock.now();
+    try {
+      for (const row of await staleRuns(deps.db, 'claimed', real)) {
+        const ws = byId.get(row.workspaceId);
+        if (ws && row.slot >= windowStart) await attempt(outcomes, row.job as TJob['name'], ws, row.slot);
+        else
+          await deps.db.jobRun.updateMany({
+            where: { id: row.id, status: 'claimed', claimedAt: row.claimedAt },
+            data: {
+              status: 'failed',
+              finishedAt: real,
+              error: 'the process stopped before sending; too late to run',
+            },
+          });
+      }
+      for (const row of await heldRuns(deps.db)) {
+        const ws = byId.get(row.workspaceId);
+        if (!ws) continue;
+        if (row.slot < windowStart) {
+          await deps.db.jobRun.updateMany({
+            where: { id: row.id, status: 'held' },
+            data: {
+              status: 'skipped',
+              finishedAt: real,
+              error: 'quiet hours lasted past the catch-up window',
+            },
+          });
+          continue;
+        }
+        await attempt(outcomes, row.job as TJob['name'], ws, row.slot, { held: true });
+      }
+      for (const row of await staleRuns(deps.db, 'sending', real)) {
+        const taken = await deps.db.jobRun.updateMany({
+          where: { id: row.id, status: 'sending', claimedAt: row.claimedAt },
+          data: { status: 'uncertain', finishedAt: real, error: 'the process stopped while sending' },
+        });
+        if (taken.count !== 1) continue;
+        const ws = byId.get(row.workspaceId);
+        const outbox = ws ? await deps.outboxFor(ws) : undefined;
+        if (ws && outbox)
+          await tellAdmins(
+            deps,
+            ws,
+            outbox,
+            row.job,
+            row.slot,
+            'uncertain',
+            'the process stopped while sending',
+          );
+      }
+    } catch (error) {
+      deps.logger.error({ err: error }, 'job ledger sweep failed');
+    }
+    void now;
   }
 
   /** One tick (the cron task calls it each minute; tests call it with a fake clock). Ticks never overlap. */

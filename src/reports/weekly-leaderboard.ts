@@ -112,7 +112,8 @@ export async function weeklyLeaderboard(
       rep: { id: c.rep.id, name: c.rep.name, slackUserId: c.rep.slackUserId },
       value: present(c.raw),
       target: present(c.target),
-      attainment: c.raw !== null && c.target ? c.raw / c.target : null,
+      // "% of target" only where more is better (of a lost-deals target it means little).
+      attainment: c.raw !== null && c.target && !lowerFirst ? c.raw / c.target : null,
       improvement:
         c.raw === null || c.before === null
           ? null

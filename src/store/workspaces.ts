@@ -1,3 +1,4 @@
+import { mergeWorkspaceSettings, type TWorkspaceSettings } from '../domain/settings.js';
 import type { Workspace } from '../generated/sqlite/client.js';
 import type { TDb } from './store.js';
 
@@ -18,4 +19,34 @@ export async function ensureWorkspace(
     create: { slackTeamId, timezone: defaults.timezone, name: defaults.name ?? '' },
     update: {},
   });
+}
+
+/**
+ * Changes some keys of a workspace's settings JSON: read, change and write in a serializable transaction (tried
+ * again on a conflict), so two admins or two clicks at once do not overwrite each other's change.
+ */
+export async function updateWorkspaceSettings(
+  db: TDb,
+  workspaceId: string,
+  change: (workspace: Workspace) => Partial<TWorkspaceSettings>,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.$transaction(
+        async (tx) => {
+          const fresh = await tx.workspace.findUniqueOrThrow({ where: { id: workspaceId } });
+          const patch = change(fresh);
+          await tx.workspace.update({
+            where: { id: workspaceId },
+            data: { settings: mergeWorkspaceSettings(fresh.settings, patch) },
+          });
+        },
+        { isolationLevel: 'Serializable' },
+      );
+      return;
+    } catch (error) {
+      // P2034: a write conflict or deadlock; the transaction can simply be run again.
+      if ((error as { code?: string }).code !== 'P2034' || attempt >= 5) throw error;
+    }
+  }
 }

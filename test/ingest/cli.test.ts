@@ -148,7 +148,7 @@ describe('kpi jobs', () => {
   it('runs a leaderboard slot by hand in local mode, prints it, and reports a second run instead of repeating it', async () => {
     await kpi(['import', 'reps', join(FIXTURES, 'sales_teams.csv'), '--preset', 'sales_teams']);
     await kpi(['import', 'deals', join(FIXTURES, 'sales_pipeline.csv'), '--preset', 'sales_pipeline']);
-    const first = await kpi(['jobs', 'run', 'leaderboard', '--at', '2017-06-30T09:00:00Z']);
+    const first = await kpi(['jobs', 'run', 'leaderboard', '--at', '2017-06-26T09:00:00Z']);
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
     expect(first.out).toContain('── to #leaderboard ──');
@@ -157,13 +157,14 @@ describe('kpi jobs', () => {
     expect(first.out).toMatch(/^1\. Cleo Varga {2}\$[\d,.]+ · created : lost no data$/m);
     expect(first.out).toMatch(/^2\. Ada Byrne {2}\$6,000\.00 · created : lost 3 : 1$/m);
     expect(first.out).toMatch(
-      /leaderboard local 2017-06-30T09:00:00\.000Z: done: posted the Won revenue leaderboard/,
+      /leaderboard local 2017-06-26T09:00:00\.000Z: done: posted the Won revenue leaderboard/,
     );
-    const second = await kpi(['jobs', 'run', 'leaderboard', '--at', '2017-06-30T09:00:00Z']);
+    // Five minutes later, or any time that week: the same Monday 09:00 slot, reported, not repeated.
+    const second = await kpi(['jobs', 'run', 'leaderboard', '--at', '2017-06-29T17:05:00+02:00']);
     expect(second.code).toBe(0);
     expect(second.out).not.toContain('WEEKLY LEADERBOARD');
     expect(second.out).toMatch(/already ran \(done at .*\); --force runs it again/);
-    const forced = await kpi(['jobs', 'run', 'leaderboard', '--at', '2017-06-30T09:00:00Z', '--force']);
+    const forced = await kpi(['jobs', 'run', 'leaderboard', '--at', '2017-06-26T09:00:00Z', '--force']);
     expect(forced.out).toContain('WEEKLY LEADERBOARD');
     const list = await kpi(['jobs', 'list', '--json']);
     const rows = JSON.parse(list.out) as {

@@ -1,5 +1,6 @@
+import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalOutbox } from '../../src/jobs/outbox.js';
+import { createSlackOutbox, JOB_CLIENT_OPTIONS, type TOutbox } from '../../src/jobs/outbox.js';
 import { runJobSlot } from '../../src/jobs/runner.js';
 import { startTestBot } from '../support/bot.js';
 import type { TRecordedCall } from '../support/fake-slack.js';
@@ -13,6 +14,18 @@ import { postToSlackEndpoint } from '../support/slack-request.js';
 let t: Awaited<ReturnType<typeof startTestBot>>;
 const LEADERBOARD_ONLY = { jobs: { 'coaching-alerts': { enabled: false } } };
 const ALERTS_ONLY = { jobs: { leaderboard: { enabled: false } } };
+
+/** A clock the coaching tests set: quiet hours are judged on the time a run really happens. */
+const fake = {
+  at: new Date('2026-12-03T07:30:10Z'),
+  now() {
+    return this.at;
+  },
+  set(iso: string) {
+    this.at = new Date(iso);
+    return this.at;
+  },
+};
 
 /** Monday 23 November 2026, 09:00 in Berlin (UTC+1). */
 const MONDAY_9 = new Date('2026-11-23T08:00:00Z');
@@ -84,6 +97,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
+
+/** The outbox a test bot's scheduler uses, for runs started by hand. */
+function createSlackOutboxFor(bot: Awaited<ReturnType<typeof startTestBot>>) {
+  return createSlackOutbox({
+    client: new WebClient('xoxb-test-0000-token', { slackApiUrl: bot.slack.apiUrl, ...JOB_CLIENT_OPTIONS }),
+    logger: bot.bot.logger,
+    chart: async () => undefined,
+  });
+}
 
 const posts = (slack = t.slack) => slack.callsOf('chat.postMessage');
 const setSettings = async (settings: unknown) =>
@@ -197,7 +219,7 @@ describe('weekly leaderboard', () => {
         .filter((c) => c.body.channel === 'U0ADA')
         .at(-1);
       expect(String(toAdmin?.body.text)).toMatch(
-        /leaderboard run for 2027-01-04T08:00:00\.000Z did not post: .*not_in_channel/,
+        /leaderboard run for 2027-01-04T08:00:00\.000Z did not go out: .*not_in_channel/,
       );
       // Cut off: Slack's answer never comes back (a 500): maybe posted, so not again, and admins are told.
       let tries = 0;
@@ -272,6 +294,57 @@ describe('weekly leaderboard', () => {
   });
 });
 
+describe('runs whose process died', () => {
+  it('runs a claim left by a dead process again (once), leaves a live one alone, and reports one cut off while sending', async () => {
+    const db = t.bot.store.db;
+    const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
+    const slot = new Date('2027-02-01T08:00:00Z');
+    await db.jobRun.create({
+      data: {
+        job: 'leaderboard',
+        workspaceId: ws.id,
+        slot,
+        status: 'claimed',
+        claimedBy: 'alive:1',
+        claimedAt: new Date(),
+      },
+    });
+    const before = posts().length;
+    const [live] = await t.bot.jobs.tick(new Date('2027-02-01T08:00:30Z'));
+    expect(live).toMatchObject({ outcome: 'already', status: 'claimed' });
+    expect(posts().length).toBe(before);
+    // Its process died eleven minutes ago (no heartbeat since): the next tick's sweep runs it, once.
+    await db.jobRun.updateMany({ where: { slot }, data: { claimedAt: new Date(Date.now() - 11 * 60_000) } });
+    const swept = await t.bot.jobs.tick(new Date('2027-02-01T08:01:00Z'));
+    expect(swept.map((o) => [o.outcome, o.status])).toEqual([['ran', 'done']]);
+    expect(
+      posts()
+        .slice(before)
+        .map((c) => c.body.channel),
+    ).toEqual(['C0LEADERS']);
+    await t.bot.jobs.tick(new Date('2027-02-01T08:02:00Z'));
+    expect(posts().length).toBe(before + 1);
+    // A run that died while sending may have posted: marked uncertain, admins told, nothing posted again.
+    const cut = new Date('2027-01-26T08:00:00Z');
+    await db.jobRun.create({
+      data: {
+        job: 'leaderboard',
+        workspaceId: ws.id,
+        slot: cut,
+        status: 'sending',
+        claimedBy: 'dead:2',
+        claimedAt: new Date(Date.now() - 11 * 60_000),
+      },
+    });
+    await t.bot.jobs.tick(new Date('2027-02-01T08:03:00Z'));
+    const row = await db.jobRun.findFirstOrThrow({ where: { slot: cut } });
+    expect(row).toMatchObject({ status: 'uncertain', error: 'the process stopped while sending' });
+    const told = posts().slice(before + 1);
+    expect(told.map((c) => c.body.channel)).toEqual(['U0ADA']);
+    expect(String(told[0]?.body.text)).toMatch(/cut off while sending .* not sent again/);
+  });
+});
+
 describe('coaching alerts', () => {
   it('DMs the manager once per rep, rule and period, with the numbers and buttons; quiet hours hold it', async () => {
     await setSettings(ALERTS_ONLY);
@@ -279,22 +352,59 @@ describe('coaching alerts', () => {
     const db = t.bot.store.db;
     const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
     // 22:00 in Berlin is in the default quiet hours: the run is held, nothing is sent or logged.
-    const terminal = createLocalOutbox(() => {});
+    const sent: string[] = [];
+    const slackLike: TOutbox = {
+      post: async (channel) => {
+        sent.push(channel);
+        return {};
+      },
+      dm: async (user) => {
+        sent.push(user);
+        return {};
+      },
+      chart: async () => undefined,
+    };
+    const at = (iso: string) => ({ now: () => new Date(iso) });
+    const slot = new Date('2026-12-02T07:30:00Z');
+    const deps = { db, logger: t.bot.logger, outboxFor: async () => slackLike, catchUpMs: 86_400_000 };
+    // Run (late) at 22:00 in Berlin: quiet hours, so the run is held and nothing is sent or logged.
     const night = await runJobSlot(
-      { db, logger: t.bot.logger, outboxFor: async () => terminal, catchUpMs: 86_400_000 },
+      { ...deps, clock: at('2026-12-02T21:00:00Z') },
       'coaching-alerts',
       ws,
-      new Date('2026-12-02T21:00:00Z'),
+      slot,
     );
-    expect(night).toMatchObject({ status: 'done' });
+    expect(night).toMatchObject({ status: 'held' });
     expect(night.summary).toMatch(/^held: 20:00–08:00 are quiet hours in Europe\/Berlin/);
-    expect(terminal.sent).toHaveLength(0);
+    expect(sent).toHaveLength(0);
     expect(await db.alertLog.count()).toBe(0);
-    const fresh = await startTestBot({ env: { DATABASE_URL: t.databaseUrl } });
+    // Still quiet at 07:00: held again. At 08:01 the held run is taken up and sends.
+    expect(
+      (
+        await runJobSlot({ ...deps, clock: at('2026-12-03T06:00:00Z') }, 'coaching-alerts', ws, slot, {
+          held: true,
+        })
+      ).status,
+    ).toBe('held');
+    const morning = await runJobSlot(
+      { ...deps, clock: at('2026-12-03T07:01:00Z') },
+      'coaching-alerts',
+      ws,
+      slot,
+      {
+        held: true,
+      },
+    );
+    expect(morning).toMatchObject({ status: 'done', summary: '1 alert sent' });
+    expect(sent).toEqual(['U0MIA']);
+    // That was the 2 December slot; clear it so the scheduler's own run below is seen end to end.
+    await db.alertLog.deleteMany();
+    await db.jobRun.deleteMany({ where: { job: 'coaching-alerts' } });
+    const fresh = await startTestBot({ env: { DATABASE_URL: t.databaseUrl }, clock: fake });
     try {
       // 08:30 the next morning in Berlin (07:30 UTC): the alert goes out (the 2 December slot, inside the
-      // catch-up window, runs too: one alert, not two).
-      const out = await fresh.bot.jobs.tick(new Date('2026-12-03T07:30:10Z'));
+      // catch-up window, runs too: one alert, not two, deduped in the alert log).
+      const out = await fresh.bot.jobs.tick(fake.set('2026-12-03T07:30:10Z'));
       expect(out.find((o) => o.job === 'coaching-alerts')).toMatchObject({ status: 'done' });
       const dms = posts(fresh.slack);
       expect(dms.map((c) => c.body.channel)).toEqual(['U0MIA']);
@@ -307,7 +417,7 @@ describe('coaching alerts', () => {
       expect(blocks).toContain('1:1 agenda');
       expect(blocks).toContain('kpi_alert_snooze');
       // The next day: same period, no second alert.
-      await fresh.bot.jobs.tick(new Date('2026-12-04T07:30:10Z'));
+      await fresh.bot.jobs.tick(fake.set('2026-12-04T07:30:10Z'));
       expect(posts(fresh.slack)).toHaveLength(1);
       const log = await db.alertLog.findMany();
       expect(log.map((a) => [a.rule, a.periodKey, a.status, a.recipientSlackId])).toEqual([
@@ -366,10 +476,32 @@ describe('coaching alerts', () => {
       where: { id: alert.id },
       data: { snoozedUntil: new Date('2027-01-05T00:00:00Z') },
     });
-    const fresh = await startTestBot({ env: { DATABASE_URL: t.databaseUrl } });
+    const fresh = await startTestBot({ env: { DATABASE_URL: t.databaseUrl }, clock: fake });
     try {
-      await fresh.bot.jobs.tick(new Date('2027-01-04T07:30:10Z'));
+      await fresh.bot.jobs.tick(fake.set('2027-01-04T07:30:10Z'));
       expect(posts(fresh.slack).filter((c) => c.body.channel === 'U0MIA')).toHaveLength(0);
+      // Without the snooze the same run does alert (December's decline): the snooze is what kept it quiet.
+      await db.alertLog.update({
+        where: { id: alert.id },
+        data: { snoozedUntil: new Date('2027-01-01T00:00:00Z') },
+      });
+      const again = await runJobSlot(
+        {
+          db,
+          logger: t.bot.logger,
+          outboxFor: async () => createSlackOutboxFor(fresh),
+          catchUpMs: 86_400_000,
+          clock: fake,
+        },
+        'coaching-alerts',
+        await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } }),
+        new Date('2027-01-04T07:30:00Z'),
+        { force: true },
+      );
+      expect(again.summary).toMatch(/^1 alert sent/);
+      const dm = posts(fresh.slack).filter((c) => c.body.channel === 'U0MIA');
+      expect(dm).toHaveLength(1);
+      expect(String(dm[0]?.body.text)).toMatch(/sales fell 100% below their usual in December 2026/);
     } finally {
       await fresh.close().catch(() => {});
     }

@@ -17,6 +17,9 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
 const shown = (b: TWeeklyLeaderboard, r: TWeeklyRow) =>
   r.value !== null && (b.lowerIsBetter || r.value !== 0);
 
+/** The rows the post names: the top N with a result. */
+export const publicRows = (b: TWeeklyLeaderboard) => b.rows.filter((r) => shown(b, r)).slice(0, b.top);
+
 /** The period as a board names it: "November 2026 to date", or "October 2026" for a finished month. */
 export const boardPeriod = (b: TWeeklyLeaderboard) => `${b.period.label}${b.toDate ? ' to date' : ''}`;
 
@@ -24,7 +27,7 @@ export const boardPeriod = (b: TWeeklyLeaderboard) => `${b.period.label}${b.toDa
 export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock): TMessage {
   const fmt = (v: number | null) => formatMetric(v, b.metric.unit, b.currency, b.locale);
   const quality = (v: number | null) => formatMetric(v, b.quality.unit, b.currency, b.locale);
-  const top = b.rows.filter((r) => shown(b, r)).slice(0, b.top);
+  const top = publicRows(b);
   const title = `Weekly leaderboard · ${b.metric.title} · ${boardPeriod(b)}`;
   const lines = top.map(
     (r) =>
@@ -79,7 +82,7 @@ export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock
       ],
     },
   );
-  const text = `${title}: ${top.map((r) => `${r.rank}. ${r.rep.name} ${fmt(r.value)}`).join(', ') || 'no results yet'}`;
+  const text = `${title}: ${top.map((r) => `${r.rank}. ${escapeMrkdwn(r.rep.name)} ${fmt(r.value)}`).join(', ') || 'no results yet'}`;
   return { text, blocks };
 }
 
@@ -166,5 +169,5 @@ export function buildCoachingAlert(alert: TAlert, alertId: string): TMessage {
       },
     ],
   });
-  return { text: `${title}: ${alert.headline}. ${alert.facts}`, blocks };
+  return { text: escapeMrkdwn(`${title}: ${alert.headline}. ${alert.facts}`), blocks };
 }

@@ -1,8 +1,10 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { addWeeks } from 'date-fns';
 import { isAdmin } from '../../../commands/permissions.js';
-import { mergeWorkspaceSettings, parseWorkspaceSettings } from '../../../domain/settings.js';
+import { parseWorkspaceSettings } from '../../../domain/settings.js';
+import { updateWorkspaceSettings } from '../../../store/workspaces.js';
 import type { TSlackDeps } from '../../deps.js';
+import { escapeMrkdwn } from '../../views/help.js';
 
 type TArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
@@ -20,20 +22,21 @@ export function rankOptAction(deps: TSlackDeps, join: boolean) {
       try {
         const teamId = body.team?.id ?? body.user.team_id ?? '';
         const { workspace, actor } = await deps.resolveActor(teamId, body.user.id, body.user.name ?? '');
-        if (join && !actor.repId) {
-          await say(respond, 'Ranks are for reps. Ask a KPI Bot admin to add you as a rep first.');
+        const me = actor.repId ? await deps.store.db.rep.findUnique({ where: { id: actor.repId } }) : null;
+        if (join && me?.role !== 'rep') {
+          await say(
+            respond,
+            me
+              ? 'The leaderboard ranks reps; as a manager or admin you see everyone with `/kpi team`.'
+              : 'Ranks are for reps. Ask a KPI Bot admin to add you as a rep first.',
+          );
           return;
         }
-        // Read and write in one transaction so two clicks at once do not lose each other.
-        await deps.store.db.$transaction(async (tx) => {
-          const ws = await tx.workspace.findUniqueOrThrow({ where: { id: workspace.id } });
+        await updateWorkspaceSettings(deps.store.db, workspace.id, (ws) => {
           const list = new Set(parseWorkspaceSettings(ws.settings).rankOptIn ?? []);
           if (join) list.add(body.user.id);
           else list.delete(body.user.id);
-          await tx.workspace.update({
-            where: { id: ws.id },
-            data: { settings: mergeWorkspaceSettings(ws.settings, { rankOptIn: [...list] }) },
-          });
+          return { rankOptIn: [...list] };
         });
         await say(
           respond,
@@ -89,7 +92,7 @@ export function alertAction(deps: TSlackDeps, kind: 'snooze' | 'handled') {
         });
         const note =
           kind === 'snooze'
-            ? `:zzz: Snoozed by <@${body.user.id}> until ${until.toISOString().slice(0, 10)}: no alerts of this kind about ${alert.rep.name} until then.`
+            ? `:zzz: Snoozed by <@${body.user.id}> until ${until.toISOString().slice(0, 10)}: no alerts of this kind about ${escapeMrkdwn(alert.rep.name)} until then.`
             : `:white_check_mark: Marked handled by <@${body.user.id}>.`;
         // The alert keeps its words; the buttons give way to what was done.
         const blocks = (body.message?.blocks ?? []).filter((b: { type?: string }) => b.type !== 'actions');
