@@ -50,6 +50,8 @@ Commands:
   jobs run <leaderboard|coaching-alerts> [--at <ISO time>] [--force] [--json]
                                  Run one slot by hand on the same ledger: a slot already run is reported,
                                  not repeated, unless --force. In local mode messages print here.
+  bench [--quick] [--json]       The benchmark suite (npm run bench): generated data, figures against
+                                 baselines measured in the same run (docs/performance.md).
   help                           This text.
 
 Environment: see README.md ("Configuration").`;
@@ -294,6 +296,10 @@ export async function main(argv: string[]): Promise<void> {
           logger: createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL),
           now: () => systemClock.now(),
         });
+      }
+      case 'bench': {
+        const { runBench } = await import('../bench/main.js');
+        return await runBench(rest);
       }
       case 'help':
       case '--help':

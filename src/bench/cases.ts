@@ -1,0 +1,389 @@
+import { createHmac } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { createCommandRouter } from '../commands/execute.js';
+import { COMMANDS } from '../commands/index.js';
+import { genericSignature } from '../ingest/auth.js';
+import { importCsv } from '../ingest/csv/import.js';
+import { createLogger } from '../logger.js';
+import { leaderboardReport } from '../reports/leaderboard.js';
+import { providerOf, sqlitePathOf } from '../store/provider.js';
+import { openStore } from '../store/store.js';
+import { BENCH_NOW, BENCH_TEAM, rng, type TGenerated } from './generate.js';
+import { peakRssMb, summarize, type TTimings, time } from './measure.js';
+import { startBareServer, startBotProcess, startFakeSlack } from './processes.js';
+
+const SIGNING_SECRET = '8f742231b10e8888abcd99aabbcc85a5';
+const WEBHOOK_SECRET = 'bench-webhook-secret-00000000000000';
+const silent = createLogger('silent');
+const iso = (d: Date) => d.toISOString().replace('Z', '+00:00');
+
+/** The raw driver, for baselines: better-sqlite3 or pg. */
+async function rawQuery(url: string) {
+  if (providerOf(url) === 'sqlite') {
+    const db = new Database(sqlitePathOf(url), { readonly: true });
+    return {
+      all: async (sql: string, params: unknown[]) =>
+        db.prepare(sql).all(...params.map((p) => (p instanceof Date ? iso(p) : p))) as unknown[],
+      close: async () => db.close(),
+    };
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  let n = 0;
+  return {
+    all: async (sql: string, params: unknown[]) => {
+      // $1.. placeholders; timestamps as UTC wall time (the columns are timestamp without time zone).
+      const text = sql.replace(/\?/g, () => `$${++n}`);
+      n = 0;
+      const values = params.map((p) => (p instanceof Date ? p.toISOString().replace('Z', '') : p));
+      return (await client.query(text, values)).rows as unknown[];
+    },
+    close: async () => client.end(),
+  };
+}
+
+const monthOf = (d: Date) => ({
+  start: new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)),
+  end: new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)),
+});
+
+/** `/kpi me` (all ten metrics, one rep, this month) through the command router, vs the raw won-deals sum. */
+export async function scorecard(url: string, gen: TGenerated, n: number) {
+  const store = await openStore(url);
+  const raw = await rawQuery(url);
+  try {
+    const router = createCommandRouter(COMMANDS);
+    const workspace = await store.db.workspace.findUniqueOrThrow({ where: { slackTeamId: BENCH_TEAM } });
+    const pickRep = rng(7);
+    const reps = Array.from({ length: n + 10 }, () => gen.reps[Math.floor(pickRep() * gen.reps.length)]);
+    const { start, end } = monthOf(BENCH_NOW);
+    const baseline = await time(
+      (i) =>
+        raw.all(
+          `SELECT COALESCE(SUM("amountMinor"), 0) AS won FROM "Deal" WHERE "workspaceId" = ? AND "repId" = ? AND "status" = 'won' AND "closedAt" >= ? AND "closedAt" < ?`,
+          [workspace.id, reps[i]?.id, start, end],
+        ),
+      n,
+    );
+    const measured = await time(async (i) => {
+      const rep = reps[i];
+      const reply = await router.execute('me', {
+        workspace,
+        actor: { repId: rep?.id, slackUserId: rep?.slackUserId, name: 'bench' },
+        now: BENCH_NOW,
+        store,
+        logger: silent,
+      });
+      if (reply.refused) throw new Error(`/kpi me refused: ${reply.text}`);
+    }, n);
+    return { measured, baseline };
+  } finally {
+    await raw.close();
+    await store.close();
+  }
+}
+
+/** The month's leaderboard over every rep (1,000) vs the raw covering-index GROUP BY. */
+export async function leaderboard(url: string, n: number) {
+  const store = await openStore(url);
+  const raw = await rawQuery(url);
+  try {
+    const workspace = await store.db.workspace.findUniqueOrThrow({ where: { slackTeamId: BENCH_TEAM } });
+    const { start, end } = monthOf(BENCH_NOW);
+    const baseline = await time(
+      () =>
+        raw.all(
+          `SELECT "repId", SUM("amountMinor") AS won FROM "Deal" WHERE "workspaceId" = ? AND "status" = 'won' AND "closedAt" >= ? AND "closedAt" < ? GROUP BY "repId"`,
+          [workspace.id, start, end],
+        ),
+      n,
+    );
+    const measured = await time(async () => {
+      const board = await leaderboardReport(store.db, workspace, 'sales.won_total', 'this month', BENCH_NOW);
+      if (board.rows.length < 1000) throw new Error(`leaderboard has ${board.rows.length} rows`);
+    }, n);
+    return { measured, baseline };
+  } finally {
+    await raw.close();
+    await store.close();
+  }
+}
+
+/**
+ * Webhook ingest: signed single generic events over HTTP from concurrent autocannon clients into the bot
+ * (its own process), vs a bare node:http server that reads the body and answers 200, same client settings.
+ * Afterwards every acknowledged event is counted in the inbox and, once applied, in the activities.
+ */
+export async function ingest(url: string, durationSec: number, connections: number) {
+  const bare = await startBareServer();
+  const run = (
+    port: number,
+    path: string,
+    body: (i: number) => { body: string; headers: Record<string, string> },
+  ) =>
+    new Promise<autocannon.Result>((resolve, reject) => {
+      let i = 0;
+      autocannon(
+        {
+          url: `http://127.0.0.1:${port}${path}`,
+          connections,
+          duration: durationSec,
+          method: 'POST',
+          requests: [
+            {
+              setupRequest: (req) => {
+                const b = body(i++);
+                return { ...req, method: 'POST', body: b.body, headers: { ...req.headers, ...b.headers } };
+              },
+            },
+          ],
+        },
+        (err, result) => (err ? reject(err) : resolve(result)),
+      );
+    });
+  const event = (i: number) => {
+    const body = JSON.stringify({
+      id: `bench-${process.pid}-${i}`,
+      type: 'activity.logged',
+      activityId: `bench-${process.pid}-${i}`,
+      owner: { email: 'r1@bench.example' },
+      kind: 'call',
+      count: 1,
+      occurredAt: '2026-11-10T10:00:00Z',
+    });
+    const ts = String(Math.floor(Date.now() / 1000));
+    return {
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-kpi-timestamp': ts,
+        'x-kpi-signature': genericSignature(WEBHOOK_SECRET, ts, body),
+      },
+    };
+  };
+  let baseline: autocannon.Result;
+  try {
+    baseline = await run(bare.port, '/', event);
+  } finally {
+    await bare.stop();
+  }
+  const store = await openStore(url);
+  const before = await store.db.inboxEvent.count();
+  const activitiesBefore = await store.db.activity.count({ where: { source: 'generic' } });
+  const bot = await startBotProcess({
+    DATABASE_URL: url,
+    KPI_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    KPI_WEBHOOK_RATE_LIMIT: '1000000',
+    KPI_TIMEZONE: 'UTC',
+  });
+  let measured: autocannon.Result;
+  let applyMs = 0;
+  try {
+    measured = await run(bot.port, `/webhooks/events`, event);
+    const stored = (await store.db.inboxEvent.count()) - before;
+    const t0 = Date.now();
+    // The worker applies them after the answers: wait until every one is applied (or 2 minutes).
+    while (Date.now() - t0 < 120_000) {
+      const pending = await store.db.inboxEvent.count({ where: { appliedAt: null } });
+      if (pending === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    applyMs = Date.now() - t0;
+    const applied = (await store.db.activity.count({ where: { source: 'generic' } })) - activitiesBefore;
+    return {
+      measuredRps: measured['2xx'] / durationSec,
+      baselineRps: baseline['2xx'] / durationSec,
+      acknowledged: measured['2xx'],
+      non2xx: measured.non2xx,
+      errors: measured.errors,
+      stored,
+      applied,
+      applyMs,
+    };
+  } finally {
+    await bot.stop();
+    await store.close();
+  }
+}
+
+/** Bulk import of a deals CSV (rows/s) vs the raw driver inserting the same rows in one transaction. */
+export async function bulkImport(
+  url: string,
+  freshUrl: () => Promise<string>,
+  rows: number,
+  gen: TGenerated,
+) {
+  const file = join(tmpdir(), `kpi-bench-deals-${process.pid}.csv`);
+  const rand = rng(99);
+  const lines = ['deal_id,owner,amount,stage,status,opened_at,closed_at'];
+  const data: [string, string, number, string, string, string, string][] = [];
+  for (let i = 0; i < rows; i++) {
+    const rep = gen.reps[Math.floor(rand() * gen.reps.length)];
+    const opened = new Date(Date.UTC(2026, 0, 1) + Math.floor(rand() * 300) * 86_400_000);
+    const closed = new Date(opened.getTime() + 20 * 86_400_000);
+    const won = rand() < 0.5;
+    const row: (typeof data)[number] = [
+      `I${i}`,
+      rep?.email ?? '',
+      Math.round(rand() * 50_000),
+      won ? 'Won' : 'Lost',
+      won ? 'won' : 'lost',
+      opened.toISOString().slice(0, 10),
+      closed.toISOString().slice(0, 10),
+    ];
+    data.push(row);
+    lines.push(row.join(','));
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  try {
+    // Ours: `kpi import deals` on a database holding the reps.
+    const target = await freshUrl();
+    const store = await openStore(target);
+    let ms: number;
+    try {
+      const workspace = await store.db.workspace.findUniqueOrThrow({ where: { slackTeamId: BENCH_TEAM } });
+      const t0 = performance.now();
+      const summary = await importCsv(store.db, { kind: 'deals', file, workspace, provider: store.provider });
+      ms = performance.now() - t0;
+      if (summary.created !== rows) throw new Error(`import created ${summary.created} of ${rows} deals`);
+    } finally {
+      await store.close();
+    }
+    // Raw: the same rows into the same table in one transaction (prepared insert; UNNEST batches on PostgreSQL).
+    const rawTarget = await freshUrl();
+    const repByEmail = new Map(gen.reps.map((r) => [r.email, r.id]));
+    const t1 = performance.now();
+    if (providerOf(rawTarget) === 'sqlite') {
+      const db = new Database(sqlitePathOf(rawTarget));
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      const st = db.prepare(
+        `INSERT INTO "Deal" ("id","workspaceId","source","externalId","repId","amountMinor","stage","status","openedAt","closedAt","createdAt","updatedAt") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+      );
+      const now = iso(new Date());
+      db.transaction(() => {
+        for (const r of data)
+          st.run(
+            r[0],
+            'bench-ws',
+            'csv',
+            r[0],
+            repByEmail.get(r[1]) ?? null,
+            r[2] * 100,
+            r[3],
+            r[4],
+            `${r[5]}T00:00:00.000+00:00`,
+            `${r[6]}T00:00:00.000+00:00`,
+            now,
+            now,
+          );
+      })();
+      db.close();
+    } else {
+      const client = new pg.Client({ connectionString: rawTarget });
+      await client.connect();
+      await client.query('BEGIN');
+      for (let i = 0; i < data.length; i += 10_000) {
+        const chunk = data.slice(i, i + 10_000);
+        await client.query(
+          `INSERT INTO "Deal" ("id","workspaceId","source","externalId","repId","amountMinor","stage","status","openedAt","closedAt","createdAt","updatedAt")
+           SELECT id, 'bench-ws', 'csv', id, rep, amt, stage, status, o, c, now(), now() FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamp(3)[], $7::timestamp(3)[]) AS t(id, rep, amt, stage, status, o, c)`,
+          [
+            chunk.map((r) => r[0]),
+            chunk.map((r) => repByEmail.get(r[1]) ?? null),
+            chunk.map((r) => String(r[2] * 100)),
+            chunk.map((r) => r[3]),
+            chunk.map((r) => r[4]),
+            chunk.map((r) => r[5]),
+            chunk.map((r) => r[6]),
+          ],
+        );
+      }
+      await client.query('COMMIT');
+      await client.end();
+    }
+    const rawMs = performance.now() - t1;
+    return { rowsPerSec: rows / (ms / 1000), rawRowsPerSec: rows / (rawMs / 1000) };
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+function sign(body: string) {
+  const ts = String(Math.floor(Date.now() / 1000));
+  return {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-slack-request-timestamp': ts,
+    'x-slack-signature': `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`,
+  };
+}
+
+/**
+ * `/kpi me` under load: the bot in its own process (HTTP mode, a fake Slack), `concurrent` signed slash commands
+ * sent at once; the time to each ack (HTTP 200), and whether every one was answered at its response URL. The
+ * bot process's peak memory (VmHWM) is read afterwards.
+ */
+export async function ackUnderLoad(url: string, gen: TGenerated, concurrent: number) {
+  const slack = await startFakeSlack(BENCH_TEAM);
+  const bot = await startBotProcess({
+    DATABASE_URL: url,
+    SLACK_BOT_TOKEN: 'xoxb-bench-0000',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    KPI_INBOX_WORKER: 'off',
+    KPI_TIMEZONE: 'UTC',
+  });
+  try {
+    const acks: number[] = [];
+    const failed: string[] = [];
+    const ids = Array.from({ length: concurrent }, (_, i) => `me-${i}`);
+    await Promise.all(
+      ids.map(async (id, i) => {
+        const rep = gen.reps[(i * 7) % gen.reps.length];
+        const body = new URLSearchParams({
+          token: 'x',
+          team_id: BENCH_TEAM,
+          team_domain: 'bench',
+          channel_id: 'CBENCH',
+          channel_name: 'bench',
+          user_id: rep?.slackUserId ?? 'U',
+          user_name: 'bench',
+          command: '/kpi',
+          text: 'me',
+          response_url: slack.responseUrl(id),
+          trigger_id: '1.2.3',
+          api_app_id: 'A0BENCH',
+          is_enterprise_install: 'false',
+        }).toString();
+        const t0 = performance.now();
+        const res = await fetch(`http://127.0.0.1:${bot.port}/slack/events`, {
+          method: 'POST',
+          headers: sign(body),
+          body,
+        });
+        await res.arrayBuffer();
+        acks.push(performance.now() - t0);
+        if (res.status !== 200) failed.push(`${id}: ${res.status}`);
+      }),
+    );
+    const t0 = Date.now();
+    while (Date.now() - t0 < 180_000 && ids.some((id) => !slack.replies.get(id)))
+      await new Promise((r) => setTimeout(r, 200));
+    const answered = ids.filter((id) => slack.replies.get(id)).length;
+    return {
+      ack: summarize(acks) as TTimings,
+      answered,
+      failed,
+      allAnsweredMs: Date.now() - t0,
+      peakRssMb: bot.child.pid ? peakRssMb(bot.child.pid) : null,
+    };
+  } finally {
+    await bot.stop();
+    await slack.stop();
+  }
+}

@@ -1,0 +1,354 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { applyMigrations } from '../store/migrate.js';
+import type { TProvider } from '../store/provider.js';
+import { providerOf, sqlitePathOf } from '../store/provider.js';
+import { ackUnderLoad, bulkImport, ingest, leaderboard, scorecard } from './cases.js';
+import { generate, type TGenerated } from './generate.js';
+import type { TTimings } from './measure.js';
+
+export const BENCH_USAGE = `usage: npm run bench -- [--quick] [--json] [--providers sqlite,postgresql] [--sizes 100k,1m,5m]
+                        [--postgres-url <url>] [--fresh]
+  --quick    100k facts only and short runs (a minute or two)
+  --fresh    rebuild the generated databases (they are kept between runs, keyed by size and seed)`;
+
+type TRow = {
+  provider: TProvider;
+  size: string;
+  case: string;
+  figure: string;
+  value: number;
+  unit: string;
+  baseline: string;
+  baselineValue: number;
+  ratio: number;
+  goal: string;
+  met: boolean | null;
+};
+
+const SIZES: Record<string, number> = { '100k': 100_000, '1m': 1_000_000, '5m': 5_000_000 };
+const SEED = 42;
+
+async function pgAdmin(url: string, sql: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+function withDatabase(url: string, db: string) {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+/** A database of the provider holding the generated data of a size, built once and kept (marked with its seed). */
+async function dataset(
+  provider: TProvider,
+  size: string,
+  opts: { pgUrl: string; fresh: boolean; log: (s: string) => void },
+) {
+  const facts = SIZES[size] as number;
+  const marker = `${size}:${SEED}:v1`;
+  let url: string;
+  if (provider === 'sqlite') {
+    const dir = join(tmpdir(), 'kpi-bench');
+    mkdirSync(dir, { recursive: true });
+    url = `file:${join(dir, `${size}.db`)}`;
+    const path = sqlitePathOf(url);
+    if (!opts.fresh && existsSync(path)) {
+      const db = new Database(path, { readonly: true });
+      try {
+        const row = db.prepare(`SELECT name FROM "Workspace" WHERE "slackTeamId" = 'TBENCH'`).get() as
+          | { name: string }
+          | undefined;
+        if (row?.name === marker) return { url, gen: await describe(url, facts) };
+      } catch {
+        // not a finished data set: rebuilt below
+      } finally {
+        db.close();
+      }
+    }
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+  } else {
+    const name = `kpi_bench_${size}`;
+    url = withDatabase(opts.pgUrl, name);
+    const exists = (await pgAdmin(opts.pgUrl, `SELECT 1 FROM pg_database WHERE datname = '${name}'`))
+      .rowCount;
+    if (exists && !opts.fresh) {
+      try {
+        const row = (await pgAdmin(url, `SELECT name FROM "Workspace" WHERE "slackTeamId" = 'TBENCH'`))
+          .rows[0];
+        if (row?.name === marker) return { url, gen: await describe(url, facts) };
+      } catch {
+        // rebuilt below
+      }
+    }
+    await pgAdmin(opts.pgUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await pgAdmin(opts.pgUrl, `CREATE DATABASE "${name}"`);
+  }
+  opts.log(`generating ${size} facts on ${provider}…`);
+  const t0 = Date.now();
+  await applyMigrations(url);
+  const gen = await generate(url, facts, SEED);
+  await markDone(url, marker);
+  opts.log(
+    `  ${gen.facts.toLocaleString('en-US')} facts, ${gen.months} months, in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  return { url, gen };
+}
+
+async function markDone(url: string, marker: string) {
+  if (providerOf(url) === 'sqlite') {
+    const db = new Database(sqlitePathOf(url));
+    db.prepare(`UPDATE "Workspace" SET "name" = ? WHERE "slackTeamId" = 'TBENCH'`).run(marker);
+    db.close();
+  } else await pgAdmin(url, `UPDATE "Workspace" SET "name" = '${marker}' WHERE "slackTeamId" = 'TBENCH'`);
+}
+
+/** The reps of a kept data set (the generator is deterministic, so they are known without reading them). */
+async function describe(url: string, facts: number): Promise<TGenerated> {
+  void url;
+  const reps = Array.from({ length: 1000 }, (_, r) => ({
+    id: `bench-r${r}`,
+    slackUserId: `UR${r}`,
+    email: `r${r}@bench.example`,
+    managerId: `bench-m${r % 100}`,
+  }));
+  return { facts, months: 0, workspaceId: 'bench-ws', reps, counts: {} };
+}
+
+/** An empty migrated database holding only the org (reps and targets), for imports and ingest. */
+async function smallDatabase(provider: TProvider, pgUrl: string, tag: string) {
+  let url: string;
+  if (provider === 'sqlite') {
+    const dir = join(tmpdir(), 'kpi-bench');
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `${tag}-${process.pid}.db`);
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+    url = `file:${path}`;
+  } else {
+    const name = `kpi_bench_${tag}_${process.pid}`.replace(/[^a-z0-9_]/g, '_');
+    await pgAdmin(pgUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await pgAdmin(pgUrl, `CREATE DATABASE "${name}"`);
+    url = withDatabase(pgUrl, name);
+  }
+  await applyMigrations(url);
+  const gen = await generate(url, 0, SEED);
+  return { url, gen };
+}
+
+async function dropSmall(url: string, pgUrl: string) {
+  if (providerOf(url) === 'sqlite') {
+    const path = sqlitePathOf(url);
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+  } else {
+    const name = new URL(url).pathname.slice(1);
+    await pgAdmin(pgUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  }
+}
+
+const ms = (x: number) => Number(x.toFixed(3));
+
+export async function runBench(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      quick: { type: 'boolean' },
+      json: { type: 'boolean' },
+      providers: { type: 'string' },
+      sizes: { type: 'string' },
+      'postgres-url': { type: 'string' },
+      fresh: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${BENCH_USAGE}\n`);
+    return;
+  }
+  const quick = Boolean(values.quick);
+  const providers = (values.providers ?? 'sqlite,postgresql').split(',').map((p) => p.trim()) as TProvider[];
+  for (const p of providers)
+    if (p !== 'sqlite' && p !== 'postgresql') throw new Error(`unknown provider "${p}"\n${BENCH_USAGE}`);
+  const sizes = (values.sizes ?? (quick ? '100k' : '100k,1m,5m'))
+    .split(',')
+    .map((s) => s.trim().toLowerCase());
+  for (const s of sizes) if (!SIZES[s]) throw new Error(`unknown size "${s}" (100k, 1m, 5m)\n${BENCH_USAGE}`);
+  const pgUrl =
+    values['postgres-url'] ??
+    process.env.KPI_BENCH_POSTGRES_URL ??
+    'postgresql://postgres@127.0.0.1:5432/postgres';
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const rows: TRow[] = [];
+  const add = (r: Omit<TRow, 'ratio' | 'met'> & { met?: boolean | null; ratio?: number }) =>
+    rows.push({ ratio: r.value / r.baselineValue, met: null, ...r } as TRow);
+  const n = quick
+    ? { me: 60, board: 10, ingestSec: 3, importRows: 10_000, ack: 200 }
+    : { me: 300, board: 40, ingestSec: 10, importRows: 50_000, ack: 200 };
+
+  for (const provider of providers) {
+    if (provider === 'postgresql') {
+      try {
+        await pgAdmin(pgUrl, 'SELECT 1');
+      } catch (error) {
+        log(`PostgreSQL is not reachable at ${pgUrl} (${(error as Error).message}); skipping it`);
+        continue;
+      }
+    }
+    log(`── ${provider} ──`);
+    // 1. Webhook ingest.
+    {
+      const db = await smallDatabase(provider, pgUrl, 'ingest');
+      try {
+        log('webhook ingest…');
+        const r = await ingest(db.url, n.ingestSec, 50);
+        add({
+          provider,
+          size: '-',
+          case: 'webhook ingest',
+          figure: `${Math.round(r.measuredRps)} events/s (${r.acknowledged} acknowledged, ${r.stored} stored, ${r.applied} applied in ${(r.applyMs / 1000).toFixed(1)} s; ${r.non2xx} non-2xx, ${r.errors} errors)`,
+          value: r.measuredRps,
+          unit: 'events/s',
+          baseline: `bare node:http ${Math.round(r.baselineRps)} req/s`,
+          baselineValue: r.baselineRps,
+          goal: '≥ 0.5× bare, none lost or doubled',
+          met:
+            r.measuredRps >= 0.5 * r.baselineRps &&
+            r.stored === r.acknowledged &&
+            r.applied === r.acknowledged,
+        });
+      } finally {
+        await dropSmall(db.url, pgUrl);
+      }
+    }
+    // 2. Bulk import.
+    {
+      const made: string[] = [];
+      try {
+        log('bulk import…');
+        const org = await smallDatabase(provider, pgUrl, 'import-org');
+        made.push(org.url);
+        const fresh = async () => {
+          const d = await smallDatabase(provider, pgUrl, `import-${made.length}`);
+          made.push(d.url);
+          return d.url;
+        };
+        const r = await bulkImport(org.url, fresh, n.importRows, org.gen);
+        add({
+          provider,
+          size: `${n.importRows / 1000}k rows`,
+          case: 'bulk import (deals CSV)',
+          figure: `${Math.round(r.rowsPerSec)} rows/s`,
+          value: r.rowsPerSec,
+          unit: 'rows/s',
+          baseline: `raw ${provider === 'sqlite' ? 'prepared insert' : 'UNNEST insert'} ${Math.round(r.rawRowsPerSec)} rows/s`,
+          baselineValue: r.rawRowsPerSec,
+          goal: '≥ 0.25× raw',
+          met: r.rowsPerSec >= 0.25 * r.rawRowsPerSec,
+        });
+      } finally {
+        for (const u of made) await dropSmall(u, pgUrl);
+      }
+    }
+    // 3-6 at each size.
+    let scorecardAt100k: number | null = null;
+    for (const size of sizes) {
+      const { url, gen } = await dataset(provider, size, { pgUrl, fresh: Boolean(values.fresh), log });
+      log(`/kpi me at ${size}…`);
+      const me = await scorecard(url, gen, n.me);
+      if (size === '100k') scorecardAt100k = me.measured.p95;
+      add({
+        provider,
+        size,
+        case: '/kpi me (10 metrics, 1 rep, 1 month)',
+        figure: pct(me.measured),
+        value: me.measured.p95,
+        unit: 'ms p95',
+        baseline: `raw won-deals SUM p95 ${me.baseline.p95.toFixed(3)} ms`,
+        baselineValue: me.baseline.p95,
+        goal:
+          size === '1m' && provider === 'sqlite'
+            ? 'p95 < 25 ms'
+            : size === '5m' && scorecardAt100k
+              ? `≤ 1.5× the 100k p95 (${scorecardAt100k.toFixed(1)} ms)`
+              : '',
+        met:
+          size === '1m' && provider === 'sqlite'
+            ? me.measured.p95 < 25
+            : size === '5m' && scorecardAt100k
+              ? me.measured.p95 <= 1.5 * scorecardAt100k
+              : null,
+      });
+      log(`leaderboard at ${size}…`);
+      const board = await leaderboard(url, n.board);
+      add({
+        provider,
+        size,
+        case: 'leaderboard, 1,000 reps, 1 month',
+        figure: pct(board.measured),
+        value: board.measured.p95,
+        unit: 'ms p95',
+        baseline: `raw covering-index GROUP BY p95 ${board.baseline.p95.toFixed(2)} ms`,
+        baselineValue: board.baseline.p95,
+        goal: size === '1m' ? 'p95 ≤ 10× raw' : '',
+        met: size === '1m' ? board.measured.p95 <= 10 * board.baseline.p95 : null,
+      });
+      log(`${n.ack} concurrent /kpi me at ${size}…`);
+      const load = await ackUnderLoad(url, gen, n.ack);
+      add({
+        provider,
+        size,
+        case: `${n.ack} concurrent /kpi me: ack`,
+        figure: `${pct(load.ack)}; ${load.answered}/${n.ack} answered (last after ${(load.allAnsweredMs / 1000).toFixed(1)} s)`,
+        value: load.ack.p99,
+        unit: 'ms p99',
+        baseline: 'Slack’s limit 3,000 ms',
+        baselineValue: 3000,
+        goal: 'p99 < 500 ms, all answered',
+        met: load.ack.p99 < 500 && load.answered === n.ack && load.failed.length === 0,
+      });
+      add({
+        provider,
+        size,
+        case: 'bot peak memory (RSS)',
+        figure: `${load.peakRssMb?.toFixed(0) ?? '?'} MB`,
+        value: load.peakRssMb ?? Number.NaN,
+        unit: 'MB',
+        baseline: 'goal 300 MB',
+        baselineValue: 300,
+        goal: size === '5m' ? '< 300 MB' : '',
+        met: size === '5m' ? (load.peakRssMb ?? 999) < 300 : null,
+      });
+    }
+  }
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}`;
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({ machine, quick, rows: rows.map((r) => ({ ...r, value: ms(r.value), baselineValue: ms(r.baselineValue), ratio: ms(r.ratio) })) })}\n`,
+    );
+    return;
+  }
+  const lines = [
+    `Machine: ${machine}${quick ? ' (quick run)' : ''}`,
+    '',
+    '| store | size | case | figure | baseline | ratio | goal | met |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.provider} | ${r.size} | ${r.case} | ${r.figure} | ${r.baseline} | ${r.ratio.toFixed(2)}× | ${r.goal || '—'} | ${r.met === null ? '—' : r.met ? 'yes' : 'no'} |`,
+    ),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function pct(t: TTimings) {
+  return `p50 ${t.p50.toFixed(2)} / p95 ${t.p95.toFixed(2)} / p99 ${t.p99.toFixed(2)} ms (n=${t.n})`;
+}

@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const KPI_BIN = fileURLToPath(new URL('../../bin/kpi.mjs', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** The environment of a clean shell plus the bot's variables for a run (none of the caller's KPI_ or SLACK_). */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!/^(SLACK_|KPI_|HUBSPOT_|PIPEDRIVE_|DATABASE_URL|PORT|HOST|LOG_LEVEL)/.test(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
+export type TChild = { child: ChildProcess; port: number; stop(): Promise<void> };
+
+async function waitFor(url: string, ms: number, child: ChildProcess, log: () => string): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`the process exited (${child.exitCode}): ${log().slice(-2000)}`);
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`nothing answered at ${url}: ${log().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The bot (`kpi start`) in a child process on a free port, ready when /healthz answers. */
+export async function startBotProcess(env: Record<string, string>): Promise<TChild> {
+  const port = await freePort();
+  let log = '';
+  const child = spawn(process.execPath, [KPI_BIN, 'start'], {
+    cwd: ROOT,
+    env: cleanEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', KPI_JOBS: 'off', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d) => {
+    log = (log + d).slice(-20_000);
+  });
+  child.stderr?.on('data', (d) => {
+    log = (log + d).slice(-20_000);
+  });
+  await waitFor(`http://127.0.0.1:${port}/healthz`, 60_000, child, () => log);
+  return { child, port, stop: () => stopChild(child) };
+}
+
+/** The baseline: a bare node:http server that reads the body and answers 200, in a child process. */
+export async function startBareServer(): Promise<TChild> {
+  const port = await freePort();
+  const code = `require('node:http').createServer((req, res) => { req.on('data', () => {}); req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); }); }).listen(${port}, '127.0.0.1');`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
+  await waitFor(`http://127.0.0.1:${port}/`, 10_000, child, () => '');
+  return { child, port, stop: () => stopChild(child) };
+}
+
+/**
+ * A fake Slack Web API for the bot under load: auth.test names the bench workspace, uploads succeed, every
+ * other method answers ok; replies to response URLs are counted per id.
+ */
+export async function startFakeSlack(teamId: string) {
+  const replies = new Map<string, number>();
+  let files = 0;
+  const body = (req: IncomingMessage) =>
+    new Promise<string>((resolve) => {
+      let s = '';
+      req.on('data', (d) => {
+        s += d;
+      });
+      req.on('end', () => resolve(s));
+    });
+  const server: Server = createServer(async (req, res) => {
+    const url = req.url ?? '/';
+    const text = await body(req);
+    const json = (o: unknown) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(o));
+    };
+    if (url.startsWith('/respond/')) {
+      const id = url.slice('/respond/'.length);
+      replies.set(id, (replies.get(id) ?? 0) + 1);
+      return json({ ok: true });
+    }
+    if (url.startsWith('/upload/')) return json({ ok: true });
+    const method = url.replace(/^\/api\//, '').split('?')[0];
+    if (method === 'auth.test')
+      return json({ ok: true, team_id: teamId, user_id: 'UBOT', bot_id: 'BBOT', team: 'Bench' });
+    if (method === 'files.getUploadURLExternal') {
+      files += 1;
+      return json({ ok: true, upload_url: `${base}upload/F${files}`, file_id: `F${files}` });
+    }
+    if (method === 'files.completeUploadExternal') {
+      const f = new URLSearchParams(text).get('files') ?? '[]';
+      return json({ ok: true, files: JSON.parse(f) });
+    }
+    if (method === 'users.info')
+      return json({ ok: true, user: { id: 'U', team_id: teamId, is_admin: false } });
+    return json({ ok: true });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return {
+    apiUrl: `${base}api/`,
+    responseUrl: (id: string) => `${base}respond/${id}`,
+    replies,
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
