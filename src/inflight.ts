@@ -1,17 +1,43 @@
 /**
  * Tracks work that continues after Slack was acknowledged, so a graceful shutdown can finish it before the
- * store closes.
+ * store closes. At most `limit` pieces run at once; the rest wait their turn. A burst of slash commands then
+ * cannot starve the event loop: each piece's synchronous stretches (computing metrics, drawing a chart) are
+ * short, so the acks of requests still arriving go out in between, and memory holds `limit` reports, not all.
  */
 export class Inflight {
   readonly #running = new Set<Promise<unknown>>();
+  readonly #waiting: (() => void)[] = [];
+  #active = 0;
 
-  /** Runs `work` and remembers it until it settles. Errors are the caller's to handle. */
+  constructor(readonly limit = Number.POSITIVE_INFINITY) {}
+
+  /** Runs `work` (now, or when a slot frees) and remembers it until it settles. Errors are the caller's. */
   run<T>(work: () => Promise<T>): Promise<T> {
-    const p = work();
+    const p = this.#slot().then(async () => {
+      try {
+        return await work();
+      } finally {
+        this.#active -= 1;
+        this.#waiting.shift()?.();
+      }
+    });
     this.#running.add(p);
     const forget = () => this.#running.delete(p);
     p.then(forget, forget);
     return p;
+  }
+
+  #slot(): Promise<void> {
+    if (this.#active < this.limit) {
+      this.#active += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) =>
+      this.#waiting.push(() => {
+        this.#active += 1;
+        resolve();
+      }),
+    );
   }
 
   get size(): number {

@@ -7,7 +7,7 @@ import type { TConfig } from './config.js';
 import { healthRoute } from './http/health.js';
 import { createHttpServer } from './http/server.js';
 import { Inflight } from './inflight.js';
-import { startInboxWorker, type TInboxWorker } from './ingest/inbox.js';
+import { createInboxBatcher, startInboxWorker, type TInboxWorker } from './ingest/inbox.js';
 import { webhookUrl } from './ingest/webhook-keys.js';
 import { webhookRoutes } from './ingest/webhooks.js';
 import { jobOutbox, LOCAL_LEADERBOARD } from './jobs/outboxes.js';
@@ -37,6 +37,9 @@ export type TBot = {
   stop(reason?: string): Promise<void>;
 };
 
+/** How many replies (or dashboards) are computed at once after their acks; the rest queue. */
+export const WORK_CONCURRENCY = 4;
+
 export type TStartOptions = {
   logger?: TLogger;
   clock?: TClock;
@@ -58,7 +61,8 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   const store = await openStore(config.DATABASE_URL);
 
   const router = createCommandRouter(COMMANDS);
-  const inflight = new Inflight();
+  // Replies, dashboards and shares after the ack: four at a time keeps acks prompt under a burst.
+  const inflight = new Inflight(WORK_CONCURRENCY);
   const state = { stopping: false, mode: config.slackMode };
 
   // Many workspaces on one server: each one's webhook URLs carry its own key (see /kpi settings webhooks).
@@ -95,7 +99,9 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     config.slackMode === 'oauth'
       ? null
       : (await ensureWorkspace(store.db, defaultTeam, { timezone: config.KPI_TIMEZONE })).id;
+  const receiver = createInboxBatcher(store.db);
   const inbox = startInboxWorker(store.db, {
+    receiving: receiver.receiving,
     logger,
     // A CRM owner's email finds their Slack account (users:read.email), who then becomes a rep.
     lookupSlackUser:
@@ -113,6 +119,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   });
   const webhooks = webhookRoutes({
     db: store.db,
+    inbox: receiver,
     logger,
     clock,
     secrets: {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { parseWorkspaceSettings } from '../domain/settings.js';
+import { Prisma } from '../generated/sqlite/client.js';
 import type { TLogger } from '../logger.js';
 import type { TDb } from '../store/store.js';
 import { applyEvent, NotYetApplicable, type TOutcome, WaitingForOwner } from './apply.js';
@@ -46,6 +47,81 @@ export async function storeInboxItems(db: TDb, items: TInboxItem[], now = new Da
   return counts.reduce((a, b) => a + b, 0);
 }
 
+/** Rows per multi-row INSERT of the batcher (9 parameters each, well under SQLite's limit). */
+const GROUP_ROWS = 1_000;
+
+/**
+ * Group commit for receivers: the items of every request that arrives while a write is under way are stored
+ * together, in one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` per 1,000 rows, in one transaction.
+ * Each request's promise resolves (with how many of its items were new) only after that transaction committed,
+ * so a 2xx still means "durably stored"; if it fails, every request in it fails (and its sender retries).
+ */
+export function createInboxBatcher(db: TDb) {
+  type TPending = { items: TInboxItem[]; now: Date; resolve(n: number): void; reject(e: unknown): void };
+  let queue: TPending[] = [];
+  let writing = false;
+  let lastStore = 0;
+
+  async function flush(): Promise<void> {
+    writing = true;
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      const rows = batch.flatMap((p) =>
+        p.items.map((item) => ({ item, key: dedupeKeyOf(item), now: p.now })),
+      );
+      try {
+        const inserted = new Set<string>();
+        const statements = [];
+        for (let i = 0; i < rows.length; i += GROUP_ROWS) {
+          const values = rows
+            .slice(i, i + GROUP_ROWS)
+            .map(
+              (r) =>
+                Prisma.sql`(${randomUUID()}, ${r.item.workspaceId}, ${r.item.source}, ${r.key}, ${r.item.eventType}, ${JSON.stringify(r.item.payload)}, ${r.now}, 0, ${r.now})`,
+            );
+          statements.push(
+            db.$queryRaw<
+              { dedupeKey: string }[]
+            >(Prisma.sql`INSERT INTO "InboxEvent" ("id", "workspaceId", "source", "dedupeKey", "eventType", "payload", "receivedAt", "attempts", "nextAttemptAt")
+              VALUES ${Prisma.join(values)}
+              ON CONFLICT ("dedupeKey") DO NOTHING RETURNING "dedupeKey"`),
+          );
+        }
+        const results = await db.$transaction(statements);
+        for (const list of results) for (const r of list) inserted.add(r.dedupeKey);
+        // A key new in this batch counts once, for the first request that carried it.
+        for (const p of batch) {
+          let n = 0;
+          for (const item of p.items) {
+            const key = dedupeKeyOf(item);
+            if (inserted.delete(key)) n += 1;
+          }
+          p.resolve(n);
+        }
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+      }
+    }
+    writing = false;
+  }
+
+  return {
+    /** Whether a request was stored in the last 50 ms (a burst is arriving). */
+    receiving: () => writing || Date.now() - lastStore < 50,
+    /** Stores a request's items; resolves after they are committed, with how many were new. */
+    store(items: TInboxItem[], now = new Date()): Promise<number> {
+      lastStore = Date.now();
+      if (items.length === 0) return Promise.resolve(0);
+      return new Promise<number>((resolve, reject) => {
+        queue.push({ items, now, resolve, reject });
+        if (!writing) void flush();
+      });
+    },
+  };
+}
+export type TInboxBatcher = ReturnType<typeof createInboxBatcher>;
+
 /** Back-off after the n-th failed attempt: 5 s, 10 s, 20 s … capped at one hour. */
 export function backoffMs(attempts: number): number {
   return Math.min(5_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
@@ -68,7 +144,12 @@ export type TInboxOptions = {
   lookupSlackUser?: TSlackUserLookup;
   /** Called after each event is applied (e.g. to refresh dashboards); errors are ignored. */
   onApplied?: (workspaceId: string) => void;
+  /** True while receivers are storing events: the worker then pauses briefly between events, so answers win. */
+  receiving?: () => boolean;
 };
+
+/** How long the worker steps aside between events while receivers are busy. */
+const YIELD_MS = 2;
 
 type TRow = Awaited<ReturnType<TDb['inboxEvent']['findMany']>>[number];
 type TWorkspaceRow = { id: string; timezone: string; currency: string; settings: string };
@@ -212,6 +293,7 @@ export async function processInbox(
         });
         workspaces.set(ws.id, ws);
       }
+      if (opts.receiving?.()) await new Promise((r) => setTimeout(r, YIELD_MS));
       const result = await applyRow(db, row, ws, opts, now);
       if (result.status === 'taken') {
         skip.add(row.id);

@@ -8,7 +8,7 @@ import type { TLogger } from '../logger.js';
 import type { TDb } from '../store/store.js';
 import { checkBasicAuth, checkGeneric, checkHubSpot } from './auth.js';
 import { describeZodError, ZCanonicalEvent } from './events.js';
-import { storeInboxItems, type TInboxItem } from './inbox.js';
+import { createInboxBatcher, type TInboxBatcher, type TInboxItem } from './inbox.js';
 import { hubspotEventKey, hubspotTypeOf, translateHubSpot, ZHubSpotBody } from './sources/hubspot.js';
 import { parsePipedrive, pipedriveEventKey, translatePipedrive } from './sources/pipedrive.js';
 import { checkWorkspaceWebhookKey, WEBHOOK_PATHS } from './webhook-keys.js';
@@ -43,6 +43,8 @@ export type TWebhookDeps = {
    * workspace.
    */
   workspaceKeySecret?: Buffer | undefined;
+  /** Where events are stored (shared with the worker, which steps aside while it is busy). */
+  inbox?: TInboxBatcher;
   /** Called after events are stored (wakes the inbox worker). */
   onStored?: () => void;
   maxBytes?: number;
@@ -223,6 +225,8 @@ const SOURCES: TSourceSpec[] = [
 /** The webhook routes for the HTTP server. */
 export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
   const maxBytes = deps.maxBytes ?? DEFAULT_MAX_BYTES;
+  // Requests arriving together are committed together (each still answered only after its commit).
+  const inbox = deps.inbox ?? createInboxBatcher(deps.db);
   return SOURCES.map((spec) => {
     const allow = tokenBucket(deps.ratePerSecond ?? 1000, () => deps.clock.now().getTime());
     return {
@@ -277,8 +281,7 @@ export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
           if (!workspaceId) throw new AppError('not_found', 'workspace: no such workspace is installed');
           let stored: number;
           try {
-            stored = await storeInboxItems(
-              deps.db,
+            stored = await inbox.store(
               items.map((i) => ({ ...i, workspaceId })),
               deps.clock.now(),
             );
