@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import type { Workspace } from '../generated/sqlite/client.js';
 import { NO_FACTS } from '../metrics/facts.js';
 import { parsePeriod, previousPeriod } from '../metrics/periods.js';
-import { LOWER_IS_BETTER, SCALAR_METRICS } from '../metrics/scalar.js';
+import { LOWER_IS_BETTER, OUTREACH_KINDS, SCALAR_METRICS } from '../metrics/scalar.js';
 import { loadFactsByRep } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetsForReps } from '../store/targets.js';
@@ -34,6 +34,8 @@ export async function leaderboardReport(
   periodText: string,
   now: Date,
   top?: number,
+  /** Compute every metric from loaded facts (tests compare the two ways). */
+  opts: { factsOnly?: boolean } = {},
 ): Promise<TLeaderboard> {
   const metric = SCALAR_METRICS.find((m) => m.id === metricId);
   if (!metric) {
@@ -55,20 +57,30 @@ export async function leaderboardReport(
     select: { id: true, name: true, email: true, slackUserId: true, managerId: true },
   });
   const ids = reps.map((r) => r.id);
-  const [facts, targets] = await Promise.all([
-    loadFactsByRep(db, workspace.id, ids, { start: previous.start, end: period.end }),
-    resolveTargetsForReps(db, workspace.id, reps, period),
-  ]);
-  const scored = reps.map((rep) => {
-    const value = metric.compute({
-      facts: facts.get(rep.id) ?? NO_FACTS,
-      period,
-      previous,
-      now,
-      targets: targets.get(rep.id) ?? {},
+  let scored: { rep: (typeof reps)[number]; value: number | null }[];
+  const sums = opts.factsOnly ? null : await sqlTotals(db, workspace.id, metric.id, period);
+  if (sums) {
+    // A plain sum or count: added up by the database (one GROUP BY on a covering index), not from loaded rows.
+    scored = reps.map((rep) => ({
+      rep,
+      value: presentMetrics({ [metric.id]: sums.get(rep.id) ?? 0 }, workspace.currency)[metric.id] ?? null,
+    }));
+  } else {
+    const [facts, targets] = await Promise.all([
+      loadFactsByRep(db, workspace.id, ids, { start: previous.start, end: period.end }),
+      resolveTargetsForReps(db, workspace.id, reps, period),
+    ]);
+    scored = reps.map((rep) => {
+      const value = metric.compute({
+        facts: facts.get(rep.id) ?? NO_FACTS,
+        period,
+        previous,
+        now,
+        targets: targets.get(rep.id) ?? {},
+      });
+      return { rep, value: presentMetrics({ [metric.id]: value }, workspace.currency)[metric.id] ?? null };
     });
-    return { rep, value: presentMetrics({ [metric.id]: value }, workspace.currency)[metric.id] ?? null };
-  });
+  }
   const lowerFirst = LOWER_IS_BETTER.has(metric.id);
   scored.sort((a, b) => {
     if (a.value === null || b.value === null) {
@@ -89,4 +101,62 @@ export async function leaderboardReport(
     locale: workspace.locale,
     rows,
   };
+}
+
+const OUTREACH = [...OUTREACH_KINDS] as string[];
+
+/**
+ * The metrics that are a plain sum or count over one table, with the same rules as their compute functions in
+ * metrics/scalar.ts (a test keeps the two in step): per rep, for the period [start, end). Null for other metrics.
+ */
+async function sqlTotals(
+  db: TDb,
+  workspaceId: string,
+  metricId: string,
+  period: { start: Date; end: Date },
+): Promise<Map<string, number> | null> {
+  const within = { gte: period.start, lt: period.end };
+  const out = new Map<string, number>();
+  const deals = async (where: object, field: 'sum' | 'count') => {
+    const rows = await db.deal.groupBy({
+      by: ['repId'],
+      where: { workspaceId, deletedAt: null, repId: { not: null }, ...where },
+      _sum: { amountMinor: true },
+      _count: { _all: true },
+    });
+    for (const r of rows)
+      if (r.repId) out.set(r.repId, field === 'sum' ? Number(r._sum.amountMinor ?? 0n) : r._count._all);
+    return out;
+  };
+  const activities = async (where: object) => {
+    const rows = await db.activity.groupBy({
+      by: ['repId'],
+      where: { workspaceId, deletedAt: null, repId: { not: null }, occurredAt: within, ...where },
+      _sum: { count: true },
+    });
+    for (const r of rows) if (r.repId) out.set(r.repId, r._sum.count ?? 0);
+    return out;
+  };
+  switch (metricId) {
+    case 'sales.won_total':
+      return deals({ status: 'won', closedAt: within }, 'sum');
+    case 'sales.won_count':
+      return deals({ status: 'won', closedAt: within }, 'count');
+    case 'opportunities.created':
+      return deals({ openedAt: within }, 'count');
+    case 'opportunities.lost':
+      return deals({ status: 'lost', closedAt: within }, 'count');
+    case 'outreach.calls':
+      return activities({ kind: 'call' });
+    case 'outreach.emails':
+      return activities({ kind: 'email' });
+    case 'outreach.total':
+      return activities({ kind: { in: OUTREACH } });
+    case 'personalization.personalized':
+      return activities({ kind: { in: OUTREACH }, personalized: true });
+    case 'personalization.generic':
+      return activities({ kind: { in: OUTREACH }, personalized: false });
+    default:
+      return null;
+  }
 }

@@ -10,16 +10,21 @@ export function calendarOf(workspace: Workspace): TCalendar {
   };
 }
 
-/** Digits after the decimal point of a currency's minor unit (2 for USD, 0 for JPY). */
+const DIGITS = new Map<string, number>();
+
+/** Digits after the decimal point of a currency's minor unit (2 for USD, 0 for JPY); remembered per currency. */
 export function minorDigits(currency: string): number {
-  try {
-    return (
-      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
-      2
-    );
-  } catch {
-    return 2;
+  let digits = DIGITS.get(currency);
+  if (digits === undefined) {
+    try {
+      digits =
+        new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      digits = 2;
+    }
+    if (DIGITS.size < 1000) DIGITS.set(currency, digits);
   }
+  return digits;
 }
 
 const MONEY_METRICS = new Set(SCALAR_METRICS.filter((m) => m.unit === 'money').map((m) => m.id));
