@@ -4,10 +4,16 @@
  * cannot starve the event loop: each piece's synchronous stretches (computing metrics, drawing a chart) are
  * short, so the acks of requests still arriving go out in between, and memory holds `limit` reports, not all.
  */
+/** The longest work waits for a burst of requests to pass. */
+const MAX_DEFER_MS = 1_000;
+
 export class Inflight {
   readonly #running = new Set<Promise<unknown>>();
   readonly #waiting: (() => void)[] = [];
   #active = 0;
+
+  /** While this says requests are arriving, queued work waits (up to MAX_DEFER_MS), so their acks go first. */
+  busy: () => boolean = () => false;
 
   constructor(readonly limit = Number.POSITIVE_INFINITY) {}
 
@@ -15,6 +21,11 @@ export class Inflight {
   run<T>(work: () => Promise<T>): Promise<T> {
     const p = this.#slot().then(async () => {
       try {
+        // Start on a later turn of the event loop, after requests waiting to be read; during a burst of
+        // requests, after the burst (each request's ack first), but never later than MAX_DEFER_MS.
+        await new Promise((resolve) => setImmediate(resolve));
+        const until = Date.now() + MAX_DEFER_MS;
+        while (this.busy() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
         return await work();
       } finally {
         this.#active -= 1;

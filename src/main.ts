@@ -154,6 +154,15 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     slack: slack?.requestListener,
     logger,
   });
+  // Requests being answered: work already acknowledged waits for them, so a burst's acks all go out first.
+  let answering = 0;
+  server.on('request', (_req, res) => {
+    answering += 1;
+    res.once('close', () => {
+      answering -= 1;
+    });
+  });
+  inflight.busy = () => answering > 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => {

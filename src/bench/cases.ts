@@ -356,7 +356,7 @@ export async function ackUnderLoad(url: string, gen: TGenerated, concurrent: num
           user_id: rep?.slackUserId ?? 'U',
           user_name: 'bench',
           command: '/kpi',
-          text: 'me',
+          text: process.env.BENCH_TEXT ?? 'me',
           response_url: slack.responseUrl(id),
           trigger_id: '1.2.3',
           api_app_id: 'A0BENCH',

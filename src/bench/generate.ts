@@ -381,7 +381,8 @@ export async function generate(url: string, facts: number, seed = 42): Promise<T
       switch (table) {
         case 'Deal': {
           const closed = t.getTime() + (5 + rand() * 85) * DAY;
-          const done = closed < now.getTime() && rand() < 0.7;
+          // Every deal is won or lost by its expected close date (a healthy pipeline: open deals are recent).
+          const done = closed < now.getTime();
           const won = done && rand() < 0.45 * s;
           await sink.add('Deal', [
             `d${i}`,

@@ -56,7 +56,7 @@ async function dataset(
   opts: { pgUrl: string; fresh: boolean; log: (s: string) => void },
 ) {
   const facts = SIZES[size] as number;
-  const marker = `${size}:${SEED}:v1`;
+  const marker = `${size}:${SEED}:v2`;
   let url: string;
   if (provider === 'sqlite') {
     const dir = join(tmpdir(), 'kpi-bench');

@@ -77,11 +77,13 @@ export async function repInsights(
   const [repFacts, teamFacts, funnelFacts] = await Promise.all([
     loadFactsByRep(db, workspace.id, [rep.id], { start: oldest.start, end: period.end }),
     // The rep's own facts come with the longer window above; only teammates' are loaded here.
+    // Teammates only for the trend metrics' team medians: their deals and outreach.
     loadFactsByRep(
       db,
       workspace.id,
       teamIds.filter((id) => id !== rep.id),
       { start: previousPeriod(period, cal).start, end: period.end },
+      ['deals', 'activities'],
     ),
     loadFunnelFactsByRep(db, workspace.id, teamIds, period),
   ]);

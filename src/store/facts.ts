@@ -4,49 +4,52 @@ import type { TDb } from './store.js';
 
 /**
  * Loads the facts of some reps that the scalar metrics of a window [start, end) can need, scoped to one
- * workspace: deals created or closed in the window, activities, posts and MQLs in it, every level reading
- * and assessment before its end (the latest one before the start matters), and customers won in the year
- * before its end or churned in it. One query per fact kind, whatever the number of reps.
+ * workspace: deals created or closed in the window, activities, posts and MQLs in it, level readings and
+ * assessments in it plus the latest of each before it, and customers won in the year before its end or churned
+ * in it. A few queries per fact kind, whatever the number of reps and however long the history.
  */
 export async function loadFactsByRep(
   db: TDb,
   workspaceId: string,
   repIds: string[],
   window: { start: Date; end: Date },
+  /** Only these kinds of facts (the rest come back empty); all by default. */
+  kinds?: readonly (keyof TFacts)[],
 ): Promise<Map<string, TFacts>> {
+  const want = (k: keyof TFacts) => !kinds || kinds.includes(k);
+  const none = Promise.resolve([] as never[]);
   const inWindow = { gte: window.start, lt: window.end };
   const scope = { workspaceId, repId: { in: repIds } };
   const yearBefore = new Date(window.end.getTime());
   yearBefore.setUTCFullYear(yearBefore.getUTCFullYear() - 1);
   const [deals, activities, socialSnapshots, socialPosts, leads, training, customers] = await Promise.all([
-    db.deal.findMany({
-      where: { ...scope, deletedAt: null, OR: [{ openedAt: inWindow }, { closedAt: inWindow }] },
-      select: { repId: true, amountMinor: true, status: true, stage: true, openedAt: true, closedAt: true },
-    }),
-    db.activity.findMany({
-      where: { ...scope, deletedAt: null, occurredAt: inWindow },
-      select: { repId: true, kind: true, personalized: true, count: true, occurredAt: true },
-    }),
-    db.socialSnapshot.findMany({
-      where: { ...scope, at: { lt: window.end } },
-      select: { repId: true, network: true, metric: true, value: true, at: true },
-    }),
-    db.socialPost.findMany({
-      where: { ...scope, postedAt: inWindow },
-      select: { repId: true, network: true, postedAt: true, shares: true, comments: true, likes: true },
-    }),
-    db.lead.findMany({
-      where: { ...scope, mqlAt: inWindow },
-      select: { repId: true, mqlAt: true, convertedAt: true },
-    }),
-    db.trainingResult.findMany({
-      where: { ...scope, at: { lt: window.end } },
-      select: { repId: true, kind: true, score: true, maxScore: true, at: true },
-    }),
-    db.customer.findMany({
-      where: { ...scope, OR: [{ wonAt: { gte: yearBefore, lt: window.end } }, { churnedAt: inWindow }] },
-      select: { repId: true, wonAt: true, churnedAt: true },
-    }),
+    want('deals') ? dealsInWindow(db, scope, inWindow) : none,
+    want('activities')
+      ? db.activity.findMany({
+          where: { ...scope, deletedAt: null, occurredAt: inWindow },
+          select: { repId: true, kind: true, personalized: true, count: true, occurredAt: true },
+        })
+      : none,
+    want('socialSnapshots') ? levelReadings(db, workspaceId, repIds, window) : none,
+    want('socialPosts')
+      ? db.socialPost.findMany({
+          where: { ...scope, postedAt: inWindow },
+          select: { repId: true, network: true, postedAt: true, shares: true, comments: true, likes: true },
+        })
+      : none,
+    want('leads')
+      ? db.lead.findMany({
+          where: { ...scope, mqlAt: inWindow },
+          select: { repId: true, mqlAt: true, convertedAt: true },
+        })
+      : none,
+    want('training') ? assessments(db, workspaceId, repIds, window) : none,
+    want('customers')
+      ? db.customer.findMany({
+          where: { ...scope, OR: [{ wonAt: { gte: yearBefore, lt: window.end } }, { churnedAt: inWindow }] },
+          select: { repId: true, wonAt: true, churnedAt: true },
+        })
+      : none,
   ]);
   const byRep = new Map<string, TFacts>(repIds.map((id) => [id, structuredClone(NO_FACTS)]));
   const bucket = (repId: string | null) => byRep.get(repId ?? '') as TFacts;
@@ -64,6 +67,115 @@ export async function loadFactsByRep(
   for (const { repId, ...x } of training) bucket(repId).training.push(x);
   for (const { repId, ...x } of customers) bucket(repId).customers.push(x);
   return byRep;
+}
+
+/** Every status a deal can have: naming them lets the (rep, status, close time) index serve a close-time range. */
+const DEAL_STATUSES = ['open', 'won', 'lost'];
+
+/**
+ * Deals created or closed in a window: two index-friendly queries merged (one OR over two columns would scan
+ * each rep's whole history).
+ */
+async function dealsInWindow(
+  db: TDb,
+  scope: { workspaceId: string; repId: { in: string[] } },
+  inWindow: { gte: Date; lt: Date },
+) {
+  const select = {
+    id: true,
+    repId: true,
+    amountMinor: true,
+    status: true,
+    stage: true,
+    openedAt: true,
+    closedAt: true,
+  } as const;
+  const [opened, closed] = await Promise.all([
+    db.deal.findMany({ where: { ...scope, deletedAt: null, openedAt: inWindow }, select }),
+    db.deal.findMany({
+      where: { ...scope, deletedAt: null, status: { in: DEAL_STATUSES }, closedAt: inWindow },
+      select,
+    }),
+  ]);
+  const byId = new Map([...opened, ...closed].map((d) => [d.id, d]));
+  return [...byId.values()].map(({ id: _id, ...d }) => d);
+}
+
+/**
+ * Level readings (LinkedIn followers, profile views…) the metrics of a window need: every reading in it, and the
+ * latest one of each rep, network and metric before it (the level at its start). Bounded by the window, not by
+ * the length of the history.
+ */
+async function levelReadings(
+  db: TDb,
+  workspaceId: string,
+  repIds: string[],
+  window: { start: Date; end: Date },
+) {
+  const select = { repId: true, network: true, metric: true, value: true, at: true } as const;
+  const inside = await db.socialSnapshot.findMany({
+    where: { workspaceId, repId: { in: repIds }, at: { gte: window.start, lt: window.end } },
+    select,
+  });
+  const before = await inChunks(repIds, async (ids) => {
+    const latest = await db.socialSnapshot.groupBy({
+      by: ['repId', 'network', 'metric'],
+      where: { workspaceId, repId: { in: ids }, at: { lt: window.start } },
+      _max: { at: true },
+    });
+    if (latest.length === 0) return [];
+    return db.socialSnapshot.findMany({
+      where: {
+        workspaceId,
+        OR: latest.map((l) => ({
+          repId: l.repId,
+          network: l.network,
+          metric: l.metric,
+          at: l._max.at ?? new Date(0),
+        })),
+      },
+      select,
+    });
+  });
+  return [...before, ...inside];
+}
+
+/** Runs a query per chunk of rep ids (grouped queries are not split by Prisma, and databases cap parameters). */
+async function inChunks<T>(
+  ids: string[],
+  query: (chunk: string[]) => Promise<T[]>,
+  size = 100,
+): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += size) out.push(...(await query(ids.slice(i, i + size))));
+  return out;
+}
+
+/** Assessments a window needs: every one in it, and each rep's latest before it (days since training). */
+async function assessments(
+  db: TDb,
+  workspaceId: string,
+  repIds: string[],
+  window: { start: Date; end: Date },
+) {
+  const select = { repId: true, kind: true, score: true, maxScore: true, at: true } as const;
+  const inside = await db.trainingResult.findMany({
+    where: { workspaceId, repId: { in: repIds }, at: { gte: window.start, lt: window.end } },
+    select,
+  });
+  const before = await inChunks(repIds, async (ids) => {
+    const latest = await db.trainingResult.groupBy({
+      by: ['repId'],
+      where: { workspaceId, repId: { in: ids }, at: { lt: window.start } },
+      _max: { at: true },
+    });
+    if (latest.length === 0) return [];
+    return db.trainingResult.findMany({
+      where: { workspaceId, OR: latest.map((l) => ({ repId: l.repId, at: l._max.at ?? new Date(0) })) },
+      select,
+    });
+  });
+  return [...before, ...inside];
 }
 
 /** The facts of several reps as one set (a team's, for team totals). */
@@ -85,26 +197,37 @@ export async function loadFunnelFactsByRep(
   repIds: string[],
   window: { start: Date; end: Date },
 ): Promise<Map<string, { deals: TFunnelDeal[]; changes: TStageChange[] }>> {
-  const dealWhere = {
-    workspaceId,
-    repId: { in: repIds },
-    deletedAt: null,
-    AND: [
-      // A deal whose creation date is unknown (an export's early-stage rows) still sits in its stage.
-      { OR: [{ openedAt: { lt: window.end } }, { openedAt: null }] },
-      { OR: [{ status: 'open' }, { closedAt: { gte: window.start } }, { openedAt: { gte: window.start } }] },
-    ],
-  };
-  const [deals, changes] = await Promise.all([
+  // Three index-friendly queries instead of one OR (which scans a rep's whole history): open deals, deals
+  // closed since the start, deals created since the start; a deal created after the window is left out.
+  const base = { workspaceId, repId: { in: repIds }, deletedAt: null };
+  const select = {
+    id: true,
+    repId: true,
+    stage: true,
+    status: true,
+    openedAt: true,
+    closedAt: true,
+  } as const;
+  const parts = await Promise.all([
+    db.deal.findMany({ where: { ...base, status: 'open' }, select }),
     db.deal.findMany({
-      where: dealWhere,
-      select: { id: true, repId: true, stage: true, status: true, openedAt: true, closedAt: true },
+      where: { ...base, status: { in: DEAL_STATUSES }, closedAt: { gte: window.start } },
+      select,
     }),
-    db.dealStageChange.findMany({
-      where: { workspaceId, changedAt: { lt: window.end }, deal: dealWhere },
-      select: { dealId: true, fromStage: true, toStage: true, changedAt: true },
-    }),
+    db.deal.findMany({ where: { ...base, openedAt: { gte: window.start } }, select }),
   ]);
+  const byId = new Map(parts.flat().map((d) => [d.id, d]));
+  // A deal whose creation date is unknown (an export's early-stage rows) still sits in its stage.
+  const deals = [...byId.values()].filter((d) => d.openedAt === null || d.openedAt < window.end);
+  const changes = await inChunks(
+    deals.map((d) => d.id),
+    (ids) =>
+      db.dealStageChange.findMany({
+        where: { workspaceId, dealId: { in: ids }, changedAt: { lt: window.end } },
+        select: { dealId: true, fromStage: true, toStage: true, changedAt: true },
+      }),
+    500,
+  );
   const out = new Map(
     repIds.map((id) => [id, { deals: [] as TFunnelDeal[], changes: [] as TStageChange[] }]),
   );
