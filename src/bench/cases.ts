@@ -214,12 +214,7 @@ export async function ingest(url: string, durationSec: number, connections: numb
 }
 
 /** Bulk import of a deals CSV (rows/s) vs the raw driver inserting the same rows in one transaction. */
-export async function bulkImport(
-  url: string,
-  freshUrl: () => Promise<string>,
-  rows: number,
-  gen: TGenerated,
-) {
+export async function bulkImport(freshUrl: () => Promise<string>, rows: number, gen: TGenerated) {
   const file = join(tmpdir(), `kpi-bench-deals-${process.pid}.csv`);
   const rand = rng(99);
   const lines = ['deal_id,owner,amount,stage,status,opened_at,closed_at'];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { AppError } from '../errors.js';
 import { applyMigrations } from '../store/migrate.js';
 import type { TProvider } from '../store/provider.js';
 import { providerOf, sqlitePathOf } from '../store/provider.js';
@@ -16,7 +17,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [--quick] [--json] [--provid
   --quick    100k facts only and short runs (a minute or two)
   --fresh    rebuild the generated databases (they are kept between runs, keyed by size and seed)`;
 
-type TRow = {
+export type TRow = {
   provider: TProvider;
   size: string;
   case: string;
@@ -30,7 +31,8 @@ type TRow = {
   met: boolean | null;
 };
 
-const SIZES: Record<string, number> = { '100k': 100_000, '1m': 1_000_000, '5m': 5_000_000 };
+/** Data set sizes (facts); 10k is for the smoke test in CI, not for figures. */
+const SIZES: Record<string, number> = { '10k': 10_000, '100k': 100_000, '1m': 1_000_000, '5m': 5_000_000 };
 const SEED = 42;
 
 async function pgAdmin(url: string, sql: string) {
@@ -157,7 +159,7 @@ async function dropSmall(url: string, pgUrl: string) {
 
 const ms = (x: number) => Number(x.toFixed(3));
 
-export async function runBench(args: string[]): Promise<void> {
+export async function runBench(args: string[]): Promise<TRow[]> {
   const { values } = parseArgs({
     args,
     options: {
@@ -172,16 +174,18 @@ export async function runBench(args: string[]): Promise<void> {
   });
   if (values.help) {
     process.stdout.write(`${BENCH_USAGE}\n`);
-    return;
+    return [];
   }
   const quick = Boolean(values.quick);
   const providers = (values.providers ?? 'sqlite,postgresql').split(',').map((p) => p.trim()) as TProvider[];
   for (const p of providers)
-    if (p !== 'sqlite' && p !== 'postgresql') throw new Error(`unknown provider "${p}"\n${BENCH_USAGE}`);
+    if (p !== 'sqlite' && p !== 'postgresql')
+      throw new AppError('bad_request', `unknown provider "${p}"\n${BENCH_USAGE}`);
   const sizes = (values.sizes ?? (quick ? '100k' : '100k,1m,5m'))
     .split(',')
     .map((s) => s.trim().toLowerCase());
-  for (const s of sizes) if (!SIZES[s]) throw new Error(`unknown size "${s}" (100k, 1m, 5m)\n${BENCH_USAGE}`);
+  for (const s of sizes)
+    if (!SIZES[s]) throw new AppError('bad_request', `unknown size "${s}" (100k, 1m, 5m)\n${BENCH_USAGE}`);
   const pgUrl =
     values['postgres-url'] ??
     process.env.KPI_BENCH_POSTGRES_URL ??
@@ -238,7 +242,7 @@ export async function runBench(args: string[]): Promise<void> {
           made.push(d.url);
           return d.url;
         };
-        const r = await bulkImport(org.url, fresh, n.importRows, org.gen);
+        const r = await bulkImport(fresh, n.importRows, org.gen);
         add({
           provider,
           size: `${n.importRows / 1000}k rows`,
@@ -331,7 +335,7 @@ export async function runBench(args: string[]): Promise<void> {
     process.stdout.write(
       `${JSON.stringify({ machine, quick, rows: rows.map((r) => ({ ...r, value: ms(r.value), baselineValue: ms(r.baselineValue), ratio: ms(r.ratio) })) })}\n`,
     );
-    return;
+    return rows;
   }
   const lines = [
     `Machine: ${machine}${quick ? ' (quick run)' : ''}`,
@@ -344,6 +348,7 @@ export async function runBench(args: string[]): Promise<void> {
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  return rows;
 }
 
 function pct(t: TTimings) {

@@ -299,7 +299,8 @@ export async function main(argv: string[]): Promise<void> {
       }
       case 'bench': {
         const { runBench } = await import('../bench/main.js');
-        return await runBench(rest);
+        await runBench(rest);
+        return;
       }
       case 'help':
       case '--help':

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { runBench } from '../../src/bench/main.js';
+import { TEST_POSTGRES_URL, TEST_PROVIDER } from '../support/env.js';
+
+/**
+ * A small smoke run of the benchmark suite (10,000 facts, short phases): every case runs end to end against the
+ * store under test and its correctness checks hold. No timing is asserted: speed is for `npm run bench`.
+ */
+describe(`npm run bench, smoke run (${TEST_PROVIDER})`, () => {
+  it('runs every case and loses no event and no reply', async () => {
+    const rows = await runBench([
+      '--quick',
+      '--json',
+      '--fresh',
+      '--providers',
+      TEST_PROVIDER,
+      '--sizes',
+      '10k',
+      '--postgres-url',
+      TEST_POSTGRES_URL,
+    ]);
+    const byCase = (prefix: string) => rows.find((r) => r.case.startsWith(prefix));
+    const ingest = byCase('webhook ingest');
+    // "(N acknowledged, M stored, K applied …)": every acknowledged event stored, every stored one applied once.
+    const m = /\((\d+) acknowledged, (\d+) stored, (\d+) applied/.exec(ingest?.figure ?? '');
+    expect(m).not.toBeNull();
+    const [acknowledged, stored, applied] = [Number(m?.[1]), Number(m?.[2]), Number(m?.[3])];
+    expect(acknowledged).toBeGreaterThan(0);
+    expect(stored).toBeGreaterThanOrEqual(acknowledged);
+    expect(applied).toBe(stored);
+    expect(byCase('bulk import')?.value).toBeGreaterThan(0);
+    expect(byCase('/kpi me')?.baselineValue).toBeGreaterThan(0);
+    expect(byCase('leaderboard')?.value).toBeGreaterThan(0);
+    expect(byCase('200 concurrent')?.figure).toMatch(/; 200\/200 answered/);
+    expect(byCase('bot peak memory')?.value).toBeGreaterThan(10);
+    for (const r of rows) expect(Number.isFinite(r.ratio), r.case).toBe(true);
+  }, 240_000);
+});
