@@ -1,12 +1,12 @@
+/** The longest work waits for a burst of requests to pass. */
+const MAX_DEFER_MS = 1_000;
+
 /**
  * Tracks work that continues after Slack was acknowledged, so a graceful shutdown can finish it before the
  * store closes. At most `limit` pieces run at once; the rest wait their turn. A burst of slash commands then
  * cannot starve the event loop: each piece's synchronous stretches (computing metrics, drawing a chart) are
  * short, so the acks of requests still arriving go out in between, and memory holds `limit` reports, not all.
  */
-/** The longest work waits for a burst of requests to pass. */
-const MAX_DEFER_MS = 1_000;
-
 export class Inflight {
   readonly #running = new Set<Promise<unknown>>();
   readonly #waiting: (() => void)[] = [];

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -311,12 +311,35 @@ export async function bulkImport(freshUrl: () => Promise<string>, rows: number, 
   }
 }
 
-function sign(body: string) {
-  const ts = String(Math.floor(Date.now() / 1000));
+/** Sends signed slash commands all at once from a child process; the time to each HTTP answer. */
+async function sendFromChild(url: string, bodies: string[]): Promise<{ acks: number[]; failed: string[] }> {
+  const code = `
+    const { createHmac } = require('node:crypto');
+    const { url, secret, bodies } = JSON.parse(process.env.BENCH_INPUT);
+    const sign = (body) => {
+      const ts = String(Math.floor(Date.now() / 1000));
+      return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts,
+        'x-slack-signature': 'v0=' + createHmac('sha256', secret).update('v0:' + ts + ':' + body).digest('hex') };
+    };
+    Promise.all(bodies.map(async (body) => {
+      const t0 = performance.now();
+      const res = await fetch(url, { method: 'POST', headers: sign(body), body });
+      await res.arrayBuffer();
+      return { ms: performance.now() - t0, status: res.status };
+    })).then((r) => process.stdout.write(JSON.stringify(r)));`;
+  const child = spawn(process.execPath, ['-e', code], {
+    env: { ...process.env, BENCH_INPUT: JSON.stringify({ url, secret: SIGNING_SECRET, bodies }) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  await new Promise((resolve) => child.once('exit', resolve));
+  const results = JSON.parse(out) as { ms: number; status: number }[];
   return {
-    'content-type': 'application/x-www-form-urlencoded',
-    'x-slack-request-timestamp': ts,
-    'x-slack-signature': `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`,
+    acks: results.map((r) => r.ms),
+    failed: results.filter((r) => r.status !== 200).map((r) => String(r.status)),
   };
 }
 
@@ -336,38 +359,27 @@ export async function ackUnderLoad(url: string, gen: TGenerated, concurrent: num
     KPI_TIMEZONE: 'UTC',
   });
   try {
-    const acks: number[] = [];
-    const failed: string[] = [];
     const ids = Array.from({ length: concurrent }, (_, i) => `me-${i}`);
-    await Promise.all(
-      ids.map(async (id, i) => {
-        const rep = gen.reps[(i * 7) % gen.reps.length];
-        const body = new URLSearchParams({
-          token: 'x',
-          team_id: BENCH_TEAM,
-          team_domain: 'bench',
-          channel_id: 'CBENCH',
-          channel_name: 'bench',
-          user_id: rep?.slackUserId ?? 'U',
-          user_name: 'bench',
-          command: '/kpi',
-          text: process.env.BENCH_TEXT ?? 'me',
-          response_url: slack.responseUrl(id),
-          trigger_id: '1.2.3',
-          api_app_id: 'A0BENCH',
-          is_enterprise_install: 'false',
-        }).toString();
-        const t0 = performance.now();
-        const res = await fetch(`http://127.0.0.1:${bot.port}/slack/events`, {
-          method: 'POST',
-          headers: sign(body),
-          body,
-        });
-        await res.arrayBuffer();
-        acks.push(performance.now() - t0);
-        if (res.status !== 200) failed.push(`${id}: ${res.status}`);
-      }),
+    const bodies = ids.map((id, i) =>
+      new URLSearchParams({
+        token: 'x',
+        team_id: BENCH_TEAM,
+        team_domain: 'bench',
+        channel_id: 'CBENCH',
+        channel_name: 'bench',
+        user_id: gen.reps[(i * 7) % gen.reps.length]?.slackUserId ?? 'U',
+        user_name: 'bench',
+        command: '/kpi',
+        text: 'me',
+        response_url: slack.responseUrl(id),
+        trigger_id: '1.2.3',
+        api_app_id: 'A0BENCH',
+        is_enterprise_install: 'false',
+      }).toString(),
     );
+    // The requests are sent from a process of their own: this one also plays Slack (uploads, replies), and
+    // its busy moments must not be counted as the bot's slow acks.
+    const { acks, failed } = await sendFromChild(`http://127.0.0.1:${bot.port}/slack/events`, bodies);
     const t0 = Date.now();
     while (Date.now() - t0 < 180_000 && ids.some((id) => !slack.replies.get(id)))
       await new Promise((r) => setTimeout(r, 200));
