@@ -67,29 +67,25 @@ const MONTHS = [
   'december',
 ];
 const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+/** Settings kept in the workspace's settings JSON (the scheduled jobs). */
+const JOB_SETTING_NAMES = [
+  'leaderboard-schedule',
+  'leaderboard-metric',
+  'leaderboard-top',
+  'alerts-schedule',
+  'quiet-hours',
+  'alert',
+];
+const JOB_SETTINGS = new Set(JOB_SETTING_NAMES);
 const SETTINGS = [
   'timezone',
   'fiscal-year',
   'week-start',
   'currency',
   'leaderboard-channel',
-  'leaderboard-schedule',
-  'leaderboard-metric',
-  'leaderboard-top',
-  'alerts-schedule',
-  'quiet-hours',
-  'alert',
+  ...JOB_SETTING_NAMES,
   'webhooks',
 ];
-
-const JOB_SETTINGS = new Set([
-  'leaderboard-schedule',
-  'leaderboard-metric',
-  'leaderboard-top',
-  'alerts-schedule',
-  'quiet-hours',
-  'alert',
-]);
 
 /** Settings kept in the workspace's settings JSON: the scheduled jobs, alert rules and quiet hours. */
 function jobSetting(

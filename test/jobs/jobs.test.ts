@@ -98,6 +98,26 @@ afterAll(async () => {
   await t?.close();
 });
 
+/** A button press as Slack sends it (block_actions), answered at the response URL `/respond/<replyId>`. */
+function press(action: string, user: string, value: string, replyId: string, message?: unknown) {
+  return postToSlackEndpoint(
+    t.baseUrl,
+    new URLSearchParams({
+      payload: JSON.stringify({
+        type: 'block_actions',
+        team: { id: 'T0ACME', domain: 'acme' },
+        user: { id: user, username: user, name: user, team_id: 'T0ACME' },
+        api_app_id: 'A0KPI',
+        token: 'x',
+        trigger_id: '1.2.3',
+        response_url: t.slack.responseUrl(replyId),
+        ...(message ? { message } : {}),
+        actions: [{ type: 'button', action_id: action, block_id: 'b', value, action_ts: '1' }],
+      }),
+    }).toString(),
+  );
+}
+
 /** The outbox a test bot's scheduler uses, for runs started by hand. */
 function createSlackOutboxFor(bot: Awaited<ReturnType<typeof startTestBot>>) {
   return createSlackOutbox({
@@ -258,23 +278,7 @@ describe('weekly leaderboard', () => {
   it('sends a private rank to people who opted in with the button, outside the top N', async () => {
     await setSettings({ ...LEADERBOARD_ONLY, jobs: { ...LEADERBOARD_ONLY.jobs, leaderboard: { top: 1 } } });
     const click = (action: string, user: string) =>
-      postToSlackEndpoint(
-        t.baseUrl,
-        new URLSearchParams({
-          payload: JSON.stringify({
-            type: 'block_actions',
-            team: { id: 'T0ACME', domain: 'acme' },
-            user: { id: user, username: user, name: user, team_id: 'T0ACME' },
-            api_app_id: 'A0KPI',
-            token: 'x',
-            trigger_id: '1.2.3',
-            response_url: t.slack.responseUrl(`rank-${user}-${action}`),
-            actions: [
-              { type: 'button', action_id: action, block_id: 'b', value: 'sales.won_total', action_ts: '1' },
-            ],
-          }),
-        }).toString(),
-      );
+      press(action, user, 'sales.won_total', `rank-${user}-${action}`);
     t.slack.on('response_url', () => ({ ok: true }));
     expect((await click('kpi_rank_optin', 'U0LEE')).status).toBe(200);
     expect((await click('kpi_rank_optin', 'U0NOBODY')).status).toBe(200);
@@ -432,40 +436,25 @@ describe('coaching alerts', () => {
   it('snooze and handled buttons: only the recipient or an admin; a snooze keeps the rule quiet a week', async () => {
     const db = t.bot.store.db;
     const alert = await db.alertLog.findFirstOrThrow({ where: { rule: 'sales_decline' } });
-    const press = async (action: string, user: string, id: string) => {
-      const res = await postToSlackEndpoint(
-        t.baseUrl,
-        new URLSearchParams({
-          payload: JSON.stringify({
-            type: 'block_actions',
-            team: { id: 'T0ACME', domain: 'acme' },
-            user: { id: user, username: user, name: user, team_id: 'T0ACME' },
-            api_app_id: 'A0KPI',
-            token: 'x',
-            trigger_id: '1.2.3',
-            response_url: t.slack.responseUrl(id),
-            message: {
-              text: 'Coaching alert',
-              blocks: [
-                { type: 'section', text: { type: 'mrkdwn', text: 'x' } },
-                { type: 'actions', elements: [] },
-              ],
-            },
-            actions: [{ type: 'button', action_id: action, block_id: 'b', value: alert.id, action_ts: '1' }],
-          }),
-        }).toString(),
-      );
-      expect(res.status).toBe(200);
+    const pressOn = async (action: string, user: string, id: string) => {
+      const message = {
+        text: 'Coaching alert',
+        blocks: [
+          { type: 'section', text: { type: 'mrkdwn', text: 'x' } },
+          { type: 'actions', elements: [] },
+        ],
+      };
+      expect((await press(action, user, alert.id, id, message)).status).toBe(200);
       return (await t.slack.waitFor((c) => c.path === `/respond/${id}`)).body as {
         text: string;
         replace_original?: boolean;
         blocks?: unknown[];
       };
     };
-    const denied = await press('kpi_alert_snooze', 'U0DANA', 'snooze-dana');
+    const denied = await pressOn('kpi_alert_snooze', 'U0DANA', 'snooze-dana');
     expect(denied.text).toMatch(/only the manager it was sent to or a KPI Bot admin/);
     expect((await db.alertLog.findUniqueOrThrow({ where: { id: alert.id } })).status).toBe('sent');
-    const snoozed = await press('kpi_alert_snooze', 'U0MIA', 'snooze-mia');
+    const snoozed = await pressOn('kpi_alert_snooze', 'U0MIA', 'snooze-mia');
     expect(snoozed.replace_original).toBe(true);
     expect(JSON.stringify(snoozed.blocks)).toMatch(/Snoozed by <@U0MIA> until /);
     expect(JSON.stringify(snoozed.blocks)).not.toContain('"actions"');
@@ -505,7 +494,7 @@ describe('coaching alerts', () => {
     } finally {
       await fresh.close().catch(() => {});
     }
-    const handled = await press('kpi_alert_handled', 'U0ADA', 'handled-ada');
+    const handled = await pressOn('kpi_alert_handled', 'U0ADA', 'handled-ada');
     expect(JSON.stringify(handled.blocks)).toMatch(/Marked handled by <@U0ADA>/);
     expect((await db.alertLog.findUniqueOrThrow({ where: { id: alert.id } })).handledBySlackId).toBe('U0ADA');
   });
