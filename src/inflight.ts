@@ -19,23 +19,31 @@ export class Inflight {
 
   /** Runs `work` (now, or when a slot frees) and remembers it until it settles. Errors are the caller's. */
   run<T>(work: () => Promise<T>): Promise<T> {
-    const p = this.#slot().then(async () => {
-      try {
-        // Start on a later turn of the event loop, after requests waiting to be read; during a burst of
-        // requests, after the burst (each request's ack first), but never later than MAX_DEFER_MS.
-        await new Promise((resolve) => setImmediate(resolve));
-        const until = Date.now() + MAX_DEFER_MS;
-        while (this.busy() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
-        return await work();
-      } finally {
-        this.#active -= 1;
-        this.#waiting.shift()?.();
-      }
-    });
+    const p = this.#giveWay()
+      .then(() => this.#slot())
+      .then(async () => {
+        try {
+          return await work();
+        } finally {
+          this.#active -= 1;
+          this.#waiting.shift()?.();
+        }
+      });
     this.#running.add(p);
     const forget = () => this.#running.delete(p);
     p.then(forget, forget);
     return p;
+  }
+
+  /**
+   * Before taking a slot (so a wait never holds one): a later turn of the event loop, after requests waiting to
+   * be read; during a burst of Slack requests, after the burst (each one's ack first), never later than
+   * MAX_DEFER_MS.
+   */
+  async #giveWay(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const until = Date.now() + MAX_DEFER_MS;
+    while (this.busy() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   #slot(): Promise<void> {

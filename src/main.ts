@@ -154,15 +154,17 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     slack: slack?.requestListener,
     logger,
   });
-  // Requests being answered: work already acknowledged waits for them, so a burst's acks all go out first.
+  // Slack requests being answered: work already acknowledged waits for them, so a burst's acks all go out
+  // first (webhooks and health checks do not hold replies back).
   let answering = 0;
-  server.on('request', (_req, res) => {
+  server.on('request', (req, res) => {
+    if (!req.url?.startsWith('/slack/')) return;
     answering += 1;
     res.once('close', () => {
       answering -= 1;
     });
   });
-  inflight.busy = () => answering > 0;
+  inflight.busy = () => answering > 0 && !state.stopping;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => {

@@ -89,7 +89,7 @@ export async function scorecard(url: string, gen: TGenerated, n: number) {
 }
 
 /** The month's leaderboard over every rep (1,000) vs the raw covering-index GROUP BY. */
-export async function leaderboard(url: string, n: number) {
+export async function leaderboard(url: string, n: number, metricId = 'sales.won_total') {
   const store = await openStore(url);
   const raw = await rawQuery(url);
   try {
@@ -104,7 +104,7 @@ export async function leaderboard(url: string, n: number) {
       n,
     );
     const measured = await time(async () => {
-      const board = await leaderboardReport(store.db, workspace, 'sales.won_total', 'this month', BENCH_NOW);
+      const board = await leaderboardReport(store.db, workspace, metricId, 'this month', BENCH_NOW);
       if (board.rows.length < 1000) throw new Error(`leaderboard has ${board.rows.length} rows`);
     }, n);
     return { measured, baseline };
@@ -381,9 +381,10 @@ export async function ackUnderLoad(url: string, gen: TGenerated, concurrent: num
     // its busy moments must not be counted as the bot's slow acks.
     const { acks, failed } = await sendFromChild(`http://127.0.0.1:${bot.port}/slack/events`, bodies);
     const t0 = Date.now();
-    while (Date.now() - t0 < 180_000 && ids.some((id) => !slack.replies.get(id)))
+    while (Date.now() - t0 < 180_000 && ids.some((id) => !slack.replies.get(id)?.count))
       await new Promise((r) => setTimeout(r, 200));
-    const answered = ids.filter((id) => slack.replies.get(id)).length;
+    // Answered with the scorecard, not with an error reply.
+    const answered = ids.filter((id) => slack.replies.get(id)?.ok).length;
     return {
       ack: summarize(acks) as TTimings,
       answered,

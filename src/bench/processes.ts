@@ -83,7 +83,8 @@ export async function startBareServer(): Promise<TChild> {
  * other method answers ok; replies to response URLs are counted per id.
  */
 export async function startFakeSlack(teamId: string) {
-  const replies = new Map<string, number>();
+  /** Per response URL id: replies received, and whether one was a real answer (not an error reply). */
+  const replies = new Map<string, { count: number; ok: boolean }>();
   let files = 0;
   const body = (req: IncomingMessage) =>
     new Promise<string>((resolve) => {
@@ -102,7 +103,9 @@ export async function startFakeSlack(teamId: string) {
     };
     if (url.startsWith('/respond/')) {
       const id = url.slice('/respond/'.length);
-      replies.set(id, (replies.get(id) ?? 0) + 1);
+      const before = replies.get(id) ?? { count: 0, ok: false };
+      const error = /could not|went wrong|not set up as a rep/i.test(text);
+      replies.set(id, { count: before.count + 1, ok: before.ok || !error });
       return json({ ok: true });
     }
     if (url.startsWith('/upload/')) return json({ ok: true });

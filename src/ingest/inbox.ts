@@ -49,6 +49,8 @@ export async function storeInboxItems(db: TDb, items: TInboxItem[], now = new Da
 
 /** Rows per multi-row INSERT of the batcher (9 parameters each, well under SQLite's limit). */
 const GROUP_ROWS = 1_000;
+/** Rows per group-commit transaction. */
+const GROUP_MAX = 5_000;
 
 /**
  * Group commit for receivers: the items of every request that arrives while a write is under way are stored
@@ -65,8 +67,15 @@ export function createInboxBatcher(db: TDb) {
   async function flush(): Promise<void> {
     writing = true;
     while (queue.length > 0) {
-      const batch = queue;
-      queue = [];
+      // At most about GROUP_MAX rows per transaction (whole requests), so a write lock is never held long.
+      let take = 0;
+      let rowsTaken = 0;
+      while (take < queue.length && (take === 0 || rowsTaken < GROUP_MAX)) {
+        rowsTaken += queue[take]?.items.length ?? 0;
+        take += 1;
+      }
+      const batch = queue.slice(0, take);
+      queue = queue.slice(take);
       const rows = batch.flatMap((p) =>
         p.items.map((item) => ({ item, key: dedupeKeyOf(item), now: p.now })),
       );
@@ -100,7 +109,9 @@ export function createInboxBatcher(db: TDb) {
           p.resolve(n);
         }
       } catch (error) {
-        for (const p of batch) p.reject(error);
+        if (batch.length === 1) batch[0]?.reject(error);
+        // One request's bad rows must not fail the others: each is stored on its own.
+        else for (const p of batch) await storeInboxItems(db, p.items, p.now).then(p.resolve, p.reject);
       }
     }
     writing = false;

@@ -30,7 +30,8 @@ describe(`npm run bench, smoke run (${TEST_PROVIDER})`, () => {
     expect(applied).toBe(stored);
     expect(byCase('bulk import')?.value).toBeGreaterThan(0);
     expect(byCase('/kpi me')?.baselineValue).toBeGreaterThan(0);
-    expect(byCase('leaderboard')?.value).toBeGreaterThan(0);
+    expect(byCase('leaderboard, 1,000 reps')?.value).toBeGreaterThan(0);
+    expect(byCase('leaderboard by win rate')?.value).toBeGreaterThan(0);
     expect(byCase('200 concurrent')?.figure).toMatch(/; 200\/200 answered/);
     expect(byCase('bot peak memory')?.value).toBeGreaterThan(10);
     for (const r of rows) expect(Number.isFinite(r.ratio), r.case).toBe(true);
