@@ -1,7 +1,7 @@
 import { closestMatch } from '../commands/closest.js';
 import { AppError } from '../errors.js';
 import type { Workspace } from '../generated/sqlite/client.js';
-import { NO_FACTS } from '../metrics/facts.js';
+import { NO_FACTS, type TFacts } from '../metrics/facts.js';
 import { parsePeriod, previousPeriod } from '../metrics/periods.js';
 import { LOWER_IS_BETTER, OUTREACH_KINDS, SCALAR_METRICS } from '../metrics/scalar.js';
 import { loadFactsByRep } from '../store/facts.js';
@@ -34,8 +34,8 @@ export async function leaderboardReport(
   periodText: string,
   now: Date,
   top?: number,
-  /** Compute every metric from loaded facts (tests compare the two ways). */
-  opts: { factsOnly?: boolean } = {},
+  /** Compute every metric from loaded facts, optionally loading every kind of fact (tests compare the ways). */
+  opts: { factsOnly?: boolean; allFacts?: boolean } = {},
 ): Promise<TLeaderboard> {
   const metric = SCALAR_METRICS.find((m) => m.id === metricId);
   if (!metric) {
@@ -67,7 +67,13 @@ export async function leaderboardReport(
     }));
   } else {
     const [facts, targets] = await Promise.all([
-      loadFactsByRep(db, workspace.id, ids, { start: previous.start, end: period.end }),
+      loadFactsByRep(
+        db,
+        workspace.id,
+        ids,
+        { start: previous.start, end: period.end },
+        opts.allFacts ? undefined : factKindsOf(metric.id),
+      ),
       resolveTargetsForReps(db, workspace.id, reps, period),
     ]);
     scored = reps.map((rep) => {
@@ -159,4 +165,21 @@ async function sqlTotals(
     default:
       return null;
   }
+}
+
+/** The kind of facts a metric reads, by its family (docs/metrics.md): a ranking loads only those, for 1,000 reps. */
+function factKindsOf(metricId: string): (keyof TFacts)[] | undefined {
+  const family = metricId.split('.')[0];
+  const kinds: Record<string, (keyof TFacts)[]> = {
+    sales: ['deals'],
+    opportunities: ['deals'],
+    outreach: ['activities'],
+    personalization: ['activities'],
+    linkedin: ['socialSnapshots'],
+    social: ['socialPosts'],
+    conversion: ['leads'],
+    expertise: ['training'],
+    churn: ['customers'],
+  };
+  return family ? kinds[family] : undefined;
 }
