@@ -66,6 +66,14 @@ export function createInboxBatcher(db: TDb) {
 
   async function flush(): Promise<void> {
     writing = true;
+    try {
+      await drain();
+    } finally {
+      writing = false;
+    }
+  }
+
+  async function drain(): Promise<void> {
     while (queue.length > 0) {
       // At most about GROUP_MAX rows per transaction (whole requests), so a write lock is never held long.
       let take = 0;
@@ -76,10 +84,10 @@ export function createInboxBatcher(db: TDb) {
       }
       const batch = queue.slice(0, take);
       queue = queue.slice(take);
-      const rows = batch.flatMap((p) =>
-        p.items.map((item) => ({ item, key: dedupeKeyOf(item), now: p.now })),
-      );
       try {
+        const rows = batch.flatMap((p) =>
+          p.items.map((item) => ({ item, key: dedupeKeyOf(item), now: p.now })),
+        );
         const inserted = new Set<string>();
         const statements = [];
         for (let i = 0; i < rows.length; i += GROUP_ROWS) {
@@ -114,7 +122,6 @@ export function createInboxBatcher(db: TDb) {
         else for (const p of batch) await storeInboxItems(db, p.items, p.now).then(p.resolve, p.reject);
       }
     }
-    writing = false;
   }
 
   return {
