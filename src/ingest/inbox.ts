@@ -85,8 +85,10 @@ export function createInboxBatcher(db: TDb) {
       const batch = queue.slice(0, take);
       queue = queue.slice(take);
       try {
-        const rows = batch.flatMap((p) =>
-          p.items.map((item) => ({ item, key: dedupeKeyOf(item), now: p.now })),
+        // Each item's key once (a keyless event's key is a hash of its whole payload).
+        const keyed = batch.map((p) => ({ p, keys: p.items.map(dedupeKeyOf) }));
+        const rows = keyed.flatMap(({ p, keys }) =>
+          p.items.map((item, i) => ({ item, key: keys[i] as string, now: p.now })),
         );
         const inserted = new Set<string>();
         const statements = [];
@@ -108,14 +110,7 @@ export function createInboxBatcher(db: TDb) {
         const results = await db.$transaction(statements);
         for (const list of results) for (const r of list) inserted.add(r.dedupeKey);
         // A key new in this batch counts once, for the first request that carried it.
-        for (const p of batch) {
-          let n = 0;
-          for (const item of p.items) {
-            const key = dedupeKeyOf(item);
-            if (inserted.delete(key)) n += 1;
-          }
-          p.resolve(n);
-        }
+        for (const { p, keys } of keyed) p.resolve(keys.filter((key) => inserted.delete(key)).length);
       } catch (error) {
         if (batch.length === 1) batch[0]?.reject(error);
         // One request's bad rows must not fail the others: each is stored on its own.
