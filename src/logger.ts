@@ -26,6 +26,28 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
 ];
 
+/** How much of an error's message and stack reaches the log. */
+const MAX_ERROR_TEXT = 2_000;
+
+/**
+ * An error as it may be logged: its class, code, message and stack (Slack tokens masked, long texts cut), and
+ * its cause the same way, and nothing else. Errors often carry what they were about as properties (Bolt's
+ * receiver errors carry the whole request, headers included; HTTP client errors their request options): none
+ * of that is written.
+ */
+export function errorForLog(error: unknown, depth = 0): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: maskSecrets(String(error)).slice(0, MAX_ERROR_TEXT) };
+  const out: Record<string, unknown> = {
+    type: error.name,
+    message: maskSecrets(error.message).slice(0, MAX_ERROR_TEXT),
+  };
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') out.code = code;
+  if (error.stack) out.stack = maskSecrets(error.stack).slice(0, MAX_ERROR_TEXT);
+  if (error.cause !== undefined && depth < 3) out.cause = errorForLog(error.cause, depth + 1);
+  return out;
+}
+
 /** Structured JSON logs (pino) to stderr by default, so stdout stays free for the shell and CLI output. */
 export function createLogger(level: string, destination: DestinationStream = pino.destination(2)): TLogger {
   return pino(
@@ -33,6 +55,8 @@ export function createLogger(level: string, destination: DestinationStream = pin
       level,
       base: { app: 'kpi-bot' },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // Every error logged as `err` or `error` goes through the same filter.
+      serializers: { err: (e: unknown) => errorForLog(e), error: (e: unknown) => errorForLog(e) },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,

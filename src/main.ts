@@ -5,7 +5,8 @@ import { createCommandRouter, type TCommandRouter } from './commands/execute.js'
 import { COMMANDS } from './commands/index.js';
 import type { TConfig } from './config.js';
 import { healthRoute } from './http/health.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type THttpLimits } from './http/server.js';
+import { createSlackGate } from './http/slack-gate.js';
 import { Inflight } from './inflight.js';
 import { createInboxBatcher, startInboxWorker, type TInboxWorker } from './ingest/inbox.js';
 import { webhookUrl } from './ingest/webhook-keys.js';
@@ -18,6 +19,7 @@ import { createChartImages } from './slack/charts.js';
 import { createSlackUserLookup } from './slack/lookup.js';
 import { parseEncryptionKey } from './slack/secret-box.js';
 import { applyMigrations } from './store/migrate.js';
+import { createSeenRequests } from './store/seen-requests.js';
 import { openStore, type TStore } from './store/store.js';
 import { ensureWorkspace, LOCAL_TEAM_ID } from './store/workspaces.js';
 
@@ -49,6 +51,8 @@ export type TStartOptions = {
   inboxPollMs?: number;
   /** App Home refresh timing (default: at most once a minute per person, 5 s after facts settle). */
   homeTiming?: { refreshMs: number; settleMs: number; chartRetryMs?: number };
+  /** HTTP server limits (time-outs, connection cap); the defaults suit production. */
+  httpLimits?: Partial<THttpLimits>;
 };
 
 /** Wiring only: config -> store -> commands -> Slack -> HTTP server. */
@@ -149,10 +153,22 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     onStored: () => inbox.kick(),
   });
 
+  // Every /slack/... request passes the gate first: routes Slack uses only, signed and fresh before its body is
+  // read, and acted on once (replays and Slack's retries are answered without acting again).
+  const slackGate = slack?.requestListener
+    ? createSlackGate({
+        bolt: slack.requestListener,
+        signingSecret: config.SLACK_SIGNING_SECRET ?? '',
+        oauth: config.slackMode === 'oauth',
+        seen: createSeenRequests(store.db),
+        logger,
+      })
+    : undefined;
   const server = createHttpServer({
     routes: [healthRoute(store, state), ...webhooks],
-    slack: slack?.requestListener,
+    slack: slackGate,
     logger,
+    limits: opts.httpLimits,
   });
   // Slack requests being answered: work already acknowledged waits for them, so a burst's acks all go out
   // first (webhooks and health checks do not hold replies back).

@@ -5,7 +5,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { TLogger } from '../logger.js';
+import { errorForLog, type TLogger } from '../logger.js';
 
 export type TRoute = {
   method: 'GET' | 'POST';
@@ -22,36 +22,94 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
+/** Limits fit for a bot that Slack, CRMs and a load balancer talk to (all overridable for tests). */
+export const HTTP_LIMITS = {
+  /** Headers must arrive within this time. */
+  headersTimeoutMs: 10_000,
+  /** The whole request (headers and body) must arrive within this time. */
+  requestTimeoutMs: 30_000,
+  /** An idle kept-alive connection is closed after this time. */
+  keepAliveTimeoutMs: 5_000,
+  /** A connection with no traffic at all is closed after this time. */
+  idleSocketTimeoutMs: 60_000,
+  /** Connections beyond this are closed at once. */
+  maxConnections: 1_024,
+  /** Header count and size caps. */
+  maxHeadersCount: 100,
+  maxHeaderSize: 16 * 1024,
+};
+
+export type THttpLimits = typeof HTTP_LIMITS;
+
+/** 404 for an unknown path and 405 for a known path's wrong method; short bodies that name neither data nor code. */
+function noRoute(req: IncomingMessage, res: ServerResponse, status: 404 | 405, allow?: string) {
+  if (allow) res.setHeader('allow', allow);
+  sendJson(
+    res,
+    status,
+    status === 404
+      ? { ok: false, error: 'not_found', message: 'no such route' }
+      : { ok: false, error: 'method_not_allowed', message: `use ${allow}` },
+  );
+  // Whatever body came with it is not read.
+  res.once('finish', () => {
+    if (!req.complete) req.destroy();
+  });
+}
+
 /**
- * The one HTTP server: our routes (health, webhooks) and, in Slack HTTP mode, Bolt's receiver for /slack/*.
- * Unknown paths get 404 and wrong methods 405, as JSON.
+ * The one HTTP server: our routes (health, webhooks) and, in Slack HTTP mode, the Slack gate for /slack/*.
+ * Unknown paths get 404 and wrong methods 405, as JSON. This is the one place where a request's failure is
+ * caught: nothing a handler throws (synchronously or not) escapes; it is logged without the request and
+ * answered 500 at most.
  */
 export function createHttpServer(opts: {
   routes: TRoute[];
   slack?: RequestListener;
   logger: TLogger;
+  limits?: Partial<THttpLimits>;
 }): Server {
-  return createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const matching = opts.routes.filter((r) => r.path === path);
-    const route = matching.find((r) => r.method === req.method);
-    if (route) {
-      Promise.resolve(route.handler(req, res)).catch((error: unknown) => {
-        opts.logger.error({ err: error, path }, 'route failed');
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal', message: 'internal error' });
-        else res.end();
-      });
-      return;
-    }
-    if (matching.length > 0) {
-      res.setHeader('allow', matching.map((r) => r.method).join(', '));
-      sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${path}` });
-      return;
-    }
-    if (opts.slack && path.startsWith('/slack/')) {
-      opts.slack(req, res);
-      return;
-    }
-    sendJson(res, 404, { error: 'not_found', message: `no route ${path}` });
+  const limits = { ...HTTP_LIMITS, ...opts.limits };
+  const failed = (req: IncomingMessage, res: ServerResponse, path: string, error: unknown) => {
+    opts.logger.error({ err: errorForLog(error), method: req.method, path }, 'request failed');
+    if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'internal', message: 'internal error' });
+    else res.end();
+  };
+  const server = createServer(
+    { maxHeaderSize: limits.maxHeaderSize, requestTimeout: limits.requestTimeoutMs },
+    (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      try {
+        const matching = opts.routes.filter((r) => r.path === path);
+        const route = matching.find((r) => r.method === req.method);
+        if (route) {
+          Promise.resolve(route.handler(req, res)).catch((error: unknown) => failed(req, res, path, error));
+          return;
+        }
+        if (matching.length > 0) return noRoute(req, res, 405, matching.map((r) => r.method).join(', '));
+        if (opts.slack && path.startsWith('/slack/')) return opts.slack(req, res);
+        noRoute(req, res, 404);
+      } catch (error) {
+        failed(req, res, path, error);
+      }
+    },
+  );
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  server.maxHeadersCount = limits.maxHeadersCount;
+  server.setTimeout(limits.idleSocketTimeoutMs, (socket) => socket.destroy());
+  // A malformed request (bad HTTP, headers too large or too slow) is answered by Node and the socket closed;
+  // it is not logged with its bytes.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && !socket.writableEnded) {
+      const status =
+        error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
+    } else socket.destroy();
   });
+  return server;
 }

@@ -8,6 +8,7 @@ import { JOB_CLIENT_OPTIONS } from '../jobs/outbox.js';
 import { toBoltLogger } from '../logger.js';
 import type { TSlackDeps } from './deps.js';
 import { createHomeDashboard, type THomeDashboard } from './home-dashboard.js';
+import { installFailurePage } from './install-pages.js';
 import { createInstallationStore, type TInstallationStore } from './installation-store.js';
 import * as actions from './listeners/actions/index.js';
 import * as commands from './listeners/commands/index.js';
@@ -72,24 +73,6 @@ export const WEB_API_OPTIONS = {
 } as const;
 /** Web API calls before an ack (users.info for admin rights): one attempt, 1.5 s. */
 export const QUICK_OPTIONS = { retryConfig: { retries: 0 }, timeout: 1_500 } as const;
-
-const FIVE_MINUTES_SEC = 5 * 60;
-
-/**
- * Bolt refuses requests stamped more than five minutes ago; Slack's rule is five minutes either way, so a
- * request stamped in the future is refused here too (401, as Bolt answers a stale one).
- */
-function refuseFutureTimestamps(next: RequestListener): RequestListener {
-  return (req, res) => {
-    const ts = Number(req.headers['x-slack-request-timestamp']);
-    if (Number.isFinite(ts) && ts - Date.now() / 1000 > FIVE_MINUTES_SEC) {
-      res.writeHead(401).end();
-      req.resume();
-      return;
-    }
-    next(req, res);
-  };
-}
 
 /** The bot scopes KPI Bot asks for at install (manifest.yml lists the same). */
 export const BOT_SCOPES = [
@@ -192,6 +175,7 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
         installPath: '/slack/install',
         redirectUriPath: '/slack/oauth_redirect',
         directInstall: true,
+        callbackOptions: { failure: installFailurePage },
         // oauth.v2.access goes to SLACK_API_URL too.
         clientOptions,
       },
@@ -205,7 +189,7 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
       clientFor,
       home,
       teamId: undefined,
-      requestListener: refuseFutureTimestamps(receiver.requestListener),
+      requestListener: receiver.requestListener,
       start: async () => {},
       stop: async () => home.stop(),
     };
@@ -264,7 +248,7 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
     clientFor,
     home,
     teamId: identity.teamId,
-    requestListener: refuseFutureTimestamps(receiver.requestListener),
+    requestListener: receiver.requestListener,
     start: async () => {},
     stop: async () => home.stop(),
   };

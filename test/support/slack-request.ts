@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 
 export const SIGNING_SECRET = 'testsigningsecret0123456789abcd';
 
@@ -28,7 +28,8 @@ export function slashCommandBody(fields: {
     command: '/kpi',
     text: fields.text,
     response_url: fields.response_url,
-    trigger_id: '1234.5678.abcd',
+    // Every real slash command has a trigger id of its own (so two identical commands are two requests).
+    trigger_id: `1234.5678.${randomUUID()}`,
     api_app_id: 'A0KPI',
     is_enterprise_install: String(fields.is_enterprise_install ?? false),
     ...(fields.enterprise_id ? { enterprise_id: fields.enterprise_id } : {}),
