@@ -34,6 +34,8 @@ export const HTTP_LIMITS = {
   idleSocketTimeoutMs: 60_000,
   /** Connections beyond this are closed at once. */
   maxConnections: 1_024,
+  /** How often those time-outs are checked (Node's default). */
+  connectionsCheckingIntervalMs: 30_000,
   /** Header count and size caps. */
   maxHeadersCount: 100,
   maxHeaderSize: 16 * 1024,
@@ -76,7 +78,11 @@ export function createHttpServer(opts: {
     else res.end();
   };
   const server = createServer(
-    { maxHeaderSize: limits.maxHeaderSize, requestTimeout: limits.requestTimeoutMs },
+    {
+      maxHeaderSize: limits.maxHeaderSize,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.connectionsCheckingIntervalMs,
+    },
     (req, res) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       try {

@@ -132,6 +132,7 @@ export function createSlackGate(opts: TSlackGateOptions): RequestListener {
     const nowSec = now().getTime() / 1000;
     if (signature === undefined && timestamp === undefined) {
       // Only Slack's TLS check comes unsigned; it is tiny.
+      if (declared > 1024) return refuse(req, res, 401, 'unauthorized', 'the request is not signed by Slack');
       let body: Buffer;
       try {
         body = await readCapped(req, 1024);

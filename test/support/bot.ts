@@ -1,7 +1,7 @@
 import type { TClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { startBot, type TBot } from '../../src/main.js';
+import { createLogger, type TLogger } from '../../src/logger.js';
+import { startBot, type TBot, type TStartOptions } from '../../src/main.js';
 import { createMigratedDatabase } from './db.js';
 import { FakeSlack } from './fake-slack.js';
 import { SIGNING_SECRET } from './slack-request.js';
@@ -14,10 +14,17 @@ export async function startTestBot(
     inboxPollMs?: number;
     homeTiming?: { refreshMs: number; settleMs: number; chartRetryMs?: number };
     clock?: TClock;
+    /** Another logger (e.g. one writing to a buffer the test reads); default silent. */
+    logger?: TLogger;
+    httpLimits?: TStartOptions['httpLimits'];
+    /** Another database (e.g. a second replica on the first bot's database); default a new one. */
+    databaseUrl?: string;
   } = {},
 ) {
   const slack = await new FakeSlack().start();
-  const database = await createMigratedDatabase();
+  const database = opts.databaseUrl
+    ? { url: opts.databaseUrl, drop: async () => {} }
+    : await createMigratedDatabase();
   const config = loadConfig({
     DATABASE_URL: database.url,
     PORT: '0',
@@ -31,7 +38,8 @@ export async function startTestBot(
     ...opts.env,
   });
   const bot: TBot = await startBot(config, {
-    logger: createLogger('silent'),
+    logger: opts.logger ?? createLogger('silent'),
+    httpLimits: opts.httpLimits,
     drainTimeoutMs: opts.drainTimeoutMs,
     inboxPollMs: opts.inboxPollMs,
     homeTiming: opts.homeTiming,
