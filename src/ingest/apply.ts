@@ -30,6 +30,12 @@ export type TApplyContext = {
   owners?: Map<string, TResolvedOwner>;
   /** `now` is not when things happened (an import): a won or lost deal without a close date gets none. */
   untimed?: boolean;
+  /**
+   * The operator's own import (`kpi import`): the only source whose `role` is applied. A webhook holds an
+   * integration's secret, which must not grant rights in Slack; its role is refused at receipt and, should an
+   * old inbox row carry one, ignored here.
+   */
+  operator?: boolean;
   /** Also remember owners found unmapped (an import, where no mapping appears half-way). */
   cacheUnmapped?: boolean;
   /** Rows of this batch loaded up front by external id (see prefetch); null means known to be absent. */
@@ -676,10 +682,22 @@ async function applyRep(
     name: ev.name,
     email: ev.email === undefined ? undefined : (ev.email?.toLowerCase() ?? null),
     slackUserId: ev.slackUserId,
-    role: ev.role,
+    role: ctx.operator ? ev.role : undefined,
     managerId,
   };
   if (existing && managerId === existing.id) throw new RangeError(`${ev.name} cannot be their own manager`);
+  // A webhook may introduce a person's Slack account, but never move a linked one or link an admin: either would
+  // hand someone else's rights to whoever holds the integration's secret.
+  if (!ctx.operator && existing && ev.slackUserId && ev.slackUserId !== existing.slackUserId) {
+    if (existing.slackUserId)
+      throw new RangeError(
+        `slackUserId: ${existing.name} is already linked to another Slack account; only an admin changes that (kpi import reps)`,
+      );
+    if (existing.role === 'admin')
+      throw new RangeError(
+        `slackUserId: ${existing.name} is a KPI Bot admin; their Slack account is linked by the operator (kpi import reps), not by a webhook`,
+      );
+  }
   if (!existing) {
     const rep = await tx.rep.create({ data: { workspaceId, ...clean(next), name: ev.name } });
     await claimPersonKeys(tx, workspaceId, rep);

@@ -211,6 +211,13 @@ const SOURCES: TSourceSpec[] = [
       return batch.list.map((raw, i) => {
         const parsed = ZCanonicalEvent.safeParse(raw);
         if (!parsed.success) throw schemaError(parsed.error, batch.prefix ? `${batch.prefix}[${i}]` : '');
+        if (parsed.data.type === 'rep.upserted' && parsed.data.role !== undefined) {
+          const at = batch.prefix ? `${batch.prefix}[${i}].role` : 'role';
+          throw new AppError(
+            'bad_request',
+            `${at}: roles are not set through webhooks (an integration key grants no rights in Slack); leave it out. KPI Bot admins are the Slack workspace's admins and owners, and people given the role by the operator's kpi import reps file`,
+          );
+        }
         return {
           source: 'generic',
           eventId: parsed.data.id ?? null,

@@ -1,0 +1,149 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importCsv } from '../../src/ingest/csv/import.js';
+import { createInboxBatcher } from '../../src/ingest/inbox.js';
+import { startTestBot } from '../support/bot.js';
+import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
+import { postEvents, WEBHOOK_ENV } from '../support/webhooks.js';
+
+/**
+ * Issue 13, part 2: the generic webhook's secret is an integration key. It may feed the org chart (names,
+ * emails, managers, a new person's Slack account) but never grant KPI Bot rights in Slack.
+ */
+
+let t: Awaited<ReturnType<typeof startTestBot>>;
+let seq = 0;
+const db = () => t.bot.store.db;
+const settle = () => t.bot.inbox.idle();
+
+beforeAll(async () => {
+  t = await startTestBot({ env: { ...WEBHOOK_ENV, KPI_SLACK_ADMINS: 'off' } });
+  // The operator's own file makes Ada an admin, linked to her Slack account.
+  const dir = mkdtempSync(join(tmpdir(), 'kpi-roles-'));
+  const file = join(dir, 'team.csv');
+  writeFileSync(file, 'name,email,slack_user_id,role\nAda Admin,ada@example.com,U0ADA,admin\n');
+  const workspace = await db().workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
+  await importCsv(db(), { kind: 'reps', file, workspace, provider: t.bot.store.provider });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+/** `/kpi <text>` from a Slack user; resolves with the reply's text. */
+async function slash(user: string, text: string) {
+  seq += 1;
+  const body = slashCommandBody({ text, user_id: user, response_url: t.slack.responseUrl(`r${seq}`) });
+  await postToSlackEndpoint(t.baseUrl, body);
+  const reply = await t.slack.waitFor((c) => c.path === `/respond/r${seq}`);
+  return String((reply.body as { text: string }).text);
+}
+
+describe('roles and webhooks', () => {
+  it('a CSV import by the operator grants the admin role', async () => {
+    const ada = await db().rep.findFirstOrThrow({ where: { slackUserId: 'U0ADA' } });
+    expect(ada.role).toBe('admin');
+    expect(await slash('U0ADA', 'target set sales.won_total 1000')).not.toMatch(/set by KPI Bot admins/);
+  });
+
+  it('refuses a signed rep.upserted that carries a role (400 naming the field) and stores nothing', async () => {
+    const before = await db().inboxEvent.count();
+    const one = await postEvents(
+      t.baseUrl,
+      JSON.stringify({ type: 'rep.upserted', name: 'Mallory', slackUserId: 'U0MAL', role: 'admin' }),
+    );
+    expect(one.status).toBe(400);
+    expect(one.body.message).toMatch(/^role: roles are not set through webhooks/);
+    const batch = await postEvents(
+      t.baseUrl,
+      JSON.stringify({
+        events: [
+          { type: 'rep.upserted', name: 'Sam Lee', email: 'sam@example.com' },
+          { type: 'rep.upserted', name: 'Mallory', slackUserId: 'U0MAL', role: 'rep' },
+        ],
+      }),
+    );
+    expect(batch.status).toBe(400);
+    expect(batch.body.message).toMatch(/^events\[1\]\.role: /);
+    expect(await db().inboxEvent.count()).toBe(before);
+    expect(await db().rep.count({ where: { slackUserId: 'U0MAL' } })).toBe(0);
+    expect(await slash('U0MAL', 'target set sales.won_total 1')).toMatch(/set by KPI Bot admins/);
+  });
+
+  it('ignores a role on an event already in the inbox (stored before this rule)', async () => {
+    const workspace = await db().workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
+    await createInboxBatcher(db()).store(
+      [
+        {
+          workspaceId: workspace.id,
+          source: 'generic',
+          eventId: 'old-1',
+          eventType: 'rep.upserted',
+          payload: {
+            id: 'old-1',
+            type: 'rep.upserted',
+            name: 'Olga Old',
+            slackUserId: 'U0OLD',
+            role: 'admin',
+          },
+        },
+      ],
+      new Date(),
+    );
+    t.bot.inbox.kick();
+    await settle();
+    const olga = await db().rep.findFirstOrThrow({ where: { slackUserId: 'U0OLD' } });
+    expect(olga.role).toBe('rep');
+    expect(await slash('U0OLD', 'target set sales.won_total 1')).toMatch(/set by KPI Bot admins/);
+  });
+
+  it("never moves a linked Slack account or links an admin's (an admin takeover by name)", async () => {
+    const res = await postEvents(
+      t.baseUrl,
+      JSON.stringify({ id: 'take-1', type: 'rep.upserted', name: 'Ada Admin', slackUserId: 'U0MAL' }),
+    );
+    expect(res.status).toBe(200);
+    t.bot.inbox.kick();
+    await settle();
+    const ada = await db().rep.findFirstOrThrow({ where: { email: 'ada@example.com' } });
+    expect(ada.slackUserId).toBe('U0ADA');
+    const row = await db().inboxEvent.findFirstOrThrow({ where: { dedupeKey: { endsWith: ':take-1' } } });
+    expect(row.appliedAt).toBeNull();
+    expect(row.error).toMatch(/^slackUserId: Ada Admin is already linked/);
+    expect(await slash('U0MAL', 'target set sales.won_total 1')).toMatch(/set by KPI Bot admins/);
+
+    // An admin without a Slack account yet is not linked by a webhook either.
+    const workspace = await db().workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
+    await db().rep.create({ data: { workspaceId: workspace.id, name: 'Abe Boss', role: 'admin' } });
+    await postEvents(
+      t.baseUrl,
+      JSON.stringify({ id: 'take-2', type: 'rep.upserted', name: 'Abe Boss', slackUserId: 'U0MAL' }),
+    );
+    t.bot.inbox.kick();
+    await settle();
+    expect((await db().rep.findFirstOrThrow({ where: { name: 'Abe Boss' } })).slackUserId).toBeNull();
+    expect(await slash('U0MAL', 'target set sales.won_total 1')).toMatch(/set by KPI Bot admins/);
+
+    // A new person's Slack account, and one for a rep who had none, are fine.
+    await postEvents(
+      t.baseUrl,
+      JSON.stringify({
+        events: [
+          { id: 'new-1', type: 'rep.upserted', name: 'Nia New', slackUserId: 'U0NIA' },
+          {
+            id: 'new-2',
+            type: 'rep.upserted',
+            name: 'Sam Lee',
+            email: 'sam@example.com',
+            slackUserId: 'U0SAM',
+          },
+        ],
+      }),
+    );
+    t.bot.inbox.kick();
+    await settle();
+    expect((await db().rep.findFirstOrThrow({ where: { slackUserId: 'U0NIA' } })).role).toBe('rep');
+    expect((await db().rep.findFirstOrThrow({ where: { slackUserId: 'U0SAM' } })).name).toBe('Sam Lee');
+  });
+});
