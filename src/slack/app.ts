@@ -66,6 +66,34 @@ async function verifyBotToken(
   }
 }
 
+/**
+ * Socket Mode: checks the app-level token once (apps.connections.open) before Bolt's socket client starts, so a
+ * wrong or revoked token stops start-up with a line naming SLACK_APP_TOKEN instead of a reconnect loop (the
+ * socket client retries some refusals for ever). A network error or a 5xx is retried twice, a refusal is final.
+ */
+async function verifyAppToken(
+  config: TConfig,
+  apiUrl: { slackApiUrl?: string },
+  logger: ReturnType<typeof toBoltLogger>,
+): Promise<void> {
+  const client = new WebClient(config.SLACK_APP_TOKEN, {
+    ...apiUrl,
+    retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 1000 },
+    timeout: 10_000,
+    logger,
+  });
+  try {
+    await client.apps.connections.open();
+  } catch (error) {
+    const reason = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
+    const where = config.SLACK_API_URL ?? 'https://slack.com/api/';
+    throw new AppError(
+      'unauthorized',
+      `could not verify SLACK_APP_TOKEN with Slack (apps.connections.open at ${where}: ${reason}); it must be an app-level token (xapp-…) with connections:write, from Basic Information → App-Level Tokens`,
+    );
+  }
+}
+
 /** Web API calls after the ack: two quick retries (429s wait as Slack asks), 10 s per attempt. */
 export const WEB_API_OPTIONS = {
   retryConfig: { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 2_000 },
@@ -198,6 +226,7 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
   const identity = await verifyBotToken(config, clientOptions, logger);
   base.logger.info({ team: identity.teamId, botUserId: identity.botUserId }, 'Slack accepted the bot token');
   if (config.slackMode === 'socket') {
+    await verifyAppToken(config, apiUrl, logger);
     const app = new App({
       token: config.SLACK_BOT_TOKEN,
       appToken: config.SLACK_APP_TOKEN,

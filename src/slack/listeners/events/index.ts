@@ -11,6 +11,12 @@ function orgWide(body: {
   return Boolean(body.authorizations?.[0]?.is_enterprise_install ?? body.is_enterprise_install);
 }
 
+/**
+ * The Events API events KPI Bot subscribes to (manifest.yml's bot_events lists the same; a test keeps them in
+ * step). No `message.*` event: the bot does not read or answer DMs, so the Messages tab is read-only.
+ */
+export const SUBSCRIBED_EVENTS = ['app_home_opened', 'app_uninstalled', 'tokens_revoked'] as const;
+
 export function register(app: App, deps: TSlackDeps, installations?: TInstallationStore): void {
   app.event('app_home_opened', appHomeOpened(deps));
   // Uninstalled, or tokens revoked: the tokens are deleted (OAuth), or the operator is told (one-token mode).
