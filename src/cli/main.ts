@@ -8,7 +8,7 @@ import { COMMANDS as KPI_COMMANDS } from '../commands/index.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { isAppError } from '../errors.js';
 import type { Workspace } from '../generated/sqlite/client.js';
-import { createLogger, maskSecrets } from '../logger.js';
+import { createLogger, errorForLog, maskSecrets } from '../logger.js';
 import { startBot } from '../main.js';
 import { renderLeaderboardTable, renderRepMetricsTable, renderTeamMetricsTable } from '../reports/format.js';
 import { leaderboardReport } from '../reports/leaderboard.js';
@@ -97,6 +97,17 @@ async function cmdStart() {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  // The last safety net (every request's errors are caught where it is served): logged without what the error
+  // carries (a request, headers), never Node's crash dump. A stray rejection is logged and the bot keeps
+  // serving; an uncaught exception stops it cleanly (exit 1) for the supervisor to restart.
+  process.on('unhandledRejection', (reason) => {
+    bot.logger.error({ err: errorForLog(reason) }, 'unhandled promise rejection (still serving)');
+  });
+  process.on('uncaughtException', (error) => {
+    bot.logger.fatal({ err: errorForLog(error) }, 'uncaught exception; stopping');
+    signals += 1;
+    bot.stop('uncaught exception').finally(() => process.exit(1));
+  });
   if (interactive) {
     const workspace = await ensureWorkspace(bot.store.db, LOCAL_TEAM_ID, { timezone: config.KPI_TIMEZONE });
     const who = config.KPI_LOCAL_USER ?? process.env.USER ?? 'local admin';

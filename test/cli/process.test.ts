@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanEnv, KPI_BIN, PROJECT_ROOT } from '../support/child.js';
 import { createMigratedDatabase } from '../support/db.js';
+import { FakeSlack } from '../support/fake-slack.js';
+import { SIGNING_SECRET } from '../support/slack-request.js';
 
 const KPI = KPI_BIN;
 const ROOT = PROJECT_ROOT;
@@ -69,6 +71,64 @@ describe('kpi start', () => {
     expect(await p.exited).toBe(0);
     expect(p.err()).toContain('"msg":"stopped"');
     expect(p.err()).not.toContain('xoxb-');
+  });
+});
+
+/** Waits for the bot's "listening" log line; the deadline only guards against a bot that never starts. */
+function listeningPort(p: ReturnType<typeof run>): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${p.err()}`)), 150_000);
+    const look = () => {
+      const m = /"port":(\d+).*KPI Bot is listening/.exec(p.err());
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    p.child.stderr?.on('data', look);
+    p.child.on('exit', () => reject(new Error(`exited before listening: ${p.err()}`)));
+  });
+}
+
+describe('kpi start in HTTP mode, under hostile requests', () => {
+  it('answers unknown /slack routes 404, keeps running, and logs no header or body', {
+    timeout: 200_000,
+  }, async () => {
+    const slack = await new FakeSlack().start();
+    drops.push(() => slack.stop());
+    const url = await database();
+    const p = run(['start'], {
+      DATABASE_URL: url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      SLACK_BOT_TOKEN: 'xoxb-process-test-token',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      KPI_JOBS: 'off',
+    });
+    children.push(p.child);
+    const base = `http://127.0.0.1:${await listeningPort(p)}`;
+    const secret = 'Bearer HEADERSECRET-1234';
+    for (const [method, path] of [
+      ['GET', '/slack/x'],
+      ['POST', '/slack/commands'],
+      ['GET', '/slack/events'],
+      ['POST', '/slack/install'],
+    ] as const) {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: secret, cookie: 'sid=COOKIESECRET-5678', 'content-type': 'text/plain' },
+        ...(method === 'POST' ? { body: 'BODYSECRET-9012' } : {}),
+      });
+      expect(res.status, `${method} ${path}`).toBe(method === 'GET' && path === '/slack/events' ? 405 : 404);
+    }
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(p.child.exitCode).toBeNull();
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    for (const s of ['HEADERSECRET', 'COOKIESECRET', 'BODYSECRET', 'xoxb-process-test-token', SIGNING_SECRET])
+      expect(p.err()).not.toContain(s);
   });
 });
 
