@@ -1,4 +1,5 @@
 import { isAppError } from '../errors.js';
+import { clipText, unstorableText } from '../ingest/storable-text.js';
 import { buildCommandHelp, buildErrorReply, buildHelp, buildUnknownCommand } from '../slack/views/help.js';
 import { closestMatch } from './closest.js';
 import { tokenize } from './tokenize.js';
@@ -40,6 +41,14 @@ export function createCommandRouter(extra: readonly TCommand[] = []) {
   );
 
   async function execute(text: string, ctx: TCommandContext): Promise<TReply> {
+    // Text that cannot be stored (a NUL, a lone surrogate) is refused before any command sees it.
+    const unstorable = unstorableText(text);
+    if (unstorable) {
+      ctx.logger.info({ reason: unstorable }, 'command refused: unstorable text');
+      return buildErrorReply(
+        `That command ${unstorable.replace(/; remove it$/, '')}. Nothing was done or saved; please type it again without it.`,
+      );
+    }
     const words = tokenize(text.trim());
     const [first, ...args] = words;
     const name = (first ?? 'help').toLowerCase();
@@ -57,7 +66,7 @@ export function createCommandRouter(extra: readonly TCommand[] = []) {
     }
     try {
       const reply = await command.run(args, ctx);
-      return command.shareable ? { ...reply, shareText: text.trim().slice(0, 1900) } : reply;
+      return command.shareable ? { ...reply, shareText: clipText(text.trim(), 1900) } : reply;
     } catch (error) {
       if (isAppError(error)) {
         ctx.logger.info({ command: name, code: error.code }, 'command refused');

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { refineStorableText } from './storable-text.js';
+import { amountDigitsProblem } from './values.js';
 
 /**
  * Canonical events: what every source (HubSpot, Pipedrive, the generic JSON API, CSV files, Slack logging)
@@ -21,7 +23,49 @@ function realDateTime(v: string): boolean {
   );
 }
 
-/** An ISO 8601 instant, a date (YYYY-MM-DD, read in the workspace's time zone) or epoch milliseconds. */
+/** The UTC day (days since 1970-01-01) of a date as written, without Date.UTC's years 0-99 = 1900-1999. */
+function utcDay(year: number, month: number, day: number): number {
+  const t = new Date(0);
+  t.setUTCFullYear(year, month - 1, day);
+  return Math.floor(t.getTime() / 86_400_000);
+}
+
+/** Years after today up to which instants are accepted (a typo such as 2206 for 2026 is refused). */
+export const MAX_YEARS_AHEAD = 100;
+
+/**
+ * Whether an instant is inside the window every instant must be in: from 1970-01-01 to MAX_YEARS_AHEAD years
+ * after `now`, by the date as written (a date or a local time is not moved by the workspace's time zone; an
+ * epoch is read in UTC). Without `now` only the lower bound is checked (the schema has no clock; the upper bound
+ * is checked at receipt with the injected clock, see receipt-checks.ts). Returns why not, or null.
+ */
+export function instantWindowProblem(value: string | number, now?: Date): string | null {
+  let day: number;
+  if (typeof value === 'number') day = Math.floor(value / 86_400_000);
+  else {
+    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(value.trim());
+    if (!m) return null;
+    day = utcDay(Number(m[1]), Number(m[2]), Number(m[3]));
+  }
+  const range = `dates from 1970-01-01 to ${MAX_YEARS_AHEAD} years after today are accepted`;
+  if (day < 0) return `${value} is before 1970-01-01 (${range})`;
+  if (now) {
+    const last = utcDay(now.getUTCFullYear() + MAX_YEARS_AHEAD, now.getUTCMonth() + 1, now.getUTCDate());
+    if (day > last)
+      return `${value} is more than ${MAX_YEARS_AHEAD} years from now, after ${new Date(last * 86_400_000).toISOString().slice(0, 10)} (${range})`;
+  }
+  return null;
+}
+
+const inWindow = (v: string | number, ctx: z.RefinementCtx) => {
+  const problem = instantWindowProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+};
+
+/**
+ * An ISO 8601 instant, a date (YYYY-MM-DD, read in the workspace's time zone) or epoch milliseconds, from
+ * 1970-01-01 on (instantWindowProblem).
+ */
 export const ZInstant = z.union([
   z
     .string()
@@ -30,8 +74,13 @@ export const ZInstant = z.union([
       /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/,
       'expected an ISO 8601 date or time, e.g. 2026-11-02 or 2026-11-02T09:30:00Z',
     )
-    .refine(realDateTime, 'not a real date or time'),
-  z.number().int().nonnegative('expected epoch milliseconds').max(8.64e15, 'expected epoch milliseconds'),
+    .refine(realDateTime, 'not a real date or time')
+    .superRefine(inWindow),
+  z
+    .number()
+    .int('expected epoch milliseconds')
+    .max(8.64e15, 'expected epoch milliseconds')
+    .superRefine(inWindow),
 ]);
 export type TInstant = z.infer<typeof ZInstant>;
 
@@ -99,10 +148,29 @@ const base = {
   occurredAt: ZInstant.optional(),
 };
 
-export const ZCanonicalEvent = z.discriminatedUnion('type', [
+/**
+ * Rules across fields, for every event whatever its source: all its text can be stored (storable-text.ts), and
+ * an amount given with its currency has no more decimals than the currency has (an amount without a currency
+ * is checked at receipt against the currency it will be stored in, see receipt-checks.ts).
+ */
+function eventRules(ev: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  refineStorableText(ev, ctx);
+  const { amount, currency } = ev;
+  if ((typeof amount === 'number' || typeof amount === 'string') && typeof currency === 'string') {
+    const problem = amountDigitsProblem(amount, currency);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['amount'] });
+  }
+}
+
+const CANONICAL_EVENTS = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('deal.upserted'), dealId: id, ...dealFields }).strict(),
   z
-    .object({ ...base, type: z.literal('deal.stage_changed'), dealId: id, stage: dealFields.stage.unwrap() })
+    .object({
+      ...base,
+      type: z.literal('deal.stage_changed'),
+      dealId: id,
+      stage: dealFields.stage.unwrap(),
+    })
     .strict(),
   z
     .object({
@@ -221,6 +289,7 @@ export const ZCanonicalEvent = z.discriminatedUnion('type', [
     })
     .strict(),
 ]);
+export const ZCanonicalEvent = CANONICAL_EVENTS.superRefine(eventRules);
 export type TCanonicalEvent = z.infer<typeof ZCanonicalEvent>;
 export type TEventType = TCanonicalEvent['type'];
 export const EVENT_TYPES = ZCanonicalEvent.options.map((o) => o.shape.type.value) as TEventType[];

@@ -33,12 +33,50 @@ export function toInstant(value: TInstant, timezone: string): Date {
 }
 
 /**
+ * The decimal text of an amount as given: a string as written (trimmed), a JSON number by its shortest
+ * round-trip decimal text (`String(n)`, so 1.005 reads "1.005" and 0.1 + 0.2 reads "0.30000000000000004"),
+ * with an exponent written out (1e-7 reads "0.0000001").
+ */
+export function amountText(amount: number | string): string {
+  if (typeof amount === 'string') return amount.trim();
+  const text = String(amount);
+  const m = /^(\d+)(?:\.(\d+))?e([+-])(\d+)$/.exec(text);
+  if (!m) return text;
+  const [, whole = '', frac = '', sign, exp] = m;
+  const digits = whole + frac;
+  const point = whole.length + (sign === '-' ? -Number(exp) : Number(exp));
+  if (point <= 0) return `0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return digits + '0'.repeat(point - digits.length);
+  return `${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/** Digits after the decimal point that matter (trailing zeros do not: "1.500" has 1). */
+export function decimalPlaces(amount: number | string): number {
+  const frac = /\.(\d*)$/.exec(amountText(amount))?.[1] ?? '';
+  return frac.replace(/0+$/, '').length;
+}
+
+const places = (n: number) => `${n} decimal ${n === 1 ? 'place' : 'places'}`;
+
+/**
+ * Why an amount cannot be stored exactly in a currency (it has more decimals than the currency's minor unit,
+ * e.g. "USD has 2 decimal places; 1.005 has 3"), or null. Such amounts are refused, never rounded.
+ */
+export function amountDigitsProblem(amount: number | string, currency: string): string | null {
+  const digits = minorDigits(currency);
+  const given = decimalPlaces(amount);
+  return given > digits ? `${currency} has ${places(digits)}; ${amountText(amount)} has ${given}` : null;
+}
+
+/**
  * An amount in major units ("1234.5", 1234.5) as an integer of minor units of the currency, exactly: decimal
- * strings are never parsed as floats. Digits beyond the currency's minor unit are rounded half up.
+ * strings are never parsed as floats, numbers are read by their decimal text (amountText). Amounts with more
+ * decimals than the currency has are refused where they arrive (amountDigitsProblem); one that still has them
+ * here (its deal's currency changed later, e.g. from USD to JPY) is rounded half up.
  */
 export function toMinorUnits(amount: number | string, currency: string): bigint {
   const digits = minorDigits(currency);
-  const textValue = typeof amount === 'number' ? amount.toFixed(Math.max(digits, 6)) : amount.trim();
+  const textValue = amountText(amount);
   const m = /^(\d+)(?:\.(\d+))?$/.exec(textValue);
   if (!m) throw new RangeError(`not an amount: ${amount}`);
   const whole = m[1] ?? '0';

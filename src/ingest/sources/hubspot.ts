@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_LOST_STAGES, DEFAULT_WON_STAGES, type TWorkspaceSettings } from '../../domain/settings.js';
 import type { TCanonicalEvent } from '../events.js';
+import { clipText, refineStorableText } from '../storable-text.js';
 
 /**
  * HubSpot webhooks: a JSON array (under 100) of thin events. Deals arrive as property changes, contacts'
@@ -29,6 +30,12 @@ export const ZHubSpotEvent = z
   .refine((e) => e.subscriptionType || e.eventType, {
     message: 'subscriptionType (or eventType) is required',
     path: ['subscriptionType'],
+  })
+  // The fields that make the inbox row's key and type must be storable text (storable-text.ts); what the event
+  // carries into facts is checked as a canonical event, and the rest only rides along in the stored JSON.
+  .superRefine((e, ctx) => {
+    const { eventId, subscriptionType, eventType, objectTypeId, objectId, propertyName } = e;
+    refineStorableText({ eventId, subscriptionType, eventType, objectTypeId, objectId, propertyName }, ctx);
   });
 export type THubSpotEvent = z.infer<typeof ZHubSpotEvent>;
 export const ZHubSpotBody = z.array(ZHubSpotEvent).min(1).max(1000);
@@ -97,7 +104,7 @@ export function translateHubSpot(e: THubSpotEvent, settings: TWorkspaceSettings)
       case 'hubspot_owner_id':
         return value ? deal({ owner: { id: value } }) : [];
       case 'dealname':
-        return deal({ title: value.slice(0, 500) });
+        return deal({ title: clipText(value, 500) });
       case 'pipeline':
         return deal({ pipeline: value || null });
       case 'createdate': {

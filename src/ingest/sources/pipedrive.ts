@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TCanonicalEvent } from '../events.js';
+import { clipText, refineStorableText } from '../storable-text.js';
 
 /**
  * Pipedrive webhooks, v2 (`meta.version` "2.0": data / previous / meta with action create|change|delete)
@@ -53,6 +54,18 @@ const ZActivity = z
   })
   .passthrough();
 
+/**
+ * The meta fields that make the inbox row's key and type must be storable text (storable-text.ts); the object's
+ * fields carried into facts are checked as a canonical event, and the rest only rides along in the stored JSON.
+ */
+function refineKeyFields(
+  meta: { id: unknown; entity?: unknown; object?: unknown; action: unknown },
+  ctx: z.RefinementCtx,
+) {
+  const { id, entity, object, action } = meta;
+  refineStorableText({ id, entity, object, action }, ctx);
+}
+
 export const ZPipedriveV2 = z
   .object({
     meta: z
@@ -65,7 +78,8 @@ export const ZPipedriveV2 = z
         version: z.literal('2.0'),
         attempt: z.number().int().optional(),
       })
-      .passthrough(),
+      .passthrough()
+      .superRefine(refineKeyFields),
     data: z.record(z.string(), z.unknown()).nullable(),
     previous: z.record(z.string(), z.unknown()).nullable().optional(),
   })
@@ -83,7 +97,8 @@ export const ZPipedriveV1 = z
         timestamp_micro: z.number().int().optional(),
         v: z.literal(1).optional(),
       })
-      .passthrough(),
+      .passthrough()
+      .superRefine(refineKeyFields),
     current: z.record(z.string(), z.unknown()).nullable().optional(),
     previous: z.record(z.string(), z.unknown()).nullable().optional(),
     event: z.string().max(100).optional(),
@@ -142,7 +157,7 @@ function dealEvent(raw: Record<string, unknown>, occurredAt: string | number | u
       dealId: String(d.id),
       occurredAt,
       ...(owner ? { owner: { id: owner } } : {}),
-      ...(d.title !== undefined && d.title !== null ? { title: d.title.slice(0, 500) } : {}),
+      ...(d.title !== undefined && d.title !== null ? { title: clipText(d.title, 500) } : {}),
       ...(value !== undefined && value !== null ? { amount: value } : {}),
       ...(d.currency && /^[A-Za-z]{3}$/.test(d.currency) ? { currency: d.currency.toUpperCase() } : {}),
       ...(d.stage_id !== undefined && d.stage_id !== null ? { stage: String(d.stage_id) } : {}),
@@ -181,7 +196,7 @@ function activityEvent(
       kind: KINDS[(a.type ?? '').toLowerCase()] ?? 'other',
       ...(owner ? { owner: { id: owner } } : {}),
       ...(at ? { at } : {}),
-      ...(a.subject ? { subject: a.subject.slice(0, 500) } : {}),
+      ...(a.subject ? { subject: clipText(a.subject, 500) } : {}),
       ...(a.deal_id !== undefined && a.deal_id !== null ? { dealId: String(a.deal_id) } : {}),
     },
   ];
