@@ -14,13 +14,17 @@ import {
 } from '../apply.js';
 import { type TCanonicalEvent, ZCanonicalEvent } from '../events.js';
 import type { TResolvedOwner } from '../identities.js';
+import { receiptProblem } from '../receipt-checks.js';
 import { COLUMNS, FIELD_TO_COLUMN, IMPORT_KINDS, PRESETS, rowToEvent, type TImportKind } from './layouts.js';
 
 /**
  * `kpi import`: streams a CSV file, maps its columns to a kind's canonical columns (a preset and/or --map),
  * validates every row into a canonical event and applies them in batches through the same apply functions
  * as webhooks. Re-importing a file changes nothing (every fact is keyed by its id). Bad rows are reported
- * with line, column and reason, and never stop the good ones.
+ * with line, column and reason, and never stop the good ones; a bad row stores nothing. Rows pass the same
+ * checks as webhook events at receipt: storable text, dates from 1970 to 100 years after `now`, amounts with
+ * no more decimals than their currency (receipt-checks.ts). A line the CSV parser cannot read (an unclosed
+ * quote) stops the import there: the rows before it are imported and the error says how many.
  *
  * A CSV import does not pass through the inbox: the file itself is the durable copy, and an interrupted
  * import is finished by running it again.
@@ -149,10 +153,21 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
   let header: string[] | null = null;
   let batch: { line: number; event: TCanonicalEvent }[] = [];
   const batchSize = opts.batchSize ?? 500;
+  const now = opts.now ?? new Date();
+  /** The file column a canonical event field came from (to name the column of a bad cell). */
+  const columnOf = (field: string): string | null => {
+    const canonical =
+      (field === 'occurredAt' || field === 'at' ? OCCURRED_COLUMN[kind] : undefined) ??
+      FIELD_TO_COLUMN[field] ??
+      field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    return (Object.entries(map).find(([, to]) => to === canonical)?.[0] ?? canonical) || null;
+  };
+  /** Deal currencies named earlier in the file: an amount without one is stored in its deal's currency. */
+  const fileCurrency = new Map<string, string>();
 
   const flush = async () => {
     if (batch.length === 0) return;
-    const rows = batch;
+    const rows = await receiptChecked(db, batch, { opts, source, now, fileCurrency, columnOf, problem });
     batch = [];
     await applyBatch(db, rows, { ...opts, source, owners }, summary, problem);
   };
@@ -194,16 +209,17 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
       const parsed = ZCanonicalEvent.safeParse(rowToEvent(kind, row, source));
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        const field = String(issue?.path[0] ?? '');
-        const canonical =
-          (field === 'occurredAt' || field === 'at' ? OCCURRED_COLUMN[kind] : undefined) ??
-          FIELD_TO_COLUMN[field] ??
-          field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-        const fileColumn = Object.entries(map).find(([, to]) => to === canonical)?.[0] ?? canonical;
-        problem({ line, column: fileColumn || null, reason: issue?.message ?? 'invalid' });
+        problem({
+          line,
+          column: columnOf(String(issue?.path[0] ?? '')),
+          reason: issue?.message ?? 'invalid',
+        });
         continue;
       }
-      batch.push({ line, event: parsed.data });
+      const ev = parsed.data;
+      if ((ev.type === 'deal.upserted' || ev.type === 'deal.won') && ev.currency)
+        fileCurrency.set(ev.dealId, ev.currency);
+      batch.push({ line, event: ev });
       if (batch.length >= batchSize) {
         await flush();
         opts.onProgress?.(summary.rows, size ? Math.min(1, stream.bytesRead / size) : 1);
@@ -213,16 +229,60 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
   } catch (error) {
     if (error instanceof AppError) throw error;
     const e = error as { code?: string; lines?: number; message?: string };
-    if (e.code?.startsWith('CSV_'))
-      throw new AppError(
-        'bad_request',
-        `${opts.file}: line ${e.lines ?? '?'}: ${e.message} (rows before it were imported)`,
-      );
-    throw error;
+    if (!e.code?.startsWith('CSV_')) throw error;
+    // The rows read before the line the parser could not read are good: store them, then say what happened.
+    await flush();
+    const stored = summary.created + summary.updated + summary.unchanged;
+    const rows = (n: number) => `${n} ${n === 1 ? 'row' : 'rows'}`;
+    throw new AppError(
+      'bad_request',
+      `${opts.file}: line ${e.lines ?? '?'}: ${e.message}. Nothing from there on was read; of the ${rows(summary.rows)} before it, ${stored} ${opts.dryRun ? 'would be imported (dry run: nothing was saved)' : stored === 1 ? 'was imported' : 'were imported'} and ${summary.skipped} skipped.`,
+    );
   }
   opts.onProgress?.(summary.rows, 1);
   summary.problems.sort((a, b) => a.line - b.line);
   return summary;
+}
+
+/**
+ * The rows of a batch that pass the receipt checks (receipt-checks.ts); the others are reported as problems.
+ * An amount without a currency is checked against its deal's currency: named earlier in the file, else the
+ * stored deal's (one query per batch), else the workspace's.
+ */
+async function receiptChecked(
+  db: TDb,
+  rows: { line: number; event: TCanonicalEvent }[],
+  c: {
+    opts: TImportOptions;
+    source: string;
+    now: Date;
+    fileCurrency: Map<string, string>;
+    columnOf: (field: string) => string | null;
+    problem: (p: TRowProblem) => void;
+  },
+): Promise<{ line: number; event: TCanonicalEvent }[]> {
+  const unknown = new Set<string>();
+  for (const { event: ev } of rows)
+    if ((ev.type === 'deal.upserted' || ev.type === 'deal.won') && ev.amount !== undefined && !ev.currency)
+      if (!c.fileCurrency.has(ev.dealId)) unknown.add(ev.dealId);
+  const stored = new Map<string, string>();
+  if (unknown.size > 0) {
+    const deals = await db.deal.findMany({
+      where: { workspaceId: c.opts.workspace.id, source: c.source, externalId: { in: [...unknown] } },
+      select: { externalId: true, currency: true },
+    });
+    for (const d of deals) stored.set(d.externalId, d.currency);
+  }
+  const ctx = {
+    now: c.now,
+    currencyOf: (dealId: string) =>
+      c.fileCurrency.get(dealId) ?? stored.get(dealId) ?? c.opts.workspace.currency,
+  };
+  return rows.filter((r) => {
+    const found = receiptProblem(r.event, ctx);
+    if (found) c.problem({ line: r.line, column: c.columnOf(found.field), reason: found.message });
+    return !found;
+  });
 }
 
 type TBatchContext = TImportOptions & { source: string; owners: Map<string, TResolvedOwner> };
@@ -247,6 +307,8 @@ async function applyBatch(
             owners: opts.owners,
             cacheUnmapped: true,
             untimed: true,
+            // The operator's own file: it may give people their roles (webhooks may not).
+            operator: true,
             deferred: new DeferredInserts(opts.provider),
             known: await prefetch(
               tx,
