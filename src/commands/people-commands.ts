@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import type { Rep } from '../generated/sqlite/client.js';
+import { oneLine } from '../reports/format.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
 import { buildFunnel } from '../slack/views/funnel.js';
@@ -120,13 +121,13 @@ export const whyCommand: TCommand = {
           ? 'No decline'
           : 'Not enough history yet';
     const reply: TReply = {
-      text: `${report.rep.name}, ${report.period.label}: ${verdict}. ${d.explanation}`,
+      text: escapeMrkdwn(`${report.rep.name}, ${report.period.label}: ${verdict}. ${d.explanation}`),
       blocks: [
         {
           type: 'header',
           text: {
             type: 'plain_text',
-            text: `Why · ${report.rep.name} · ${report.period.label}`.slice(0, 150),
+            text: `Why · ${oneLine(report.rep.name)} · ${report.period.label}`.slice(0, 150),
           },
         },
         {

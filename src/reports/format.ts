@@ -3,6 +3,14 @@ import type { TLeaderboard } from './leaderboard.js';
 import type { TRepMetricsReport } from './rep-metrics.js';
 import type { TTeamMetricsReport } from './team-metrics.js';
 
+/**
+ * User text (a name, a stage, a title) on one line: line breaks and other control characters become spaces, so
+ * a name cannot break a line layout (tables, headers) or send control sequences to a terminal.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/\r\n|[\p{Cc}\u2028\u2029]/gu, ' ');
+}
+
 /** A metric value for people: money in the workspace currency, rates as percentages, "no data" for null. */
 export function formatMetric(
   value: number | null,
@@ -48,16 +56,16 @@ export function renderRepMetricsTable(report: TRepMetricsReport): string {
   const dwell = report.metrics['funnel.median_days_in_stage'] as Record<string, number | null>;
   const funnel = Object.keys(open).map(
     (stage) =>
-      `  ${stage}: ${open[stage]} open, ${formatMetric(conversion[stage] ?? null, 'share', report.currency)} move on, median ${
+      `  ${oneLine(stage)}: ${open[stage]} open, ${formatMetric(conversion[stage] ?? null, 'share', report.currency)} move on, median ${
         dwell[stage] == null ? 'no data' : `${(dwell[stage] as number).toFixed(1)} days`
       }`,
   );
   return [
-    `${report.rep.name} · ${report.period.label}`,
+    `${oneLine(report.rep.name)} · ${report.period.label}`,
     ...lines,
     `Funnel${funnel.length ? '' : ': no open deals or stage history'}`,
     ...funnel,
-    `Diagnosis: ${report.diagnosis.explanation}`,
+    `Diagnosis: ${oneLine(report.diagnosis.explanation)}`,
   ].join('\n');
 }
 
@@ -65,25 +73,25 @@ export function renderRepMetricsTable(report: TRepMetricsReport): string {
 export function renderLeaderboardTable(board: TLeaderboard): string {
   const metric = SCALAR_METRICS.find((m) => m.id === board.metric);
   const unit = metric?.unit ?? 'count';
-  const width = Math.max(4, ...board.rows.map((r) => r.rep.name.length));
+  const width = Math.max(4, ...board.rows.map((r) => oneLine(r.rep.name).length));
   const lines = board.rows.map(
     (r) =>
-      `${String(r.rank).padStart(3)}. ${r.rep.name.padEnd(width)}  ${formatMetric(r.value, unit, board.currency)}`,
+      `${String(r.rank).padStart(3)}. ${oneLine(r.rep.name).padEnd(width)}  ${formatMetric(r.value, unit, board.currency)}`,
   );
   return [`${metric?.title ?? board.metric} · ${board.period.label}`, ...lines].join('\n');
 }
 
 /** The readable table `kpi metrics --team` prints without --json: the team's metrics, then each rep's key figures. */
 export function renderTeamMetricsTable(report: TTeamMetricsReport): string {
-  const who = report.team.manager ? `${report.team.manager.name}'s team` : 'All reps';
+  const who = report.team.manager ? `${oneLine(report.team.manager.name)}'s team` : 'All reps';
   const lines = SCALAR_METRICS.map(
     (m) =>
       `${m.id.padEnd(36)}  ${m.title.padEnd(26)}  ${formatMetric(report.metrics[m.id] ?? null, m.unit, report.currency)}`,
   );
-  const width = Math.max(4, ...report.byRep.map((r) => r.name.length));
+  const width = Math.max(4, ...report.byRep.map((r) => oneLine(r.name).length));
   const reps = report.byRep.map(
     (r) =>
-      `  ${r.name.padEnd(width)}  won ${formatMetric(r.metrics['sales.won_total'] ?? null, 'money', report.currency)}, win rate ${formatMetric(
+      `  ${oneLine(r.name).padEnd(width)}  won ${formatMetric(r.metrics['sales.won_total'] ?? null, 'money', report.currency)}, win rate ${formatMetric(
         r.metrics['opportunities.win_rate'] ?? null,
         'share',
         report.currency,

@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { funnelChart } from '../../charts/specs.js';
 import type { TReply } from '../../commands/types.js';
+import { oneLine } from '../../reports/format.js';
 import type { TRepMetricsReport } from '../../reports/rep-metrics.js';
 import { escapeMrkdwn } from './help.js';
 
@@ -33,7 +34,7 @@ export function buildFunnel(report: TRepMetricsReport): TReply {
       : `Bottleneck: *${escapeMrkdwn(bottleneck.stage)}*: deals stay ${days(bottleneck.rep)}, against ${days(bottleneck.team)} for the team (${bottleneck.sample} deals). Look at what stalls them there.`
     : 'No bottleneck: no stage is clearly behind the team (or too few deals to say).';
   const chart = funnelChart(report);
-  const title = `Funnel · ${report.rep.name} · ${report.period.label}`;
+  const title = `Funnel · ${oneLine(report.rep.name)} · ${report.period.label}`;
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
     {
@@ -46,7 +47,7 @@ export function buildFunnel(report: TRepMetricsReport): TReply {
     { type: 'context', elements: [{ type: 'mrkdwn', text: why.slice(0, 3000) }] },
   ];
   return {
-    text: `${title}: ${bottleneck ? `bottleneck ${bottleneck.stage}` : 'no bottleneck'}`,
+    text: escapeMrkdwn(`${title}: ${bottleneck ? `bottleneck ${bottleneck.stage}` : 'no bottleneck'}`),
     blocks,
     visibility: 'ephemeral',
     ...(chart ? { chart } : {}),

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { TCommand, TReply } from '../../commands/types.js';
+import { oneLine } from '../../reports/format.js';
 
 const SLASH = '/kpi';
 
@@ -7,14 +8,57 @@ function usageLine(c: TCommand): string {
   return `\`${SLASH} ${c.usage}\``;
 }
 
-/** Escapes user text for mrkdwn so it cannot form mentions (<!channel>), links or markup. */
+/**
+ * Stand-ins for the characters Slack's mrkdwn reads as formatting (Slack has no escape for them): look-alikes
+ * that Slack shows as written. The shell and plain_text put the originals back (plainOfEscaped).
+ */
+const LOOKALIKES = new Map([
+  ['*', '\u2217'], // ∗ asterisk operator
+  ['_', '\u02CD'], // ˍ modifier letter low macron
+  ['~', '\u223C'], // ∼ tilde operator
+  ['`', '\u02CB'], // ˋ modifier letter grave accent
+]);
+const ORIGINALS = new Map([...LOOKALIKES].map(([k, v]) => [v, k]));
+const WORD_JOINER = '\u2060';
+const SOFT_HYPHEN = '\u00AD';
+const alnum = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}]/u.test(c);
+
+/**
+ * Escapes user text (names, deal titles, stages, courses, teams) for mrkdwn so it shows as written and cannot
+ * form mentions (<!channel>), links or markup:
+ * - `&`, `<`, `>` as entities (Slack's own escaping);
+ * - `*`, `_`, `~` that could open or close emphasis (next to a space, punctuation or either end; inside a word,
+ *   as in snake_case, Slack leaves them alone) and every backtick become look-alikes (LOOKALIKES);
+ * - `@here`, `@channel`, `@everyone` get an invisible word joiner after the @, so no mention is parsed;
+ * - line breaks (and other control characters) become spaces, so a name never breaks a line layout, and a
+ *   leading `>` gets an invisible soft hyphen before it, so it cannot start a quote.
+ */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, "'");
+  const line = oneLine(text);
+  let out = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    const lookalike = LOOKALIKES.get(c);
+    if (c === '&') out += '&amp;';
+    else if (c === '<') out += '&lt;';
+    else if (c === '>') out += '&gt;';
+    // A backtick always; emphasis marks unless inside a word (a_b), where Slack does not read them.
+    else if (lookalike && (c === '`' || !(alnum(line[i - 1]) && alnum(line[i + 1])))) out += lookalike;
+    else out += c;
+  }
+  return out
+    .replace(/@(here|channel|everyone)(?![\p{L}\p{N}])/giu, `@${WORD_JOINER}$1`)
+    .replace(/^(\s*)&gt;/, `$1${SOFT_HYPHEN}&gt;`);
+}
+
+/** The text escapeMrkdwn escaped, as written: look-alikes back to the originals, invisible marks removed. */
+export function plainOfEscaped(text: string): string {
+  return text.replace(/[\u2217\u02CD\u223C\u02CB\u2060\u00AD]/g, (c) => ORIGINALS.get(c) ?? '');
 }
 
 /** Back from Slack's escaped text to what was typed, for plain_text (which Slack shows as written). */
 export function unescapeMrkdwn(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return plainOfEscaped(text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
 }
 
 /** The `/kpi help` overview: every command with its usage and what it does. */
@@ -82,7 +126,7 @@ export function buildUnknownCommand(
 /** A confirmation (✓ and the text, escaped), visible to the asker only. */
 export function buildDone(text: string): TReply {
   return {
-    text,
+    text: escapeMrkdwn(text),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: ${escapeMrkdwn(text)}` } }],
     visibility: 'ephemeral',
   };

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { leaderboardChart, scorecardChart } from '../../charts/specs.js';
 import type { TReply } from '../../commands/types.js';
 import { SCALAR_METRICS, type TMetricUnit } from '../../metrics/scalar.js';
-import { formatMetric } from '../../reports/format.js';
+import { formatMetric, oneLine } from '../../reports/format.js';
 import type { TLeaderboard } from '../../reports/leaderboard.js';
 import type { TRepMetricsReport } from '../../reports/rep-metrics.js';
 import { escapeMrkdwn } from './help.js';
@@ -60,7 +60,10 @@ export function buildScorecard(report: TRepMetricsReport): TReply {
   const blocks: KnownBlock[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: `${report.rep.name} · ${report.period.label}`.slice(0, 150) },
+      text: {
+        type: 'plain_text',
+        text: `${oneLine(report.rep.name)} · ${report.period.label}`.slice(0, 150),
+      },
     },
     { type: 'section', fields: fields.slice(0, 10) },
     {
@@ -78,7 +81,7 @@ export function buildScorecard(report: TRepMetricsReport): TReply {
   ];
   const chart = scorecardChart(report);
   return {
-    text: `${report.rep.name}, ${report.period.label}: won ${value(report, 'sales.won_total')}`,
+    text: `${escapeMrkdwn(report.rep.name)}, ${report.period.label}: won ${value(report, 'sales.won_total')}`,
     blocks,
     visibility: 'ephemeral',
     ...(chart ? { chart } : {}),

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { TReply } from '../../commands/types.js';
 import { SCALAR_METRICS, type TMetricUnit } from '../../metrics/scalar.js';
 import { median } from '../../metrics/stats.js';
-import { formatMetric } from '../../reports/format.js';
+import { formatMetric, oneLine } from '../../reports/format.js';
 import type { TTeamMetricsReport } from '../../reports/team-metrics.js';
 import { escapeMrkdwn } from './help.js';
 
@@ -26,7 +26,7 @@ function cell(metrics: Record<string, number | null>, id: string, report: TTeamM
 
 /** `/kpi team`: the team's totals, one line per rep, and who needs attention. */
 export function buildTeamTable(report: TTeamMetricsReport): TReply {
-  const who = report.team.manager ? `${report.team.manager.name}'s team` : 'Everyone';
+  const who = report.team.manager ? `${oneLine(report.team.manager.name)}'s team` : 'Everyone';
   const title = `${who} · ${report.period.label}`;
   const total = COLUMNS.map(([id, label]) => `${label} *${cell(report.metrics, id, report)}*`).join(' · ');
   // The bar: half the per-rep revenue target, or, without one, half the team's median rep.
@@ -62,7 +62,7 @@ export function buildTeamTable(report: TTeamMetricsReport): TReply {
     });
   }
   return {
-    text: `${title}: won ${cell(report.metrics, 'sales.won_total', report)}`,
+    text: `${escapeMrkdwn(title)}: won ${cell(report.metrics, 'sales.won_total', report)}`,
     blocks,
     visibility: 'ephemeral',
   };

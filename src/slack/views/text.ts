@@ -1,12 +1,18 @@
 import type { KnownBlock } from '@slack/types';
+import { plainOfEscaped } from './help.js';
 
-/** Turns Slack mrkdwn into plain terminal text: links show their label and address, emphasis marks go. */
+/**
+ * Turns Slack mrkdwn into plain terminal text: links show their label and address, emphasis marks go, and user
+ * text escaped with escapeMrkdwn shows as written (its look-alikes and invisible marks undone).
+ */
 export function mrkdwnToText(mrkdwn: string): string {
   // Code spans are shown as written (a cron schedule's * is not emphasis).
-  return mrkdwn
-    .split(/(`[^`\n]+`)/)
-    .map((part, i) => (i % 2 === 1 ? unescapeEntities(part.slice(1, -1)) : plainOf(part)))
-    .join('');
+  return plainOfEscaped(
+    mrkdwn
+      .split(/(`[^`\n]+`)/)
+      .map((part, i) => (i % 2 === 1 ? unescapeEntities(part.slice(1, -1)) : plainOf(part)))
+      .join(''),
+  );
 }
 
 const unescapeEntities = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
