@@ -182,6 +182,18 @@ const VARIABLES = {
     expected: 'requests per second each webhook source may send (bursts of 5 seconds allowed)',
     example: '200',
   },
+  KPI_HTTP_MAX_CONNECTIONS: {
+    schema: optionalString.pipe(
+      z
+        .string()
+        .default('256')
+        .refine((v) => /^\d{1,6}$/.test(v) && Number(v) >= 8)
+        .transform(Number),
+    ),
+    expected:
+      'the most HTTP connections open at once, 8 or more (each may hold a request body of up to 1 MiB)',
+    example: '512',
+  },
   KPI_INBOX_WORKER: {
     schema: optionalString.pipe(z.enum(['on', 'off']).default('on')),
     expected: 'on or off: whether this process applies stored webhook events (off: receive only)',

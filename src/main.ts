@@ -168,7 +168,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     routes: [healthRoute(store, state), ...webhooks],
     slack: slackGate,
     logger,
-    limits: opts.httpLimits,
+    limits: { maxConnections: config.KPI_HTTP_MAX_CONNECTIONS, ...opts.httpLimits },
   });
   // Slack requests being answered: work already acknowledged waits for them, so a burst's acks all go out
   // first (webhooks and health checks do not hold replies back).

@@ -32,8 +32,8 @@ export const HTTP_LIMITS = {
   keepAliveTimeoutMs: 5_000,
   /** A connection with no traffic at all is closed after this time. */
   idleSocketTimeoutMs: 60_000,
-  /** Connections beyond this are closed at once. */
-  maxConnections: 1_024,
+  /** Connections beyond this are closed at once (KPI_HTTP_MAX_CONNECTIONS). */
+  maxConnections: 256,
   /** How often those time-outs are checked (Node's default). */
   connectionsCheckingIntervalMs: 30_000,
   /** Header count and size caps. */

@@ -56,6 +56,21 @@ const header = (h: THeaders, name: string) => {
  * v1/v2 (X-HubSpot-Signature + -Version) only when `legacy` allows them. `uris` are the request URIs to try
  * (the URL HubSpot called is not always known behind proxies: the configured public URL, then the Host).
  */
+/**
+ * What can be checked of a HubSpot request before its body is read: a signature header, and a fresh timestamp
+ * for v3. Null when the body is worth reading.
+ */
+export function checkHubSpotHeaders(headers: THeaders, now: number): string | null {
+  if (header(headers, 'x-hubspot-signature-v3')) {
+    const ts = header(headers, 'x-hubspot-request-timestamp') ?? '';
+    if (!/^\d{10,16}$/.test(ts)) return 'X-HubSpot-Request-Timestamp is missing or not milliseconds';
+    if (Math.abs(now - Number(ts)) > MAX_SKEW_MS)
+      return 'X-HubSpot-Request-Timestamp is more than 5 minutes off';
+    return null;
+  }
+  return header(headers, 'x-hubspot-signature') ? null : 'X-HubSpot-Signature-v3 header is missing';
+}
+
 export function checkHubSpot(opts: {
   secret: string;
   legacy: ('v1' | 'v2')[];
@@ -65,12 +80,11 @@ export function checkHubSpot(opts: {
   headers: THeaders;
   now: number;
 }): string | null {
+  const early = checkHubSpotHeaders(opts.headers, opts.now);
+  if (early) return early;
   const v3 = header(opts.headers, 'x-hubspot-signature-v3');
   if (v3) {
     const ts = header(opts.headers, 'x-hubspot-request-timestamp') ?? '';
-    if (!/^\d{10,16}$/.test(ts)) return 'X-HubSpot-Request-Timestamp is missing or not milliseconds';
-    if (Math.abs(opts.now - Number(ts)) > MAX_SKEW_MS)
-      return 'X-HubSpot-Request-Timestamp is more than 5 minutes off';
     const ok = opts.uris.some((u) =>
       safeEqual(hubspotSignatureV3(opts.secret, opts.method, hubspotDecodeUri(u), opts.body, ts), v3),
     );
@@ -108,11 +122,20 @@ export function genericSignature(secret: string, timestamp: string, body: string
   return `v1=${createHmac('sha256', secret).update(`v1:${timestamp}:${body}`, 'utf8').digest('hex')}`;
 }
 
-export function checkGeneric(secret: string, headers: THeaders, body: string, now: number): string | null {
+/** What can be checked of a generic API request before its body is read: both headers, a fresh timestamp. */
+export function checkGenericHeaders(headers: THeaders, now: number): string | null {
   const sig = header(headers, 'x-kpi-signature');
   const ts = header(headers, 'x-kpi-timestamp');
   if (!sig) return 'X-KPI-Signature header is missing';
   if (!ts || !/^\d{9,11}$/.test(ts)) return 'X-KPI-Timestamp must be Unix seconds';
   if (Math.abs(now - Number(ts) * 1000) > MAX_SKEW_MS) return 'X-KPI-Timestamp is more than 5 minutes off';
+  return null;
+}
+
+export function checkGeneric(secret: string, headers: THeaders, body: string, now: number): string | null {
+  const early = checkGenericHeaders(headers, now);
+  if (early) return early;
+  const sig = header(headers, 'x-kpi-signature') ?? '';
+  const ts = header(headers, 'x-kpi-timestamp') ?? '';
   return safeEqual(genericSignature(secret, ts, body), sig) ? null : 'X-KPI-Signature does not match';
 }

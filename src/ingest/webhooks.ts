@@ -6,7 +6,13 @@ import type { TRoute } from '../http/server.js';
 import { sendJson } from '../http/server.js';
 import type { TLogger } from '../logger.js';
 import type { TDb } from '../store/store.js';
-import { checkBasicAuth, checkGeneric, checkHubSpot } from './auth.js';
+import {
+  checkBasicAuth,
+  checkGeneric,
+  checkGenericHeaders,
+  checkHubSpot,
+  checkHubSpotHeaders,
+} from './auth.js';
 import { describeZodError, ZCanonicalEvent } from './events.js';
 import { createInboxBatcher, type TInboxBatcher, type TInboxItem } from './inbox.js';
 import { hubspotEventKey, hubspotTypeOf, translateHubSpot, ZHubSpotBody } from './sources/hubspot.js';
@@ -103,6 +109,8 @@ type TSourceSpec = {
   source: string;
   path: string;
   configured: (s: TWebhookSecrets) => boolean;
+  /** What can be refused before the body is read (missing or stale headers, wrong basic auth). */
+  preflight: (req: IncomingMessage, deps: TWebhookDeps) => string | null;
   authenticate: (req: IncomingMessage, body: string, deps: TWebhookDeps) => string | null;
   /** Validates the body into inbox items (without the workspace), or throws a 400 AppError. */
   items: (body: unknown) => Omit<TInboxItem, 'workspaceId'>[];
@@ -143,6 +151,7 @@ const SOURCES: TSourceSpec[] = [
     source: 'hubspot',
     path: WEBHOOK_PATHS.hubspot,
     configured: (s) => Boolean(s.hubspotClientSecret),
+    preflight: (req, deps) => checkHubSpotHeaders(req.headers, deps.clock.now().getTime()),
     authenticate: (req, body, deps) =>
       checkHubSpot({
         secret: deps.secrets.hubspotClientSecret ?? '',
@@ -174,6 +183,8 @@ const SOURCES: TSourceSpec[] = [
     source: 'pipedrive',
     path: WEBHOOK_PATHS.pipedrive,
     configured: (s) => Boolean(s.pipedriveUser && s.pipedrivePassword),
+    preflight: (req, deps) =>
+      checkBasicAuth(req.headers, deps.secrets.pipedriveUser ?? '', deps.secrets.pipedrivePassword ?? ''),
     authenticate: (req, _body, deps) =>
       checkBasicAuth(req.headers, deps.secrets.pipedriveUser ?? '', deps.secrets.pipedrivePassword ?? ''),
     items: (body) => {
@@ -197,6 +208,7 @@ const SOURCES: TSourceSpec[] = [
     source: 'generic',
     path: WEBHOOK_PATHS.generic,
     configured: (s) => Boolean(s.genericSecret),
+    preflight: (req, deps) => checkGenericHeaders(req.headers, deps.clock.now().getTime()),
     authenticate: (req, body, deps) =>
       checkGeneric(deps.secrets.genericSecret ?? '', req.headers, body, deps.clock.now().getTime()),
     items: (body) => {
@@ -244,6 +256,12 @@ export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
           if (!spec.configured(deps.secrets)) {
             req.resume();
             throw new AppError('not_found', `no route ${spec.path} (its secret is not configured)`);
+          }
+          // Refused before the body is read: nobody without the headers makes the bot buffer a megabyte.
+          const early = spec.preflight(req, deps);
+          if (early) {
+            deps.logger.warn({ source: spec.source, reason: early }, 'webhook refused');
+            throw new AppError('unauthorized', early);
           }
           const raw = (await readBody(req, maxBytes)).toString('utf8');
           const reason = spec.authenticate(req, raw, deps);
@@ -301,9 +319,11 @@ export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
           sendJson(res, 200, { ok: true, received: items.length, new: stored });
         } catch (error) {
           if (!isAppError(error)) throw error;
-          if (error.code === 'payload_too_large' || error.code === 'rate_limited')
+          // A body left unread (refused early, too large) or a sender to slow down: the connection is closed.
+          if (!req.complete || error.code === 'payload_too_large' || error.code === 'rate_limited')
             res.setHeader('connection', 'close');
           sendJson(res, HTTP_STATUS[error.code], { ok: false, error: error.code, message: error.message });
+          if (!req.complete) res.once('finish', () => req.destroy());
         }
       },
     };
