@@ -36,7 +36,21 @@ const MAX_ERROR_TEXT = 2_000;
  * of that is written.
  */
 export function errorForLog(error: unknown, depth = 0): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: maskSecrets(String(error)).slice(0, MAX_ERROR_TEXT) };
+  if (!(error instanceof Error)) {
+    // Something thrown that is not an Error: its kind and property names, never its values.
+    if (error && typeof error === 'object')
+      return {
+        ...(typeof (error as { stack?: unknown }).stack === 'string'
+          ? { stack: maskSecrets((error as { stack: string }).stack).slice(0, MAX_ERROR_TEXT) }
+          : {}),
+        type: error.constructor?.name ?? 'object',
+        message:
+          typeof (error as { message?: unknown }).message === 'string'
+            ? maskSecrets((error as { message: string }).message).slice(0, MAX_ERROR_TEXT)
+            : `a thrown ${error.constructor?.name ?? 'object'} with ${Object.keys(error).slice(0, 10).join(', ') || 'no properties'}`,
+      };
+    return { message: maskSecrets(String(error)).slice(0, MAX_ERROR_TEXT) };
+  }
   const out: Record<string, unknown> = {
     type: error.name,
     message: maskSecrets(error.message).slice(0, MAX_ERROR_TEXT),

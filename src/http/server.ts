@@ -43,9 +43,81 @@ export const HTTP_LIMITS = {
 
 export type THttpLimits = typeof HTTP_LIMITS;
 
+export class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`the body is over ${limit} bytes`);
+  }
+}
+
+/**
+ * Reads a request body of at most `maxBytes` (declared or as it arrives); over that it stops reading and
+ * rejects with BodyTooLarge, leaving the request open so the answer can still be sent (see closeAfterAnswer).
+ */
+export function readCapped(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? '0');
+    if (declared > maxBytes) return reject(new BodyTooLarge(maxBytes));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        req.pause();
+        chunks.length = 0;
+        reject(new BodyTooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = () => onError(new Error('the connection closed before the body ended'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/** How long a refused request's unread body is still taken in (and thrown away) after the answer. */
+export const LINGER_MS = 2_000;
+
+/**
+ * After answering a request whose body was not read (refused early, too large): the connection is closed once
+ * the answer is out, but the body is first taken in and discarded for a moment (a "lingering close"), so a
+ * client still sending reads the answer instead of a reset. Nothing of it is kept.
+ */
+export function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete) return;
+  if (!res.headersSent) res.setHeader('connection', 'close');
+  res.once('finish', () => {
+    if (req.complete || req.destroyed) return;
+    const timer = setTimeout(() => req.destroy(), LINGER_MS);
+    timer.unref();
+    req.once('end', () => clearTimeout(timer));
+    req.once('close', () => clearTimeout(timer));
+    req.resume();
+  });
+}
+
 /** 404 for an unknown path and 405 for a known path's wrong method; short bodies that name neither data nor code. */
 function noRoute(req: IncomingMessage, res: ServerResponse, status: 404 | 405, allow?: string) {
   if (allow) res.setHeader('allow', allow);
+  // Whatever body came with it is not read.
+  closeAfterAnswer(req, res);
   sendJson(
     res,
     status,
@@ -53,10 +125,6 @@ function noRoute(req: IncomingMessage, res: ServerResponse, status: 404 | 405, a
       ? { ok: false, error: 'not_found', message: 'no such route' }
       : { ok: false, error: 'method_not_allowed', message: `use ${allow}` },
   );
-  // Whatever body came with it is not read.
-  res.once('finish', () => {
-    if (!req.complete) req.destroy();
-  });
 }
 
 /**

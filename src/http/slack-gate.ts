@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { errorForLog, type TLogger } from '../logger.js';
 import type { TSeenRequests } from '../store/seen-requests.js';
-import { sendJson } from './server.js';
+import { BodyTooLarge, closeAfterAnswer, readCapped, sendJson } from './server.js';
 
 /**
  * The front door of every `/slack/...` request, before Bolt sees it:
@@ -57,22 +57,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 /** Answers and drops the rest of the body without reading it (the connection is closed after the answer). */
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string, message: string) {
-  res.setHeader('connection', 'close');
+  closeAfterAnswer(req, res);
   sendJson(res, status, { ok: false, error, message });
-  res.once('finish', () => req.destroy());
-}
-
-class BodyTooLarge extends Error {}
-
-async function readCapped(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function signatureMatches(secret: string, timestamp: string, body: Buffer, signature: string): boolean {

@@ -3,7 +3,7 @@ import { ZodError, type z } from 'zod';
 import type { TClock } from '../clock.js';
 import { AppError, HTTP_STATUS, isAppError } from '../errors.js';
 import type { TRoute } from '../http/server.js';
-import { sendJson } from '../http/server.js';
+import { BodyTooLarge, closeAfterAnswer, readCapped, sendJson } from '../http/server.js';
 import type { TLogger } from '../logger.js';
 import type { TDb } from '../store/store.js';
 import {
@@ -61,22 +61,13 @@ export type TWebhookDeps = {
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > maxBytes) {
-    req.resume();
-    throw new AppError('payload_too_large', `the body is over ${maxBytes} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) {
-      req.resume();
+  try {
+    return await readCapped(req, maxBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLarge)
       throw new AppError('payload_too_large', `the body is over ${maxBytes} bytes`);
-    }
-    chunks.push(chunk as Buffer);
+    throw error;
   }
-  return Buffer.concat(chunks);
 }
 
 function tokenBucket(ratePerSecond: number, now: () => number) {
@@ -254,7 +245,6 @@ export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
       handler: async (req: IncomingMessage, res: ServerResponse) => {
         try {
           if (!spec.configured(deps.secrets)) {
-            req.resume();
             throw new AppError('not_found', `no route ${spec.path} (its secret is not configured)`);
           }
           // Refused before the body is read: nobody without the headers makes the bot buffer a megabyte.
@@ -323,7 +313,7 @@ export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
           if (!req.complete || error.code === 'payload_too_large' || error.code === 'rate_limited')
             res.setHeader('connection', 'close');
           sendJson(res, HTTP_STATUS[error.code], { ok: false, error: error.code, message: error.message });
-          if (!req.complete) res.once('finish', () => req.destroy());
+          closeAfterAnswer(req, res);
         }
       },
     };

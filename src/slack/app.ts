@@ -1,11 +1,11 @@
-import type { RequestListener } from 'node:http';
+import type { RequestListener, ServerResponse } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { BoundedMap } from '../bounded-map.js';
 import type { TConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { JOB_CLIENT_OPTIONS } from '../jobs/outbox.js';
-import { toBoltLogger } from '../logger.js';
+import { errorForLog, toBoltLogger } from '../logger.js';
 import type { TSlackDeps } from './deps.js';
 import { createHomeDashboard, type THomeDashboard } from './home-dashboard.js';
 import { installFailurePage } from './install-pages.js';
@@ -102,6 +102,46 @@ export const WEB_API_OPTIONS = {
 /** Web API calls before an ack (users.info for admin rights): one attempt, 1.5 s. */
 export const QUICK_OPTIONS = { retryConfig: { retries: 0 }, timeout: 1_500 } as const;
 
+/**
+ * What Bolt answers when processing a signed request fails before a listener acknowledged it: nothing about the
+ * request reaches the log but the error itself (without what it carries); the answer is 401 when Slack's
+ * request names no workspace KPI Bot is installed in, 503 when the store is away (Slack shows its own error and
+ * the person can try again), else 400 (the payload is not one KPI Bot can act on). Never a crash.
+ */
+function processEventErrorHandler(log: TSlackDeps['logger']) {
+  return async (args: { error: Error; response: ServerResponse }): Promise<boolean> => {
+    const { error, response } = args;
+    if (response.headersSent) {
+      log.error({ err: errorForLog(error) }, 'a Slack request failed after it was acknowledged');
+      return false;
+    }
+    const name = (error as { code?: string }).code ?? error.name;
+    const status = /authoriz/i.test(String(name)) ? 401 : isStoreDown(error) ? 503 : 400;
+    log[status === 400 ? 'warn' : 'error'](
+      { err: errorForLog(error), status },
+      'a Slack request could not be processed',
+    );
+    response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+    response.end(
+      JSON.stringify({
+        ok: false,
+        error: status === 401 ? 'unauthorized' : status === 503 ? 'store_unavailable' : 'bad_request',
+      }),
+    );
+    return true;
+  };
+}
+
+/** A database that cannot be reached (driver connection errors, Prisma's P1xxx and timeouts). */
+function isStoreDown(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (/^(P10\d\d|P2024|ECONNREFUSED|ECONNRESET|ETIMEDOUT|57P0\d|08\d\d\d|SQLITE_BUSY)$/.test(code))
+      return true;
+  }
+  return false;
+}
+
 /** The bot scopes KPI Bot asks for at install (manifest.yml lists the same). */
 export const BOT_SCOPES = [
   'commands',
@@ -192,6 +232,7 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
       signingSecret: config.SLACK_SIGNING_SECRET ?? '',
       endpoints: ['/slack/events'],
       processBeforeResponse: false,
+      processEventErrorHandler: processEventErrorHandler(base.logger),
       logger,
       clientId: config.SLACK_CLIENT_ID,
       clientSecret: config.SLACK_CLIENT_SECRET,
@@ -259,6 +300,7 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
     signingSecret: config.SLACK_SIGNING_SECRET ?? '',
     endpoints: ['/slack/events'],
     processBeforeResponse: false,
+    processEventErrorHandler: processEventErrorHandler(base.logger),
     logger,
   });
   const app = new App({
