@@ -15,6 +15,7 @@ import {
 } from './auth.js';
 import { describeZodError, ZCanonicalEvent } from './events.js';
 import { createInboxBatcher, type TInboxBatcher, type TInboxItem } from './inbox.js';
+import { checkAtReceipt } from './receipt-checks.js';
 import { hubspotEventKey, hubspotTypeOf, translateHubSpot, ZHubSpotBody } from './sources/hubspot.js';
 import { parsePipedrive, pipedriveEventKey, translatePipedrive } from './sources/pipedrive.js';
 import { checkWorkspaceWebhookKey, WEBHOOK_PATHS } from './webhook-keys.js';
@@ -294,6 +295,9 @@ export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
               'workspace: name the Slack workspace, e.g. ?workspace=T0123ABCD',
             );
           if (!workspaceId) throw new AppError('not_found', 'workspace: no such workspace is installed');
+          // What needs the workspace or the clock: amounts in the currency they will be stored in, dates no
+          // more than 100 years ahead.
+          await checkAtReceipt(deps.db, workspaceId, items, deps.clock.now());
           let stored: number;
           try {
             stored = await inbox.store(
