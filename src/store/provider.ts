@@ -2,6 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { serialSqlite } from './sqlite-serial.js';
 
 export type TProvider = 'sqlite' | 'postgresql';
 
@@ -28,11 +30,12 @@ export const SQLITE_PRAGMAS = {
 } as const;
 
 /** Builds the driver adapter factory for a DATABASE_URL, creating the SQLite file's folder if needed. */
-export function createAdapterFactory(databaseUrl: string): PrismaBetterSqlite3 | PrismaPg {
+export function createAdapterFactory(databaseUrl: string): SqlMigrationAwareDriverAdapterFactory {
   if (providerOf(databaseUrl) === 'postgresql') {
     return new PrismaPg({ connectionString: databaseUrl, max: 10 });
   }
   const path = sqlitePathOf(databaseUrl);
   if (path !== ':memory:' && !existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true });
-  return new PrismaBetterSqlite3({ url: path, timeout: SQLITE_PRAGMAS.busy_timeout });
+  // One connection, one lock: see sqlite-serial.ts.
+  return serialSqlite(new PrismaBetterSqlite3({ url: path, timeout: SQLITE_PRAGMAS.busy_timeout }));
 }
