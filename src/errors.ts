@@ -40,3 +40,35 @@ export class AppError extends Error {
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
+
+const STORE_DOWN_CODES =
+  /^(P1001|P1002|P1008|P1017|P2024|P2028|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0\d|08\d{3}|SQLITE_BUSY|SQLITE_LOCKED)$/;
+const STORE_DOWN_KINDS =
+  /^(DatabaseNotReachable|DatabaseDoesNotExist|SocketTimeout|ConnectionClosed|TooManyConnections)$/;
+const STORE_DOWN_TEXT =
+  /database is locked|Connection terminated|connect ECONNREFUSED|Can't reach database server|SQLITE_BUSY|Timed out fetching a new connection/i;
+
+/**
+ * True when an error means the database could not be reached or was busy (connection refused or lost, pool or
+ * lock time-out), as opposed to a fault in what was asked: callers answer "try again later" (503, or a reply
+ * saying nothing was saved) instead of reporting a defect. Looks through `cause` chains (Prisma wraps the
+ * driver's error).
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const o = e as {
+      code?: unknown;
+      kind?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      originalCode?: unknown;
+    };
+    if (STORE_DOWN_CODES.test(String(o.code ?? '')) || STORE_DOWN_CODES.test(String(o.originalCode ?? '')))
+      return true;
+    if (STORE_DOWN_KINDS.test(String(o.kind ?? ''))) return true;
+    if (typeof o.message === 'string' && STORE_DOWN_TEXT.test(o.message)) return true;
+    e = o.cause;
+  }
+  return false;
+}

@@ -8,7 +8,7 @@ import { RULE_IDS, ruleConfig } from '../jobs/coaching-rules.js';
 import { JOB_NAMES, jobSettings } from '../jobs/runner.js';
 import { isJobSchedule } from '../jobs/schedule.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
-import { buildDone, escapeMrkdwn } from '../slack/views/help.js';
+import { buildDone, codeSpan, escapeMrkdwn } from '../slack/views/help.js';
 import { findRep } from '../store/reps.js';
 import { updateWorkspaceSettings } from '../store/workspaces.js';
 import { closestMatch } from './closest.js';
@@ -108,12 +108,12 @@ function jobSetting(
       entry.enabled = true;
     } else
       bad(
-        `"${escapeMrkdwn(value)}" is not a schedule. Use five cron fields in the workspace's time zone, e.g. \`0 9 * * 1\` (Mondays 09:00), at most once an hour, or off.`,
+        `${codeSpan(value)} is not a schedule. Use five cron fields in the workspace's time zone, e.g. \`0 9 * * 1\` (Mondays 09:00), at most once an hour, or off.`,
       );
     jobs[job] = entry;
     return {
       patch: { jobs },
-      said: `${key} is now ${lower === 'off' || lower === 'on' ? lower : `"${entry.schedule}"`}`,
+      said: `${key} is now ${lower === 'off' || lower === 'on' ? lower : codeSpan(entry.schedule ?? '')}`,
     };
   }
   if (key === 'leaderboard-metric') {
@@ -240,7 +240,8 @@ export const settingsCommand: TCommand = {
         return change.patch;
       });
       ctx.logger.info({ setting: key }, 'workspace setting changed');
-      return buildDone(`Saved: ${said}.`);
+      // Each `said` is made of fixed words, checked values and code spans: shown as it is.
+      return buildDone(`Saved: ${said}.`, { mrkdwn: true });
     }
     if (key === 'timezone') {
       if (!isTimeZone(value))

@@ -1,4 +1,4 @@
-import { isAppError } from '../errors.js';
+import { isAppError, isStoreUnavailable } from '../errors.js';
 import { clipText, unstorableText } from '../ingest/storable-text.js';
 import { buildCommandHelp, buildErrorReply, buildHelp, buildUnknownCommand } from '../slack/views/help.js';
 import { closestMatch } from './closest.js';
@@ -72,9 +72,15 @@ export function createCommandRouter(extra: readonly TCommand[] = []) {
         ctx.logger.info({ command: name, code: error.code }, 'command refused');
         return buildErrorReply(error.message);
       }
+      if (isStoreUnavailable(error)) {
+        ctx.logger.warn({ err: error, command: name }, 'command failed: the store is unavailable');
+        return buildErrorReply(
+          'KPI Bot could not reach its data just now, so nothing was changed. Please try again in a minute.',
+        );
+      }
       ctx.logger.error({ err: error, command: name }, 'command failed');
       return buildErrorReply(
-        'Something went wrong on our side while answering that. It has been logged; please try again in a minute.',
+        'Something went wrong on our side while answering that; the error was recorded for whoever runs KPI Bot. Please try again in a minute.',
       );
     }
   }

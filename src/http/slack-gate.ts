@@ -85,6 +85,28 @@ function eventIdOf(req: IncomingMessage, body: Buffer): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether Bolt can read the body: a JSON object, or a form whose `payload` (when present) is a JSON object.
+ * Bolt reads properties of whatever it parses without a check, so `null`, a number or an array would throw
+ * inside it, outside any handler (the request would never be answered).
+ */
+function readableByBolt(req: IncomingMessage, body: Buffer): boolean {
+  const isObject = (text: string) => {
+    try {
+      const v: unknown = JSON.parse(text);
+      return typeof v === 'object' && v !== null && !Array.isArray(v);
+    } catch {
+      return false;
+    }
+  };
+  const text = body.toString('utf8');
+  if (header(req, 'content-type') === 'application/x-www-form-urlencoded') {
+    const payload = new URLSearchParams(text).getAll('payload');
+    return payload.length === 0 || (payload.length === 1 && isObject(payload[0] ?? ''));
+  }
+  return isObject(text);
+}
+
 /** Slack's TLS check: an unsigned form body `ssl_check=1&token=…`, answered 200 and nothing else. */
 function isSslCheck(req: IncomingMessage, body: Buffer): boolean {
   if (header(req, 'content-type') !== 'application/x-www-form-urlencoded') return false;
@@ -147,6 +169,14 @@ export function createSlackGate(opts: TSlackGateOptions): RequestListener {
     if (!signatureMatches(opts.signingSecret, timestamp, body, signature))
       return refuse(req, res, 401, 'unauthorized', 'the request is not signed by Slack, or is stale');
 
+    if (!readableByBolt(req, body))
+      return refuse(
+        req,
+        res,
+        400,
+        'bad_request',
+        'the body is not a Slack payload (a JSON object or a form)',
+      );
     const keys = [
       {
         // The signature covers the timestamp and every byte: the same signature is the same request.

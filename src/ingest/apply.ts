@@ -691,11 +691,16 @@ async function applyRep(
   if (!ctx.operator && existing && ev.slackUserId && ev.slackUserId !== existing.slackUserId) {
     if (existing.slackUserId)
       throw new RangeError(
-        `slackUserId: ${existing.name} is already linked to another Slack account; only an admin changes that (kpi import reps)`,
+        `slackUserId: ${existing.name} is already linked to another Slack account; only the operator changes that, with kpi import reps`,
       );
-    if (existing.role === 'admin')
+  }
+  // Nor may it rewrite a KPI Bot admin's record (name, email, Slack account, manager): found by a Slack id or
+  // an email it carries, that would hand the admin's standing to whoever the webhook names.
+  if (!ctx.operator && existing?.role === 'admin') {
+    const changes = diff(existing as unknown as Record<string, unknown>, next);
+    if (Object.keys(changes).length)
       throw new RangeError(
-        `slackUserId: ${existing.name} is a KPI Bot admin; their Slack account is linked by the operator (kpi import reps), not by a webhook`,
+        `${existing.name} is a KPI Bot admin; an admin's record is changed only by the operator, with kpi import reps`,
       );
   }
   if (!existing) {

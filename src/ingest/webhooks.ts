@@ -77,7 +77,8 @@ function tokenBucket(ratePerSecond: number, now: () => number) {
   let last = now();
   return () => {
     const t = now();
-    tokens = Math.min(burst, tokens + ((t - last) / 1000) * ratePerSecond);
+    // A clock that steps back earns nothing (and takes nothing away).
+    tokens = Math.min(burst, tokens + (Math.max(0, t - last) / 1000) * ratePerSecond);
     last = t;
     if (tokens < 1) return false;
     tokens -= 1;
@@ -219,7 +220,7 @@ const SOURCES: TSourceSpec[] = [
           const at = batch.prefix ? `${batch.prefix}[${i}].role` : 'role';
           throw new AppError(
             'bad_request',
-            `${at}: roles are not set through webhooks (an integration key grants no rights in Slack); leave it out. KPI Bot admins are the Slack workspace's admins and owners, and people given the role by the operator's kpi import reps file`,
+            `${at}: roles are not set through webhooks (an integration key grants no rights in Slack); leave it out. KPI Bot admins are the Slack workspace's admins and owners, the Slack users in the workspace setting admins, and people given the role by the operator's kpi import reps file.`,
           );
         }
         return {

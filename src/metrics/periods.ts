@@ -248,7 +248,7 @@ const UNITS: Record<string, Exclude<TPeriodKind, 'custom'>> = {
 function badPeriod(text: string): AppError {
   return new AppError(
     'bad_request',
-    `"${text}" is not a period I know. Try one of: ${PERIOD_EXAMPLES.join(', ')}.`,
+    `"${shownAsTyped(text)}" is not a period I know. Try one of: ${PERIOD_EXAMPLES.join(', ')}.`,
     { field: 'period' },
   );
 }
@@ -338,4 +338,13 @@ export function elapsedFraction(p: TPeriod, now: Date): number {
   const total = p.end.getTime() - p.start.getTime();
   const done = Math.min(Math.max(now.getTime() - p.start.getTime(), 0), total);
   return total > 0 ? done / total : 1;
+}
+
+/** What someone typed, echoed in a refusal: marks that would format, link or mention in chat left out. */
+export function shownAsTyped(text: string): string {
+  // An underscore inside a word (sales.won_total) formats nothing and stays.
+  return text
+    .replace(/[<>&*~`\n\r]/g, '')
+    .replace(/_(?![\p{L}\p{N}])|(?<![\p{L}\p{N}])_/gu, '')
+    .slice(0, 80);
 }

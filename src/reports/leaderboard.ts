@@ -2,7 +2,7 @@ import { closestMatch } from '../commands/closest.js';
 import { AppError } from '../errors.js';
 import type { Workspace } from '../generated/sqlite/client.js';
 import { NO_FACTS, type TFacts } from '../metrics/facts.js';
-import { parsePeriod, previousPeriod } from '../metrics/periods.js';
+import { parsePeriod, previousPeriod, shownAsTyped } from '../metrics/periods.js';
 import { LOWER_IS_BETTER, OUTREACH_KINDS, SCALAR_METRICS } from '../metrics/scalar.js';
 import { loadFactsByRep } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
@@ -45,7 +45,7 @@ export async function leaderboardReport(
     );
     throw new AppError(
       'bad_request',
-      `"${metricId}" is not a metric id${near ? `; did you mean ${near}?` : ''} (all ids: docs/metrics.md)`,
+      `"${shownAsTyped(metricId)}" is not a metric id${near ? `; did you mean ${near}?` : ''} (all ids: docs/metrics.md)`,
       { field: 'metric' },
     );
   }

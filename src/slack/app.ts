@@ -3,7 +3,7 @@ import { App, HTTPReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { BoundedMap } from '../bounded-map.js';
 import type { TConfig } from '../config.js';
-import { AppError } from '../errors.js';
+import { AppError, isStoreUnavailable } from '../errors.js';
 import { JOB_CLIENT_OPTIONS } from '../jobs/outbox.js';
 import { errorForLog, toBoltLogger } from '../logger.js';
 import type { TSlackDeps } from './deps.js';
@@ -116,7 +116,7 @@ function processEventErrorHandler(log: TSlackDeps['logger']) {
       return false;
     }
     const name = (error as { code?: string }).code ?? error.name;
-    const status = /authoriz/i.test(String(name)) ? 401 : isStoreDown(error) ? 503 : 400;
+    const status = /authoriz/i.test(String(name)) ? 401 : isStoreUnavailable(error) ? 503 : 400;
     log[status === 400 ? 'warn' : 'error'](
       { err: errorForLog(error), status },
       'a Slack request could not be processed',
@@ -130,16 +130,6 @@ function processEventErrorHandler(log: TSlackDeps['logger']) {
     );
     return true;
   };
-}
-
-/** A database that cannot be reached (driver connection errors, Prisma's P1xxx and timeouts). */
-function isStoreDown(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = String((e as { code?: unknown }).code ?? '');
-    if (/^(P10\d\d|P2024|ECONNREFUSED|ECONNRESET|ETIMEDOUT|57P0\d|08\d\d\d|SQLITE_BUSY)$/.test(code))
-      return true;
-  }
-  return false;
 }
 
 /** The bot scopes KPI Bot asks for at install (manifest.yml lists the same). */

@@ -33,14 +33,24 @@ const PAGES: Record<string, TPage> = {
   slack_oauth_installer_authorization_error: {
     status: 400,
     title: 'Slack did not accept the installation',
-    text: 'Slack refused the authorization code (it may have been used already or expired). Start the installation again from the install page.',
+    text: 'Slack refused the authorization code: it was used already (the page was reloaded, or opened twice) or it expired. If you already saw that KPI Bot is installed, it is; otherwise start the installation again from the install page.',
   },
 };
+
+/** Slack sent the installer back with an error other than a cancel: a set-up problem of this deployment. */
+function setupProblem(flowError: string): TPage {
+  const reason = /^[a-z0-9_]{1,64}$/.test(flowError) ? flowError : 'an unknown error';
+  return {
+    status: 400,
+    title: 'Slack could not install KPI Bot',
+    text: `Slack reported ${reason}. Starting again will not help: this is a set-up problem of this KPI Bot deployment (its app settings in Slack). Please tell whoever runs KPI Bot.`,
+  };
+}
 
 const STORE_FAILED: TPage = {
   status: 500,
   title: 'KPI Bot could not save the installation',
-  text: 'Nothing was changed in your workspace. Please try again in a few minutes; if it keeps failing, tell whoever runs KPI Bot.',
+  text: 'Slack accepted the installation, but KPI Bot could not store it, so it will not work yet. Please try again in a few minutes; if it keeps failing, tell whoever runs KPI Bot.',
 };
 
 function escapeHtml(text: string): string {
@@ -67,10 +77,13 @@ export function installFailurePage(
   res: ServerResponse,
 ): void {
   const flowError = new URL(req.url ?? '/', 'http://x').searchParams.get('error');
+  // oauth.v2.access refusing the code comes as a Web API platform error.
+  const code =
+    error.code === 'slack_webapi_platform_error' ? 'slack_oauth_installer_authorization_error' : error.code;
   const page =
     (flowError === 'access_denied' ? PAGES.access_denied : undefined) ??
-    PAGES[error.code] ??
-    (flowError ? PAGES.slack_oauth_missing_code : undefined) ??
+    (flowError ? setupProblem(flowError) : undefined) ??
+    PAGES[code] ??
     STORE_FAILED;
   const html = renderInstallPage(page);
   res.writeHead(page.status, {

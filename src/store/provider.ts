@@ -32,7 +32,14 @@ export const SQLITE_PRAGMAS = {
 /** Builds the driver adapter factory for a DATABASE_URL, creating the SQLite file's folder if needed. */
 export function createAdapterFactory(databaseUrl: string): SqlMigrationAwareDriverAdapterFactory {
   if (providerOf(databaseUrl) === 'postgresql') {
-    return new PrismaPg({ connectionString: databaseUrl, max: 10 });
+    // A server that does not answer a connection attempt is given up on after 5 s (the request gets "try
+    // again" rather than hanging); TCP keep-alive notices connections a failover left dead.
+    return new PrismaPg({
+      connectionString: databaseUrl,
+      max: 10,
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+    });
   }
   const path = sqlitePathOf(databaseUrl);
   if (path !== ':memory:' && !existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true });

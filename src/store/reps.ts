@@ -2,12 +2,24 @@ import { AppError } from '../errors.js';
 import type { Rep } from '../generated/sqlite/client.js';
 import type { TDb } from './store.js';
 
+const LOOKALIKE_ORIGINALS: Record<string, string> = {
+  '\u2217': '*',
+  '\u02CD': '_',
+  '\u223C': '~',
+  '\u02CB': '`',
+};
+
 /**
  * Finds a rep of a workspace by Slack user id (or a <@U…> mention), email or name, case-insensitively.
  * Returns null when nobody matches; throws `conflict` when a name matches several people.
  */
 export async function findRep(db: TDb, workspaceId: string, who: string): Promise<Rep | null> {
-  const key = who.trim().replace(/^<@([A-Z0-9]+)(\|[^>]*)?>$/, '$1');
+  // A name copied from a Slack reply carries the look-alikes and invisible marks names are shown with there
+  // (∗ ˍ ∼ ˋ, a word joiner, a soft hyphen): read as the characters they stand for.
+  const key = who
+    .trim()
+    .replace(/^<@([A-Z0-9]+)(\|[^>]*)?>$/, '$1')
+    .replace(/[\u2217\u02CD\u223C\u02CB\u2060\u00AD]/g, (c) => LOOKALIKE_ORIGINALS[c] ?? '');
   if (!key)
     throw new AppError('bad_request', 'say who, e.g. "Dana Scott", dana@example.com or a Slack user id');
   const bySlack = await db.rep.findUnique({

@@ -17,6 +17,8 @@ export type TStore = {
   close(): Promise<void>;
 };
 
+const PING_TIMEOUT_MS = 2_000;
+
 /** Opens the store a DATABASE_URL names. Run migrations first (see migrate.ts). */
 export async function openStore(databaseUrl: string): Promise<TStore> {
   const provider = providerOf(databaseUrl);
@@ -36,7 +38,16 @@ export async function openStore(databaseUrl: string): Promise<TStore> {
     provider,
     async ping() {
       if (closed) throw new Error('the store is closed');
-      await db.$queryRawUnsafe('SELECT 1');
+      // A health check answers within seconds even when the database stalls instead of refusing.
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('the store did not answer within 2 s')), PING_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([db.$queryRawUnsafe('SELECT 1'), stalled]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
       if (closed) return;

@@ -4,7 +4,6 @@ import { COMMANDS } from '../../src/commands/index.js';
 import type { TActor } from '../../src/commands/types.js';
 import type { Workspace } from '../../src/generated/sqlite/client.js';
 import { createLogger } from '../../src/logger.js';
-import { unescapeMrkdwn } from '../../src/slack/views/help.js';
 import { blocksToText } from '../../src/slack/views/text.js';
 import type { TStore } from '../../src/store/store.js';
 import { createTestStore } from '../support/db.js';
@@ -239,9 +238,9 @@ describe(`/kpi link and /kpi settings (${TEST_PROVIDER})`, () => {
 
   it('sets job schedules, quiet hours and alert rules, each checked, keeping the other settings', async () => {
     expect((await run('settings quiet-hours 21:00-07:30', 'Dana Scott')).text).toMatch(/for KPI Bot admins/);
-    // The reply's text is mrkdwn: the schedule's stars are escaped there, and read back as typed.
-    expect(unescapeMrkdwn((await run('settings leaderboard-schedule 0 10 * * 1', 'Ada Admin')).text)).toBe(
-      'Saved: leaderboard-schedule is now "0 10 * * 1".',
+    // The schedule is shown as code, with its real characters (to copy).
+    expect((await run('settings leaderboard-schedule 0 10 * * 1', 'Ada Admin')).text).toBe(
+      'Saved: leaderboard-schedule is now `0 10 * * 1`.',
     );
     expect((await run('settings alerts-schedule off', 'Ada Admin')).text).toBe(
       'Saved: alerts-schedule is now off.',

@@ -125,6 +125,35 @@ describe('roles and webhooks', () => {
     expect((await db().rep.findFirstOrThrow({ where: { name: 'Abe Boss' } })).slackUserId).toBeNull();
     expect(await slash('U0MAL', 'target set sales.won_total 1')).toMatch(/set by KPI Bot admins/);
 
+    // Nor is an admin's record rewritten through their Slack id or email (a rename, a new email).
+    await postEvents(
+      t.baseUrl,
+      JSON.stringify({
+        events: [
+          { id: 'take-3', type: 'rep.upserted', name: 'Mallory', slackUserId: 'U0ADA' },
+          {
+            id: 'take-4',
+            type: 'rep.upserted',
+            name: 'Ada Admin',
+            email: 'ada@example.com',
+            manager: 'Mallory',
+          },
+        ],
+      }),
+    );
+    t.bot.inbox.kick();
+    await settle();
+    const still = await db().rep.findFirstOrThrow({ where: { slackUserId: 'U0ADA' } });
+    expect({ name: still.name, email: still.email, managerId: still.managerId }).toEqual({
+      name: 'Ada Admin',
+      email: 'ada@example.com',
+      managerId: null,
+    });
+    const refused = await db().inboxEvent.findFirstOrThrow({ where: { dedupeKey: { endsWith: ':take-3' } } });
+    expect(refused.error).toMatch(
+      /Ada Admin is a KPI Bot admin; an admin's record is changed only by the operator/,
+    );
+
     // A new person's Slack account, and one for a rep who had none, are fine.
     await postEvents(
       t.baseUrl,

@@ -371,6 +371,20 @@ describe('bodies, time-outs and connections', () => {
     expect((await fetch(`${h.baseUrl}/healthz`)).status).toBe(200);
   });
 
+  it('answers a signed body Bolt cannot read (null, a number, an array, payload=null) 400 at once', async () => {
+    for (const [body, contentType] of [
+      ['null', 'application/json'],
+      ['42', 'application/json'],
+      ['[]', 'application/json'],
+      ['payload=null', 'application/x-www-form-urlencoded'],
+      ['payload=%5B%5D', 'application/x-www-form-urlencoded'],
+    ] as const) {
+      const res = await postToSlackEndpoint(h.baseUrl, body, { contentType });
+      expect(res.status, body).toBe(400);
+    }
+    expect((await fetch(`${h.baseUrl}/healthz`)).status).toBe(200);
+  });
+
   it('closes a connection whose headers never finish', async () => {
     const slow = await rawRequest(h.bot.port, 'GET /healthz HTTP/1.1\r\nhost: x\r\n');
     expect(slow.text === '' || /^HTTP\/1\.1 408/.test(slow.text)).toBe(true);

@@ -51,6 +51,19 @@ export function escapeMrkdwn(text: string): string {
     .replace(/^(\s*)&gt;/, `$1${SOFT_HYPHEN}&gt;`);
 }
 
+/**
+ * Text shown as code (a cron expression, an id someone typed): inside a code span Slack reads no formatting, so
+ * only the entities and the backtick itself need care, and the characters stay the real ones to copy.
+ */
+export function codeSpan(text: string): string {
+  const inner = oneLine(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/`/g, "'");
+  return `\`${inner}\``;
+}
+
 /** The text escapeMrkdwn escaped, as written: look-alikes back to the originals, invisible marks removed. */
 export function plainOfEscaped(text: string): string {
   return text.replace(/[\u2217\u02CD\u223C\u02CB\u2060\u00AD]/g, (c) => ORIGINALS.get(c) ?? '');
@@ -124,10 +137,12 @@ export function buildUnknownCommand(
 
 /** A polite reply for a request that failed for a reason the user can act on (or could not, but should know). */
 /** A confirmation (✓ and the text, escaped), visible to the asker only. */
-export function buildDone(text: string): TReply {
+export function buildDone(text: string, opts: { mrkdwn?: boolean } = {}): TReply {
+  // `mrkdwn`: the caller escaped what it took from people and marked the rest up itself (e.g. a code span).
+  const shown = opts.mrkdwn ? text : escapeMrkdwn(text);
   return {
-    text: escapeMrkdwn(text),
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: ${escapeMrkdwn(text)}` } }],
+    text: shown,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: ${shown}` } }],
     visibility: 'ephemeral',
   };
 }
