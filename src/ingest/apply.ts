@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Activity, Deal, Prisma } from '../generated/sqlite/client.js';
+import type { Activity, Deal, Prisma, Rep } from '../generated/sqlite/client.js';
 import { insertRows } from '../store/bulk.js';
 import type { TProvider } from '../store/provider.js';
 import type { TCanonicalEvent, TInstant, TOwner } from './events.js';
@@ -694,6 +694,7 @@ async function applyRep(
         `slackUserId: ${existing.name} is already linked to another Slack account; only the operator changes that, with kpi import reps`,
       );
   }
+  if (!ctx.operator) await assertSamePerson(tx, workspaceId, existing, ev);
   // Nor may it rewrite a KPI Bot admin's record (name, email, Slack account, manager): found by a Slack id or
   // an email it carries, that would hand the admin's standing to whoever the webhook names.
   if (!ctx.operator && existing?.role === 'admin') {
@@ -713,6 +714,35 @@ async function applyRep(
   const rep = await tx.rep.update({ where: { id: existing.id }, data: changes });
   await claimPersonKeys(tx, workspaceId, rep);
   return 'updated';
+}
+
+/**
+ * A webhook's rep.upserted must describe the person it lands on: found by a Slack id, the event's email (or,
+ * without emails to compare, its name) must be theirs, so a Slack account is never handed to another person's
+ * record; and an email another rep already has is not given to someone else.
+ */
+async function assertSamePerson(
+  tx: TTx,
+  workspaceId: string,
+  existing: Rep | null,
+  ev: Extract<TCanonicalEvent, { type: 'rep.upserted' }>,
+): Promise<void> {
+  const email = ev.email?.toLowerCase();
+  if (existing && ev.slackUserId && existing.slackUserId === ev.slackUserId) {
+    const sameEmail = email && existing.email ? email === existing.email.toLowerCase() : undefined;
+    const sameName = ev.name.trim().toLowerCase() === existing.name.trim().toLowerCase();
+    if (sameEmail === false || (sameEmail === undefined && !sameName))
+      throw new RangeError(
+        `slackUserId: ${ev.slackUserId} belongs to ${existing.name}${existing.email ? ` (${existing.email})` : ''}, not ${ev.name}${email ? ` (${email})` : ''}; only the operator changes that, with kpi import reps`,
+      );
+  }
+  if (email) {
+    const other = await tx.rep.findFirst({
+      where: { workspaceId, email, ...(existing ? { id: { not: existing.id } } : {}) },
+      select: { name: true },
+    });
+    if (other) throw new RangeError(`email: ${email} belongs to ${other.name}, not ${ev.name}`);
+  }
 }
 
 /** Writes only the fields that change; nothing at all when none does. */

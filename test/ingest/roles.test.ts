@@ -151,8 +151,67 @@ describe('roles and webhooks', () => {
     });
     const refused = await db().inboxEvent.findFirstOrThrow({ where: { dedupeKey: { endsWith: ':take-3' } } });
     expect(refused.error).toMatch(
+      /^slackUserId: U0ADA belongs to Ada Admin \(ada@example.com\), not Mallory/,
+    );
+    const moved = await db().inboxEvent.findFirstOrThrow({ where: { dedupeKey: { endsWith: ':take-4' } } });
+    expect(moved.error).toMatch(
       /Ada Admin is a KPI Bot admin; an admin's record is changed only by the operator/,
     );
+
+    // A rep's Slack account is not handed to another person's record, nor an email to someone else.
+    await postEvents(
+      t.baseUrl,
+      JSON.stringify({
+        events: [
+          {
+            id: 'dana-1',
+            type: 'rep.upserted',
+            name: 'Dana Scott',
+            email: 'dana@example.com',
+            slackUserId: 'U0DANA',
+          },
+          { id: 'bob-1', type: 'rep.upserted', name: 'Bob Jones', slackUserId: 'U0BOB' },
+        ],
+      }),
+    );
+    t.bot.inbox.kick();
+    await settle();
+    await postEvents(
+      t.baseUrl,
+      JSON.stringify({
+        events: [
+          {
+            id: 'swap-1',
+            type: 'rep.upserted',
+            name: 'Bob Jones',
+            email: 'bob@example.com',
+            slackUserId: 'U0DANA',
+          },
+          {
+            id: 'swap-2',
+            type: 'rep.upserted',
+            name: 'Bob Jones',
+            slackUserId: 'U0BOB',
+            email: 'dana@example.com',
+          },
+        ],
+      }),
+    );
+    t.bot.inbox.kick();
+    await settle();
+    const dana = await db().rep.findFirstOrThrow({ where: { slackUserId: 'U0DANA' } });
+    expect({ name: dana.name, email: dana.email }).toEqual({ name: 'Dana Scott', email: 'dana@example.com' });
+    expect((await db().rep.findFirstOrThrow({ where: { name: 'Bob Jones' } })).email).toBeNull();
+    const swap = await db().inboxEvent.findMany({
+      where: { dedupeKey: { contains: ':swap-' } },
+      orderBy: { dedupeKey: 'asc' },
+    });
+    expect(swap.map((r) => r.error)).toEqual([
+      expect.stringMatching(
+        /^slackUserId: U0DANA belongs to Dana Scott \(dana@example.com\), not Bob Jones \(bob@example.com\)/,
+      ),
+      expect.stringMatching(/^email: dana@example.com belongs to Dana Scott, not Bob Jones/),
+    ]);
 
     // A new person's Slack account, and one for a rep who had none, are fine.
     await postEvents(
