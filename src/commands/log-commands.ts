@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { TZDate } from '@date-fns/tz';
 import { AppError } from '../errors.js';
 import type { TCanonicalEvent, TOwner } from '../ingest/events.js';
-import { ZCanonicalEvent } from '../ingest/events.js';
+import { describeZodError, ZCanonicalEvent } from '../ingest/events.js';
 import { storeAndApply } from '../ingest/inbox.js';
+import { clipText } from '../ingest/storable-text.js';
 import { buildDone, escapeMrkdwn } from '../slack/views/help.js';
 import { closestMatch } from './closest.js';
 import { NOT_A_REP } from './permissions.js';
@@ -58,6 +59,7 @@ function dateOf(raw: string, ctx: TCommandContext, usage: string): string {
   if (check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d)
     bad(`${shown(raw)} is not a valid date.`, usage);
   if (raw > iso(local)) bad(`${shown(raw)} is in the future.`, usage);
+  if (raw < '1970-01-01') bad(`${shown(raw)} is before 1970; KPI Bot keeps dates from 1970-01-01 on.`, usage);
   return raw;
 }
 
@@ -73,7 +75,11 @@ function pairs(words: string[], usage: string): Map<string, string> {
 
 async function record(ctx: TCommandContext, events: TCanonicalEvent[]): Promise<void> {
   const items = events.map((event) => {
-    const checked = ZCanonicalEvent.parse(event);
+    const parsed = ZCanonicalEvent.safeParse(event);
+    // What the command let through but the event rules refuse (a name with a character the store cannot
+    // hold, a number out of range): the rule's own words, as a refusal, never an internal error.
+    if (!parsed.success) throw new AppError('bad_request', describeZodError(parsed.error));
+    const checked = parsed.data;
     return {
       workspaceId: ctx.workspace.id,
       source: 'slack',
@@ -180,7 +186,7 @@ async function logPost(args: string[], ctx: TCommandContext): Promise<TReply> {
   const counts: Record<string, number> = { shares: 0, comments: 0, likes: 0 };
   let postId: string | undefined;
   for (const [key, raw] of values) {
-    if (key === 'id') postId = raw.replace(/^<|>$/g, '').slice(0, 200);
+    if (key === 'id') postId = clipText(raw.replace(/^<|>$/g, ''), 200);
     else if (key in counts) counts[key] = wholeNumber(key, raw, usage);
     else bad(`${shown(key)} is not something a post has (shares, comments, likes, id).`, usage);
   }

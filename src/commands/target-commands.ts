@@ -104,9 +104,16 @@ export const targetCommand: TCommand = {
     }
     const kind = KINDS[(kindRaw ?? 'monthly').toLowerCase()];
     if (!kind) bad(`"${escapeMrkdwn(kindRaw ?? '')}" is not weekly, monthly, quarterly or yearly.`);
-    // Money targets are stored in minor units of the workspace currency, like the facts they are compared with.
-    const stored =
-      metric.unit === 'money' ? Math.round(amount * 10 ** minorDigits(ctx.workspace.currency)) : amount;
+    if (amount > 1e15) bad(`The amount is too large, got "${escapeMrkdwn(amountRaw)}".`);
+    // Money targets are stored in minor units of the workspace currency, like the facts they are compared with,
+    // exactly: an amount finer than the currency's smallest unit is refused, never rounded.
+    const digits = minorDigits(ctx.workspace.currency);
+    const minor = amount * 10 ** digits;
+    if (metric.unit === 'money' && Math.abs(minor - Math.round(minor)) > 1e-6)
+      bad(
+        `${ctx.workspace.currency.toUpperCase()} has ${digits} decimal place${digits === 1 ? '' : 's'}; "${escapeMrkdwn(amountRaw)}" has more.`,
+      );
+    const stored = metric.unit === 'money' ? Math.round(minor) : amount;
     const current = periodContaining(kind, ctx.now, calendarOf(ctx.workspace));
     await ctx.store.db.target.create({
       data: {

@@ -205,6 +205,14 @@ export function createSlackGate(opts: TSlackGateOptions): RequestListener {
       );
       return res.writeHead(200).end();
     }
+    // A request that fails on our side (5xx: the store away) was not acted on: forgotten again, so Slack's retry
+    // of it is acted on rather than answered as a repeat.
+    res.once('finish', () => {
+      if (res.statusCode >= 500)
+        opts.seen.release(keys.map((k) => k.key)).catch((error: unknown) => {
+          opts.logger.warn({ err: errorForLog(error) }, 'could not forget a failed Slack request');
+        });
+    });
     // Bolt reads the body we kept (a buffered request) and checks the signature once more.
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
     handOver(req, res);
@@ -220,7 +228,9 @@ export function createSlackGate(opts: TSlackGateOptions): RequestListener {
     }
     if (route.kind === 'oauth') return handOver(req, res);
     events(req, res).catch((error: unknown) => {
-      opts.logger.error({ err: errorForLog(error), path }, 'Slack request failed');
+      // A client that went away mid-body is not a fault of ours.
+      const level = req.destroyed || req.aborted ? 'info' : 'error';
+      opts.logger[level]({ err: errorForLog(error), path }, 'Slack request failed');
       if (!res.headersSent) refuse(req, res, 500, 'internal', 'internal error');
       else res.end();
     });

@@ -93,7 +93,8 @@ export function checkHubSpot(opts: {
   const legacy = header(opts.headers, 'x-hubspot-signature');
   if (!legacy) return 'X-HubSpot-Signature-v3 header is missing';
   const version = (header(opts.headers, 'x-hubspot-signature-version') ?? 'v1').toLowerCase();
-  if (version !== 'v1' && version !== 'v2') return `signature version ${version} is not supported`;
+  // The header's own text is not repeated (it would reach the log unauthenticated).
+  if (version !== 'v1' && version !== 'v2') return 'X-HubSpot-Signature-Version must be v1 or v2';
   if (!opts.legacy.includes(version))
     return `HubSpot signature ${version} is not accepted (set HUBSPOT_SIGNATURE_VERSIONS to allow it)`;
   const ok =

@@ -84,6 +84,8 @@ export const ZInstant = z.union([
 ]);
 export type TInstant = z.infer<typeof ZInstant>;
 
+const KNOWN_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
 /** An amount in major units of its currency: a number or a decimal string ("1234.50"). */
 export const ZAmount = z.union([
   z.number().finite().nonnegative().max(1e15),
@@ -132,6 +134,11 @@ const dealFields = {
     .trim()
     .regex(/^[A-Za-z]{3}$/, 'expected an ISO 4217 currency code such as USD')
     .transform((c) => c.toUpperCase())
+    // A code no one issues (ZZZ) would be added up as if it were the workspace's money.
+    .refine(
+      (c) => KNOWN_CURRENCIES.has(c),
+      'not an ISO 4217 currency code this bot knows, such as USD or EUR',
+    )
     .optional(),
   pipeline: text(200).nullable().optional(),
   stage: z.string().trim().min(1).max(200).optional(),

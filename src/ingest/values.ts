@@ -65,8 +65,16 @@ const places = (n: number) => `${n} decimal ${n === 1 ? 'place' : 'places'}`;
 export function amountDigitsProblem(amount: number | string, currency: string): string | null {
   const digits = minorDigits(currency);
   const given = decimalPlaces(amount);
-  return given > digits ? `${currency} has ${places(digits)}; ${amountText(amount)} has ${given}` : null;
+  if (given > digits) return `${currency} has ${places(digits)}; ${amountText(amount)} has ${given}`;
+  // Stored as a whole number of minor units (64-bit); sums of many must still fit, so one amount stays far below.
+  const whole = (amountText(amount).split('.')[0] ?? '').replace(/^0+/, '');
+  if (whole.length + digits > MAX_MINOR_DIGITS)
+    return `${amountText(amount)} ${currency} is too large (at most ${MAX_MINOR_DIGITS} digits in ${currency}'s smallest unit)`;
+  return null;
 }
+
+/** The most digits an amount may have in minor units: below 10^14 (a trillion dollars in cents). */
+export const MAX_MINOR_DIGITS = 14;
 
 /**
  * An amount in major units ("1234.5", 1234.5) as an integer of minor units of the currency, exactly: decimal

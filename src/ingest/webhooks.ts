@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ZodError, type z } from 'zod';
+import { BoundedMap } from '../bounded-map.js';
 import type { TClock } from '../clock.js';
 import { AppError, HTTP_STATUS, isAppError } from '../errors.js';
 import type { TRoute } from '../http/server.js';
@@ -86,7 +87,30 @@ function tokenBucket(ratePerSecond: number, now: () => number) {
   };
 }
 
+/** How deeply JSON may nest: far beyond any CRM payload, well below what the stack can take. */
+const MAX_JSON_DEPTH = 64;
+
+/** The deepest nesting of arrays and objects in a JSON text (strings skipped). */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // a backslash escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) max = Math.max(max, ++depth);
+    else if (c === 93 || c === 125) depth--;
+  }
+  return max;
+}
+
 function parseJson(text: string): unknown {
+  if (jsonDepth(text) > MAX_JSON_DEPTH)
+    throw new AppError('bad_request', `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -240,7 +264,16 @@ export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
   // Requests arriving together are committed together (each still answered only after its commit).
   const inbox = deps.inbox ?? createInboxBatcher(deps.db);
   return SOURCES.map((spec) => {
-    const allow = tokenBucket(deps.ratePerSecond ?? 1000, () => deps.clock.now().getTime());
+    // One allowance per workspace (with OAuth distribution one customer cannot use up another's).
+    const buckets = new BoundedMap<string, () => boolean>(10_000);
+    const allow = (workspace: string) => {
+      let bucket = buckets.get(workspace);
+      if (!bucket) {
+        bucket = tokenBucket(deps.ratePerSecond ?? 1000, () => deps.clock.now().getTime());
+        buckets.set(workspace, bucket);
+      }
+      return bucket();
+    };
     return {
       method: 'POST' as const,
       path: spec.path,
@@ -261,11 +294,6 @@ export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
             deps.logger.warn({ source: spec.source, reason }, 'webhook refused');
             throw new AppError('unauthorized', reason);
           }
-          // Counted after authentication, so nobody without the secret can use up the sender's allowance.
-          if (!allow()) {
-            res.setHeader('retry-after', '1');
-            throw new AppError('rate_limited', `too many ${spec.source} requests; retry shortly`);
-          }
           const url = new URL(req.url ?? '/', 'http://x');
           const named = url.searchParams.get('workspace');
           if (deps.workspaceKeySecret) {
@@ -282,11 +310,17 @@ export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
               );
             if (!checkWorkspaceWebhookKey(deps.workspaceKeySecret, named, key)) {
               deps.logger.warn(
-                { source: spec.source, workspace: named },
+                { source: spec.source, workspace: named.slice(0, 40) },
                 'webhook refused: wrong workspace key',
               );
               throw new AppError('unauthorized', 'key: not the key of this workspace');
             }
+          }
+          // Counted after authentication (and the workspace's key), so nobody without them can use up the
+          // sender's allowance.
+          if (!allow(named ?? '')) {
+            res.setHeader('retry-after', '1');
+            throw new AppError('rate_limited', `too many ${spec.source} requests; retry shortly`);
           }
           const items = spec.items(parseJson(raw));
           const workspaceId = await deps.resolveWorkspace(named);

@@ -272,6 +272,14 @@ export function parsePeriod(text: string, now: Date, cal: TCalendar): TPeriod {
   const raw = text.trim();
   const t = raw.toLowerCase().replace(/\s+/g, ' ');
   const tz = cal.timezone;
+  // Years before 1970 are refused (as at receipt); JavaScript would also read 0099 as 1999.
+  for (const year of t.matchAll(/(?<!\d)(\d{4})(?!\d)/g))
+    if (Number(year[1]) < 1970)
+      throw new AppError(
+        'bad_request',
+        `"${shownAsTyped(raw)}" is before 1970; KPI Bot keeps dates from 1970-01-01 on. Try one of: ${PERIOD_EXAMPLES.join(', ')}.`,
+        { field: 'period' },
+      );
   if (t === '' || t === 'this month' || t === 'mtd') return periodContaining('month', now, cal);
   if (t === 'today') return periodContaining('day', now, cal);
   if (t === 'yesterday') return previousPeriod(periodContaining('day', now, cal), cal);

@@ -10,6 +10,8 @@ export type TSeenRequests = {
    * claimed and not yet expired makes the request a repeat. Keys of a repeat that were new are kept too.
    */
   claim(keys: { key: string; expiresAt: Date }[], now: Date): Promise<boolean>;
+  /** Forgets keys again (the request was not acted on after all, so a retry may be). */
+  release(keys: string[]): Promise<void>;
 };
 
 /** How often (at most) expired rows are deleted, in ms. */
@@ -33,6 +35,9 @@ export function createSeenRequests(db: TDb): TSeenRequests {
         if (inserted !== 1) fresh = false;
       }
       return fresh;
+    },
+    async release(keys) {
+      await db.slackRequestSeen.deleteMany({ where: { key: { in: keys } } });
     },
   };
 }

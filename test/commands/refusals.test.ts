@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCommandRouter } from '../../src/commands/execute.js';
+import { COMMANDS } from '../../src/commands/index.js';
+import type { TActor } from '../../src/commands/types.js';
+import type { Workspace } from '../../src/generated/sqlite/client.js';
+import { createLogger } from '../../src/logger.js';
+import type { TStore } from '../../src/store/store.js';
+import { createTestStore } from '../support/db.js';
+import { TEST_PROVIDER } from '../support/env.js';
+
+/**
+ * Issue 13, part 5, for Slack text as for webhooks: nothing rounded or moved silently, and a value the rules
+ * refuse is a clear refusal, never "something went wrong".
+ */
+let store: TStore;
+let cleanup: () => Promise<void>;
+let ws: Workspace;
+let ada: TActor;
+const router = createCommandRouter(COMMANDS);
+const now = new Date('2026-11-10T15:00:00Z');
+
+beforeAll(async () => {
+  ({ store, cleanup } = await createTestStore());
+  ws = await store.db.workspace.create({ data: { slackTeamId: 'T0ACME', timezone: 'UTC' } });
+  const rep = await store.db.rep.create({
+    data: { workspaceId: ws.id, name: 'Ada Admin', slackUserId: 'U0ADA', role: 'admin' },
+  });
+  ada = { repId: rep.id, slackUserId: 'U0ADA', name: 'Ada Admin' };
+});
+afterAll(async () => {
+  await cleanup();
+});
+
+const run = (text: string) =>
+  router.execute(text, { workspace: ws, actor: ada, now, store, logger: createLogger('silent') });
+
+describe(`refusals in /kpi (${TEST_PROVIDER})`, () => {
+  it('refuses a logged day before 1970 with the rule, and stores nothing', async () => {
+    for (const day of ['0000-01-01', '1969-12-31']) {
+      const reply = await run(`log call 3 ${day}`);
+      expect(reply.refused).toBe(true);
+      expect(reply.text).toMatch(/is before 1970; KPI Bot keeps dates from 1970-01-01 on/);
+    }
+    expect(await store.db.activity.count()).toBe(0);
+    expect((await run('log call 3 1970-01-01')).text).toBe('Logged 3 calls on 1970-01-01.');
+  });
+
+  it('refuses a money target finer than the currency, and a huge one; stores what it confirms', async () => {
+    const fine = await run('target set team sales.won_total 1.005');
+    expect(fine.refused).toBe(true);
+    expect(fine.text).toMatch(/^USD has 2 decimal places; "1\.005" has more/);
+    expect((await run('target set team sales.won_total 99999999999999999999')).text).toMatch(/too large/);
+    expect(await store.db.target.count()).toBe(0);
+    expect((await run('target set team sales.won_total 1.25')).refused).toBeFalsy();
+    expect((await store.db.target.findFirstOrThrow()).amount).toBe(125);
+  });
+
+  it('refuses periods before 1970 instead of reading 0099 as 1999', async () => {
+    for (const period of ['0099-06', '0000-01', '1969', '1969-Q4']) {
+      const reply = await run(`me ${period}`);
+      expect(reply.refused, period).toBe(true);
+      expect(reply.text).toMatch(/is before 1970/);
+    }
+    expect((await run('me 1970-01')).refused).toBeFalsy();
+  });
+});
