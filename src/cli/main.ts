@@ -281,6 +281,11 @@ async function cmdLeaderboard(args: string[]) {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // Output piped into a reader that stops early (`| head`) ends the command quietly, not with a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const [command = 'help', ...rest] = argv;
   try {
     switch (command) {
