@@ -30,8 +30,8 @@ const STAGE = '*Won*_x_\n> stage';
 const literal = (s: string) => s.replace(/\r?\n/g, ' ');
 
 /**
- * What Slack would read as markup in a mrkdwn text: emphasis, strike or code markers at a word edge (Slack
- * leaves them alone inside a word), a raw < or > (mentions, links), a quote at the start of a line, and
+ * What Slack would read as markup in a mrkdwn text: a code marker, an emphasis or strike marker (a `*` or `~`
+ * anywhere ends a span the view wraps the name in; an underscore at a word edge), a raw < or > (mentions, links), a quote at the start of a line, and
  * @here/@channel/@everyone. An empty list: the text shows literally.
  */
 function markupIn(mrkdwn: string): string[] {
@@ -39,8 +39,9 @@ function markupIn(mrkdwn: string): string[] {
   const alnum = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}]/u.test(c);
   for (let i = 0; i < mrkdwn.length; i++) {
     const c = mrkdwn[i] as string;
-    if (c === '`' || c === '<' || c === '>') found.push(`${c} at ${i}`);
-    else if ('*_~'.includes(c) && !(alnum(mrkdwn[i - 1]) && alnum(mrkdwn[i + 1]))) found.push(`${c} at ${i}`);
+    // * and ~ anywhere: inside a bold or struck span a view wraps a name in, a mid-word one ends the span.
+    if ('`<>*~'.includes(c)) found.push(`${c} at ${i}`);
+    else if (c === '_' && !(alnum(mrkdwn[i - 1]) && alnum(mrkdwn[i + 1]))) found.push(`${c} at ${i}`);
   }
   for (const line of mrkdwn.split('\n')) if (/^\s*(&gt;|>)/.test(line)) found.push(`quote: ${line}`);
   for (const m of mrkdwn.matchAll(/@(here|channel|everyone)(?![\p{L}\p{N}])/giu)) found.push(m[0]);

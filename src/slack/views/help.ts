@@ -42,8 +42,9 @@ export function escapeMrkdwn(text: string): string {
     if (c === '&') out += '&amp;';
     else if (c === '<') out += '&lt;';
     else if (c === '>') out += '&gt;';
-    // A backtick always; emphasis marks unless inside a word (a_b), where Slack does not read them.
-    else if (lookalike && (c === '`' || !(alnum(line[i - 1]) && alnum(line[i + 1])))) out += lookalike;
+    // A backtick, * and ~ always (inside a bold or struck span the view wraps a name in, a mid-word * would end
+    // it); an underscore unless inside a word (snake_case ids), where Slack does not read it.
+    else if (lookalike && (c !== '_' || !(alnum(line[i - 1]) && alnum(line[i + 1])))) out += lookalike;
     else out += c;
   }
   return out
