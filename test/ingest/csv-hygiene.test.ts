@@ -188,7 +188,7 @@ describe(`a CSV broken by an unclosed quote (${TEST_PROVIDER})`, () => {
 
   it('imports the good rows before the broken line, and says exactly how many', async () => {
     await expect(run('activities', csv(broken))).rejects.toThrow(
-      /: line 5: Quote Not Closed: .*\. Nothing from there on was read; of the 3 rows before it, 2 were imported and 1 skipped\.$/,
+      /: line 5: Quote Not Closed: .*\. The import stopped there: of the 3 rows read before it, 2 were imported and 1 skipped\. Fix the line/,
     );
     expect(
       (await store.db.activity.findMany({ orderBy: { externalId: 'asc' } })).map((a) => a.externalId),
@@ -197,15 +197,39 @@ describe(`a CSV broken by an unclosed quote (${TEST_PROVIDER})`, () => {
 
   it('in a dry run, says what would have been imported and saves nothing', async () => {
     await expect(run('activities', csv(broken), { dryRun: true })).rejects.toThrow(
-      /of the 3 rows before it, 2 would be imported \(dry run: nothing was saved\) and 1 skipped\.$/,
+      /of the 3 rows read before it, 2 would be imported \(dry run: nothing was saved\) and 1 skipped\./,
     );
     expect(await store.db.activity.count()).toBe(0);
+  });
+
+  it('names the line where the broken quote opens, not where the parser gave up', async () => {
+    const middle = [
+      'activity_id,owner,kind,occurred_at',
+      'm1,Dana Scott,call,2017-06-01',
+      'm2,"Dana Scott,call,2017-06-02',
+      'm3,Dana Scott,call,2017-06-03',
+      'm4,Dana Scott,call,2017-06-04',
+      '',
+    ].join('\n');
+    await expect(run('activities', csv(middle), { dryRun: true })).rejects.toThrow(
+      /: line 3: .*The import stopped there: of the 1 row read before it, 1 would be imported/,
+    );
+    // A stray quote inside a field (csv-parse's INVALID_OPENING_QUOTE) is reported the same way.
+    const stray = [
+      'activity_id,owner,kind,occurred_at',
+      's1,Dana Scott,call,2017-06-01',
+      's2,Da"na,call,2017-06-02',
+      '',
+    ].join('\n');
+    await expect(run('activities', csv(stray), { dryRun: true })).rejects.toThrow(
+      /: line 3: Invalid Opening Quote: .*The import stopped there/,
+    );
   });
 
   it('a file broken on its first row says nothing was imported', async () => {
     await expect(
       run('activities', csv('activity_id,owner,kind,occurred_at\n"q1,Dana Scott,call,2017-06-01\n')),
-    ).rejects.toThrow(/of the 0 rows before it, 0 were imported and 0 skipped\.$/);
+    ).rejects.toThrow(/of the 0 rows read before it, 0 were imported and 0 skipped\./);
     expect(await store.db.activity.count()).toBe(0);
   });
 });

@@ -151,6 +151,8 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
   );
   const owners = new Map<string, TResolvedOwner>();
   let header: string[] | null = null;
+  /** The line of the last record read (the header's at first). */
+  let lastLine = 0;
   let batch: { line: number; event: TCanonicalEvent }[] = [];
   const batchSize = opts.batchSize ?? 500;
   const now = opts.now ?? new Date();
@@ -179,6 +181,7 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
     }>) {
       if (!header) {
         header = record;
+        lastLine = info.lines;
         const mapped = new Set(header.map((h) => map[h] ?? h));
         const missing = columns.required.filter((c) => !mapped.has(c));
         if (missing.length)
@@ -190,6 +193,7 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
       }
       summary.rows += 1;
       const line = info.lines;
+      lastLine = line;
       if (record.length !== header.length) {
         problem({ line, column: null, reason: `expected ${header.length} fields, found ${record.length}` });
         continue;
@@ -229,14 +233,18 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
   } catch (error) {
     if (error instanceof AppError) throw error;
     const e = error as { code?: string; lines?: number; message?: string };
-    if (!e.code?.startsWith('CSV_')) throw error;
+    // csv-parse's codes: CSV_QUOTE_NOT_CLOSED, CSV_INVALID_CLOSING_QUOTE, INVALID_OPENING_QUOTE, ...
+    if (!e.code?.startsWith('CSV_') && !e.code?.startsWith('INVALID_')) throw error;
     // The rows read before the line the parser could not read are good: store them, then say what happened.
     await flush();
     const stored = summary.created + summary.updated + summary.unchanged;
     const rows = (n: number) => `${n} ${n === 1 ? 'row' : 'rows'}`;
+    const line = e.code === 'CSV_QUOTE_NOT_CLOSED' ? lastLine + 1 : (e.lines ?? lastLine + 1);
     throw new AppError(
       'bad_request',
-      `${opts.file}: line ${e.lines ?? '?'}: ${e.message}. Nothing from there on was read; of the ${rows(summary.rows)} before it, ${stored} ${opts.dryRun ? 'would be imported (dry run: nothing was saved)' : stored === 1 ? 'was imported' : 'were imported'} and ${summary.skipped} skipped.`,
+      // An unclosed quote is found only at the end of the file: it opens right after the last row read. Other
+      // errors are reported by the parser where they are.
+      `${opts.file}: line ${line}: ${e.message}. The import stopped there: of the ${rows(summary.rows)} read before it, ${stored} ${opts.dryRun ? 'would be imported (dry run: nothing was saved)' : stored === 1 ? 'was imported' : 'were imported'} and ${summary.skipped} skipped. Fix the line and import the file again (rows already imported are not counted twice).`,
     );
   }
   opts.onProgress?.(summary.rows, 1);
