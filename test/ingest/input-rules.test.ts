@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { describeZodError, instantWindowProblem, ZCanonicalEvent } from '../../src/ingest/events.js';
 import { receiptProblem } from '../../src/ingest/receipt-checks.js';
 import { clipText, findUnstorableText, unstorableText } from '../../src/ingest/storable-text.js';
-import { amountDigitsProblem, amountText, toMinorUnits } from '../../src/ingest/values.js';
+import { amountDigitsProblem, amountText, MAX_MINOR_DIGITS, toMinorUnits } from '../../src/ingest/values.js';
 import { minorDigits } from '../../src/reports/present.js';
 
 /** Valid Unicode: survives UTF-8 (a lone surrogate would come back as U+FFFD). */
@@ -151,8 +151,12 @@ describe('the decimal rule: no more decimals than the currency has', () => {
           const significant = scale ? s.slice(-scale).replace(/0+$/, '').length : 0;
           const digits = minorDigits(cur);
           const problem = amountDigitsProblem(text, cur);
+          const wholeDigits = (text.split('.')[0] ?? '').replace(/^0+/, '').length;
           if (significant > digits) {
             expect(problem).toBe(`${cur} has ${digits} decimal places; ${text} has ${significant}`);
+          } else if (wholeDigits + digits > MAX_MINOR_DIGITS) {
+            // Beyond what minor units (and their sums) can hold: refused, never stored.
+            expect(problem).toMatch(new RegExp(`is too large \\(at most ${MAX_MINOR_DIGITS} digits`));
           } else {
             expect(problem).toBeNull();
             // Exact: the minor units times 10^scale equal the value times 10^digits.
