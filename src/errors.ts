@@ -42,7 +42,7 @@ export function isAppError(e: unknown): e is AppError {
 }
 
 const STORE_DOWN_CODES =
-  /^(P1001|P1002|P1008|P1017|P2024|P2028|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0\d|08\d{3}|SQLITE_BUSY|SQLITE_LOCKED)$/;
+  /^(P1001|P1002|P1008|P1017|P2024|ECONNREFUSED|57P0\d|08\d{3}|SQLITE_BUSY|SQLITE_LOCKED)$/;
 const STORE_DOWN_KINDS =
   /^(DatabaseNotReachable|DatabaseDoesNotExist|SocketTimeout|ConnectionClosed|TooManyConnections)$/;
 const STORE_DOWN_TEXT =

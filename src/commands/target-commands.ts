@@ -104,12 +104,16 @@ export const targetCommand: TCommand = {
     }
     const kind = KINDS[(kindRaw ?? 'monthly').toLowerCase()];
     if (!kind) bad(`"${escapeMrkdwn(kindRaw ?? '')}" is not weekly, monthly, quarterly or yearly.`);
-    if (amount > 1e15) bad(`The amount is too large, got "${escapeMrkdwn(amountRaw)}".`);
+    if (amount >= 1e12) bad(`The amount is too large, got "${escapeMrkdwn(amountRaw)}".`);
     // Money targets are stored in minor units of the workspace currency, like the facts they are compared with,
     // exactly: an amount finer than the currency's smallest unit is refused, never rounded.
     const digits = minorDigits(ctx.workspace.currency);
     const minor = amount * 10 ** digits;
-    if (metric.unit === 'money' && Math.abs(minor - Math.round(minor)) > 1e-6)
+    // Decimals as typed (1.5k has none left over: 1500), not of the float, which 1,234,567,890.12 would fail.
+    const typed = /\.(\d+)\s*([kKmM])?$/.exec(amountRaw.trim().replace(/%$/, ''));
+    const shift = typed?.[2] ? (typed[2].toLowerCase() === 'k' ? 3 : 6) : 0;
+    const decimals = Math.max(0, (typed?.[1]?.replace(/0+$/, '').length ?? 0) - shift);
+    if (metric.unit === 'money' && decimals > digits)
       bad(
         `${ctx.workspace.currency.toUpperCase()} has ${digits} decimal place${digits === 1 ? '' : 's'}; "${escapeMrkdwn(amountRaw)}" has more.`,
       );

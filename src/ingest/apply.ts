@@ -736,6 +736,12 @@ async function assertSamePerson(
         `slackUserId: ${ev.slackUserId} belongs to ${existing.name}${existing.email ? ` (${existing.email})` : ''}, not ${ev.name}${email ? ` (${email})` : ''}; only the operator changes that, with kpi import reps`,
       );
   }
+  // Found by a Slack id or a name, a record with another email is another person (or a change of email, which
+  // the operator makes): never rewritten by a webhook.
+  if (existing?.email && email && existing.email.toLowerCase() !== email)
+    throw new RangeError(
+      `email: ${existing.name} is ${existing.email}, not ${email}; a person's email is changed by the operator, with kpi import reps`,
+    );
   if (email) {
     const other = await tx.rep.findFirst({
       where: { workspaceId, email, ...(existing ? { id: { not: existing.id } } : {}) },

@@ -215,20 +215,25 @@ async function applyRow(
     const attempts = row.attempts + 1;
     const waiting = error instanceof WaitingForOwner ? error.waitingFor : null;
     const message = error instanceof Error ? error.message : String(error);
-    await db.inboxEvent.update({
-      where: { id: row.id },
-      data: {
-        attempts,
-        error: message.slice(0, 2000),
-        waitingFor: waiting,
-        // Waiting for an owner: linking wakes it at once; an hourly look catches owners who became reps otherwise.
-        nextAttemptAt: waiting
-          ? new Date(now().getTime() + WAITING_RECHECK_MS)
-          : attempts >= MAX_ATTEMPTS
-            ? null
-            : new Date(now().getTime() + backoffMs(attempts)),
-      },
-    });
+    // Recording the failure can fail too (the store is away): the row stays due and is tried again.
+    await db.inboxEvent
+      .update({
+        where: { id: row.id },
+        data: {
+          attempts,
+          error: message.slice(0, 2000),
+          waitingFor: waiting,
+          // Waiting for an owner: linking wakes it at once; an hourly look catches owners who became reps otherwise.
+          nextAttemptAt: waiting
+            ? new Date(now().getTime() + WAITING_RECHECK_MS)
+            : attempts >= MAX_ATTEMPTS
+              ? null
+              : new Date(now().getTime() + backoffMs(attempts)),
+        },
+      })
+      .catch((again: unknown) => {
+        opts.logger?.warn({ event: row.dedupeKey, err: again }, 'could not record why an inbox event failed');
+      });
     const level = waiting || error instanceof NotYetApplicable ? 'info' : 'warn';
     opts.logger?.[level]({ event: row.dedupeKey, attempts, err: message }, 'inbox event not applied yet');
     return { status: waiting ? 'waiting' : 'failed', error: message };
@@ -249,20 +254,27 @@ export async function storeAndApply(
   const out: TRowResult[] = [];
   const workspaces = new Map<string, TWorkspaceRow>();
   for (const item of items) {
-    const row = await db.inboxEvent.findUniqueOrThrow({ where: { dedupeKey: dedupeKeyOf(item) } });
-    if (row.appliedAt) {
-      out.push({ status: 'taken' });
-      continue;
+    // Stored: whatever fails from here on, the worker applies it later, so it is reported as saved but not
+    // counted yet (never as "nothing was saved", which would make the person log it twice).
+    try {
+      const row = await db.inboxEvent.findUniqueOrThrow({ where: { dedupeKey: dedupeKeyOf(item) } });
+      if (row.appliedAt) {
+        out.push({ status: 'taken' });
+        continue;
+      }
+      let workspace = workspaces.get(item.workspaceId);
+      if (!workspace) {
+        workspace = await db.workspace.findUniqueOrThrow({
+          where: { id: item.workspaceId },
+          select: { id: true, timezone: true, currency: true, settings: true },
+        });
+        workspaces.set(item.workspaceId, workspace);
+      }
+      out.push(await applyRow(db, row, workspace, opts, now));
+    } catch (error) {
+      opts.logger?.warn({ err: error }, 'a stored event could not be applied at once; the worker will');
+      out.push({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
     }
-    let workspace = workspaces.get(item.workspaceId);
-    if (!workspace) {
-      workspace = await db.workspace.findUniqueOrThrow({
-        where: { id: item.workspaceId },
-        select: { id: true, timezone: true, currency: true, settings: true },
-      });
-      workspaces.set(item.workspaceId, workspace);
-    }
-    out.push(await applyRow(db, row, workspace, opts, now));
   }
   return out;
 }

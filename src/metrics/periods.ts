@@ -273,7 +273,9 @@ export function parsePeriod(text: string, now: Date, cal: TCalendar): TPeriod {
   const t = raw.toLowerCase().replace(/\s+/g, ' ');
   const tz = cal.timezone;
   // Years before 1970 are refused (as at receipt); JavaScript would also read 0099 as 1999.
-  for (const year of t.matchAll(/(?<!\d)(\d{4})(?!\d)/g))
+  // (Only in texts that name dates: "last 1000 days" counts days, checked below.)
+  const counting = /^(last|past) \d{1,4} (day|days|week|weeks)$/.test(t);
+  for (const year of counting ? [] : t.matchAll(/(?<!\d)(\d{4})(?!\d)/g))
     if (Number(year[1]) < 1970)
       throw new AppError(
         'bad_request',
@@ -294,7 +296,16 @@ export function parsePeriod(text: string, now: Date, cal: TCalendar): TPeriod {
     const n = Number(m[2]) * (m[3]?.startsWith('week') ? 7 : 1);
     if (n < 1) throw badPeriod(raw);
     const today = localDateOf(now, tz);
-    return dateRange({ y: today.y, m: today.m, d: today.d - n + 1 }, today, tz);
+    const range = dateRange({ y: today.y, m: today.m, d: today.d - n + 1 }, today, tz);
+    if (range.start.getTime() < 0)
+      throw new AppError(
+        'bad_request',
+        `"${shownAsTyped(raw)}" reaches back before 1970; KPI Bot keeps dates from 1970-01-01 on.`,
+        {
+          field: 'period',
+        },
+      );
+    return range;
   }
   if (t === 'ytd' || t === 'year to date') {
     const year = periodContaining('year', now, cal);

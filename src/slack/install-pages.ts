@@ -77,7 +77,22 @@ export function installFailurePage(
   res: ServerResponse,
 ): void {
   const flowError = new URL(req.url ?? '/', 'http://x').searchParams.get('error');
-  // oauth.v2.access refusing the code comes as a Web API platform error.
+  // oauth.v2.access refusing the code comes as a Web API platform error: a used or expired code is the
+  // installer's to retry; anything else (a wrong client secret or redirect URL) is a set-up problem.
+  const slackError = (error as { data?: { error?: unknown } }).data?.error;
+  if (
+    error.code === 'slack_webapi_platform_error' &&
+    typeof slackError === 'string' &&
+    !/^(invalid_code|code_already_used|code_expired)$/.test(slackError)
+  ) {
+    const problem = renderInstallPage(setupProblem(slackError));
+    res.writeHead(400, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': Buffer.byteLength(problem),
+    });
+    res.end(problem);
+    return;
+  }
   const code =
     error.code === 'slack_webapi_platform_error' ? 'slack_oauth_installer_authorization_error' : error.code;
   const page =

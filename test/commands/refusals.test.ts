@@ -53,6 +53,12 @@ describe(`refusals in /kpi (${TEST_PROVIDER})`, () => {
     expect(await store.db.target.count()).toBe(0);
     expect((await run('target set team sales.won_total 1.25')).refused).toBeFalsy();
     expect((await store.db.target.findFirstOrThrow()).amount).toBe(125);
+    // Decimals are counted as typed: a long amount with cents, and 1.5k, are exact.
+    expect((await run('target set team sales.won_total 1,234,567,890.12')).refused).toBeFalsy();
+    expect((await run('target set team sales.won_total 1.5k')).refused).toBeFalsy();
+    expect((await store.db.target.findMany({ orderBy: { createdAt: 'asc' } })).map((t) => t.amount)).toEqual([
+      125, 123456789012, 150000,
+    ]);
   });
 
   it('refuses periods before 1970 instead of reading 0099 as 1999', async () => {
@@ -62,5 +68,8 @@ describe(`refusals in /kpi (${TEST_PROVIDER})`, () => {
       expect(reply.text).toMatch(/is before 1970/);
     }
     expect((await run('me 1970-01')).refused).toBeFalsy();
+    // A count of days is not a year.
+    expect((await run('me last 1000 days')).refused).toBeFalsy();
+    expect((await run('me last 9999 weeks')).text).toMatch(/reaches back before 1970/);
   });
 });

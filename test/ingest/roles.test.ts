@@ -213,6 +213,30 @@ describe('roles and webhooks', () => {
       expect.stringMatching(/^email: dana@example.com belongs to Dana Scott, not Bob Jones/),
     ]);
 
+    // Found by name, a record with another email is another person: not given this one's Slack account.
+    await postEvents(
+      t.baseUrl,
+      JSON.stringify({ id: 'john-1', type: 'rep.upserted', name: 'John Smith', email: 'john1@example.com' }),
+    );
+    t.bot.inbox.kick();
+    await settle();
+    await postEvents(
+      t.baseUrl,
+      JSON.stringify({
+        id: 'john-2',
+        type: 'rep.upserted',
+        name: 'John Smith',
+        email: 'john2@example.com',
+        slackUserId: 'U0J2',
+      }),
+    );
+    t.bot.inbox.kick();
+    await settle();
+    const john = await db().rep.findFirstOrThrow({ where: { email: 'john1@example.com' } });
+    expect(john.slackUserId).toBeNull();
+    const john2 = await db().inboxEvent.findFirstOrThrow({ where: { dedupeKey: { endsWith: ':john-2' } } });
+    expect(john2.error).toMatch(/^email: John Smith is john1@example.com, not john2@example.com/);
+
     // A new person's Slack account, and one for a rep who had none, are fine.
     await postEvents(
       t.baseUrl,
