@@ -14,7 +14,9 @@ import type {
  * holds it from BEGIN until COMMIT or ROLLBACK, and every other query waits for it.
  *
  * Code inside a transaction must use the transaction's client (`tx`), never the top-level one, which would now
- * wait for the transaction to end (until Prisma's transaction time-out rolls it back).
+ * wait for the transaction to end (until Prisma's transaction time-out rolls it back). And whatever a
+ * transaction waits for, every other query of the process waits for too: keep network calls out of them (the
+ * inbox's Slack email look-up for an unknown CRM owner is one, up to 5 s, in single-workspace mode).
  */
 
 class Lock {
