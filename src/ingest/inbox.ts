@@ -215,25 +215,22 @@ async function applyRow(
     const attempts = row.attempts + 1;
     const waiting = error instanceof WaitingForOwner ? error.waitingFor : null;
     const message = error instanceof Error ? error.message : String(error);
-    // Recording the failure can fail too (the store is away): the row stays due and is tried again.
-    await db.inboxEvent
-      .update({
-        where: { id: row.id },
-        data: {
-          attempts,
-          error: message.slice(0, 2000),
-          waitingFor: waiting,
-          // Waiting for an owner: linking wakes it at once; an hourly look catches owners who became reps otherwise.
-          nextAttemptAt: waiting
-            ? new Date(now().getTime() + WAITING_RECHECK_MS)
-            : attempts >= MAX_ATTEMPTS
-              ? null
-              : new Date(now().getTime() + backoffMs(attempts)),
-        },
-      })
-      .catch((again: unknown) => {
-        opts.logger?.warn({ event: row.dedupeKey, err: again }, 'could not record why an inbox event failed');
-      });
+    // Recording the failure can fail too (the store is away): that ends the worker's pass (it tries again at the
+    // next poll, rather than waiting on every due row in turn), and the row stays due.
+    await db.inboxEvent.update({
+      where: { id: row.id },
+      data: {
+        attempts,
+        error: message.slice(0, 2000),
+        waitingFor: waiting,
+        // Waiting for an owner: linking wakes it at once; an hourly look catches owners who became reps otherwise.
+        nextAttemptAt: waiting
+          ? new Date(now().getTime() + WAITING_RECHECK_MS)
+          : attempts >= MAX_ATTEMPTS
+            ? null
+            : new Date(now().getTime() + backoffMs(attempts)),
+      },
+    });
     const level = waiting || error instanceof NotYetApplicable ? 'info' : 'warn';
     opts.logger?.[level]({ event: row.dedupeKey, attempts, err: message }, 'inbox event not applied yet');
     return { status: waiting ? 'waiting' : 'failed', error: message };
