@@ -68,43 +68,32 @@ function signatureMatches(secret: string, timestamp: string, body: Buffer, signa
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The Events API's event id, when the body is an event callback (retries carry the same id). */
-function eventIdOf(req: IncomingMessage, body: Buffer): string | undefined {
-  if (!(header(req, 'content-type') ?? '').startsWith('application/json')) return undefined;
-  try {
-    const parsed = JSON.parse(body.toString('utf8')) as { type?: unknown; event_id?: unknown };
-    if (
-      parsed?.type === 'event_callback' &&
-      typeof parsed.event_id === 'string' &&
-      parsed.event_id.length <= 200
-    )
-      return parsed.event_id;
-  } catch {
-    // Not JSON: Bolt answers it (400).
-  }
-  return undefined;
-}
-
 /**
- * Whether Bolt can read the body: a JSON object, or a form whose `payload` (when present) is a JSON object.
- * Bolt reads properties of whatever it parses without a check, so `null`, a number or an array would throw
- * inside it, outside any handler (the request would never be answered).
+ * Reads the body once, as Bolt will: null when Bolt could not (`null`, a number or an array, or a form whose
+ * `payload` is not a JSON object: Bolt reads properties of whatever it parses without a check and would throw
+ * outside any handler, leaving the request unanswered); else the Events API's event id, when there is one
+ * (Slack's retries carry the same id).
  */
-function readableByBolt(req: IncomingMessage, body: Buffer): boolean {
-  const isObject = (text: string) => {
+function inspectBody(req: IncomingMessage, body: Buffer): { eventId?: string } | null {
+  const asObject = (text: string): Record<string, unknown> | null => {
     try {
       const v: unknown = JSON.parse(text);
-      return typeof v === 'object' && v !== null && !Array.isArray(v);
+      return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
     } catch {
-      return false;
+      return null;
     }
   };
   const text = body.toString('utf8');
   if (header(req, 'content-type') === 'application/x-www-form-urlencoded') {
     const payload = new URLSearchParams(text).getAll('payload');
-    return payload.length === 0 || (payload.length === 1 && isObject(payload[0] ?? ''));
+    return payload.length === 0 || (payload.length === 1 && asObject(payload[0] ?? '')) ? {} : null;
   }
-  return isObject(text);
+  const parsed = asObject(text);
+  if (!parsed) return null;
+  const id = parsed.event_id;
+  return parsed.type === 'event_callback' && typeof id === 'string' && id.length <= 200
+    ? { eventId: id }
+    : {};
 }
 
 /** Slack's TLS check: an unsigned form body `ssl_check=1&token=…`, answered 200 and nothing else. */
@@ -169,7 +158,8 @@ export function createSlackGate(opts: TSlackGateOptions): RequestListener {
     if (!signatureMatches(opts.signingSecret, timestamp, body, signature))
       return refuse(req, res, 401, 'unauthorized', 'the request is not signed by Slack, or is stale');
 
-    if (!readableByBolt(req, body))
+    const inspected = inspectBody(req, body);
+    if (!inspected)
       return refuse(
         req,
         res,
@@ -184,7 +174,7 @@ export function createSlackGate(opts: TSlackGateOptions): RequestListener {
         expiresAt: new Date((Number(timestamp) + SLACK_WINDOW_SEC + 60) * 1000),
       },
     ];
-    const eventId = eventIdOf(req, body);
+    const eventId = inspected.eventId;
     if (eventId)
       keys.push({ key: `event:${eventId}`, expiresAt: new Date(now().getTime() + EVENT_MEMORY_MS) });
     let fresh = true;

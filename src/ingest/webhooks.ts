@@ -202,8 +202,8 @@ const SOURCES: TSourceSpec[] = [
     configured: (s) => Boolean(s.pipedriveUser && s.pipedrivePassword),
     preflight: (req, deps) =>
       checkBasicAuth(req.headers, deps.secrets.pipedriveUser ?? '', deps.secrets.pipedrivePassword ?? ''),
-    authenticate: (req, _body, deps) =>
-      checkBasicAuth(req.headers, deps.secrets.pipedriveUser ?? '', deps.secrets.pipedrivePassword ?? ''),
+    // Basic auth covers no body: the preflight checked it before the body was read.
+    authenticate: () => null,
     items: (body) => {
       const parsed = parsePipedrive(body);
       if (!parsed.success) throw schemaError(parsed.error);

@@ -1,13 +1,7 @@
+import { plainOfLookalikes } from '../domain/lookalikes.js';
 import { AppError } from '../errors.js';
 import type { Rep } from '../generated/sqlite/client.js';
 import type { TDb } from './store.js';
-
-const LOOKALIKE_ORIGINALS: Record<string, string> = {
-  '\u2217': '*',
-  '\u02CD': '_',
-  '\u223C': '~',
-  '\u02CB': '`',
-};
 
 /**
  * Finds a rep of a workspace by Slack user id (or a <@U…> mention), email or name, case-insensitively.
@@ -16,10 +10,8 @@ const LOOKALIKE_ORIGINALS: Record<string, string> = {
 export async function findRep(db: TDb, workspaceId: string, who: string): Promise<Rep | null> {
   // A name copied from a Slack reply carries the look-alikes and invisible marks names are shown with there
   // (∗ ˍ ∼ ˋ, a word joiner, a soft hyphen): read as the characters they stand for.
-  const key = who
-    .trim()
-    .replace(/^<@([A-Z0-9]+)(\|[^>]*)?>$/, '$1')
-    .replace(/[\u2217\u02CD\u223C\u02CB\u2060\u00AD]/g, (c) => LOOKALIKE_ORIGINALS[c] ?? '');
+  const typed = who.trim().replace(/^<@([A-Z0-9]+)(\|[^>]*)?>$/, '$1');
+  const key = plainOfLookalikes(typed);
   if (!key)
     throw new AppError('bad_request', 'say who, e.g. "Dana Scott", dana@example.com or a Slack user id');
   const bySlack = await db.rep.findUnique({

@@ -17,6 +17,13 @@ let t: Awaited<ReturnType<typeof startTestBot>>;
 let seq = 0;
 const db = () => t.bot.store.db;
 const settle = () => t.bot.inbox.idle();
+/** Posts signed events and waits until the inbox has applied (or failed) them. */
+async function deliver(body: string) {
+  const res = await postEvents(t.baseUrl, body);
+  t.bot.inbox.kick();
+  await settle();
+  return res;
+}
 
 beforeAll(async () => {
   t = await startTestBot({ env: { ...WEBHOOK_ENV, KPI_SLACK_ADMINS: 'off' } });
@@ -99,13 +106,10 @@ describe('roles and webhooks', () => {
   });
 
   it("never moves a linked Slack account or links an admin's (an admin takeover by name)", async () => {
-    const res = await postEvents(
-      t.baseUrl,
+    const res = await deliver(
       JSON.stringify({ id: 'take-1', type: 'rep.upserted', name: 'Ada Admin', slackUserId: 'U0MAL' }),
     );
     expect(res.status).toBe(200);
-    t.bot.inbox.kick();
-    await settle();
     const ada = await db().rep.findFirstOrThrow({ where: { email: 'ada@example.com' } });
     expect(ada.slackUserId).toBe('U0ADA');
     const row = await db().inboxEvent.findFirstOrThrow({ where: { dedupeKey: { endsWith: ':take-1' } } });
@@ -116,18 +120,14 @@ describe('roles and webhooks', () => {
     // An admin without a Slack account yet is not linked by a webhook either.
     const workspace = await db().workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
     await db().rep.create({ data: { workspaceId: workspace.id, name: 'Abe Boss', role: 'admin' } });
-    await postEvents(
-      t.baseUrl,
+    await deliver(
       JSON.stringify({ id: 'take-2', type: 'rep.upserted', name: 'Abe Boss', slackUserId: 'U0MAL' }),
     );
-    t.bot.inbox.kick();
-    await settle();
     expect((await db().rep.findFirstOrThrow({ where: { name: 'Abe Boss' } })).slackUserId).toBeNull();
     expect(await slash('U0MAL', 'target set sales.won_total 1')).toMatch(/set by KPI Bot admins/);
 
     // Nor is an admin's record rewritten through their Slack id or email (a rename, a new email).
-    await postEvents(
-      t.baseUrl,
+    await deliver(
       JSON.stringify({
         events: [
           { id: 'take-3', type: 'rep.upserted', name: 'Mallory', slackUserId: 'U0ADA' },
@@ -141,8 +141,6 @@ describe('roles and webhooks', () => {
         ],
       }),
     );
-    t.bot.inbox.kick();
-    await settle();
     const still = await db().rep.findFirstOrThrow({ where: { slackUserId: 'U0ADA' } });
     expect({ name: still.name, email: still.email, managerId: still.managerId }).toEqual({
       name: 'Ada Admin',
@@ -159,8 +157,7 @@ describe('roles and webhooks', () => {
     );
 
     // A rep's Slack account is not handed to another person's record, nor an email to someone else.
-    await postEvents(
-      t.baseUrl,
+    await deliver(
       JSON.stringify({
         events: [
           {
@@ -174,10 +171,7 @@ describe('roles and webhooks', () => {
         ],
       }),
     );
-    t.bot.inbox.kick();
-    await settle();
-    await postEvents(
-      t.baseUrl,
+    await deliver(
       JSON.stringify({
         events: [
           {
@@ -197,8 +191,6 @@ describe('roles and webhooks', () => {
         ],
       }),
     );
-    t.bot.inbox.kick();
-    await settle();
     const dana = await db().rep.findFirstOrThrow({ where: { slackUserId: 'U0DANA' } });
     expect({ name: dana.name, email: dana.email }).toEqual({ name: 'Dana Scott', email: 'dana@example.com' });
     expect((await db().rep.findFirstOrThrow({ where: { name: 'Bob Jones' } })).email).toBeNull();
@@ -214,14 +206,10 @@ describe('roles and webhooks', () => {
     ]);
 
     // Found by name, a record with another email is another person: not given this one's Slack account.
-    await postEvents(
-      t.baseUrl,
+    await deliver(
       JSON.stringify({ id: 'john-1', type: 'rep.upserted', name: 'John Smith', email: 'john1@example.com' }),
     );
-    t.bot.inbox.kick();
-    await settle();
-    await postEvents(
-      t.baseUrl,
+    await deliver(
       JSON.stringify({
         id: 'john-2',
         type: 'rep.upserted',
@@ -230,16 +218,13 @@ describe('roles and webhooks', () => {
         slackUserId: 'U0J2',
       }),
     );
-    t.bot.inbox.kick();
-    await settle();
     const john = await db().rep.findFirstOrThrow({ where: { email: 'john1@example.com' } });
     expect(john.slackUserId).toBeNull();
     const john2 = await db().inboxEvent.findFirstOrThrow({ where: { dedupeKey: { endsWith: ':john-2' } } });
     expect(john2.error).toMatch(/^email: John Smith is john1@example.com, not john2@example.com/);
 
     // A new person's Slack account, and one for a rep who had none, are fine.
-    await postEvents(
-      t.baseUrl,
+    await deliver(
       JSON.stringify({
         events: [
           { id: 'new-1', type: 'rep.upserted', name: 'Nia New', slackUserId: 'U0NIA' },
@@ -253,8 +238,6 @@ describe('roles and webhooks', () => {
         ],
       }),
     );
-    t.bot.inbox.kick();
-    await settle();
     expect((await db().rep.findFirstOrThrow({ where: { slackUserId: 'U0NIA' } })).role).toBe('rep');
     expect((await db().rep.findFirstOrThrow({ where: { slackUserId: 'U0SAM' } })).name).toBe('Sam Lee');
   });

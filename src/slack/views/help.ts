@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { TCommand, TReply } from '../../commands/types.js';
+import { LOOKALIKES, plainOfLookalikes, SOFT_HYPHEN, WORD_JOINER } from '../../domain/lookalikes.js';
 import { oneLine } from '../../reports/format.js';
 
 const SLASH = '/kpi';
@@ -8,19 +9,6 @@ function usageLine(c: TCommand): string {
   return `\`${SLASH} ${c.usage}\``;
 }
 
-/**
- * Stand-ins for the characters Slack's mrkdwn reads as formatting (Slack has no escape for them): look-alikes
- * that Slack shows as written. The shell and plain_text put the originals back (plainOfEscaped).
- */
-const LOOKALIKES = new Map([
-  ['*', '\u2217'], // ∗ asterisk operator
-  ['_', '\u02CD'], // ˍ modifier letter low macron
-  ['~', '\u223C'], // ∼ tilde operator
-  ['`', '\u02CB'], // ˋ modifier letter grave accent
-]);
-const ORIGINALS = new Map([...LOOKALIKES].map(([k, v]) => [v, k]));
-const WORD_JOINER = '\u2060';
-const SOFT_HYPHEN = '\u00AD';
 const alnum = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}]/u.test(c);
 
 /**
@@ -67,7 +55,7 @@ export function codeSpan(text: string): string {
 
 /** The text escapeMrkdwn escaped, as written: look-alikes back to the originals, invisible marks removed. */
 export function plainOfEscaped(text: string): string {
-  return text.replace(/[\u2217\u02CD\u223C\u02CB\u2060\u00AD]/g, (c) => ORIGINALS.get(c) ?? '');
+  return plainOfLookalikes(text);
 }
 
 /** Back from Slack's escaped text to what was typed, for plain_text (which Slack shows as written). */
