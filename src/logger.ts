@@ -1,4 +1,5 @@
-import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
+// Type-only: the CLI loads this module, and loading Bolt itself costs ~100 MB and a second.
+import type { Logger as BoltLogger, LogLevel } from '@slack/bolt';
 import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type TLogger = Logger;
@@ -84,12 +85,8 @@ export function maskSecrets(text: string): string {
   return text.replace(SECRET_PATTERN, (t) => `${t.slice(0, 5)}[redacted]`);
 }
 
-const TO_PINO: Record<LogLevel, string> = {
-  [LogLevel.DEBUG]: 'debug',
-  [LogLevel.INFO]: 'info',
-  [LogLevel.WARN]: 'warn',
-  [LogLevel.ERROR]: 'error',
-};
+/** Bolt's levels (the string values of its LogLevel enum) to pino's. */
+const TO_PINO: Record<string, string> = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' };
 
 /** Gives Bolt (and its WebClient) the same pino logger, masking tokens in its messages. */
 export function toBoltLogger(logger: TLogger, name = 'bolt'): BoltLogger {
@@ -112,9 +109,7 @@ export function toBoltLogger(logger: TLogger, name = 'bolt'): BoltLogger {
     setLevel: (level: LogLevel) => {
       child.level = TO_PINO[level] ?? 'info';
     },
-    getLevel: () =>
-      (Object.entries(TO_PINO).find(([, v]) => v === child.level)?.[0] as LogLevel | undefined) ??
-      LogLevel.INFO,
+    getLevel: () => (Object.entries(TO_PINO).find(([, v]) => v === child.level)?.[0] ?? 'info') as LogLevel,
     setName: (n: string) => {
       child = logger.child({ component: n });
     },

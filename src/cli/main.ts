@@ -1,28 +1,11 @@
-import { resolve } from 'node:path';
+// The `kpi` command line. Only what every command needs is imported here; each command loads its own modules
+// when it runs (`kpi help` loads none of Bolt, Prisma or the chart renderer).
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import { systemClock } from '../clock.js';
 import { closestMatch } from '../commands/closest.js';
-import { createCommandRouter } from '../commands/execute.js';
-import { COMMANDS as KPI_COMMANDS } from '../commands/index.js';
-import { ConfigError, loadConfig } from '../config.js';
+import type { ConfigError } from '../config.js';
 import { isAppError } from '../errors.js';
 import type { Workspace } from '../generated/sqlite/client.js';
-import { createLogger, errorForLog, maskSecrets } from '../logger.js';
-import { startBot } from '../main.js';
-import { renderLeaderboardTable, renderRepMetricsTable, renderTeamMetricsTable } from '../reports/format.js';
-import { leaderboardReport } from '../reports/leaderboard.js';
-import { repMetricsReport } from '../reports/rep-metrics.js';
-import { teamMetricsReport } from '../reports/team-metrics.js';
-import { applyMigrations, createMigration } from '../store/migrate.js';
-import { providerOf } from '../store/provider.js';
-import { findRep } from '../store/reps.js';
-import { openStore, type TStore } from '../store/store.js';
-import { ensureWorkspace, LOCAL_TEAM_ID } from '../store/workspaces.js';
-import { cmdImport, cmdInbox, cmdLink } from './ingest-commands.js';
-import { cmdJobs } from './jobs-commands.js';
-import { resolveLocalActor } from './local-actor.js';
-import { runShell } from './shell.js';
+import type { TStore } from '../store/store.js';
 
 const USAGE = `Usage: kpi <command> [options]
 
@@ -50,8 +33,6 @@ Commands:
   jobs run <leaderboard|coaching-alerts> [--at <ISO time>] [--force] [--json]
                                  Run one slot by hand on the same ledger: a slot already run is reported,
                                  not repeated, unless --force. In local mode messages print here.
-  bench [--quick] [--json]       The benchmark suite (npm run bench): generated data, figures against
-                                 baselines measured in the same run (docs/performance.md).
   help                           This text.
 
 Environment: see README.md ("Configuration").`;
@@ -75,6 +56,14 @@ function fail(message: string, code = 1): never {
 }
 
 async function cmdStart() {
+  const [{ resolve }, { pino }, { loadConfig }, { createLogger, errorForLog }, { startBot }] =
+    await Promise.all([
+      import('node:path'),
+      import('pino'),
+      import('../config.js'),
+      import('../logger.js'),
+      import('../main.js'),
+    ]);
   const config = loadConfig();
   const interactive = config.slackMode === 'local' && Boolean(process.stdin.isTTY);
   // In the interactive shell, JSON log lines would scroll through the conversation: they go to a file.
@@ -109,6 +98,13 @@ async function cmdStart() {
     bot.stop('uncaught exception').finally(() => process.exit(1));
   });
   if (interactive) {
+    const [{ systemClock }, { ensureWorkspace, LOCAL_TEAM_ID }, { resolveLocalActor }, { runShell }] =
+      await Promise.all([
+        import('../clock.js'),
+        import('../store/workspaces.js'),
+        import('./local-actor.js'),
+        import('./shell.js'),
+      ]);
     const workspace = await ensureWorkspace(bot.store.db, LOCAL_TEAM_ID, { timezone: config.KPI_TIMEZONE });
     const who = config.KPI_LOCAL_USER ?? process.env.USER ?? 'local admin';
     const { actor } = await resolveLocalActor(bot.store.db, workspace, who);
@@ -136,6 +132,11 @@ async function cmdMigrate(args: string[]) {
     options: { 'postgres-url': { type: 'string' } },
     allowPositionals: true,
   });
+  const [{ loadConfig }, { applyMigrations, createMigration }, { providerOf }] = await Promise.all([
+    import('../config.js'),
+    import('../store/migrate.js'),
+    import('../store/provider.js'),
+  ]);
   const config = loadConfig();
   if (positionals[0] === 'create') {
     const name = positionals[1];
@@ -166,6 +167,29 @@ async function cmdShell(args: string[]) {
     args,
     options: { as: { type: 'string' }, json: { type: 'boolean' }, workspace: { type: 'string' } },
   });
+  const [
+    { systemClock },
+    { createCommandRouter },
+    { COMMANDS: KPI_COMMANDS },
+    { loadConfig },
+    { createLogger },
+    { applyMigrations },
+    { openStore },
+    { ensureWorkspace, LOCAL_TEAM_ID },
+    { resolveLocalActor },
+    { runShell },
+  ] = await Promise.all([
+    import('../clock.js'),
+    import('../commands/execute.js'),
+    import('../commands/index.js'),
+    import('../config.js'),
+    import('../logger.js'),
+    import('../store/migrate.js'),
+    import('../store/store.js'),
+    import('../store/workspaces.js'),
+    import('./local-actor.js'),
+    import('./shell.js'),
+  ]);
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   await applyMigrations(config.DATABASE_URL);
@@ -201,6 +225,13 @@ async function withWorkspaceStore(
   teamId: string | undefined,
   work: (store: TStore, workspace: Workspace) => Promise<void>,
 ): Promise<void> {
+  const [{ loadConfig }, { applyMigrations }, { openStore }, { ensureWorkspace, LOCAL_TEAM_ID }] =
+    await Promise.all([
+      import('../config.js'),
+      import('../store/migrate.js'),
+      import('../store/store.js'),
+      import('../store/workspaces.js'),
+    ]);
   const config = loadConfig();
   await applyMigrations(config.DATABASE_URL);
   const store = await openStore(config.DATABASE_URL);
@@ -233,6 +264,19 @@ async function cmdMetrics(args: string[]) {
       2,
     );
   }
+  const [
+    { systemClock },
+    { renderRepMetricsTable, renderTeamMetricsTable },
+    { repMetricsReport },
+    { teamMetricsReport },
+    { findRep },
+  ] = await Promise.all([
+    import('../clock.js'),
+    import('../reports/format.js'),
+    import('../reports/rep-metrics.js'),
+    import('../reports/team-metrics.js'),
+    import('../store/reps.js'),
+  ]);
   await withWorkspaceStore(values.workspace, async (store, workspace) => {
     const who = values.rep ?? values.team;
     const person = who === undefined ? null : await findRep(store.db, workspace.id, who);
@@ -267,6 +311,11 @@ async function cmdLeaderboard(args: string[]) {
   const top = values.top === undefined ? undefined : Number(values.top);
   if (top !== undefined && (!Number.isInteger(top) || top < 1))
     fail(`--top must be a whole number from 1, got "${values.top}"`, 2);
+  const [{ systemClock }, { renderLeaderboardTable }, { leaderboardReport }] = await Promise.all([
+    import('../clock.js'),
+    import('../reports/format.js'),
+    import('../reports/leaderboard.js'),
+  ]);
   await withWorkspaceStore(values.workspace, async (store, workspace) => {
     const board = await leaderboardReport(
       store.db,
@@ -300,12 +349,18 @@ export async function main(argv: string[]): Promise<void> {
       case 'leaderboard':
         return await cmdLeaderboard(rest);
       case 'import':
-        return await cmdImport(rest, withWorkspaceStore);
+        return await (await import('./ingest-commands.js')).cmdImport(rest, withWorkspaceStore);
       case 'inbox':
-        return await cmdInbox(rest, withWorkspaceStore);
+        return await (await import('./ingest-commands.js')).cmdInbox(rest, withWorkspaceStore);
       case 'link':
-        return await cmdLink(rest, withWorkspaceStore);
+        return await (await import('./ingest-commands.js')).cmdLink(rest, withWorkspaceStore);
       case 'jobs': {
+        const [{ loadConfig }, { createLogger }, { systemClock }, { cmdJobs }] = await Promise.all([
+          import('../config.js'),
+          import('../logger.js'),
+          import('../clock.js'),
+          import('./jobs-commands.js'),
+        ]);
         const config = loadConfig();
         return await cmdJobs(rest, withWorkspaceStore, {
           config,
@@ -313,11 +368,8 @@ export async function main(argv: string[]): Promise<void> {
           now: () => systemClock.now(),
         });
       }
-      case 'bench': {
-        const { runBench } = await import('../bench/main.js');
-        await runBench(rest);
-        return;
-      }
+      case 'bench':
+        return fail('the benchmarks moved out of the kpi command: run `npm run bench` in a checkout', 2);
       case 'help':
       case '--help':
       case '-h':
@@ -329,8 +381,9 @@ export async function main(argv: string[]): Promise<void> {
       }
     }
   } catch (error) {
-    if (error instanceof ConfigError) {
-      for (const line of error.lines) process.stderr.write(`kpi: invalid environment: ${line}\n`);
+    if (error instanceof Error && error.name === 'ConfigError') {
+      for (const line of (error as ConfigError).lines)
+        process.stderr.write(`kpi: invalid environment: ${line}\n`);
       process.exit(1);
     }
     if (isAppError(error)) fail(error.message, error.code === 'bad_request' ? 2 : 1);
@@ -339,6 +392,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     // Anything else (the database unreachable, Slack refusing the token ...): one line, no stack trace.
     const detail = error instanceof Error ? error.message : String(error);
+    const { maskSecrets } = await import('../logger.js');
     fail(maskSecrets(detail.split('\n').find((l) => l.trim()) ?? 'failed'));
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runBench } from '../../src/bench/main.js';
+import { runBench } from '../../bench/main.js';
 import { TEST_POSTGRES_URL, TEST_PROVIDER } from '../support/env.js';
 
 /**
@@ -12,6 +12,7 @@ describe(`npm run bench, smoke run (${TEST_PROVIDER})`, () => {
       '--quick',
       '--json',
       '--fresh',
+      '--sources',
       '--providers',
       TEST_PROVIDER,
       '--sizes',

@@ -82,7 +82,7 @@ describe(`leaderboard (${TEST_PROVIDER})`, () => {
   });
 
   it('`kpi leaderboard --json` prints the output contract', async () => {
-    const KPI = fileURLToPath(new URL('../../bin/kpi.mjs', import.meta.url));
+    const KPI = fileURLToPath(new URL('../../bin/kpi-dev.mjs', import.meta.url));
     const child = spawn(
       process.execPath,
       [KPI, 'leaderboard', '--metric', 'sales.won_total', '--period', '2017-06', '--top', '2', '--json'],

@@ -217,7 +217,7 @@ describe(`a rep's metrics from the store (${TEST_PROVIDER})`, () => {
   });
 
   it('`kpi metrics --json` prints the output contract', async () => {
-    const KPI = fileURLToPath(new URL('../../bin/kpi.mjs', import.meta.url));
+    const KPI = fileURLToPath(new URL('../../bin/kpi-dev.mjs', import.meta.url));
     const child = spawn(
       process.execPath,
       [KPI, 'metrics', '--rep', 'dana@acme.test', '--period', '2017-06', '--json'],
@@ -247,7 +247,7 @@ describe(`a rep's metrics from the store (${TEST_PROVIDER})`, () => {
   });
 
   it('`kpi metrics` says who it could not find', async () => {
-    const KPI = fileURLToPath(new URL('../../bin/kpi.mjs', import.meta.url));
+    const KPI = fileURLToPath(new URL('../../bin/kpi-dev.mjs', import.meta.url));
     const child = spawn(process.execPath, [KPI, 'metrics', '--rep', 'Nobody Here'], {
       env: { PATH: process.env.PATH, DATABASE_URL: url, LOG_LEVEL: 'silent' },
     });

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
-/** The `kpi` command and the project root, for tests that run it as a child process. */
-export const KPI_BIN = fileURLToPath(new URL('../../bin/kpi.mjs', import.meta.url));
+/** The `kpi` command on the sources (through tsx, so a test sees the working tree) and the project root. */
+export const KPI_BIN = fileURLToPath(new URL('../../bin/kpi-dev.mjs', import.meta.url));
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The environment of a fresh shell: none of the bot's variables unless a test adds them. */

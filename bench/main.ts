@@ -4,18 +4,20 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { AppError } from '../errors.js';
-import { applyMigrations } from '../store/migrate.js';
-import type { TProvider } from '../store/provider.js';
-import { providerOf, sqlitePathOf } from '../store/provider.js';
+import { AppError } from '../src/errors.js';
+import { applyMigrations } from '../src/store/migrate.js';
+import type { TProvider } from '../src/store/provider.js';
+import { providerOf, sqlitePathOf } from '../src/store/provider.js';
 import { ackUnderLoad, bulkImport, ingest, leaderboard, scorecard } from './cases.js';
 import { generate, type TGenerated } from './generate.js';
 import type { TTimings } from './measure.js';
+import { runBotFromSources } from './processes.js';
 
 export const BENCH_USAGE = `usage: npm run bench -- [--quick] [--json] [--providers sqlite,postgresql] [--sizes 100k,1m,5m]
-                        [--postgres-url <url>] [--fresh]
+                        [--postgres-url <url>] [--fresh] [--sources]
   --quick    100k facts only and short runs (a minute or two)
-  --fresh    rebuild the generated databases (they are kept between runs, keyed by size and seed)`;
+  --fresh    rebuild the generated databases (they are kept between runs, keyed by size and seed)
+  --sources  run the bot from the TypeScript sources through tsx, not the compiled build (the CI smoke run)`;
 
 export type TRow = {
   provider: TProvider;
@@ -169,6 +171,7 @@ export async function runBench(args: string[]): Promise<TRow[]> {
       sizes: { type: 'string' },
       'postgres-url': { type: 'string' },
       fresh: { type: 'boolean' },
+      sources: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -176,6 +179,7 @@ export async function runBench(args: string[]): Promise<TRow[]> {
     process.stdout.write(`${BENCH_USAGE}\n`);
     return [];
   }
+  runBotFromSources(Boolean(values.sources));
   const quick = Boolean(values.quick);
   const providers = (values.providers ?? 'sqlite,postgresql').split(',').map((p) => p.trim()) as TProvider[];
   for (const p of providers)

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { providerOf, sqlitePathOf } from '../store/provider.js';
+import { providerOf, sqlitePathOf } from '../src/store/provider.js';
 
 /**
  * Deterministic synthetic data for the benchmarks: a 1,000-rep sales org (100 managers, one admin) with deals

@@ -3,8 +3,16 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export const KPI_BIN = fileURLToPath(new URL('../../bin/kpi.mjs', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The bot the cases start: the compiled build (as production runs it), or the sources through tsx (tests). */
+const COMPILED_BIN = fileURLToPath(new URL('../bin/kpi.mjs', import.meta.url));
+const SOURCES_BIN = fileURLToPath(new URL('../bin/kpi-dev.mjs', import.meta.url));
+let kpiBin = COMPILED_BIN;
+
+/** `--sources`: run the bot from the TypeScript sources (the CI smoke run tests the working tree as it is). */
+export function runBotFromSources(yes: boolean): void {
+  kpiBin = yes ? SOURCES_BIN : COMPILED_BIN;
+}
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export async function freePort(): Promise<number> {
   const s = createServer();
@@ -54,7 +62,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 export async function startBotProcess(env: Record<string, string>): Promise<TChild> {
   const port = await freePort();
   let log = '';
-  const child = spawn(process.execPath, [KPI_BIN, 'start'], {
+  const child = spawn(process.execPath, [kpiBin, 'start'], {
     cwd: ROOT,
     env: cleanEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', KPI_JOBS: 'off', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
