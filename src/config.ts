@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEncryptionKey } from './slack/secret-box.js';
+import { parseEncryptionKey } from './secret-box.js';
 
 /**
  * The one reader of the environment. Every variable is documented in the README ("Configuration").

@@ -4,13 +4,13 @@ import type { TConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Workspace } from '../generated/sqlite/client.js';
 import { createLocalOutbox, createSlackOutbox, JOB_CLIENT_OPTIONS, type TOutbox } from '../jobs/outbox.js';
-import { LOCAL_LEADERBOARD } from '../jobs/outboxes.js';
 import { JOB_NAMES, jobSettings, jobsOverview, runJobSlot } from '../jobs/runner.js';
 import { slotAtOrBefore } from '../jobs/schedule.js';
 import type { TLogger } from '../logger.js';
+import { parseEncryptionKey } from '../secret-box.js';
 import { createChartImages } from '../slack/charts.js';
 import { createInstallationStore } from '../slack/installation-store.js';
-import { parseEncryptionKey } from '../slack/secret-box.js';
+import { LOCAL_LEADERBOARD } from '../slack/outboxes.js';
 import type { TStore } from '../store/store.js';
 
 type TWithStore = (

@@ -1,8 +1,8 @@
 // The `kpi` command line. Only what every command needs is imported here; each command loads its own modules
 // when it runs (`kpi help` loads none of Bolt, Prisma or the chart renderer).
 import { parseArgs } from 'node:util';
-import { closestMatch } from '../commands/closest.js';
 import type { ConfigError } from '../config.js';
+import { closestMatch } from '../domain/closest.js';
 import { isAppError } from '../errors.js';
 import type { Workspace } from '../generated/sqlite/client.js';
 import type { TStore } from '../store/store.js';

@@ -9,8 +9,8 @@ import type { TCommandRouter } from '../commands/execute.js';
 import type { TActor, TReply } from '../commands/types.js';
 import type { Workspace } from '../generated/sqlite/client.js';
 import type { TLogger } from '../logger.js';
-import { blocksToText } from '../slack/views/text.js';
 import type { TStore } from '../store/store.js';
+import { blocksToText } from '../views/text.js';
 
 export type TShellOptions = {
   store: TStore;

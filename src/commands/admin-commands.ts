@@ -1,17 +1,17 @@
 import { isTimeZone } from '../config.js';
+import { closestMatch } from '../domain/closest.js';
 import { parseWorkspaceSettings, type TWorkspaceSettings } from '../domain/settings.js';
 import { AppError } from '../errors.js';
 import { linkOwner, ownerIdentityKey } from '../ingest/identities.js';
 import { WEBHOOK_PATHS } from '../ingest/webhook-keys.js';
 import { DEFAULT_QUIET_HOURS } from '../jobs/coaching-job.js';
-import { RULE_IDS, ruleConfig } from '../jobs/coaching-rules.js';
 import { JOB_NAMES, jobSettings } from '../jobs/runner.js';
 import { isJobSchedule } from '../jobs/schedule.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
-import { buildDone, codeSpan, escapeMrkdwn } from '../slack/views/help.js';
+import { RULE_IDS, ruleConfig } from '../reports/coaching-rules.js';
 import { findRep } from '../store/reps.js';
 import { updateWorkspaceSettings } from '../store/workspaces.js';
-import { closestMatch } from './closest.js';
+import { buildDone, codeSpan, escapeMrkdwn } from '../views/help.js';
 import { actorRep, isAdmin } from './permissions.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 

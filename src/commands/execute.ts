@@ -1,7 +1,7 @@
+import { closestMatch } from '../domain/closest.js';
 import { isAppError, isStoreUnavailable } from '../errors.js';
 import { clipText, unstorableText } from '../ingest/storable-text.js';
-import { buildCommandHelp, buildErrorReply, buildHelp, buildUnknownCommand } from '../slack/views/help.js';
-import { closestMatch } from './closest.js';
+import { buildCommandHelp, buildErrorReply, buildHelp, buildUnknownCommand } from '../views/help.js';
 import { tokenize } from './tokenize.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 

@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
-import { buildDone } from '../slack/views/help.js';
+import { buildDone } from '../views/help.js';
 import { actorRep, isAdmin, NOT_A_REP } from './permissions.js';
 import type { TCommand } from './types.js';
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { TZDate } from '@date-fns/tz';
+import { closestMatch } from '../domain/closest.js';
 import { AppError } from '../errors.js';
 import type { TCanonicalEvent, TOwner } from '../ingest/events.js';
 import { describeZodError, ZCanonicalEvent } from '../ingest/events.js';
 import { storeAndApply } from '../ingest/inbox.js';
 import { clipText } from '../ingest/storable-text.js';
-import { buildDone, escapeMrkdwn } from '../slack/views/help.js';
-import { closestMatch } from './closest.js';
+import { buildDone, escapeMrkdwn } from '../views/help.js';
 import { NOT_A_REP } from './permissions.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 

@@ -1,6 +1,6 @@
 import { leaderboardReport } from '../reports/leaderboard.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
-import { buildLeaderboard, buildScorecard } from '../slack/views/scorecard.js';
+import { buildLeaderboard, buildScorecard } from '../views/scorecard.js';
 import { requireActorRep } from './permissions.js';
 import type { TCommand } from './types.js';
 

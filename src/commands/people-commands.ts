@@ -3,11 +3,11 @@ import type { Rep } from '../generated/sqlite/client.js';
 import { oneLine } from '../reports/format.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
-import { buildFunnel } from '../slack/views/funnel.js';
-import { escapeMrkdwn } from '../slack/views/help.js';
-import { buildScorecard } from '../slack/views/scorecard.js';
-import { buildTeamTable } from '../slack/views/team.js';
 import { findRep } from '../store/reps.js';
+import { buildFunnel } from '../views/funnel.js';
+import { escapeMrkdwn } from '../views/help.js';
+import { buildScorecard } from '../views/scorecard.js';
+import { buildTeamTable } from '../views/team.js';
 import { actorRep, assertMaySee, isAdmin, NOT_A_REP, requireActorRep } from './permissions.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 

@@ -1,7 +1,7 @@
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import { AppError } from '../errors.js';
 import type { Rep } from '../generated/sqlite/client.js';
-import { escapeMrkdwn } from '../slack/views/help.js';
+import { escapeMrkdwn } from '../views/help.js';
 import type { TCommandContext } from './types.js';
 
 /**

@@ -1,12 +1,13 @@
+import { closestMatch } from '../domain/closest.js';
+import { minorDigits, parseAmount } from '../domain/money.js';
 import { AppError } from '../errors.js';
 import type { Rep } from '../generated/sqlite/client.js';
 import { periodContaining } from '../metrics/periods.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { formatMetric } from '../reports/format.js';
-import { calendarOf, minorDigits } from '../reports/present.js';
-import { buildDone, escapeMrkdwn } from '../slack/views/help.js';
+import { calendarOf } from '../reports/present.js';
 import { findRep } from '../store/reps.js';
-import { closestMatch } from './closest.js';
+import { buildDone, escapeMrkdwn } from '../views/help.js';
 import { actorRep, isAdmin } from './permissions.js';
 import type { TCommand } from './types.js';
 
@@ -27,15 +28,6 @@ const isMention = (w: string) => /^<@[A-Z0-9]+(\|[^>]*)?>$/.test(w) || w.include
 
 function bad(message: string): never {
   throw new AppError('bad_request', `${message}\nUsage: \`/kpi ${USAGE}\``);
-}
-
-/** 50000, 50,000, $50k, 1.5m, 75% (a share): the number as written, in major units. */
-export function parseAmount(raw: string): number | null {
-  const m = /^[$€£¥]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*([kKmM%])?$/.exec(raw.trim());
-  if (!m) return null;
-  const base = Number(`${(m[1] ?? '').replace(/,/g, '')}${m[2] ?? ''}`);
-  const suffix = m[3]?.toLowerCase();
-  return suffix === 'k' ? base * 1e3 : suffix === 'm' ? base * 1e6 : suffix === '%' ? base / 100 : base;
 }
 
 /** `/kpi target set ...`: a target for a rep, a manager's team or the whole workspace (admins only). */

@@ -1,8 +1,9 @@
-import type { KnownBlock } from '@slack/types';
-import type { TChartSpec } from '../charts/spec.js';
 import type { Workspace } from '../generated/sqlite/client.js';
 import type { TLogger } from '../logger.js';
 import type { TStore } from '../store/store.js';
+import type { TCommandHelp, TReply } from '../views/types.js';
+
+export type { TReply };
 
 /** Who is asking: a Slack user (or the local shell's chosen person). */
 export type TActor = {
@@ -25,29 +26,8 @@ export type TCommandContext = {
   webhookUrl?: (path: string) => string;
 };
 
-/** What a command answers: a text fallback plus Block Kit; the shell renders the blocks as text. */
-export type TReply = {
-  text: string;
-  blocks: KnownBlock[];
-  /** Visible to the asker only (the default) or to the channel. */
-  visibility: 'ephemeral' | 'in_channel';
-  /** Set by the router on successful replies of shareable commands: the command text to re-run when shared. */
-  shareText?: string;
-  /** A file that goes with the reply (Slack: sent to the asker by direct message; the shell: saved to disk). */
-  file?: { filename: string; title: string; content: string };
-  /** The command refused (bad input, not allowed): a modal shows the text on its field. */
-  refused?: boolean;
-  /** A chart that goes with the reply (Slack: an image block under it; the shell: a PNG saved to disk). */
-  chart?: TChartSpec;
-};
-
-/** One `/kpi` sub-command: its grammar for help and typos, and what it does. */
-export type TCommand = {
-  name: string;
-  /** e.g. `help` or `rep @user [period]` (without the leading `/kpi`). */
-  usage: string;
-  summary: string;
-  examples?: string[];
+/** One `/kpi` sub-command: its grammar for help and typos (TCommandHelp), and what it does. */
+export type TCommand = TCommandHelp & {
   /** Read-only: its reply may be re-run and posted to the channel ("Share in channel"). */
   shareable?: boolean;
   run(args: string[], ctx: TCommandContext): Promise<TReply>;

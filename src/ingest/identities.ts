@@ -1,7 +1,7 @@
-import type { Prisma } from '../generated/sqlite/client.js';
+import type { TTx } from '../store/store.js';
 import type { TOwner } from './events.js';
 
-export type TTx = Prisma.TransactionClient;
+export type { TTx };
 
 /** Finds a workspace's Slack user by email (users.lookupByEmail) when Slack is connected; null otherwise. */
 export type TSlackUserLookup = (

@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz';
-import { minorDigits } from '../reports/present.js';
+import { minorDigits } from '../domain/money.js';
 import type { TInstant } from './events.js';
 
 /**

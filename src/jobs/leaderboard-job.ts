@@ -1,7 +1,7 @@
 import { leaderboardChart } from '../charts/specs.js';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import { weeklyLeaderboard } from '../reports/weekly-leaderboard.js';
-import { boardPeriod, buildRankDm, buildWeeklyLeaderboard, publicRows } from '../slack/views/jobs.js';
+import { boardPeriod, buildRankDm, buildWeeklyLeaderboard, publicRows } from '../views/jobs.js';
 import { SendError } from './outbox.js';
 import type { TJob } from './types.js';
 

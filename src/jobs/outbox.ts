@@ -2,9 +2,10 @@ import type { ImageBlock, KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { TChartSpec } from '../charts/spec.js';
 import type { TLogger } from '../logger.js';
-import { blocksToText } from '../slack/views/text.js';
+import { blocksToText } from '../views/text.js';
+import type { TMessage } from '../views/types.js';
 
-export type TMessage = { text: string; blocks: KnownBlock[] };
+export type { TMessage };
 
 /**
  * Why a post did not go out. `delivered: 'no'` when Slack said so (an error answer, a rate limit); 'unknown'

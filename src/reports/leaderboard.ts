@@ -1,4 +1,4 @@
-import { closestMatch } from '../commands/closest.js';
+import { closestMatch } from '../domain/closest.js';
 import { AppError } from '../errors.js';
 import type { Workspace } from '../generated/sqlite/client.js';
 import { NO_FACTS, type TFacts } from '../metrics/facts.js';

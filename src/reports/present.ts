@@ -1,3 +1,4 @@
+import { minorDigits } from '../domain/money.js';
 import type { Workspace } from '../generated/sqlite/client.js';
 import type { TCalendar, TPeriod } from '../metrics/periods.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
@@ -8,24 +9,6 @@ export function calendarOf(workspace: Workspace): TCalendar {
     fiscalYearStartMonth: workspace.fiscalYearStartMonth,
     weekStartsOn: workspace.weekStartsOn,
   };
-}
-
-const DIGITS = new Map<string, number>();
-
-/** Digits after the decimal point of a currency's minor unit (2 for USD, 0 for JPY); remembered per currency. */
-export function minorDigits(currency: string): number {
-  let digits = DIGITS.get(currency);
-  if (digits === undefined) {
-    try {
-      digits =
-        new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-          .maximumFractionDigits ?? 2;
-    } catch {
-      digits = 2;
-    }
-    if (DIGITS.size < 1000) DIGITS.set(currency, digits);
-  }
-  return digits;
 }
 
 const MONEY_METRICS = new Set(SCALAR_METRICS.filter((m) => m.unit === 'money').map((m) => m.id));

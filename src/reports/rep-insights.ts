@@ -1,3 +1,4 @@
+import { minorDigits } from '../domain/money.js';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import type { Rep, Workspace } from '../generated/sqlite/client.js';
 import { diagnoseDecline, type TDiagnosis, type TPeriodSnapshot } from '../metrics/diagnosis.js';
@@ -15,7 +16,7 @@ import { median } from '../metrics/stats.js';
 import { loadFactsByRep, loadFunnelFactsByRep } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
 import { formatMetric } from './format.js';
-import { calendarOf, minorDigits } from './present.js';
+import { calendarOf } from './present.js';
 
 /** How many earlier periods form a rep's own baseline. */
 export const BASELINE_PERIODS = 6;

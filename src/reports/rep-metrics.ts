@@ -1,9 +1,10 @@
+import { minorDigits } from '../domain/money.js';
 import type { Rep, Workspace } from '../generated/sqlite/client.js';
 import { parsePeriod, previousPeriod } from '../metrics/periods.js';
 import { type TTargetProgress, targetProgress } from '../metrics/targets.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetHistory, resolveTargetsForReps } from '../store/targets.js';
-import { calendarOf, minorDigits, presentMetrics, presentPeriod } from './present.js';
+import { calendarOf, presentMetrics, presentPeriod } from './present.js';
 import { repInsights, type TRepInsights } from './rep-insights.js';
 
 export type TRepMetricsReport = {

@@ -6,6 +6,7 @@ import type { TConfig } from '../config.js';
 import { AppError, isStoreUnavailable } from '../errors.js';
 import { JOB_CLIENT_OPTIONS } from '../jobs/outbox.js';
 import { errorForLog, toBoltLogger } from '../logger.js';
+import { parseEncryptionKey } from '../secret-box.js';
 import type { TSlackDeps } from './deps.js';
 import { createHomeDashboard, type THomeDashboard } from './home-dashboard.js';
 import { installFailurePage } from './install-pages.js';
@@ -14,7 +15,6 @@ import * as actions from './listeners/actions/index.js';
 import * as commands from './listeners/commands/index.js';
 import * as events from './listeners/events/index.js';
 import * as modals from './listeners/views/modals.js';
-import { parseEncryptionKey } from './secret-box.js';
 import { createWorkspaceAdminCheck } from './workspace-admins.js';
 
 export type TClientFor = (

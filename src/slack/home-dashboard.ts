@@ -4,8 +4,8 @@ import { scorecardChart } from '../charts/specs.js';
 import { isAdmin } from '../commands/permissions.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
+import { buildHome } from '../views/home.js';
 import type { TSlackDeps } from './deps.js';
-import { buildHome } from './views/home.js';
 
 /** At most one dashboard publish per person per minute, however often they open the tab or facts arrive. */
 export const HOME_REFRESH_MS = 60_000;

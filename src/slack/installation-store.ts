@@ -1,8 +1,8 @@
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
 import type { TLogger } from '../logger.js';
+import { open, seal } from '../secret-box.js';
 import type { TDb } from '../store/store.js';
 import { ensureWorkspace } from '../store/workspaces.js';
-import { open, seal } from './secret-box.js';
 
 /** Bolt's key for an installation: the enterprise for an org-wide install, else the team (and its enterprise). */
 export function installKeyOf(q: {

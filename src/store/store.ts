@@ -1,5 +1,5 @@
 import { PrismaClient as PostgresClient } from '../generated/postgresql/client.js';
-import { PrismaClient as SqliteClient } from '../generated/sqlite/client.js';
+import { type Prisma, PrismaClient as SqliteClient } from '../generated/sqlite/client.js';
 import { createAdapterFactory, providerOf, SQLITE_PRAGMAS, type TProvider } from './provider.js';
 
 /**
@@ -7,6 +7,9 @@ import { createAdapterFactory, providerOf, SQLITE_PRAGMAS, type TProvider } from
  * so the app is typed against one of them; provider-only query features are therefore off limits.
  */
 export type TDb = SqliteClient;
+
+/** The client inside a transaction (`db.$transaction(async (tx) => ...)`). */
+export type TTx = Prisma.TransactionClient;
 
 export type TStore = {
   db: TDb;

@@ -4,8 +4,8 @@ import { METRIC_COMMANDS } from '../../src/commands/metrics-commands.js';
 import type { TActor } from '../../src/commands/types.js';
 import type { Workspace } from '../../src/generated/sqlite/client.js';
 import { createLogger } from '../../src/logger.js';
-import { blocksToText } from '../../src/slack/views/text.js';
 import type { TStore } from '../../src/store/store.js';
+import { blocksToText } from '../../src/views/text.js';
 import { createTestStore } from '../support/db.js';
 import { TEST_PROVIDER } from '../support/env.js';
 

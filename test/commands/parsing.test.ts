@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { closestMatch, editDistance } from '../../src/commands/closest.js';
 import { tokenize } from '../../src/commands/tokenize.js';
+import { closestMatch, editDistance } from '../../src/domain/closest.js';
 
 describe('tokenize', () => {
   it.each([

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { genericSignature, hubspotSignatureV3 } from '../../src/ingest/auth.js';
 import { workspaceWebhookKey } from '../../src/ingest/webhook-keys.js';
-import { parseEncryptionKey } from '../../src/slack/secret-box.js';
+import { parseEncryptionKey } from '../../src/secret-box.js';
 import { startTestBot } from '../support/bot.js';
 import { SIGNING_SECRET, slackSignature } from '../support/slack-request.js';
 import {

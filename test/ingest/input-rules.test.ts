@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { minorDigits } from '../../src/domain/money.js';
 import { describeZodError, instantWindowProblem, ZCanonicalEvent } from '../../src/ingest/events.js';
 import { receiptProblem } from '../../src/ingest/receipt-checks.js';
 import { clipText, findUnstorableText, unstorableText } from '../../src/ingest/storable-text.js';
 import { amountDigitsProblem, amountText, MAX_MINOR_DIGITS, toMinorUnits } from '../../src/ingest/values.js';
-import { minorDigits } from '../../src/reports/present.js';
 
 /** Valid Unicode: survives UTF-8 (a lone surrogate would come back as U+FFFD). */
 const wellFormed = (s: string) => new TextDecoder().decode(new TextEncoder().encode(s)) === s;

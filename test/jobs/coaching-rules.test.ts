@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateRules, ruleConfig, type TCoachingInput } from '../../src/jobs/coaching-rules.js';
 import { diagnoseDecline, type TPeriodSnapshot } from '../../src/metrics/diagnosis.js';
 import { targetProgress } from '../../src/metrics/targets.js';
+import { evaluateRules, ruleConfig, type TCoachingInput } from '../../src/reports/coaching-rules.js';
 
 const month = (key: string, wonTotal: number, wonCount: number, extra: Partial<TPeriodSnapshot> = {}) => ({
   key,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { minorDigits } from '../../src/domain/money.js';
 import { SCALAR_METRICS } from '../../src/metrics/scalar.js';
 import { formatMetric } from '../../src/reports/format.js';
-import { minorDigits, presentMetrics } from '../../src/reports/present.js';
+import { presentMetrics } from '../../src/reports/present.js';
 
 describe('formatting metric values', () => {
   it.each([

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BOT_SCOPES } from '../../src/slack/app.js';
 import { SUBSCRIBED_EVENTS } from '../../src/slack/listeners/events/index.js';
-import { OPEN_MODAL_ACTION } from '../../src/slack/views/modals.js';
+import { OPEN_MODAL_ACTION } from '../../src/views/modals.js';
 
 /** Issue 13, part 7: manifest.yml says what the code does (it is what a workspace admin approves). */
 const manifest = readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8');

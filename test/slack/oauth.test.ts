@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspaceWebhookKey } from '../../src/ingest/webhook-keys.js';
-import { open, parseEncryptionKey, seal } from '../../src/slack/secret-box.js';
+import { open, parseEncryptionKey, seal } from '../../src/secret-box.js';
 import { startTestBot } from '../support/bot.js';
 import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
 import {

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TCommand } from '../../src/commands/types.js';
-import {
-  buildCommandHelp,
-  buildHelp,
-  buildUnknownCommand,
-  escapeMrkdwn,
-} from '../../src/slack/views/help.js';
-import { blocksToText, mrkdwnToText } from '../../src/slack/views/text.js';
+import { buildCommandHelp, buildHelp, buildUnknownCommand, escapeMrkdwn } from '../../src/views/help.js';
+import { blocksToText, mrkdwnToText } from '../../src/views/text.js';
 
 const cmd = (name: string, usage: string, summary: string): TCommand => ({
   name,

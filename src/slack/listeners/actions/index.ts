@@ -1,12 +1,12 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
-import type { TSlackDeps } from '../../deps.js';
 import {
   ALERT_HANDLED_ACTION,
   ALERT_SNOOZE_ACTION,
   RANK_OPT_IN_ACTION,
   RANK_OPT_OUT_ACTION,
-} from '../../views/jobs.js';
-import { SHARE_ACTION } from '../../views/share.js';
+} from '../../../views/jobs.js';
+import { SHARE_ACTION } from '../../../views/share.js';
+import type { TSlackDeps } from '../../deps.js';
 import { alertAction, rankOptAction } from './jobs.js';
 import { shareAction } from './share.js';
 

@@ -3,8 +3,8 @@ import { addWeeks } from 'date-fns';
 import { isAdmin } from '../../../commands/permissions.js';
 import { parseWorkspaceSettings } from '../../../domain/settings.js';
 import { updateWorkspaceSettings } from '../../../store/workspaces.js';
+import { escapeMrkdwn } from '../../../views/help.js';
 import type { TSlackDeps } from '../../deps.js';
-import { escapeMrkdwn } from '../../views/help.js';
 
 type TArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

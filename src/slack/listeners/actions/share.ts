@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { ImageBlock } from '@slack/types';
+import { buildErrorReply } from '../../../views/help.js';
 import { deliverReply } from '../../deliver.js';
 import { commandContext, type TSlackDeps } from '../../deps.js';
-import { buildErrorReply } from '../../views/help.js';
 
 /**
  * "Share in channel": re-runs the read-only command as the person who clicked (so permissions hold and the

@@ -1,11 +1,11 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { ImageBlock } from '@slack/types';
 import type { TReply } from '../../../commands/types.js';
+import { buildErrorReply } from '../../../views/help.js';
+import type { TModalKind } from '../../../views/modals.js';
+import { withShareButton } from '../../../views/share.js';
 import { deliverReply } from '../../deliver.js';
 import { commandContext, type TSlackDeps } from '../../deps.js';
-import { buildErrorReply } from '../../views/help.js';
-import type { TModalKind } from '../../views/modals.js';
-import { withShareButton } from '../../views/share.js';
 import { openModal } from '../views/modals.js';
 
 /** Commands given without details that open a modal in Slack (the shell answers them with usage). */

@@ -2,8 +2,7 @@ import type { App, BlockButtonAction, SlackShortcut } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { actorRep, isAdmin, NOT_A_REP } from '../../../commands/permissions.js';
 import { localDateOf } from '../../../metrics/periods.js';
-import { commandContext, type TSlackDeps } from '../../deps.js';
-import { unescapeMrkdwn } from '../../views/help.js';
+import { unescapeMrkdwn } from '../../../views/help.js';
 import {
   activityModal,
   fieldForRefusal,
@@ -16,7 +15,8 @@ import {
   type TModalKind,
   type TViewState,
   targetModal,
-} from '../../views/modals.js';
+} from '../../../views/modals.js';
+import { commandContext, type TSlackDeps } from '../../deps.js';
 
 const KINDS = Object.keys(MODAL) as TModalKind[];
 

@@ -1,11 +1,11 @@
 import type { KnownBlock } from '@slack/types';
-import { leaderboardChart, scorecardChart } from '../../charts/specs.js';
-import type { TReply } from '../../commands/types.js';
-import { SCALAR_METRICS, type TMetricUnit } from '../../metrics/scalar.js';
-import { formatMetric, oneLine } from '../../reports/format.js';
-import type { TLeaderboard } from '../../reports/leaderboard.js';
-import type { TRepMetricsReport } from '../../reports/rep-metrics.js';
+import { leaderboardChart, scorecardChart } from '../charts/specs.js';
+import { SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
+import { formatMetric, oneLine } from '../reports/format.js';
+import type { TLeaderboard } from '../reports/leaderboard.js';
+import type { TRepMetricsReport } from '../reports/rep-metrics.js';
 import { escapeMrkdwn } from './help.js';
+import type { TReply } from './types.js';
 
 const UNIT = new Map<string, TMetricUnit>(SCALAR_METRICS.map((m) => [m.id, m.unit]));
 const TITLE = new Map<string, string>(SCALAR_METRICS.map((m) => [m.id, m.title]));

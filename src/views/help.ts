@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import type { TCommand, TReply } from '../../commands/types.js';
-import { LOOKALIKES, plainOfLookalikes, SOFT_HYPHEN, WORD_JOINER } from '../../domain/lookalikes.js';
-import { oneLine } from '../../reports/format.js';
+import { LOOKALIKES, plainOfLookalikes, SOFT_HYPHEN, WORD_JOINER } from '../domain/lookalikes.js';
+import { oneLine } from '../reports/format.js';
+import type { TCommandHelp as TCommand, TReply } from './types.js';
 
 const SLASH = '/kpi';
 

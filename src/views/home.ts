@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import type { TRepMetricsReport } from '../../reports/rep-metrics.js';
-import type { TTeamMetricsReport } from '../../reports/team-metrics.js';
+import type { TRepMetricsReport } from '../reports/rep-metrics.js';
+import type { TTeamMetricsReport } from '../reports/team-metrics.js';
 import { OPEN_MODAL_ACTION } from './modals.js';
 import { buildScorecard } from './scorecard.js';
 import { buildTeamTable } from './team.js';

@@ -1,9 +1,9 @@
 import type { KnownBlock } from '@slack/types';
-import { funnelChart } from '../../charts/specs.js';
-import type { TReply } from '../../commands/types.js';
-import { oneLine } from '../../reports/format.js';
-import type { TRepMetricsReport } from '../../reports/rep-metrics.js';
+import { funnelChart } from '../charts/specs.js';
+import { oneLine } from '../reports/format.js';
+import type { TRepMetricsReport } from '../reports/rep-metrics.js';
 import { escapeMrkdwn } from './help.js';
+import type { TReply } from './types.js';
 
 type TBottleneck = {
   stage: string;

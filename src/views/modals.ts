@@ -1,6 +1,6 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
-import { parseAmount } from '../../commands/target-commands.js';
-import { SCALAR_METRICS } from '../../metrics/scalar.js';
+import { parseAmount } from '../domain/money.js';
+import { SCALAR_METRICS } from '../metrics/scalar.js';
 
 /**
  * Modals for what people log and for targets: pure builders, and pure readers of a submission that either give

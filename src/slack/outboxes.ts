@@ -1,8 +1,8 @@
 import type { Workspace } from '../generated/sqlite/client.js';
+import { createLocalOutbox, createSlackOutbox, type TOutbox } from '../jobs/outbox.js';
 import type { TLogger } from '../logger.js';
-import type { TSlackApp } from '../slack/app.js';
-import type { TChartImages } from '../slack/charts.js';
-import { createLocalOutbox, createSlackOutbox, type TOutbox } from './outbox.js';
+import type { TSlackApp } from './app.js';
+import type { TChartImages } from './charts.js';
 
 /** Local mode's leaderboard "channel": the terminal (or the log). */
 export const LOCAL_LEADERBOARD = 'leaderboard';

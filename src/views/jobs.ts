@@ -1,9 +1,9 @@
 import type { KnownBlock } from '@slack/types';
-import { RULES, type TAlert } from '../../jobs/coaching-rules.js';
-import type { TMessage } from '../../jobs/outbox.js';
-import { formatMetric } from '../../reports/format.js';
-import type { TWeeklyLeaderboard, TWeeklyRow } from '../../reports/weekly-leaderboard.js';
+import { RULES, type TAlert } from '../reports/coaching-rules.js';
+import { formatMetric } from '../reports/format.js';
+import type { TWeeklyLeaderboard, TWeeklyRow } from '../reports/weekly-leaderboard.js';
 import { escapeMrkdwn } from './help.js';
+import type { TMessage } from './types.js';
 
 export const RANK_OPT_IN_ACTION = 'kpi_rank_optin';
 export const RANK_OPT_OUT_ACTION = 'kpi_rank_optout';

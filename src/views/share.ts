@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { TReply } from '../../commands/types.js';
+import type { TReply } from './types.js';
 
 export const SHARE_ACTION = 'kpi_share';
 

@@ -1,10 +1,10 @@
 import type { KnownBlock } from '@slack/types';
-import type { TReply } from '../../commands/types.js';
-import { SCALAR_METRICS, type TMetricUnit } from '../../metrics/scalar.js';
-import { median } from '../../metrics/stats.js';
-import { formatMetric, oneLine } from '../../reports/format.js';
-import type { TTeamMetricsReport } from '../../reports/team-metrics.js';
+import { SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
+import { median } from '../metrics/stats.js';
+import { formatMetric, oneLine } from '../reports/format.js';
+import type { TTeamMetricsReport } from '../reports/team-metrics.js';
 import { escapeMrkdwn } from './help.js';
+import type { TReply } from './types.js';
 
 const UNIT = new Map<string, TMetricUnit>(SCALAR_METRICS.map((m) => [m.id, m.unit]));
 
