@@ -12,7 +12,7 @@ import { RULE_IDS, ruleConfig } from '../reports/coaching-rules.js';
 import { findRep } from '../store/reps.js';
 import { updateWorkspaceSettings } from '../store/workspaces.js';
 import { buildDone, codeSpan, escapeMrkdwn } from '../views/help.js';
-import { actorRep, isAdmin } from './permissions.js';
+import { actorRep, isAdmin } from '../services/permissions.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 
 async function assertAdmin(ctx: TCommandContext, what: string): Promise<void> {

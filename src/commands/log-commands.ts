@@ -1,18 +1,23 @@
-import { randomUUID } from 'node:crypto';
-import { TZDate } from '@date-fns/tz';
 import { closestMatch } from '../domain/closest.js';
 import { AppError } from '../errors.js';
-import type { TCanonicalEvent, TOwner } from '../ingest/events.js';
-import { describeZodError, ZCanonicalEvent } from '../ingest/events.js';
-import { storeAndApply } from '../ingest/inbox.js';
-import { clipText } from '../ingest/storable-text.js';
+import type { TServiceContext } from '../services/context.js';
+import { isServiceError } from '../services/errors.js';
+import {
+  logActivity,
+  logLinkedin,
+  logPost,
+  recordQuiz,
+  type TLinkedinMetric,
+  todayOf,
+  yesterdayOf,
+} from '../services/log.js';
 import { buildDone, escapeMrkdwn } from '../views/help.js';
-import { NOT_A_REP } from './permissions.js';
+import { loggedActivityText, loggedLinkedinText, loggedPostText, recordedQuizText } from '../views/logged.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 
 /**
- * Logging what the CRM does not know, in one line. Every log becomes canonical events stored in the inbox
- * (source `slack`) and applied at once, the same way a webhook's events are: one way in for all sources.
+ * `/kpi log` and `/kpi quiz`: the text grammar only. Each reads its words into the typed input of a service
+ * (src/services/log.ts), which validates, records and returns a plain result; the reply is a view of it.
  */
 
 const LOG_USAGE = [
@@ -27,11 +32,17 @@ function bad(message: string, usage: string): never {
   throw new AppError('bad_request', `${message}\nUsage: \`/kpi ${usage}\``);
 }
 
-function ownerOf(ctx: TCommandContext): TOwner {
-  if (!ctx.actor.repId) throw new AppError('not_found', NOT_A_REP);
-  return ctx.actor.slackUserId ? { slackUserId: ctx.actor.slackUserId } : { name: ctx.actor.name };
+/** Runs a service; its refusal becomes the command's, with the usage line (the message escaped for Slack). */
+async function withUsage<T>(usage: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isServiceError(error) && error.code === 'bad_request') bad(escapeMrkdwn(error.message), usage);
+    throw error;
+  }
 }
 
+/** A whole number as typed (digits only), else the command's refusal naming the word. */
 function wholeNumber(field: string, raw: string, usage: string, min = 0, max = 1_000_000_000): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
     bad(
@@ -41,26 +52,10 @@ function wholeNumber(field: string, raw: string, usage: string, min = 0, max = 1
   return Number(raw);
 }
 
-/** today, yesterday or YYYY-MM-DD, as a local date of the workspace (never in the future). */
-function dateOf(raw: string, ctx: TCommandContext, usage: string): string {
-  const local = new TZDate(ctx.now.getTime(), ctx.workspace.timezone);
-  const iso = (d: TZDate) =>
-    `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+/** today, yesterday or YYYY-MM-DD (the service checks the date itself). */
+function dayWord(raw: string, ctx: TServiceContext): string {
   const lower = raw.toLowerCase();
-  if (lower === 'today') return iso(local);
-  if (lower === 'yesterday')
-    return iso(
-      new TZDate(local.getFullYear(), local.getMonth(), local.getDate() - 1, ctx.workspace.timezone),
-    );
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw))
-    bad(`I could not read ${shown(raw)} as a date (today, yesterday or 2026-11-02).`, usage);
-  const [y, m, d] = raw.split('-').map(Number) as [number, number, number];
-  const check = new Date(Date.UTC(y, m - 1, d));
-  if (check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d)
-    bad(`${shown(raw)} is not a valid date.`, usage);
-  if (raw > iso(local)) bad(`${shown(raw)} is in the future.`, usage);
-  if (raw < '1970-01-01') bad(`${shown(raw)} is before 1970; KPI Bot keeps dates from 1970-01-01 on.`, usage);
-  return raw;
+  return lower === 'today' ? todayOf(ctx) : lower === 'yesterday' ? yesterdayOf(ctx) : raw;
 }
 
 function pairs(words: string[], usage: string): Map<string, string> {
@@ -73,31 +68,7 @@ function pairs(words: string[], usage: string): Map<string, string> {
   return out;
 }
 
-async function record(ctx: TCommandContext, events: TCanonicalEvent[]): Promise<void> {
-  const items = events.map((event) => {
-    const parsed = ZCanonicalEvent.safeParse(event);
-    // What the command let through but the event rules refuse (a name with a character the store cannot
-    // hold, a number out of range): the rule's own words, as a refusal, never an internal error.
-    if (!parsed.success) throw new AppError('bad_request', describeZodError(parsed.error));
-    const checked = parsed.data;
-    return {
-      workspaceId: ctx.workspace.id,
-      source: 'slack',
-      eventId: randomUUID(),
-      eventType: checked.type,
-      payload: event,
-    };
-  });
-  const results = await storeAndApply(ctx.store.db, items, { logger: ctx.logger, now: () => ctx.now });
-  if (results.some((r) => r.status === 'applied')) ctx.onFactsChanged?.(ctx.workspace.id);
-  const failed = results.find((r) => r.status === 'failed' || r.status === 'waiting');
-  if (failed && 'error' in failed) {
-    ctx.logger.warn({ err: failed.error }, 'a logged event was stored but not applied yet');
-    throw new AppError('store_unavailable', 'Saved, but not counted yet: it will be retried shortly.');
-  }
-}
-
-const ACTIVITY_KINDS: Record<string, 'call' | 'email' | 'meeting'> = {
+const ACTIVITY_WORDS: Record<string, 'call' | 'email' | 'meeting'> = {
   call: 'call',
   calls: 'call',
   email: 'email',
@@ -106,7 +77,7 @@ const ACTIVITY_KINDS: Record<string, 'call' | 'email' | 'meeting'> = {
   meetings: 'meeting',
 };
 
-const LINKEDIN_KEYS: Record<string, string> = {
+const LINKEDIN_KEYS: Record<string, TLinkedinMetric> = {
   followers: 'followers',
   views: 'profile_views',
   profile_views: 'profile_views',
@@ -118,66 +89,44 @@ const LINKEDIN_KEYS: Record<string, string> = {
   referrals: 'referrals',
 };
 
-async function logActivity(kindWord: string, args: string[], ctx: TCommandContext): Promise<TReply> {
+async function logActivityCommand(kindWord: string, args: string[], ctx: TCommandContext): Promise<TReply> {
   const usage = LOG_USAGE[0] as string;
-  const kind = ACTIVITY_KINDS[kindWord] as 'call' | 'email' | 'meeting';
+  const kind = ACTIVITY_WORDS[kindWord] as 'call' | 'email' | 'meeting';
   let count = 1;
   let personalized: boolean | null = null;
-  let day: string | undefined;
+  let date: string | undefined;
   for (const w of args) {
     const lower = w.toLowerCase();
     if (/^[+-]?\d+([.,]\d+)?$/.test(w)) count = wholeNumber('N', w, usage, 1, 10_000);
     else if (lower === 'personalized' || lower === 'personalised') personalized = true;
     else if (lower === 'generic') personalized = false;
-    else day = dateOf(w, ctx, usage);
+    else date = dayWord(w, ctx);
   }
-  const owner = ownerOf(ctx);
-  const date = day ?? dateOf('today', ctx, usage);
-  await record(ctx, [
-    {
-      type: 'activity.logged',
-      activityId: randomUUID(),
-      owner,
-      kind,
-      count,
-      personalized,
-      at: `${date}T12:00`,
-      occurredAt: ctx.now.getTime(),
-    },
-  ]);
-  const what = `${count} ${personalized === true ? 'personalized ' : personalized === false ? 'generic ' : ''}${kind}${count === 1 ? '' : 's'}`;
-  return buildDone(`Logged ${what} on ${date}.`);
+  const logged = await withUsage(usage, () => logActivity(ctx, { kind, count, personalized, date }));
+  return buildDone(loggedActivityText(logged));
 }
 
-async function logLinkedIn(args: string[], ctx: TCommandContext): Promise<TReply> {
+async function logLinkedinCommand(args: string[], ctx: TCommandContext): Promise<TReply> {
   const usage = LOG_USAGE[1] as string;
-  const values = pairs(args, usage);
-  if (values.size === 0) bad('Say which numbers to log.', usage);
-  const events: TCanonicalEvent[] = [];
-  const owner = ownerOf(ctx);
-  for (const [key, raw] of values) {
+  const words = pairs(args, usage);
+  if (words.size === 0) bad('Say which numbers to log.', usage);
+  const values: { metric: TLinkedinMetric; value: number }[] = [];
+  const labels: { label: string; value: number }[] = [];
+  for (const [key, raw] of words) {
     const metric = LINKEDIN_KEYS[key];
     if (!metric) {
       const near = closestMatch(key, Object.keys(LINKEDIN_KEYS));
       bad(`${shown(key)} is not a LinkedIn number${near ? ` (did you mean ${near}?)` : ''}.`, usage);
     }
     const value = wholeNumber(key, raw, usage);
-    events.push({
-      type: 'social.snapshot',
-      owner,
-      network: 'linkedin',
-      metric: metric as 'followers',
-      value,
-      occurredAt: ctx.now.getTime(),
-    });
+    values.push({ metric, value });
+    labels.push({ label: key, value });
   }
-  await record(ctx, events);
-  return buildDone(
-    `Logged your LinkedIn numbers: ${[...values].map(([k, v]) => `${k} ${Number(v).toLocaleString('en-US')}`).join(', ')}.`,
-  );
+  await withUsage(usage, () => logLinkedin(ctx, { values }));
+  return buildDone(loggedLinkedinText(labels));
 }
 
-async function logPost(args: string[], ctx: TCommandContext): Promise<TReply> {
+async function logPostCommand(args: string[], ctx: TCommandContext): Promise<TReply> {
   const usage = LOG_USAGE[2] as string;
   const [network, ...rest] = args;
   if (!network || network.includes('=')) bad('Say which network the post is on, e.g. linkedin.', usage);
@@ -186,25 +135,20 @@ async function logPost(args: string[], ctx: TCommandContext): Promise<TReply> {
   const counts: Record<string, number> = { shares: 0, comments: 0, likes: 0 };
   let postId: string | undefined;
   for (const [key, raw] of values) {
-    if (key === 'id') postId = clipText(raw.replace(/^<|>$/g, ''), 200);
+    if (key === 'id') postId = raw;
     else if (key in counts) counts[key] = wholeNumber(key, raw, usage);
     else bad(`${shown(key)} is not something a post has (shares, comments, likes, id).`, usage);
   }
-  await record(ctx, [
-    {
-      type: 'social.post',
-      owner: ownerOf(ctx),
-      network: network.toLowerCase(),
-      postId: postId ?? randomUUID(),
+  const logged = await withUsage(usage, () =>
+    logPost(ctx, {
+      network,
       shares: counts.shares ?? 0,
       comments: counts.comments ?? 0,
       likes: counts.likes ?? 0,
-      occurredAt: ctx.now.getTime(),
-    },
-  ]);
-  return buildDone(
-    `Logged a ${network.toLowerCase()} post: ${counts.shares} shares, ${counts.comments} comments, ${counts.likes} likes.`,
+      postId,
+    }),
   );
+  return buildDone(loggedPostText(logged));
 }
 
 /** `/kpi log ...`: calls, emails, meetings, LinkedIn numbers, a post's engagement. */
@@ -221,10 +165,10 @@ export const logCommand: TCommand = {
   async run(args, ctx) {
     const [what, ...rest] = args;
     const word = (what ?? '').toLowerCase();
-    if (ACTIVITY_KINDS[word]) return logActivity(word, rest, ctx);
-    if (word === 'linkedin') return logLinkedIn(rest, ctx);
-    if (word === 'post') return logPost(rest, ctx);
-    const near = what ? closestMatch(word, [...Object.keys(ACTIVITY_KINDS), 'linkedin', 'post']) : null;
+    if (ACTIVITY_WORDS[word]) return logActivityCommand(word, rest, ctx);
+    if (word === 'linkedin') return logLinkedinCommand(rest, ctx);
+    if (word === 'post') return logPostCommand(rest, ctx);
+    const near = what ? closestMatch(word, [...Object.keys(ACTIVITY_WORDS), 'linkedin', 'post']) : null;
     throw new AppError(
       'bad_request',
       `${what ? `I cannot log ${shown(what)}${near ? ` (did you mean ${near}?)` : ''}.` : 'Say what to log.'}\nUsage:\n${LOG_USAGE.map((u) => `\`/kpi ${u}\``).join('\n')}`,
@@ -251,22 +195,8 @@ export const quizCommand: TCommand = {
     if (!m) bad(`The score must look like 42/50, 84 or 84%, got ${shown(raw)}.`, usage);
     const score = Number(m[1]);
     const maxScore = m[2] ? Number(m[2]) : 100;
-    if (maxScore <= 0 || score > maxScore) bad(`The score ${shown(raw)} is more than its maximum.`, usage);
-    if (course.length > 300) bad('The course name is too long (300 characters at most).', usage);
-    await record(ctx, [
-      {
-        type: 'training.result',
-        owner: ownerOf(ctx),
-        course,
-        kind: 'quiz',
-        score,
-        maxScore,
-        occurredAt: ctx.now.getTime(),
-      },
-    ]);
-    return buildDone(
-      `Recorded ${score}/${maxScore} (${Math.round((score / maxScore) * 100)}%) for ${course}.`,
-    );
+    const recorded = await withUsage(usage, () => recordQuiz(ctx, { course, score, maxScore }));
+    return buildDone(recordedQuizText(recorded));
   },
 };
 

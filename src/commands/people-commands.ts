@@ -8,7 +8,7 @@ import { buildFunnel } from '../views/funnel.js';
 import { escapeMrkdwn } from '../views/help.js';
 import { buildScorecard } from '../views/scorecard.js';
 import { buildTeamTable } from '../views/team.js';
-import { actorRep, assertMaySee, isAdmin, NOT_A_REP, requireActorRep } from './permissions.js';
+import { actorRep, assertMaySee, isAdmin, NOT_A_REP, requireActorRep } from '../services/permissions.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 
 /** A Slack mention (<@U123|dana>), an email or a quoted name. */

@@ -1,27 +1,9 @@
-import type { Workspace } from '../generated/sqlite/client.js';
-import type { TLogger } from '../logger.js';
-import type { TStore } from '../store/store.js';
+import type { TActor, TServiceContext } from '../services/context.js';
 import type { TCommandHelp, TReply } from '../views/types.js';
 
-export type { TReply };
+export type { TActor, TReply };
 
-/** Who is asking: a Slack user (or the local shell's chosen person). */
-export type TActor = {
-  slackUserId?: string;
-  repId?: string;
-  name: string;
-  /** An admin or owner of the Slack workspace (users.info): a KPI Bot admin too. */
-  workspaceAdmin?: boolean;
-};
-
-export type TCommandContext = {
-  workspace: Workspace;
-  actor: TActor;
-  now: Date;
-  store: TStore;
-  logger: TLogger;
-  /** Told after a command added facts (App Home dashboards refresh). */
-  onFactsChanged?: (workspaceId: string) => void;
+export type TCommandContext = TServiceContext & {
   /** The workspace's webhook URL for a source path (Slack modes); the shell shows the bare paths. */
   webhookUrl?: (path: string) => string;
 };

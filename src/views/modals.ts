@@ -1,11 +1,13 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { parseAmount } from '../domain/money.js';
+import type { TLinkedinMetric } from '../domain/social.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 
 /**
- * Modals for what people log and for targets: pure builders, and pure readers of a submission that either give
- * the `/kpi` command text to run (so a modal and a typed command are one code path with one set of rules) or
- * errors per field, shown by Slack under the field.
+ * Modals for what people log and for targets: pure builders, and pure readers of a submission that give either
+ * the typed input of the service the matching command calls (src/services: one set of rules for a form and a
+ * typed command) or errors per field, shown by Slack under the field. A service's refusal names its input
+ * field; SERVICE_FIELD_BLOCK says which block shows it.
  */
 
 export const MODAL = {
@@ -38,7 +40,57 @@ export type TViewState = Record<
   >
 >;
 
-export type TSubmission = { text: string } | { errors: Record<string, string> };
+/** A submission read into the input of the service its modal calls. */
+export type TModalInput =
+  | {
+      kind: 'activity';
+      input: {
+        kind: 'call' | 'email' | 'meeting';
+        count: number;
+        personalized: boolean | null;
+        date: string;
+      };
+    }
+  | {
+      kind: 'linkedin';
+      input: { values: { metric: TLinkedinMetric; value: number }[] };
+      /** The numbers under the form's labels, for the "Done" message. */
+      labels: { label: string; value: number }[];
+    }
+  | { kind: 'quiz'; input: { course: string; score: number; maxScore: number } }
+  | {
+      kind: 'target';
+      input: {
+        scope: 'workspace' | 'rep' | 'team';
+        who?: string;
+        metricId: string;
+        amount: string;
+        period: 'week' | 'month' | 'quarter' | 'year';
+      };
+    };
+
+export type TSubmission = TModalInput | { errors: Record<string, string> };
+
+/** The block that shows a service's refusal about one of its input fields; else the modal's main field. */
+export const SERVICE_FIELD_BLOCK: Record<TModalKind, Record<string, string> & { main: string }> = {
+  activity: { main: 'count', kind: 'kind', count: 'count', personalized: 'style', date: 'date' },
+  linkedin: { main: 'followers' },
+  quiz: { main: 'score', course: 'course', score: 'score', maxScore: 'max' },
+  target: {
+    main: 'amount',
+    scope: 'scope',
+    who: 'user',
+    metricId: 'metric',
+    amount: 'amount',
+    period: 'period',
+  },
+};
+
+/** The block a refusal is shown on. */
+export function blockForField(kind: TModalKind, field: string | undefined): string {
+  const blocks = SERVICE_FIELD_BLOCK[kind];
+  return (field && blocks[field]) || blocks.main;
+}
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text });
 const option = (text: string, value: string): PlainTextOption => ({ text: plain(text), value });
@@ -108,13 +160,14 @@ export function activityModal(today: string): ModalView {
   ]);
 }
 
-export const LINKEDIN_FIELDS: [string, string][] = [
-  ['followers', 'Followers'],
-  ['views', 'Profile views (last 90 days)'],
-  ['requests_sent', 'Connection requests sent'],
-  ['accepted', 'Connection requests accepted'],
-  ['inquiries', 'Inquiries received'],
-  ['referrals', 'Referrals received'],
+/** The LinkedIn form's fields: block id, label, and the number it is in the store. */
+export const LINKEDIN_FIELDS: [string, string, TLinkedinMetric][] = [
+  ['followers', 'Followers', 'followers'],
+  ['views', 'Profile views (last 90 days)', 'profile_views'],
+  ['requests_sent', 'Connection requests sent', 'requests_sent'],
+  ['accepted', 'Connection requests accepted', 'requests_accepted'],
+  ['inquiries', 'Inquiries received', 'inquiries'],
+  ['referrals', 'Referrals received', 'referrals'],
 ];
 
 /** Today's LinkedIn profile numbers; any of them. */
@@ -233,13 +286,14 @@ function wholeNumber(raw: string, max: number, min = 0): string | null {
   return null;
 }
 
-/** Reads a submitted modal: the command text to run, or errors keyed by block id. */
+/** Reads a submitted modal: the input of its service, or errors keyed by block id. */
 export function readSubmission(kind: TModalKind, state: TViewState): TSubmission {
   const errors: Record<string, string> = {};
   switch (kind) {
     case 'activity': {
       const what = choiceOf(state, 'kind');
-      if (!['call', 'email', 'meeting'].includes(what)) errors.kind = 'Choose calls, emails or meetings.';
+      if (what !== 'call' && what !== 'email' && what !== 'meeting')
+        errors.kind = 'Choose calls, emails or meetings.';
       const count = textOf(state, 'count');
       const countError = wholeNumber(count, 10_000, 1);
       if (countError) errors.count = countError;
@@ -248,27 +302,34 @@ export function readSubmission(kind: TModalKind, state: TViewState): TSubmission
       if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) errors.date = 'Pick a day.';
       if (Object.keys(errors).length) return { errors };
       return {
-        text: ['log', what, count, style === 'personalized' || style === 'generic' ? style : '', date]
-          .filter(Boolean)
-          .join(' '),
+        kind,
+        input: {
+          kind: what as 'call' | 'email' | 'meeting',
+          count: Number(count),
+          personalized: style === 'personalized' ? true : style === 'generic' ? false : null,
+          date,
+        },
       };
     }
     case 'linkedin': {
-      const pairs: string[] = [];
-      for (const [id] of LINKEDIN_FIELDS) {
+      const values: { metric: TLinkedinMetric; value: number }[] = [];
+      const labels: { label: string; value: number }[] = [];
+      for (const [id, , metric] of LINKEDIN_FIELDS) {
         const raw = textOf(state, id);
         if (!raw) continue;
         const error = wholeNumber(raw, 100_000_000);
         if (error) errors[id] = error;
-        else pairs.push(`${id}=${raw}`);
+        else {
+          values.push({ metric, value: Number(raw) });
+          labels.push({ label: id, value: Number(raw) });
+        }
       }
       if (Object.keys(errors).length) return { errors };
-      if (pairs.length === 0) return { errors: { followers: 'Fill in at least one number.' } };
-      return { text: `log linkedin ${pairs.join(' ')}` };
+      if (values.length === 0) return { errors: { followers: 'Fill in at least one number.' } };
+      return { kind, input: { values }, labels };
     }
     case 'quiz': {
-      // Quotes would end the course name early in the command text: typographic ones read the same.
-      const course = textOf(state, 'course').replace(/"/g, '”').replace(/\s+/g, ' ');
+      const course = textOf(state, 'course').replace(/\s+/g, ' ');
       if (!course) errors.course = 'Name the course or quiz.';
       const score = textOf(state, 'score');
       const max = textOf(state, 'max') || '100';
@@ -279,12 +340,13 @@ export function readSubmission(kind: TModalKind, state: TViewState): TSubmission
       if (!scoreError && !maxError && Number(score) > Number(max))
         errors.score = `More than the maximum (${max}).`;
       if (Object.keys(errors).length) return { errors };
-      return { text: `quiz "${course}" ${score}/${max}` };
+      return { kind, input: { course, score: Number(score), maxScore: Number(max) } };
     }
     case 'target': {
       const scope = choiceOf(state, 'scope');
       const user = read(state, 'user')?.selected_user ?? '';
-      if (!['workspace', 'rep', 'team'].includes(scope)) errors.scope = 'Choose who the target is for.';
+      if (scope !== 'workspace' && scope !== 'rep' && scope !== 'team')
+        errors.scope = 'Choose who the target is for.';
       if ((scope === 'rep' || scope === 'team') && !/^[UW][A-Z0-9]+$/.test(user))
         errors.user = scope === 'rep' ? 'Choose the rep.' : 'Choose the manager whose team it is.';
       const metric = choiceOf(state, 'metric');
@@ -292,25 +354,26 @@ export function readSubmission(kind: TModalKind, state: TViewState): TSubmission
       const amount = textOf(state, 'amount');
       const value = parseAmount(amount);
       if (value === null || value <= 0) errors.amount = 'A positive number, like 50000, 50k, 1.5m or 25%.';
-      const period = choiceOf(state, 'period');
-      if (!['weekly', 'monthly', 'quarterly', 'yearly'].includes(period)) errors.period = 'Choose a period.';
-      if (Object.keys(errors).length) return { errors };
-      // `team` alone is everyone (the workspace's target).
-      const who = scope === 'rep' ? `<@${user}>` : scope === 'team' ? `team <@${user}>` : 'team';
+      const period = PERIOD_OF[choiceOf(state, 'period')];
+      if (!period) errors.period = 'Choose a period.';
+      if (Object.keys(errors).length || !period) return { errors };
       return {
-        text: ['target set', who, metric, amount.replace(/\s+/g, ''), period].filter(Boolean).join(' '),
+        kind,
+        input: {
+          scope: scope as 'workspace' | 'rep' | 'team',
+          who: scope === 'workspace' ? undefined : `<@${user}>`,
+          metricId: metric,
+          amount: amount.replace(/\s+/g, ''),
+          period,
+        },
       };
     }
   }
 }
 
-/** Where a refusal by the command itself is shown: the field it is about, else the modal's main field. */
-export function fieldForRefusal(kind: TModalKind, refusal: string): string {
-  // The first line says what is wrong; the usage lines after it mention every field.
-  const message = refusal.split('\n')[0] ?? refusal;
-  if (kind === 'activity' && /date|future/i.test(message)) return 'date';
-  if (kind === 'quiz' && /course/i.test(message)) return 'course';
-  if (kind === 'target' && /metric/i.test(message) && !/amount|target of/i.test(message)) return 'metric';
-  if (kind === 'target' && /do not know|not a rep|manager|team/i.test(message)) return 'user';
-  return { activity: 'count', linkedin: 'followers', quiz: 'score', target: 'amount' }[kind];
-}
+const PERIOD_OF: Record<string, 'week' | 'month' | 'quarter' | 'year' | undefined> = {
+  weekly: 'week',
+  monthly: 'month',
+  quarterly: 'quarter',
+  yearly: 'year',
+};

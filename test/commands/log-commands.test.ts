@@ -108,7 +108,7 @@ describe(`/kpi log and /kpi quiz (${TEST_PROVIDER})`, () => {
     ['log post linkedin hearts=3', /"hearts" is not something a post has/],
     ['quiz', /Say the course and the score/],
     ['quiz GTX 120', /more than its maximum/],
-    ['quiz GTX 8/0', /more than its maximum/],
+    ['quiz GTX 8/0', /maximum must be a number above 0/],
     ['quiz GTX Pro 80', /Put a course name of several words in quotes/],
     ['quiz GTX eighty', /must look like 42\/50/],
   ])('%s gets a helpful refusal and changes nothing', async (text, message) => {

@@ -185,7 +185,8 @@ describe('modals', () => {
     expect(ack.view?.blocks[0]?.text?.type).toBe('plain_text');
     expect(doneText(ack)).toContain('<!channel>');
     const row = await t.bot.store.db.trainingResult.findFirstOrThrow({});
-    expect(row.course).toBe('The ”Pro” <!channel> course');
+    // The form's values go to the service as they are: no command text in between, so no quote is rewritten.
+    expect(row.course).toBe('The "Pro" <!channel> course');
     expect(row.score).toBe(42);
   });
 

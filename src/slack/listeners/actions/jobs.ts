@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { addWeeks } from 'date-fns';
-import { isAdmin } from '../../../commands/permissions.js';
+import { isAdmin } from '../../../services/permissions.js';
 import { parseWorkspaceSettings } from '../../../domain/settings.js';
 import { updateWorkspaceSettings } from '../../../store/workspaces.js';
 import { escapeMrkdwn } from '../../../views/help.js';

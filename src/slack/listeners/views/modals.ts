@@ -1,21 +1,29 @@
 import type { App, BlockButtonAction, SlackShortcut } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { actorRep, isAdmin, NOT_A_REP } from '../../../commands/permissions.js';
+import { isAppError } from '../../../errors.js';
 import { localDateOf } from '../../../metrics/periods.js';
+import type { TServiceContext } from '../../../services/context.js';
+import { isServiceError } from '../../../services/errors.js';
+import { logActivity, logLinkedin, recordQuiz } from '../../../services/log.js';
+import { actorRep, isAdmin, NOT_A_REP } from '../../../services/permissions.js';
+import { setTarget } from '../../../services/targets.js';
 import { unescapeMrkdwn } from '../../../views/help.js';
+import { loggedActivityText, loggedLinkedinText, recordedQuizText } from '../../../views/logged.js';
 import {
   activityModal,
-  fieldForRefusal,
+  blockForField,
   linkedinModal,
   MODAL,
   messageModal,
   OPEN_MODAL_ACTION,
   quizModal,
   readSubmission,
+  type TModalInput,
   type TModalKind,
   type TViewState,
   targetModal,
 } from '../../../views/modals.js';
+import { targetSetText } from '../../../views/targets.js';
 import { commandContext, type TSlackDeps } from '../../deps.js';
 
 const KINDS = Object.keys(MODAL) as TModalKind[];
@@ -51,17 +59,23 @@ export async function openModal(
   await input.client.views.open({ trigger_id: input.triggerId, view });
 }
 
-/** A refusal as a field error: the first line, without Slack formatting. */
-function asFieldError(message: string): string {
-  return (
-    (message.split('\n')[0] ?? message)
-      .replace(/^:warning: /, '')
-      .replace(/[*`]/g, '')
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&amp;/g, '&')
-      .slice(0, 300) || 'That could not be saved.'
-  );
+/**
+ * Calls the service the modal stands for, with the form's values (the same service the matching `/kpi` command
+ * calls), and says what was done in plain text.
+ */
+async function submit(ctx: TServiceContext, submission: TModalInput): Promise<string> {
+  switch (submission.kind) {
+    case 'activity':
+      return loggedActivityText(await logActivity(ctx, submission.input));
+    case 'linkedin':
+      await logLinkedin(ctx, submission.input);
+      return loggedLinkedinText(submission.labels);
+    case 'quiz':
+      return recordedQuizText(await recordQuiz(ctx, submission.input));
+    case 'target':
+      // The view writes Slack markup (names escaped); the "Done" modal shows plain text.
+      return unescapeMrkdwn(targetSetText(await setTarget(ctx, submission.input), ctx.workspace));
+  }
 }
 
 export function register(app: App, deps: TSlackDeps): void {
@@ -94,24 +108,34 @@ export function register(app: App, deps: TSlackDeps): void {
       try {
         const teamId = body.team?.id ?? body.user.team_id ?? '';
         const ctx = await commandContext(deps, teamId, body.user.id);
-        const reply = await deps.router.execute(submission.text, ctx);
-        if (reply.refused) {
+        let done: string;
+        try {
+          done = await submit(ctx, submission);
+        } catch (error) {
+          // Stored but not applied yet: it will count without another try, so the form closes saying so
+          // (a field error would invite a second, double-counted submission).
+          if (isAppError(error) && error.code === 'store_unavailable' && /^Saved/.test(error.message)) {
+            await ack({
+              response_action: 'update',
+              view: messageModal('Saved', error.message, 'plain_text'),
+            });
+            return;
+          }
+          // A refusal (bad input, not allowed, not set up as a rep): shown on the field it names.
+          if (!isServiceError(error)) throw error;
           await ack({
             response_action: 'errors',
-            errors: { [fieldForRefusal(kind, reply.text)]: asFieldError(reply.text) },
+            errors: { [blockForField(kind, error.field)]: error.message.slice(0, 300) },
           });
           return;
         }
-        await ack({
-          response_action: 'update',
-          view: messageModal('Done', unescapeMrkdwn(reply.text), 'plain_text'),
-        });
+        await ack({ response_action: 'update', view: messageModal('Done', done, 'plain_text') });
       } catch (error) {
         logger.error(error);
         await ack({
           response_action: 'errors',
           errors: {
-            [fieldForRefusal(kind, '')]:
+            [blockForField(kind, undefined)]:
               'KPI Bot could not save this just now. Please try again in a minute.',
           },
         });

@@ -2,7 +2,7 @@ import { parseWorkspaceSettings } from '../domain/settings.js';
 import { AppError } from '../errors.js';
 import type { Rep } from '../generated/sqlite/client.js';
 import { escapeMrkdwn } from '../views/help.js';
-import type { TCommandContext } from './types.js';
+import type { TServiceContext } from './context.js';
 
 /**
  * Who may see what, enforced on the server: everyone sees their own numbers and the leaderboard; a manager
@@ -10,13 +10,13 @@ import type { TCommandContext } from './types.js';
  * listed in the workspace setting `admins`) sees everyone.
  */
 
-export async function actorRep(ctx: TCommandContext): Promise<Rep | null> {
+export async function actorRep(ctx: TServiceContext): Promise<Rep | null> {
   if (!ctx.actor.repId) return null;
   return ctx.store.db.rep.findFirst({ where: { id: ctx.actor.repId, workspaceId: ctx.workspace.id } });
 }
 
 /** The asker's rep record, or a polite `not_found` telling them how to get set up. */
-export async function requireActorRep(ctx: TCommandContext): Promise<Rep> {
+export async function requireActorRep(ctx: TServiceContext): Promise<Rep> {
   const rep = await actorRep(ctx);
   if (!rep) throw new AppError('not_found', NOT_A_REP);
   return rep;
@@ -25,14 +25,14 @@ export async function requireActorRep(ctx: TCommandContext): Promise<Rep> {
 export const NOT_A_REP = 'You are not set up as a rep yet. Ask a KPI Bot admin to add you.';
 
 /** A KPI Bot admin: role admin, a Slack workspace admin or owner, or listed in the workspace setting `admins`. */
-export function isAdmin(ctx: Pick<TCommandContext, 'workspace' | 'actor'>, rep: Rep | null): boolean {
+export function isAdmin(ctx: Pick<TServiceContext, 'workspace' | 'actor'>, rep: Rep | null): boolean {
   if (rep?.role === 'admin' || ctx.actor.workspaceAdmin) return true;
   const admins = parseWorkspaceSettings(ctx.workspace.settings).admins ?? [];
   return Boolean(ctx.actor.slackUserId && admins.includes(ctx.actor.slackUserId));
 }
 
 /** True when `manager` is `target`'s manager, or their manager's manager, and so on (cycles are cut). */
-export async function manages(ctx: TCommandContext, manager: Rep, target: Rep): Promise<boolean> {
+export async function manages(ctx: TServiceContext, manager: Rep, target: Rep): Promise<boolean> {
   let current: string | null = target.managerId;
   const seen = new Set<string>();
   while (current && !seen.has(current)) {
@@ -48,7 +48,7 @@ export async function manages(ctx: TCommandContext, manager: Rep, target: Rep): 
 }
 
 /** Throws a polite `forbidden` unless the asker may see the target's details. */
-export async function assertMaySee(ctx: TCommandContext, target: Rep): Promise<void> {
+export async function assertMaySee(ctx: TServiceContext, target: Rep): Promise<void> {
   const me = await actorRep(ctx);
   if (me?.id === target.id || isAdmin(ctx, me)) return;
   if (me && (await manages(ctx, me, target))) return;

@@ -1,0 +1,38 @@
+import type { z } from 'zod';
+import { AppError, type TErrorCode } from '../errors.js';
+
+/**
+ * A refusal by a service: a code, a plain-text message for a person (no Slack formatting: each transport
+ * formats it), and the input field it concerns, so a form shows it on that field and a command adds its usage.
+ */
+export class ServiceError extends AppError {
+  constructor(
+    code: TErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(code, message, field ? { field } : {});
+    this.name = 'ServiceError';
+  }
+}
+
+export function isServiceError(e: unknown): e is ServiceError {
+  return e instanceof ServiceError;
+}
+
+/** Refuses `bad_request` on a field. */
+export function refuse(field: string | undefined, message: string): never {
+  throw new ServiceError('bad_request', message, field);
+}
+
+/**
+ * Validates a service's input with its zod schema: the typed value, or a ServiceError naming the first field
+ * at fault with the schema's own message for it (schemas carry messages written for people).
+ */
+export function inputOf<T extends z.ZodType>(schema: T, raw: unknown): z.output<T> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.length ? String(issue.path[0]) : undefined;
+  throw new ServiceError('bad_request', issue?.message ?? 'That input is not valid.', field);
+}
