@@ -9,10 +9,10 @@ import { JOB_NAMES, jobSettings } from '../jobs/runner.js';
 import { isJobSchedule } from '../jobs/schedule.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { RULE_IDS, ruleConfig } from '../reports/coaching-rules.js';
+import { actorRep, isAdmin } from '../services/permissions.js';
 import { findRep } from '../store/reps.js';
 import { updateWorkspaceSettings } from '../store/workspaces.js';
 import { buildDone, codeSpan, escapeMrkdwn } from '../views/help.js';
-import { actorRep, isAdmin } from '../services/permissions.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 
 async function assertAdmin(ctx: TCommandContext, what: string): Promise<void> {

@@ -2,8 +2,8 @@ import { AppError } from '../errors.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
-import { buildDone } from '../views/help.js';
 import { actorRep, isAdmin, NOT_A_REP } from '../services/permissions.js';
+import { buildDone } from '../views/help.js';
 import type { TCommand } from './types.js';
 
 /** A CSV cell: quoted when needed, and never a formula a spreadsheet would run (=, +, -, @ at the start). */

@@ -1,7 +1,7 @@
 import { leaderboardReport } from '../reports/leaderboard.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
-import { buildLeaderboard, buildScorecard } from '../views/scorecard.js';
 import { requireActorRep } from '../services/permissions.js';
+import { buildLeaderboard, buildScorecard } from '../views/scorecard.js';
 import type { TCommand } from './types.js';
 
 /** `/kpi me [period]`: the asker's scorecard. */

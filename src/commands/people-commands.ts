@@ -3,12 +3,12 @@ import type { Rep } from '../generated/sqlite/client.js';
 import { oneLine } from '../reports/format.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
+import { actorRep, assertMaySee, isAdmin, NOT_A_REP, requireActorRep } from '../services/permissions.js';
 import { findRep } from '../store/reps.js';
 import { buildFunnel } from '../views/funnel.js';
 import { escapeMrkdwn } from '../views/help.js';
 import { buildScorecard } from '../views/scorecard.js';
 import { buildTeamTable } from '../views/team.js';
-import { actorRep, assertMaySee, isAdmin, NOT_A_REP, requireActorRep } from '../services/permissions.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 
 /** A Slack mention (<@U123|dana>), an email or a quoted name. */

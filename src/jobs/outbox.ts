@@ -1,4 +1,4 @@
-import type { ImageBlock, KnownBlock } from '@slack/types';
+import type { ImageBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { TChartSpec } from '../charts/spec.js';
 import type { TLogger } from '../logger.js';

@@ -1,9 +1,9 @@
 import type { WebClient } from '@slack/web-api';
 import { BoundedMap } from '../bounded-map.js';
 import { scorecardChart } from '../charts/specs.js';
-import { isAdmin } from '../services/permissions.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
+import { isAdmin } from '../services/permissions.js';
 import { buildHome } from '../views/home.js';
 import type { TSlackDeps } from './deps.js';
 

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { addWeeks } from 'date-fns';
-import { isAdmin } from '../../../services/permissions.js';
 import { parseWorkspaceSettings } from '../../../domain/settings.js';
+import { isAdmin } from '../../../services/permissions.js';
 import { updateWorkspaceSettings } from '../../../store/workspaces.js';
 import { escapeMrkdwn } from '../../../views/help.js';
 import type { TSlackDeps } from '../../deps.js';
