@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { AppError } from '../errors.js';
-import type { Workspace } from '../generated/sqlite/client.js';
 import { importCsv, type TImportSummary } from '../ingest/csv/import.js';
 import { COLUMNS, IMPORT_KINDS, PRESETS } from '../ingest/csv/layouts.js';
 import { linkOwner, ownerIdentityKey } from '../ingest/identities.js';
 import { listProblems, processInbox, retryFailed } from '../ingest/inbox.js';
 import { findRep } from '../store/reps.js';
 import type { TStore } from '../store/store.js';
+import type { Workspace } from '../store/types.js';
 
 type TWithStore = (
   teamId: string | undefined,

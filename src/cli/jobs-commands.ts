@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { WebClient } from '@slack/web-api';
 import type { TConfig } from '../config.js';
 import { AppError } from '../errors.js';
-import type { Workspace } from '../generated/sqlite/client.js';
 import { createLocalOutbox, createSlackOutbox, JOB_CLIENT_OPTIONS, type TOutbox } from '../jobs/outbox.js';
 import { JOB_NAMES, jobSettings, jobsOverview, runJobSlot } from '../jobs/runner.js';
 import { slotAtOrBefore } from '../jobs/schedule.js';
@@ -12,6 +11,7 @@ import { createChartImages } from '../slack/charts.js';
 import { createInstallationStore } from '../slack/installation-store.js';
 import { LOCAL_LEADERBOARD } from '../slack/outboxes.js';
 import type { TStore } from '../store/store.js';
+import type { Workspace } from '../store/types.js';
 
 type TWithStore = (
   teamId: string | undefined,

@@ -1,7 +1,7 @@
 import type { TActor } from '../commands/types.js';
-import type { Workspace } from '../generated/sqlite/client.js';
 import { findRep } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
+import type { Workspace } from '../store/types.js';
 
 /**
  * The person the local shell acts as, found by Slack user id, email or name (case-insensitive). A name that

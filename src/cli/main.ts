@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import type { ConfigError } from '../config.js';
 import { closestMatch } from '../domain/closest.js';
 import { isAppError } from '../errors.js';
-import type { Workspace } from '../generated/sqlite/client.js';
 import type { TStore } from '../store/store.js';
+import type { Workspace } from '../store/types.js';
 
 const USAGE = `Usage: kpi <command> [options]
 

@@ -7,9 +7,9 @@ import type { TChartSpec } from '../charts/spec.js';
 import type { TClock } from '../clock.js';
 import type { TCommandRouter } from '../commands/execute.js';
 import type { TActor, TReply } from '../commands/types.js';
-import type { Workspace } from '../generated/sqlite/client.js';
 import type { TLogger } from '../logger.js';
 import type { TStore } from '../store/store.js';
+import type { Workspace } from '../store/types.js';
 import { blocksToText } from '../views/text.js';
 
 export type TShellOptions = {

@@ -1,5 +1,5 @@
-import type { Workspace } from '../generated/sqlite/client.js';
 import type { TDb } from '../store/store.js';
+import type { Workspace } from '../store/types.js';
 import { ensureWorkspace } from '../store/workspaces.js';
 import type { TActor } from './types.js';
 

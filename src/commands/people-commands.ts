@@ -1,10 +1,10 @@
 import { AppError } from '../errors.js';
-import type { Rep } from '../generated/sqlite/client.js';
 import { oneLine } from '../reports/format.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
 import { actorRep, assertMaySee, isAdmin, NOT_A_REP, requireActorRep } from '../services/permissions.js';
 import { findRep } from '../store/reps.js';
+import type { Rep } from '../store/types.js';
 import { buildFunnel } from '../views/funnel.js';
 import { escapeMrkdwn } from '../views/help.js';
 import { buildScorecard } from '../views/scorecard.js';

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Activity, Deal, Prisma, Rep } from '../generated/sqlite/client.js';
 import { insertRows } from '../store/bulk.js';
 import type { TProvider } from '../store/provider.js';
+import type { Activity, Deal, Rep, TActivityInput, TDealInput, TStageChangeInput } from '../store/types.js';
 import type { TCanonicalEvent, TInstant, TOwner } from './events.js';
 import {
   claimPersonKeys,
@@ -46,13 +46,13 @@ export type TApplyContext = {
 
 /** Inserts of new rows held back and written with createMany: a bulk import's cost is mostly these. */
 export class DeferredInserts {
-  private deals: (Prisma.DealCreateManyInput & { id: string })[] = [];
-  private stageChanges: (Prisma.DealStageChangeCreateManyInput & { id: string })[] = [];
-  private activities: (Prisma.ActivityCreateManyInput & { id: string })[] = [];
+  private deals: (TDealInput & { id: string })[] = [];
+  private stageChanges: (TStageChangeInput & { id: string })[] = [];
+  private activities: (TActivityInput & { id: string })[] = [];
   readonly pendingDeals = new Set<string>();
   readonly pendingActivities = new Set<string>();
 
-  addDeal(row: Prisma.DealCreateManyInput & { id: string }, firstStage: { stage: string; at: Date } | null) {
+  addDeal(row: TDealInput & { id: string }, firstStage: { stage: string; at: Date } | null) {
     this.deals.push(row);
     this.pendingDeals.add(row.externalId);
     if (firstStage)
@@ -65,7 +65,7 @@ export class DeferredInserts {
         changedAt: firstStage.at,
       });
   }
-  addActivity(row: Prisma.ActivityCreateManyInput) {
+  addActivity(row: TActivityInput) {
     this.activities.push({ ...row, id: randomUUID() });
     this.pendingActivities.add(row.externalId);
   }

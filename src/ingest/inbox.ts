@@ -1,8 +1,19 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { parseWorkspaceSettings } from '../domain/settings.js';
-import { Prisma } from '../generated/sqlite/client.js';
 import type { TLogger } from '../logger.js';
-import type { TDb } from '../store/store.js';
+import {
+  claimInboxEvent,
+  dueInboxEvents,
+  inboxEventByKey,
+  inboxProblems,
+  insertInboxEventGroups,
+  insertInboxEvents,
+  recordInboxFailure,
+  retryFailedInboxEvents,
+  type TNewInboxEvent,
+} from '../store/inbox.js';
+import type { InboxEvent, TDb } from '../store/types.js';
+import { applyWorkspaceOf } from '../store/workspaces.js';
 import { applyEvent, NotYetApplicable, type TOutcome, WaitingForOwner } from './apply.js';
 import type { TSlackUserLookup } from './identities.js';
 import { translate } from './sources/index.js';
@@ -37,14 +48,21 @@ export function dedupeKeyOf(item: TInboxItem): string {
  */
 export async function storeInboxItems(db: TDb, items: TInboxItem[], now = new Date()): Promise<number> {
   if (items.length === 0) return 0;
-  const statements = items.map((item) => {
-    const payload = JSON.stringify(item.payload);
-    return db.$executeRaw`INSERT INTO "InboxEvent" ("id", "workspaceId", "source", "dedupeKey", "eventType", "payload", "receivedAt", "attempts", "nextAttemptAt")
-      VALUES (${randomUUID()}, ${item.workspaceId}, ${item.source}, ${dedupeKeyOf(item)}, ${item.eventType}, ${payload}, ${now}, 0, ${now})
-      ON CONFLICT ("dedupeKey") DO NOTHING`;
-  });
-  const counts = await db.$transaction(statements);
-  return counts.reduce((a, b) => a + b, 0);
+  return insertInboxEvents(
+    db,
+    items.map((item) => newInboxEvent(item, dedupeKeyOf(item), now)),
+  );
+}
+
+function newInboxEvent(item: TInboxItem, dedupeKey: string, receivedAt: Date): TNewInboxEvent {
+  return {
+    workspaceId: item.workspaceId,
+    source: item.source,
+    dedupeKey,
+    eventType: item.eventType,
+    payload: JSON.stringify(item.payload),
+    receivedAt,
+  };
 }
 
 /** Rows per multi-row INSERT of the batcher (9 parameters each, well under SQLite's limit). */
@@ -88,27 +106,9 @@ export function createInboxBatcher(db: TDb) {
         // Each item's key once (a keyless event's key is a hash of its whole payload).
         const keyed = batch.map((p) => ({ p, keys: p.items.map(dedupeKeyOf) }));
         const rows = keyed.flatMap(({ p, keys }) =>
-          p.items.map((item, i) => ({ item, key: keys[i] as string, now: p.now })),
+          p.items.map((item, i) => newInboxEvent(item, keys[i] as string, p.now)),
         );
-        const inserted = new Set<string>();
-        const statements = [];
-        for (let i = 0; i < rows.length; i += GROUP_ROWS) {
-          const values = rows
-            .slice(i, i + GROUP_ROWS)
-            .map(
-              (r) =>
-                Prisma.sql`(${randomUUID()}, ${r.item.workspaceId}, ${r.item.source}, ${r.key}, ${r.item.eventType}, ${JSON.stringify(r.item.payload)}, ${r.now}, 0, ${r.now})`,
-            );
-          statements.push(
-            db.$queryRaw<
-              { dedupeKey: string }[]
-            >(Prisma.sql`INSERT INTO "InboxEvent" ("id", "workspaceId", "source", "dedupeKey", "eventType", "payload", "receivedAt", "attempts", "nextAttemptAt")
-              VALUES ${Prisma.join(values)}
-              ON CONFLICT ("dedupeKey") DO NOTHING RETURNING "dedupeKey"`),
-          );
-        }
-        const results = await db.$transaction(statements);
-        for (const list of results) for (const r of list) inserted.add(r.dedupeKey);
+        const inserted = new Set(await insertInboxEventGroups(db, rows, GROUP_ROWS));
         // A key new in this batch counts once, for the first request that carried it.
         for (const { p, keys } of keyed) p.resolve(keys.filter((key) => inserted.delete(key)).length);
       } catch (error) {
@@ -164,7 +164,7 @@ export type TInboxOptions = {
 /** How long the worker steps aside between events while receivers are busy. */
 const YIELD_MS = 2;
 
-type TRow = Awaited<ReturnType<TDb['inboxEvent']['findMany']>>[number];
+type TRow = InboxEvent;
 type TWorkspaceRow = { id: string; timezone: string; currency: string; settings: string };
 export type TRowResult =
   | { status: 'applied'; outcomes: TOutcome[] }
@@ -185,11 +185,7 @@ async function applyRow(
   try {
     const outcomes = await db.$transaction(
       async (tx) => {
-        const claimed = await tx.inboxEvent.updateMany({
-          where: { id: row.id, appliedAt: null },
-          data: { appliedAt: now(), error: null, waitingFor: null },
-        });
-        if (claimed.count === 0) return null;
+        if (!(await claimInboxEvent(tx, row.id, now()))) return null;
         const events = translate(
           row.source,
           JSON.parse(row.payload),
@@ -217,19 +213,16 @@ async function applyRow(
     const message = error instanceof Error ? error.message : String(error);
     // Recording the failure can fail too (the store is away): that ends the worker's pass (it tries again at the
     // next poll, rather than waiting on every due row in turn), and the row stays due.
-    await db.inboxEvent.update({
-      where: { id: row.id },
-      data: {
-        attempts,
-        error: message.slice(0, 2000),
-        waitingFor: waiting,
-        // Waiting for an owner: linking wakes it at once; an hourly look catches owners who became reps otherwise.
-        nextAttemptAt: waiting
-          ? new Date(now().getTime() + WAITING_RECHECK_MS)
-          : attempts >= MAX_ATTEMPTS
-            ? null
-            : new Date(now().getTime() + backoffMs(attempts)),
-      },
+    await recordInboxFailure(db, row.id, {
+      attempts,
+      error: message.slice(0, 2000),
+      waitingFor: waiting,
+      // Waiting for an owner: linking wakes it at once; an hourly look catches owners who became reps otherwise.
+      nextAttemptAt: waiting
+        ? new Date(now().getTime() + WAITING_RECHECK_MS)
+        : attempts >= MAX_ATTEMPTS
+          ? null
+          : new Date(now().getTime() + backoffMs(attempts)),
     });
     const level = waiting || error instanceof NotYetApplicable ? 'info' : 'warn';
     opts.logger?.[level]({ event: row.dedupeKey, attempts, err: message }, 'inbox event not applied yet');
@@ -254,17 +247,14 @@ export async function storeAndApply(
     // Stored: whatever fails from here on, the worker applies it later, so it is reported as saved but not
     // counted yet (never as "nothing was saved", which would make the person log it twice).
     try {
-      const row = await db.inboxEvent.findUniqueOrThrow({ where: { dedupeKey: dedupeKeyOf(item) } });
+      const row = await inboxEventByKey(db, dedupeKeyOf(item));
       if (row.appliedAt) {
         out.push({ status: 'taken' });
         continue;
       }
       let workspace = workspaces.get(item.workspaceId);
       if (!workspace) {
-        workspace = await db.workspace.findUniqueOrThrow({
-          where: { id: item.workspaceId },
-          select: { id: true, timezone: true, currency: true, settings: true },
-        });
+        workspace = await applyWorkspaceOf(db, item.workspaceId);
         workspaces.set(item.workspaceId, workspace);
       }
       out.push(await applyRow(db, row, workspace, opts, now));
@@ -295,11 +285,7 @@ export async function processInbox(
   const skip = new Set<string>();
   const workspaces = new Map<string, TWorkspaceRow>();
   for (;;) {
-    const due = await db.inboxEvent.findMany({
-      where: { appliedAt: null, nextAttemptAt: { lte: now() }, id: { notIn: [...skip] } },
-      orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
-      take: 100,
-    });
+    const due = await dueInboxEvents(db, now(), skip, 100);
     if (due.length === 0) return report;
     for (const row of due) {
       if (report.applied + report.failed + report.waiting >= limit) return report;
@@ -309,10 +295,7 @@ export async function processInbox(
       }
       let ws = workspaces.get(row.workspaceId);
       if (!ws) {
-        ws = await db.workspace.findUniqueOrThrow({
-          where: { id: row.workspaceId },
-          select: { id: true, timezone: true, currency: true, settings: true },
-        });
+        ws = await applyWorkspaceOf(db, row.workspaceId);
         workspaces.set(ws.id, ws);
       }
       if (opts.receiving?.()) await new Promise((r) => setTimeout(r, YIELD_MS));
@@ -376,22 +359,7 @@ export type TInboxWorker = ReturnType<typeof startInboxWorker>;
 
 /** Failed or waiting events, newest first (for `kpi inbox`). */
 export async function listProblems(db: TDb, workspaceId?: string, take = 50) {
-  return db.inboxEvent.findMany({
-    where: { appliedAt: null, error: { not: null }, ...(workspaceId ? { workspaceId } : {}) },
-    orderBy: { receivedAt: 'desc' },
-    take,
-    select: {
-      id: true,
-      source: true,
-      dedupeKey: true,
-      eventType: true,
-      receivedAt: true,
-      attempts: true,
-      error: true,
-      waitingFor: true,
-      nextAttemptAt: true,
-    },
-  });
+  return inboxProblems(db, workspaceId, take);
 }
 
 /**
@@ -399,9 +367,5 @@ export async function listProblems(db: TDb, workspaceId?: string, take = 50) {
  * become a rep in a way that did not wake them (they go back to waiting if not).
  */
 export async function retryFailed(db: TDb, now = new Date()): Promise<number> {
-  const r = await db.inboxEvent.updateMany({
-    where: { appliedAt: null, error: { not: null } },
-    data: { nextAttemptAt: now, attempts: 0, waitingFor: null },
-  });
-  return r.count;
+  return retryFailedInboxEvents(db, now);
 }

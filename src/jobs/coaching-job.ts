@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { parseWorkspaceSettings } from '../domain/settings.js';
-import type { Rep } from '../generated/sqlite/client.js';
 import { elapsedFraction, parsePeriod } from '../metrics/periods.js';
 import { median } from '../metrics/stats.js';
 import { evaluateRules, ruleConfig, type TAlert, type TCoachingInput } from '../reports/coaching-rules.js';
@@ -8,6 +7,7 @@ import { formatMetric } from '../reports/format.js';
 import { calendarOf } from '../reports/present.js';
 import { repMetricsReport, type TRepMetricsReport } from '../reports/rep-metrics.js';
 import type { TDb } from '../store/store.js';
+import type { Rep } from '../store/types.js';
 import { buildCoachingAlert } from '../views/jobs.js';
 import { SendError } from './outbox.js';
 import { inQuietHours } from './schedule.js';

@@ -3,9 +3,9 @@ import { hostname } from 'node:os';
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import { systemClock, type TClock } from '../clock.js';
 import { parseWorkspaceSettings } from '../domain/settings.js';
-import type { Workspace } from '../generated/sqlite/client.js';
 import type { TLogger } from '../logger.js';
 import type { TDb } from '../store/store.js';
+import type { Workspace } from '../store/types.js';
 import { coachingAlertsJob, workspaceAdmins } from './coaching-job.js';
 import { leaderboardJob } from './leaderboard-job.js';
 import {

@@ -1,6 +1,6 @@
-import type { Workspace } from '../generated/sqlite/client.js';
 import type { TLogger } from '../logger.js';
 import type { TDb } from '../store/store.js';
+import type { Workspace } from '../store/types.js';
 import type { TOutbox } from './outbox.js';
 
 /** What a job run is given: its workspace and slot, where to send, and how to say "sending starts now". */

@@ -1,12 +1,12 @@
 import { closestMatch } from '../domain/closest.js';
 import { AppError } from '../errors.js';
-import type { Workspace } from '../generated/sqlite/client.js';
 import { NO_FACTS, type TFacts } from '../metrics/facts.js';
 import { parsePeriod, previousPeriod, shownAsTyped } from '../metrics/periods.js';
 import { LOWER_IS_BETTER, OUTREACH_KINDS, SCALAR_METRICS } from '../metrics/scalar.js';
 import { loadFactsByRep } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetsForReps } from '../store/targets.js';
+import type { Workspace } from '../store/types.js';
 import { calendarOf, presentMetrics, presentPeriod } from './present.js';
 
 export type TLeaderboard = {

@@ -1,7 +1,7 @@
 import { minorDigits } from '../domain/money.js';
-import type { Workspace } from '../generated/sqlite/client.js';
 import type { TCalendar, TPeriod } from '../metrics/periods.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
+import type { Workspace } from '../store/types.js';
 
 export function calendarOf(workspace: Workspace): TCalendar {
   return {

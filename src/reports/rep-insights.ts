@@ -1,6 +1,5 @@
 import { minorDigits } from '../domain/money.js';
 import { parseWorkspaceSettings } from '../domain/settings.js';
-import type { Rep, Workspace } from '../generated/sqlite/client.js';
 import { diagnoseDecline, type TDiagnosis, type TPeriodSnapshot } from '../metrics/diagnosis.js';
 import { NO_FACTS, type TFacts } from '../metrics/facts.js';
 import {
@@ -15,6 +14,7 @@ import { computeScalarMetrics } from '../metrics/scalar.js';
 import { median } from '../metrics/stats.js';
 import { loadFactsByRep, loadFunnelFactsByRep } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
+import type { Rep, Workspace } from '../store/types.js';
 import { formatMetric } from './format.js';
 import { calendarOf } from './present.js';
 

@@ -1,9 +1,9 @@
 import { minorDigits } from '../domain/money.js';
-import type { Rep, Workspace } from '../generated/sqlite/client.js';
 import { parsePeriod, previousPeriod } from '../metrics/periods.js';
 import { type TTargetProgress, targetProgress } from '../metrics/targets.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetHistory, resolveTargetsForReps } from '../store/targets.js';
+import type { Rep, Workspace } from '../store/types.js';
 import { calendarOf, presentMetrics, presentPeriod } from './present.js';
 import { repInsights, type TRepInsights } from './rep-insights.js';
 

@@ -1,9 +1,9 @@
-import type { Rep, Workspace } from '../generated/sqlite/client.js';
 import { parsePeriod, previousPeriod } from '../metrics/periods.js';
 import { computeScalarMetrics } from '../metrics/scalar.js';
 import { DEFAULT_TARGETS, scaleTarget } from '../metrics/targets.js';
 import { loadFactsByRep, mergeFacts } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
+import type { Rep, Workspace } from '../store/types.js';
 import { calendarOf, presentMetrics, presentPeriod } from './present.js';
 
 export type TTeamMetricsReport = {

@@ -1,10 +1,10 @@
-import type { Workspace } from '../generated/sqlite/client.js';
 import { NO_FACTS } from '../metrics/facts.js';
 import { elapsedFraction, parsePeriod, previousPeriod, type TPeriod } from '../metrics/periods.js';
 import { LOWER_IS_BETTER, SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
 import { loadFactsByRep } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetsForReps } from '../store/targets.js';
+import type { Workspace } from '../store/types.js';
 import { calendarOf, presentMetrics, presentPeriod } from './present.js';
 
 /** A month this young has too little in it to rank: the board shows the month just ended instead. */

@@ -1,6 +1,6 @@
-import type { Workspace } from '../generated/sqlite/client.js';
 import { createLocalOutbox, createSlackOutbox, type TOutbox } from '../jobs/outbox.js';
 import type { TLogger } from '../logger.js';
+import type { Workspace } from '../store/types.js';
 import type { TSlackApp } from './app.js';
 import type { TChartImages } from './charts.js';
 

@@ -1,6 +1,6 @@
 import { Prisma } from '../generated/sqlite/client.js';
 import type { TProvider } from './provider.js';
-import type { TTx } from './store.js';
+import type { TTx } from './types.js';
 
 /**
  * Multi-row INSERTs for bulk imports. Prisma's createMany spends most of a large import in the client

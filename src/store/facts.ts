@@ -1,6 +1,6 @@
 import { NO_FACTS, type TDealFact, type TFacts } from '../metrics/facts.js';
 import type { TFunnelDeal, TStageChange } from '../metrics/funnel.js';
-import type { TDb } from './store.js';
+import type { TDb } from './types.js';
 
 /**
  * Loads the facts of some reps that the scalar metrics of a window [start, end) can need, scoped to one

@@ -1,7 +1,6 @@
 import { plainOfLookalikes } from '../domain/lookalikes.js';
 import { AppError } from '../errors.js';
-import type { Rep } from '../generated/sqlite/client.js';
-import type { TDb } from './store.js';
+import type { Rep, TDb } from './types.js';
 
 /**
  * Finds a rep of a workspace by Slack user id (or a <@U…> mention), email or name, case-insensitively.

@@ -1,4 +1,4 @@
-import type { TDb } from './store.js';
+import type { TDb } from './types.js';
 
 /**
  * Slack requests already acted on, shared by every replica through the database: a key is claimed once, by

@@ -1,15 +1,9 @@
 import { PrismaClient as PostgresClient } from '../generated/postgresql/client.js';
-import { type Prisma, PrismaClient as SqliteClient } from '../generated/sqlite/client.js';
+import { PrismaClient as SqliteClient } from '../generated/sqlite/client.js';
 import { createAdapterFactory, providerOf, SQLITE_PRAGMAS, type TProvider } from './provider.js';
+import type { TDb } from './types.js';
 
-/**
- * The Prisma client. Both providers' generated clients have the same models (the schemas are kept identical),
- * so the app is typed against one of them; provider-only query features are therefore off limits.
- */
-export type TDb = SqliteClient;
-
-/** The client inside a transaction (`db.$transaction(async (tx) => ...)`). */
-export type TTx = Prisma.TransactionClient;
+export type { TDb, TTx } from './types.js';
 
 export type TStore = {
   db: TDb;

@@ -1,6 +1,5 @@
 import { mergeWorkspaceSettings, type TWorkspaceSettings } from '../domain/settings.js';
-import type { Workspace } from '../generated/sqlite/client.js';
-import type { TDb } from './store.js';
+import type { TDb, Workspace } from './types.js';
 
 /** The workspace of local mode (no Slack). */
 export const LOCAL_TEAM_ID = 'local';
@@ -49,4 +48,12 @@ export async function updateWorkspaceSettings(
       if ((error as { code?: string }).code !== 'P2034' || attempt >= 5) throw error;
     }
   }
+}
+
+/** The workspace fields applying an event needs (it must exist). */
+export function applyWorkspaceOf(db: TDb, workspaceId: string) {
+  return db.workspace.findUniqueOrThrow({
+    where: { id: workspaceId },
+    select: { id: true, timezone: true, currency: true, settings: true },
+  });
 }

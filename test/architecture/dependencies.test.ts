@@ -95,6 +95,41 @@ function documentedOrder(): string[] {
     .flatMap((l) => l.split(/\s*,\s*/));
 }
 
+/** Any import specifier (relative or a package), static, `export … from` or dynamic. */
+const ANY_IMPORT =
+  /(?:^|\s)(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
+
+/**
+ * Files outside src/store/ that import Prisma or a generated client: only the store may (it exposes the row
+ * types in store/types.ts and named queries per entity), so tenant scoping and the client type live in one
+ * place. `file -> specifier` for each such import.
+ */
+function prismaImportsOutsideStore(files: { path: string; text: string }[]): string[] {
+  const found: string[] = [];
+  for (const { path, text } of files) {
+    if (partOf(path) === 'store' || partOf(path) === 'generated') continue;
+    for (const m of text.matchAll(ANY_IMPORT)) {
+      const spec = (m[1] ?? m[2]) as string;
+      const generated =
+        spec.startsWith('.') && normalize(join(dirname(path), spec)).startsWith(join(SRC, 'generated') + sep);
+      if (generated || spec.startsWith('@prisma/') || spec === 'prisma' || spec.startsWith('prisma/')) {
+        found.push(`${relative(PROJECT_ROOT, path)} -> ${spec}`);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Files still importing the generated client while other work moves them (they import their types from
+ * store/types.ts when it lands, and leave this list).
+ */
+const NOT_YET_MOVED = new Set([
+  'src/services/context.ts',
+  'src/services/permissions.ts',
+  'src/services/targets.ts',
+]);
+
 const files = sourceFiles(SRC).map((path) => ({ path, text: readFileSync(path, 'utf8') }));
 const edges = partEdges(files);
 
@@ -130,6 +165,13 @@ describe('the dependency direction between the parts of src/', () => {
     expect(against, 'imports against the documented direction').toEqual([]);
   });
 
+  it('leaves Prisma and the generated clients to the store', () => {
+    expect(
+      prismaImportsOutsideStore(files).filter((f) => !NOT_YET_MOVED.has(f.split(' -> ')[0] as string)),
+      'imports of Prisma or src/generated outside src/store/ (import the types from store/types.ts)',
+    ).toEqual([]);
+  });
+
   it('the checks see a loop and an upward import when there is one', () => {
     // The same functions on a made-up pair of files: store importing commands closes a loop.
     const made = partEdges([
@@ -141,5 +183,21 @@ describe('the dependency direction between the parts of src/', () => {
     ]);
     expect([...made.keys()].sort()).toEqual(['commands -> store', 'store -> commands']);
     expect(cycles(made.keys())).toEqual([['commands', 'store']]);
+  });
+
+  it('the check sees Prisma imported outside the store', () => {
+    const made = [
+      {
+        path: join(SRC, 'reports', 'a.ts'),
+        text: "import type { Rep } from '../generated/sqlite/client.js';",
+      },
+      { path: join(SRC, 'jobs', 'b.ts'), text: "const { Prisma } = await import('@prisma/client');" },
+      { path: join(SRC, 'store', 'c.ts'), text: "import { Prisma } from '../generated/sqlite/client.js';" },
+      { path: join(SRC, 'views', 'd.ts'), text: "import type { Rep } from '../store/types.js';" },
+    ];
+    expect(prismaImportsOutsideStore(made)).toEqual([
+      'src/reports/a.ts -> ../generated/sqlite/client.js',
+      'src/jobs/b.ts -> @prisma/client',
+    ]);
   });
 });

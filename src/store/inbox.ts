@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { Prisma } from '../generated/sqlite/client.js';
+import type { TDb, TTx } from './types.js';
+
+/**
+ * The durable inbox's rows (InboxEvent). Events are stored per workspace (each row carries its workspaceId);
+ * the worker's queries (due events, retries, the failure list without a workspace) span every workspace on
+ * purpose: one worker applies all of them, each with its own workspace's settings.
+ */
+
+/** An event to store: its dedupe key and its raw payload as JSON text. */
+export type TNewInboxEvent = {
+  workspaceId: string;
+  source: string;
+  dedupeKey: string;
+  eventType: string;
+  payload: string;
+  receivedAt: Date;
+};
+
+/**
+ * Stores events in one transaction, one INSERT each; a duplicate dedupe key is dropped (ON CONFLICT DO
+ * NOTHING). Returns how many were new.
+ */
+export async function insertInboxEvents(db: TDb, rows: TNewInboxEvent[]): Promise<number> {
+  const statements = rows.map(
+    (
+      r,
+    ) => db.$executeRaw`INSERT INTO "InboxEvent" ("id", "workspaceId", "source", "dedupeKey", "eventType", "payload", "receivedAt", "attempts", "nextAttemptAt")
+      VALUES (${randomUUID()}, ${r.workspaceId}, ${r.source}, ${r.dedupeKey}, ${r.eventType}, ${r.payload}, ${r.receivedAt}, 0, ${r.receivedAt})
+      ON CONFLICT ("dedupeKey") DO NOTHING`,
+  );
+  const counts = await db.$transaction(statements);
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Stores events in one transaction, with one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` per
+ * `groupRows` rows. Returns the dedupe keys that were new.
+ */
+export async function insertInboxEventGroups(
+  db: TDb,
+  rows: TNewInboxEvent[],
+  groupRows: number,
+): Promise<string[]> {
+  const statements = [];
+  for (let i = 0; i < rows.length; i += groupRows) {
+    const values = rows
+      .slice(i, i + groupRows)
+      .map(
+        (r) =>
+          Prisma.sql`(${randomUUID()}, ${r.workspaceId}, ${r.source}, ${r.dedupeKey}, ${r.eventType}, ${r.payload}, ${r.receivedAt}, 0, ${r.receivedAt})`,
+      );
+    statements.push(
+      db.$queryRaw<
+        { dedupeKey: string }[]
+      >(Prisma.sql`INSERT INTO "InboxEvent" ("id", "workspaceId", "source", "dedupeKey", "eventType", "payload", "receivedAt", "attempts", "nextAttemptAt")
+              VALUES ${Prisma.join(values)}
+              ON CONFLICT ("dedupeKey") DO NOTHING RETURNING "dedupeKey"`),
+    );
+  }
+  const results = await db.$transaction(statements);
+  return results.flatMap((list) => list.map((r) => r.dedupeKey));
+}
+
+/** The stored event of a dedupe key (it must exist). */
+export function inboxEventByKey(db: TDb, dedupeKey: string) {
+  return db.inboxEvent.findUniqueOrThrow({ where: { dedupeKey } });
+}
+
+/** Up to `take` events due at `now` (oldest first), leaving out the ids in `skip`; every workspace's. */
+export function dueInboxEvents(db: TDb, now: Date, skip: Iterable<string>, take: number) {
+  return db.inboxEvent.findMany({
+    where: { appliedAt: null, nextAttemptAt: { lte: now }, id: { notIn: [...skip] } },
+    orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
+    take,
+  });
+}
+
+/**
+ * Claims an event inside the transaction that applies it: marks it applied unless it already was. False when
+ * another process claimed it first.
+ */
+export async function claimInboxEvent(tx: TTx, id: string, now: Date): Promise<boolean> {
+  const claimed = await tx.inboxEvent.updateMany({
+    where: { id, appliedAt: null },
+    data: { appliedAt: now, error: null, waitingFor: null },
+  });
+  return claimed.count > 0;
+}
+
+/** Records a failed attempt on an event: the error, the owner it waits for, and when to try again. */
+export async function recordInboxFailure(
+  db: TDb,
+  id: string,
+  failure: { attempts: number; error: string; waitingFor: string | null; nextAttemptAt: Date | null },
+): Promise<void> {
+  await db.inboxEvent.update({ where: { id }, data: failure });
+}
+
+/** Failed or waiting events, newest first: of one workspace, or of every workspace when none is given. */
+export function inboxProblems(db: TDb, workspaceId: string | undefined, take: number) {
+  return db.inboxEvent.findMany({
+    where: { appliedAt: null, error: { not: null }, ...(workspaceId ? { workspaceId } : {}) },
+    orderBy: { receivedAt: 'desc' },
+    take,
+    select: {
+      id: true,
+      source: true,
+      dedupeKey: true,
+      eventType: true,
+      receivedAt: true,
+      attempts: true,
+      error: true,
+      waitingFor: true,
+      nextAttemptAt: true,
+    },
+  });
+}
+
+/** How many events (of every workspace) wait to be applied with no failure recorded. */
+export function pendingInboxCount(db: TDb): Promise<number> {
+  return db.inboxEvent.count({ where: { appliedAt: null, error: null } });
+}
+
+/** Makes every failed or waiting event (of every workspace) due again at `now`, its attempts reset. */
+export async function retryFailedInboxEvents(db: TDb, now: Date): Promise<number> {
+  const r = await db.inboxEvent.updateMany({
+    where: { appliedAt: null, error: { not: null } },
+    data: { nextAttemptAt: now, attempts: 0, waitingFor: null },
+  });
+  return r.count;
+}
