@@ -143,20 +143,17 @@ export const BOT_SCOPES = [
   'users:read.email',
 ];
 
+type TBoltLogger = ReturnType<typeof toBoltLogger>;
+
 /**
- * Builds the Bolt app: HTTP mode with one workspace's bot token (Events API, signed requests verified by Bolt's
- * receiver), Socket Mode when SLACK_APP_TOKEN is set, or OAuth distribution (any number of workspaces install
- * the app at /slack/install; their tokens are kept encrypted in the database). The Web API client honours
- * SLACK_API_URL.
+ * The Web API client of each workspace, from its bot token: the one token (HTTP and Socket Mode), or the
+ * workspace's installation (OAuth). Clients are kept per token and kind: `quick` for calls made before an ack
+ * (no retries, 1.5 s at most), `job` for scheduled posts (no blind retries: a post is not idempotent; rate
+ * limits handled by the job), else WEB_API_OPTIONS.
  */
-export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'home'>): Promise<TSlackApp> {
-  const logger = toBoltLogger(base.logger);
+function createClients(config: TConfig, base: Omit<TSlackDeps, 'home'>, logger: TBoltLogger) {
   const apiUrl = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {};
-  // Every Web API call gives up within seconds, not Slack's default of ten retries over half an hour: a reply
-  // or a dashboard late by minutes is worse than one sent without its chart.
-  const clientOptions = { ...apiUrl, ...WEB_API_OPTIONS };
   let installations: TInstallationStore | undefined;
-  /** A workspace's bot token: the one token, or the workspace's installation (OAuth). */
   let tokenFor: (teamId: string) => Promise<string | undefined> = async () => config.SLACK_BOT_TOKEN;
   /** Enterprise Grid: the enterprise of each team seen in a request, to find an org-wide installation. */
   const enterpriseOf = new BoundedMap<string, string>(10_000);
@@ -175,11 +172,6 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
         .catch(() => undefined);
   }
   const clients = new BoundedMap<string, WebClient>(1_000);
-  /** The Web API client of a workspace; `quick` for calls made before an ack (no retries, 1.5 s at most). */
-  /**
-   * The Web API client of a workspace: `quick` for calls made before an ack (no retries, 1.5 s at most), `job`
-   * for scheduled posts (no blind retries: a post is not idempotent; rate limits handled by the job).
-   */
   const clientFor: TClientFor = async (teamId, opts = {}) => {
     const token = await tokenFor(teamId);
     if (!token) return undefined;
@@ -194,6 +186,11 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
     }
     return client;
   };
+  return { apiUrl, installations, enterpriseOf, clientFor };
+}
+
+/** What the listeners are given: the base dependencies, who is a Slack workspace admin, App Home dashboards. */
+function createDeps(config: TConfig, base: Omit<TSlackDeps, 'home'>, clientFor: TClientFor): TSlackDeps {
   const workspaceAdmin = createWorkspaceAdminCheck(clientFor, base.logger);
   const resolveActor: TSlackDeps['resolveActor'] = async (teamId, userId, userName) => {
     const resolved = await base.resolveActor(teamId, userId, userName);
@@ -204,113 +201,118 @@ export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'ho
     };
   };
   const withActor = { ...base, resolveActor };
-  const home = createHomeDashboard(withActor, clientFor, base.homeTiming);
-  const deps: TSlackDeps = { ...withActor, home };
-  const register = (app: App) => {
-    app.use(async ({ context, next }) => {
-      if (context.teamId && context.enterpriseId) enterpriseOf.set(context.teamId, context.enterpriseId);
-      await next();
-    });
-    commands.register(app, deps);
-    events.register(app, deps, installations);
-    actions.register(app, deps);
-    modals.register(app, deps);
-  };
+  return { ...withActor, home: createHomeDashboard(withActor, clientFor, base.homeTiming) };
+}
 
+/** Bolt's HTTP receiver for /slack/events (our own server serves it), with OAuth's install routes when asked. */
+function httpReceiver(
+  config: TConfig,
+  log: TSlackDeps['logger'],
+  logger: TBoltLogger,
+  oauth?: { installations: TInstallationStore | undefined; clientOptions: object },
+): HTTPReceiver {
+  return new HTTPReceiver({
+    signingSecret: config.SLACK_SIGNING_SECRET ?? '',
+    endpoints: ['/slack/events'],
+    processBeforeResponse: false,
+    processEventErrorHandler: processEventErrorHandler(log),
+    logger,
+    ...(oauth
+      ? {
+          clientId: config.SLACK_CLIENT_ID,
+          clientSecret: config.SLACK_CLIENT_SECRET,
+          stateSecret: config.SLACK_STATE_SECRET,
+          scopes: BOT_SCOPES,
+          installationStore: oauth.installations,
+          ...(config.KPI_PUBLIC_URL ? { redirectUri: `${config.KPI_PUBLIC_URL}/slack/oauth_redirect` } : {}),
+          installerOptions: {
+            installPath: '/slack/install',
+            redirectUriPath: '/slack/oauth_redirect',
+            directInstall: true,
+            callbackOptions: { failure: installFailurePage },
+            // oauth.v2.access goes to SLACK_API_URL too.
+            clientOptions: oauth.clientOptions,
+          },
+        }
+      : {}),
+  });
+}
+
+/**
+ * The Bolt app of the configured mode: OAuth distribution (any number of workspaces install the app at
+ * /slack/install; their tokens are kept encrypted in the database), Socket Mode (SLACK_APP_TOKEN), or HTTP mode
+ * with one workspace's bot token. Tokens are checked with Slack first, so a wrong one stops start-up with a line
+ * naming it.
+ */
+async function createBolt(
+  config: TConfig,
+  log: TSlackDeps['logger'],
+  logger: TBoltLogger,
+  clients: { apiUrl: object; installations: TInstallationStore | undefined; clientOptions: object },
+): Promise<{ app: App; teamId: string | undefined; requestListener?: RequestListener; socket: boolean }> {
+  const { clientOptions } = clients;
   if (config.slackMode === 'oauth') {
-    const receiver = new HTTPReceiver({
-      signingSecret: config.SLACK_SIGNING_SECRET ?? '',
-      endpoints: ['/slack/events'],
-      processBeforeResponse: false,
-      processEventErrorHandler: processEventErrorHandler(base.logger),
-      logger,
-      clientId: config.SLACK_CLIENT_ID,
-      clientSecret: config.SLACK_CLIENT_SECRET,
-      stateSecret: config.SLACK_STATE_SECRET,
-      scopes: BOT_SCOPES,
-      installationStore: installations,
-      ...(config.KPI_PUBLIC_URL ? { redirectUri: `${config.KPI_PUBLIC_URL}/slack/oauth_redirect` } : {}),
-      installerOptions: {
-        installPath: '/slack/install',
-        redirectUriPath: '/slack/oauth_redirect',
-        directInstall: true,
-        callbackOptions: { failure: installFailurePage },
-        // oauth.v2.access goes to SLACK_API_URL too.
-        clientOptions,
-      },
-    });
+    const receiver = httpReceiver(config, log, logger, clients);
     const app = new App({ receiver, logger, clientOptions, deferInitialization: true });
-    await app.init();
-    register(app);
-    base.logger.info('OAuth distribution: workspaces install KPI Bot at /slack/install');
-    return {
-      app,
-      clientFor,
-      home,
-      teamId: undefined,
-      requestListener: receiver.requestListener,
-      start: async () => {},
-      stop: async () => home.stop(),
-    };
+    log.info('OAuth distribution: workspaces install KPI Bot at /slack/install');
+    return { app, teamId: undefined, requestListener: receiver.requestListener, socket: false };
   }
-
   const identity = await verifyBotToken(config, clientOptions, logger);
-  base.logger.info({ team: identity.teamId, botUserId: identity.botUserId }, 'Slack accepted the bot token');
+  log.info({ team: identity.teamId, botUserId: identity.botUserId }, 'Slack accepted the bot token');
+  const bot = { token: config.SLACK_BOT_TOKEN, botId: identity.botId, botUserId: identity.botUserId };
   if (config.slackMode === 'socket') {
-    await verifyAppToken(config, apiUrl, logger);
+    await verifyAppToken(config, clients.apiUrl, logger);
     const app = new App({
-      token: config.SLACK_BOT_TOKEN,
+      ...bot,
       appToken: config.SLACK_APP_TOKEN,
       socketMode: true,
-      botId: identity.botId,
-      botUserId: identity.botUserId,
       logger,
       clientOptions,
       // The Socket Mode client has a Web API client of its own (apps.connections.open).
       installerOptions: { clientOptions },
       deferInitialization: true,
     });
-    await app.init();
-    register(app);
-    return {
-      app,
-      clientFor,
-      home,
-      teamId: identity.teamId,
-      start: async () => {
-        await app.start();
-      },
-      stop: async () => {
-        home.stop();
-        await app.stop();
-      },
-    };
+    return { app, teamId: identity.teamId, socket: true };
   }
-  const receiver = new HTTPReceiver({
-    signingSecret: config.SLACK_SIGNING_SECRET ?? '',
-    endpoints: ['/slack/events'],
-    processBeforeResponse: false,
-    processEventErrorHandler: processEventErrorHandler(base.logger),
-    logger,
-  });
-  const app = new App({
-    token: config.SLACK_BOT_TOKEN,
-    receiver,
-    botId: identity.botId,
-    botUserId: identity.botUserId,
-    logger,
-    clientOptions,
-    deferInitialization: true,
-  });
+  const receiver = httpReceiver(config, log, logger);
+  const app = new App({ ...bot, receiver, logger, clientOptions, deferInitialization: true });
+  return { app, teamId: identity.teamId, requestListener: receiver.requestListener, socket: false };
+}
+
+/**
+ * Builds the Slack side of the bot: each workspace's Web API client, the listeners' dependencies, and the Bolt
+ * app of the configured mode with every listener registered. The Web API client honours SLACK_API_URL; every
+ * call gives up within seconds, not Slack's default of ten retries over half an hour (a reply or a dashboard
+ * late by minutes is worse than one sent without its chart).
+ */
+export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'home'>): Promise<TSlackApp> {
+  const logger = toBoltLogger(base.logger);
+  const { apiUrl, installations, enterpriseOf, clientFor } = createClients(config, base, logger);
+  const clientOptions = { ...apiUrl, ...WEB_API_OPTIONS };
+  const deps = createDeps(config, base, clientFor);
+  const bolt = await createBolt(config, base.logger, logger, { apiUrl, installations, clientOptions });
+  const { app } = bolt;
   await app.init();
-  register(app);
+  app.use(async ({ context, next }) => {
+    if (context.teamId && context.enterpriseId) enterpriseOf.set(context.teamId, context.enterpriseId);
+    await next();
+  });
+  commands.register(app, deps);
+  events.register(app, deps, installations);
+  actions.register(app, deps);
+  modals.register(app, deps);
   return {
     app,
     clientFor,
-    home,
-    teamId: identity.teamId,
-    requestListener: receiver.requestListener,
-    start: async () => {},
-    stop: async () => home.stop(),
+    home: deps.home,
+    teamId: bolt.teamId,
+    ...(bolt.requestListener ? { requestListener: bolt.requestListener } : {}),
+    start: async () => {
+      if (bolt.socket) await app.start();
+    },
+    stop: async () => {
+      deps.home.stop();
+      if (bolt.socket) await app.stop();
+    },
   };
 }
