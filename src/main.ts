@@ -14,7 +14,8 @@ import { webhookRoutes } from './ingest/webhooks.js';
 import { createScheduler, type TScheduler } from './jobs/runner.js';
 import { createLogger, type TLogger } from './logger.js';
 import { parseEncryptionKey } from './secret-box.js';
-import { createSlackApp, type TSlackApp } from './slack/app.js';
+// Type-only: Bolt is loaded when Slack is connected, never in local mode (about 100 MB).
+import type { TSlackApp } from './slack/app.js';
 import { createChartImages } from './slack/charts.js';
 import { createSlackUserLookup } from './slack/lookup.js';
 import { jobOutbox, LOCAL_LEADERBOARD } from './slack/outboxes.js';
@@ -35,6 +36,8 @@ export type TBot = {
   jobs: TScheduler;
   /** Work acknowledged but not finished (replies, dashboards); drain() waits for it. */
   inflight: Inflight;
+  /** App Home dashboards (not in local mode); scheduled() counts the refreshes still to come. */
+  home: TSlackApp['home'] | undefined;
   /** Stops taking requests, finishes in-flight work, closes the store. Safe to call twice. */
   stop(reason?: string): Promise<void>;
 };
@@ -79,6 +82,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   try {
     if (config.slackMode !== 'local') {
       const resolveActor = createSlackActorResolver(store.db, { timezone: config.KPI_TIMEZONE });
+      const { createSlackApp } = await import('./slack/app.js');
       slack = await createSlackApp(config, {
         store,
         router,
@@ -222,5 +226,5 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     return stopping;
   };
 
-  return { port, store, router, logger, inbox, jobs, inflight, stop };
+  return { port, store, router, logger, inbox, jobs, inflight, home: slack?.home, stop };
 }

@@ -1,21 +1,38 @@
 import { createRequire } from 'node:module';
-import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
-import { Chart, type ChartConfiguration, registerables } from 'chart.js';
+import type { Chart, ChartConfiguration } from 'chart.js';
 import { formatMetric } from '../reports/format.js';
 import type { TChartSpec } from './spec.js';
 
-Chart.register(...registerables);
-
 const FONT_FAMILY = 'KPI Inter';
-let fontsLoaded = false;
+
+type TLibs = {
+  Chart: typeof import('chart.js').Chart;
+  createCanvas: typeof import('@napi-rs/canvas').createCanvas;
+};
+let libs: Promise<TLibs> | undefined;
+
+/**
+ * The canvas and chart.js, loaded on the first chart (about 60 MB and a noticeable start-up cost that a bot
+ * which never draws, or the `kpi` command, should not pay), then the bundled fonts registered.
+ */
+function loadLibs(): Promise<TLibs> {
+  libs ??= (async () => {
+    const [{ createCanvas, GlobalFonts }, { Chart, registerables }] = await Promise.all([
+      import('@napi-rs/canvas'),
+      import('chart.js'),
+    ]);
+    Chart.register(...registerables);
+    loadFonts(GlobalFonts, Chart);
+    return { Chart, createCanvas };
+  })();
+  return libs;
+}
 
 /**
  * Registers the bundled Inter font (SIL Open Font License, from @fontsource/inter) so charts look the same on
  * every machine, including containers without system fonts. Glyphs outside Latin fall back to system fonts.
  */
-function loadFonts() {
-  if (fontsLoaded) return;
-  fontsLoaded = true;
+function loadFonts(GlobalFonts: typeof import('@napi-rs/canvas').GlobalFonts, Chart: TLibs['Chart']) {
   const require = createRequire(import.meta.url);
   for (const file of [
     'inter-latin-400-normal.woff2',
@@ -207,7 +224,7 @@ function configOf(spec: TChartSpec): ChartConfiguration {
 
 /** Renders a chart to PNG bytes in-process (about 20-40 ms). */
 export async function renderChart(spec: TChartSpec): Promise<Buffer> {
-  loadFonts();
+  const { Chart, createCanvas } = await loadLibs();
   // chart.js scales the canvas by devicePixelRatio itself.
   const canvas = createCanvas(CHART_WIDTH, CHART_HEIGHT);
   const config = configOf(spec);
