@@ -1,6 +1,6 @@
-import type { Workspace } from '../generated/sqlite/client.js';
 import type { TLogger } from '../logger.js';
 import type { TStore } from '../store/store.js';
+import type { Workspace } from '../store/types.js';
 
 /** Who is asking: a Slack user (or the local shell's chosen person). */
 export type TActor = {

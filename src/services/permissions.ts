@@ -1,6 +1,6 @@
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import { AppError } from '../errors.js';
-import type { Rep } from '../generated/sqlite/client.js';
+import type { Rep } from '../store/types.js';
 import { escapeMrkdwn } from '../views/help.js';
 import type { TServiceContext } from './context.js';
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { closestMatch } from '../domain/closest.js';
 import { minorDigits, parseAmount } from '../domain/money.js';
-import type { Rep } from '../generated/sqlite/client.js';
 import { periodContaining } from '../metrics/periods.js';
 import { SCALAR_METRICS, type TScalarMetric } from '../metrics/scalar.js';
 import { calendarOf } from '../reports/present.js';
 import { findRep } from '../store/reps.js';
+import type { Rep } from '../store/types.js';
 import type { TServiceContext } from './context.js';
 import { inputOf, refuse, ServiceError } from './errors.js';
 import { actorRep, isAdmin } from './permissions.js';

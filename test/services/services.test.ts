@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
-import type { Workspace } from '../../src/generated/sqlite/client.js';
 import { createLogger } from '../../src/logger.js';
 import type { TActor, TServiceContext } from '../../src/services/context.js';
 import { isServiceError, type ServiceError } from '../../src/services/errors.js';
 import { logActivity, logLinkedin, logPost, recordQuiz } from '../../src/services/log.js';
 import { setTarget } from '../../src/services/targets.js';
 import type { TStore } from '../../src/store/store.js';
+import type { Workspace } from '../../src/store/types.js';
 import { createTestStore } from '../support/db.js';
 import { TEST_PROVIDER } from '../support/env.js';
 
