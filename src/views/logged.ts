@@ -16,13 +16,15 @@ export function loggedLinkedinText(values: { label: string; value: number }[]): 
   return `Logged your LinkedIn numbers: ${values.map((v) => `${v.label} ${v.value.toLocaleString('en-US')}`).join(', ')}.`;
 }
 
+const counted = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+
 export function loggedPostText(r: {
   network: string;
   shares: number;
   comments: number;
   likes: number;
 }): string {
-  return `Logged a ${r.network} post: ${r.shares} shares, ${r.comments} comments, ${r.likes} likes.`;
+  return `Logged a ${r.network} post: ${counted(r.shares, 'share')}, ${counted(r.comments, 'comment')}, ${counted(r.likes, 'like')}.`;
 }
 
 export function recordedQuizText(r: { course: string; score: number; maxScore: number }): string {

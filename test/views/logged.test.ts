@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { SCALAR_METRICS } from '../../src/metrics/scalar.js';
+import {
+  loggedActivityText,
+  loggedLinkedinText,
+  loggedPostText,
+  recordedQuizText,
+} from '../../src/views/logged.js';
+import { targetSetText } from '../../src/views/targets.js';
+
+/** The "done" views on their own: a service's plain result in, the words a person reads out. */
+describe('done messages', () => {
+  it('say what was logged, in the singular or plural, with the style when given', () => {
+    expect(loggedActivityText({ kind: 'call', count: 1, personalized: null, date: '2026-11-02' })).toBe(
+      'Logged 1 call on 2026-11-02.',
+    );
+    expect(loggedActivityText({ kind: 'email', count: 12, personalized: false, date: '2026-11-02' })).toBe(
+      'Logged 12 generic emails on 2026-11-02.',
+    );
+    expect(
+      loggedLinkedinText([
+        { label: 'followers', value: 1812 },
+        { label: 'views', value: 4 },
+      ]),
+    ).toBe('Logged your LinkedIn numbers: followers 1,812, views 4.');
+    expect(loggedPostText({ network: 'linkedin', shares: 1, comments: 0, likes: 1030 })).toBe(
+      'Logged a linkedin post: 1 share, 0 comments, 1,030 likes.',
+    );
+    expect(recordedQuizText({ course: 'GTX *Pro*', score: 42, maxScore: 50 })).toBe(
+      'Recorded 42/50 (84%) for GTX *Pro*.',
+    );
+  });
+
+  it('a target names whom it is for, with the figure in the workspace currency and names escaped', () => {
+    const metric = SCALAR_METRICS.find((m) => m.id === 'sales.won_total');
+    if (!metric) throw new Error('sales.won_total is gone');
+    const base = { metric, amount: 50_000, period: 'month' as const, from: { label: 'November 2026' } };
+    const usd = { currency: 'USD', locale: 'en-US' };
+    expect(targetSetText({ ...base, scope: 'workspace', who: null }, usd)).toBe(
+      'Target set: everyone, Won revenue $50,000.00 a month, from November 2026.',
+    );
+    const sneaky = targetSetText({ ...base, scope: 'team', who: { name: '*Mona* <!here>' } }, usd);
+    expect(sneaky).not.toContain('<!here>');
+    expect(sneaky).toMatch(/^Target set: .*Mona.*'s team, Won revenue/);
+  });
+});
