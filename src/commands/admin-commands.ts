@@ -1,25 +1,13 @@
-import { isTimeZone } from '../config.js';
 import { closestMatch } from '../domain/closest.js';
-import { parseWorkspaceSettings, type TWorkspaceSettings } from '../domain/settings.js';
 import { AppError } from '../errors.js';
 import { linkOwner, ownerIdentityKey } from '../ingest/identities.js';
 import { WEBHOOK_PATHS } from '../ingest/webhook-keys.js';
-import { DEFAULT_QUIET_HOURS } from '../jobs/coaching-job.js';
-import { JOB_NAMES, jobSettings } from '../jobs/runner.js';
-import { isJobSchedule } from '../jobs/schedule.js';
-import { SCALAR_METRICS } from '../metrics/scalar.js';
-import { RULE_IDS, ruleConfig } from '../reports/coaching-rules.js';
-import { actorRep, isAdmin } from '../services/permissions.js';
+import { isServiceError } from '../services/errors.js';
+import { assertAdmin, changeSetting, SETTING_KEYS, workspaceSettings } from '../services/settings.js';
 import { findRep } from '../store/reps.js';
-import { updateWorkspaceSettings } from '../store/workspaces.js';
-import { buildDone, codeSpan, escapeMrkdwn } from '../views/help.js';
+import { buildDone, escapeMrkdwn, mrkdwnOfMessage } from '../views/help.js';
+import { buildSettings, settingChangedText } from '../views/settings.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
-
-async function assertAdmin(ctx: TCommandContext, what: string): Promise<void> {
-  if (isAdmin(ctx, await actorRep(ctx))) return;
-  ctx.logger.info({ actor: ctx.actor.slackUserId ?? ctx.actor.name, what }, 'permission denied');
-  throw new AppError('forbidden', `Sorry, ${what} is for KPI Bot admins. Ask one of them.`);
-}
 
 /** `/kpi link @user <crm> <owner id|email>`: map a CRM owner to a rep (admins). */
 export const linkCommand: TCommand = {
@@ -52,113 +40,7 @@ export const linkCommand: TCommand = {
   },
 };
 
-const MONTHS = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-];
-const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
-/** Settings kept in the workspace's settings JSON (the scheduled jobs). */
-const JOB_SETTING_NAMES = [
-  'leaderboard-schedule',
-  'leaderboard-metric',
-  'leaderboard-top',
-  'alerts-schedule',
-  'quiet-hours',
-  'alert',
-];
-const JOB_SETTINGS = new Set(JOB_SETTING_NAMES);
-const SETTINGS = [
-  'timezone',
-  'fiscal-year',
-  'week-start',
-  'currency',
-  'leaderboard-channel',
-  ...JOB_SETTING_NAMES,
-  'webhooks',
-];
-
-/** Settings kept in the workspace's settings JSON: the scheduled jobs, alert rules and quiet hours. */
-function jobSetting(
-  key: string,
-  value: string,
-  ws: { settings: string },
-): { patch: Partial<TWorkspaceSettings>; said: string } {
-  const current = parseWorkspaceSettings(ws.settings);
-  const jobs = { ...(current.jobs ?? {}) };
-  const bad = (msg: string): never => {
-    throw new AppError('bad_request', msg);
-  };
-  const lower = value.toLowerCase();
-  if (key === 'leaderboard-schedule' || key === 'alerts-schedule') {
-    const job = key === 'leaderboard-schedule' ? 'leaderboard' : 'coaching-alerts';
-    const entry = { ...(jobs[job] ?? {}) };
-    if (lower === 'off' || lower === 'on') entry.enabled = lower === 'on';
-    else if (isJobSchedule(value)) {
-      entry.schedule = value.trim().replace(/\s+/g, ' ');
-      entry.enabled = true;
-    } else
-      bad(
-        `${codeSpan(value)} is not a schedule. Use five cron fields in the workspace's time zone, e.g. \`0 9 * * 1\` (Mondays 09:00), at most once an hour, or off.`,
-      );
-    jobs[job] = entry;
-    return {
-      patch: { jobs },
-      said: `${key} is now ${lower === 'off' || lower === 'on' ? lower : codeSpan(entry.schedule ?? '')}`,
-    };
-  }
-  if (key === 'leaderboard-metric') {
-    const metric = SCALAR_METRICS.find((m) => m.id === lower);
-    if (!metric) {
-      const near = closestMatch(
-        lower,
-        SCALAR_METRICS.map((m) => m.id),
-      );
-      bad(`"${escapeMrkdwn(value)}" is not a metric${near ? ` (did you mean ${near}?)` : ''}.`);
-    }
-    jobs.leaderboard = { ...(jobs.leaderboard ?? {}), metric: metric?.id };
-    return { patch: { jobs }, said: `leaderboard-metric is now ${metric?.id}` };
-  }
-  if (key === 'leaderboard-top') {
-    const n = Number(value);
-    if (!/^\d{1,2}$/.test(value) || n < 1 || n > 25)
-      bad('The leaderboard shows 1 to 25 people, e.g. `/kpi settings leaderboard-top 5`.');
-    jobs.leaderboard = { ...(jobs.leaderboard ?? {}), top: n };
-    return { patch: { jobs }, said: `leaderboard-top is now ${n}` };
-  }
-  if (key === 'quiet-hours') {
-    if (lower === 'off') return { patch: { quietHours: null }, said: 'quiet-hours is now off' };
-    const m = /^([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)$/.exec(value.trim());
-    if (!m)
-      bad("Say the quiet hours as HH:MM-HH:MM in the workspace's time zone, e.g. `20:00-08:00`, or off.");
-    const quietHours = { start: `${m?.[1]}:${m?.[2]}`, end: `${m?.[3]}:${m?.[4]}` };
-    return { patch: { quietHours }, said: `quiet-hours are now ${quietHours.start}-${quietHours.end}` };
-  }
-  // alert <rule> on|off|<threshold>
-  const [rule = '', setting = ''] = value.split(/\s+/);
-  if (!(RULE_IDS as string[]).includes(rule)) {
-    const near = closestMatch(rule, RULE_IDS);
-    bad(
-      `"${escapeMrkdwn(rule)}" is not an alert rule${near ? ` (did you mean ${near}?)` : ''}. The rules: ${RULE_IDS.join(', ')}.`,
-    );
-  }
-  const alerts = { ...(current.alerts ?? {}) };
-  const entry = { ...(alerts[rule] ?? {}) };
-  if (setting === 'on' || setting === 'off') entry.enabled = setting === 'on';
-  else if (/^\d+(\.\d+)?$/.test(setting)) entry.threshold = Number(setting);
-  else bad(`Say on, off or a threshold for ${rule}, e.g. \`/kpi settings alert ${rule} off\`.`);
-  alerts[rule] = entry;
-  return { patch: { alerts }, said: `alert ${rule} is now ${setting}` };
-}
+const SETTINGS: string[] = [...SETTING_KEYS, 'webhooks'];
 
 /** `/kpi settings webhooks`: where this workspace's CRM sends its events (admins only: the URLs carry its key). */
 async function webhookSettings(ctx: TCommandContext): Promise<TReply> {
@@ -194,30 +76,8 @@ export const settingsCommand: TCommand = {
   ],
   async run(args, ctx) {
     const usage = `Usage: \`/kpi ${this.usage}\``;
-    const ws = ctx.workspace;
     const [name, ...rest] = args;
-    if (!name) {
-      const text = [
-        `Time zone: ${ws.timezone}`,
-        `Fiscal year starts in: ${MONTHS[ws.fiscalYearStartMonth - 1]}`,
-        `Weeks start on: ${DAYS[ws.weekStartsOn]}`,
-        `Currency: ${ws.currency}`,
-        `Leaderboard channel: ${ws.leaderboardChannel ? `<#${ws.leaderboardChannel}>` : 'not set'}`,
-        ...JOB_NAMES.map((job) => {
-          const j = jobSettings(ws, job);
-          return `${job === 'leaderboard' ? 'Weekly leaderboard' : 'Coaching alerts'}: ${j.enabled ? `\`${j.schedule}\`` : 'off'}`;
-        }),
-        `Quiet hours: ${(() => {
-          const q = parseWorkspaceSettings(ws.settings).quietHours;
-          return q === null ? 'off' : `${(q ?? DEFAULT_QUIET_HOURS).start}-${(q ?? DEFAULT_QUIET_HOURS).end}`;
-        })()}`,
-        `Alert rules: ${RULE_IDS.map((id) => {
-          const c = ruleConfig(parseWorkspaceSettings(ws.settings).alerts ?? {})[id];
-          return `${id} ${c.enabled ? c.threshold : 'off'}`;
-        }).join(', ')}`,
-      ].join('\n');
-      return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }], visibility: 'ephemeral' };
-    }
+    if (!name) return buildSettings(workspaceSettings(ctx));
     const key = name.toLowerCase();
     if (!SETTINGS.includes(key)) {
       const near = closestMatch(key, SETTINGS);
@@ -230,60 +90,14 @@ export const settingsCommand: TCommand = {
     await assertAdmin(ctx, 'changing settings');
     const value = rest.join(' ').trim();
     if (!value) throw new AppError('bad_request', `Say the new ${key}.\n${usage}`);
-    const data: Record<string, string | number> = {};
-    if (JOB_SETTINGS.has(key)) {
-      // Read, change and write in one transaction, so two admins' changes do not overwrite each other.
-      let said = '';
-      await updateWorkspaceSettings(ctx.store.db, ws.id, (fresh) => {
-        const change = jobSetting(key, value, fresh);
-        said = change.said;
-        return change.patch;
-      });
-      ctx.logger.info({ setting: key }, 'workspace setting changed');
-      // Each `said` is made of fixed words, checked values and code spans: shown as it is.
-      return buildDone(`Saved: ${said}.`, { mrkdwn: true });
+    try {
+      const changed = await changeSetting(ctx, { key, value });
+      return buildDone(mrkdwnOfMessage(settingChangedText(changed)), { mrkdwn: true });
+    } catch (error) {
+      if (isServiceError(error) && error.code === 'bad_request')
+        throw new AppError('bad_request', mrkdwnOfMessage(error.message));
+      throw error;
     }
-    if (key === 'timezone') {
-      if (!isTimeZone(value))
-        throw new AppError(
-          'bad_request',
-          `"${escapeMrkdwn(value)}" is not a time zone such as Europe/Berlin or America/New_York.`,
-        );
-      data.timezone = value;
-    } else if (key === 'fiscal-year') {
-      const month = /^\d{1,2}$/.test(value)
-        ? Number(value)
-        : MONTHS.findIndex((m) => m.startsWith(value.toLowerCase().slice(0, 3))) + 1;
-      if (!(month >= 1 && month <= 12))
-        throw new AppError('bad_request', `"${escapeMrkdwn(value)}" is not a month (april, or 4).`);
-      data.fiscalYearStartMonth = month;
-    } else if (key === 'week-start') {
-      const day = DAYS.findIndex((d) => d.startsWith(value.toLowerCase().slice(0, 3)));
-      if (day < 0 || value.length < 3)
-        throw new AppError('bad_request', `"${escapeMrkdwn(value)}" is not a day of the week.`);
-      data.weekStartsOn = day;
-    } else if (key === 'currency') {
-      const code = value.toUpperCase();
-      if (!Intl.supportedValuesOf('currency').includes(code))
-        throw new AppError(
-          'bad_request',
-          `"${escapeMrkdwn(value)}" is not a currency code such as USD or EUR.`,
-        );
-      data.currency = code;
-    } else {
-      const m = /^<#([CG][A-Z0-9]+)(\|[^>]*)?>$/.exec(value);
-      if (!m)
-        throw new AppError(
-          'bad_request',
-          'Pick the channel with #, e.g. `/kpi settings leaderboard-channel #sales`.',
-        );
-      data.leaderboardChannel = m[1] as string;
-    }
-    await ctx.store.db.workspace.update({ where: { id: ws.id }, data });
-    ctx.logger.info({ setting: key }, 'workspace setting changed');
-    return buildDone(
-      `Saved: ${key} is now ${key === 'leaderboard-channel' ? value.replace(/^<#[A-Z0-9]+\|?([^>]*)>$/, '#$1') : value}.`,
-    );
   },
 };
 

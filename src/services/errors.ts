@@ -3,7 +3,8 @@ import { AppError, type TErrorCode } from '../errors.js';
 
 /**
  * A refusal by a service: a code, a plain-text message for a person (no Slack formatting: each transport
- * formats it), and the input field it concerns, so a form shows it on that field and a command adds its usage.
+ * formats it; `backticks` mark a literal value, see code()), and the input field it concerns, so a form shows it
+ * on that field and a command adds its usage.
  */
 export class ServiceError extends AppError {
   constructor(
@@ -18,6 +19,14 @@ export class ServiceError extends AppError {
 
 export function isServiceError(e: unknown): e is ServiceError {
   return e instanceof ServiceError;
+}
+
+/**
+ * A literal value inside a service's message (a cron schedule, a command): marked with backticks, which Slack
+ * shows as code and the terminal drops. A backtick inside the value would end the mark early: it becomes '.
+ */
+export function code(value: string): string {
+  return `\`${value.replace(/`/g, "'").replace(/\s+/g, ' ')}\``;
 }
 
 /** Refuses `bad_request` on a field. */

@@ -57,3 +57,13 @@ export function applyWorkspaceOf(db: TDb, workspaceId: string) {
     select: { id: true, timezone: true, currency: true, settings: true },
   });
 }
+
+/** The workspace's own reporting columns an admin may change (`/kpi settings`). */
+export type TWorkspaceColumns = Partial<
+  Pick<Workspace, 'timezone' | 'fiscalYearStartMonth' | 'weekStartsOn' | 'currency' | 'leaderboardChannel'>
+>;
+
+/** Changes some of a workspace's reporting columns. */
+export async function updateWorkspace(db: TDb, workspaceId: string, data: TWorkspaceColumns): Promise<void> {
+  await db.workspace.update({ where: { id: workspaceId }, data });
+}

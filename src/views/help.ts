@@ -53,6 +53,17 @@ export function codeSpan(text: string): string {
   return `\`${inner}\``;
 }
 
+/**
+ * A service's message (plain text; `backticks` mark a literal value) as Slack mrkdwn: the text escaped, the
+ * marked values as code spans.
+ */
+export function mrkdwnOfMessage(message: string): string {
+  return message
+    .split(/(`[^`\n]*`)/)
+    .map((part, i) => (i % 2 === 1 ? codeSpan(part.slice(1, -1)) : escapeMrkdwn(part)))
+    .join('');
+}
+
 /** The text escapeMrkdwn escaped, as written: look-alikes back to the originals, invisible marks removed. */
 export function plainOfEscaped(text: string): string {
   return plainOfLookalikes(text);

@@ -1,0 +1,248 @@
+import { z } from 'zod';
+import { isTimeZone } from '../config.js';
+import { closestMatch } from '../domain/closest.js';
+import { parseWorkspaceSettings, type TWorkspaceSettings } from '../domain/settings.js';
+import { DEFAULT_QUIET_HOURS } from '../jobs/coaching-job.js';
+import { JOB_NAMES, jobSettings } from '../jobs/runner.js';
+import { isJobSchedule } from '../jobs/schedule.js';
+import { SCALAR_METRICS } from '../metrics/scalar.js';
+import { RULE_IDS, ruleConfig } from '../reports/coaching-rules.js';
+import { type TWorkspaceColumns, updateWorkspace, updateWorkspaceSettings } from '../store/workspaces.js';
+import type { TServiceContext } from './context.js';
+import { code, inputOf, refuse, ServiceError } from './errors.js';
+import { actorRep, isAdmin } from './permissions.js';
+
+/**
+ * The workspace's settings: reading them (anyone) and changing one (KPI Bot admins). Every transport calls these:
+ * `/kpi settings`, and any form or CLI that changes a setting. Messages are plain text; `backticks` mark a
+ * literal value (a cron schedule), which Slack shows as code.
+ */
+
+export const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
+export const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+/** Settings kept in the workspace's settings JSON (the scheduled jobs, alert rules, quiet hours). */
+const JOB_SETTING_KEYS = [
+  'leaderboard-schedule',
+  'leaderboard-metric',
+  'leaderboard-top',
+  'alerts-schedule',
+  'quiet-hours',
+  'alert',
+] as const;
+export const SETTING_KEYS = [
+  'timezone',
+  'fiscal-year',
+  'week-start',
+  'currency',
+  'leaderboard-channel',
+  ...JOB_SETTING_KEYS,
+] as const;
+export type TSettingKey = (typeof SETTING_KEYS)[number];
+
+export type TWorkspaceSettingsView = {
+  timezone: string;
+  /** 1 = January. */
+  fiscalYearStartMonth: number;
+  /** 0 = Sunday. */
+  weekStartsOn: number;
+  currency: string;
+  leaderboardChannel: string | null;
+  jobs: { job: (typeof JOB_NAMES)[number]; enabled: boolean; schedule: string }[];
+  quietHours: { start: string; end: string } | null;
+  alertRules: { id: string; enabled: boolean; threshold: number }[];
+};
+
+/** The workspace's settings as they apply now (defaults filled in). */
+export function workspaceSettings(ctx: Pick<TServiceContext, 'workspace'>): TWorkspaceSettingsView {
+  const ws = ctx.workspace;
+  const stored = parseWorkspaceSettings(ws.settings);
+  const rules = ruleConfig(stored.alerts ?? {});
+  return {
+    timezone: ws.timezone,
+    fiscalYearStartMonth: ws.fiscalYearStartMonth,
+    weekStartsOn: ws.weekStartsOn,
+    currency: ws.currency,
+    leaderboardChannel: ws.leaderboardChannel ?? null,
+    jobs: JOB_NAMES.map((job) => {
+      const j = jobSettings(ws, job);
+      return { job, enabled: j.enabled, schedule: j.schedule };
+    }),
+    quietHours: stored.quietHours === null ? null : (stored.quietHours ?? DEFAULT_QUIET_HOURS),
+    alertRules: RULE_IDS.map((id) => ({ id, enabled: rules[id].enabled, threshold: rules[id].threshold })),
+  };
+}
+
+export const ZChangeSetting = z.object({
+  key: z
+    .string()
+    .transform((k) => k.trim().toLowerCase())
+    .pipe(z.enum(SETTING_KEYS, { error: 'Not a setting KPI Bot has.' })),
+  value: z
+    .string()
+    .trim()
+    .min(1, { error: 'Say the new value.' })
+    .max(200, { error: 'That value is too long.' }),
+});
+export type TChangeSettingInput = z.input<typeof ZChangeSetting>;
+
+/**
+ * What was saved, for the person to read back: what changed (`leaderboard-top`, or `alert training_gap`) and the
+ * value as it now reads (`backticks` mark a literal value).
+ */
+export type TSettingChanged = { key: TSettingKey; subject: string; shown: string };
+
+/** Refuses unless the asker is a KPI Bot admin (the refusal names what they tried). */
+export async function assertAdmin(ctx: TServiceContext, what: string): Promise<void> {
+  if (isAdmin(ctx, await actorRep(ctx))) return;
+  ctx.logger.info({ actor: ctx.actor.slackUserId ?? ctx.actor.name, what }, 'permission denied');
+  throw new ServiceError('forbidden', `Sorry, ${what} is for KPI Bot admins. Ask one of them.`);
+}
+
+/** A setting of the settings JSON: the change to write, and how the new value reads. */
+function jobSetting(key: TSettingKey, value: string, ws: { settings: string }) {
+  const current = parseWorkspaceSettings(ws.settings);
+  const jobs = { ...(current.jobs ?? {}) };
+  const lower = value.toLowerCase();
+  if (key === 'leaderboard-schedule' || key === 'alerts-schedule') {
+    const job = key === 'leaderboard-schedule' ? 'leaderboard' : 'coaching-alerts';
+    const entry = { ...(jobs[job] ?? {}) };
+    if (lower === 'off' || lower === 'on') entry.enabled = lower === 'on';
+    else if (isJobSchedule(value)) {
+      entry.schedule = value.trim().replace(/\s+/g, ' ');
+      entry.enabled = true;
+    } else
+      refuse(
+        'value',
+        `${code(value)} is not a schedule. Use five cron fields in the workspace's time zone, e.g. \`0 9 * * 1\` (Mondays 09:00), at most once an hour, or off.`,
+      );
+    jobs[job] = entry;
+    const shown = lower === 'off' || lower === 'on' ? lower : code(entry.schedule ?? '');
+    return { patch: { jobs } as Partial<TWorkspaceSettings>, shown };
+  }
+  if (key === 'leaderboard-metric') {
+    const metric = SCALAR_METRICS.find((m) => m.id === lower);
+    if (!metric) {
+      const near = closestMatch(
+        lower,
+        SCALAR_METRICS.map((m) => m.id),
+      );
+      refuse('value', `"${value}" is not a metric${near ? ` (did you mean ${near}?)` : ''}.`);
+    }
+    jobs.leaderboard = { ...(jobs.leaderboard ?? {}), metric: metric.id };
+    return { patch: { jobs }, shown: metric.id };
+  }
+  if (key === 'leaderboard-top') {
+    const n = Number(value);
+    if (!/^\d{1,2}$/.test(value) || n < 1 || n > 25)
+      refuse('value', 'The leaderboard shows 1 to 25 people, e.g. `/kpi settings leaderboard-top 5`.');
+    jobs.leaderboard = { ...(jobs.leaderboard ?? {}), top: n };
+    return { patch: { jobs }, shown: String(n) };
+  }
+  if (key === 'quiet-hours') {
+    if (lower === 'off') return { patch: { quietHours: null }, shown: 'off' };
+    const m = /^([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)$/.exec(value.trim());
+    if (!m)
+      refuse(
+        'value',
+        "Say the quiet hours as HH:MM-HH:MM in the workspace's time zone, e.g. `20:00-08:00`, or off.",
+      );
+    const quietHours = { start: `${m[1]}:${m[2]}`, end: `${m[3]}:${m[4]}` };
+    return { patch: { quietHours }, shown: `${quietHours.start}-${quietHours.end}` };
+  }
+  // alert <rule> on|off|<threshold>
+  const [rule = '', setting = ''] = value.split(/\s+/);
+  if (!(RULE_IDS as string[]).includes(rule)) {
+    const near = closestMatch(rule, RULE_IDS);
+    refuse(
+      'value',
+      `"${rule}" is not an alert rule${near ? ` (did you mean ${near}?)` : ''}. The rules: ${RULE_IDS.join(', ')}.`,
+    );
+  }
+  const alerts = { ...(current.alerts ?? {}) };
+  const entry = { ...(alerts[rule] ?? {}) };
+  if (setting === 'on' || setting === 'off') entry.enabled = setting === 'on';
+  else if (/^\d+(\.\d+)?$/.test(setting)) entry.threshold = Number(setting);
+  else refuse('value', `Say on, off or a threshold for ${rule}, e.g. \`/kpi settings alert ${rule} off\`.`);
+  alerts[rule] = entry;
+  return { patch: { alerts }, shown: setting, subject: `alert ${rule}` };
+}
+
+/** A column of the workspace row: the value to write, and how it reads. */
+function columnSetting(key: TSettingKey, value: string): { data: TWorkspaceColumns; shown: string } {
+  if (key === 'timezone') {
+    if (!isTimeZone(value))
+      refuse('value', `"${value}" is not a time zone such as Europe/Berlin or America/New_York.`);
+    return { data: { timezone: value }, shown: value };
+  }
+  if (key === 'fiscal-year') {
+    const month = /^\d{1,2}$/.test(value)
+      ? Number(value)
+      : MONTHS.findIndex((m) => m.startsWith(value.toLowerCase().slice(0, 3))) + 1;
+    if (!(month >= 1 && month <= 12)) refuse('value', `"${value}" is not a month (april, or 4).`);
+    return { data: { fiscalYearStartMonth: month }, shown: value };
+  }
+  if (key === 'week-start') {
+    const day = DAYS.findIndex((d) => d.startsWith(value.toLowerCase().slice(0, 3)));
+    if (day < 0 || value.length < 3) refuse('value', `"${value}" is not a day of the week.`);
+    return { data: { weekStartsOn: day }, shown: value };
+  }
+  if (key === 'currency') {
+    const codeOf = value.toUpperCase();
+    if (!Intl.supportedValuesOf('currency').includes(codeOf))
+      refuse('value', `"${value}" is not a currency code such as USD or EUR.`);
+    return { data: { currency: codeOf }, shown: value };
+  }
+  // leaderboard-channel: a Slack channel reference, <#C123|name> as Slack sends a picked channel.
+  const m = /^<#([CG][A-Z0-9]+)(\|[^>]*)?>$/.exec(value);
+  if (!m) refuse('value', 'Pick the channel with #, e.g. `/kpi settings leaderboard-channel #sales`.');
+  return {
+    data: { leaderboardChannel: m[1] as string },
+    shown: value.replace(/^<#[A-Z0-9]+\|?([^>]*)>$/, '#$1'),
+  };
+}
+
+/** Changes one setting of the workspace (KPI Bot admins), each value checked before it is written. */
+export async function changeSetting(
+  ctx: TServiceContext,
+  raw: TChangeSettingInput,
+): Promise<TSettingChanged> {
+  await assertAdmin(ctx, 'changing settings');
+  const input = inputOf(ZChangeSetting, raw);
+  const { key, value } = input;
+  let shown: string;
+  let subject: string = key;
+  if ((JOB_SETTING_KEYS as readonly string[]).includes(key)) {
+    // Read, change and write in one transaction, so two admins' changes do not overwrite each other.
+    shown = '';
+    await updateWorkspaceSettings(ctx.store.db, ctx.workspace.id, (fresh) => {
+      const change: { patch: Partial<TWorkspaceSettings>; shown: string; subject?: string } = jobSetting(
+        key,
+        value,
+        fresh,
+      );
+      shown = change.shown;
+      subject = change.subject ?? key;
+      return change.patch;
+    });
+  } else {
+    const change = columnSetting(key, value);
+    await updateWorkspace(ctx.store.db, ctx.workspace.id, change.data);
+    shown = change.shown;
+  }
+  ctx.logger.info({ setting: key }, 'workspace setting changed');
+  return { key, subject, shown };
+}
