@@ -1,7 +1,14 @@
 import { closestMatch } from '../domain/closest.js';
 import { isAppError, isStoreUnavailable } from '../errors.js';
 import { clipText, unstorableText } from '../ingest/storable-text.js';
-import { buildCommandHelp, buildErrorReply, buildHelp, buildUnknownCommand } from '../views/help.js';
+import { isServiceError } from '../services/errors.js';
+import {
+  buildCommandHelp,
+  buildErrorReply,
+  buildHelp,
+  buildUnknownCommand,
+  mrkdwnOfMessage,
+} from '../views/help.js';
 import { tokenize } from './tokenize.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 
@@ -70,7 +77,8 @@ export function createCommandRouter(extra: readonly TCommand[] = []) {
     } catch (error) {
       if (isAppError(error)) {
         ctx.logger.info({ command: name, code: error.code }, 'command refused');
-        return buildErrorReply(error.message);
+        // A service's message is plain text (its `backticks` mark literal values); a command's own is mrkdwn.
+        return buildErrorReply(isServiceError(error) ? mrkdwnOfMessage(error.message) : error.message);
       }
       if (isStoreUnavailable(error)) {
         ctx.logger.warn({ err: error, command: name }, 'command failed: the store is unavailable');

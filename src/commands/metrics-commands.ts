@@ -1,6 +1,4 @@
-import { leaderboardReport } from '../reports/leaderboard.js';
-import { repMetricsReport } from '../reports/rep-metrics.js';
-import { requireActorRep } from '../services/permissions.js';
+import { rankReps, scorecard } from '../services/scorecards.js';
 import { buildLeaderboard, buildScorecard } from '../views/scorecard.js';
 import type { TCommand } from './types.js';
 
@@ -12,8 +10,7 @@ export const meCommand: TCommand = {
   summary: 'Your ten KPIs for a period (default this month), against target and your usual.',
   examples: ['me', 'me last month', 'me 2017-Q2'],
   async run(args, ctx) {
-    const rep = await requireActorRep(ctx);
-    return buildScorecard(await repMetricsReport(ctx.store.db, ctx.workspace, rep, args.join(' '), ctx.now));
+    return buildScorecard(await scorecard(ctx, { period: args.join(' ') }));
   },
 };
 
@@ -29,7 +26,7 @@ export const leaderboardCommand: TCommand = {
     const hasMetric = first?.includes('.') ?? false;
     const metric = hasMetric ? (first as string) : 'sales.won_total';
     const period = (hasMetric ? rest : args).join(' ');
-    const board = await leaderboardReport(ctx.store.db, ctx.workspace, metric, period, ctx.now, 10);
+    const board = await rankReps(ctx, { metric, period, top: 10 });
     return buildLeaderboard(board, ctx.actor.repId);
   },
 };

@@ -1,8 +1,7 @@
 import { parseWorkspaceSettings } from '../domain/settings.js';
-import { AppError } from '../errors.js';
 import type { Rep } from '../store/types.js';
-import { escapeMrkdwn } from '../views/help.js';
 import type { TServiceContext } from './context.js';
+import { ServiceError } from './errors.js';
 
 /**
  * Who may see what, enforced on the server: everyone sees their own numbers and the leaderboard; a manager
@@ -18,7 +17,7 @@ export async function actorRep(ctx: TServiceContext): Promise<Rep | null> {
 /** The asker's rep record, or a polite `not_found` telling them how to get set up. */
 export async function requireActorRep(ctx: TServiceContext): Promise<Rep> {
   const rep = await actorRep(ctx);
-  if (!rep) throw new AppError('not_found', NOT_A_REP);
+  if (!rep) throw new ServiceError('not_found', NOT_A_REP);
   return rep;
 }
 
@@ -53,8 +52,8 @@ export async function assertMaySee(ctx: TServiceContext, target: Rep): Promise<v
   if (me?.id === target.id || isAdmin(ctx, me)) return;
   if (me && (await manages(ctx, me, target))) return;
   ctx.logger.info({ actor: ctx.actor.slackUserId ?? ctx.actor.name, target: target.id }, 'permission denied');
-  throw new AppError(
+  throw new ServiceError(
     'forbidden',
-    `Sorry, ${escapeMrkdwn(target.name)}'s details are for them, their manager and KPI Bot admins. You can see your own with /kpi me, and everyone's rank with /kpi leaderboard.`,
+    `Sorry, ${target.name}'s details are for them, their manager and KPI Bot admins. You can see your own with /kpi me, and everyone's rank with /kpi leaderboard.`,
   );
 }

@@ -28,3 +28,8 @@ export async function findRep(db: TDb, workspaceId: string, who: string): Promis
   }
   return matches[0] ?? null;
 }
+
+/** How many reps report directly to a manager. */
+export async function countDirectReports(db: TDb, workspaceId: string, managerId: string): Promise<number> {
+  return db.rep.count({ where: { workspaceId, managerId } });
+}
