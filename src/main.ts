@@ -17,6 +17,7 @@ import { parseEncryptionKey } from './secret-box.js';
 // Type-only: Bolt is loaded when Slack is connected, never in local mode (about 100 MB).
 import type { TSlackApp } from './slack/app.js';
 import { createChartImages } from './slack/charts.js';
+import type { THomeTiming } from './slack/home-dashboard.js';
 import { createSlackUserLookup } from './slack/lookup.js';
 import { jobOutbox, LOCAL_LEADERBOARD } from './slack/outboxes.js';
 import { applyMigrations } from './store/migrate.js';
@@ -53,7 +54,7 @@ export type TStartOptions = {
   /** How often the inbox worker looks for due retries (default 2 s). */
   inboxPollMs?: number;
   /** App Home refresh timing (default: at most once a minute per person, 5 s after facts settle). */
-  homeTiming?: { refreshMs: number; settleMs: number; chartRetryMs?: number };
+  homeTiming?: THomeTiming;
   /** HTTP server limits (time-outs, connection cap); the defaults suit production. */
   httpLimits?: Partial<THttpLimits>;
 };

@@ -19,7 +19,18 @@ export const HOME_CHART_RETRY_MS = 1_000;
 /** In-process memory of dashboards: at most this many people (and workspaces). */
 const MAX_PEOPLE = 50_000;
 
-export type THomeTiming = { refreshMs: number; settleMs: number; chartRetryMs?: number };
+export type THomeTiming = {
+  refreshMs: number;
+  settleMs: number;
+  chartRetryMs?: number;
+  /** Starts a timer and returns its cancel; tests give one on their own clock. Default: setTimeout, unref'd. */
+  setTimer?: (run: () => void, ms: number) => () => void;
+};
+
+function realTimer(run: () => void, ms: number): () => void {
+  const timer = setTimeout(run, ms).unref();
+  return () => clearTimeout(timer);
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -38,8 +49,10 @@ export function createHomeDashboard(
   const lastPublished = new BoundedMap<string, number>(MAX_PEOPLE);
   /** Workspace id -> viewers by Slack user id. */
   const viewers = new BoundedMap<string, BoundedMap<string, TViewer>>(MAX_PEOPLE);
-  const pending = new Map<string, NodeJS.Timeout>();
-  const later = new Map<string, NodeJS.Timeout>();
+  const setTimer = timing.setTimer ?? realTimer;
+  /** Cancels of the timers set (settling facts per workspace, a person's next refresh). */
+  const pending = new Map<string, () => void>();
+  const later = new Map<string, () => void>();
   let stopped = false;
 
   async function publish(
@@ -124,10 +137,10 @@ export function createHomeDashboard(
         // Published a moment ago: once more when the minute is up, so the newest facts still show.
         later.set(
           key,
-          setTimeout(() => {
+          setTimer(() => {
             later.delete(key);
             if (!stopped) void deps.inflight.run(() => publish(v.teamId, v.userId, client)).catch(() => {});
-          }, wait).unref(),
+          }, wait),
         );
       }
     }
@@ -138,21 +151,26 @@ export function createHomeDashboard(
     if (stopped || pending.has(workspaceId) || !viewers.has(workspaceId)) return;
     pending.set(
       workspaceId,
-      setTimeout(() => {
+      setTimer(() => {
         pending.delete(workspaceId);
         if (!stopped) void deps.inflight.run(() => refreshWorkspace(workspaceId)).catch(() => {});
-      }, timing.settleMs).unref(),
+      }, timing.settleMs),
     );
+  }
+
+  /** Refreshes still to come (facts settling, or a person's refresh interval running out): tests wait for none. */
+  function scheduled(): number {
+    return pending.size + later.size;
   }
 
   function stop(): void {
     stopped = true;
-    for (const t of [...pending.values(), ...later.values()]) clearTimeout(t);
+    for (const cancel of [...pending.values(), ...later.values()]) cancel();
     pending.clear();
     later.clear();
   }
 
-  return { opened, factsChanged, stop };
+  return { opened, factsChanged, scheduled, stop };
 }
 
 export type THomeDashboard = ReturnType<typeof createHomeDashboard>;

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { sqlitePathOf } from '../../src/store/provider.js';
 import { createMigratedDatabase } from '../support/db.js';
 import { TEST_PROVIDER } from '../support/env.js';
+import { until } from '../support/wait.js';
 
 /**
  * A database that goes away and comes back, for real and on loopback only:
@@ -24,20 +25,6 @@ export type TDatabaseOutage = {
   /** Ends any outage and drops the database. */
   close(): Promise<void>;
 };
-
-/** Polls `check` until it is true; the deadline only guards against a hang (it is not a wait). */
-export async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  deadlineMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A loopback TCP proxy to `target` that can refuse everything (down) and serve again (up) on one port. */
 export class TcpProxy {

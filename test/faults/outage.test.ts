@@ -5,9 +5,10 @@ import { createLogger } from '../../src/logger.js';
 import { SQLITE_PRAGMAS } from '../../src/store/provider.js';
 import { startTestBot } from '../support/bot.js';
 import { TEST_PROVIDER } from '../support/env.js';
-import { slackSignature, slashCommandBody } from '../support/slack-request.js';
+import { slackHeaders, slashCommandBody } from '../support/slack-request.js';
+import { until } from '../support/wait.js';
 import { GENERIC_SECRET, WEBHOOK_ENV } from '../support/webhooks.js';
-import { createDatabaseOutage, type TDatabaseOutage, until } from './db-outage.js';
+import { createDatabaseOutage, type TDatabaseOutage } from './db-outage.js';
 
 /**
  * Issue 13, the fault suite: the database goes away while the real bot runs (HTTP mode, fake Slack on
@@ -161,13 +162,8 @@ async function slash(text: string) {
   seq += 1;
   const id = `outage-${seq}`;
   const body = slashCommandBody({ text, response_url: t.slack.responseUrl(id) });
-  const ts = Math.floor(Date.now() / 1000);
-  const headers = {
-    'content-type': 'application/x-www-form-urlencoded',
-    'x-slack-request-timestamp': String(ts),
-    'x-slack-signature': slackSignature(body, ts),
-  };
-  const ack = await request('/slack/events', { method: 'POST', headers, body }, REPLY_MS);
+  // Signed as the shared helpers sign; sent through this file's request() for its deadline and timing.
+  const ack = await request('/slack/events', { method: 'POST', headers: slackHeaders(body), body }, REPLY_MS);
   const reply = await t.slack
     .waitFor((c) => c.path === `/respond/${id}`, REPLY_MS)
     .then((c) => c.body as { text: string; response_type: string })

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type TStore } from '../../src/store/store.js';
 import { cleanEnv, KPI_BIN, PROJECT_ROOT } from '../support/child.js';
 import { createMigratedDatabase } from '../support/db.js';
+import { until } from '../support/wait.js';
 import { GENERIC_SECRET, postEvents } from '../support/webhooks.js';
 
 /**
@@ -95,13 +96,16 @@ async function waitFor(
   deadline: number,
   opts: { pollMs?: number; alive?: TBotProcess } = {},
 ) {
-  while (!(await check())) {
-    const p = opts.alive;
-    if (p && (p.child.exitCode !== null || p.child.signalCode !== null))
-      throw new Error(`kpi start exited while waiting for ${what}: ${p.log()}`);
-    if (Date.now() > deadline) throw new Error(`still waiting for ${what} at the test's deadline`);
-    await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
-  }
+  await until(
+    what,
+    async () => {
+      const p = opts.alive;
+      if (p && (p.child.exitCode !== null || p.child.signalCode !== null))
+        throw new Error(`kpi start exited while waiting for ${what}: ${p.log()}`);
+      return check();
+    },
+    { deadline, pollMs: opts.pollMs ?? 100 },
+  );
 }
 
 /** The event numbers stored in the inbox (the dedupe key ends with the event's id). */

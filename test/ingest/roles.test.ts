@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importCsv } from '../../src/ingest/csv/import.js';
 import { createInboxBatcher } from '../../src/ingest/inbox.js';
 import { startTestBot } from '../support/bot.js';
-import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
+import { slashCommands } from '../support/slack-request.js';
 import { postEvents, WEBHOOK_ENV } from '../support/webhooks.js';
 
 /**
@@ -14,7 +14,7 @@ import { postEvents, WEBHOOK_ENV } from '../support/webhooks.js';
  */
 
 let t: Awaited<ReturnType<typeof startTestBot>>;
-let seq = 0;
+const { slash } = slashCommands(() => t);
 const db = () => t.bot.store.db;
 const settle = () => t.bot.inbox.idle();
 /** Posts signed events and waits until the inbox has applied (or failed) them. */
@@ -38,20 +38,13 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** `/kpi <text>` from a Slack user; resolves with the reply's text. */
-async function slash(user: string, text: string) {
-  seq += 1;
-  const body = slashCommandBody({ text, user_id: user, response_url: t.slack.responseUrl(`r${seq}`) });
-  await postToSlackEndpoint(t.baseUrl, body);
-  const reply = await t.slack.waitFor((c) => c.path === `/respond/r${seq}`);
-  return String((reply.body as { text: string }).text);
-}
-
 describe('roles and webhooks', () => {
   it('a CSV import by the operator grants the admin role', async () => {
     const ada = await db().rep.findFirstOrThrow({ where: { slackUserId: 'U0ADA' } });
     expect(ada.role).toBe('admin');
-    expect(await slash('U0ADA', 'target set sales.won_total 1000')).not.toMatch(/set by KPI Bot admins/);
+    expect((await slash('target set sales.won_total 1000', { user: 'U0ADA' })).text).not.toMatch(
+      /set by KPI Bot admins/,
+    );
   });
 
   it('refuses a signed rep.upserted that carries a role (400 naming the field) and stores nothing', async () => {
@@ -75,7 +68,9 @@ describe('roles and webhooks', () => {
     expect(batch.body.message).toMatch(/^events\[1\]\.role: /);
     expect(await db().inboxEvent.count()).toBe(before);
     expect(await db().rep.count({ where: { slackUserId: 'U0MAL' } })).toBe(0);
-    expect(await slash('U0MAL', 'target set sales.won_total 1')).toMatch(/set by KPI Bot admins/);
+    expect((await slash('target set sales.won_total 1', { user: 'U0MAL' })).text).toMatch(
+      /set by KPI Bot admins/,
+    );
   });
 
   it('ignores a role on an event already in the inbox (stored before this rule)', async () => {
@@ -102,7 +97,9 @@ describe('roles and webhooks', () => {
     await settle();
     const olga = await db().rep.findFirstOrThrow({ where: { slackUserId: 'U0OLD' } });
     expect(olga.role).toBe('rep');
-    expect(await slash('U0OLD', 'target set sales.won_total 1')).toMatch(/set by KPI Bot admins/);
+    expect((await slash('target set sales.won_total 1', { user: 'U0OLD' })).text).toMatch(
+      /set by KPI Bot admins/,
+    );
   });
 
   it("never moves a linked Slack account or links an admin's (an admin takeover by name)", async () => {
@@ -115,7 +112,9 @@ describe('roles and webhooks', () => {
     const row = await db().inboxEvent.findFirstOrThrow({ where: { dedupeKey: { endsWith: ':take-1' } } });
     expect(row.appliedAt).toBeNull();
     expect(row.error).toMatch(/^slackUserId: Ada Admin is already linked/);
-    expect(await slash('U0MAL', 'target set sales.won_total 1')).toMatch(/set by KPI Bot admins/);
+    expect((await slash('target set sales.won_total 1', { user: 'U0MAL' })).text).toMatch(
+      /set by KPI Bot admins/,
+    );
 
     // An admin without a Slack account yet is not linked by a webhook either.
     const workspace = await db().workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
@@ -124,7 +123,9 @@ describe('roles and webhooks', () => {
       JSON.stringify({ id: 'take-2', type: 'rep.upserted', name: 'Abe Boss', slackUserId: 'U0MAL' }),
     );
     expect((await db().rep.findFirstOrThrow({ where: { name: 'Abe Boss' } })).slackUserId).toBeNull();
-    expect(await slash('U0MAL', 'target set sales.won_total 1')).toMatch(/set by KPI Bot admins/);
+    expect((await slash('target set sales.won_total 1', { user: 'U0MAL' })).text).toMatch(
+      /set by KPI Bot admins/,
+    );
 
     // Nor is an admin's record rewritten through their Slack id or email (a rename, a new email).
     await deliver(

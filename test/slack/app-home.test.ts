@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot } from '../support/bot.js';
+import { seedWorkspace } from '../support/seed.js';
 import { postToSlackEndpoint } from '../support/slack-request.js';
 
 let t: Awaited<ReturnType<typeof startTestBot>>;
@@ -7,13 +8,11 @@ let n = 0;
 
 beforeAll(async () => {
   t = await startTestBot();
-  const { db } = t.bot.store;
-  const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
-  const mona = await db.rep.create({
-    data: { workspaceId: ws.id, name: 'Mona Reyes', slackUserId: 'U0MONA', role: 'manager' },
-  });
-  await db.rep.create({
-    data: { workspaceId: ws.id, name: 'Dana Scott', slackUserId: 'U0DANA', managerId: mona.id },
+  await seedWorkspace(t.bot.store.db, {
+    reps: [
+      { name: 'Mona Reyes', slackUserId: 'U0MONA', role: 'manager' },
+      { name: 'Dana Scott', slackUserId: 'U0DANA', manager: 'Mona Reyes' },
+    ],
   });
 });
 afterAll(async () => {

@@ -1,52 +1,49 @@
 import { subMonths } from 'date-fns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestBot } from '../support/bot.js';
+import { testClock } from '../support/clock.js';
 import type { TRecordedCall } from '../support/fake-slack.js';
-import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
+import { seedWorkspace } from '../support/seed.js';
+import { postToSlackEndpoint, slashCommands } from '../support/slack-request.js';
 
 let t: Awaited<ReturnType<typeof startTestBot>>;
-let seq = 0;
+const { send, slash } = slashCommands(() => t);
 let homeEvents = 0;
+/**
+ * App Home runs on this clock: a person's dashboard is published at most once per REFRESH_MS of it, and new facts
+ * settle for SETTLE_MS before dashboards are refreshed; its timers fire when the test moves the clock on.
+ */
+const clock = testClock();
+const REFRESH_MS = 60_000;
+const SETTLE_MS = 200;
 
 beforeAll(async () => {
-  t = await startTestBot({ homeTiming: { refreshMs: 1_500, settleMs: 200, chartRetryMs: 100 } });
+  t = await startTestBot({
+    clock,
+    homeTiming: { refreshMs: REFRESH_MS, settleMs: SETTLE_MS, chartRetryMs: 100, setTimer: clock.setTimer },
+  });
   const { db } = t.bot.store;
-  const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
-  const dana = await db.rep.create({
-    data: { workspaceId: ws.id, name: 'Dana Scott', slackUserId: 'U0DANA' },
-  });
-  await db.rep.create({ data: { workspaceId: ws.id, name: 'Lee Park', slackUserId: 'U0LEE' } });
-  const now = new Date();
-  // Won deals this month (a second ago) and in each of the three months before.
+  const now = clock.now();
+  // Won deals this month (a second ago) and in each of the three months before; one open.
   const closes = [new Date(now.getTime() - 1000), ...[1, 2, 3].map((k) => subMonths(now, k))];
-  await db.deal.createMany({
-    data: closes.map((closedAt, i) => ({
-      workspaceId: ws.id,
-      repId: dana.id,
-      source: 'csv',
-      externalId: `d${i}`,
-      stage: 'Won',
-      status: 'won',
-      amountMinor: BigInt(100_000 * (i + 1)),
-      openedAt: subMonths(closedAt, 1),
-      closedAt,
-    })),
-  });
-  await db.deal.create({
-    data: {
-      workspaceId: ws.id,
-      repId: dana.id,
-      source: 'csv',
-      externalId: 'open1',
-      stage: 'Engaging',
-      status: 'open',
-      amountMinor: 5_000n,
-      openedAt: subMonths(now, 1),
-    },
+  const { workspace } = await seedWorkspace(db, {
+    reps: [
+      { name: 'Dana Scott', slackUserId: 'U0DANA' },
+      { name: 'Lee Park', slackUserId: 'U0LEE' },
+    ],
+    deals: [
+      ...closes.map((closedAt, i) => ({
+        rep: 'Dana Scott',
+        amountMinor: BigInt(100_000 * (i + 1)),
+        openedAt: subMonths(closedAt, 1),
+        closedAt,
+      })),
+      { rep: 'Dana Scott', status: 'open', amountMinor: 5_000n, openedAt: subMonths(now, 1) },
+    ],
   });
   await db.target.create({
     data: {
-      workspaceId: ws.id,
+      workspaceId: workspace.id,
       scope: 'workspace',
       metricId: 'sales.won_total',
       periodKind: 'month',
@@ -67,21 +64,6 @@ type TReplyBody = {
   blocks?: { type: string; slack_file?: { id: string }; alt_text?: string }[];
 };
 
-async function slash(text: string, user = 'U0DANA') {
-  seq += 1;
-  const id = `c${seq}`;
-  const res = await postToSlackEndpoint(
-    t.baseUrl,
-    slashCommandBody({ text, user_id: user, response_url: t.slack.responseUrl(id) }),
-  );
-  expect(res.status).toBe(200);
-  return id;
-}
-
-const replyTo = async (id: string) =>
-  (await t.slack.waitFor((c) => c.path === `/respond/${id}` && (c.body as TReplyBody).text !== undefined))
-    .body as TReplyBody;
-
 /** The PNG inside a multipart upload body. */
 function pngIn(raw: Buffer): Buffer {
   const start = raw.indexOf(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
@@ -93,7 +75,7 @@ function pngIn(raw: Buffer): Buffer {
 describe('charts in Slack replies', () => {
   it('/kpi me uploads a PNG with files.uploadV2 and shows it in an image block by slack_file id', async () => {
     const before = t.slack.callsOf('files.getUploadURLExternal').length;
-    const reply = await replyTo(await slash('me'));
+    const reply = await slash<TReplyBody>('me');
     const urls = t.slack.callsOf('files.getUploadURLExternal').slice(before);
     expect(urls).toHaveLength(1);
     expect(String(urls[0]?.body.filename)).toMatch(/^kpi-dana-scott-won-\d{4}-\d{2}\.png$/);
@@ -114,24 +96,24 @@ describe('charts in Slack replies', () => {
 
   it('reuses the uploaded chart while the picture is the same', async () => {
     const before = t.slack.callsOf('files.getUploadURLExternal').length;
-    const reply = await replyTo(await slash('me'));
+    const reply = await slash<TReplyBody>('me');
     expect(reply.blocks?.some((b) => b.type === 'image')).toBe(true);
     expect(t.slack.callsOf('files.getUploadURLExternal').length).toBe(before);
   });
 
   it('/kpi leaderboard and /kpi funnel carry their charts too', async () => {
-    const board = await replyTo(await slash('leaderboard'));
+    const board = await slash<TReplyBody>('leaderboard');
     expect(board.blocks?.find((b) => b.type === 'image')?.alt_text).toMatch(
       /^Won revenue, .*: 1\. Dana Scott \$1,000\.00/,
     );
-    const funnel = await replyTo(await slash('funnel'));
+    const funnel = await slash<TReplyBody>('funnel');
     expect(funnel.blocks?.find((b) => b.type === 'image')?.alt_text).toMatch(/^Funnel of Dana Scott, /);
   });
 
   it('answers without the chart when the upload is refused', async () => {
     t.slack.on('files.getUploadURLExternal', () => ({ ok: false, error: 'not_allowed_token_type' }));
     try {
-      const reply = await replyTo(await slash('leaderboard last month'));
+      const reply = await slash<TReplyBody>('leaderboard last month');
       expect(reply.text).toMatch(/leaderboard/);
       expect(reply.blocks?.some((b) => b.type === 'image')).toBe(false);
     } finally {
@@ -150,9 +132,9 @@ describe('the reply reaches the user whatever Slack answers', () => {
     t.slack.on('response_url', () =>
       ++n === 1 ? { __status: 500, ok: false } : n === 2 ? { __status: 429, ok: false } : { ok: true },
     );
-    const id = await slash('help');
+    const sent = await send('help');
     await t.slack.waitFor(() => n >= 3);
-    const calls = t.slack.calls.filter((c) => c.path === `/respond/${id}`);
+    const calls = sent.posts();
     expect(calls).toHaveLength(3);
     expect((calls[2] as TRecordedCall).body.text).toBe((calls[0] as TRecordedCall).body.text);
   });
@@ -163,13 +145,14 @@ describe('the reply reaches the user whatever Slack answers', () => {
         ? { __status: 400, ok: false, error: 'invalid_blocks' }
         : { ok: true },
     );
-    const id = await slash('me last month');
+    const sent = await send('me last month');
     const plain = await t.slack.waitFor(
-      (c) => c.path === `/respond/${id}` && !(c.body as TReplyBody).blocks?.some((b) => b.type === 'image'),
+      (c) =>
+        c.path === `/respond/${sent.id}` && !(c.body as TReplyBody).blocks?.some((b) => b.type === 'image'),
     );
     expect((plain.body as TReplyBody).text).toMatch(/^Dana Scott, /);
     // Three tries with the chart, then one without.
-    const tries = t.slack.calls.filter((c) => c.path === `/respond/${id}`);
+    const tries = sent.posts();
     expect(tries).toHaveLength(4);
     // The refused file is deleted, and the same picture is not uploaded again on the next ask.
     const first = tries[0]?.body as TReplyBody | undefined;
@@ -179,7 +162,7 @@ describe('the reply reaches the user whatever Slack answers', () => {
     expect(deleted.body.file).toBe(refusedId);
     const uploads = t.slack.callsOf('files.getUploadURLExternal').length;
     t.slack.on('response_url', () => ({ ok: true }));
-    const again = await replyTo(await slash('me last month'));
+    const again = await slash<TReplyBody>('me last month');
     expect(again.text).toMatch(/^Dana Scott, /);
     expect(again.blocks?.some((b) => b.type === 'image')).toBe(false);
     expect(t.slack.callsOf('files.getUploadURLExternal').length).toBe(uploads);
@@ -192,7 +175,7 @@ describe('the reply reaches the user whatever Slack answers', () => {
     );
     try {
       const before = t.slack.callsOf('chat.postEphemeral').length;
-      await slash('help');
+      await send('help');
       const textOnly = await t.slack.waitFor((c) => c.method === 'chat.postEphemeral' && !c.body.blocks);
       expect(String(textOnly.body.text)).toMatch(/KPI Bot/);
       expect(t.slack.callsOf('chat.postEphemeral').length - before).toBe(2);
@@ -203,7 +186,7 @@ describe('the reply reaches the user whatever Slack answers', () => {
 
   it('falls back to chat.postEphemeral when the response URL is dead', async () => {
     t.slack.on('response_url', () => ({ __status: 404, ok: false, error: 'expired_url' }));
-    await slash('help');
+    await send('help');
     const call = await t.slack.waitFor((c) => c.method === 'chat.postEphemeral');
     expect(call.body).toMatchObject({ channel: 'C0SALES', user: 'U0DANA' });
     expect(String(call.body.text)).toMatch(/KPI Bot/);
@@ -272,8 +255,9 @@ describe('App Home', () => {
         (await t.slack.waitFor((c) => c.method === 'files.delete' && c.body.file === fileId)).body.file,
       ).toBe(fileId);
       expect(t.slack.callsOf('files.getUploadURLExternal').length).toBe(uploads + 1);
-      // Opened again after the refresh interval: the same numbers, so no new upload and no chart.
-      await new Promise((r) => setTimeout(r, 1_600));
+      // Opened again after the refresh interval (the clock moved on): the same numbers, so no new upload and
+      // no chart.
+      clock.advance(REFRESH_MS);
       await openHome('U0KIM');
       await t.slack.waitFor(() => n >= 4);
       expect(JSON.stringify(publishes('U0KIM')[3]?.body.view)).not.toContain('slack_file');
@@ -288,19 +272,27 @@ describe('App Home', () => {
     const first = await t.slack.waitFor((c) => c.method === 'views.publish' && c.body.user_id === 'U0DANA');
     expect(JSON.stringify(first.body.view)).toContain('slack_file');
     const count = publishes('U0DANA').length;
-    // Three logs in quick succession: one refresh, after the settle time and the refresh interval.
-    for (const n of [3, 4, 5]) await replyTo(await slash(`log call ${n}`));
     const lee = publishes('U0LEE').length;
+    // Three logs: the facts settle (one refresh of the workspace waiting, however long the logs took)...
+    for (const n of [3, 4, 5]) await slash(`log call ${n}`);
+    expect(clock.timers).toBe(1);
+    clock.advance(SETTLE_MS);
+    expect(await t.bot.inflight.drain(30_000)).toBe(true);
+    // ...then the workspace's recent viewers are refreshed: Lee at once (his last publish is more than the
+    // interval ago), Dana not before her interval is up.
+    expect(publishes('U0LEE').length).toBe(lee + 1);
+    expect(publishes('U0DANA').length).toBe(count);
+    clock.advance(REFRESH_MS);
     const refreshed = await t.slack.waitFor(
       (c) =>
         c.method === 'views.publish' && c.body.user_id === 'U0DANA' && publishes('U0DANA').length > count,
-      8_000,
     );
     // 3 + 4 + 5 calls logged.
     expect(JSON.stringify(refreshed.body.view)).toMatch(/Outreach[^*]*\*\\n12\b/);
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Then nothing more is to come (no refresh waiting, no work in flight): one refresh for the three logs.
+    expect(await t.bot.inflight.drain(30_000)).toBe(true);
+    expect([clock.timers, t.bot.home?.scheduled()]).toEqual([0, 0]);
     expect(publishes('U0DANA').length).toBe(count + 1);
-    // Lee opened the tab recently and is in the same workspace: his dashboard is refreshed as well.
     expect(publishes('U0LEE').length).toBe(lee + 1);
   });
 });

@@ -1,50 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/commands/index.js';
 import { startTestBot } from '../support/bot.js';
-import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
+import { seedWorkspace } from '../support/seed.js';
+import { slashCommands } from '../support/slack-request.js';
 
 let t: Awaited<ReturnType<typeof startTestBot>>;
-let seq = 0;
+// As the admin manager.
+const { send, slash } = slashCommands(() => t, { user: 'U0MONA' });
 
 beforeAll(async () => {
   t = await startTestBot();
-  const { db } = t.bot.store;
-  const ws = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
-  const mona = await db.rep.create({
-    data: { workspaceId: ws.id, name: 'Mona Reyes', slackUserId: 'U0MONA', role: 'admin' },
-  });
-  const dana = await db.rep.create({
-    data: { workspaceId: ws.id, name: 'Dana Scott', slackUserId: 'U0DANA', managerId: mona.id },
-  });
-  await db.deal.create({
-    data: {
-      workspaceId: ws.id,
-      repId: dana.id,
-      source: 'csv',
-      externalId: 'd1',
-      stage: 'Won',
-      status: 'won',
-      amountMinor: 1_234_500n,
-      openedAt: new Date('2017-06-01T00:00:00Z'),
-      closedAt: new Date('2017-06-10T00:00:00Z'),
-    },
+  await seedWorkspace(t.bot.store.db, {
+    reps: [
+      { name: 'Mona Reyes', slackUserId: 'U0MONA', role: 'admin' },
+      { name: 'Dana Scott', slackUserId: 'U0DANA', manager: 'Mona Reyes' },
+    ],
+    deals: [
+      {
+        rep: 'Dana Scott',
+        amountMinor: 1_234_500n,
+        openedAt: '2017-06-01T00:00:00Z',
+        closedAt: '2017-06-10T00:00:00Z',
+      },
+    ],
   });
 });
 afterAll(async () => {
   await t?.close();
 });
-
-async function slash(text: string, user = 'U0MONA') {
-  seq += 1;
-  const id = `e${seq}`;
-  const res = await postToSlackEndpoint(
-    t.baseUrl,
-    slashCommandBody({ text, user_id: user, response_url: t.slack.responseUrl(id) }),
-  );
-  expect(res.status).toBe(200);
-  const call = await t.slack.waitFor((c) => c.path === `/respond/${id}`);
-  return call.body as { text: string; response_type: string };
-}
 
 /** Every sub-command through the signed HTTP receiver: a happy path and a bad input, as the admin manager. */
 const CASES: Record<string, { ok: [string, RegExp]; bad: [string, RegExp] }> = {
@@ -124,17 +107,10 @@ describe('acknowledging first', () => {
       await gate;
       return { ok: true, user: { id: 'U0SLOW' } };
     });
-    seq += 1;
-    const id = `e${seq}`;
-    const res = await postToSlackEndpoint(
-      t.baseUrl,
-      slashCommandBody({ text: 'help', user_id: 'U0SLOW', response_url: t.slack.responseUrl(id) }),
-    );
-    // The HTTP answer (the ack) came while the work is still blocked.
-    expect(res.status).toBe(200);
-    expect(t.slack.calls.some((c) => c.path === `/respond/${id}`)).toBe(false);
+    // The HTTP answer (the ack, 200) comes while the work is still blocked.
+    const sent = await send('help', { user: 'U0SLOW' });
+    expect(sent.posts()).toEqual([]);
     release();
-    const reply = await t.slack.waitFor((c) => c.path === `/respond/${id}`);
-    expect((reply.body as { text: string }).text).toMatch(/KPI Bot/);
+    expect((await sent.reply()).text).toMatch(/KPI Bot/);
   });
 });

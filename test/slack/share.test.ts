@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot } from '../support/bot.js';
-import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
+import { postToSlackEndpoint, slashCommands, type TSlashReply } from '../support/slack-request.js';
 
 let t: Awaited<ReturnType<typeof startTestBot>>;
 let seq = 0;
+const { slash } = slashCommands(() => t);
 
 beforeAll(async () => {
   t = await startTestBot();
@@ -16,18 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
-
-async function slash(text: string) {
-  seq += 1;
-  const responseUrl = t.slack.responseUrl(`s${seq}`);
-  await postToSlackEndpoint(t.baseUrl, slashCommandBody({ text, response_url: responseUrl }));
-  const reply = await t.slack.waitFor((c) => c.path === `/respond/s${seq}`);
-  return reply.body as {
-    text: string;
-    response_type: string;
-    blocks: { type: string; elements?: { action_id?: string; value?: string }[] }[];
-  };
-}
 
 /** Clicks a button as Slack does: a signed form post with the block_actions payload. */
 async function click(value: string) {
@@ -54,8 +43,8 @@ async function click(value: string) {
   return reply.body as { text: string; response_type: string; blocks: unknown[]; replace_original?: boolean };
 }
 
-const shareButton = (blocks: { type: string; elements?: { action_id?: string; value?: string }[] }[]) =>
-  blocks.find((b) => b.type === 'actions')?.elements?.find((e) => e.action_id === 'kpi_share');
+const shareButton = (blocks: TSlashReply['blocks']) =>
+  blocks?.find((b) => b.type === 'actions')?.elements?.find((e) => e.action_id === 'kpi_share');
 
 describe('Share in channel', () => {
   it('read-only replies carry the button with their command; logging and admin replies do not', async () => {

@@ -1,61 +1,48 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot } from '../support/bot.js';
-import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
+import { seedWorkspace } from '../support/seed.js';
+import { slashCommands } from '../support/slack-request.js';
 
 let t: Awaited<ReturnType<typeof startTestBot>>;
-let seq = 0;
+const { slash } = slashCommands(() => t);
 
 beforeAll(async () => {
   t = await startTestBot();
-  const { db } = t.bot.store;
-  const acme = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0ACME' } });
-  const other = await db.workspace.create({ data: { slackTeamId: 'T0OTHER', name: 'Other' } });
   // The same Slack user id in two workspaces is two different people with their own numbers.
-  for (const [ws, name, minor] of [
-    [acme.id, 'Dana at Acme', 100_000n],
-    [other.id, 'Dana at Other', 777_700n],
-  ] as const) {
-    const rep = await db.rep.create({
-      data: { workspaceId: ws, name, slackUserId: 'U0DANA', role: 'admin' },
-    });
-    await db.deal.create({
-      data: {
-        workspaceId: ws,
-        repId: rep.id,
-        source: 'csv',
-        externalId: 'd1',
-        stage: 'Won',
-        status: 'won',
-        amountMinor: minor,
-        openedAt: new Date('2017-06-01T00:00:00Z'),
-        closedAt: new Date('2017-06-10T00:00:00Z'),
-      },
-    });
-  }
-  await db.rep.create({ data: { workspaceId: other.id, name: 'Only Other', slackUserId: 'U0ONLY' } });
+  const june = { openedAt: '2017-06-01T00:00:00Z', closedAt: '2017-06-10T00:00:00Z' };
+  await seedWorkspace(t.bot.store.db, {
+    reps: [{ name: 'Dana at Acme', slackUserId: 'U0DANA', role: 'admin' }],
+    deals: [{ rep: 'Dana at Acme', amountMinor: 100_000n, ...june }],
+  });
+  await seedWorkspace(t.bot.store.db, {
+    team: 'T0OTHER',
+    name: 'Other',
+    reps: [
+      { name: 'Dana at Other', slackUserId: 'U0DANA', role: 'admin' },
+      { name: 'Only Other', slackUserId: 'U0ONLY' },
+    ],
+    deals: [{ rep: 'Dana at Other', amountMinor: 777_700n, ...june }],
+  });
 });
 afterAll(async () => {
   await t?.close();
 });
 
-async function slash(text: string, team: string) {
-  seq += 1;
-  const responseUrl = t.slack.responseUrl(`w${seq}`);
-  await postToSlackEndpoint(t.baseUrl, slashCommandBody({ text, team_id: team, response_url: responseUrl }));
-  return (await t.slack.waitFor((c) => c.path === `/respond/w${seq}`)).body as { text: string };
-}
-
 describe('two workspaces through Slack requests', () => {
   it("each sees only its own rep's numbers for the same Slack user id", async () => {
-    expect((await slash('me 2017-06', 'T0ACME')).text).toBe('Dana at Acme, June 2017: won $1,000.00');
-    expect((await slash('me 2017-06', 'T0OTHER')).text).toBe('Dana at Other, June 2017: won $7,777.00');
+    expect((await slash('me 2017-06', { team: 'T0ACME' })).text).toBe(
+      'Dana at Acme, June 2017: won $1,000.00',
+    );
+    expect((await slash('me 2017-06', { team: 'T0OTHER' })).text).toBe(
+      'Dana at Other, June 2017: won $7,777.00',
+    );
   });
 
   it("an admin of one workspace cannot reach the other's people, targets or settings", async () => {
-    expect((await slash('rep <@U0ONLY>', 'T0ACME')).text).toMatch(/do not know/);
-    expect((await slash('leaderboard 2017-06', 'T0ACME')).text).toBeTruthy();
-    await slash('settings timezone Asia/Tokyo', 'T0ACME');
-    await slash('target set team sales.won_total 5000', 'T0ACME');
+    expect((await slash('rep <@U0ONLY>', { team: 'T0ACME' })).text).toMatch(/do not know/);
+    expect((await slash('leaderboard 2017-06', { team: 'T0ACME' })).text).toBeTruthy();
+    await slash('settings timezone Asia/Tokyo', { team: 'T0ACME' });
+    await slash('target set team sales.won_total 5000', { team: 'T0ACME' });
     const { db } = t.bot.store;
     const other = await db.workspace.findUniqueOrThrow({ where: { slackTeamId: 'T0OTHER' } });
     expect(other.timezone).toBe('UTC');

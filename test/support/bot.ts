@@ -12,7 +12,7 @@ export async function startTestBot(
     drainTimeoutMs?: number;
     env?: Record<string, string>;
     inboxPollMs?: number;
-    homeTiming?: { refreshMs: number; settleMs: number; chartRetryMs?: number };
+    homeTiming?: TStartOptions['homeTiming'];
     clock?: TClock;
     /** Another logger (e.g. one writing to a buffer the test reads); default silent. */
     logger?: TLogger;

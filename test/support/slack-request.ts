@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import type { FakeSlack, TRecordedCall } from './fake-slack.js';
 
 export const SIGNING_SECRET = 'testsigningsecret0123456789abcd';
 
@@ -36,12 +37,10 @@ export function slashCommandBody(fields: {
   }).toString();
 }
 
-/** POSTs a body to the bot's /slack/events as Slack would, signed unless told otherwise. */
-export async function postToSlackEndpoint(
-  baseUrl: string,
-  body: string,
-  opts: { timestampSec?: number; signature?: string | null; contentType?: string } = {},
-): Promise<Response> {
+export type TSigning = { timestampSec?: number; signature?: string | null; contentType?: string };
+
+/** The headers Slack sends with a body: its timestamp and v0 signature (unless told otherwise). */
+export function slackHeaders(body: string, opts: TSigning = {}): Record<string, string> {
   const ts = opts.timestampSec ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {
     'content-type': opts.contentType ?? 'application/x-www-form-urlencoded',
@@ -49,5 +48,88 @@ export async function postToSlackEndpoint(
   };
   const signature = opts.signature === undefined ? slackSignature(body, ts) : opts.signature;
   if (signature !== null) headers['x-slack-signature'] = signature;
-  return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body });
+  return headers;
+}
+
+/** POSTs a body to the bot's /slack/events as Slack would, signed unless told otherwise. */
+export async function postToSlackEndpoint(
+  baseUrl: string,
+  body: string,
+  opts: TSigning = {},
+): Promise<Response> {
+  return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers: slackHeaders(body, opts), body });
+}
+
+/** The bot a command goes to and the fake Slack its replies reach (what startTestBot returns fits). */
+export type TSlashTarget = { baseUrl: string; slack: FakeSlack };
+
+/** A reply posted to a command's response URL. */
+export type TSlashReply = {
+  text: string;
+  response_type: string;
+  blocks?: { type: string; elements?: { action_id?: string; value?: string }[] }[];
+} & Record<string, unknown>;
+
+export type TSlashOptions = TSigning & {
+  /** The Slack user and workspace (default Dana at Acme, as slashCommandBody). */
+  user?: string;
+  team?: string;
+  /** Enterprise Grid: the org, and whether the app is installed org-wide. */
+  enterprise?: string;
+  enterpriseInstall?: boolean;
+  /** The ack's status the command must get (default 200); null takes whatever it gets. */
+  status?: number | null;
+};
+
+export type TSentSlash = {
+  /** Slack's request as the bot answered it (the ack). */
+  ack: Response;
+  /** The command's response URL is `/respond/<id>` on the fake Slack. */
+  id: string;
+  /** The first post to the command's response URL (rejects if none arrives within `timeoutMs`). */
+  reply<T = TSlashReply>(timeoutMs?: number): Promise<T>;
+  /** Everything posted to the response URL so far (retries included). */
+  posts(): TRecordedCall[];
+};
+
+let commands = 0;
+
+/**
+ * `/kpi` as Slack sends it, to the real receiver: each command a signed form post with its own trigger id and
+ * its own response URL on the fake Slack, from `defaults`' user and workspace unless a call names others.
+ * `send` resolves once the command is acknowledged (with the status asked for, 200 unless told otherwise);
+ * `slash` also waits for its reply. `target` is read at each call (tests start their bot in beforeAll).
+ */
+export function slashCommands(target: () => TSlashTarget, defaults: TSlashOptions = {}) {
+  async function send(text: string, opts: TSlashOptions = {}): Promise<TSentSlash> {
+    const o = { ...defaults, ...opts };
+    const { baseUrl, slack } = target();
+    commands += 1;
+    const id = `kpi-${commands}`;
+    const body = slashCommandBody({
+      text,
+      response_url: slack.responseUrl(id),
+      ...(o.user ? { user_id: o.user } : {}),
+      ...(o.team ? { team_id: o.team } : {}),
+      ...(o.enterprise ? { enterprise_id: o.enterprise } : {}),
+      ...(o.enterpriseInstall !== undefined ? { is_enterprise_install: o.enterpriseInstall } : {}),
+    });
+    const ack = await postToSlackEndpoint(baseUrl, body, o);
+    const expected = o.status === undefined ? 200 : o.status;
+    if (expected !== null && ack.status !== expected)
+      throw new Error(`/kpi ${text}: acknowledged ${ack.status}, expected ${expected}: ${await ack.text()}`);
+    const path = `/respond/${id}`;
+    return {
+      ack,
+      id,
+      reply: async <T = TSlashReply>(timeoutMs?: number) =>
+        (await slack.waitFor((c) => c.path === path, timeoutMs)).body as T,
+      posts: () => slack.calls.filter((c) => c.path === path),
+    };
+  }
+  /** `/kpi <text>`, acknowledged (200 unless told otherwise); resolves with its reply. */
+  async function slash<T = TSlashReply>(text: string, opts: TSlashOptions = {}): Promise<T> {
+    return (await send(text, opts)).reply<T>();
+  }
+  return { send, slash };
 }
