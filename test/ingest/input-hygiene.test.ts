@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot } from '../support/bot.js';
 import { TEST_PROVIDER } from '../support/env.js';
-import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
+import { slashCommands } from '../support/slack-request.js';
 import {
   PIPEDRIVE_UPDATE_DEAL,
   postEvents,
@@ -352,35 +352,16 @@ describe(`amounts and dates refused at receipt with the clock and the workspace 
 
 describe(`a /kpi command with text that cannot be stored (${TEST_PROVIDER})`, () => {
   it('is refused with a clear reply, and nothing is stored', async () => {
-    const id = `nul-${++seq}`;
+    const { slash } = slashCommands(() => t, { user: 'U0DANA' });
     const before = await db().activity.count();
-    const res = await postToSlackEndpoint(
-      t.baseUrl,
-      slashCommandBody({
-        text: 'log call 2 personalized\u0000',
-        user_id: 'U0DANA',
-        response_url: t.slack.responseUrl(id),
-      }),
-    );
-    expect(res.status).toBe(200);
-    const reply = (await t.slack.waitFor((c) => c.path === `/respond/${id}`)).body as { text: string };
+    // Acknowledged (200), then refused in the reply.
+    const reply = await slash('log call 2 personalized\u0000');
     expect(reply.text).toMatch(
       /^That command contains a NUL character \(U\+0000\) at character 24, which cannot be stored\. Nothing was done or saved/,
     );
     expect(await db().activity.count()).toBe(before);
     // The same command without it is logged.
-    const ok = `ok-${++seq}`;
-    await postToSlackEndpoint(
-      t.baseUrl,
-      slashCommandBody({
-        text: 'log call 2 personalized',
-        user_id: 'U0DANA',
-        response_url: t.slack.responseUrl(ok),
-      }),
-    );
-    expect(
-      ((await t.slack.waitFor((c) => c.path === `/respond/${ok}`)).body as { text: string }).text,
-    ).toMatch(/^Logged/);
+    expect((await slash('log call 2 personalized')).text).toMatch(/^Logged/);
     expect(await db().activity.count()).toBe(before + 1);
   });
 });
