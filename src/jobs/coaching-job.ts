@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseWorkspaceSettings } from '../domain/settings.js';
-import { elapsedFraction, parsePeriod } from '../metrics/periods.js';
+import { elapsedFraction, periodContaining, previousPeriod } from '../metrics/periods.js';
 import { median } from '../metrics/stats.js';
 import { evaluateRules, ruleConfig, type TAlert, type TCoachingInput } from '../reports/coaching-rules.js';
 import { formatMetric } from '../reports/format.js';
@@ -113,12 +113,14 @@ export const coachingAlertsJob: TJob = {
           occurredAt: { gte: new Date(slot.getTime() - 90 * 86_400_000), lte: slot },
         },
       })) > 0;
-    const current = parsePeriod('this month', slot, calendarOf(workspace));
+    const cal = calendarOf(workspace);
+    const current = periodContaining('month', slot, cal);
+    const last = previousPeriod(current, cal);
     const reports = new Map<string, { now: TRepMetricsReport; last: TRepMetricsReport }>();
     for (const rep of reps) {
       reports.set(rep.id, {
-        now: await repMetricsReport(db, workspace, rep, 'this month', slot),
-        last: await repMetricsReport(db, workspace, rep, 'last month', slot),
+        now: await repMetricsReport(db, workspace, rep, current, slot),
+        last: await repMetricsReport(db, workspace, rep, last, slot),
       });
     }
     const churnOf = (id: string) => reports.get(id)?.last.metrics['churn.first_year_churn_rate'];

@@ -268,6 +268,14 @@ function parseDate(s: string): TLocalDate | undefined {
  *
  * @example parsePeriod('last month', new Date('2017-07-04T12:00:00Z'), DEFAULT_CALENDAR).key // '2017-06'
  */
+/**
+ * A period given either as people write it (parsed) or already made (a job's slot, a dashboard's month): reports
+ * take both, so code never builds a sentence for a report to read back.
+ */
+export function resolvePeriod(period: string | TPeriod, now: Date, cal: TCalendar): TPeriod {
+  return typeof period === 'string' ? parsePeriod(period, now, cal) : period;
+}
+
 export function parsePeriod(text: string, now: Date, cal: TCalendar): TPeriod {
   const raw = text.trim();
   const t = raw.toLowerCase().replace(/\s+/g, ' ');

@@ -1,7 +1,7 @@
 import { closestMatch } from '../domain/closest.js';
 import { AppError } from '../errors.js';
 import { NO_FACTS, type TFacts } from '../metrics/facts.js';
-import { parsePeriod, previousPeriod, shownAsTyped } from '../metrics/periods.js';
+import { previousPeriod, resolvePeriod, shownAsTyped, type TPeriod } from '../metrics/periods.js';
 import { LOWER_IS_BETTER, OUTREACH_KINDS, SCALAR_METRICS } from '../metrics/scalar.js';
 import { loadFactsByRep } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
@@ -31,7 +31,8 @@ export async function leaderboardReport(
   db: TDb,
   workspace: Workspace,
   metricId: string,
-  periodText: string,
+  /** As people write it (`last month`, `2017-Q2`), or a period already made. */
+  periodText: string | TPeriod,
   now: Date,
   top?: number,
   /** Compute every metric from loaded facts, optionally loading every kind of fact (tests compare the ways). */
@@ -50,7 +51,7 @@ export async function leaderboardReport(
     );
   }
   const cal = calendarOf(workspace);
-  const period = parsePeriod(periodText, now, cal);
+  const period = resolvePeriod(periodText, now, cal);
   const previous = previousPeriod(period, cal);
   const reps = await db.rep.findMany({
     where: { workspaceId: workspace.id, active: true, role: 'rep' },

@@ -1,5 +1,5 @@
 import { minorDigits } from '../domain/money.js';
-import { parsePeriod, previousPeriod } from '../metrics/periods.js';
+import { previousPeriod, resolvePeriod, type TPeriod } from '../metrics/periods.js';
 import { type TTargetProgress, targetProgress } from '../metrics/targets.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetHistory, resolveTargetsForReps } from '../store/targets.js';
@@ -41,11 +41,12 @@ export async function repMetricsReport(
   db: TDb,
   workspace: Workspace,
   rep: Rep,
-  periodText: string,
+  /** As people write it (`last month`, `2017-Q2`), or a period already made. */
+  periodText: string | TPeriod,
   now: Date,
 ): Promise<TRepMetricsReport> {
   const cal = calendarOf(workspace);
-  const period = parsePeriod(periodText, now, cal);
+  const period = resolvePeriod(periodText, now, cal);
   const previous = previousPeriod(period, cal);
   const targets = (await resolveTargetsForReps(db, workspace.id, [rep], period)).get(rep.id) ?? {};
   const insights = await repInsights(db, workspace, rep, period, now, targets);

@@ -1,4 +1,4 @@
-import { parsePeriod, previousPeriod } from '../metrics/periods.js';
+import { previousPeriod, resolvePeriod, type TPeriod } from '../metrics/periods.js';
 import { computeScalarMetrics } from '../metrics/scalar.js';
 import { DEFAULT_TARGETS, scaleTarget } from '../metrics/targets.js';
 import { loadFactsByRep, mergeFacts } from '../store/facts.js';
@@ -29,11 +29,12 @@ export async function teamMetricsReport(
   db: TDb,
   workspace: Workspace,
   manager: Rep | null,
-  periodText: string,
+  /** As people write it (`last month`, `2017-Q2`), or a period already made. */
+  periodText: string | TPeriod,
   now: Date,
 ): Promise<TTeamMetricsReport> {
   const cal = calendarOf(workspace);
-  const period = parsePeriod(periodText, now, cal);
+  const period = resolvePeriod(periodText, now, cal);
   const previous = previousPeriod(period, cal);
   const reps = await db.rep.findMany({
     where: manager

@@ -1,5 +1,5 @@
 import { NO_FACTS } from '../metrics/facts.js';
-import { elapsedFraction, parsePeriod, previousPeriod, type TPeriod } from '../metrics/periods.js';
+import { elapsedFraction, periodContaining, previousPeriod, type TPeriod } from '../metrics/periods.js';
 import { LOWER_IS_BETTER, SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
 import { loadFactsByRep } from '../store/facts.js';
 import type { TDb } from '../store/store.js';
@@ -55,7 +55,7 @@ export async function weeklyLeaderboard(
   const metric = metricById(opts.metricId) ?? metricById('sales.won_total');
   if (!metric) throw new Error('sales.won_total is missing');
   const cal = calendarOf(workspace);
-  let period = parsePeriod('this month', opts.asOf, cal);
+  let period = periodContaining('month', opts.asOf, cal);
   if (opts.asOf.getTime() - period.start.getTime() < MIN_DAYS_TO_DATE * 86_400_000)
     period = previousPeriod(period, cal);
   const toDate = elapsedFraction(period, opts.asOf) < 1;
