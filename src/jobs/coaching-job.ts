@@ -82,71 +82,78 @@ async function claimAlert(db: TDb, ctx: TJobContext, repId: string, alert: TAler
   return retaken.count === 1 ? existing.id : null;
 }
 
+type TCounts = {
+  sent: number;
+  snoozed: number;
+  duplicate: number;
+  failed: number;
+  uncertain: number;
+  noRecipient: number;
+};
+type TOutcome = keyof TCounts;
+
+/** Quiet hours are about the people being messaged now (the terminal of local mode has none). */
+function quietHoursHold(ctx: TJobContext) {
+  const settings = parseWorkspaceSettings(ctx.workspace.settings);
+  const quiet = settings.quietHours === undefined ? DEFAULT_QUIET_HOURS : settings.quietHours;
+  if (ctx.outbox.local || !inQuietHours(ctx.now, ctx.workspace.timezone, quiet)) return null;
+  return {
+    summary: `held: ${quiet?.start}–${quiet?.end} are quiet hours in ${ctx.workspace.timezone}; sent when they end`,
+    held: true,
+  };
+}
+
 /**
- * Daily coaching alerts: each active rep's numbers through the rules; each alert that is new for its rep,
- * rule and period goes to the rep's manager (admins when there is none) by direct message. Snoozed rules stay
- * quiet until the snooze ends; in quiet hours nothing is sent and the next run sends it.
+ * What the rules read for every active rep: this month's and last month's scorecards, the team's churn, recent
+ * recorded calls, and whether training and outreach are tracked at all in this workspace.
  */
-export const coachingAlertsJob: TJob = {
-  name: 'coaching-alerts',
-  defaultSchedule: '30 8 * * *',
-  async run(ctx) {
-    const { db, workspace, slot } = ctx;
-    const settings = parseWorkspaceSettings(workspace.settings);
-    const quiet = settings.quietHours === undefined ? DEFAULT_QUIET_HOURS : settings.quietHours;
-    // Quiet hours are about the people being messaged now (the terminal of local mode has none).
-    if (!ctx.outbox.local && inQuietHours(ctx.now, workspace.timezone, quiet))
-      return {
-        summary: `held: ${quiet?.start}–${quiet?.end} are quiet hours in ${workspace.timezone}; sent when they end`,
-        held: true,
-      };
-    const config = ruleConfig(settings.alerts ?? {});
-    const reps = await db.rep.findMany({ where: { workspaceId: workspace.id, active: true, role: 'rep' } });
-    const admins = await workspaceAdmins(db, workspace.id, workspace.settings);
-    const trainingTracked = (await db.trainingResult.count({ where: { workspaceId: workspace.id } })) > 0;
-    // Pace alerts on outreach only where outreach is recorded at all (a CRM export of deals alone has none).
-    const outreachTracked =
-      (await db.activity.count({
-        where: {
-          workspaceId: workspace.id,
-          deletedAt: null,
-          occurredAt: { gte: new Date(slot.getTime() - 90 * 86_400_000), lte: slot },
-        },
-      })) > 0;
-    const cal = calendarOf(workspace);
-    const current = periodContaining('month', slot, cal);
-    const last = previousPeriod(current, cal);
-    const reports = new Map<string, { now: TRepMetricsReport; last: TRepMetricsReport }>();
-    for (const rep of reps) {
-      reports.set(rep.id, {
-        now: await repMetricsReport(db, workspace, rep, current, slot),
-        last: await repMetricsReport(db, workspace, rep, last, slot),
-      });
-    }
-    const churnOf = (id: string) => reports.get(id)?.last.metrics['churn.first_year_churn_rate'];
-    const counts = { sent: 0, snoozed: 0, duplicate: 0, failed: 0, uncertain: 0, noRecipient: 0 };
-    const sentAlerts: { rep: string; rule: string; to: string[] }[] = [];
-    let sendingMarked = false;
-    for (const rep of reps) {
-      const r = reports.get(rep.id);
-      if (!r) continue;
-      const team = reps.filter((x) => x.managerId === rep.managerId && x.id !== rep.id);
-      const teamChurn = median(
-        team.map((x) => churnOf(x.id)).filter((v): v is number => typeof v === 'number'),
-      );
-      const recordings = await db.activity.findMany({
-        where: {
-          workspaceId: workspace.id,
-          repId: rep.id,
-          deletedAt: null,
-          recordingUrl: { not: null },
-          occurredAt: { gte: new Date(slot.getTime() - RECORDINGS_DAYS * 86_400_000), lte: slot },
-        },
-        orderBy: { occurredAt: 'desc' },
-        take: 3,
-        select: { recordingUrl: true, subject: true, occurredAt: true },
-      });
-      const input: TCoachingInput = {
+async function coachingInputs(ctx: TJobContext): Promise<{ rep: Rep; input: TCoachingInput }[]> {
+  const { db, workspace, slot } = ctx;
+  const reps = await db.rep.findMany({ where: { workspaceId: workspace.id, active: true, role: 'rep' } });
+  const trainingTracked = (await db.trainingResult.count({ where: { workspaceId: workspace.id } })) > 0;
+  // Pace alerts on outreach only where outreach is recorded at all (a CRM export of deals alone has none).
+  const outreachTracked =
+    (await db.activity.count({
+      where: {
+        workspaceId: workspace.id,
+        deletedAt: null,
+        occurredAt: { gte: new Date(slot.getTime() - 90 * 86_400_000), lte: slot },
+      },
+    })) > 0;
+  const cal = calendarOf(workspace);
+  const current = periodContaining('month', slot, cal);
+  const last = previousPeriod(current, cal);
+  const reports = new Map<string, { now: TRepMetricsReport; last: TRepMetricsReport }>();
+  for (const rep of reps) {
+    reports.set(rep.id, {
+      now: await repMetricsReport(db, workspace, rep, current, slot),
+      last: await repMetricsReport(db, workspace, rep, last, slot),
+    });
+  }
+  const churnOf = (id: string) => reports.get(id)?.last.metrics['churn.first_year_churn_rate'];
+  const out: { rep: Rep; input: TCoachingInput }[] = [];
+  for (const rep of reps) {
+    const r = reports.get(rep.id);
+    if (!r) continue;
+    const team = reps.filter((x) => x.managerId === rep.managerId && x.id !== rep.id);
+    const teamChurn = median(
+      team.map((x) => churnOf(x.id)).filter((v): v is number => typeof v === 'number'),
+    );
+    const recordings = await db.activity.findMany({
+      where: {
+        workspaceId: workspace.id,
+        repId: rep.id,
+        deletedAt: null,
+        recordingUrl: { not: null },
+        occurredAt: { gte: new Date(slot.getTime() - RECORDINGS_DAYS * 86_400_000), lte: slot },
+      },
+      orderBy: { occurredAt: 'desc' },
+      take: 3,
+      select: { recordingUrl: true, subject: true, occurredAt: true },
+    });
+    out.push({
+      rep,
+      input: {
         repName: rep.name,
         current: {
           key: r.now.period.key,
@@ -171,79 +178,117 @@ export const coachingAlertsJob: TJob = {
           at: a.occurredAt.toISOString(),
         })),
         formatMoney: (v) => formatMetric(v, 'money', workspace.currency, workspace.locale),
-      };
+      },
+    });
+  }
+  return out;
+}
+
+/**
+ * One alert, once: skipped when its rule is snoozed for the rep, when nobody can receive it, or when the alert
+ * log already has it; else claimed, sent to each recipient, and its outcome recorded. `beforeFirstSend` marks the
+ * run as sending (once per run). Returns the outcome and whom it reached.
+ */
+async function deliverAlert(
+  ctx: TJobContext,
+  rep: Rep,
+  alert: TAlert,
+  opts: { admins: string[]; beforeFirstSend: () => Promise<void>; sentSoFar: () => number },
+): Promise<{ outcome: TOutcome; delivered: string[] }> {
+  const { db, workspace, slot } = ctx;
+  const snoozed = await db.alertLog.findFirst({
+    where: { workspaceId: workspace.id, repId: rep.id, rule: alert.rule, snoozedUntil: { gt: slot } },
+    select: { id: true },
+  });
+  if (snoozed) return { outcome: 'snoozed', delivered: [] };
+  const to = await recipientsOf(db, workspace.id, rep, opts.admins, Boolean(ctx.outbox.local));
+  if (to.length === 0) return { outcome: 'noRecipient', delivered: [] };
+  const alertId = await claimAlert(db, ctx, rep.id, alert);
+  if (!alertId) return { outcome: 'duplicate', delivered: [] };
+  await opts.beforeFirstSend();
+  const message = buildCoachingAlert(alert, alertId);
+  const delivered: string[] = [];
+  let cutOff = false;
+  for (const userId of to) {
+    try {
+      await ctx.outbox.dm(userId, message);
+      delivered.push(userId);
+      await ctx.sent({ alerts: opts.sentSoFar() + 1 });
+    } catch (error) {
+      ctx.logger.warn({ err: error, rule: alert.rule, to: userId }, 'coaching alert not sent');
+      if (!(error instanceof SendError && error.delivered === 'no')) cutOff = true;
+    }
+  }
+  // Sent to anyone: sent. Refused everywhere: failed (tried again next run). Cut off: uncertain (not again).
+  const status = delivered.length > 0 ? 'sent' : cutOff ? 'uncertain' : 'failed';
+  await db.alertLog.update({
+    where: { id: alertId },
+    data: { status, recipientSlackId: delivered.join(',') || to.join(','), message: message.text },
+  });
+  return { outcome: status, delivered };
+}
+
+/** Tells the workspace's admins when alerts could not be delivered (refused, or cut off mid-way). */
+async function reportUndelivered(ctx: TJobContext, admins: string[], counts: TCounts): Promise<void> {
+  const missed = counts.failed + counts.uncertain;
+  if (!missed) return;
+  const text = `KPI Bot could not deliver ${missed} coaching alert${missed === 1 ? '' : 's'} (${ctx.slot.toISOString()}): ${
+    counts.failed
+  } refused by Slack (tried again on the next run), ${counts.uncertain} cut off (not sent again). The bot's log has the details.`;
+  for (const admin of admins)
+    await ctx.outbox
+      .dm(admin, { text, blocks: [{ type: 'section', text: { type: 'plain_text', text } }] })
+      .catch((error: unknown) =>
+        ctx.logger.error({ err: error, admin }, 'could not tell an admin about alerts'),
+      );
+}
+
+function summaryOf(counts: TCounts): string {
+  return `${counts.sent} alert${counts.sent === 1 ? '' : 's'} sent${
+    counts.duplicate ? `, ${counts.duplicate} already sent this period` : ''
+  }${counts.snoozed ? `, ${counts.snoozed} snoozed` : ''}${counts.failed ? `, ${counts.failed} failed (retried next run)` : ''}${
+    counts.uncertain ? `, ${counts.uncertain} uncertain` : ''
+  }${counts.noRecipient ? `, ${counts.noRecipient} with nobody to send to` : ''}`;
+}
+
+/**
+ * Daily coaching alerts: each active rep's numbers through the rules; each alert that is new for its rep,
+ * rule and period goes to the rep's manager (admins when there is none) by direct message. Snoozed rules stay
+ * quiet until the snooze ends; in quiet hours nothing is sent and the next run sends it.
+ */
+export const coachingAlertsJob: TJob = {
+  name: 'coaching-alerts',
+  defaultSchedule: '30 8 * * *',
+  async run(ctx) {
+    const held = quietHoursHold(ctx);
+    if (held) return held;
+    const config = ruleConfig(parseWorkspaceSettings(ctx.workspace.settings).alerts ?? {});
+    const admins = await workspaceAdmins(ctx.db, ctx.workspace.id, ctx.workspace.settings);
+    const counts: TCounts = { sent: 0, snoozed: 0, duplicate: 0, failed: 0, uncertain: 0, noRecipient: 0 };
+    const sentAlerts: { rep: string; rule: string; to: string[] }[] = [];
+    let sendingMarked = false;
+    const beforeFirstSend = async () => {
+      if (sendingMarked) return;
+      await ctx.sending();
+      sendingMarked = true;
+    };
+    for (const { rep, input } of await coachingInputs(ctx)) {
       for (const alert of evaluateRules(input, config)) {
-        const snoozed = await db.alertLog.findFirst({
-          where: { workspaceId: workspace.id, repId: rep.id, rule: alert.rule, snoozedUntil: { gt: slot } },
-          select: { id: true },
+        const { outcome, delivered } = await deliverAlert(ctx, rep, alert, {
+          admins,
+          beforeFirstSend,
+          sentSoFar: () => counts.sent,
         });
-        if (snoozed) {
-          counts.snoozed += 1;
-          continue;
-        }
-        const to = await recipientsOf(db, workspace.id, rep, admins, Boolean(ctx.outbox.local));
-        if (to.length === 0) {
-          counts.noRecipient += 1;
-          continue;
-        }
-        const alertId = await claimAlert(db, ctx, rep.id, alert);
-        if (!alertId) {
-          counts.duplicate += 1;
-          continue;
-        }
-        if (!sendingMarked) {
-          await ctx.sending();
-          sendingMarked = true;
-        }
-        const message = buildCoachingAlert(alert, alertId);
-        const delivered: string[] = [];
-        let cutOff = false;
-        for (const userId of to) {
-          try {
-            await ctx.outbox.dm(userId, message);
-            delivered.push(userId);
-            await ctx.sent({ alerts: counts.sent + 1 });
-          } catch (error) {
-            ctx.logger.warn({ err: error, rule: alert.rule, to: userId }, 'coaching alert not sent');
-            if (!(error instanceof SendError && error.delivered === 'no')) cutOff = true;
-          }
-        }
-        // Sent to anyone: sent. Refused everywhere: failed (tried again next run). Cut off: uncertain (not again).
-        const status = delivered.length > 0 ? 'sent' : cutOff ? 'uncertain' : 'failed';
-        await db.alertLog.update({
-          where: { id: alertId },
-          data: { status, recipientSlackId: delivered.join(',') || to.join(','), message: message.text },
-        });
-        counts[status === 'sent' ? 'sent' : status] += 1;
-        if (status === 'sent') sentAlerts.push({ rep: rep.name, rule: alert.rule, to: delivered });
+        counts[outcome] += 1;
+        if (outcome === 'sent') sentAlerts.push({ rep: rep.name, rule: alert.rule, to: delivered });
       }
     }
-    if (counts.failed || counts.uncertain) {
-      const text = `KPI Bot could not deliver ${counts.failed + counts.uncertain} coaching alert${
-        counts.failed + counts.uncertain === 1 ? '' : 's'
-      } (${slot.toISOString()}): ${counts.failed} refused by Slack (tried again on the next run), ${
-        counts.uncertain
-      } cut off (not sent again). The bot's log has the details.`;
-      for (const admin of admins)
-        await ctx.outbox
-          .dm(admin, { text, blocks: [{ type: 'section', text: { type: 'plain_text', text } }] })
-          .catch((error: unknown) =>
-            ctx.logger.error({ err: error, admin }, 'could not tell an admin about alerts'),
-          );
-    }
+    await reportUndelivered(ctx, admins, counts);
     if (counts.noRecipient)
       ctx.logger.warn(
         { alerts: counts.noRecipient },
         'coaching alerts with nobody to go to: set managers with Slack accounts, or KPI Bot admins',
       );
-    return {
-      summary: `${counts.sent} alert${counts.sent === 1 ? '' : 's'} sent${
-        counts.duplicate ? `, ${counts.duplicate} already sent this period` : ''
-      }${counts.snoozed ? `, ${counts.snoozed} snoozed` : ''}${counts.failed ? `, ${counts.failed} failed (retried next run)` : ''}${
-        counts.uncertain ? `, ${counts.uncertain} uncertain` : ''
-      }${counts.noRecipient ? `, ${counts.noRecipient} with nobody to send to` : ''}`,
-      ...counts,
-      alerts: sentAlerts,
-    };
+    return { summary: summaryOf(counts), ...counts, alerts: sentAlerts };
   },
 };
