@@ -19,6 +19,9 @@ declare const WebAssembly: {
   ): Promise<{ instance: { exports: Record<string, unknown> } }>;
 };
 
+// For maintainers only: `createMigration` (kpi migrate create) imports this module dynamically, so the bot and
+// the other CLI commands never load the engine. Run-time migrations need no engine (src/store/migrate.ts).
+
 let loaded: Promise<typeof bg> | undefined;
 
 /**
