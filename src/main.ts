@@ -59,49 +59,48 @@ export type TStartOptions = {
   httpLimits?: Partial<THttpLimits>;
 };
 
-/** Wiring only: config -> store -> commands -> Slack -> HTTP server. */
-export async function startBot(config: TConfig, opts: TStartOptions = {}): Promise<TBot> {
-  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
-  const clock = opts.clock ?? systemClock;
+type TWiring = {
+  config: TConfig;
+  opts: TStartOptions;
+  logger: TLogger;
+  clock: TClock;
+  store: TStore;
+};
 
-  const applied = await applyMigrations(config.DATABASE_URL);
-  if (applied.length) logger.info({ applied }, 'migrations applied');
-  const store = await openStore(config.DATABASE_URL);
+/** Slack (unless local mode): Bolt, the listeners and their dependencies. Bolt is loaded only here. */
+async function startSlack(
+  w: TWiring,
+  parts: { router: TCommandRouter; inflight: Inflight; charts: ReturnType<typeof createChartImages> },
+  workspaceKeySecret: Buffer | undefined,
+): Promise<TSlackApp | undefined> {
+  const { config, store } = w;
+  if (config.slackMode === 'local') return undefined;
+  const resolveActor = createSlackActorResolver(store.db, { timezone: config.KPI_TIMEZONE });
+  const { createSlackApp } = await import('./slack/app.js');
+  return createSlackApp(config, {
+    store,
+    router: parts.router,
+    logger: w.logger,
+    clock: w.clock,
+    inflight: parts.inflight,
+    resolveActor,
+    charts: parts.charts,
+    webhookUrl: (teamId, path) =>
+      webhookUrl({ publicUrl: config.KPI_PUBLIC_URL, path, teamId, key: workspaceKeySecret }),
+    homeTiming: w.opts.homeTiming,
+  });
+}
 
-  const router = createCommandRouter(COMMANDS);
-  // Replies, dashboards and shares after the ack: four at a time keeps acks prompt under a burst.
-  const inflight = new Inflight(WORK_CONCURRENCY);
-  const state = { stopping: false, mode: config.slackMode };
-
-  // Many workspaces on one server: each one's webhook URLs carry its own key (see /kpi settings webhooks).
-  const workspaceKeySecret =
-    config.slackMode === 'oauth'
-      ? (parseEncryptionKey(config.KPI_ENCRYPTION_KEY ?? '') ?? undefined)
-      : undefined;
-  let slack: TSlackApp | undefined;
-  const charts = createChartImages(logger);
-  try {
-    if (config.slackMode !== 'local') {
-      const resolveActor = createSlackActorResolver(store.db, { timezone: config.KPI_TIMEZONE });
-      const { createSlackApp } = await import('./slack/app.js');
-      slack = await createSlackApp(config, {
-        store,
-        router,
-        logger,
-        clock,
-        inflight,
-        resolveActor,
-        charts,
-        webhookUrl: (teamId, path) =>
-          webhookUrl({ publicUrl: config.KPI_PUBLIC_URL, path, teamId, key: workspaceKeySecret }),
-        homeTiming: opts.homeTiming,
-      });
-    }
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-
+/**
+ * The input half: webhook routes that store what arrives, and the inbox worker that applies it. `slack` gives
+ * the worker an owner-by-email look-up (single-workspace mode) and tells dashboards when facts change.
+ */
+async function startIngest(
+  w: TWiring,
+  slack: TSlackApp | undefined,
+  workspaceKeySecret: Buffer | undefined,
+): Promise<{ inbox: TInboxWorker; webhooks: ReturnType<typeof webhookRoutes> }> {
+  const { config, store, logger, clock } = w;
   const defaultTeam = slack?.teamId ?? LOCAL_TEAM_ID;
   // With OAuth distribution there is no default workspace: webhooks name theirs (?workspace=T…).
   const defaultWorkspaceId =
@@ -122,7 +121,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
           })
         : undefined,
     now: () => clock.now(),
-    pollMs: opts.inboxPollMs,
+    pollMs: w.opts.inboxPollMs,
     enabled: config.KPI_INBOX_WORKER === 'on',
     onApplied: (workspaceId) => slack?.home.factsChanged(workspaceId),
   });
@@ -141,25 +140,50 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     },
     ratePerSecond: config.KPI_WEBHOOK_RATE_LIMIT,
     workspaceKeySecret,
-    async resolveWorkspace(teamId) {
-      if (!teamId) return defaultWorkspaceId;
-      const ws = await store.db.workspace.findUnique({
-        where: { slackTeamId: teamId },
-        select: { id: true },
-      });
-      if (!ws || config.slackMode !== 'oauth') return ws?.id ?? null;
-      // A workspace that uninstalled KPI Bot takes no more events.
-      const installs = await store.db.installation.findMany({
-        where: { teamId },
-        select: { uninstalledAt: true },
-      });
-      return installs.length > 0 && installs.every((i) => i.uninstalledAt) ? null : ws.id;
-    },
+    resolveWorkspace: (teamId) => webhookWorkspace(w, defaultWorkspaceId, teamId),
     onStored: () => inbox.kick(),
   });
+  return { inbox, webhooks };
+}
 
-  // Every /slack/... request passes the gate first: routes Slack uses only, signed and fresh before its body is
-  // read, and acted on once (replays and Slack's retries are answered without acting again).
+/** The workspace a webhook writes into: the one it names, or the default one; none once it uninstalled. */
+async function webhookWorkspace(
+  w: TWiring,
+  defaultWorkspaceId: string | null,
+  teamId: string | null | undefined,
+) {
+  const { config, store } = w;
+  if (!teamId) return defaultWorkspaceId;
+  const ws = await store.db.workspace.findUnique({
+    where: { slackTeamId: teamId },
+    select: { id: true },
+  });
+  if (!ws || config.slackMode !== 'oauth') return ws?.id ?? null;
+  // A workspace that uninstalled KPI Bot takes no more events.
+  const installs = await store.db.installation.findMany({
+    where: { teamId },
+    select: { uninstalledAt: true },
+  });
+  return installs.length > 0 && installs.every((i) => i.uninstalledAt) ? null : ws.id;
+}
+
+/**
+ * The HTTP server on PORT: health, webhooks, and Slack's requests through the gate (routes Slack uses only,
+ * signed and fresh before the body is read, acted on once: replays and Slack's retries are answered without
+ * acting again). Work already acknowledged waits while Slack requests are being answered, so a burst's acks all
+ * go out first (webhooks and health checks do not hold replies back).
+ */
+async function serveHttp(
+  w: TWiring,
+  parts: {
+    slack: TSlackApp | undefined;
+    webhooks: ReturnType<typeof webhookRoutes>;
+    inflight: Inflight;
+    state: { stopping: boolean; mode: TConfig['slackMode'] };
+  },
+): Promise<ReturnType<typeof createHttpServer>> {
+  const { config, store, logger } = w;
+  const { slack, state } = parts;
   const slackGate = slack?.requestListener
     ? createSlackGate({
         bolt: slack.requestListener,
@@ -170,13 +194,11 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
       })
     : undefined;
   const server = createHttpServer({
-    routes: [healthRoute(store, state), ...webhooks],
+    routes: [healthRoute(store, state), ...parts.webhooks],
     slack: slackGate,
     logger,
-    limits: { maxConnections: config.KPI_HTTP_MAX_CONNECTIONS, ...opts.httpLimits },
+    limits: { maxConnections: config.KPI_HTTP_MAX_CONNECTIONS, ...w.opts.httpLimits },
   });
-  // Slack requests being answered: work already acknowledged waits for them, so a burst's acks all go out
-  // first (webhooks and health checks do not hold replies back).
   let answering = 0;
   server.on('request', (req, res) => {
     if (!req.url?.startsWith('/slack/')) return;
@@ -185,7 +207,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
       answering -= 1;
     });
   });
-  inflight.busy = () => answering > 0 && !state.stopping;
+  parts.inflight.busy = () => answering > 0 && !state.stopping;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => {
@@ -193,6 +215,40 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
       resolve();
     });
   });
+  return server;
+}
+
+/** Wiring only: config -> store -> commands -> Slack -> ingestion -> HTTP server -> jobs. */
+export async function startBot(config: TConfig, opts: TStartOptions = {}): Promise<TBot> {
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const clock = opts.clock ?? systemClock;
+
+  const applied = await applyMigrations(config.DATABASE_URL);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  const store = await openStore(config.DATABASE_URL);
+  const w: TWiring = { config, opts, logger, clock, store };
+
+  const router = createCommandRouter(COMMANDS);
+  // Replies, dashboards and shares after the ack: four at a time keeps acks prompt under a burst.
+  const inflight = new Inflight(WORK_CONCURRENCY);
+  const state = { stopping: false, mode: config.slackMode };
+
+  // Many workspaces on one server: each one's webhook URLs carry its own key (see /kpi settings webhooks).
+  const workspaceKeySecret =
+    config.slackMode === 'oauth'
+      ? (parseEncryptionKey(config.KPI_ENCRYPTION_KEY ?? '') ?? undefined)
+      : undefined;
+  const charts = createChartImages(logger);
+  let slack: TSlackApp | undefined;
+  try {
+    slack = await startSlack(w, { router, inflight, charts }, workspaceKeySecret);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const { inbox, webhooks } = await startIngest(w, slack, workspaceKeySecret);
+
+  const server = await serveHttp(w, { slack, webhooks, inflight, state });
   await slack?.start();
   const port = (server.address() as AddressInfo).port;
   const jobs = createScheduler({
