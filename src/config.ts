@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseEncryptionKey } from './secret-box.js';
 
 /**
- * The one reader of the environment. Every variable is documented in the README ("Configuration").
+ * The one reader of the environment. Every variable is documented in docs/configuration.md.
  * A bad value stops start-up with one line per variable: its name, what was expected, and an example.
  */
 
@@ -338,5 +338,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return { ...cfg, slackMode };
 }
 
-/** The names of every variable the bot reads (the README documents each). */
+/** The names of every variable the bot reads (docs/configuration.md documents each). */
 export const CONFIG_VARIABLES = Object.keys(VARIABLES) as (keyof TVariables)[];

@@ -35,7 +35,7 @@ Commands:
                                  not repeated, unless --force. In local mode messages print here.
   help                           This text.
 
-Environment: see README.md ("Configuration").`;
+Environment: see docs/configuration.md.`;
 
 const COMMANDS = [
   'start',

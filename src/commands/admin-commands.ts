@@ -51,7 +51,7 @@ async function webhookSettings(ctx: TCommandContext): Promise<TReply> {
     `• HubSpot: \`${url(WEBHOOK_PATHS.hubspot)}\` (signed with the HubSpot app's client secret)`,
     `• Pipedrive: \`${url(WEBHOOK_PATHS.pipedrive)}\` (with the HTTP user and password of the webhook)`,
     `• Generic JSON API: \`${url(WEBHOOK_PATHS.generic)}\` (signed with X-KPI-Signature)`,
-    'A source answers 404 until its secret is configured on the server (see the README).',
+    'A source answers 404 until its secret is configured on the server (docs/configuration.md).',
   ];
   const text = lines.join('\n');
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }], visibility: 'ephemeral' };

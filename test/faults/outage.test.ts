@@ -231,7 +231,7 @@ describe(`the database goes away and comes back (${TEST_PROVIDER})`, () => {
         expect(down.status, `answered within ${HEALTH_ANSWER_MS} ms (0: no answer)`).toBe(503);
         expect(down.body).toMatchObject({ status: 'unavailable' });
       } else {
-        // Known limit (README, "The store"): SQLite in WAL mode reads while another process holds the write
+        // Known limit (docs/configuration.md, "The store"): SQLite in WAL mode reads while another process holds the write
         // lock, and the health check is a read.
         expect([200, 503], `answered within ${HEALTH_ANSWER_MS} ms (0: no answer)`).toContain(down.status);
       }
@@ -250,7 +250,7 @@ describe(`the database goes away and comes back (${TEST_PROVIDER})`, () => {
       expect.soft(me.reply.text).toMatch(/could not reach its data|^Dana Scott, \w+ \d{4}: won/i);
       // Either nothing was saved and the reply says so, or it was saved and will be counted, and it says that.
       expect.soft(logged.reply.text).toMatch(/could not reach its data|^Saved, but not counted yet/i);
-      // Known limit on SQLite (README, "The store"): a statement waits up to the busy time-out (5 s) for a lock
+      // Known limit on SQLite (docs/configuration.md, "The store"): a statement waits up to the busy time-out (5 s) for a lock
       // another process holds, and that wait blocks the process, so the ack can be late there.
       if (TEST_PROVIDER === 'postgresql')
         expect

@@ -40,8 +40,10 @@ describe('manifest.yml and the code agree', () => {
     expect(setting('messages_tab_read_only_enabled')).toBe('true');
   });
 
-  it('allows org-wide installs, as the README promises for Enterprise Grid', () => {
-    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toMatch(/Enterprise Grid/);
+  it('allows org-wide installs, as docs/slack-setup.md promises for Enterprise Grid', () => {
+    expect(readFileSync(new URL('../../docs/slack-setup.md', import.meta.url), 'utf8')).toMatch(
+      /Enterprise Grid/,
+    );
     expect(setting('org_deploy_enabled')).toBe('true');
   });
 
