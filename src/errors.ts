@@ -37,6 +37,21 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * An AppError whose message is plain text (no Slack formatting; `backticks` mark a literal value): each transport
+ * formats it (Slack escapes it, a form and the terminal show it as it is). `field` names the input it concerns.
+ */
+export class PlainTextError extends AppError {
+  constructor(
+    code: TErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(code, message, field ? { field } : {});
+    this.name = 'PlainTextError';
+  }
+}
+
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }

@@ -1,24 +1,21 @@
 import type { z } from 'zod';
-import { AppError, type TErrorCode } from '../errors.js';
+import { PlainTextError, type TErrorCode } from '../errors.js';
 
 /**
  * A refusal by a service: a code, a plain-text message for a person (no Slack formatting: each transport
  * formats it; `backticks` mark a literal value, see code()), and the input field it concerns, so a form shows it
- * on that field and a command adds its usage.
+ * on that field and a command adds its usage. The store's plain-text refusals (PlainTextError) read the same.
  */
-export class ServiceError extends AppError {
-  constructor(
-    code: TErrorCode,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(code, message, field ? { field } : {});
+export class ServiceError extends PlainTextError {
+  constructor(code: TErrorCode, message: string, field?: string) {
+    super(code, message, field);
     this.name = 'ServiceError';
   }
 }
 
-export function isServiceError(e: unknown): e is ServiceError {
-  return e instanceof ServiceError;
+/** A refusal in plain text: a service's, or the store's (PlainTextError). */
+export function isServiceError(e: unknown): e is PlainTextError {
+  return e instanceof PlainTextError;
 }
 
 /**

@@ -164,7 +164,12 @@ function jobSetting(key: TSettingKey, value: string, ws: { settings: string }) {
     return { patch: { quietHours }, shown: `${quietHours.start}-${quietHours.end}` };
   }
   // alert <rule> on|off|<threshold>
-  const [rule = '', setting = ''] = value.split(/\s+/);
+  const [rule = '', setting = '', ...extra] = value.split(/\s+/);
+  if (extra.length)
+    refuse(
+      'value',
+      `Say one rule and one setting, e.g. \`/kpi settings alert ${rule || 'training_gap'} off\`.`,
+    );
   if (!(RULE_IDS as string[]).includes(rule)) {
     const near = closestMatch(rule, RULE_IDS);
     refuse(
@@ -183,28 +188,34 @@ function jobSetting(key: TSettingKey, value: string, ws: { settings: string }) {
 
 /** A column of the workspace row: the value to write, and how it reads. */
 function columnSetting(key: TSettingKey, value: string): { data: TWorkspaceColumns; shown: string } {
+  // What is shown back is what was saved (a zone's own spelling, the month's name), not what was typed.
   if (key === 'timezone') {
     if (!isTimeZone(value))
       refuse('value', `"${value}" is not a time zone such as Europe/Berlin or America/New_York.`);
-    return { data: { timezone: value }, shown: value };
+    const zone = new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone;
+    return { data: { timezone: zone }, shown: zone };
   }
+  const lower = value.toLowerCase();
   if (key === 'fiscal-year') {
+    // A month's number, or its name or the start of it (three letters at least): "junk" is not June.
     const month = /^\d{1,2}$/.test(value)
       ? Number(value)
-      : MONTHS.findIndex((m) => m.startsWith(value.toLowerCase().slice(0, 3))) + 1;
-    if (!(month >= 1 && month <= 12)) refuse('value', `"${value}" is not a month (april, or 4).`);
-    return { data: { fiscalYearStartMonth: month }, shown: value };
+      : lower.length >= 3
+        ? MONTHS.findIndex((m) => m.startsWith(lower)) + 1
+        : 0;
+    if (!(month >= 1 && month <= 12)) refuse('value', `"${value}" is not a month (april, apr, or 4).`);
+    return { data: { fiscalYearStartMonth: month }, shown: MONTHS[month - 1] as string };
   }
   if (key === 'week-start') {
-    const day = DAYS.findIndex((d) => d.startsWith(value.toLowerCase().slice(0, 3)));
-    if (day < 0 || value.length < 3) refuse('value', `"${value}" is not a day of the week.`);
-    return { data: { weekStartsOn: day }, shown: value };
+    const day = lower.length >= 3 ? DAYS.findIndex((d) => d.startsWith(lower)) : -1;
+    if (day < 0) refuse('value', `"${value}" is not a day of the week (monday, or mon).`);
+    return { data: { weekStartsOn: day }, shown: DAYS[day] as string };
   }
   if (key === 'currency') {
     const codeOf = value.toUpperCase();
     if (!Intl.supportedValuesOf('currency').includes(codeOf))
       refuse('value', `"${value}" is not a currency code such as USD or EUR.`);
-    return { data: { currency: codeOf }, shown: value };
+    return { data: { currency: codeOf }, shown: codeOf };
   }
   // leaderboard-channel: a Slack channel reference, <#C123|name> as Slack sends a picked channel.
   const m = /^<#([CG][A-Z0-9]+)(\|[^>]*)?>$/.exec(value);

@@ -1,5 +1,5 @@
 import { plainOfLookalikes } from '../domain/lookalikes.js';
-import { AppError } from '../errors.js';
+import { AppError, PlainTextError } from '../errors.js';
 import type { Rep, TDb } from './types.js';
 
 /**
@@ -21,9 +21,11 @@ export async function findRep(db: TDb, workspaceId: string, who: string): Promis
   const reps = await db.rep.findMany({ where: { workspaceId } });
   const matches = reps.filter((r) => r.email?.toLowerCase() === lower || r.name.toLowerCase() === lower);
   if (matches.length > 1) {
-    throw new AppError(
+    // Plain text (the transport escapes it) and nobody's email: the asker may not be allowed to see them.
+    throw new PlainTextError(
       'conflict',
-      `"${key}" matches ${matches.length} people (${matches.map((r) => r.email ?? r.id).join(', ')}); use an email instead`,
+      `"${key}" matches ${matches.length} people here; name them by email or Slack mention instead.`,
+      'who',
     );
   }
   return matches[0] ?? null;

@@ -207,7 +207,7 @@ describe(`/kpi link and /kpi settings (${TEST_PROVIDER})`, () => {
     );
     expect((await run('settings fiscal-year april', 'Ada Admin')).text).toContain('fiscal-year is now april');
     expect((await run('settings week-start sunday', 'Ada Admin')).text).toContain('week-start is now sunday');
-    expect((await run('settings currency eur', 'Ada Admin')).text).toContain('currency is now eur');
+    expect((await run('settings currency eur', 'Ada Admin')).text).toContain('currency is now EUR');
     expect((await run('settings leaderboard-channel <#C0SALES|sales>', 'Ada Admin')).text).toBe(
       'Saved: leaderboard-channel is now #sales.',
     );

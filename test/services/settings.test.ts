@@ -63,10 +63,11 @@ describe(`settings service (${TEST_PROVIDER})`, () => {
 
   it('changes each kind of setting and says how it now reads', async () => {
     const cases: [string, string, string, string][] = [
-      ['timezone', 'Europe/Berlin', 'timezone', 'Europe/Berlin'],
-      ['Fiscal-Year', 'april', 'fiscal-year', 'april'],
-      ['week-start', 'sunday', 'week-start', 'sunday'],
-      ['currency', 'eur', 'currency', 'eur'],
+      // What was saved is said back, not what was typed.
+      ['timezone', 'europe/berlin', 'timezone', 'Europe/Berlin'],
+      ['Fiscal-Year', 'apr', 'fiscal-year', 'april'],
+      ['week-start', 'sun', 'week-start', 'sunday'],
+      ['currency', 'eur', 'currency', 'EUR'],
       ['leaderboard-channel', '<#C0SALES|sales>', 'leaderboard-channel', '#sales'],
       ['leaderboard-schedule', '0  9 * * 1', 'leaderboard-schedule', '`0 9 * * 1`'],
       ['quiet-hours', '21:00-07:00', 'quiet-hours', '21:00-07:00'],
@@ -95,7 +96,9 @@ describe(`settings service (${TEST_PROVIDER})`, () => {
     const cases: [string, string, RegExp][] = [
       ['timezone', 'Atlantis/Lost', /not a time zone/],
       ['fiscal-year', '13', /not a month/],
+      ['fiscal-year', 'junk', /not a month/],
       ['week-start', 'mo', /not a day of the week/],
+      ['week-start', 'monkey', /not a day of the week/],
       ['currency', 'XXY', /not a currency code/],
       ['leaderboard-channel', 'sales', /Pick the channel/],
       ['leaderboard-schedule', '* * * * *', /not a schedule.*at most once an hour/],
@@ -104,6 +107,7 @@ describe(`settings service (${TEST_PROVIDER})`, () => {
       ['quiet-hours', '25:00-07:00', /HH:MM-HH:MM/],
       ['alert', 'nonsense on', /not an alert rule/],
       ['alert', 'training_gap maybe', /on, off or a threshold/],
+      ['alert', 'training_gap 1.5 extra', /one rule and one setting/],
     ];
     for (const [key, value, message] of cases) {
       const e = await refusal(changeSetting(await ctx(admin), { key, value }));
