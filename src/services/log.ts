@@ -131,12 +131,20 @@ function checkedDay(raw: string, ctx: TServiceContext): string {
   return raw;
 }
 
+/** Event fields that are the person's own input, under the same name (see SERVICE_FIELD_BLOCK). */
+const TYPED_FIELDS = new Set(['course', 'count', 'network', 'postId', 'score', 'maxScore']);
+
 async function record(ctx: TServiceContext, events: TCanonicalEvent[]): Promise<void> {
   const items = events.map((event) => {
     const parsed = ZCanonicalEvent.safeParse(event);
     // What the service let through but the event rules refuse (a name with a character the store cannot
     // hold, a number out of range): the rule's own words, as a refusal, never an internal error.
-    if (!parsed.success) throw new ServiceError('bad_request', describeZodError(parsed.error));
+    if (!parsed.success) {
+      // Shown on the form's field when the event's field is one the person typed (a course name, say).
+      const path = parsed.error.issues[0]?.path[0];
+      const field = typeof path === 'string' && TYPED_FIELDS.has(path) ? path : undefined;
+      throw new ServiceError('bad_request', describeZodError(parsed.error), field);
+    }
     return {
       workspaceId: ctx.workspace.id,
       source: 'slack',

@@ -107,7 +107,11 @@ function modal(kind: TModalKind, title: string, submit: string, blocks: KnownBlo
   };
 }
 
-const numberInput = (blockId: string, label: string, opts: { optional?: boolean; initial?: string } = {}) =>
+const numberInput = (
+  blockId: string,
+  label: string,
+  opts: { optional?: boolean; initial?: string; decimal?: boolean } = {},
+) =>
   ({
     type: 'input',
     block_id: blockId,
@@ -116,7 +120,7 @@ const numberInput = (blockId: string, label: string, opts: { optional?: boolean;
     element: {
       type: 'number_input',
       action_id: V,
-      is_decimal_allowed: false,
+      is_decimal_allowed: opts.decimal ?? false,
       min_value: '0',
       ...(opts.initial ? { initial_value: opts.initial } : {}),
     },
@@ -190,8 +194,8 @@ export function quizModal(): ModalView {
       label: plain('Course or quiz'),
       element: { type: 'plain_text_input', action_id: V, max_length: 300 },
     },
-    numberInput('score', 'Score'),
-    numberInput('max', 'Out of', { initial: '100' }),
+    numberInput('score', 'Score', { decimal: true }),
+    numberInput('max', 'Out of', { initial: '100', decimal: true }),
   ]);
 }
 
@@ -278,8 +282,13 @@ const read = (state: TViewState, block: string) => state[block]?.[V];
 const textOf = (state: TViewState, block: string) => (read(state, block)?.value ?? '').trim();
 const choiceOf = (state: TViewState, block: string) => read(state, block)?.selected_option?.value ?? '';
 
-function wholeNumber(raw: string, max: number, min = 0): string | null {
-  if (!/^\d+$/.test(raw)) return 'A whole number, please.';
+/**
+ * A number field's shape and bounds, with the same limits as the service and the typed command (so a value one
+ * accepts the other accepts): whole numbers, or decimals where `decimals` (a quiz score, 7.25/10).
+ */
+function wholeNumber(raw: string, max: number, min = 0, decimals = false): string | null {
+  if (!(decimals ? /^\d+(\.\d+)?$/ : /^\d+$/).test(raw))
+    return decimals ? 'A number, please (e.g. 42 or 7.5).' : 'A whole number, please.';
   const n = Number(raw);
   if (n < min) return `At least ${min}.`;
   if (n > max) return `At most ${max.toLocaleString('en-US')}.`;
@@ -317,7 +326,7 @@ export function readSubmission(kind: TModalKind, state: TViewState): TSubmission
       for (const [id, , metric] of LINKEDIN_FIELDS) {
         const raw = textOf(state, id);
         if (!raw) continue;
-        const error = wholeNumber(raw, 100_000_000);
+        const error = wholeNumber(raw, 1_000_000_000);
         if (error) errors[id] = error;
         else {
           values.push({ metric, value: Number(raw) });
@@ -333,8 +342,8 @@ export function readSubmission(kind: TModalKind, state: TViewState): TSubmission
       if (!course) errors.course = 'Name the course or quiz.';
       const score = textOf(state, 'score');
       const max = textOf(state, 'max') || '100';
-      const scoreError = wholeNumber(score, 1_000_000);
-      const maxError = wholeNumber(max, 1_000_000, 1);
+      const scoreError = wholeNumber(score, 1_000_000, 0, true);
+      const maxError = wholeNumber(max, 1_000_000, 0, true) ?? (Number(max) > 0 ? null : 'More than 0.');
       if (scoreError) errors.score = scoreError;
       if (maxError) errors.max = maxError;
       if (!scoreError && !maxError && Number(score) > Number(max))

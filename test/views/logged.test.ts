@@ -44,3 +44,23 @@ describe('done messages', () => {
     expect(sneaky).toMatch(/^Target set: .*Mona.*'s team, Won revenue/);
   });
 });
+
+describe('a form reads what the command accepts', () => {
+  it('a quiz score with decimals, and LinkedIn numbers up to the same limit as /kpi log linkedin', async () => {
+    const { readSubmission } = await import('../../src/views/modals.js');
+    const v = (value: string) => ({ v: { value } });
+    expect(readSubmission('quiz', { course: v('Decimals'), score: v('7.25'), max: v('10') })).toEqual({
+      kind: 'quiz',
+      input: { course: 'Decimals', score: 7.25, maxScore: 10 },
+    });
+    expect(readSubmission('quiz', { course: v('X'), score: v('1'), max: v('0') })).toEqual({
+      errors: { max: 'More than 0.' },
+    });
+    expect(readSubmission('linkedin', { followers: v('500000000') })).toMatchObject({
+      input: { values: [{ metric: 'followers', value: 500_000_000 }] },
+    });
+    expect(readSubmission('linkedin', { followers: v('1000000001') })).toEqual({
+      errors: { followers: 'At most 1,000,000,000.' },
+    });
+  });
+});
