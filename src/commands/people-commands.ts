@@ -6,8 +6,12 @@ import { buildTeamTable } from '../views/team.js';
 import { buildWhy } from '../views/why.js';
 import type { TCommand } from './types.js';
 
-/** A Slack mention (<@U123|dana>), an email or a quoted name. */
-const looksLikePerson = (word: string) => /^<@[A-Z0-9]+(\|[^>]*)?>$/.test(word) || word.includes('@');
+/**
+ * A Slack mention (<@U123|dana>), an email, or a quoted name of several words ("Darcel Schlecht": the tokenizer
+ * keeps quoted words together, and no period word holds a space).
+ */
+const looksLikePerson = (word: string) =>
+  /^<@[A-Z0-9]+(\|[^>]*)?>$/.test(word) || word.includes('@') || /\s/.test(word.trim());
 
 /** `[@user] [period]`: the person named first, if any, and the period words that follow. */
 function whoAndPeriod(args: string[]): { who?: string; period: string } {

@@ -18,7 +18,8 @@ const KINDS: Record<string, 'week' | 'month' | 'quarter' | 'year'> = {
   year: 'year',
   annual: 'year',
 };
-const isMention = (w: string) => /^<@[A-Z0-9]+(\|[^>]*)?>$/.test(w) || w.includes('@');
+/** A Slack mention, an email, or a quoted name of several words (as for `/kpi why "Dana Scott"`). */
+const isMention = (w: string) => /^<@[A-Z0-9]+(\|[^>]*)?>$/.test(w) || w.includes('@') || /\s/.test(w.trim());
 
 function bad(message: string): never {
   throw new AppError('bad_request', `${message}\nUsage: \`/kpi ${USAGE}\``);
