@@ -8,7 +8,7 @@ export function loggedActivityText(r: {
   date: string;
 }): string {
   const style = r.personalized === true ? 'personalized ' : r.personalized === false ? 'generic ' : '';
-  return `Logged ${r.count} ${style}${r.kind}${r.count === 1 ? '' : 's'} on ${r.date}.`;
+  return `Logged ${r.count.toLocaleString('en-US')} ${style}${r.kind}${r.count === 1 ? '' : 's'} on ${r.date}.`;
 }
 
 /** The LinkedIn numbers as the person named them (the words of `/kpi log linkedin`), in their order. */

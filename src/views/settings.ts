@@ -32,5 +32,5 @@ export function buildSettings(view: {
 
 /** "Saved: quiet-hours are now 21:00-07:00." (plain text; `backticks` mark a literal value). */
 export function settingChangedText(changed: { key: string; subject: string; shown: string }): string {
-  return `Saved: ${changed.subject} ${changed.key === 'quiet-hours' && changed.shown !== 'off' ? 'are' : 'is'} now ${changed.shown}.`;
+  return `Saved: ${changed.subject} ${changed.key === 'quiet-hours' ? 'are' : 'is'} now ${changed.shown}.`;
 }

@@ -17,6 +17,9 @@ describe('done messages', () => {
     expect(loggedActivityText({ kind: 'email', count: 12, personalized: false, date: '2026-11-02' })).toBe(
       'Logged 12 generic emails on 2026-11-02.',
     );
+    expect(loggedActivityText({ kind: 'call', count: 10_000, personalized: true, date: '2026-11-02' })).toBe(
+      'Logged 10,000 personalized calls on 2026-11-02.',
+    );
     expect(
       loggedLinkedinText([
         { label: 'followers', value: 1812 },
