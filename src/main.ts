@@ -20,10 +20,11 @@ import { createChartImages } from './slack/charts.js';
 import type { THomeTiming } from './slack/home-dashboard.js';
 import { createSlackUserLookup } from './slack/lookup.js';
 import { jobOutbox, LOCAL_LEADERBOARD } from './slack/outboxes.js';
+import { teamUninstalled } from './store/installations.js';
 import { applyMigrations } from './store/migrate.js';
 import { createSeenRequests } from './store/seen-requests.js';
 import { openStore, type TStore } from './store/store.js';
-import { ensureWorkspace, LOCAL_TEAM_ID } from './store/workspaces.js';
+import { ensureWorkspace, LOCAL_TEAM_ID, workspaceIdOfTeam } from './store/workspaces.js';
 
 export type TBot = {
   /** The port the HTTP server listens on (useful with PORT=0). */
@@ -154,17 +155,10 @@ async function webhookWorkspace(
 ) {
   const { config, store } = w;
   if (!teamId) return defaultWorkspaceId;
-  const ws = await store.db.workspace.findUnique({
-    where: { slackTeamId: teamId },
-    select: { id: true },
-  });
-  if (!ws || config.slackMode !== 'oauth') return ws?.id ?? null;
+  const workspaceId = await workspaceIdOfTeam(store.db, teamId);
+  if (!workspaceId || config.slackMode !== 'oauth') return workspaceId;
   // A workspace that uninstalled KPI Bot takes no more events.
-  const installs = await store.db.installation.findMany({
-    where: { teamId },
-    select: { uninstalledAt: true },
-  });
-  return installs.length > 0 && installs.every((i) => i.uninstalledAt) ? null : ws.id;
+  return (await teamUninstalled(store.db, teamId)) ? null : workspaceId;
 }
 
 /**

@@ -4,8 +4,9 @@ import { importCsv, type TImportSummary } from '../ingest/csv/import.js';
 import { COLUMNS, IMPORT_KINDS, PRESETS } from '../ingest/csv/layouts.js';
 import { linkOwner, ownerIdentityKey } from '../ingest/identities.js';
 import { listProblems, processInbox, retryFailed } from '../ingest/inbox.js';
+import { pendingInboxCount } from '../store/inbox.js';
 import { findRep } from '../store/reps.js';
-import type { TStore } from '../store/store.js';
+import { inTransaction, type TStore } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
 
 type TWithStore = (
@@ -126,7 +127,7 @@ export async function cmdInbox(args: string[], withStore: TWithStore) {
       return;
     }
     const problems = await listProblems(store.db, values.workspace ? workspace.id : undefined);
-    const pending = await store.db.inboxEvent.count({ where: { appliedAt: null, error: null } });
+    const pending = await pendingInboxCount(store.db);
     if (values.json) {
       out(JSON.stringify({ pending, problems }));
       return;
@@ -165,7 +166,7 @@ export async function cmdLink(args: string[], withStore: TWithStore) {
     if (!rep)
       throw new AppError('not_found', `nobody called "${who}" in the ${workspace.slackTeamId} workspace`);
     const key = ownerIdentityKey(source, owner);
-    const moved = await store.db.$transaction((tx) => linkOwner(tx, workspace.id, source, key, rep.id));
+    const moved = await inTransaction(store.db, (tx) => linkOwner(tx, workspace.id, source, key, rep.id));
     const applied = await processInbox(store.db);
     out(
       `linked ${source} ${owner} to ${rep.name}: ${n(moved)} facts handed over, ${n(applied.applied)} waiting events applied`,

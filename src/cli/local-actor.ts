@@ -1,5 +1,5 @@
 import type { TActor } from '../commands/types.js';
-import { findRep } from '../store/reps.js';
+import { countReps, createRep, findRep } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
 
@@ -19,9 +19,7 @@ export async function resolveLocalActor(
       created: false,
     };
   }
-  const anyone = await db.rep.count({ where: { workspaceId: workspace.id } });
-  const rep = await db.rep.create({
-    data: { workspaceId: workspace.id, name: who.trim(), role: anyone === 0 ? 'admin' : 'rep' },
-  });
+  const anyone = await countReps(db, workspace.id);
+  const rep = await createRep(db, workspace.id, who.trim(), anyone === 0 ? 'admin' : 'rep');
   return { actor: { repId: rep.id, name: rep.name }, created: true };
 }

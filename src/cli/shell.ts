@@ -10,6 +10,7 @@ import type { TActor, TReply } from '../commands/types.js';
 import type { TLogger } from '../logger.js';
 import type { TStore } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
+import { workspaceById } from '../store/workspaces.js';
 import { blocksToText } from '../views/text.js';
 
 export type TShellOptions = {
@@ -71,8 +72,7 @@ export async function runShell(opts: TShellOptions): Promise<void> {
       reply = { text, blocks: [], visibility: 'ephemeral' };
     } else {
       // Read afresh each time: a setting changed by the previous command (or elsewhere) applies at once.
-      const workspace =
-        (await opts.store.db.workspace.findUnique({ where: { id: opts.workspace.id } })) ?? opts.workspace;
+      const workspace = (await workspaceById(opts.store.db, opts.workspace.id)) ?? opts.workspace;
       reply = await opts.router.execute(parsed.text, {
         workspace,
         actor: opts.actor,

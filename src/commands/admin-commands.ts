@@ -5,6 +5,7 @@ import { WEBHOOK_PATHS } from '../ingest/webhook-keys.js';
 import { isServiceError } from '../services/errors.js';
 import { assertAdmin, changeSetting, SETTING_KEYS, workspaceSettings } from '../services/settings.js';
 import { findRep } from '../store/reps.js';
+import { inTransaction } from '../store/store.js';
 import { buildDone, escapeMrkdwn, mrkdwnOfMessage } from '../views/help.js';
 import { buildSettings, settingChangedText } from '../views/settings.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
@@ -31,7 +32,7 @@ export const linkCommand: TCommand = {
     if (!rep) throw new AppError('not_found', `I do not know ${escapeMrkdwn(who)} as a rep here.`);
     const crm = source.toLowerCase();
     const ownerText = owner.replace(/^<mailto:([^|>]+)(\|[^>]*)?>$/, '$1');
-    const moved = await ctx.store.db.$transaction((tx) =>
+    const moved = await inTransaction(ctx.store.db, (tx) =>
       linkOwner(tx, ctx.workspace.id, crm, ownerIdentityKey(crm, ownerText), rep.id),
     );
     return buildDone(

@@ -1,6 +1,7 @@
+import { repBySlackId } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
-import { ensureWorkspace } from '../store/workspaces.js';
+import { ensureWorkspace, workspaceByIdOrThrow } from '../store/workspaces.js';
 import type { TActor } from './types.js';
 
 /**
@@ -21,11 +22,8 @@ export function createSlackActorResolver(db: TDb, defaults: { timezone: string }
       workspaces.set(teamId, id);
       id.catch(() => workspaces.delete(teamId));
     }
-    const workspace = await db.workspace.findUniqueOrThrow({ where: { id: await id } });
-    const rep = await db.rep.findUnique({
-      where: { workspaceId_slackUserId: { workspaceId: workspace.id, slackUserId } },
-      select: { id: true, name: true },
-    });
+    const workspace = await workspaceByIdOrThrow(db, await id);
+    const rep = await repBySlackId(db, workspace.id, slackUserId);
     return { workspace, actor: { slackUserId, repId: rep?.id, name: rep?.name ?? userName } };
   };
 }

@@ -3,6 +3,7 @@ import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
 import { actorRep, isAdmin, NOT_A_REP } from '../services/permissions.js';
+import { countReportsOf } from '../store/reps.js';
 import { buildDone } from '../views/help.js';
 import type { TCommand } from './types.js';
 
@@ -32,9 +33,7 @@ export const exportCommand: TCommand = {
     if (!me && !admin) throw new AppError('not_found', NOT_A_REP);
     const period = args.join(' ');
     const reports = me
-      ? await ctx.store.db.rep.count({
-          where: { workspaceId: ctx.workspace.id, managerId: me.id, active: true },
-        })
+      ? await countReportsOf(ctx.store.db, ctx.workspace.id, me.id, { activeOnly: true })
       : 0;
     let label: string;
     let rows: { name: string; metrics: Record<string, unknown> }[];

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import { elapsedFraction, periodContaining, previousPeriod } from '../metrics/periods.js';
 import { median } from '../metrics/stats.js';
@@ -6,6 +5,9 @@ import { evaluateRules, ruleConfig, type TAlert, type TCoachingInput } from '../
 import { formatMetric } from '../reports/format.js';
 import { calendarOf } from '../reports/present.js';
 import { repMetricsReport, type TRepMetricsReport } from '../reports/rep-metrics.js';
+import { claimAlert, isAlertSnoozed, recordAlertSent } from '../store/alerts.js';
+import { hasActivityBetween, recentRecordings, tracksTraining } from '../store/facts.js';
+import { activeManagerContact, activeReps, adminRepSlackIds } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
 import type { Rep } from '../store/types.js';
 import { buildCoachingAlert } from '../views/jobs.js';
@@ -30,10 +32,7 @@ async function recipientsOf(
   local: boolean,
 ): Promise<string[]> {
   if (rep.managerId) {
-    const manager = await db.rep.findFirst({
-      where: { id: rep.managerId, workspaceId, active: true },
-      select: { slackUserId: true, name: true },
-    });
+    const manager = await activeManagerContact(db, workspaceId, rep.managerId);
     if (manager?.slackUserId) return [manager.slackUserId];
     if (manager && local) return [manager.name];
   }
@@ -42,44 +41,11 @@ async function recipientsOf(
 
 /** Slack ids of the workspace's KPI Bot admins: reps with the admin role and the `admins` setting. */
 export async function workspaceAdmins(db: TDb, workspaceId: string, settingsJson: string): Promise<string[]> {
-  const rows = await db.rep.findMany({
-    where: { workspaceId, role: 'admin', active: true, slackUserId: { not: null } },
-    select: { slackUserId: true },
-  });
   const ids = [
-    ...rows.map((r) => r.slackUserId as string),
+    ...(await adminRepSlackIds(db, workspaceId)),
     ...(parseWorkspaceSettings(settingsJson).admins ?? []),
   ];
   return [...new Set(ids)];
-}
-
-/**
- * Claims one alert in the alert log (unique per workspace, rep, rule and period). A row left `failed` by an
- * earlier run is taken again; anything else means it was sent (or may have been) and is not sent twice.
- */
-async function claimAlert(db: TDb, ctx: TJobContext, repId: string, alert: TAlert): Promise<string | null> {
-  const id = randomUUID();
-  const inserted =
-    await db.$executeRaw`INSERT INTO "AlertLog" ("id", "workspaceId", "repId", "rule", "periodKey", "status", "message", "createdAt", "updatedAt")
-    VALUES (${id}, ${ctx.workspace.id}, ${repId}, ${alert.rule}, ${alert.periodKey}, ${'sending'}, ${alert.headline}, ${ctx.now}, ${ctx.now})
-    ON CONFLICT ("workspaceId", "repId", "rule", "periodKey") DO NOTHING`;
-  if (inserted === 1) return id;
-  const existing = await db.alertLog.findUnique({
-    where: {
-      workspaceId_repId_rule_periodKey: {
-        workspaceId: ctx.workspace.id,
-        repId,
-        rule: alert.rule,
-        periodKey: alert.periodKey,
-      },
-    },
-  });
-  if (existing?.status !== 'failed') return null;
-  const retaken = await db.alertLog.updateMany({
-    where: { id: existing.id, status: 'failed' },
-    data: { status: 'sending' },
-  });
-  return retaken.count === 1 ? existing.id : null;
 }
 
 type TCounts = {
@@ -109,17 +75,15 @@ function quietHoursHold(ctx: TJobContext) {
  */
 async function coachingInputs(ctx: TJobContext): Promise<{ rep: Rep; input: TCoachingInput }[]> {
   const { db, workspace, slot } = ctx;
-  const reps = await db.rep.findMany({ where: { workspaceId: workspace.id, active: true, role: 'rep' } });
-  const trainingTracked = (await db.trainingResult.count({ where: { workspaceId: workspace.id } })) > 0;
+  const reps = await activeReps(db, workspace.id);
+  const trainingTracked = await tracksTraining(db, workspace.id);
   // Pace alerts on outreach only where outreach is recorded at all (a CRM export of deals alone has none).
-  const outreachTracked =
-    (await db.activity.count({
-      where: {
-        workspaceId: workspace.id,
-        deletedAt: null,
-        occurredAt: { gte: new Date(slot.getTime() - 90 * 86_400_000), lte: slot },
-      },
-    })) > 0;
+  const outreachTracked = await hasActivityBetween(
+    db,
+    workspace.id,
+    new Date(slot.getTime() - 90 * 86_400_000),
+    slot,
+  );
   const cal = calendarOf(workspace);
   const current = periodContaining('month', slot, cal);
   const last = previousPeriod(current, cal);
@@ -139,18 +103,13 @@ async function coachingInputs(ctx: TJobContext): Promise<{ rep: Rep; input: TCoa
     const teamChurn = median(
       team.map((x) => churnOf(x.id)).filter((v): v is number => typeof v === 'number'),
     );
-    const recordings = await db.activity.findMany({
-      where: {
-        workspaceId: workspace.id,
-        repId: rep.id,
-        deletedAt: null,
-        recordingUrl: { not: null },
-        occurredAt: { gte: new Date(slot.getTime() - RECORDINGS_DAYS * 86_400_000), lte: slot },
-      },
-      orderBy: { occurredAt: 'desc' },
-      take: 3,
-      select: { recordingUrl: true, subject: true, occurredAt: true },
-    });
+    const recordings = await recentRecordings(
+      db,
+      workspace.id,
+      rep.id,
+      { from: new Date(slot.getTime() - RECORDINGS_DAYS * 86_400_000), to: slot },
+      3,
+    );
     out.push({
       rep,
       input: {
@@ -196,14 +155,17 @@ async function deliverAlert(
   opts: { admins: string[]; beforeFirstSend: () => Promise<void>; sentSoFar: () => number },
 ): Promise<{ outcome: TOutcome; delivered: string[] }> {
   const { db, workspace, slot } = ctx;
-  const snoozed = await db.alertLog.findFirst({
-    where: { workspaceId: workspace.id, repId: rep.id, rule: alert.rule, snoozedUntil: { gt: slot } },
-    select: { id: true },
-  });
-  if (snoozed) return { outcome: 'snoozed', delivered: [] };
+  if (await isAlertSnoozed(db, workspace.id, rep.id, alert.rule, slot))
+    return { outcome: 'snoozed', delivered: [] };
   const to = await recipientsOf(db, workspace.id, rep, opts.admins, Boolean(ctx.outbox.local));
   if (to.length === 0) return { outcome: 'noRecipient', delivered: [] };
-  const alertId = await claimAlert(db, ctx, rep.id, alert);
+  const alertId = await claimAlert(db, workspace.id, {
+    repId: rep.id,
+    rule: alert.rule,
+    periodKey: alert.periodKey,
+    headline: alert.headline,
+    now: ctx.now,
+  });
   if (!alertId) return { outcome: 'duplicate', delivered: [] };
   await opts.beforeFirstSend();
   const message = buildCoachingAlert(alert, alertId);
@@ -221,9 +183,10 @@ async function deliverAlert(
   }
   // Sent to anyone: sent. Refused everywhere: failed (tried again next run). Cut off: uncertain (not again).
   const status = delivered.length > 0 ? 'sent' : cutOff ? 'uncertain' : 'failed';
-  await db.alertLog.update({
-    where: { id: alertId },
-    data: { status, recipientSlackId: delivered.join(',') || to.join(','), message: message.text },
+  await recordAlertSent(db, alertId, {
+    status,
+    recipientSlackId: delivered.join(',') || to.join(','),
+    message: message.text,
   });
   return { outcome: status, delivered };
 }

@@ -1,4 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import {
+  changeClaimedRun,
+  changeRunIfUnchanged,
+  insertRun,
+  latestSlotOf,
+  refreshClaim,
+  runOfSlot,
+  runsClaimedBefore,
+  runsInStatus,
+} from '../store/job-runs.js';
 import type { TDb } from '../store/store.js';
 
 /**
@@ -35,16 +44,11 @@ export async function claimSlot(
   db: TDb,
   run: { job: string; workspaceId: string; slot: Date; by: string; now: Date; status?: TJobStatus },
 ): Promise<boolean> {
-  const status = run.status ?? 'claimed';
-  const inserted =
-    await db.$executeRaw`INSERT INTO "JobRun" ("id", "job", "workspaceId", "slot", "status", "claimedBy", "claimedAt")
-    VALUES (${randomUUID()}, ${run.job}, ${run.workspaceId}, ${run.slot}, ${status}, ${run.by}, ${run.now})
-    ON CONFLICT ("job", "workspaceId", "slot") DO NOTHING`;
-  return inserted === 1;
+  return insertRun(db, { ...run, status: run.status ?? 'claimed' });
 }
 
 export function findRun(db: TDb, job: string, workspaceId: string, slot: Date): Promise<TRunRow | null> {
-  return db.jobRun.findUnique({ where: { job_workspaceId_slot: { job, workspaceId, slot } } });
+  return runOfSlot(db, job, workspaceId, slot);
 }
 
 /**
@@ -63,11 +67,13 @@ export async function retakeRun(
   const inProgress = row.status === 'claimed' || row.status === 'sending';
   const allowed = stale || (opts.held && row.status === 'held') || (opts.force && !inProgress);
   if (!allowed) return false;
-  const taken = await db.jobRun.updateMany({
-    where: { id: row.id, status: row.status, claimedAt: row.claimedAt },
-    data: { status: 'claimed', claimedBy: by, claimedAt: now, finishedAt: null, error: null },
+  return changeRunIfUnchanged(db, row, {
+    status: 'claimed',
+    claimedBy: by,
+    claimedAt: now,
+    finishedAt: null,
+    error: null,
   });
-  return taken.count === 1;
 }
 
 /**
@@ -82,46 +88,32 @@ export async function markRun(
   data: { result?: unknown; error?: string | null; now: Date },
 ): Promise<boolean> {
   const finished = status === 'claimed' || status === 'sending' ? null : data.now;
-  const done = await db.jobRun.updateMany({
-    where: { id, claimedBy: by },
-    data: {
-      status,
-      finishedAt: finished,
-      // A run in progress keeps its claim fresh.
-      ...(status === 'claimed' || status === 'sending' ? { claimedAt: data.now } : {}),
-      ...(data.result !== undefined ? { result: JSON.stringify(data.result) } : {}),
-      ...(data.error !== undefined ? { error: data.error } : {}),
-    },
+  return changeClaimedRun(db, id, by, {
+    status,
+    finishedAt: finished,
+    // A run in progress keeps its claim fresh.
+    ...(status === 'claimed' || status === 'sending' ? { claimedAt: data.now } : {}),
+    ...(data.result !== undefined ? { result: JSON.stringify(data.result) } : {}),
+    ...(data.error !== undefined ? { error: data.error } : {}),
   });
-  return done.count === 1;
 }
 
 /** Keeps a working run's claim fresh, so it is never taken for a dead one. */
 export async function heartbeat(db: TDb, id: string, by: string, now: Date): Promise<void> {
-  await db.jobRun.updateMany({
-    where: { id, claimedBy: by, status: { in: ['claimed', 'sending'] } },
-    data: { claimedAt: now },
-  });
+  await refreshClaim(db, id, by, now);
 }
 
 /** The latest slot recorded for a job in a workspace (any status), to know how far back to look after downtime. */
 export async function latestSlot(db: TDb, job: string, workspaceId: string): Promise<Date | null> {
-  const row = await db.jobRun.findFirst({
-    where: { job, workspaceId },
-    orderBy: { slot: 'desc' },
-    select: { slot: true },
-  });
-  return row?.slot ?? null;
+  return latestSlotOf(db, job, workspaceId);
 }
 
 /** Runs whose claim went stale in a status: their process died (claimed: before sending; sending: mid-way). */
 export function staleRuns(db: TDb, status: 'claimed' | 'sending', now: Date) {
-  return db.jobRun.findMany({
-    where: { status, claimedAt: { lt: new Date(now.getTime() - STALE_CLAIM_MS) } },
-  });
+  return runsClaimedBefore(db, status, new Date(now.getTime() - STALE_CLAIM_MS));
 }
 
 /** Runs held for quiet hours. */
 export function heldRuns(db: TDb) {
-  return db.jobRun.findMany({ where: { status: 'held' } });
+  return runsInStatus(db, 'held');
 }

@@ -4,8 +4,10 @@ import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import { systemClock, type TClock } from '../clock.js';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import type { TLogger } from '../logger.js';
+import { changeRunIfUnchanged, latestRunOf } from '../store/job-runs.js';
 import type { TDb } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
+import { allWorkspaces } from '../store/workspaces.js';
 import { coachingAlertsJob, workspaceAdmins } from './coaching-job.js';
 import { leaderboardJob } from './leaderboard-job.js';
 import {
@@ -262,7 +264,7 @@ export function createScheduler(deps: TJobDeps & { clock: TClock }) {
     const windowStart = new Date(now.getTime() - deps.catchUpMs);
     const first = lastTick === null || lastTick < windowStart;
     const from = lastTick && lastTick > windowStart ? lastTick : windowStart;
-    const workspaces = await deps.db.workspace.findMany();
+    const workspaces = await allWorkspaces(deps.db);
     const byId = new Map(workspaces.map((w) => [w.id, w]));
     for (const r of [...retry.values()]) {
       const ws = byId.get(r.workspaceId);
@@ -299,37 +301,36 @@ export function createScheduler(deps: TJobDeps & { clock: TClock }) {
         const ws = byId.get(row.workspaceId);
         if (ws && row.slot >= windowStart) await attempt(outcomes, row.job as TJob['name'], ws, row.slot);
         else
-          await deps.db.jobRun.updateMany({
-            where: { id: row.id, status: 'claimed', claimedAt: row.claimedAt },
-            data: {
+          await changeRunIfUnchanged(
+            deps.db,
+            { id: row.id, status: 'claimed', claimedAt: row.claimedAt },
+            {
               status: 'failed',
               finishedAt: real,
               error: 'the process stopped before sending; too late to run',
             },
-          });
+          );
       }
       for (const row of await heldRuns(deps.db)) {
         const ws = byId.get(row.workspaceId);
         if (!ws) continue;
         if (row.slot < windowStart) {
-          await deps.db.jobRun.updateMany({
-            where: { id: row.id, status: 'held' },
-            data: {
-              status: 'skipped',
-              finishedAt: real,
-              error: 'quiet hours lasted past the catch-up window',
-            },
-          });
+          await changeRunIfUnchanged(
+            deps.db,
+            { id: row.id, status: 'held' },
+            { status: 'skipped', finishedAt: real, error: 'quiet hours lasted past the catch-up window' },
+          );
           continue;
         }
         await attempt(outcomes, row.job as TJob['name'], ws, row.slot, { held: true });
       }
       for (const row of await staleRuns(deps.db, 'sending', real)) {
-        const taken = await deps.db.jobRun.updateMany({
-          where: { id: row.id, status: 'sending', claimedAt: row.claimedAt },
-          data: { status: 'uncertain', finishedAt: real, error: 'the process stopped while sending' },
-        });
-        if (taken.count !== 1) continue;
+        const taken = await changeRunIfUnchanged(
+          deps.db,
+          { id: row.id, status: 'sending', claimedAt: row.claimedAt },
+          { status: 'uncertain', finishedAt: real, error: 'the process stopped while sending' },
+        );
+        if (!taken) continue;
         const ws = byId.get(row.workspaceId);
         const outbox = ws ? await deps.outboxFor(ws) : undefined;
         if (ws && outbox)
@@ -387,10 +388,7 @@ export async function jobsOverview(db: TDb, workspace: Workspace, now: Date) {
   return Promise.all(
     JOB_NAMES.map(async (job) => {
       const { schedule, enabled } = jobSettings(workspace, job);
-      const last = await db.jobRun.findFirst({
-        where: { job, workspaceId: workspace.id },
-        orderBy: { slot: 'desc' },
-      });
+      const last = await latestRunOf(db, job, workspace.id);
       return {
         job,
         schedule,

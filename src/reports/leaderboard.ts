@@ -3,7 +3,8 @@ import { AppError } from '../errors.js';
 import { NO_FACTS, type TFacts } from '../metrics/facts.js';
 import { previousPeriod, resolvePeriod, shownAsTyped, type TPeriod } from '../metrics/periods.js';
 import { LOWER_IS_BETTER, OUTREACH_KINDS, SCALAR_METRICS } from '../metrics/scalar.js';
-import { loadFactsByRep } from '../store/facts.js';
+import { activityTotalsByRep, dealTotalsByRep, loadFactsByRep } from '../store/facts.js';
+import { activeRepsForRanking } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetsForReps } from '../store/targets.js';
 import type { Workspace } from '../store/types.js';
@@ -53,10 +54,7 @@ export async function leaderboardReport(
   const cal = calendarOf(workspace);
   const period = resolvePeriod(periodText, now, cal);
   const previous = previousPeriod(period, cal);
-  const reps = await db.rep.findMany({
-    where: { workspaceId: workspace.id, active: true, role: 'rep' },
-    select: { id: true, name: true, email: true, slackUserId: true, managerId: true },
-  });
+  const reps = await activeRepsForRanking(db, workspace.id);
   const ids = reps.map((r) => r.id);
   let scored: { rep: (typeof reps)[number]; value: number | null }[];
   const sums = opts.factsOnly ? null : await sqlTotals(db, workspace.id, metric.id, period);
@@ -122,47 +120,34 @@ async function sqlTotals(
   metricId: string,
   period: { start: Date; end: Date },
 ): Promise<Map<string, number> | null> {
-  const within = { gte: period.start, lt: period.end };
-  const out = new Map<string, number>();
-  const deals = async (where: object, field: 'sum' | 'count') => {
-    const rows = await db.deal.groupBy({
-      by: ['repId'],
-      where: { workspaceId, deletedAt: null, repId: { not: null }, ...where },
-      _sum: { amountMinor: true },
-      _count: { _all: true },
-    });
-    for (const r of rows)
-      if (r.repId) out.set(r.repId, field === 'sum' ? Number(r._sum.amountMinor ?? 0n) : r._count._all);
-    return out;
-  };
-  const activities = async (where: object) => {
-    const rows = await db.activity.groupBy({
-      by: ['repId'],
-      where: { workspaceId, deletedAt: null, repId: { not: null }, occurredAt: within, ...where },
-      _sum: { count: true },
-    });
-    for (const r of rows) if (r.repId) out.set(r.repId, r._sum.count ?? 0);
-    return out;
-  };
+  const deals = (which: 'won' | 'lost' | 'opened', field: 'sum' | 'count') =>
+    dealTotalsByRep(
+      db,
+      workspaceId,
+      which === 'opened' ? { opened: period } : { closed: which, within: period },
+      field,
+    );
+  const activities = (which: { kind: string | string[]; personalized?: boolean }) =>
+    activityTotalsByRep(db, workspaceId, which, period);
   switch (metricId) {
     case 'sales.won_total':
-      return deals({ status: 'won', closedAt: within }, 'sum');
+      return deals('won', 'sum');
     case 'sales.won_count':
-      return deals({ status: 'won', closedAt: within }, 'count');
+      return deals('won', 'count');
     case 'opportunities.created':
-      return deals({ openedAt: within }, 'count');
+      return deals('opened', 'count');
     case 'opportunities.lost':
-      return deals({ status: 'lost', closedAt: within }, 'count');
+      return deals('lost', 'count');
     case 'outreach.calls':
       return activities({ kind: 'call' });
     case 'outreach.emails':
       return activities({ kind: 'email' });
     case 'outreach.total':
-      return activities({ kind: { in: OUTREACH } });
+      return activities({ kind: OUTREACH });
     case 'personalization.personalized':
-      return activities({ kind: { in: OUTREACH }, personalized: true });
+      return activities({ kind: OUTREACH, personalized: true });
     case 'personalization.generic':
-      return activities({ kind: { in: OUTREACH }, personalized: false });
+      return activities({ kind: OUTREACH, personalized: false });
     default:
       return null;
   }

@@ -13,6 +13,7 @@ import { previousPeriod, type TPeriod } from '../metrics/periods.js';
 import { computeScalarMetrics } from '../metrics/scalar.js';
 import { median } from '../metrics/stats.js';
 import { loadFactsByRep, loadFunnelFactsByRep } from '../store/facts.js';
+import { teamMemberIds } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
 import type { Rep, Workspace } from '../store/types.js';
 import { formatMetric } from './format.js';
@@ -44,12 +45,7 @@ export type TRepInsights = {
 
 /** The rep's team: their manager's active reports, or every active rep when they have no manager. */
 async function teamOf(db: TDb, workspaceId: string, rep: Rep): Promise<string[]> {
-  const team = await db.rep.findMany({
-    where: rep.managerId
-      ? { workspaceId, active: true, managerId: rep.managerId }
-      : { workspaceId, active: true, role: 'rep' },
-    select: { id: true },
-  });
+  const team = await teamMemberIds(db, workspaceId, rep.managerId);
   return [...new Set([rep.id, ...team.map((t) => t.id)])];
 }
 

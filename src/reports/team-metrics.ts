@@ -2,6 +2,7 @@ import { previousPeriod, resolvePeriod, type TPeriod } from '../metrics/periods.
 import { computeScalarMetrics } from '../metrics/scalar.js';
 import { DEFAULT_TARGETS, scaleTarget } from '../metrics/targets.js';
 import { loadFactsByRep, mergeFacts } from '../store/facts.js';
+import { teamMembers } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
 import type { Rep, Workspace } from '../store/types.js';
 import { calendarOf, presentMetrics, presentPeriod } from './present.js';
@@ -36,13 +37,7 @@ export async function teamMetricsReport(
   const cal = calendarOf(workspace);
   const period = resolvePeriod(periodText, now, cal);
   const previous = previousPeriod(period, cal);
-  const reps = await db.rep.findMany({
-    where: manager
-      ? { workspaceId: workspace.id, active: true, managerId: manager.id }
-      : { workspaceId: workspace.id, active: true, role: 'rep' },
-    select: { id: true, name: true },
-    orderBy: { name: 'asc' },
-  });
+  const reps = await teamMembers(db, workspace.id, manager?.id ?? null);
   const ids = reps.map((r) => r.id);
   const [facts, targetRows] = await Promise.all([
     loadFactsByRep(db, workspace.id, ids, { start: previous.start, end: period.end }),

@@ -2,6 +2,7 @@ import { NO_FACTS } from '../metrics/facts.js';
 import { elapsedFraction, periodContaining, previousPeriod, type TPeriod } from '../metrics/periods.js';
 import { LOWER_IS_BETTER, SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
 import { loadFactsByRep } from '../store/facts.js';
+import { activeRepsForWeeklyBoard } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetsForReps } from '../store/targets.js';
 import type { Workspace } from '../store/types.js';
@@ -71,10 +72,7 @@ export async function weeklyLeaderboard(
         label: `${previous.label} to the same day`,
       }
     : previous;
-  const reps = await db.rep.findMany({
-    where: { workspaceId: workspace.id, active: true, role: 'rep' },
-    select: { id: true, name: true, slackUserId: true, managerId: true },
-  });
+  const reps = await activeRepsForWeeklyBoard(db, workspace.id);
   const ids = reps.map((r) => r.id);
   const beforePrevious = previousPeriod(previous, cal);
   const [facts, targets] = await Promise.all([

@@ -4,6 +4,7 @@ import { scorecardChart } from '../charts/specs.js';
 import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
 import { isAdmin } from '../services/permissions.js';
+import { countReportsOf, repOfWorkspace } from '../store/reps.js';
 import { buildHome } from '../views/home.js';
 import type { TSlackDeps } from './deps.js';
 
@@ -71,13 +72,9 @@ export function createHomeDashboard(
         byWorkspace.set(userId, { teamId, userId, openedAt: now.getTime() });
         viewers.set(workspace.id, byWorkspace);
       }
-      const rep = actor.repId
-        ? await deps.store.db.rep.findFirst({ where: { id: actor.repId, workspaceId: workspace.id } })
-        : null;
+      const rep = actor.repId ? await repOfWorkspace(deps.store.db, workspace.id, actor.repId) : null;
       const reports = rep
-        ? await deps.store.db.rep.count({
-            where: { workspaceId: workspace.id, managerId: rep.id, active: true },
-          })
+        ? await countReportsOf(deps.store.db, workspace.id, rep.id, { activeOnly: true })
         : 0;
       const [own, team] = await Promise.all([
         rep ? repMetricsReport(deps.store.db, workspace, rep, 'this month', now) : null,

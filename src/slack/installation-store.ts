@@ -1,6 +1,14 @@
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
 import type { TLogger } from '../logger.js';
 import { open, seal } from '../secret-box.js';
+import {
+  installationByKey,
+  installKeysOfBots,
+  installKeysToUninstall,
+  liveTeamInstallation,
+  saveInstallation,
+  wipeInstallation,
+} from '../store/installations.js';
 import type { TDb } from '../store/store.js';
 import { ensureWorkspace } from '../store/workspaces.js';
 
@@ -30,19 +38,13 @@ export function createInstallationStore(
 } {
   async function fetchInstallation(query: InstallationQuery<boolean>): Promise<Installation> {
     const installKey = installKeyOf(query);
-    let row = await db.installation.findUnique({ where: { installKey } });
+    let row = await installationByKey(db, installKey);
     // The team's own install when the enterprise is not known (a Grid workspace, asked for by team id only).
     if (!row?.encryptedData && query.teamId && !query.isEnterpriseInstall)
-      row =
-        (await db.installation.findFirst({
-          where: { teamId: query.teamId, isEnterpriseInstall: false, uninstalledAt: null },
-          orderBy: { updatedAt: 'desc' },
-        })) ?? row;
+      row = (await liveTeamInstallation(db, query.teamId)) ?? row;
     // A workspace of an org-wide install is served by the org's installation.
     if (!row?.encryptedData && query.enterpriseId && !query.isEnterpriseInstall)
-      row = await db.installation.findUnique({
-        where: { installKey: installKeyOf({ ...query, isEnterpriseInstall: true }) },
-      });
+      row = await installationByKey(db, installKeyOf({ ...query, isEnterpriseInstall: true }));
     if (!row || row.uninstalledAt || !row.encryptedData)
       throw new Error(`KPI Bot is not installed for ${installKey}`);
     return JSON.parse(open(row.encryptedData, key, row.installKey)) as Installation;
@@ -69,7 +71,7 @@ export function createInstallationStore(
         encryptedData: seal(JSON.stringify(installation), key, installKey),
         uninstalledAt: null,
       };
-      await db.installation.upsert({ where: { installKey }, create: { installKey, ...data }, update: data });
+      await saveInstallation(db, installKey, data);
       opts.logger.info({ installKey, botUserId: data.botUserId }, 'KPI Bot installed');
     },
     fetchInstallation,
@@ -78,43 +80,21 @@ export function createInstallationStore(
     },
     async uninstall(q) {
       // An org-wide install is uninstalled from the whole org; a workspace install from its team.
-      const rows = await db.installation.findMany({
-        where: {
-          OR: [
-            ...(q.teamId && !q.isEnterpriseInstall ? [{ teamId: q.teamId, isEnterpriseInstall: false }] : []),
-            ...(q.enterpriseId && (q.isEnterpriseInstall || !q.teamId)
-              ? [{ enterpriseId: q.enterpriseId, isEnterpriseInstall: true }]
-              : []),
-          ],
-        },
-        select: { installKey: true },
-      });
+      const rows = await installKeysToUninstall(db, q);
       for (const r of rows) await wipe(r.installKey);
       return rows.length;
     },
     async revoke(q) {
       if (q.botUserIds.length === 0) return 0;
-      const rows = await db.installation.findMany({
-        where: {
-          botUserId: { in: q.botUserIds },
-          OR: [
-            ...(q.teamId ? [{ teamId: q.teamId }] : []),
-            ...(q.enterpriseId ? [{ enterpriseId: q.enterpriseId }] : []),
-          ],
-        },
-        select: { installKey: true },
-      });
+      const rows = await installKeysOfBots(db, q);
       for (const r of rows) await wipe(r.installKey);
       return rows.length;
     },
   };
 
   async function wipe(installKey: string) {
-    const done = await db.installation.updateMany({
-      where: { installKey },
-      data: { encryptedData: '', uninstalledAt: new Date() },
-    });
-    if (done.count) opts.logger.info({ installKey }, 'KPI Bot uninstalled: tokens deleted');
+    if (await wipeInstallation(db, installKey, new Date()))
+      opts.logger.info({ installKey }, 'KPI Bot uninstalled: tokens deleted');
   }
 }
 

@@ -255,3 +255,100 @@ export async function loadFunnelFactsByRep(
   }
   return out;
 }
+
+type TRange = { start: Date; end: Date };
+
+/** Whether the workspace has any training result (so training rules apply). */
+export async function tracksTraining(db: TDb, workspaceId: string): Promise<boolean> {
+  return (await db.trainingResult.count({ where: { workspaceId } })) > 0;
+}
+
+/** Whether the workspace recorded any (not deleted) activity between two instants, both included. */
+export async function hasActivityBetween(
+  db: TDb,
+  workspaceId: string,
+  from: Date,
+  to: Date,
+): Promise<boolean> {
+  return (
+    (await db.activity.count({
+      where: { workspaceId, deletedAt: null, occurredAt: { gte: from, lte: to } },
+    })) > 0
+  );
+}
+
+/** A rep's latest `take` recorded calls or meetings (with a recording) between two instants, newest first. */
+export function recentRecordings(
+  db: TDb,
+  workspaceId: string,
+  repId: string,
+  between: { from: Date; to: Date },
+  take: number,
+) {
+  return db.activity.findMany({
+    where: {
+      workspaceId,
+      repId,
+      deletedAt: null,
+      recordingUrl: { not: null },
+      occurredAt: { gte: between.from, lte: between.to },
+    },
+    orderBy: { occurredAt: 'desc' },
+    take,
+    select: { recordingUrl: true, subject: true, occurredAt: true },
+  });
+}
+
+/**
+ * Per rep, the deals (not deleted, with a rep) won, lost or opened in [start, end): their amounts summed (minor
+ * units) or counted, added up by the database (one GROUP BY on a covering index).
+ */
+export async function dealTotalsByRep(
+  db: TDb,
+  workspaceId: string,
+  deals: { closed: 'won' | 'lost'; within: TRange } | { opened: TRange },
+  field: 'sum' | 'count',
+): Promise<Map<string, number>> {
+  const where =
+    'closed' in deals
+      ? { status: deals.closed, closedAt: { gte: deals.within.start, lt: deals.within.end } }
+      : { openedAt: { gte: deals.opened.start, lt: deals.opened.end } };
+  const rows = await db.deal.groupBy({
+    by: ['repId'],
+    where: { workspaceId, deletedAt: null, repId: { not: null }, ...where },
+    _sum: { amountMinor: true },
+    _count: { _all: true },
+  });
+  const out = new Map<string, number>();
+  for (const r of rows)
+    if (r.repId) out.set(r.repId, field === 'sum' ? Number(r._sum.amountMinor ?? 0n) : r._count._all);
+  return out;
+}
+
+/**
+ * Per rep, the count of (not deleted) activities of a kind, or of any of some kinds, in [start, end); only the
+ * personalized (or only the generic) ones when `personalized` is given.
+ */
+export async function activityTotalsByRep(
+  db: TDb,
+  workspaceId: string,
+  activities: { kind: string | string[]; personalized?: boolean },
+  within: TRange,
+): Promise<Map<string, number>> {
+  const { kind, personalized } = activities;
+  const rows = await db.activity.groupBy({
+    by: ['repId'],
+    where: {
+      workspaceId,
+      deletedAt: null,
+      repId: { not: null },
+      occurredAt: { gte: within.start, lt: within.end },
+      kind: typeof kind === 'string' ? kind : { in: kind },
+      ...(personalized === undefined ? {} : { personalized }),
+    },
+    _sum: { count: true },
+  });
+  const out = new Map<string, number>();
+  for (const r of rows) if (r.repId) out.set(r.repId, r._sum.count ?? 0);
+  return out;
+}

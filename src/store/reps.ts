@@ -35,3 +35,96 @@ export async function findRep(db: TDb, workspaceId: string, who: string): Promis
 export async function countDirectReports(db: TDb, workspaceId: string, managerId: string): Promise<number> {
   return db.rep.count({ where: { workspaceId, managerId } });
 }
+
+/** A rep of the workspace by id, or null (an id of another workspace finds nothing). */
+export function repOfWorkspace(db: TDb, workspaceId: string, repId: string): Promise<Rep | null> {
+  return db.rep.findFirst({ where: { id: repId, workspaceId } });
+}
+
+/** The id and name of the workspace's rep with a Slack user id, or null. */
+export function repBySlackId(db: TDb, workspaceId: string, slackUserId: string) {
+  return db.rep.findUnique({
+    where: { workspaceId_slackUserId: { workspaceId, slackUserId } },
+    select: { id: true, name: true },
+  });
+}
+
+/** The workspace's active reps with the role rep (not managers or admins). */
+export function activeReps(db: TDb, workspaceId: string): Promise<Rep[]> {
+  return db.rep.findMany({ where: { workspaceId, active: true, role: 'rep' } });
+}
+
+/** A leaderboard's people: the workspace's active reps with what a ranking shows of them. */
+export function activeRepsForRanking(db: TDb, workspaceId: string) {
+  return db.rep.findMany({
+    where: { workspaceId, active: true, role: 'rep' },
+    select: { id: true, name: true, email: true, slackUserId: true, managerId: true },
+  });
+}
+
+/** The weekly leaderboard's people: the workspace's active reps, with their Slack ids and managers. */
+export function activeRepsForWeeklyBoard(db: TDb, workspaceId: string) {
+  return db.rep.findMany({
+    where: { workspaceId, active: true, role: 'rep' },
+    select: { id: true, name: true, slackUserId: true, managerId: true },
+  });
+}
+
+/**
+ * A team by name (id and name, alphabetical): a manager's active reports, or every active rep of the workspace
+ * when there is no manager.
+ */
+export function teamMembers(db: TDb, workspaceId: string, managerId: string | null) {
+  return db.rep.findMany({
+    where: managerId ? { workspaceId, active: true, managerId } : { workspaceId, active: true, role: 'rep' },
+    select: { id: true, name: true },
+    orderBy: { name: 'asc' },
+  });
+}
+
+/** The ids of a team: a manager's active reports, or every active rep of the workspace when there is none. */
+export function teamMemberIds(db: TDb, workspaceId: string, managerId: string | null) {
+  return db.rep.findMany({
+    where: managerId ? { workspaceId, active: true, managerId } : { workspaceId, active: true, role: 'rep' },
+    select: { id: true },
+  });
+}
+
+/** How many people report to a manager (active ones only when asked). */
+export function countReportsOf(
+  db: TDb,
+  workspaceId: string,
+  managerId: string,
+  opts: { activeOnly: boolean },
+): Promise<number> {
+  return db.rep.count({
+    where: opts.activeOnly ? { workspaceId, managerId, active: true } : { workspaceId, managerId },
+  });
+}
+
+/** A manager's Slack id and name when they are active in the workspace, else null. */
+export function activeManagerContact(db: TDb, workspaceId: string, managerId: string) {
+  return db.rep.findFirst({
+    where: { id: managerId, workspaceId, active: true },
+    select: { slackUserId: true, name: true },
+  });
+}
+
+/** The Slack ids of the workspace's active reps with the admin role. */
+export async function adminRepSlackIds(db: TDb, workspaceId: string): Promise<string[]> {
+  const rows = await db.rep.findMany({
+    where: { workspaceId, role: 'admin', active: true, slackUserId: { not: null } },
+    select: { slackUserId: true },
+  });
+  return rows.map((r) => r.slackUserId as string);
+}
+
+/** How many people the workspace has (any role, active or not). */
+export function countReps(db: TDb, workspaceId: string): Promise<number> {
+  return db.rep.count({ where: { workspaceId } });
+}
+
+/** Adds a person to the workspace by name. */
+export function createRep(db: TDb, workspaceId: string, name: string, role: 'admin' | 'rep'): Promise<Rep> {
+  return db.rep.create({ data: { workspaceId, name, role } });
+}

@@ -1,9 +1,18 @@
 import { PrismaClient as PostgresClient } from '../generated/postgresql/client.js';
 import { PrismaClient as SqliteClient } from '../generated/sqlite/client.js';
 import { createAdapterFactory, providerOf, SQLITE_PRAGMAS, type TProvider } from './provider.js';
-import type { TDb } from './types.js';
+import type { TDb, TTx } from './types.js';
 
 export type { TDb, TTx } from './types.js';
+
+/**
+ * Runs `work` in one interactive transaction: everything it writes through `tx` commits together, or nothing
+ * does. For writes of several parts that must land together (e.g. linking a CRM owner and handing its facts
+ * over).
+ */
+export function inTransaction<T>(db: TDb, work: (tx: TTx) => Promise<T>): Promise<T> {
+  return db.$transaction(work);
+}
 
 export type TStore = {
   db: TDb;

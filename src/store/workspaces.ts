@@ -58,6 +58,27 @@ export function applyWorkspaceOf(db: TDb, workspaceId: string) {
   });
 }
 
+/** Every workspace (the scheduler serves them all). */
+export function allWorkspaces(db: TDb): Promise<Workspace[]> {
+  return db.workspace.findMany();
+}
+
+/** A workspace by id, or null. */
+export function workspaceById(db: TDb, workspaceId: string): Promise<Workspace | null> {
+  return db.workspace.findUnique({ where: { id: workspaceId } });
+}
+
+/** A workspace by id (it must exist). */
+export function workspaceByIdOrThrow(db: TDb, workspaceId: string): Promise<Workspace> {
+  return db.workspace.findUniqueOrThrow({ where: { id: workspaceId } });
+}
+
+/** The id of a Slack team's workspace, or null when the team has none. */
+export async function workspaceIdOfTeam(db: TDb, slackTeamId: string): Promise<string | null> {
+  const ws = await db.workspace.findUnique({ where: { slackTeamId }, select: { id: true } });
+  return ws?.id ?? null;
+}
+
 /** The workspace's own reporting columns an admin may change (`/kpi settings`). */
 export type TWorkspaceColumns = Partial<
   Pick<Workspace, 'timezone' | 'fiscalYearStartMonth' | 'weekStartsOn' | 'currency' | 'leaderboardChannel'>

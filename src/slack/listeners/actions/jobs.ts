@@ -2,6 +2,8 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { addWeeks } from 'date-fns';
 import { parseWorkspaceSettings } from '../../../domain/settings.js';
 import { isAdmin } from '../../../services/permissions.js';
+import { alertOfWorkspace, settleAlert } from '../../../store/alerts.js';
+import { repOfWorkspace } from '../../../store/reps.js';
 import { updateWorkspaceSettings } from '../../../store/workspaces.js';
 import { escapeMrkdwn } from '../../../views/help.js';
 import type { TSlackDeps } from '../../deps.js';
@@ -22,7 +24,7 @@ export function rankOptAction(deps: TSlackDeps, join: boolean) {
       try {
         const teamId = body.team?.id ?? body.user.team_id ?? '';
         const { workspace, actor } = await deps.resolveActor(teamId, body.user.id, body.user.name ?? '');
-        const me = actor.repId ? await deps.store.db.rep.findUnique({ where: { id: actor.repId } }) : null;
+        const me = actor.repId ? await repOfWorkspace(deps.store.db, workspace.id, actor.repId) : null;
         if (join && me?.role !== 'rep') {
           await say(
             respond,
@@ -63,15 +65,12 @@ export function alertAction(deps: TSlackDeps, kind: 'snooze' | 'handled') {
       try {
         const teamId = body.team?.id ?? body.user.team_id ?? '';
         const { workspace, actor } = await deps.resolveActor(teamId, body.user.id, body.user.name ?? '');
-        const alert = await deps.store.db.alertLog.findFirst({
-          where: { id: action.value ?? '', workspaceId: workspace.id },
-          include: { rep: { select: { name: true } } },
-        });
+        const alert = await alertOfWorkspace(deps.store.db, workspace.id, action.value ?? '');
         if (!alert) {
           await say(respond, 'That alert is no longer known to KPI Bot.');
           return;
         }
-        const me = actor.repId ? await deps.store.db.rep.findUnique({ where: { id: actor.repId } }) : null;
+        const me = actor.repId ? await repOfWorkspace(deps.store.db, workspace.id, actor.repId) : null;
         const recipients = (alert.recipientSlackId ?? '').split(',');
         if (!recipients.includes(body.user.id) && !isAdmin({ workspace, actor }, me)) {
           deps.logger.info({ actor: body.user.id, alert: alert.id }, 'permission denied: coaching alert');
@@ -83,13 +82,11 @@ export function alertAction(deps: TSlackDeps, kind: 'snooze' | 'handled') {
         }
         const now = deps.clock.now();
         const until = addWeeks(now, 1);
-        await deps.store.db.alertLog.update({
-          where: { id: alert.id },
-          data:
-            kind === 'snooze'
-              ? { status: 'snoozed', snoozedUntil: until }
-              : { status: 'handled', handledAt: now, handledBySlackId: body.user.id },
-        });
+        await settleAlert(
+          deps.store.db,
+          alert,
+          kind === 'snooze' ? { snoozedUntil: until } : { handledAt: now, handledBySlackId: body.user.id },
+        );
         const note =
           kind === 'snooze'
             ? `:zzz: Snoozed by <@${body.user.id}> until ${until.toISOString().slice(0, 10)}: no alerts of this kind about ${escapeMrkdwn(alert.rep.name)} until then.`
