@@ -1,6 +1,41 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { activitiesOfSource, activityOfSource, createActivity, updateActivity } from '../store/activities.js';
 import { insertRows } from '../store/bulk.js';
+import {
+  createDeal,
+  dealOfSource,
+  dealsOfSource,
+  recordStageChangeOnce,
+  updateDeal,
+} from '../store/deals.js';
+import {
+  createPerson,
+  otherRepWithEmail,
+  repWithEmail,
+  repWithId,
+  repWithSlackId,
+  updatePerson,
+} from '../store/identities.js';
+import {
+  createCustomer,
+  createLead,
+  customerOfSource,
+  leadOfSource,
+  updateCustomer,
+  updateLead,
+} from '../store/leads.js';
 import type { TProvider } from '../store/provider.js';
+import {
+  createPost,
+  createSnapshot,
+  createTrainingResult,
+  postOf,
+  snapshotAt,
+  trainingResultOfSource,
+  updatePost,
+  updateSnapshotValue,
+  updateTrainingResult,
+} from '../store/social.js';
 import type { Activity, Deal, Rep, TActivityInput, TDealInput, TStageChangeInput } from '../store/types.js';
 import type { TCanonicalEvent, TInstant, TOwner } from './events.js';
 import {
@@ -102,10 +137,8 @@ export async function prefetch(
   ];
   const activityIds = [...new Set(events.flatMap((e) => ('activityId' in e ? [e.activityId] : [])))];
   const [deals, activities] = await Promise.all([
-    dealIds.length ? tx.deal.findMany({ where: { workspaceId, source, externalId: { in: dealIds } } }) : [],
-    activityIds.length
-      ? tx.activity.findMany({ where: { workspaceId, source, externalId: { in: activityIds } } })
-      : [],
+    dealIds.length ? dealsOfSource(tx, workspaceId, source, dealIds) : [],
+    activityIds.length ? activitiesOfSource(tx, workspaceId, source, activityIds) : [],
   ]);
   const known = {
     deals: new Map<string, Deal | null>(dealIds.map((id) => [id, null])),
@@ -231,13 +264,10 @@ async function applyDeal(
   const at = occurred(ctx, ev);
   const timed = ev.occurredAt !== undefined;
   const patch = dealPatch(ctx, ev, at);
-  const key = {
-    workspaceId_source_externalId: { workspaceId: workspace.id, source: ctx.source, externalId: ev.dealId },
-  };
   if (ctx.deferred?.pendingDeals.has(ev.dealId)) await ctx.deferred.flush(tx);
   const existing = ctx.known?.deals.has(ev.dealId)
     ? (ctx.known.deals.get(ev.dealId) ?? null)
-    : await tx.deal.findUnique({ where: key });
+    : await dealOfSource(tx, workspace.id, ctx.source, ev.dealId);
   const clock: Record<string, number | string> = existing ? safeJson(existing.fieldClock) : {};
   const t = at.getTime();
   const fresh = (field: string) => {
@@ -322,7 +352,7 @@ async function applyDeal(
       ctx.deferred.addDeal(data, firstStage);
       return 'created';
     }
-    const created = await tx.deal.create({ data });
+    const created = await createDeal(tx, data);
     ctx.known?.deals.set(ev.dealId, created);
     dealId = created.id;
     outcome = 'created';
@@ -343,10 +373,7 @@ async function applyDeal(
     }
     if (Object.keys(changes).length === 0 && existing.fieldClock === JSON.stringify(clock))
       return 'unchanged';
-    const updated = await tx.deal.update({
-      where: { id: dealId },
-      data: { ...changes, fieldClock: JSON.stringify(clock) },
-    });
+    const updated = await updateDeal(tx, dealId, { ...changes, fieldClock: JSON.stringify(clock) });
     ctx.known?.deals.set(ev.dealId, updated);
     outcome = Object.keys(changes).length ? 'updated' : 'unchanged';
   }
@@ -361,12 +388,7 @@ async function recordStageChange(
   toStage: string,
   changedAt: Date,
 ): Promise<void> {
-  const found = await tx.dealStageChange.findUnique({
-    where: { dealId_toStage_changedAt: { dealId, toStage, changedAt } },
-    select: { id: true },
-  });
-  if (!found)
-    await tx.dealStageChange.create({ data: { workspaceId, dealId, fromStage, toStage, changedAt } });
+  await recordStageChangeOnce(tx, workspaceId, { dealId, fromStage, toStage, changedAt });
 }
 
 function safeJson(text: string): Record<string, number | string> {
@@ -388,10 +410,7 @@ async function applyLead(
 ): Promise<TOutcome> {
   const { tx, workspace } = ctx;
   const at = occurred(ctx, ev);
-  const where = {
-    workspaceId_source_externalId: { workspaceId: workspace.id, source: ctx.source, externalId: ev.leadId },
-  };
-  const existing = await tx.lead.findUnique({ where });
+  const existing = await leadOfSource(tx, workspace.id, ctx.source, ev.leadId);
   const next: Record<string, unknown> = {};
   if (ev.owner) {
     const o = await owner(ctx, ev.owner);
@@ -410,14 +429,15 @@ async function applyLead(
   } else if (ev.type === 'lead.qualified') next.mqlAt = earliest(existing?.mqlAt);
   else next.convertedAt = earliest(existing?.convertedAt);
   if (!existing) {
-    await tx.lead.create({
-      data: { workspaceId: workspace.id, source: ctx.source, externalId: ev.leadId, ...clean(next) },
+    await createLead(tx, {
+      workspaceId: workspace.id,
+      source: ctx.source,
+      externalId: ev.leadId,
+      ...clean(next),
     });
     return 'created';
   }
-  return updateChanged(existing, next, (changes) =>
-    tx.lead.update({ where: { id: existing.id }, data: changes }),
-  );
+  return updateChanged(existing, next, (changes) => updateLead(tx, existing.id, changes));
 }
 
 async function applyCustomer(
@@ -426,18 +446,11 @@ async function applyCustomer(
 ): Promise<TOutcome> {
   const { tx, workspace } = ctx;
   const at = occurred(ctx, ev);
-  const where = {
-    workspaceId_source_externalId: {
-      workspaceId: workspace.id,
-      source: ctx.source,
-      externalId: ev.customerId,
-    },
-  };
-  const existing = await tx.customer.findUnique({ where });
+  const existing = await customerOfSource(tx, workspace.id, ctx.source, ev.customerId);
   if (ev.type === 'customer.churned') {
     if (!existing) throw new NotYetApplicable(`customer ${ev.customerId} is not known yet`);
     if (existing.churnedAt && existing.churnedAt.getTime() <= at.getTime()) return 'unchanged';
-    await tx.customer.update({ where: { id: existing.id }, data: { churnedAt: at } });
+    await updateCustomer(tx, existing.id, { churnedAt: at });
     return 'updated';
   }
   const next: Record<string, unknown> = {
@@ -452,20 +465,16 @@ async function applyCustomer(
     next.ownerExternalId = o.key;
   }
   if (!existing) {
-    await tx.customer.create({
-      data: {
-        workspaceId: workspace.id,
-        source: ctx.source,
-        externalId: ev.customerId,
-        wonAt: at,
-        ...clean(next),
-      },
+    await createCustomer(tx, {
+      workspaceId: workspace.id,
+      source: ctx.source,
+      externalId: ev.customerId,
+      wonAt: at,
+      ...clean(next),
     });
     return 'created';
   }
-  return updateChanged(existing, next, (changes) =>
-    tx.customer.update({ where: { id: existing.id }, data: changes }),
-  );
+  return updateChanged(existing, next, (changes) => updateCustomer(tx, existing.id, changes));
 }
 
 async function applyActivity(
@@ -473,36 +482,27 @@ async function applyActivity(
   ev: Extract<TCanonicalEvent, { type: 'activity.logged' | 'activity.deleted' }>,
 ): Promise<TOutcome> {
   const { tx, workspace } = ctx;
-  const where = {
-    workspaceId_source_externalId: {
-      workspaceId: workspace.id,
-      source: ctx.source,
-      externalId: ev.activityId,
-    },
-  };
   if (ctx.deferred?.pendingActivities.has(ev.activityId)) await ctx.deferred.flush(tx);
   const existing = ctx.known?.activities.has(ev.activityId)
     ? (ctx.known.activities.get(ev.activityId) ?? null)
-    : await tx.activity.findUnique({ where });
+    : await activityOfSource(tx, workspace.id, ctx.source, ev.activityId);
   if (ev.type === 'activity.deleted') {
     const at = occurred(ctx, ev);
     if (existing?.deletedAt) return 'unchanged';
     ctx.known?.activities.delete(ev.activityId);
     if (!existing) {
       // A deletion that arrives before the activity leaves a tombstone, so the late creation does not count.
-      await tx.activity.create({
-        data: {
-          workspaceId: workspace.id,
-          source: ctx.source,
-          externalId: ev.activityId,
-          kind: 'other',
-          occurredAt: at,
-          deletedAt: at,
-        },
+      await createActivity(tx, {
+        workspaceId: workspace.id,
+        source: ctx.source,
+        externalId: ev.activityId,
+        kind: 'other',
+        occurredAt: at,
+        deletedAt: at,
       });
       return 'created';
     }
-    await tx.activity.update({ where: { id: existing.id }, data: { deletedAt: at } });
+    await updateActivity(tx, existing.id, { deletedAt: at });
     return 'updated';
   }
   const o = ev.owner ? await owner(ctx, ev.owner) : null;
@@ -532,12 +532,12 @@ async function applyActivity(
       occurredAt: next.occurredAt ?? occurred(ctx, ev),
     };
     if (ctx.deferred) ctx.deferred.addActivity(data);
-    else await tx.activity.create({ data });
+    else await createActivity(tx, data);
     return 'created';
   }
   return updateChanged(existing, next, (changes) => {
     ctx.known?.activities.delete(ev.activityId);
-    return tx.activity.update({ where: { id: existing.id }, data: changes });
+    return updateActivity(tx, existing.id, changes);
   });
 }
 
@@ -552,13 +552,13 @@ async function applySnapshot(
   const repId = await requiredRep(ctx, ev.owner);
   const at = occurred(ctx, ev);
   const key = { workspaceId: ctx.workspace.id, repId, network: ev.network, metric: ev.metric, at };
-  const existing = await ctx.tx.socialSnapshot.findFirst({ where: key, select: { id: true, value: true } });
+  const existing = await snapshotAt(ctx.tx, key);
   if (existing?.value === ev.value) return 'unchanged';
   if (existing) {
-    await ctx.tx.socialSnapshot.update({ where: { id: existing.id }, data: { value: ev.value } });
+    await updateSnapshotValue(ctx.tx, existing.id, ev.value);
     return 'updated';
   }
-  await ctx.tx.socialSnapshot.create({ data: { ...key, value: ev.value, source: ctx.source } });
+  await createSnapshot(ctx.tx, key, { value: ev.value, source: ctx.source });
   return 'created';
 }
 
@@ -567,22 +567,17 @@ async function applyPost(
   ev: Extract<TCanonicalEvent, { type: 'social.post' }>,
 ): Promise<TOutcome> {
   const repId = await requiredRep(ctx, ev.owner);
-  const where = {
-    workspaceId_network_postId: { workspaceId: ctx.workspace.id, network: ev.network, postId: ev.postId },
-  };
-  const existing = await ctx.tx.socialPost.findUnique({ where });
+  const existing = await postOf(ctx.tx, ctx.workspace.id, ev.network, ev.postId);
   if (!existing) {
-    await ctx.tx.socialPost.create({
-      data: {
-        workspaceId: ctx.workspace.id,
-        repId,
-        network: ev.network,
-        postId: ev.postId,
-        postedAt: occurred(ctx, ev),
-        shares: ev.shares,
-        comments: ev.comments,
-        likes: ev.likes,
-      },
+    await createPost(ctx.tx, {
+      workspaceId: ctx.workspace.id,
+      repId,
+      network: ev.network,
+      postId: ev.postId,
+      postedAt: occurred(ctx, ev),
+      shares: ev.shares,
+      comments: ev.comments,
+      likes: ev.likes,
     });
     return 'created';
   }
@@ -592,9 +587,7 @@ async function applyPost(
     comments: Math.max(existing.comments, ev.comments),
     likes: Math.max(existing.likes, ev.likes),
   };
-  return updateChanged(existing, next, (changes) =>
-    ctx.tx.socialPost.update({ where: { id: existing.id }, data: changes }),
-  );
+  return updateChanged(existing, next, (changes) => updatePost(ctx.tx, existing.id, changes));
 }
 
 async function applyTraining(
@@ -609,20 +602,18 @@ async function applyTraining(
       .update(JSON.stringify([repId, ev.course, ev.kind, at.toISOString()]))
       .digest('hex')
       .slice(0, 32);
-  const where = {
-    workspaceId_source_externalId: { workspaceId: ctx.workspace.id, source: ctx.source, externalId },
-  };
   const next = { repId, course: ev.course, kind: ev.kind, score: ev.score, maxScore: ev.maxScore, at };
-  const existing = await ctx.tx.trainingResult.findUnique({ where });
+  const existing = await trainingResultOfSource(ctx.tx, ctx.workspace.id, ctx.source, externalId);
   if (!existing) {
-    await ctx.tx.trainingResult.create({
-      data: { workspaceId: ctx.workspace.id, source: ctx.source, externalId, ...next },
+    await createTrainingResult(ctx.tx, {
+      workspaceId: ctx.workspace.id,
+      source: ctx.source,
+      externalId,
+      ...next,
     });
     return 'created';
   }
-  return updateChanged(existing, next, (changes) =>
-    ctx.tx.trainingResult.update({ where: { id: existing.id }, data: changes }),
-  );
+  return updateChanged(existing, next, (changes) => updateTrainingResult(ctx.tx, existing.id, changes));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -636,17 +627,15 @@ async function findPerson(
   const { tx } = ctx;
   const workspaceId = ctx.workspace.id;
   if (who.slackUserId) {
-    const r = await tx.rep.findUnique({
-      where: { workspaceId_slackUserId: { workspaceId, slackUserId: who.slackUserId } },
-    });
+    const r = await repWithSlackId(tx, workspaceId, who.slackUserId);
     if (r) return r;
   }
   if (who.email) {
-    const r = await tx.rep.findFirst({ where: { workspaceId, email: who.email.toLowerCase() } });
+    const r = await repWithEmail(tx, workspaceId, who.email.toLowerCase());
     if (r) return r;
   }
   const id = await repIdByName(tx, workspaceId, who.name);
-  return id ? tx.rep.findUnique({ where: { id } }) : null;
+  return id ? repWithId(tx, id) : null;
 }
 
 async function applyRep(
@@ -665,15 +654,13 @@ async function applyRep(
     );
     const manager =
       found ??
-      (await tx.rep.create({
-        data: {
-          workspaceId,
-          name: isEmail ? (ev.manager.split('@')[0] ?? ev.manager) : ev.manager,
-          email: isEmail ? ev.manager.toLowerCase() : null,
-          role: 'manager',
-        },
+      (await createPerson(tx, {
+        workspaceId,
+        name: isEmail ? (ev.manager.split('@')[0] ?? ev.manager) : ev.manager,
+        email: isEmail ? ev.manager.toLowerCase() : null,
+        role: 'manager',
       }));
-    if (manager.role === 'rep') await tx.rep.update({ where: { id: manager.id }, data: { role: 'manager' } });
+    if (manager.role === 'rep') await updatePerson(tx, manager.id, { role: 'manager' });
     if (!found) await claimPersonKeys(tx, workspaceId, manager);
     managerId = manager.id;
   }
@@ -705,13 +692,13 @@ async function applyRep(
       );
   }
   if (!existing) {
-    const rep = await tx.rep.create({ data: { workspaceId, ...clean(next), name: ev.name } });
+    const rep = await createPerson(tx, { workspaceId, ...clean(next), name: ev.name });
     await claimPersonKeys(tx, workspaceId, rep);
     return 'created';
   }
   const changes = diff(existing as unknown as Record<string, unknown>, next);
   if (!Object.keys(changes).length) return 'unchanged';
-  const rep = await tx.rep.update({ where: { id: existing.id }, data: changes });
+  const rep = await updatePerson(tx, existing.id, changes);
   await claimPersonKeys(tx, workspaceId, rep);
   return 'updated';
 }
@@ -743,10 +730,7 @@ async function assertSamePerson(
       `email: ${existing.name} is ${existing.email}, not ${email}; a person's email is changed by the operator, with kpi import reps`,
     );
   if (email) {
-    const other = await tx.rep.findFirst({
-      where: { workspaceId, email, ...(existing ? { id: { not: existing.id } } : {}) },
-      select: { name: true },
-    });
+    const other = await otherRepWithEmail(tx, workspaceId, email, existing?.id ?? null);
     if (other) throw new RangeError(`email: ${email} belongs to ${other.name}, not ${ev.name}`);
   }
 }

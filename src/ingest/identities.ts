@@ -1,3 +1,14 @@
+import {
+  ensureSlackRep,
+  handOverFacts,
+  mapIdentity,
+  repIdByEmail,
+  repIdBySlackId,
+  repIdOfIdentity,
+  repIdsNamed,
+  repNames,
+} from '../store/identities.js';
+import { wakeEventsWaitingFor } from '../store/inbox.js';
 import type { TTx } from '../store/store.js';
 import type { TOwner } from './events.js';
 
@@ -69,38 +80,21 @@ export async function resolveOwner(
     ...(email ? [`email:${email}`] : []),
     ...(owner.name ? [`name:${owner.name.toLowerCase()}`] : []),
   ];
-  const identity = await tx.repIdentity.findFirst({
-    where: {
-      workspaceId,
-      OR: [
-        ...(owner.id !== undefined ? [{ source: idSource, externalId: String(owner.id) }] : []),
-        ...(person.length ? [{ externalId: { in: person } }] : []),
-      ],
-    },
-    select: { repId: true },
-  });
-  if (identity) return { repId: identity.repId, key };
+  const mapped = await repIdOfIdentity(
+    tx,
+    workspaceId,
+    owner.id !== undefined ? { source: idSource, externalId: String(owner.id) } : null,
+    person,
+  );
+  if (mapped) return { repId: mapped, key };
   let repId: string | null = null;
-  if (email)
-    repId = (await tx.rep.findFirst({ where: { workspaceId, email }, select: { id: true } }))?.id ?? null;
-  if (!repId && owner.slackUserId) {
-    repId =
-      (
-        await tx.rep.findUnique({
-          where: { workspaceId_slackUserId: { workspaceId, slackUserId: owner.slackUserId } },
-          select: { id: true },
-        })
-      )?.id ?? null;
-  }
+  if (email) repId = await repIdByEmail(tx, workspaceId, email);
+  if (!repId && owner.slackUserId) repId = await repIdBySlackId(tx, workspaceId, owner.slackUserId);
   if (!repId && owner.name) repId = await repIdByName(tx, workspaceId, owner.name);
   if (!repId && email && lookupSlackUser) {
     const user = await lookupSlackUser(workspaceId, email);
     if (user) {
-      const rep = await tx.rep.upsert({
-        where: { workspaceId_slackUserId: { workspaceId, slackUserId: user.id } },
-        create: { workspaceId, slackUserId: user.id, name: user.name, email },
-        update: {},
-      });
+      const rep = await ensureSlackRep(tx, workspaceId, { slackUserId: user.id, name: user.name, email });
       await claimPersonKeys(tx, workspaceId, rep);
       repId = rep.id;
     }
@@ -113,11 +107,11 @@ export async function resolveOwner(
 
 /** The rep whose name matches exactly, else case-insensitively and uniquely; null otherwise. */
 export async function repIdByName(tx: TTx, workspaceId: string, name: string): Promise<string | null> {
-  const exact = await tx.rep.findMany({ where: { workspaceId, name }, select: { id: true }, take: 2 });
+  const exact = await repIdsNamed(tx, workspaceId, name, 2);
   if (exact.length === 1) return exact[0]?.id ?? null;
   if (exact.length > 1) return null;
   const lower = name.toLowerCase();
-  const all = await tx.rep.findMany({ where: { workspaceId }, select: { id: true, name: true } });
+  const all = await repNames(tx, workspaceId);
   const matches = all.filter((r) => r.name.toLowerCase() === lower);
   return matches.length === 1 ? (matches[0]?.id ?? null) : null;
 }
@@ -135,13 +129,7 @@ export async function linkOwner(
   repId: string,
   email: string | null = null,
 ): Promise<number> {
-  const where = { workspaceId_source_externalId: { workspaceId, source, externalId } };
-  const previous = (await tx.repIdentity.findUnique({ where, select: { repId: true } }))?.repId ?? null;
-  await tx.repIdentity.upsert({
-    where,
-    create: { workspaceId, repId, source, externalId, email },
-    update: { repId },
-  });
+  const previous = await mapIdentity(tx, workspaceId, { source, externalId, email }, repId);
   return handOver(tx, workspaceId, factKeyOf(source, externalId), repId, previous);
 }
 
@@ -166,19 +154,7 @@ async function handOver(
   repId: string,
   previousRepId: string | null = null,
 ): Promise<number> {
-  // Facts keep their owner key, so a mapping changed later moves them to the new rep.
-  const from = previousRepId && previousRepId !== repId ? [null, previousRepId] : [null];
-  const where = { workspaceId, ownerExternalId: key, OR: from.map((r) => ({ repId: r })) };
-  const data = { repId };
-  const counts = await Promise.all([
-    tx.deal.updateMany({ where, data }),
-    tx.lead.updateMany({ where, data }),
-    tx.activity.updateMany({ where, data }),
-    tx.customer.updateMany({ where, data }),
-  ]);
-  await tx.inboxEvent.updateMany({
-    where: { workspaceId, appliedAt: null, waitingFor: key },
-    data: { waitingFor: null, nextAttemptAt: new Date(), error: null },
-  });
-  return counts.reduce((a, c) => a + c.count, 0);
+  const moved = await handOverFacts(tx, workspaceId, key, repId, previousRepId);
+  await wakeEventsWaitingFor(tx, workspaceId, key, new Date());
+  return moved;
 }

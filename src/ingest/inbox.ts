@@ -12,6 +12,7 @@ import {
   retryFailedInboxEvents,
   type TNewInboxEvent,
 } from '../store/inbox.js';
+import { inTransaction } from '../store/store.js';
 import type { InboxEvent, TDb } from '../store/types.js';
 import { applyWorkspaceOf } from '../store/workspaces.js';
 import { applyEvent, NotYetApplicable, type TOutcome, WaitingForOwner } from './apply.js';
@@ -183,7 +184,8 @@ async function applyRow(
   now: () => Date,
 ): Promise<TRowResult> {
   try {
-    const outcomes = await db.$transaction(
+    const outcomes = await inTransaction(
+      db,
       async (tx) => {
         if (!(await claimInboxEvent(tx, row.id, now()))) return null;
         const events = translate(

@@ -1,6 +1,8 @@
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import { AppError } from '../errors.js';
+import { dealCurrencies } from '../store/deals.js';
 import type { TDb } from '../store/store.js';
+import { workspaceCurrencyAndSettings } from '../store/workspaces.js';
 import { instantWindowProblem, type TCanonicalEvent } from './events.js';
 import { translate } from './sources/index.js';
 import { amountDigitsProblem } from './values.js';
@@ -71,11 +73,9 @@ export async function checkAtReceipt(
 ): Promise<void> {
   const unavailable = () =>
     new AppError('store_unavailable', 'the events could not be checked just now; retry later');
-  const workspace = await db.workspace
-    .findUnique({ where: { id: workspaceId }, select: { currency: true, settings: true } })
-    .catch(() => {
-      throw unavailable();
-    });
+  const workspace = await workspaceCurrencyAndSettings(db, workspaceId).catch(() => {
+    throw unavailable();
+  });
   if (!workspace) return;
   const settings = parseWorkspaceSettings(workspace.settings);
   const received = items.map((item, index) => {
@@ -104,14 +104,9 @@ export async function checkAtReceipt(
   for (const [source, ids] of wanted) {
     const missing = [...ids].filter((id) => !named.has(key(source, id)));
     if (missing.length === 0) continue;
-    const deals = await db.deal
-      .findMany({
-        where: { workspaceId, source, externalId: { in: missing } },
-        select: { externalId: true, currency: true },
-      })
-      .catch(() => {
-        throw unavailable();
-      });
+    const deals = await dealCurrencies(db, workspaceId, source, missing).catch(() => {
+      throw unavailable();
+    });
     for (const d of deals) stored.set(key(source, d.externalId), d.currency);
   }
 

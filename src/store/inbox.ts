@@ -131,3 +131,16 @@ export async function retryFailedInboxEvents(db: TDb, now: Date): Promise<number
   });
   return r.count;
 }
+
+/** Makes the workspace's events waiting for an owner key due at `now` (the owner was just linked). */
+export async function wakeEventsWaitingFor(
+  tx: TTx,
+  workspaceId: string,
+  ownerKey: string,
+  now: Date,
+): Promise<void> {
+  await tx.inboxEvent.updateMany({
+    where: { workspaceId, appliedAt: null, waitingFor: ownerKey },
+    data: { waitingFor: null, nextAttemptAt: now, error: null },
+  });
+}

@@ -10,8 +10,13 @@ export type { TDb, TTx } from './types.js';
  * does. For writes of several parts that must land together (e.g. linking a CRM owner and handing its facts
  * over).
  */
-export function inTransaction<T>(db: TDb, work: (tx: TTx) => Promise<T>): Promise<T> {
-  return db.$transaction(work);
+export function inTransaction<T>(
+  db: TDb,
+  work: (tx: TTx) => Promise<T>,
+  /** How long it may wait to start and to finish (ms); Prisma's defaults otherwise. */
+  limits?: { timeout: number; maxWait: number },
+): Promise<T> {
+  return limits ? db.$transaction(work, limits) : db.$transaction(work);
 }
 
 export type TStore = {

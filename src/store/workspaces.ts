@@ -88,3 +88,8 @@ export type TWorkspaceColumns = Partial<
 export async function updateWorkspace(db: TDb, workspaceId: string, data: TWorkspaceColumns): Promise<void> {
   await db.workspace.update({ where: { id: workspaceId }, data });
 }
+
+/** A workspace's currency and settings JSON, or null when there is no such workspace. */
+export function workspaceCurrencyAndSettings(db: TDb, workspaceId: string) {
+  return db.workspace.findUnique({ where: { id: workspaceId }, select: { currency: true, settings: true } });
+}

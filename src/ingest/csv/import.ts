@@ -1,8 +1,9 @@
 import { createReadStream, statSync } from 'node:fs';
 import { parse } from 'csv-parse';
 import { AppError } from '../../errors.js';
+import { dealCurrencies } from '../../store/deals.js';
 import type { TProvider } from '../../store/provider.js';
-import type { TDb } from '../../store/store.js';
+import { inTransaction, type TDb } from '../../store/store.js';
 import {
   applyEvent,
   DeferredInserts,
@@ -275,10 +276,7 @@ async function receiptChecked(
       if (!c.fileCurrency.has(ev.dealId)) unknown.add(ev.dealId);
   const stored = new Map<string, string>();
   if (unknown.size > 0) {
-    const deals = await db.deal.findMany({
-      where: { workspaceId: c.opts.workspace.id, source: c.source, externalId: { in: [...unknown] } },
-      select: { externalId: true, currency: true },
-    });
+    const deals = await dealCurrencies(db, c.opts.workspace.id, c.source, [...unknown]);
     for (const d of deals) stored.set(d.externalId, d.currency);
   }
   const ctx = {
@@ -305,7 +303,8 @@ async function applyBatch(
   const now = opts.now ?? new Date();
   const run = async (list: typeof rows): Promise<TOutcome[]> => {
     try {
-      return await db.$transaction(
+      return await inTransaction(
+        db,
         async (tx) => {
           const ctx: TApplyContext = {
             tx,
