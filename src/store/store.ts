@@ -34,6 +34,10 @@ const PING_TIMEOUT_MS = 2_000;
 export async function openStore(databaseUrl: string): Promise<TStore> {
   const provider = providerOf(databaseUrl);
   const adapter = createAdapterFactory(databaseUrl);
+  // The one cast between the two clients. Sound because both are generated from one schema with the same models,
+  // fields and relations, so every query the app writes (typed against SQLite's client, which lacks some of
+  // PostgreSQL's features: other isolation levels, a case-insensitive mode) means the same to PostgreSQL's; the
+  // whole suite runs on both stores.
   const db =
     provider === 'sqlite'
       ? new SqliteClient({ adapter })

@@ -33,8 +33,11 @@ export type TStageChangeInput = Generated.Prisma.DealStageChangeCreateManyInput;
 export type TActivityInput = Generated.Prisma.ActivityCreateManyInput;
 
 /**
- * The Prisma client. Both providers' generated clients have the same models (one schema), so the app is typed
- * against one of them; provider-only query features are therefore off limits.
+ * The Prisma client, typed as the SQLite one for both providers. Both generated clients have the same models
+ * (one schema), but their client types are not interchangeable (PostgreSQL's transactions accept more
+ * isolation levels, its filters a case-insensitive mode …), so no structural type short of the client itself
+ * covers both: the PostgreSQL client is cast to this one in store.ts (why that is sound is written there), and
+ * provider-only query features are therefore off limits.
  */
 export type TDb = Generated.PrismaClient;
 
