@@ -1,4 +1,5 @@
 import { parseWorkspaceSettings } from '../domain/settings.js';
+import { repOfWorkspace } from '../store/reps.js';
 import type { Rep } from '../store/types.js';
 import type { TServiceContext } from './context.js';
 import { ServiceError } from './errors.js';
@@ -11,7 +12,7 @@ import { ServiceError } from './errors.js';
 
 export async function actorRep(ctx: TServiceContext): Promise<Rep | null> {
   if (!ctx.actor.repId) return null;
-  return ctx.store.db.rep.findFirst({ where: { id: ctx.actor.repId, workspaceId: ctx.workspace.id } });
+  return repOfWorkspace(ctx.store.db, ctx.workspace.id, ctx.actor.repId);
 }
 
 /** The asker's rep record, or a polite `not_found` telling them how to get set up. */
@@ -37,11 +38,7 @@ export async function manages(ctx: TServiceContext, manager: Rep, target: Rep): 
   while (current && !seen.has(current)) {
     if (current === manager.id) return true;
     seen.add(current);
-    const next = await ctx.store.db.rep.findFirst({
-      where: { id: current, workspaceId: ctx.workspace.id },
-      select: { managerId: true },
-    });
-    current = next?.managerId ?? null;
+    current = (await repOfWorkspace(ctx.store.db, ctx.workspace.id, current))?.managerId ?? null;
   }
   return false;
 }

@@ -1,7 +1,7 @@
 import { leaderboardReport, type TLeaderboard } from '../reports/leaderboard.js';
 import { repMetricsReport, type TRepMetricsReport } from '../reports/rep-metrics.js';
 import { type TTeamMetricsReport, teamMetricsReport } from '../reports/team-metrics.js';
-import { countDirectReports, findRep } from '../store/reps.js';
+import { countReportsOf, findRep } from '../store/reps.js';
 import type { Rep } from '../store/types.js';
 import type { TServiceContext } from './context.js';
 import { ServiceError } from './errors.js';
@@ -56,11 +56,18 @@ export async function teamScorecard(
     if (!admin && manager.id !== me?.id)
       throw new ServiceError('forbidden', "Sorry, only KPI Bot admins can see another manager's team.");
   } else if (admin) {
-    manager = me && (await countDirectReports(ctx.store.db, ctx.workspace.id, me.id)) > 0 ? me : null;
+    manager =
+      me && (await countReportsOf(ctx.store.db, ctx.workspace.id, me.id, { activeOnly: false })) > 0
+        ? me
+        : null;
   } else {
     manager = me;
   }
-  if (manager && !admin && (await countDirectReports(ctx.store.db, ctx.workspace.id, manager.id)) === 0) {
+  if (
+    manager &&
+    !admin &&
+    (await countReportsOf(ctx.store.db, ctx.workspace.id, manager.id, { activeOnly: false })) === 0
+  ) {
     ctx.logger.info({ actor: ctx.actor.slackUserId ?? ctx.actor.name }, 'permission denied: team');
     throw new ServiceError(
       'forbidden',

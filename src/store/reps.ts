@@ -31,11 +31,6 @@ export async function findRep(db: TDb, workspaceId: string, who: string): Promis
   return matches[0] ?? null;
 }
 
-/** How many reps report directly to a manager. */
-export async function countDirectReports(db: TDb, workspaceId: string, managerId: string): Promise<number> {
-  return db.rep.count({ where: { workspaceId, managerId } });
-}
-
 /** A rep of the workspace by id, or null (an id of another workspace finds nothing). */
 export function repOfWorkspace(db: TDb, workspaceId: string, repId: string): Promise<Rep | null> {
   return db.rep.findFirst({ where: { id: repId, workspaceId } });
