@@ -70,7 +70,7 @@ const TABLES: Record<string, TCol[]> = {
     ['scope', 'text'],
     ['metricId', 'text'],
     ['periodKind', 'text'],
-    ['amount', 'float'],
+    ['amount', 'bigint'],
     ['effectiveFrom', 'ts'],
     ['createdAt', 'ts'],
   ],

@@ -1,5 +1,41 @@
 import { elapsedFraction, type TPeriod, type TPeriodKind } from './periods.js';
+import { SCALAR_METRICS, type TMetricUnit } from './scalar.js';
 import { DAY_MS } from './stats.js';
+
+/**
+ * How a target is stored: an integer. A target's value is in its metric's unit (money in minor units of the
+ * workspace currency, a count as a count, a share as a fraction); the stored integer is that value times its
+ * unit's scale: 1 for money and counts, a million for every other unit (a share, a ratio, an average, days), so
+ * a 25% win rate is stored as 250000. Targets of metric ids no longer known are read like counts.
+ */
+export const TARGET_FRACTION_SCALE = 1_000_000;
+
+export function targetScale(unit: TMetricUnit | undefined): number {
+  return unit === undefined || unit === 'money' || unit === 'count' ? 1 : TARGET_FRACTION_SCALE;
+}
+
+/** The unit of a metric id's targets (undefined for an id no metric has). */
+export function targetUnit(metricId: string): TMetricUnit | undefined {
+  return SCALAR_METRICS.find((m) => m.id === metricId)?.unit;
+}
+
+/**
+ * The integer stored for a target value in its metric's unit, or null when the value has no exact integer
+ * form: a count that is not whole, a fraction finer than a millionth, money that is not in whole minor units,
+ * or beyond 2^53. Never rounded beyond a float's own noise (0.35 × 1e6 is 350000.00000000006).
+ */
+export function storedTargetAmount(value: number, unit: TMetricUnit | undefined): bigint | null {
+  const scaled = value * targetScale(unit);
+  const whole = Math.round(scaled);
+  if (!Number.isFinite(scaled) || !Number.isSafeInteger(whole)) return null;
+  if (Math.abs(scaled - whole) > Math.max(1e-9, Math.abs(scaled) * 8 * Number.EPSILON)) return null;
+  return BigInt(whole);
+}
+
+/** A stored target back in its metric's unit. */
+export function targetFromStored(stored: bigint | number, unit: TMetricUnit | undefined): number {
+  return Number(stored) / targetScale(unit);
+}
 
 /** Targets that apply until a manager sets their own: the article's 50 personalized outreach a month per rep. */
 export const DEFAULT_TARGETS: {

@@ -4,6 +4,7 @@ import { DEFAULT_TARGETS, scaleTarget } from '../metrics/targets.js';
 import { loadFactsByRep, mergeFacts } from '../store/facts.js';
 import { teamMembers } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
+import { loadTeamTargetRows } from '../store/targets.js';
 import type { Rep, Workspace } from '../store/types.js';
 import { calendarOf, presentMetrics, presentPeriod } from './present.js';
 
@@ -41,14 +42,7 @@ export async function teamMetricsReport(
   const ids = reps.map((r) => r.id);
   const [facts, targetRows] = await Promise.all([
     loadFactsByRep(db, workspace.id, ids, { start: previous.start, end: period.end }),
-    db.target.findMany({
-      where: {
-        workspaceId: workspace.id,
-        effectiveFrom: { lte: period.start },
-        OR: [...(manager ? [{ scope: 'team', repId: manager.id }] : []), { scope: 'workspace' }],
-      },
-      orderBy: { effectiveFrom: 'desc' },
-    }),
+    loadTeamTargetRows(db, workspace.id, manager?.id ?? null, period.start),
   ]);
   const targets: Record<string, number> = {};
   for (const d of DEFAULT_TARGETS)

@@ -3,8 +3,10 @@ import { closestMatch } from '../domain/closest.js';
 import { minorDigits, parseAmount } from '../domain/money.js';
 import { periodContaining } from '../metrics/periods.js';
 import { SCALAR_METRICS, type TScalarMetric } from '../metrics/scalar.js';
+import { storedTargetAmount, targetScale } from '../metrics/targets.js';
 import { calendarOf } from '../reports/present.js';
 import { findRep } from '../store/reps.js';
+import { insertTarget } from '../store/targets.js';
 import type { Rep } from '../store/types.js';
 import type { TServiceContext } from './context.js';
 import { inputOf, refuse, ServiceError } from './errors.js';
@@ -98,18 +100,27 @@ export async function setTarget(ctx: TServiceContext, raw: TSetTargetInput): Pro
       `${ctx.workspace.currency.toUpperCase()} has ${digits} decimal place${digits === 1 ? '' : 's'}; "${typedAmount}" has more.`,
     );
   const stored = metric.unit === 'money' ? Math.round(minor) : amount;
+  // Targets are stored as integers (money in minor units, counts whole, other units in millionths): refused
+  // when the amount has no exact integer form, never rounded.
+  if (storedTargetAmount(stored, metric.unit) === null)
+    refuse(
+      'amount',
+      Math.abs(stored) * targetScale(metric.unit) > Number.MAX_SAFE_INTEGER
+        ? `The amount is too large, got "${typedAmount}".`
+        : metric.unit === 'count'
+          ? `${metric.title} is counted in whole numbers; "${typedAmount}" is not one.`
+          : `"${typedAmount}" is finer than a target keeps (a millionth${metric.unit === 'share' ? ', 0.0001%' : ''}).`,
+    );
   const current = periodContaining(input.period, ctx.now, calendarOf(ctx.workspace));
-  await ctx.store.db.target.create({
-    data: {
-      workspaceId: ctx.workspace.id,
-      scope: input.scope,
-      repId: who?.id ?? null,
-      metricId: metric.id,
-      periodKind: input.period,
-      amount: stored,
-      effectiveFrom: current.start,
-      setBySlackId: ctx.actor.slackUserId ?? null,
-    },
+  await insertTarget(ctx.store.db, {
+    workspaceId: ctx.workspace.id,
+    scope: input.scope,
+    repId: who?.id ?? null,
+    metricId: metric.id,
+    periodKind: input.period,
+    amount: stored,
+    effectiveFrom: current.start,
+    setBySlackId: ctx.actor.slackUserId ?? null,
   });
   ctx.logger.info({ scope: input.scope, metric: metric.id, kind: input.period }, 'target set');
   return {

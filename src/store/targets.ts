@@ -1,5 +1,11 @@
 import type { TPeriod, TPeriodKind } from '../metrics/periods.js';
-import { DEFAULT_TARGETS, scaleTarget } from '../metrics/targets.js';
+import {
+  DEFAULT_TARGETS,
+  scaleTarget,
+  storedTargetAmount,
+  targetFromStored,
+  targetUnit,
+} from '../metrics/targets.js';
 import type { TDb } from './store.js';
 
 type TTargetKind = Exclude<TPeriodKind, 'custom'>;
@@ -43,13 +49,87 @@ export async function resolveTargetHistory(
   );
 }
 
-type TTargetRow = Awaited<ReturnType<typeof loadTargetRows>>[number];
+/** A target row with its amount in its metric's unit (money in minor units, a share as a fraction). */
+export type TTargetRow = {
+  id: string;
+  scope: string;
+  repId: string | null;
+  metricId: string;
+  periodKind: string;
+  amount: number;
+  effectiveFrom: Date;
+};
 
-function loadTargetRows(db: TDb, workspaceId: string, effectiveBy: Date) {
-  return db.target.findMany({
+const TARGET_COLUMNS = {
+  id: true,
+  scope: true,
+  repId: true,
+  metricId: true,
+  periodKind: true,
+  amount: true,
+  effectiveFrom: true,
+} as const;
+
+/** Targets are stored as integers (src/metrics/targets.ts, targetScale); read back in the metric's unit. */
+function inMetricUnit<T extends { metricId: string; amount: bigint }>(
+  row: T,
+): Omit<T, 'amount'> & { amount: number } {
+  return { ...row, amount: targetFromStored(row.amount, targetUnit(row.metricId)) };
+}
+
+async function loadTargetRows(db: TDb, workspaceId: string, effectiveBy: Date): Promise<TTargetRow[]> {
+  const rows = await db.target.findMany({
     where: { workspaceId, effectiveFrom: { lte: effectiveBy } },
     orderBy: { effectiveFrom: 'desc' },
+    select: TARGET_COLUMNS,
   });
+  return rows.map(inMetricUnit);
+}
+
+/**
+ * The targets a team's totals are measured against, newest first: those set on the manager's team (when a
+ * manager is given) and the workspace's, effective at `effectiveBy`.
+ */
+export async function loadTeamTargetRows(
+  db: TDb,
+  workspaceId: string,
+  managerId: string | null,
+  effectiveBy: Date,
+): Promise<TTargetRow[]> {
+  const rows = await db.target.findMany({
+    where: {
+      workspaceId,
+      effectiveFrom: { lte: effectiveBy },
+      OR: [...(managerId ? [{ scope: 'team', repId: managerId }] : []), { scope: 'workspace' }],
+    },
+    orderBy: { effectiveFrom: 'desc' },
+    select: TARGET_COLUMNS,
+  });
+  return rows.map(inMetricUnit);
+}
+
+export type TNewTarget = {
+  workspaceId: string;
+  scope: 'rep' | 'team' | 'workspace';
+  repId: string | null;
+  metricId: string;
+  periodKind: TTargetKind;
+  /** In the metric's unit: money in minor units, a count as a count, a share as a fraction. */
+  amount: number;
+  effectiveFrom: Date;
+  setBySlackId: string | null;
+};
+
+/**
+ * Stores a target, its amount as the integer of its unit. An amount with no exact integer form (check it with
+ * storedTargetAmount first, to refuse it with a reason) is a RangeError, never rounded.
+ */
+export async function insertTarget(db: TDb, target: TNewTarget): Promise<void> {
+  const amount = storedTargetAmount(target.amount, targetUnit(target.metricId));
+  if (amount === null) {
+    throw new RangeError(`target amount ${target.amount} for ${target.metricId} has no exact stored form`);
+  }
+  await db.target.create({ data: { ...target, amount } });
 }
 
 /** The choice described above, over rows ordered newest first. */

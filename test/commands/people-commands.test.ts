@@ -135,9 +135,10 @@ describe(`/kpi rep, /kpi team, /kpi why with permissions (${TEST_PROVIDER})`, ()
     expect(
       rows.map((r) => [r.scope, r.metricId, r.periodKind, r.amount, r.effectiveFrom.toISOString()]),
     ).toEqual([
-      ['rep', 'sales.won_total', 'month', 5_000_000, '2017-07-01T00:00:00.000Z'],
-      ['team', 'outreach.total', 'week', 400, '2017-07-10T00:00:00.000Z'],
-      ['workspace', 'opportunities.win_rate', 'quarter', 0.35, '2017-07-01T00:00:00.000Z'],
+      ['rep', 'sales.won_total', 'month', 5_000_000n, '2017-07-01T00:00:00.000Z'],
+      ['team', 'outreach.total', 'week', 400n, '2017-07-10T00:00:00.000Z'],
+      // A share is stored in millionths: 35% is 350000.
+      ['workspace', 'opportunities.win_rate', 'quarter', 350_000n, '2017-07-01T00:00:00.000Z'],
     ]);
     const me = await run('me', 'Dana Scott');
     expect(blocksToText(me.blocks)).toContain('of $50,000.00');

@@ -52,13 +52,33 @@ describe(`refusals in /kpi (${TEST_PROVIDER})`, () => {
     expect((await run('target set team sales.won_total 99999999999999999999')).text).toMatch(/too large/);
     expect(await store.db.target.count()).toBe(0);
     expect((await run('target set team sales.won_total 1.25')).refused).toBeFalsy();
-    expect((await store.db.target.findFirstOrThrow()).amount).toBe(125);
+    expect((await store.db.target.findFirstOrThrow()).amount).toBe(125n);
     // Decimals are counted as typed: a long amount with cents, and 1.5k, are exact.
     expect((await run('target set team sales.won_total 1,234,567,890.12')).refused).toBeFalsy();
     expect((await run('target set team sales.won_total 1.5k')).refused).toBeFalsy();
     expect((await store.db.target.findMany({ orderBy: { createdAt: 'asc' } })).map((t) => t.amount)).toEqual([
-      125, 123456789012, 150000,
+      125n,
+      123456789012n,
+      150000n,
     ]);
+  });
+
+  it('refuses a count target that is not whole and a share finer than a millionth; stores the rest as integers', async () => {
+    const before = await store.db.target.count();
+    const half = await run('target set team outreach.total 2.5');
+    expect(half.refused).toBe(true);
+    expect(half.text).toMatch(/^Outreach is counted in whole numbers; "2\.5" is not one/);
+    const fine = await run('target set team opportunities.win_rate 12.34567%');
+    expect(fine.refused).toBe(true);
+    expect(fine.text).toMatch(/"12\.34567%" is finer than a target keeps \(a millionth, 0\.0001%\)/);
+    expect(await store.db.target.count()).toBe(before);
+    expect((await run('target set team outreach.total 2.5k')).refused).toBeFalsy();
+    expect((await run('target set team opportunities.win_rate 12.3456%')).refused).toBeFalsy();
+    const rows = await store.db.target.findMany({
+      where: { metricId: { in: ['outreach.total', 'opportunities.win_rate'] } },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(rows.map((t) => t.amount)).toEqual([2500n, 123_456n]);
   });
 
   it('refuses periods before 1970 instead of reading 0099 as 1999', async () => {

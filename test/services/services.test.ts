@@ -136,7 +136,7 @@ describe(`services (${TEST_PROVIDER})`, () => {
     });
     expect(set.from.label).toMatch(/2017/);
     const stored = await store.db.target.findFirstOrThrow({ where: { workspaceId: ws.id } });
-    expect(stored.amount).toBe(1_500_000);
+    expect(stored.amount).toBe(1_500_000n);
     const cases: [Parameters<typeof setTarget>[1], string, RegExp][] = [
       [{ scope: 'rep', metricId: 'sales.won_total', amount: '5' }, 'who', /Choose the rep/],
       [

@@ -280,9 +280,9 @@ describe('modals', () => {
     expect((await rate('150%')).errors?.amount).toMatch(/at most 100%/);
     const rows = await t.bot.store.db.target.findMany({ orderBy: { createdAt: 'asc' } });
     expect(rows.map((r) => [r.scope, r.metricId, r.periodKind, r.amount])).toEqual([
-      ['rep', 'sales.won_total', 'quarter', 5_000_000],
-      ['workspace', 'outreach.total', 'week', 400],
-      ['workspace', 'opportunities.win_rate', 'month', 0.25],
+      ['rep', 'sales.won_total', 'quarter', 5_000_000n],
+      ['workspace', 'outreach.total', 'week', 400n],
+      ['workspace', 'opportunities.win_rate', 'month', 250_000n],
     ]);
   });
 

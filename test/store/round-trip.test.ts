@@ -97,7 +97,7 @@ describe(`store round-trip of every model (${TEST_PROVIDER})`, () => {
         effectiveFrom: at('2026-11-01T00:00:00Z'),
       },
     });
-    expect((await db.target.findFirstOrThrow({ where: { workspaceId, repId: rep.id } })).amount).toBe(50);
+    expect((await db.target.findFirstOrThrow({ where: { workspaceId, repId: rep.id } })).amount).toBe(50n);
 
     // Money beyond 32 bits survives exactly: 30 million in minor units of a currency.
     const bigAmount = 3_000_000_000n;
