@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LINKEDIN_METRICS } from '../domain/social.js';
 import { refineStorableText } from './storable-text.js';
 import { amountDigitsProblem } from './values.js';
 
@@ -246,14 +247,7 @@ const CANONICAL_EVENTS = z.discriminatedUnion('type', [
       type: z.literal('social.snapshot'),
       owner: ZOwner,
       network: z.string().trim().toLowerCase().min(1).max(40).default('linkedin'),
-      metric: z.enum([
-        'followers',
-        'profile_views',
-        'requests_sent',
-        'requests_accepted',
-        'inquiries',
-        'referrals',
-      ]),
+      metric: z.enum(LINKEDIN_METRICS),
       value: count,
     })
     .strict(),

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import type { TActor, TServiceContext } from '../../src/services/context.js';
-import { isServiceError, type ServiceError } from '../../src/services/errors.js';
 import { logActivity, logLinkedin, logPost, recordQuiz } from '../../src/services/log.js';
 import { setTarget } from '../../src/services/targets.js';
 import type { TStore } from '../../src/store/store.js';
 import type { Workspace } from '../../src/store/types.js';
 import { createTestStore } from '../support/db.js';
 import { TEST_PROVIDER } from '../support/env.js';
+import { refusal } from '../support/refusal.js';
 
 /**
  * The services on their own, as every transport calls them: typed input in, a plain result out, and a refusal
@@ -48,15 +48,6 @@ const ctx = (actor: TActor = dana): TServiceContext => ({
   store,
   logger: createLogger('silent'),
 });
-
-async function refusal(work: Promise<unknown>): Promise<ServiceError> {
-  const error = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!isServiceError(error)) throw new Error(`expected a ServiceError, got ${String(error)}`);
-  return error;
-}
 
 describe(`services (${TEST_PROVIDER})`, () => {
   it('logActivity: a plain result, today in the workspace zone by default', async () => {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import type { TActor, TServiceContext } from '../../src/services/context.js';
-import { isServiceError, type ServiceError } from '../../src/services/errors.js';
 import { changeSetting, workspaceSettings } from '../../src/services/settings.js';
 import type { TStore } from '../../src/store/store.js';
 import type { Workspace } from '../../src/store/types.js';
 import { createTestStore } from '../support/db.js';
 import { TEST_PROVIDER } from '../support/env.js';
+import { refusal } from '../support/refusal.js';
 
 let store: TStore;
 let cleanup: () => Promise<void>;
@@ -30,15 +30,6 @@ const ctx = async (actor: TActor): Promise<TServiceContext> => ({
   store,
   logger: createLogger('silent'),
 });
-
-async function refusal(work: Promise<unknown>): Promise<ServiceError> {
-  const error = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!isServiceError(error)) throw new Error(`expected a ServiceError, got ${String(error)}`);
-  return error;
-}
 
 describe(`settings service (${TEST_PROVIDER})`, () => {
   it('shows the defaults of a new workspace', async () => {
