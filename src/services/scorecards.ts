@@ -92,3 +92,26 @@ export async function rankReps(
     input.top,
   );
 }
+
+/** What the App Home tab shows a person: their own scorecard, their team's if people report to them, admin tools. */
+export type TDashboard = {
+  own: TRepMetricsReport | null;
+  team: TTeamMetricsReport | null;
+  admin: boolean;
+};
+
+/**
+ * The personal dashboard for this month: the asker's scorecard (none when they are not set up as a rep), their
+ * team's scorecard when active reps report to them, and whether they are a KPI Bot admin.
+ */
+export async function dashboard(ctx: TServiceContext): Promise<TDashboard> {
+  const rep = await actorRep(ctx);
+  const admin = isAdmin(ctx, rep);
+  if (!rep) return { own: null, team: null, admin };
+  const reports = await countReportsOf(ctx.store.db, ctx.workspace.id, rep.id, { activeOnly: true });
+  const [own, team] = await Promise.all([
+    repMetricsReport(ctx.store.db, ctx.workspace, rep, 'this month', ctx.now),
+    reports > 0 ? teamMetricsReport(ctx.store.db, ctx.workspace, rep, 'this month', ctx.now) : null,
+  ]);
+  return { own, team, admin };
+}

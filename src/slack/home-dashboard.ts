@@ -1,10 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { BoundedMap } from '../bounded-map.js';
 import { scorecardChart } from '../charts/specs.js';
-import { repMetricsReport } from '../reports/rep-metrics.js';
-import { teamMetricsReport } from '../reports/team-metrics.js';
-import { isAdmin } from '../services/permissions.js';
-import { countReportsOf, repOfWorkspace } from '../store/reps.js';
+import { dashboard } from '../services/scorecards.js';
 import { buildHome } from '../views/home.js';
 import type { TSlackDeps } from './deps.js';
 
@@ -72,15 +69,13 @@ export function createHomeDashboard(
         byWorkspace.set(userId, { teamId, userId, openedAt: now.getTime() });
         viewers.set(workspace.id, byWorkspace);
       }
-      const rep = actor.repId ? await repOfWorkspace(deps.store.db, workspace.id, actor.repId) : null;
-      const reports = rep
-        ? await countReportsOf(deps.store.db, workspace.id, rep.id, { activeOnly: true })
-        : 0;
-      const [own, team] = await Promise.all([
-        rep ? repMetricsReport(deps.store.db, workspace, rep, 'this month', now) : null,
-        rep && reports > 0 ? teamMetricsReport(deps.store.db, workspace, rep, 'this month', now) : null,
-      ]);
-      const admin = isAdmin({ workspace, actor }, rep);
+      const { own, team, admin } = await dashboard({
+        workspace,
+        actor,
+        now,
+        store: deps.store,
+        logger: deps.logger,
+      });
       const spec = own ? scorecardChart(own) : undefined;
       const image = spec ? await deps.charts.imageBlock(client, teamId, spec) : undefined;
       const withChart = () =>

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import type { TActor, TServiceContext } from '../../src/services/context.js';
 import { isServiceError } from '../../src/services/errors.js';
-import { rankReps, scorecard, teamScorecard } from '../../src/services/scorecards.js';
+import { dashboard, rankReps, scorecard, teamScorecard } from '../../src/services/scorecards.js';
 import type { TStore } from '../../src/store/store.js';
 import type { Rep, Workspace } from '../../src/store/types.js';
 import { createTestStore } from '../support/db.js';
@@ -82,5 +82,28 @@ describe(`scorecard services (${TEST_PROVIDER})`, () => {
     await expect(rankReps(ctx(as(eve)), { metric: 'nonsense.metric' })).rejects.toThrow(
       /not a metric|unknown/i,
     );
+  });
+
+  it('the App Home dashboard: own scorecard, the team only for someone with reports, admin from any source', async () => {
+    const manager = await dashboard(ctx(as(mona)));
+    expect(manager.own?.rep.name).toBe('Mona Manager');
+    expect(manager.team?.team.reps.map((r) => r.name)).toEqual(['Dana Scott']);
+    expect(manager.admin).toBe(false);
+    const rep = await dashboard(ctx(as(dana)));
+    expect([rep.own?.rep.name, rep.team, rep.admin]).toEqual(['Dana Scott', null, false]);
+    // A Slack admin who is no rep: admin tools, no numbers. A stranger (or a forged rep id of another
+    // workspace): nothing at all, never someone else's numbers.
+    expect(await dashboard(ctx({ slackUserId: 'U0BOSS', name: 'Boss', workspaceAdmin: true }))).toEqual({
+      own: null,
+      team: null,
+      admin: true,
+    });
+    const other = await store.db.workspace.create({ data: { slackTeamId: 'T0SC2', timezone: 'UTC' } });
+    const elsewhere = await store.db.rep.create({ data: { workspaceId: other.id, name: 'Far Away' } });
+    expect(await dashboard(ctx({ repId: elsewhere.id, name: 'Far Away' }))).toEqual({
+      own: null,
+      team: null,
+      admin: false,
+    });
   });
 });
