@@ -5,7 +5,7 @@ import { evaluateRules, ruleConfig, type TAlert, type TCoachingInput } from '../
 import { formatMetric } from '../reports/format.js';
 import { calendarOf } from '../reports/present.js';
 import { repMetricsReport, type TRepMetricsReport } from '../reports/rep-metrics.js';
-import { claimAlert, isAlertSnoozed, recordAlertSent } from '../store/alerts.js';
+import { claimAlert, isAlertSnoozed, recordAlertSent, type TAlertRecipient } from '../store/alerts.js';
 import { hasActivityBetween, recentRecordings, tracksTraining } from '../store/facts.js';
 import { activeManagerContact, activeReps, adminRepSlackIds } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
@@ -169,25 +169,23 @@ async function deliverAlert(
   if (!alertId) return { outcome: 'duplicate', delivered: [] };
   await opts.beforeFirstSend();
   const message = buildCoachingAlert(alert, alertId);
-  const delivered: string[] = [];
-  let cutOff = false;
+  const recipients: TAlertRecipient[] = [];
   for (const userId of to) {
     try {
       await ctx.outbox.dm(userId, message);
-      delivered.push(userId);
+      recipients.push({ slackUserId: userId, delivery: 'delivered' });
       await ctx.sent({ alerts: opts.sentSoFar() + 1 });
     } catch (error) {
       ctx.logger.warn({ err: error, rule: alert.rule, to: userId }, 'coaching alert not sent');
-      if (!(error instanceof SendError && error.delivered === 'no')) cutOff = true;
+      const refused = error instanceof SendError && error.delivered === 'no';
+      recipients.push({ slackUserId: userId, delivery: refused ? 'refused' : 'uncertain' });
     }
   }
+  const delivered = recipients.filter((r) => r.delivery === 'delivered').map((r) => r.slackUserId);
+  const cutOff = recipients.some((r) => r.delivery === 'uncertain');
   // Sent to anyone: sent. Refused everywhere: failed (tried again next run). Cut off: uncertain (not again).
   const status = delivered.length > 0 ? 'sent' : cutOff ? 'uncertain' : 'failed';
-  await recordAlertSent(db, alertId, {
-    status,
-    recipientSlackId: delivered.join(',') || to.join(','),
-    message: message.text,
-  });
+  await recordAlertSent(db, alertId, { status, message: message.text, recipients });
   return { outcome: status, delivered };
 }
 

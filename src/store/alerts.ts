@@ -50,23 +50,68 @@ export async function isAlertSnoozed(
 }
 
 /**
- * Records how sending a claimed alert ended: its status, who it went to (comma-joined Slack ids) and the message
- * as sent. `alertId` is the id claimAlert returned for the workspace.
+ * How sending an alert to one recipient ended: `delivered`; `refused` (Slack said no: it never reached them);
+ * `uncertain` (cut off: it may have reached them, so it is not sent again).
+ */
+export type TAlertDelivery = 'delivered' | 'refused' | 'uncertain';
+export type TAlertRecipient = { slackUserId: string; delivery: TAlertDelivery };
+
+const DELIVERY_RANK: Record<TAlertDelivery, number> = { refused: 0, uncertain: 1, delivered: 2 };
+
+/**
+ * Records how sending a claimed alert ended: its status, the message as sent, and each recipient with how the
+ * sending to them ended (one AlertRecipient row each; a retry of a failed alert replaces the earlier rows).
+ * `alertId` is the id claimAlert returned for the workspace. A recipient named twice counts once, with the
+ * better outcome.
  */
 export async function recordAlertSent(
   db: TDb,
   alertId: string,
-  result: { status: 'sent' | 'failed' | 'uncertain'; recipientSlackId: string; message: string },
+  result: { status: 'sent' | 'failed' | 'uncertain'; message: string; recipients: TAlertRecipient[] },
 ): Promise<void> {
-  await db.alertLog.update({ where: { id: alertId }, data: result });
+  const recipients = new Map<string, TAlertDelivery>();
+  for (const { slackUserId, delivery } of result.recipients) {
+    const before = recipients.get(slackUserId);
+    if (before === undefined || DELIVERY_RANK[delivery] > DELIVERY_RANK[before])
+      recipients.set(slackUserId, delivery);
+  }
+  // One batched transaction: the alert's outcome and its recipients land together.
+  await db.$transaction([
+    db.alertRecipient.deleteMany({ where: { alertLogId: alertId } }),
+    db.alertRecipient.createMany({
+      data: [...recipients].map(([slackUserId, delivery]) => ({
+        alertLogId: alertId,
+        slackUserId,
+        delivery,
+      })),
+    }),
+    db.alertLog.update({ where: { id: alertId }, data: { status: result.status, message: result.message } }),
+  ]);
 }
 
-/** An alert of the workspace with its rep's name, or null (an id of another workspace finds nothing). */
+/**
+ * An alert of the workspace with its rep's name and its recipients, or null (an id of another workspace finds
+ * nothing).
+ */
 export function alertOfWorkspace(db: TDb, workspaceId: string, alertId: string) {
   return db.alertLog.findFirst({
     where: { id: alertId, workspaceId },
-    include: { rep: { select: { name: true } } },
+    include: {
+      rep: { select: { name: true } },
+      recipients: { select: { slackUserId: true, delivery: true }, orderBy: { slackUserId: 'asc' } },
+    },
   });
+}
+
+/**
+ * Whether a Slack user is among the people an alert may have reached (delivered, or cut off while sending):
+ * they hold its buttons. A recipient Slack refused never saw it.
+ */
+export function wasAlertSentTo(
+  alert: { recipients: { slackUserId: string; delivery: string }[] },
+  slackUserId: string,
+) {
+  return alert.recipients.some((r) => r.slackUserId === slackUserId && r.delivery !== 'refused');
 }
 
 /**

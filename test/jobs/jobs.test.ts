@@ -1,6 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackOutbox, JOB_CLIENT_OPTIONS, type TOutbox } from '../../src/jobs/outbox.js';
+import { createSlackOutbox, JOB_CLIENT_OPTIONS, SendError, type TOutbox } from '../../src/jobs/outbox.js';
 import { runJobSlot } from '../../src/jobs/runner.js';
 import { startTestBot } from '../support/bot.js';
 import type { TRecordedCall } from '../support/fake-slack.js';
@@ -423,10 +423,10 @@ describe('coaching alerts', () => {
       // The next day: same period, no second alert.
       await fresh.bot.jobs.tick(fake.set('2026-12-04T07:30:10Z'));
       expect(posts(fresh.slack)).toHaveLength(1);
-      const log = await db.alertLog.findMany();
-      expect(log.map((a) => [a.rule, a.periodKey, a.status, a.recipientSlackId])).toEqual([
-        ['sales_decline', '2026-11', 'sent', 'U0MIA'],
-      ]);
+      const log = await db.alertLog.findMany({ include: { recipients: true } });
+      expect(
+        log.map((a) => [a.rule, a.periodKey, a.status, a.recipients.map((r) => [r.slackUserId, r.delivery])]),
+      ).toEqual([['sales_decline', '2026-11', 'sent', [['U0MIA', 'delivered']]]]);
     } finally {
       await fresh.close().catch(() => {});
     }
@@ -497,5 +497,65 @@ describe('coaching alerts', () => {
     const handled = await pressOn('kpi_alert_handled', 'U0ADA', 'handled-ada');
     expect(JSON.stringify(handled.blocks)).toMatch(/Marked handled by <@U0ADA>/);
     expect((await db.alertLog.findUniqueOrThrow({ where: { id: alert.id } })).handledBySlackId).toBe('U0ADA');
+  });
+
+  it('records each recipient with how the sending to them ended: delivered, refused or cut off', async () => {
+    const db = t.bot.store.db;
+    const ws = await db.workspace.update({
+      where: { slackTeamId: 'T0ACME' },
+      data: { settings: JSON.stringify({ ...ALERTS_ONLY, admins: ['U0ZED', 'U0CUT'] }) },
+    });
+    // Without a manager, a rep's alerts go to every admin: Ada (role admin) and the two in the settings.
+    const managed = await db.rep.findMany({ where: { workspaceId: ws.id, managerId: { not: null } } });
+    await db.rep.updateMany({ where: { id: { in: managed.map((r) => r.id) } }, data: { managerId: null } });
+    try {
+      const tried: string[] = [];
+      const outbox: TOutbox = {
+        post: async () => ({}),
+        dm: async (user) => {
+          tried.push(user);
+          if (user === 'U0ZED') throw new SendError('user_not_found', 'user_not_found', 'no');
+          if (user === 'U0CUT') throw new SendError('socket hang up', 'timeout', 'unknown');
+          return {};
+        },
+        chart: async () => undefined,
+      };
+      const now = new Date('2027-02-02T07:31:00Z');
+      const run = await runJobSlot(
+        {
+          db,
+          logger: t.bot.logger,
+          outboxFor: async () => outbox,
+          catchUpMs: 86_400_000,
+          clock: { now: () => now },
+        },
+        'coaching-alerts',
+        ws,
+        new Date('2027-02-02T07:30:00Z'),
+      );
+      expect(run).toMatchObject({ status: 'done' });
+      const alerts = await db.alertLog.findMany({ where: { createdAt: now }, include: { recipients: true } });
+      expect(alerts.length).toBeGreaterThan(0);
+      expect(tried).toHaveLength(alerts.length * 3);
+      for (const a of alerts) {
+        expect(a.status).toBe('sent');
+        expect(
+          a.recipients
+            .map((r) => [r.slackUserId, r.delivery])
+            .sort(([x], [y]) => String(x).localeCompare(String(y))),
+        ).toEqual([
+          ['U0ADA', 'delivered'],
+          ['U0CUT', 'uncertain'],
+          ['U0ZED', 'refused'],
+        ]);
+      }
+    } finally {
+      const mia = await db.rep.findFirstOrThrow({ where: { workspaceId: ws.id, slackUserId: 'U0MIA' } });
+      await db.rep.updateMany({
+        where: { id: { in: managed.map((r) => r.id) } },
+        data: { managerId: mia.id },
+      });
+      await setSettings(ALERTS_ONLY);
+    }
   });
 });

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { addWeeks } from 'date-fns';
 import { parseWorkspaceSettings } from '../../../domain/settings.js';
 import { isAdmin } from '../../../services/permissions.js';
-import { alertOfWorkspace, settleAlert } from '../../../store/alerts.js';
+import { alertOfWorkspace, settleAlert, wasAlertSentTo } from '../../../store/alerts.js';
 import { repOfWorkspace } from '../../../store/reps.js';
 import { updateWorkspaceSettings } from '../../../store/workspaces.js';
 import { escapeMrkdwn } from '../../../views/help.js';
@@ -71,8 +71,7 @@ export function alertAction(deps: TSlackDeps, kind: 'snooze' | 'handled') {
           return;
         }
         const me = actor.repId ? await repOfWorkspace(deps.store.db, workspace.id, actor.repId) : null;
-        const recipients = (alert.recipientSlackId ?? '').split(',');
-        if (!recipients.includes(body.user.id) && !isAdmin({ workspace, actor }, me)) {
+        if (!wasAlertSentTo(alert, body.user.id) && !isAdmin({ workspace, actor }, me)) {
           deps.logger.info({ actor: body.user.id, alert: alert.id }, 'permission denied: coaching alert');
           await say(
             respond,
