@@ -2,11 +2,11 @@ import { parseArgs } from 'node:util';
 import { AppError } from '../errors.js';
 import { importCsv, type TImportSummary } from '../ingest/csv/import.js';
 import { COLUMNS, IMPORT_KINDS, PRESETS } from '../ingest/csv/layouts.js';
-import { linkOwner, ownerIdentityKey } from '../ingest/identities.js';
 import { listProblems, processInbox, retryFailed } from '../ingest/inbox.js';
+import { createLogger } from '../logger.js';
+import { linkCrmOwner } from '../services/links.js';
 import { pendingInboxCount } from '../store/inbox.js';
-import { findRep } from '../store/reps.js';
-import { inTransaction, type TStore } from '../store/store.js';
+import type { TStore } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
 
 type TWithStore = (
@@ -162,14 +162,20 @@ export async function cmdLink(args: string[], withStore: TWithStore) {
       'usage: kpi link "<rep name | email | Slack id>" <source> "<CRM owner id | email | name in the CSV>"\n  e.g. kpi link "Dana Scott" hubspot 501',
     );
   await withStore(values.workspace, async (store, workspace) => {
-    const rep = await findRep(store.db, workspace.id, who);
-    if (!rep)
-      throw new AppError('not_found', `nobody called "${who}" in the ${workspace.slackTeamId} workspace`);
-    const key = ownerIdentityKey(source, owner);
-    const moved = await inTransaction(store.db, (tx) => linkOwner(tx, workspace.id, source, key, rep.id));
+    // The CLI is the operator: an admin of every workspace on this database.
+    const linked = await linkCrmOwner(
+      {
+        workspace,
+        actor: { name: 'kpi CLI (operator)', workspaceAdmin: true },
+        now: new Date(),
+        store,
+        logger: createLogger('warn'),
+      },
+      { who, source, owner },
+    );
     const applied = await processInbox(store.db);
     out(
-      `linked ${source} ${owner} to ${rep.name}: ${n(moved)} facts handed over, ${n(applied.applied)} waiting events applied`,
+      `linked ${linked.source} ${linked.owner} to ${linked.rep.name}: ${n(linked.moved)} facts handed over, ${n(applied.applied)} waiting events applied`,
     );
   });
 }
