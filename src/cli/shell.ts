@@ -11,7 +11,7 @@ import type { TLogger } from '../logger.js';
 import type { TStore } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
 import { workspaceById } from '../store/workspaces.js';
-import { blocksToText } from '../views/text.js';
+import { buildForeignCommand } from '../views/help.js';
 
 export type TShellOptions = {
   store: TStore;
@@ -41,9 +41,9 @@ function commandTextOf(line: string): { text: string } | { foreign: string } {
 
 /**
  * The local-mode shell, in the spirit of Hubot's shell adapter: each line is a `/kpi ...` command (the
- * prefix may be left out) run as the chosen person through the same router Slack uses; the reply is printed
- * as text. Non-interactive input gets exactly one reply per non-empty line, replies separated by a blank line
- * (or one JSON line each with `json`).
+ * prefix may be left out) run as the chosen person through the same router Slack uses; the reply's terminal view
+ * is printed. Non-interactive input gets exactly one reply per non-empty line, replies separated by a blank line
+ * (or, with `json`, one JSON line each: `{ input, text, data, refused, file, chart }`, see docs/commands.md).
  */
 export async function runShell(opts: TShellOptions): Promise<void> {
   const { output } = opts;
@@ -67,10 +67,8 @@ export async function runShell(opts: TShellOptions): Promise<void> {
     }
     const parsed = commandTextOf(trimmed);
     let reply: TReply;
-    if ('foreign' in parsed) {
-      const text = `${parsed.foreign} is not a KPI Bot command here. Try /kpi help.`;
-      reply = { text, blocks: [], visibility: 'ephemeral' };
-    } else {
+    if ('foreign' in parsed) reply = buildForeignCommand(parsed.foreign);
+    else {
       // Read afresh each time: a setting changed by the previous command (or elsewhere) applies at once.
       const workspace = (await workspaceById(opts.store.db, opts.workspace.id)) ?? opts.workspace;
       reply = await opts.router.execute(parsed.text, {
@@ -81,43 +79,45 @@ export async function runShell(opts: TShellOptions): Promise<void> {
         logger: opts.logger,
       });
     }
+    const lines = [reply.terminal];
+    let file: string | null = null;
     if (reply.file) {
       // The shell's equivalent of Slack's direct message: the file is saved beside the local database.
       const dir = resolve('data', 'exports');
       mkdirSync(dir, { recursive: true });
-      const path = join(dir, basename(reply.file.filename));
-      writeFileSync(path, reply.file.content);
-      reply = {
-        ...reply,
-        blocks: [
-          ...reply.blocks,
-          { type: 'context', elements: [{ type: 'mrkdwn', text: `Saved to ${path}` }] },
-        ],
-      };
+      file = join(dir, basename(reply.file.filename));
+      writeFileSync(file, reply.file.content);
+      lines.push(`Saved to ${file}`);
     }
-    if (reply.chart && opts.charts !== false) reply = await saveChart(reply, reply.chart, opts.logger);
-    const text = blocksToText(reply.blocks, reply.text);
-    if (opts.json) write(`${JSON.stringify({ input: trimmed, text, reply })}\n`);
+    const chart = reply.chart && opts.charts !== false ? await saveChart(reply.chart, opts.logger) : null;
+    if (chart) lines.push(`Chart: ${chart}`);
+    // No blank line inside a reply: a script splits replies on blank lines.
+    const text = lines
+      .join('\n')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .join('\n');
+    if (opts.json)
+      write(
+        `${JSON.stringify({ input: trimmed, text, data: reply.data, refused: reply.refused === true, file, chart })}\n`,
+      );
     else write(opts.interactive ? `${text}\n` : `${text}\n\n`);
     if (opts.interactive) rl.prompt();
   }
   rl.close();
 }
 
-/** The shell's equivalent of a chart in Slack: the PNG saved under data/charts, its path under the reply. */
-async function saveChart(reply: TReply, chart: TChartSpec, logger: TLogger): Promise<TReply> {
+/** The shell's equivalent of a chart in Slack: the PNG saved under data/charts; its path, or null if not rendered. */
+async function saveChart(chart: TChartSpec, logger: TLogger): Promise<string | null> {
   try {
     const png = await renderChart(chart);
     const dir = resolve('data', 'charts');
     mkdirSync(dir, { recursive: true });
     const path = join(dir, `${basename(chart.name)}.png`);
     writeFileSync(path, png);
-    return {
-      ...reply,
-      blocks: [...reply.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: `Chart: ${path}` }] }],
-    };
+    return path;
   } catch (error) {
     logger.warn({ err: error }, 'chart not rendered');
-    return reply;
+    return null;
   }
 }

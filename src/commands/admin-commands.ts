@@ -2,12 +2,12 @@ import { closestMatch } from '../domain/closest.js';
 import { AppError } from '../errors.js';
 import { linkOwner, ownerIdentityKey } from '../ingest/identities.js';
 import { WEBHOOK_PATHS } from '../ingest/webhook-keys.js';
-import { isServiceError } from '../services/errors.js';
 import { assertAdmin, changeSetting, SETTING_KEYS, workspaceSettings } from '../services/settings.js';
 import { findRep } from '../store/reps.js';
 import { inTransaction } from '../store/store.js';
-import { buildDone, escapeMrkdwn, mrkdwnOfMessage } from '../views/help.js';
-import { buildSettings, settingChangedText } from '../views/settings.js';
+import { buildOwnerLinked } from '../views/admin.js';
+import { escapeMrkdwn } from '../views/help.js';
+import { buildSettingChanged, buildSettings, buildWebhookSettings } from '../views/settings.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 
 /** `/kpi link @user <crm> <owner id|email>`: map a CRM owner to a rep (admins). */
@@ -35,9 +35,7 @@ export const linkCommand: TCommand = {
     const moved = await inTransaction(ctx.store.db, (tx) =>
       linkOwner(tx, ctx.workspace.id, crm, ownerIdentityKey(crm, ownerText), rep.id),
     );
-    return buildDone(
-      `Linked ${crm} ${ownerText} to ${rep.name}: ${moved} earlier facts are now theirs; waiting events follow within seconds.`,
-    );
+    return buildOwnerLinked({ source: crm, owner: ownerText, rep: { id: rep.id, name: rep.name }, moved });
   },
 };
 
@@ -47,15 +45,11 @@ const SETTINGS: string[] = [...SETTING_KEYS, 'webhooks'];
 async function webhookSettings(ctx: TCommandContext): Promise<TReply> {
   await assertAdmin(ctx, 'seeing the webhook addresses');
   const url = (path: string) => ctx.webhookUrl?.(path) ?? path;
-  const lines = [
-    "*Where your CRM sends events* (keep these private: they are this workspace's addresses):",
-    `• HubSpot: \`${url(WEBHOOK_PATHS.hubspot)}\` (signed with the HubSpot app's client secret)`,
-    `• Pipedrive: \`${url(WEBHOOK_PATHS.pipedrive)}\` (with the HTTP user and password of the webhook)`,
-    `• Generic JSON API: \`${url(WEBHOOK_PATHS.generic)}\` (signed with X-KPI-Signature)`,
-    'A source answers 404 until its secret is configured on the server (docs/configuration.md).',
-  ];
-  const text = lines.join('\n');
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }], visibility: 'ephemeral' };
+  return buildWebhookSettings({
+    hubspot: url(WEBHOOK_PATHS.hubspot),
+    pipedrive: url(WEBHOOK_PATHS.pipedrive),
+    generic: url(WEBHOOK_PATHS.generic),
+  });
 }
 
 /** `/kpi settings [name value]`: the workspace's reporting settings (admins change them). */
@@ -91,14 +85,8 @@ export const settingsCommand: TCommand = {
     await assertAdmin(ctx, 'changing settings');
     const value = rest.join(' ').trim();
     if (!value) throw new AppError('bad_request', `Say the new ${key}.\n${usage}`);
-    try {
-      const changed = await changeSetting(ctx, { key, value });
-      return buildDone(mrkdwnOfMessage(settingChangedText(changed)), { mrkdwn: true });
-    } catch (error) {
-      if (isServiceError(error) && error.code === 'bad_request')
-        throw new AppError('bad_request', mrkdwnOfMessage(error.message));
-      throw error;
-    }
+    // A refusal reaches the router as the service's own error, with the field it concerns.
+    return buildSettingChanged(await changeSetting(ctx, { key, value }));
   },
 };
 

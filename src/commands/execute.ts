@@ -6,8 +6,8 @@ import {
   buildCommandHelp,
   buildErrorReply,
   buildHelp,
+  buildServiceErrorReply,
   buildUnknownCommand,
-  mrkdwnOfMessage,
 } from '../views/help.js';
 import { tokenize } from './tokenize.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
@@ -54,6 +54,7 @@ export function createCommandRouter(extra: readonly TCommand[] = []) {
       ctx.logger.info({ reason: unstorable }, 'command refused: unstorable text');
       return buildErrorReply(
         `That command ${unstorable.replace(/; remove it$/, '')}. Nothing was done or saved; please type it again without it.`,
+        { code: 'bad_request' },
       );
     }
     const words = tokenize(text.trim());
@@ -78,12 +79,15 @@ export function createCommandRouter(extra: readonly TCommand[] = []) {
       if (isAppError(error)) {
         ctx.logger.info({ command: name, code: error.code }, 'command refused');
         // A service's message is plain text (its `backticks` mark literal values); a command's own is mrkdwn.
-        return buildErrorReply(isServiceError(error) ? mrkdwnOfMessage(error.message) : error.message);
+        if (isServiceError(error)) return buildServiceErrorReply(error);
+        const field = typeof error.details.field === 'string' ? error.details.field : null;
+        return buildErrorReply(error.message, { code: error.code, field });
       }
       if (isStoreUnavailable(error)) {
         ctx.logger.warn({ err: error, command: name }, 'command failed: the store is unavailable');
         return buildErrorReply(
           'KPI Bot could not reach its data just now, so nothing was changed. Please try again in a minute.',
+          { code: 'store_unavailable' },
         );
       }
       ctx.logger.error({ err: error, command: name }, 'command failed');

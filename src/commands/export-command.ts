@@ -4,7 +4,7 @@ import { repMetricsReport } from '../reports/rep-metrics.js';
 import { teamMetricsReport } from '../reports/team-metrics.js';
 import { actorRep, isAdmin, NOT_A_REP } from '../services/permissions.js';
 import { countReportsOf } from '../store/reps.js';
-import { buildDone } from '../views/help.js';
+import { buildExportMade } from '../views/admin.js';
 import type { TCommand } from './types.js';
 
 /** A CSV cell: quoted when needed, and never a formula a spreadsheet would run (=, +, -, @ at the start). */
@@ -65,11 +65,18 @@ export const exportCommand: TCommand = {
         ].join(','),
       ),
     ];
-    const who = admin ? 'everyone' : reports > 0 ? 'your team' : 'you';
-    const text = `Metrics for ${who}, ${label}: ${rows.length} ${rows.length === 1 ? 'row' : 'rows'} (${ctx.workspace.currency}).`;
+    const filename = `kpi-${key}.csv`;
     return {
-      ...buildDone(text),
-      file: { filename: `kpi-${key}.csv`, title: `KPI metrics, ${label}`, content: `${lines.join('\n')}\n` },
+      ...buildExportMade(
+        {
+          scope: admin ? 'everyone' : reports > 0 ? 'team' : 'you',
+          period: { key, label },
+          rows: rows.length,
+          filename,
+        },
+        ctx.workspace,
+      ),
+      file: { filename, title: `KPI metrics, ${label}`, content: `${lines.join('\n')}\n` },
     };
   },
 };

@@ -11,8 +11,13 @@ import {
   todayOf,
   yesterdayOf,
 } from '../services/log.js';
-import { buildDone, escapeMrkdwn } from '../views/help.js';
-import { loggedActivityText, loggedLinkedinText, loggedPostText, recordedQuizText } from '../views/logged.js';
+import { escapeMrkdwn } from '../views/help.js';
+import {
+  buildLoggedActivity,
+  buildLoggedLinkedin,
+  buildLoggedPost,
+  buildRecordedQuiz,
+} from '../views/logged.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 
 /**
@@ -28,8 +33,9 @@ const LOG_USAGE = [
 
 const shown = (s: string) => `"${escapeMrkdwn(s.length > 40 ? `${s.slice(0, 40)}…` : s)}"`;
 
-function bad(message: string, usage: string): never {
-  throw new AppError('bad_request', `${message}\nUsage: \`/kpi ${usage}\``);
+/** The command's refusal (mrkdwn), with its usage line and the input field it concerns, if one. */
+function bad(message: string, usage: string, field?: string): never {
+  throw new AppError('bad_request', `${message}\nUsage: \`/kpi ${usage}\``, field ? { field } : {});
 }
 
 /** Runs a service; its refusal becomes the command's, with the usage line (the message escaped for Slack). */
@@ -37,7 +43,8 @@ async function withUsage<T>(usage: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (isServiceError(error) && error.code === 'bad_request') bad(escapeMrkdwn(error.message), usage);
+    if (isServiceError(error) && error.code === 'bad_request')
+      bad(escapeMrkdwn(error.message), usage, error.field);
     throw error;
   }
 }
@@ -103,7 +110,7 @@ async function logActivityCommand(kindWord: string, args: string[], ctx: TComman
     else date = dayWord(w, ctx);
   }
   const logged = await withUsage(usage, () => logActivity(ctx, { kind, count, personalized, date }));
-  return buildDone(loggedActivityText(logged));
+  return buildLoggedActivity(logged);
 }
 
 async function logLinkedinCommand(args: string[], ctx: TCommandContext): Promise<TReply> {
@@ -111,7 +118,7 @@ async function logLinkedinCommand(args: string[], ctx: TCommandContext): Promise
   const words = pairs(args, usage);
   if (words.size === 0) bad('Say which numbers to log.', usage);
   const values: { metric: TLinkedinMetric; value: number }[] = [];
-  const labels: { label: string; value: number }[] = [];
+  const labels: { metric: TLinkedinMetric; label: string; value: number }[] = [];
   for (const [key, raw] of words) {
     const metric = LINKEDIN_KEYS[key];
     if (!metric) {
@@ -120,10 +127,10 @@ async function logLinkedinCommand(args: string[], ctx: TCommandContext): Promise
     }
     const value = wholeNumber(key, raw, usage);
     values.push({ metric, value });
-    labels.push({ label: key, value });
+    labels.push({ metric, label: key, value });
   }
   await withUsage(usage, () => logLinkedin(ctx, { values }));
-  return buildDone(loggedLinkedinText(labels));
+  return buildLoggedLinkedin(labels);
 }
 
 async function logPostCommand(args: string[], ctx: TCommandContext): Promise<TReply> {
@@ -148,7 +155,7 @@ async function logPostCommand(args: string[], ctx: TCommandContext): Promise<TRe
       postId,
     }),
   );
-  return buildDone(loggedPostText(logged));
+  return buildLoggedPost(logged);
 }
 
 /** `/kpi log ...`: calls, emails, meetings, LinkedIn numbers, a post's engagement. */
@@ -196,7 +203,7 @@ export const quizCommand: TCommand = {
     const score = Number(m[1]);
     const maxScore = m[2] ? Number(m[2]) : 100;
     const recorded = await withUsage(usage, () => recordQuiz(ctx, { course, score, maxScore }));
-    return buildDone(recordedQuizText(recorded));
+    return buildRecordedQuiz(recorded);
   },
 };
 

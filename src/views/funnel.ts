@@ -3,7 +3,8 @@ import { funnelChart } from '../charts/specs.js';
 import { oneLine } from '../reports/format.js';
 import type { TRepMetricsReport } from '../reports/rep-metrics.js';
 import { escapeMrkdwn } from './help.js';
-import type { TReply } from './types.js';
+import { plain, table, toJson, wrap } from './terminal.js';
+import type { TReply, TReplyData } from './types.js';
 
 type TBottleneck = {
   stage: string;
@@ -16,27 +17,41 @@ type TBottleneck = {
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const days = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} days`;
 
-/** `/kpi funnel`: per stage, open deals now, the share that went further, the typical dwell; the bottleneck. */
-export function buildFunnel(report: TRepMetricsReport): TReply {
+/** The funnel of a report: per stage (in funnel order) open deals, the share that went further, the dwell. */
+function funnelOf(report: TRepMetricsReport) {
   const open = (report.metrics['funnel.open_by_stage'] ?? {}) as Record<string, number>;
   const conversion = (report.metrics['funnel.stage_conversion'] ?? {}) as Record<string, number | null>;
   const dwell = (report.metrics['funnel.median_days_in_stage'] ?? {}) as Record<string, number | null>;
-  const bottleneck = report.metrics['funnel.bottleneck'] as TBottleneck | null;
-  const stages = Object.keys(open);
-  const lines = stages.map((s) => {
-    const c = conversion[s];
-    const d = dwell[s];
-    return `*${escapeMrkdwn(s)}* · ${open[s] ?? 0} open now · ${c == null ? 'no deals entered' : `${pct(c)} went further`} · ${d == null ? 'no exits' : `${days(d)} in stage`}`;
-  });
-  const why = bottleneck
-    ? bottleneck.reason === 'conversion'
-      ? `Bottleneck: *${escapeMrkdwn(bottleneck.stage)}*: ${pct(bottleneck.rep)} of deals go further, against ${pct(bottleneck.team)} for the team (${bottleneck.sample} deals). Review how these deals are qualified and followed up.`
-      : `Bottleneck: *${escapeMrkdwn(bottleneck.stage)}*: deals stay ${days(bottleneck.rep)}, against ${days(bottleneck.team)} for the team (${bottleneck.sample} deals). Look at what stalls them there.`
-    : 'No bottleneck: no stage is clearly behind the team (or too few deals to say).';
-  const chart = funnelChart(report);
-  const title = `Funnel · ${oneLine(report.rep.name)} · ${report.period.label}`;
-  const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
+  const stages = Object.keys(open).map((stage) => ({
+    stage,
+    open: open[stage] ?? 0,
+    conversion: conversion[stage] ?? null,
+    medianDays: dwell[stage] ?? null,
+  }));
+  const bottleneck = (report.metrics['funnel.bottleneck'] ?? null) as TBottleneck | null;
+  return { stages, bottleneck };
+}
+
+/** The bottleneck in words, each name passed through `name` (escaped for Slack, or as written for a terminal). */
+function bottleneckSentence(b: TBottleneck | null, name: (s: string) => string): string {
+  if (!b) return 'No bottleneck: no stage is clearly behind the team (or too few deals to say).';
+  return b.reason === 'conversion'
+    ? `Bottleneck: ${name(b.stage)}: ${pct(b.rep)} of deals go further, against ${pct(b.team)} for the team (${b.sample} deals). Review how these deals are qualified and followed up.`
+    : `Bottleneck: ${name(b.stage)}: deals stay ${days(b.rep)}, against ${days(b.team)} for the team (${b.sample} deals). Look at what stalls them there.`;
+}
+
+const titleOf = (report: TRepMetricsReport) =>
+  `Funnel · ${oneLine(report.rep.name)} · ${report.period.label}`;
+
+/** `/kpi funnel`: the Block Kit: one line per stage, then the bottleneck. */
+export function funnelBlocks(report: TRepMetricsReport): KnownBlock[] {
+  const { stages, bottleneck } = funnelOf(report);
+  const lines = stages.map(
+    (s) =>
+      `*${escapeMrkdwn(s.stage)}* · ${s.open} open now · ${s.conversion == null ? 'no deals entered' : `${pct(s.conversion)} went further`} · ${s.medianDays == null ? 'no exits' : `${days(s.medianDays)} in stage`}`,
+  );
+  return [
+    { type: 'header', text: { type: 'plain_text', text: titleOf(report).slice(0, 150) } },
     {
       type: 'section',
       text: {
@@ -44,11 +59,69 @@ export function buildFunnel(report: TRepMetricsReport): TReply {
         text: (lines.join('\n') || 'No funnel stages yet: no open deals or stage history.').slice(0, 3000),
       },
     },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: why.slice(0, 3000) }] },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: bottleneckSentence(bottleneck, (s) => `*${escapeMrkdwn(s)}*`).slice(0, 3000),
+        },
+      ],
+    },
   ];
+}
+
+/** A longer stage name goes on a line of its own above its figures, so a row fits 80 columns. */
+const STAGE_CELLS = 40;
+
+/** The funnel for a terminal: a table of the stages (open now, went further, days in stage), the bottleneck. */
+export function funnelText(report: TRepMetricsReport): string {
+  const { stages, bottleneck } = funnelOf(report);
+  const rows = stages.map((s) => [
+    plain(s.stage),
+    String(s.open),
+    s.conversion == null ? '-' : pct(s.conversion),
+    s.medianDays == null ? '-' : days(s.medianDays),
+  ]);
+  return [
+    `Funnel · ${plain(report.rep.name)} · ${report.period.label}`,
+    ...(rows.length
+      ? table(
+          [['stage', 'open now', 'went further', 'in stage'], ...rows],
+          ['left', 'right', 'right', 'right'],
+          { column: 0, max: STAGE_CELLS },
+        )
+      : ['No funnel stages yet: no open deals or stage history.']),
+    ...wrap(bottleneckSentence(bottleneck, plain)),
+  ].join('\n');
+}
+
+/**
+ * The funnel as data: the stages in funnel order (open deals now, the share that went further as a fraction,
+ * the median days in stage; null for no data) and the bottleneck or null.
+ */
+export function funnelJson(report: TRepMetricsReport): TReplyData {
+  const { stages, bottleneck } = funnelOf(report);
   return {
-    text: escapeMrkdwn(`${title}: ${bottleneck ? `bottleneck ${bottleneck.stage}` : 'no bottleneck'}`),
-    blocks,
+    type: 'funnel',
+    rep: toJson(report.rep),
+    period: toJson(report.period),
+    stages: stages.map((s) => toJson(s)),
+    bottleneck: toJson(bottleneck),
+  };
+}
+
+/** `/kpi funnel`: per stage, open deals now, the share that went further, the typical dwell; the bottleneck. */
+export function buildFunnel(report: TRepMetricsReport): TReply {
+  const { bottleneck } = funnelOf(report);
+  const chart = funnelChart(report);
+  return {
+    text: escapeMrkdwn(
+      `${titleOf(report)}: ${bottleneck ? `bottleneck ${bottleneck.stage}` : 'no bottleneck'}`,
+    ),
+    blocks: funnelBlocks(report),
+    terminal: funnelText(report),
+    data: funnelJson(report),
     visibility: 'ephemeral',
     ...(chart ? { chart } : {}),
   };

@@ -1,11 +1,13 @@
 import type { KnownBlock } from '@slack/types';
 import { LOOKALIKES, plainOfLookalikes, SOFT_HYPHEN, WORD_JOINER } from '../domain/lookalikes.js';
 import { oneLine } from '../reports/format.js';
-import type { TCommandHelp as TCommand, TReply } from './types.js';
+import { clip, plain, plainOfMessage, wrap } from './terminal.js';
+import { mrkdwnToText } from './text.js';
+import type { TCommandHelp, TReply, TReplyData } from './types.js';
 
 const SLASH = '/kpi';
 
-function usageLine(c: TCommand): string {
+function usageLine(c: TCommandHelp): string {
   return `\`${SLASH} ${c.usage}\``;
 }
 
@@ -74,9 +76,16 @@ export function unescapeMrkdwn(text: string): string {
   return plainOfEscaped(text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
 }
 
-/** The `/kpi help` overview: every command with its usage and what it does. */
-export function buildHelp(commands: readonly TCommand[]): TReply {
-  const blocks: KnownBlock[] = [
+const commandJson = (c: TCommandHelp) => ({
+  name: c.name,
+  usage: `${SLASH} ${c.usage}`,
+  summary: c.summary,
+  examples: (c.examples ?? []).map((e) => `${SLASH} ${e}`),
+});
+
+/** The `/kpi help` overview's Block Kit: a header, every command with its usage and what it does. */
+export function helpBlocks(commands: readonly TCommandHelp[]): KnownBlock[] {
+  return [
     { type: 'header', text: { type: 'plain_text', text: 'KPI Bot commands' } },
     {
       type: 'section',
@@ -95,19 +104,56 @@ export function buildHelp(commands: readonly TCommand[]): TReply {
       ],
     },
   ];
+}
+
+/** The commands for a terminal: each usage (wrapped at its words), its summary indented under it. */
+function commandLines(commands: readonly TCommandHelp[]): string[] {
+  return commands.flatMap((c) => [
+    ...wrap(`${SLASH} ${c.usage}`, 80, '      ').map((l) => `  ${l}`),
+    ...wrap(c.summary, 74, '').map((l) => `      ${l}`),
+  ]);
+}
+
+const HELP_FOOTER = `Type ${SLASH} help <command> for details and examples. In Slack, ${SLASH} log, ${SLASH} quiz or ${SLASH} target alone opens a form.`;
+
+/** The overview for a terminal: every command, then how to see one command's details. */
+export function helpText(commands: readonly TCommandHelp[]): string {
+  return ['KPI Bot commands', ...commandLines(commands), ...wrap(HELP_FOOTER)].join('\n');
+}
+
+/** The overview as data: every command's usage, summary and examples (each with its `/kpi`). */
+export function helpJson(commands: readonly TCommandHelp[]): TReplyData {
+  return { type: 'help', commands: commands.map(commandJson) };
+}
+
+/** The `/kpi help` overview: every command with its usage and what it does. */
+export function buildHelp(commands: readonly TCommandHelp[]): TReply {
   const text = `KPI Bot commands: ${commands.map((c) => `${SLASH} ${c.usage}`).join(', ')}`;
-  return { text, blocks, visibility: 'ephemeral' };
+  return {
+    text,
+    blocks: helpBlocks(commands),
+    terminal: helpText(commands),
+    data: helpJson(commands),
+    visibility: 'ephemeral',
+  };
 }
 
 /** Details of one command: usage, summary and examples. */
-export function buildCommandHelp(command: TCommand): TReply {
+export function buildCommandHelp(command: TCommandHelp): TReply {
   const examples = command.examples?.length
     ? `\nExamples:\n${command.examples.map((e) => `• \`${SLASH} ${e}\``).join('\n')}`
     : '';
   const text = `${usageLine(command)}  ${command.summary}${examples}`;
+  const terminal = [
+    ...wrap(`${SLASH} ${command.usage}`, 80, '    '),
+    ...wrap(command.summary, 78).map((l) => `  ${l}`),
+    ...(command.examples?.length ? ['Examples:', ...command.examples.map((e) => `  ${SLASH} ${e}`)] : []),
+  ].join('\n');
   return {
     text: `${SLASH} ${command.usage}: ${command.summary}`,
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+    terminal,
+    data: { type: 'command_help', command: commandJson(command) },
     visibility: 'ephemeral',
   };
 }
@@ -118,40 +164,101 @@ export function buildCommandHelp(command: TCommand): TReply {
  */
 export function buildUnknownCommand(
   word: string,
-  closest: TCommand | undefined,
-  all: readonly TCommand[],
+  closest: TCommandHelp | undefined,
+  all: readonly TCommandHelp[],
 ): TReply {
-  const shown = escapeMrkdwn(word.length > 40 ? `${word.slice(0, 40)}…` : word);
+  const cut = word.length > 40 ? `${word.slice(0, 40)}…` : word;
+  const shown = escapeMrkdwn(cut);
   const lead = closest
     ? `\`${SLASH} ${shown}\` is not a command. Did you mean ${usageLine(closest)}? ${closest.summary}`
     : `\`${SLASH} ${shown}\` is not a command.`;
-  const overview = buildHelp(all);
+  const message = `${SLASH} ${plain(cut)} is not a command.`;
+  const plainLead = closest
+    ? `${message} Did you mean ${SLASH} ${closest.usage}? ${closest.summary}`
+    : message;
   return {
     text: closest
       ? `Unknown command "${shown}". Did you mean ${SLASH} ${closest.usage}?`
       : `Unknown command "${shown}".`,
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lead } }, ...overview.blocks.slice(1)],
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lead } }, ...helpBlocks(all).slice(1)],
+    terminal: [...wrap(plainLead), ...commandLines(all), ...wrap(HELP_FOOTER)].join('\n'),
+    data: {
+      type: 'error',
+      error: { code: 'unknown_command', message, field: null },
+      suggestion: closest ? commandJson(closest) : null,
+    },
     visibility: 'ephemeral',
   };
 }
 
-/** A polite reply for a request that failed for a reason the user can act on (or could not, but should know). */
-/** A confirmation (✓ and the text, escaped), visible to the asker only. */
+/**
+ * A confirmation in its three views: `mrkdwn` for Slack (what came from people already escaped), `plain` the
+ * same words for a terminal (names as written), `data` the result.
+ */
+export function buildConfirmation(parts: { mrkdwn: string; plain: string; data: TReplyData }): TReply {
+  return {
+    text: parts.mrkdwn,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: ${parts.mrkdwn}` } }],
+    terminal: `✓ ${parts.plain}`,
+    data: parts.data,
+    visibility: 'ephemeral',
+  };
+}
+
+/**
+ * A confirmation (✓ and the text, escaped), visible to the asker only; as data `{ type: 'done', message }`.
+ * A result with a view of its own uses buildConfirmation.
+ */
 export function buildDone(text: string, opts: { mrkdwn?: boolean } = {}): TReply {
   // `mrkdwn`: the caller escaped what it took from people and marked the rest up itself (e.g. a code span).
-  const shown = opts.mrkdwn ? text : escapeMrkdwn(text);
-  return {
-    text: shown,
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: ${shown}` } }],
-    visibility: 'ephemeral',
-  };
+  const words = opts.mrkdwn ? mrkdwnToText(text) : plain(text);
+  return buildConfirmation({
+    mrkdwn: opts.mrkdwn ? text : escapeMrkdwn(text),
+    plain: words,
+    data: { type: 'done', message: words },
+  });
 }
 
-export function buildErrorReply(message: string): TReply {
+/**
+ * A polite reply for a request that failed for a reason the user can act on (or could not, but should know).
+ * `message` is mrkdwn; `plain` the same words for a terminal (by default the mrkdwn read as text); as data
+ * `{ type: 'error', error: { code, message, field } }`.
+ */
+export function buildErrorReply(
+  message: string,
+  opts: { code?: string; field?: string | null; plain?: string } = {},
+): TReply {
+  const words = opts.plain ?? mrkdwnToText(message);
   return {
     text: message,
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${message}` } }],
+    terminal: `! ${words}`,
+    data: {
+      type: 'error',
+      error: { code: opts.code ?? 'internal', message: words, field: opts.field ?? null },
+    },
     visibility: 'ephemeral',
     refused: true,
+  };
+}
+
+/** A refusal whose message is a service's plain text (`backticks` mark literal values). */
+export function buildServiceErrorReply(error: { code: string; message: string; field?: string }): TReply {
+  return buildErrorReply(mrkdwnOfMessage(error.message), {
+    code: error.code,
+    field: error.field ?? null,
+    plain: plainOfMessage(error.message),
+  });
+}
+
+/** The shell's answer to another bot's slash command (`/giphy cats`): not ours, try help. */
+export function buildForeignCommand(command: string): TReply {
+  const words = `${clip(plain(command), 40)} is not a KPI Bot command here. Try ${SLASH} help.`;
+  return {
+    text: escapeMrkdwn(words),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(words) } }],
+    terminal: words,
+    data: { type: 'error', error: { code: 'unknown_command', message: words, field: null } },
+    visibility: 'ephemeral',
   };
 }

@@ -1,3 +1,7 @@
+import { buildConfirmation, escapeMrkdwn } from './help.js';
+import { plain } from './terminal.js';
+import type { TReply, TReplyData } from './types.js';
+
 // What a person is told after logging something, from the service's result: the same words in a Slack reply,
 // a modal's "Done" view and the shell. Plain text: names the person typed are escaped by the caller's view.
 
@@ -29,4 +33,64 @@ export function loggedPostText(r: {
 
 export function recordedQuizText(r: { course: string; score: number; maxScore: number }): string {
   return `Recorded ${r.score}/${r.maxScore} (${Math.round((r.score / r.maxScore) * 100)}%) for ${r.course}.`;
+}
+
+// Each result as a reply: the same words escaped for Slack, as written for a terminal, and the result as data.
+
+/** `/kpi log call|email|meeting`: as data `{ type: 'activity_logged', activity, count, personalized, date }`. */
+export function buildLoggedActivity(r: {
+  kind: string;
+  count: number;
+  personalized: boolean | null;
+  date: string;
+}): TReply {
+  return confirmation(loggedActivityText(r), {
+    type: 'activity_logged',
+    activity: r.kind,
+    count: r.count,
+    personalized: r.personalized,
+    date: r.date,
+  });
+}
+
+/**
+ * `/kpi log linkedin`: the numbers as the person named them; as data each one's metric (`followers`,
+ * `profile_views` …), the word typed and the value.
+ */
+export function buildLoggedLinkedin(values: { metric: string; label: string; value: number }[]): TReply {
+  return confirmation(loggedLinkedinText(values), {
+    type: 'linkedin_logged',
+    values: values.map((v) => ({ metric: v.metric, label: v.label, value: v.value })),
+  });
+}
+
+/** `/kpi log post`: as data `{ type: 'post_logged', network, shares, comments, likes }`. */
+export function buildLoggedPost(r: {
+  network: string;
+  shares: number;
+  comments: number;
+  likes: number;
+}): TReply {
+  return confirmation(loggedPostText(r), {
+    type: 'post_logged',
+    network: r.network,
+    shares: r.shares,
+    comments: r.comments,
+    likes: r.likes,
+  });
+}
+
+/** `/kpi quiz`: as data the course, the score, the maximum and the share (a fraction). */
+export function buildRecordedQuiz(r: { course: string; score: number; maxScore: number }): TReply {
+  return confirmation(recordedQuizText(r), {
+    type: 'quiz_recorded',
+    course: r.course,
+    score: r.score,
+    maxScore: r.maxScore,
+    share: r.score / r.maxScore,
+  });
+}
+
+function confirmation(words: string, data: TReplyData): TReply {
+  return buildConfirmation({ mrkdwn: escapeMrkdwn(words), plain: plain(words), data });
 }

@@ -5,7 +5,8 @@ import { formatMetric, oneLine } from '../reports/format.js';
 import type { TLeaderboard } from '../reports/leaderboard.js';
 import type { TRepMetricsReport } from '../reports/rep-metrics.js';
 import { escapeMrkdwn } from './help.js';
-import type { TReply } from './types.js';
+import { plain, table, toJson, wrap } from './terminal.js';
+import type { TReply, TReplyData } from './types.js';
 
 const UNIT = new Map<string, TMetricUnit>(SCALAR_METRICS.map((m) => [m.id, m.unit]));
 const TITLE = new Map<string, string>(SCALAR_METRICS.map((m) => [m.id, m.title]));
@@ -53,11 +54,11 @@ function field(report: TRepMetricsReport, id: string): string {
   return parts.join('\n');
 }
 
-/** `/kpi me`: the rep's ten headline metrics for a period, with targets, pace, trend and the diagnosis. */
-export function buildScorecard(report: TRepMetricsReport): TReply {
+/** `/kpi me`, `/kpi rep`: the scorecard's Block Kit: a header, the ten headline fields, the diagnosis. */
+export function scorecardBlocks(report: TRepMetricsReport): KnownBlock[] {
   const fields = HEADLINES.map((id) => ({ type: 'mrkdwn' as const, text: field(report, id) }));
-  const bottleneck = report.metrics['funnel.bottleneck'] as { stage: string } | null;
-  const blocks: KnownBlock[] = [
+  const bottleneck = bottleneckOf(report);
+  return [
     {
       type: 'header',
       text: {
@@ -79,36 +80,155 @@ export function buildScorecard(report: TRepMetricsReport): TReply {
       ],
     },
   ];
+}
+
+const bottleneckOf = (report: TRepMetricsReport) =>
+  report.metrics['funnel.bottleneck'] as { stage: string } | null | undefined;
+
+/**
+ * The scorecard for a terminal: the name and period, a table of the ten headline figures (value, share of
+ * target, pace, change against the rep's usual), then the diagnosis.
+ */
+export function scorecardText(report: TRepMetricsReport): string {
+  const rows = HEADLINES.map((id) => {
+    const pace = report.pace[id];
+    const trend = report.trends[id];
+    const now = report.metrics[id];
+    const change =
+      trend?.baseline != null && typeof now === 'number' && trend.baseline !== 0
+        ? formatMetric(
+            (now - trend.baseline) / trend.baseline,
+            'percent_change',
+            report.currency,
+            report.locale,
+          )
+        : '';
+    return [
+      TITLE.get(id) ?? id,
+      value(report, id),
+      pace
+        ? `${Math.round(pace.attainment * 100)}% of ${formatMetric(pace.target, UNIT.get(id) ?? 'count', report.currency, report.locale)}`
+        : '',
+      pace?.paceRatio == null ? '' : pace.paceRatio >= 1 ? 'on pace' : 'behind',
+      change,
+    ];
+  });
+  const bottleneck = bottleneckOf(report);
+  return [
+    `${plain(report.rep.name)} · ${report.period.label}`,
+    ...table(
+      [['', 'value', 'target', 'pace', 'vs usual'], ...rows],
+      ['left', 'right', 'left', 'left', 'right'],
+    ),
+    ...wrap(plain(report.diagnosis.explanation)),
+    ...(bottleneck ? [`Funnel bottleneck: ${plain(bottleneck.stage)}.`] : []),
+  ].join('\n');
+}
+
+/**
+ * The scorecard as data: the report as `kpi metrics --json` prints it (money in major units of `currency`,
+ * rates as fractions, null for no data, period bounds ISO), under `type: 'scorecard'`.
+ */
+export function scorecardJson(report: TRepMetricsReport): TReplyData {
+  return {
+    type: 'scorecard',
+    rep: toJson(report.rep),
+    period: toJson(report.period),
+    currency: report.currency,
+    metrics: toJson(report.metrics),
+    targets: toJson(report.targets),
+    pace: toJson(report.pace),
+    trends: toJson(report.trends),
+    diagnosis: toJson(report.diagnosis),
+    history: toJson(report.history),
+  };
+}
+
+/** `/kpi me`: the rep's ten headline metrics for a period, with targets, pace, trend and the diagnosis. */
+export function buildScorecard(report: TRepMetricsReport): TReply {
   const chart = scorecardChart(report);
   return {
     text: `${escapeMrkdwn(report.rep.name)}, ${report.period.label}: won ${value(report, 'sales.won_total')}`,
-    blocks,
+    blocks: scorecardBlocks(report),
+    terminal: scorecardText(report),
+    data: scorecardJson(report),
     visibility: 'ephemeral',
     ...(chart ? { chart } : {}),
   };
 }
 
-/** `/kpi leaderboard`: ranks with names, the asker's own row marked. */
-export function buildLeaderboard(board: TLeaderboard, askerRepId?: string): TReply {
+const YOU = ' (you)';
+
+/** `/kpi leaderboard`: the Block Kit: ranks with names, the asker's own row marked. */
+export function leaderboardBlocks(board: TLeaderboard, askerRepId?: string): KnownBlock[] {
   const unit = UNIT.get(board.metric) ?? 'count';
   const title = TITLE.get(board.metric) ?? board.metric;
-  const chart = leaderboardChart(board, askerRepId);
   const lines = board.rows.map(
     (r) =>
       `${r.rank}. ${r.rep.id === askerRepId ? '*' : ''}${escapeMrkdwn(r.rep.name)}${r.rep.id === askerRepId ? ' (you)*' : ''} ${formatMetric(r.value, unit, board.currency, board.locale)}`,
   );
+  return [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: `${title} · ${board.period.label}`.slice(0, 150) },
+    },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: (lines.join('\n') || 'No reps yet.').slice(0, 3000) },
+    },
+  ];
+}
+
+/** A longer name goes on a line of its own above its value, so a row fits 80 columns. */
+const NAME_CELLS = 50;
+
+/** The leaderboard for a terminal: rank, name (the asker's marked "(you)") and value, aligned. */
+export function leaderboardText(board: TLeaderboard, askerRepId?: string): string {
+  const unit = UNIT.get(board.metric) ?? 'count';
+  const title = TITLE.get(board.metric) ?? board.metric;
+  const rows = board.rows.map((r) => [
+    `${r.rank}.`,
+    plain(r.rep.name) + (r.rep.id === askerRepId ? YOU : ''),
+    formatMetric(r.value, unit, board.currency, board.locale),
+  ]);
+  return [
+    `${title} · ${board.period.label}`,
+    ...(rows.length
+      ? table(rows, ['right', 'left', 'right'], { column: 1, max: NAME_CELLS })
+      : ['No reps yet.']),
+  ].join('\n');
+}
+
+/**
+ * The leaderboard as data: as `kpi leaderboard --json` prints it (the metric's id, value in major units for
+ * money), each row marked `you` for the asker, under `type: 'leaderboard'`.
+ */
+export function leaderboardJson(board: TLeaderboard, askerRepId?: string): TReplyData {
+  return {
+    type: 'leaderboard',
+    metric: board.metric,
+    title: TITLE.get(board.metric) ?? board.metric,
+    unit: UNIT.get(board.metric) ?? 'count',
+    period: toJson(board.period),
+    currency: board.currency,
+    rows: board.rows.map((r) => ({
+      rank: r.rank,
+      rep: toJson(r.rep),
+      value: toJson(r.value),
+      you: r.rep.id === askerRepId,
+    })),
+  };
+}
+
+/** `/kpi leaderboard`: ranks with names, the asker's own row marked. */
+export function buildLeaderboard(board: TLeaderboard, askerRepId?: string): TReply {
+  const title = TITLE.get(board.metric) ?? board.metric;
+  const chart = leaderboardChart(board, askerRepId);
   return {
     text: `${title} leaderboard, ${board.period.label}`,
-    blocks: [
-      {
-        type: 'header',
-        text: { type: 'plain_text', text: `${title} · ${board.period.label}`.slice(0, 150) },
-      },
-      {
-        type: 'section',
-        text: { type: 'mrkdwn', text: (lines.join('\n') || 'No reps yet.').slice(0, 3000) },
-      },
-    ],
+    blocks: leaderboardBlocks(board, askerRepId),
+    terminal: leaderboardText(board, askerRepId),
+    data: leaderboardJson(board, askerRepId),
     visibility: 'ephemeral',
     ...(chart ? { chart } : {}),
   };

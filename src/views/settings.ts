@@ -1,7 +1,10 @@
-import type { TReply } from './types.js';
+import type { KnownBlock } from '@slack/types';
+import { buildConfirmation, mrkdwnOfMessage } from './help.js';
+import { plainOfMessage, table, toJson } from './terminal.js';
+import type { TReply, TReplyData } from './types.js';
 
-/** The settings as `/kpi settings` shows them (mrkdwn). */
-export function buildSettings(view: {
+/** The workspace's settings as the settings service returns them. */
+export type TSettingsView = {
   timezone: string;
   fiscalYearStartMonth: number;
   weekStartsOn: number;
@@ -10,27 +13,128 @@ export function buildSettings(view: {
   jobs: { job: string; enabled: boolean; schedule: string }[];
   quietHours: { start: string; end: string } | null;
   alertRules: { id: string; enabled: boolean; threshold: number }[];
-}): TReply {
-  const months = new Intl.DateTimeFormat('en', { month: 'long', timeZone: 'UTC' });
-  const days = new Intl.DateTimeFormat('en', { weekday: 'long', timeZone: 'UTC' });
-  const text = [
-    `Time zone: ${view.timezone}`,
-    `Fiscal year starts in: ${months.format(Date.UTC(2000, view.fiscalYearStartMonth - 1, 1)).toLowerCase()}`,
+};
+
+const months = new Intl.DateTimeFormat('en', { month: 'long', timeZone: 'UTC' });
+const days = new Intl.DateTimeFormat('en', { weekday: 'long', timeZone: 'UTC' });
+const jobTitle = (job: string) => (job === 'leaderboard' ? 'Weekly leaderboard' : 'Coaching alerts');
+
+/** Each setting as a label and its value; `channel` and `code` mark up a channel and a literal for the view. */
+function settingRows(
+  view: TSettingsView,
+  mark: { channel: (id: string) => string; code: (s: string) => string },
+): [string, string][] {
+  return [
+    ['Time zone', view.timezone],
+    ['Fiscal year starts in', months.format(Date.UTC(2000, view.fiscalYearStartMonth - 1, 1)).toLowerCase()],
     // 2000-01-02 was a Sunday.
-    `Weeks start on: ${days.format(Date.UTC(2000, 0, 2 + view.weekStartsOn)).toLowerCase()}`,
-    `Currency: ${view.currency}`,
-    `Leaderboard channel: ${view.leaderboardChannel ? `<#${view.leaderboardChannel}>` : 'not set'}`,
-    ...view.jobs.map(
-      (j) =>
-        `${j.job === 'leaderboard' ? 'Weekly leaderboard' : 'Coaching alerts'}: ${j.enabled ? `\`${j.schedule}\`` : 'off'}`,
-    ),
-    `Quiet hours: ${view.quietHours ? `${view.quietHours.start}-${view.quietHours.end}` : 'off'}`,
-    `Alert rules: ${view.alertRules.map((r) => `${r.id} ${r.enabled ? r.threshold : 'off'}`).join(', ')}`,
-  ].join('\n');
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }], visibility: 'ephemeral' };
+    ['Weeks start on', days.format(Date.UTC(2000, 0, 2 + view.weekStartsOn)).toLowerCase()],
+    ['Currency', view.currency],
+    ['Leaderboard channel', view.leaderboardChannel ? mark.channel(view.leaderboardChannel) : 'not set'],
+    ...view.jobs.map((j): [string, string] => [jobTitle(j.job), j.enabled ? mark.code(j.schedule) : 'off']),
+    ['Quiet hours', view.quietHours ? `${view.quietHours.start}-${view.quietHours.end}` : 'off'],
+    ['Alert rules', view.alertRules.map((r) => `${r.id} ${r.enabled ? r.threshold : 'off'}`).join(', ')],
+  ];
+}
+
+const slackText = (view: TSettingsView) =>
+  settingRows(view, { channel: (id) => `<#${id}>`, code: (s) => `\`${s}\`` })
+    .map(([label, value]) => `${label}: ${value}`)
+    .join('\n');
+
+/** The settings as `/kpi settings` shows them in Slack (mrkdwn). */
+export function settingsBlocks(view: TSettingsView): KnownBlock[] {
+  return [{ type: 'section', text: { type: 'mrkdwn', text: slackText(view) } }];
+}
+
+/** The settings for a terminal: labels and values in two columns; alert rules one a line. */
+export function settingsText(view: TSettingsView): string {
+  const rows = settingRows(view, { channel: (id) => `#${id}`, code: (s) => s }).slice(0, -1);
+  // One rule a line, under its label.
+  const rules = view.alertRules.map((r, i) => [
+    i === 0 ? 'Alert rules' : '',
+    `${r.id} ${r.enabled ? r.threshold : 'off'}`,
+  ]);
+  return table([...rows, ...(rules.length ? rules : [['Alert rules', 'none']])]).join('\n');
+}
+
+/** The settings as data: as the service returns them (months 1-12, weekStartsOn 0 = Sunday, times HH:MM). */
+export function settingsJson(view: TSettingsView): TReplyData {
+  return {
+    type: 'settings',
+    timezone: view.timezone,
+    fiscalYearStartMonth: view.fiscalYearStartMonth,
+    weekStartsOn: view.weekStartsOn,
+    currency: view.currency,
+    leaderboardChannel: view.leaderboardChannel,
+    jobs: toJson(view.jobs),
+    quietHours: toJson(view.quietHours),
+    alertRules: toJson(view.alertRules),
+  };
+}
+
+/** `/kpi settings`: the workspace's settings. */
+export function buildSettings(view: TSettingsView): TReply {
+  return {
+    text: slackText(view),
+    blocks: settingsBlocks(view),
+    terminal: settingsText(view),
+    data: settingsJson(view),
+    visibility: 'ephemeral',
+  };
 }
 
 /** "Saved: quiet-hours are now 21:00-07:00." (plain text; `backticks` mark a literal value). */
 export function settingChangedText(changed: { key: string; subject: string; shown: string }): string {
   return `Saved: ${changed.subject} ${changed.key === 'quiet-hours' ? 'are' : 'is'} now ${changed.shown}.`;
+}
+
+/** `/kpi settings <name> <value>`: the change confirmed; as data the setting and the value now saved. */
+export function buildSettingChanged(changed: { key: string; subject: string; shown: string }): TReply {
+  const words = settingChangedText(changed);
+  return buildConfirmation({
+    mrkdwn: mrkdwnOfMessage(words),
+    plain: plainOfMessage(words),
+    data: {
+      type: 'setting_changed',
+      setting: changed.key,
+      subject: changed.subject,
+      value: plainOfMessage(changed.shown),
+    },
+  });
+}
+
+/** Where each source sends its events, and how it signs them. */
+const SOURCES = [
+  ['hubspot', 'HubSpot', "signed with the HubSpot app's client secret"],
+  ['pipedrive', 'Pipedrive', 'with the HTTP user and password of the webhook'],
+  ['generic', 'Generic JSON API', 'signed with X-KPI-Signature'],
+] as const;
+
+const WEBHOOKS_LEAD = "(keep these private: they are this workspace's addresses):";
+const WEBHOOKS_NOTE =
+  'A source answers 404 until its secret is configured on the server (docs/configuration.md).';
+
+/** `/kpi settings webhooks`: the addresses a CRM sends this workspace's events to (admins only). */
+export function buildWebhookSettings(urls: { hubspot: string; pipedrive: string; generic: string }): TReply {
+  const text = [
+    `*Where your CRM sends events* ${WEBHOOKS_LEAD}`,
+    ...SOURCES.map(([id, name, how]) => `• ${name}: \`${urls[id]}\` (${how})`),
+    WEBHOOKS_NOTE,
+  ].join('\n');
+  const terminal = [
+    `Where your CRM sends events ${WEBHOOKS_LEAD}`,
+    ...SOURCES.flatMap(([id, name, how]) => [`${name} (${how}):`, `  ${urls[id]}`]),
+    WEBHOOKS_NOTE,
+  ].join('\n');
+  return {
+    text,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+    terminal,
+    data: {
+      type: 'webhooks',
+      sources: SOURCES.map(([id, name]) => ({ source: id, name, url: urls[id] })),
+    },
+    visibility: 'ephemeral',
+  };
 }

@@ -1,23 +1,65 @@
 import type { TScalarMetric } from '../metrics/scalar.js';
 import { formatMetric } from '../reports/format.js';
-import { escapeMrkdwn } from './help.js';
+import { buildConfirmation, escapeMrkdwn } from './help.js';
+import { plain } from './terminal.js';
+import type { TReply, TReplyData } from './types.js';
 
 const ADJECTIVE = { week: 'a week', month: 'a month', quarter: 'a quarter', year: 'a year' };
 
-/** "Target set: Dana's team, Won revenue $50,000 a month, from November 2026." (mrkdwn; the name escaped). */
-export function targetSetText(
-  set: {
-    scope: 'workspace' | 'rep' | 'team';
-    who: { name: string } | null;
-    metric: TScalarMetric;
-    amount: number;
-    period: keyof typeof ADJECTIVE;
-    from: { label: string };
-  },
-  workspace: { currency: string; locale: string },
-): string {
-  const name = escapeMrkdwn(set.who?.name ?? '');
-  const whom = set.scope === 'workspace' ? 'everyone' : set.scope === 'team' ? `${name}'s team` : name;
+/** A target as the targets service returns it. */
+export type TTargetSetView = {
+  scope: 'workspace' | 'rep' | 'team';
+  who: { id?: string; name: string } | null;
+  metric: TScalarMetric;
+  /** In the metric's unit, major units for money. */
+  amount: number;
+  period: keyof typeof ADJECTIVE;
+  from: { label: string; start?: Date };
+};
+
+type TMoney = { currency: string; locale: string };
+
+/** The sentence, each name passed through `name` (escaped for Slack, or as written for a terminal). */
+function sentence(set: TTargetSetView, workspace: TMoney, name: (s: string) => string): string {
+  const who = name(set.who?.name ?? '');
+  const whom = set.scope === 'workspace' ? 'everyone' : set.scope === 'team' ? `${who}'s team` : who;
   const figure = formatMetric(set.amount, set.metric.unit, workspace.currency, workspace.locale);
-  return `Target set: ${whom}, ${escapeMrkdwn(set.metric.title)} ${escapeMrkdwn(figure)} ${ADJECTIVE[set.period]}, from ${set.from.label}.`;
+  return `Target set: ${whom}, ${name(set.metric.title)} ${name(figure)} ${ADJECTIVE[set.period]}, from ${set.from.label}.`;
+}
+
+/** "Target set: Dana's team, Won revenue $50,000 a month, from November 2026." (mrkdwn; the name escaped). */
+export function targetSetText(set: TTargetSetView, workspace: TMoney): string {
+  return sentence(set, workspace, escapeMrkdwn);
+}
+
+/** The same sentence for a terminal: names as written. */
+export function targetSetPlain(set: TTargetSetView, workspace: TMoney): string {
+  return sentence(set, workspace, plain);
+}
+
+/**
+ * The target as data: whose (scope, the rep or manager), the metric's id and unit, the amount in the metric's
+ * unit (money in major units of `currency`), the period kind and the first period it counts for.
+ */
+export function targetSetJson(set: TTargetSetView, workspace: TMoney): TReplyData {
+  return {
+    type: 'target_set',
+    scope: set.scope,
+    who: set.who ? { id: set.who.id ?? null, name: set.who.name } : null,
+    metric: set.metric.id,
+    unit: set.metric.unit,
+    amount: set.amount,
+    currency: workspace.currency,
+    period: set.period,
+    from: { label: set.from.label, start: set.from.start ? set.from.start.toISOString() : null },
+  };
+}
+
+/** `/kpi target set`: the target confirmed, in its three views. */
+export function buildTargetSet(set: TTargetSetView, workspace: TMoney): TReply {
+  return buildConfirmation({
+    mrkdwn: targetSetText(set, workspace),
+    plain: targetSetPlain(set, workspace),
+    data: targetSetJson(set, workspace),
+  });
 }

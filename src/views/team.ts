@@ -4,7 +4,8 @@ import { median } from '../metrics/stats.js';
 import { formatMetric, oneLine } from '../reports/format.js';
 import type { TTeamMetricsReport } from '../reports/team-metrics.js';
 import { escapeMrkdwn } from './help.js';
-import type { TReply } from './types.js';
+import { plain, table, toJson, wrap } from './terminal.js';
+import type { TReply, TReplyData } from './types.js';
 
 const UNIT = new Map<string, TMetricUnit>(SCALAR_METRICS.map((m) => [m.id, m.unit]));
 
@@ -24,24 +25,30 @@ function cell(metrics: Record<string, number | null>, id: string, report: TTeamM
   return formatMetric(metrics[id] ?? null, UNIT.get(id) ?? 'count', report.currency, report.locale);
 }
 
-/** `/kpi team`: the team's totals, one line per rep, and who needs attention. */
-export function buildTeamTable(report: TTeamMetricsReport): TReply {
-  const who = report.team.manager ? `${oneLine(report.team.manager.name)}'s team` : 'Everyone';
-  const title = `${who} · ${report.period.label}`;
-  const total = COLUMNS.map(([id, label]) => `${label} *${cell(report.metrics, id, report)}*`).join(' · ');
-  // The bar: half the per-rep revenue target, or, without one, half the team's median rep.
+/** Who needs attention: reps under ATTENTION_SHARE of the per-rep revenue target, or of the team's median rep. */
+function attentionOf(report: TTeamMetricsReport) {
   const perRepTarget =
     report.byRep.length > 0 ? (report.targets['sales.won_total'] ?? 0) / report.byRep.length : 0;
   const typical = median(report.byRep.map((r) => r.metrics['sales.won_total'] ?? 0)) ?? 0;
   const bar = (perRepTarget > 0 ? perRepTarget : typical) * ATTENTION_SHARE;
   const against = perRepTarget > 0 ? 'their revenue target' : "the team's typical revenue";
+  const behind = report.byRep.filter((r) => bar > 0 && (r.metrics['sales.won_total'] ?? 0) < bar);
+  return { bar, basis: perRepTarget > 0 ? ('target' as const) : ('typical' as const), against, behind };
+}
+
+const titleOf = (report: TTeamMetricsReport) =>
+  `${report.team.manager ? `${oneLine(report.team.manager.name)}'s team` : 'Everyone'} · ${report.period.label}`;
+
+/** `/kpi team`: the Block Kit: the team's totals, one line per rep, and who needs attention. */
+export function teamBlocks(report: TTeamMetricsReport): KnownBlock[] {
+  const total = COLUMNS.map(([id, label]) => `${label} *${cell(report.metrics, id, report)}*`).join(' · ');
+  const { against, behind } = attentionOf(report);
   const lines = report.byRep.map((r) => {
     const figures = COLUMNS.map(([id, label]) => `${label} ${cell(r.metrics, id, report)}`).join(' · ');
     return `*${escapeMrkdwn(r.name)}* · ${figures}`;
   });
-  const behind = report.byRep.filter((r) => bar > 0 && (r.metrics['sales.won_total'] ?? 0) < bar);
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
+    { type: 'header', text: { type: 'plain_text', text: titleOf(report).slice(0, 150) } },
     { type: 'section', text: { type: 'mrkdwn', text: `Team: ${total}` } },
     ...(lines.length
       ? chunk(lines, 10).map((part) => ({
@@ -61,9 +68,64 @@ export function buildTeamTable(report: TTeamMetricsReport): TReply {
       ],
     });
   }
+  return blocks;
+}
+
+/** A longer name goes on a line of its own above its figures, so a row fits 80 columns with typical figures. */
+const NAME_CELLS = 16;
+
+/** The team for a terminal: a table (the team's totals first, then each rep) and who needs attention. */
+export function teamText(report: TTeamMetricsReport): string {
+  const { against, behind } = attentionOf(report);
+  const figures = (metrics: Record<string, number | null>) =>
+    COLUMNS.map(([id]) => cell(metrics, id, report));
+  const rows = [
+    ['', ...COLUMNS.map(([, label]) => label)],
+    ['Team', ...figures(report.metrics)],
+    ...report.byRep.map((r) => [plain(r.name), ...figures(r.metrics)]),
+  ];
+  return [
+    titleOf(report),
+    ...table(rows, ['left', ...COLUMNS.map(() => 'right' as const)], { column: 0, max: NAME_CELLS }),
+    ...(report.byRep.length ? [] : ['No reps in this team yet.']),
+    ...(behind.length
+      ? wrap(
+          `Needs attention (under ${Math.round(ATTENTION_SHARE * 100)}% of ${against}): ${behind.map((r) => plain(r.name)).join(', ')}. /kpi why @name says why.`,
+        )
+      : []),
+  ].join('\n');
+}
+
+/**
+ * The team as data: the team's metrics and targets, each rep's metrics (money in major units of `currency`,
+ * rates as fractions, null for no data), and who needs attention with the bar they are under.
+ */
+export function teamJson(report: TTeamMetricsReport): TReplyData {
+  const { bar, basis, behind } = attentionOf(report);
   return {
-    text: `${escapeMrkdwn(title)}: won ${cell(report.metrics, 'sales.won_total', report)}`,
-    blocks,
+    type: 'team',
+    manager: toJson(report.team.manager),
+    period: toJson(report.period),
+    currency: report.currency,
+    metrics: toJson(report.metrics),
+    targets: toJson(report.targets),
+    reps: report.byRep.map((r) => ({ id: r.id, name: r.name, metrics: toJson(r.metrics) })),
+    needsAttention: {
+      share: ATTENTION_SHARE,
+      basis,
+      bar: bar > 0 ? bar : null,
+      reps: behind.map((r) => ({ id: r.id, name: r.name })),
+    },
+  };
+}
+
+/** `/kpi team`: the team's totals, one line per rep, and who needs attention. */
+export function buildTeamTable(report: TTeamMetricsReport): TReply {
+  return {
+    text: `${escapeMrkdwn(titleOf(report))}: won ${cell(report.metrics, 'sales.won_total', report)}`,
+    blocks: teamBlocks(report),
+    terminal: teamText(report),
+    data: teamJson(report),
     visibility: 'ephemeral',
   };
 }

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import { plainOfEscaped } from './help.js';
+import { plainOfLookalikes } from '../domain/lookalikes.js';
 
 /**
  * Turns Slack mrkdwn into plain terminal text: links show their label and address, emphasis marks go, and user
@@ -7,7 +7,7 @@ import { plainOfEscaped } from './help.js';
  */
 export function mrkdwnToText(mrkdwn: string): string {
   // Code spans are shown as written (a cron schedule's * is not emphasis).
-  return plainOfEscaped(
+  return plainOfLookalikes(
     mrkdwn
       .split(/(`[^`\n]+`)/)
       .map((part, i) => (i % 2 === 1 ? unescapeEntities(part.slice(1, -1)) : plainOf(part)))
@@ -44,7 +44,8 @@ function textOf(t: TTextObject | undefined): string {
 }
 
 /**
- * Renders Block Kit as plain text for the local shell and logs: one or more lines per block, no blank lines
+ * Renders Block Kit as plain text for the terminal outbox (jobs' messages) and logs (a command's reply has its
+ * own terminal view, TReply.terminal): one or more lines per block, no blank lines
  * inside a reply (so a script can split replies on blank lines). Images show their alt text.
  */
 export function blocksToText(blocks: readonly KnownBlock[], fallback = ''): string {

@@ -1,10 +1,31 @@
 import type { KnownBlock } from '@slack/types';
 import type { TChartSpec } from '../charts/spec.js';
 
-/** What a command answers: a text fallback plus Block Kit; the shell renders the blocks as text. */
+/** A JSON value. */
+export type TJson = null | boolean | number | string | TJson[] | { [key: string]: TJson };
+
+/**
+ * A reply as data (`kpi shell --json` prints it): `type` names the result (`scorecard`, `leaderboard`, `error`
+ * …); numbers are numbers, money in major units of `currency` as `kpi metrics --json` prints it, times ISO
+ * strings. A refusal is `{ type: 'error', error: { code, message, field } }`.
+ */
+export type TReplyData = { type: string; [key: string]: TJson };
+
+/**
+ * What a command answers, one result in three views: Slack's (a text fallback plus Block Kit), the terminal's
+ * and a script's.
+ */
 export type TReply = {
+  /** Slack's notification and fallback text (mrkdwn). */
   text: string;
   blocks: KnownBlock[];
+  /**
+   * The reply for a terminal: plain text (no mrkdwn, no emoji codes), names as written, columns aligned, within
+   * 80 columns where the layout allows, no blank line (a script splits replies on blank lines).
+   */
+  terminal: string;
+  /** The reply as data for scripts. */
+  data: TReplyData;
   /** Visible to the asker only (the default) or to the channel. */
   visibility: 'ephemeral' | 'in_channel';
   /** Set by the router on successful replies of shareable commands: the command text to re-run when shared. */

@@ -1,32 +1,68 @@
+import type { KnownBlock } from '@slack/types';
 import { oneLine } from '../reports/format.js';
 import type { TRepMetricsReport } from '../reports/rep-metrics.js';
 import { escapeMrkdwn } from './help.js';
-import type { TReply } from './types.js';
+import { plain, toJson, wrap } from './terminal.js';
+import type { TReply, TReplyData } from './types.js';
+
+type TWhyReport = Pick<TRepMetricsReport, 'rep' | 'period' | 'diagnosis'>;
+
+function verdictOf(report: TWhyReport): string {
+  const d = report.diagnosis;
+  return d.verdict === 'declining'
+    ? 'Declining'
+    : d.verdict === 'not_declining'
+      ? 'No decline'
+      : 'Not enough history yet';
+}
+
+/** `/kpi why`: the Block Kit: a header naming whom and when, the verdict and the diagnosis in plain words. */
+export function whyBlocks(report: TWhyReport): KnownBlock[] {
+  return [
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: `Why · ${oneLine(report.rep.name)} · ${report.period.label}`.slice(0, 150),
+      },
+    },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `*${verdictOf(report)}.* ${escapeMrkdwn(report.diagnosis.explanation)}`.slice(0, 3000),
+      },
+    },
+  ];
+}
+
+/** The diagnosis for a terminal: whom and when, then the verdict and the explanation wrapped to 80 columns. */
+export function whyText(report: TWhyReport): string {
+  return [
+    `Why · ${plain(report.rep.name)} · ${report.period.label}`,
+    ...wrap(`${verdictOf(report)}. ${plain(report.diagnosis.explanation)}`),
+  ].join('\n');
+}
+
+/** The diagnosis as data: the rep, the period and the diagnosis as computed (verdict, figures, explanation). */
+export function whyJson(report: TWhyReport): TReplyData {
+  return {
+    type: 'why',
+    rep: toJson(report.rep),
+    period: toJson(report.period),
+    diagnosis: toJson(report.diagnosis),
+  };
+}
 
 /** `/kpi why`: the decline diagnosis of a scorecard in plain words, under a header naming whom and when. */
-export function buildWhy(report: Pick<TRepMetricsReport, 'rep' | 'period' | 'diagnosis'>): TReply {
-  const d = report.diagnosis;
-  const verdict =
-    d.verdict === 'declining'
-      ? 'Declining'
-      : d.verdict === 'not_declining'
-        ? 'No decline'
-        : 'Not enough history yet';
+export function buildWhy(report: TWhyReport): TReply {
   return {
-    text: escapeMrkdwn(`${report.rep.name}, ${report.period.label}: ${verdict}. ${d.explanation}`),
-    blocks: [
-      {
-        type: 'header',
-        text: {
-          type: 'plain_text',
-          text: `Why · ${oneLine(report.rep.name)} · ${report.period.label}`.slice(0, 150),
-        },
-      },
-      {
-        type: 'section',
-        text: { type: 'mrkdwn', text: `*${verdict}.* ${escapeMrkdwn(d.explanation)}`.slice(0, 3000) },
-      },
-    ],
+    text: escapeMrkdwn(
+      `${report.rep.name}, ${report.period.label}: ${verdictOf(report)}. ${report.diagnosis.explanation}`,
+    ),
+    blocks: whyBlocks(report),
+    terminal: whyText(report),
+    data: whyJson(report),
     visibility: 'ephemeral',
   };
 }

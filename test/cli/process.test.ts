@@ -144,7 +144,7 @@ describe('kpi shell', () => {
     expect(await p.exited).toBe(0);
     const replies = p.out().trim().split('\n\n');
     expect(replies).toHaveLength(4);
-    expect(replies[0]).toContain('KPI BOT COMMANDS');
+    expect(replies[0]).toMatch(/^KPI Bot commands\n/);
     expect(replies[0]).toContain('/kpi help [command]');
     expect(replies[1]).toContain('Did you mean /kpi help');
     expect(replies[2]).toContain('Examples:');
@@ -165,9 +165,26 @@ describe('kpi shell', () => {
     expect(await p.exited).toBe(0);
     const lines = p.out().trim().split('\n');
     expect(lines).toHaveLength(2);
-    const replies = lines.map((l) => JSON.parse(l) as { input: string; text: string });
+    type TLine = {
+      input: string;
+      text: string;
+      data: { type: string; [k: string]: unknown };
+      refused: boolean;
+    };
+    const replies = lines.map((l) => JSON.parse(l) as TLine);
     expect(replies[0]?.input).toBe('/kpi help');
+    expect(replies[0]?.text).toMatch(/^KPI Bot commands\n/);
+    expect(replies[0]?.data.type).toBe('help');
+    expect(replies[0]?.data.commands).toContainEqual(
+      expect.objectContaining({ name: 'me', usage: '/kpi me [period]' }),
+    );
     expect(replies[1]?.text).toContain('is not a command');
+    expect(replies[1]?.data).toMatchObject({
+      type: 'error',
+      error: { code: 'unknown_command', field: null },
+    });
+    // No Block Kit and no Slack markup in what a script reads.
+    expect(lines.join('\n')).not.toMatch(/"blocks"|mrkdwn|:warning:|:white_check_mark:/);
     expect(p.err()).not.toContain('created');
   });
 

@@ -8,7 +8,7 @@ const cmd = (name: string, usage: string, summary: string): TCommand => ({
   usage,
   summary,
   examples: [usage],
-  run: async () => ({ text: '', blocks: [], visibility: 'ephemeral' }),
+  run: async () => ({ text: '', blocks: [], terminal: '', data: { type: 'done' }, visibility: 'ephemeral' }),
 });
 const commands = [cmd('help', 'help [command]', 'Show help.'), cmd('me', 'me [period]', 'Your scorecard.')];
 
