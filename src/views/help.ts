@@ -109,7 +109,7 @@ export function helpBlocks(commands: readonly TCommandHelp[]): KnownBlock[] {
 /** The commands for a terminal: each usage (wrapped at its words), its summary indented under it. */
 function commandLines(commands: readonly TCommandHelp[]): string[] {
   return commands.flatMap((c) => [
-    ...wrap(`${SLASH} ${c.usage}`, 80, '      ').map((l) => `  ${l}`),
+    ...wrap(`${SLASH} ${c.usage}`, 78, '      ').map((l) => `  ${l}`),
     ...wrap(c.summary, 74, '').map((l) => `      ${l}`),
   ]);
 }
