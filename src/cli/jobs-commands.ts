@@ -3,10 +3,11 @@ import { WebClient } from '@slack/web-api';
 import type { TConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { createLocalOutbox, createSlackOutbox, JOB_CLIENT_OPTIONS, type TOutbox } from '../jobs/outbox.js';
-import { JOB_NAMES, jobSettings, jobsOverview, runJobSlot } from '../jobs/runner.js';
-import { slotAtOrBefore } from '../jobs/schedule.js';
+import { JOB_NAMES } from '../jobs/runner.js';
 import type { TLogger } from '../logger.js';
 import { parseEncryptionKey } from '../secret-box.js';
+import { isServiceError } from '../services/errors.js';
+import { jobsOverview, runJobSlot } from '../services/jobs.js';
 import { createChartImages } from '../slack/charts.js';
 import { createInstallationStore } from '../slack/installation-store.js';
 import { LOCAL_LEADERBOARD } from '../slack/outboxes.js';
@@ -58,6 +59,21 @@ async function outboxFor(
   });
 }
 
+/** The `kpi jobs` option that carries each field of the jobs service's input. */
+const OPTION_OF: Record<string, string> = { at: '--at', force: '--force' };
+
+/**
+ * A refusal of the jobs service in the terminal: its message (literals' backticks dropped) after the option it
+ * concerns; a bad job name with the usage.
+ */
+function refusalFor(error: unknown): unknown {
+  if (!isServiceError(error)) return error;
+  const text = error.message.replace(/`([^`\n]+)`/g, '$1');
+  if (error.field === 'job') return new AppError(error.code, `${text}\n${JOBS_USAGE}`);
+  const option = error.field ? OPTION_OF[error.field] : undefined;
+  return new AppError(error.code, option ? `${option}: ${text}` : text);
+}
+
 /** `kpi jobs list` and `kpi jobs run`: the scheduled jobs by hand, on the same ledger as the scheduler. */
 export async function cmdJobs(
   args: string[],
@@ -75,10 +91,19 @@ export async function cmdJobs(
     allowPositionals: true,
   });
   const [sub, jobName, ...extra] = positionals;
+  // The operator: no actor (whoever runs `kpi` holds the database).
+  const contextOf = (store: TStore, workspace: Workspace) => ({
+    workspace,
+    now: deps.now(),
+    store,
+    logger: deps.logger,
+  });
   if (sub === 'list') {
     if (jobName || extra.length) throw new AppError('bad_request', JOBS_USAGE);
     await withStore(values.workspace, async (store, workspace) => {
-      const rows = await jobsOverview(store.db, workspace, deps.now());
+      const rows = await jobsOverview(contextOf(store, workspace)).catch((e: unknown) => {
+        throw refusalFor(e);
+      });
       if (values.json) return out(JSON.stringify(rows));
       for (const r of rows) {
         const local = (d: Date) =>
@@ -95,45 +120,25 @@ export async function cmdJobs(
     return;
   }
   if (sub !== 'run' || !jobName || extra.length) throw new AppError('bad_request', JOBS_USAGE);
-  if (!(JOB_NAMES as string[]).includes(jobName))
-    throw new AppError('bad_request', `"${jobName}" is not a job (${JOB_NAMES.join(', ')}).\n${JOBS_USAGE}`);
-  let slot = deps.now();
-  if (values.at !== undefined) {
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(values.at))
-      throw new AppError(
-        'bad_request',
-        `--at must be an ISO time with its offset, e.g. 2026-11-23T09:00:00Z; got "${values.at}"`,
-      );
-    slot = new Date(values.at);
-    if (Number.isNaN(slot.getTime()))
-      throw new AppError('bad_request', `--at "${values.at}" is not a real time`);
-  }
-  const at = slot;
   await withStore(values.workspace, async (store, workspace) => {
-    // The run stands for the job's latest scheduled slot at or before the time, so a hand run at 09:05 is the
-    // 09:00 slot the scheduler ran (reported, not repeated); a time with no slot in the month before is its own.
-    const job = jobName as (typeof JOB_NAMES)[number];
-    const { schedule } = jobSettings(workspace, job);
-    slot =
-      slotAtOrBefore(schedule, workspace.timezone, at) ??
-      new Date(Math.floor(at.getTime() / 60_000) * 60_000);
     const outcome = await runJobSlot(
+      contextOf(store, workspace),
+      { job: jobName, at: values.at, force: values.force },
       {
-        db: store.db,
-        logger: deps.logger,
         outboxFor: (ws) => outboxFor(deps.config, store, ws, deps.logger),
         defaultChannel:
           deps.config.KPI_LEADERBOARD_CHANNEL ??
           (deps.config.slackMode === 'local' ? LOCAL_LEADERBOARD : undefined),
         catchUpMs: deps.config.KPI_JOBS_CATCHUP_HOURS * 3_600_000,
+        clock: { now: deps.now },
       },
-      job,
-      workspace,
-      slot,
-      { force: values.force },
-    );
+    ).catch((e: unknown) => {
+      throw refusalFor(e);
+    });
     if (values.json) return out(JSON.stringify(outcome));
-    out(`${jobName} ${workspace.slackTeamId} ${slot.toISOString()}: ${outcome.status}: ${outcome.summary}`);
+    out(
+      `${outcome.job} ${outcome.workspace} ${outcome.slot.toISOString()}: ${outcome.status}: ${outcome.summary}`,
+    );
     if (outcome.status === 'failed' || outcome.status === 'uncertain') process.exitCode = 1;
   });
 }

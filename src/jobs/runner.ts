@@ -4,7 +4,7 @@ import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import { systemClock, type TClock } from '../clock.js';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import type { TLogger } from '../logger.js';
-import { changeRunIfUnchanged, latestRunOf } from '../store/job-runs.js';
+import { changeRunIfUnchanged } from '../store/job-runs.js';
 import type { TDb } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
 import { allWorkspaces } from '../store/workspaces.js';
@@ -24,7 +24,7 @@ import {
   type TRunRow,
 } from './ledger.js';
 import { SendError, type TOutbox } from './outbox.js';
-import { isJobSchedule, nextSlots, slotsBetween } from './schedule.js';
+import { isJobSchedule, slotsBetween } from './schedule.js';
 import type { TJob, TJobResult } from './types.js';
 
 export const JOBS: Record<TJob['name'], TJob> = {
@@ -382,28 +382,3 @@ export function createScheduler(deps: TJobDeps & { clock: TClock }) {
 }
 
 export type TScheduler = ReturnType<typeof createScheduler>;
-
-/** `kpi jobs list`: each job's schedule, switch, next runs and last run in a workspace. */
-export async function jobsOverview(db: TDb, workspace: Workspace, now: Date) {
-  return Promise.all(
-    JOB_NAMES.map(async (job) => {
-      const { schedule, enabled } = jobSettings(workspace, job);
-      const last = await latestRunOf(db, job, workspace.id);
-      return {
-        job,
-        schedule,
-        timezone: workspace.timezone,
-        enabled,
-        next: enabled ? nextSlots(schedule, workspace.timezone, now, 3) : [],
-        last: last
-          ? {
-              slot: last.slot,
-              status: last.status,
-              error: last.error,
-              result: last.result ? JSON.parse(last.result) : null,
-            }
-          : null,
-      };
-    }),
-  );
-}

@@ -223,9 +223,12 @@ describe('kpi jobs', { timeout: SPAWNING_TEST_TIMEOUT_MS }, () => {
     expect(typo.err).toMatch(/usage: kpi jobs list/);
     const at = await kpi(['jobs', 'run', 'coaching-alerts', '--at', 'yesterday']);
     expect(at.code).toBe(2);
-    expect(at.err).toMatch(/--at must be an ISO time with its offset/);
+    expect(at.err).toMatch(
+      /--at: "yesterday" is not an ISO time with its offset, such as 2026-11-23T09:00:00Z\./,
+    );
     const impossible = await kpi(['jobs', 'run', 'coaching-alerts', '--at', '2017-02-30T25:00:00Z']);
     expect(impossible.code).toBe(2);
+    expect(impossible.err).toMatch(/--at: "2017-02-30T25:00:00Z" is not a real time\./);
     const bare = await kpi(['jobs']);
     expect(bare.code).toBe(2);
     expect(bare.err).toMatch(/usage: kpi jobs/);
