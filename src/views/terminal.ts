@@ -28,10 +28,20 @@ export function displayWidth(text: string): number {
 
 /**
  * User text on one terminal line, as written: line breaks and control characters (escape sequences included)
- * become spaces, so a name can neither break a layout nor drive the terminal.
+ * become spaces, so a name can neither break a layout nor drive the terminal; a bidirectional embedding or
+ * isolate the text opens and leaves open is closed at its end, so it cannot reorder what follows on the line.
  */
 export function plain(text: string): string {
-  return oneLine(text);
+  const line = oneLine(text);
+  let embeddings = 0;
+  let isolates = 0;
+  for (const c of line) {
+    if (/[\u202A\u202B\u202D\u202E]/.test(c)) embeddings++;
+    else if (c === '\u202C') embeddings = Math.max(0, embeddings - 1);
+    else if (/[\u2066-\u2068]/.test(c)) isolates++;
+    else if (c === '\u2069') isolates = Math.max(0, isolates - 1);
+  }
+  return line + '\u202C'.repeat(embeddings) + '\u2069'.repeat(isolates);
 }
 
 /** A text cut to `width` cells with an ellipsis, at a grapheme boundary (an emoji is never split). */

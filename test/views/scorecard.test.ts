@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   buildLeaderboard,
@@ -9,7 +10,7 @@ import {
   scorecardJson,
   scorecardText,
 } from '../../src/views/scorecard.js';
-import { displayWidth } from '../../src/views/terminal.js';
+import { displayWidth, plain } from '../../src/views/terminal.js';
 import { board, HOSTILE, repReport } from './fixtures.js';
 
 const lines = (text: string) => text.split('\n');
@@ -54,6 +55,20 @@ describe('scorecard views', () => {
     for (const name of [HOSTILE.emoji, HOSTILE.rtl, HOSTILE.long, HOSTILE.cjk]) {
       expect(lines(scorecardText(repReport(name)))[0]).toBe(`${name} · June 2017`);
     }
+  });
+
+  it('any name: shown as written on its line in a terminal, no control character, exact in the JSON (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }), (name) => {
+        const text = scorecardText(repReport(name));
+        expect(lines(text)[0]).toBe(`${plain(name)} · June 2017`);
+        // No control character but the line breaks between lines.
+        expect(lines(text).some((l) => /\p{Cc}/u.test(l))).toBe(false);
+        expect(lines(leaderboardText(board([name]))).some((l) => l.includes(plain(name)))).toBe(true);
+        expect((scorecardJson(repReport(name)).rep as { name: string }).name).toBe(name);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('JSON: the report as kpi metrics --json prints it, JSON-safe, names as written', () => {

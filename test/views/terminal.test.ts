@@ -21,6 +21,13 @@ describe('terminal helpers', () => {
     expect(plain('Dana\nScott\u001b[31m\u0007')).toBe('Dana Scott [31m ');
   });
 
+  it('plain() closes a right-to-left override a name leaves open, so the rest of the line keeps its order', () => {
+    expect(plain('Eve \u202Egnp.exe')).toBe('Eve \u202Egnp.exe\u202C');
+    expect(plain('\u2067سارة')).toBe('\u2067سارة\u2069');
+    expect(plain('\u202Eab\u202C cd')).toBe('\u202Eab\u202C cd');
+    expect(displayWidth(plain('Eve \u202Egnp'))).toBe(displayWidth('Eve gnp'));
+  });
+
   it('clip() cuts at a grapheme, never inside an emoji, within the width', () => {
     expect(clip('Dana Scott', 20)).toBe('Dana Scott');
     expect(clip('👩🏽‍💻👩🏽‍💻👩🏽‍💻', 5)).toBe('👩🏽‍💻👩🏽‍💻…');
