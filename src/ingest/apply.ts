@@ -256,54 +256,135 @@ function dealPatch(ctx: TApplyContext, ev: TCanonicalEvent, at: Date): TDealPatc
   }
 }
 
+/**
+ * Applies one deal event: reads the deal as it stands, works out which fields the event may set (each guarded by
+ * its field clock), then creates the deal or writes the change (with the stage move it records).
+ */
 async function applyDeal(
   ctx: TApplyContext,
   ev: Extract<TCanonicalEvent, { dealId: string }>,
 ): Promise<TOutcome> {
-  const { tx, workspace } = ctx;
   const at = occurred(ctx, ev);
   const timed = ev.occurredAt !== undefined;
   const patch = dealPatch(ctx, ev, at);
-  if (ctx.deferred?.pendingDeals.has(ev.dealId)) await ctx.deferred.flush(tx);
-  const existing = ctx.known?.deals.has(ev.dealId)
-    ? (ctx.known.deals.get(ev.dealId) ?? null)
-    : await dealOfSource(tx, workspace.id, ctx.source, ev.dealId);
-  const clock: Record<string, number | string> = existing ? safeJson(existing.fieldClock) : {};
-  const t = at.getTime();
-  const fresh = (field: string) => {
-    const c = clock[field];
-    return typeof c !== 'number' || c <= t;
-  };
+  const existing = await currentDeal(ctx, ev.dealId);
+  const fields = new DealFields(existing, at, timed);
+  await projectOwner(ctx, fields, patch);
+  projectDescription(fields, patch);
+  const currency = projectAmount(ctx, fields, patch, existing);
+  const stageFresh = projectStage(fields, patch);
+  projectStatus(ctx, fields, patch, existing, at);
+  if (patch.deleted) fields.set('deletedAt', at, 'deleted');
+  const change: TDealChange = { dealId: ev.dealId, patch, fields, currency, at, timed, stageFresh };
+  return existing ? updateKnownDeal(ctx, existing, change) : createNewDeal(ctx, change);
+}
 
-  const next: Record<string, unknown> = {};
-  const touch = (field: string, value: unknown, clockField = field) => {
-    if (value === undefined || !fresh(clockField)) return;
-    // An event without a time (a CSV row) that repeats a value leaves it, and its clock, alone.
-    if (!timed && existing && same((existing as Record<string, unknown>)[field], value)) return;
-    next[field] = value;
-    clock[clockField] = t;
-  };
-  if (patch.owner) {
-    const o = await owner(ctx, patch.owner);
-    touch('repId', o.repId, 'owner');
-    touch('ownerExternalId', o.key, 'owner');
+/**
+ * The deal as stored (null when new): from the batch's prefetched rows when they hold it, after writing any
+ * deferred insert of it, so the event never misses a row this batch created.
+ */
+async function currentDeal(ctx: TApplyContext, dealId: string): Promise<Deal | null> {
+  if (ctx.deferred?.pendingDeals.has(dealId)) await ctx.deferred.flush(ctx.tx);
+  return ctx.known?.deals.has(dealId)
+    ? (ctx.known.deals.get(dealId) ?? null)
+    : await dealOfSource(ctx.tx, ctx.workspace.id, ctx.source, dealId);
+}
+
+/**
+ * The fields one event sets on a deal, each with the time of the event that set it (the field clock): a value
+ * is taken only when the event is not older than the one that set the field last.
+ */
+class DealFields {
+  /** The fields to write. */
+  readonly next: Record<string, unknown> = {};
+  /** The field clock after this event: field → time (ms), and `$amount`, the amount as decimal text. */
+  readonly clock: Record<string, number | string>;
+  /** The event's time (ms). */
+  readonly t: number;
+
+  constructor(
+    private readonly existing: Deal | null,
+    at: Date,
+    /** The event carries its own time (a CSV row does not). */
+    readonly timed: boolean,
+  ) {
+    this.clock = existing ? safeJson(existing.fieldClock) : {};
+    this.t = at.getTime();
   }
-  touch('title', patch.title);
-  touch('account', patch.account);
-  touch('product', patch.product);
-  touch('pipeline', patch.pipeline);
-  touch('lostReason', patch.lostReason);
-  touch('openedAt', patch.openedAt);
-  // Amount and currency arrive as separate events (HubSpot): each has its own clock, the amount is kept as its
-  // decimal text, and the minor units are recomputed from both whenever either changes.
-  if (patch.currency) touch('currency', patch.currency);
-  const currency = (next.currency as string | undefined) ?? existing?.currency ?? workspace.currency;
+
+  /** Whether no newer event has set this field. */
+  isFresh(field: string): boolean {
+    const c = this.clock[field];
+    return typeof c !== 'number' || c <= this.t;
+  }
+
+  /** Sets a field (and its clock) unless the value is undefined or a newer event set it. */
+  set(field: string, value: unknown, clockField = field): void {
+    if (value === undefined || !this.isFresh(clockField)) return;
+    // An event without a time (a CSV row) that repeats a value leaves it, and its clock, alone.
+    if (!this.timed && this.existing && same((this.existing as Record<string, unknown>)[field], value))
+      return;
+    this.next[field] = value;
+    this.clock[clockField] = this.t;
+  }
+
+  get clockJson(): string {
+    return JSON.stringify(this.clock);
+  }
+}
+
+/** Everything createNewDeal and updateKnownDeal need about one event's change. */
+type TDealChange = {
+  /** The source's id of the deal. */
+  dealId: string;
+  patch: TDealPatch;
+  fields: DealFields;
+  /** The deal's currency after the event. */
+  currency: string;
+  at: Date;
+  /** The event carries its own time (a CSV row does not). */
+  timed: boolean;
+  /** The event's stage is not older than the deal's current one. */
+  stageFresh: boolean;
+};
+
+/** The owner: resolved to a rep (or remembered as unmapped, by its key). */
+async function projectOwner(ctx: TApplyContext, fields: DealFields, patch: TDealPatch): Promise<void> {
+  if (!patch.owner) return;
+  const o = await owner(ctx, patch.owner);
+  fields.set('repId', o.repId, 'owner');
+  fields.set('ownerExternalId', o.key, 'owner');
+}
+
+/** The fields that are only taken over: title, account, product, pipeline, lost reason, creation time. */
+function projectDescription(fields: DealFields, patch: TDealPatch): void {
+  fields.set('title', patch.title);
+  fields.set('account', patch.account);
+  fields.set('product', patch.product);
+  fields.set('pipeline', patch.pipeline);
+  fields.set('lostReason', patch.lostReason);
+  fields.set('openedAt', patch.openedAt);
+}
+
+/**
+ * Amount and currency, which arrive as separate events (HubSpot): each has its own clock, the amount is kept as
+ * its decimal text, and the minor units are recomputed from both whenever either changes. Returns the currency.
+ */
+function projectAmount(
+  ctx: TApplyContext,
+  fields: DealFields,
+  patch: TDealPatch,
+  existing: Deal | null,
+): string {
+  const { next, clock } = fields;
+  if (patch.currency) fields.set('currency', patch.currency);
+  const currency = (next.currency as string | undefined) ?? existing?.currency ?? ctx.workspace.currency;
   let amountText = typeof clock.$amount === 'string' ? clock.$amount : undefined;
-  if (patch.amount !== undefined && fresh('amount')) {
+  if (patch.amount !== undefined && fields.isFresh('amount')) {
     const text = typeof patch.amount === 'number' ? patch.amount.toFixed(6) : patch.amount;
-    if (timed || !existing || text !== amountText) {
+    if (fields.timed || !existing || text !== amountText) {
       amountText = text;
-      clock.amount = t;
+      clock.amount = fields.t;
       clock.$amount = text;
     }
   }
@@ -311,73 +392,112 @@ async function applyDeal(
     const minor = toMinorUnits(amountText, currency);
     if (!existing || existing.amountMinor !== minor) next.amountMinor = minor;
   }
-  const stageFresh = patch.stage !== undefined && fresh('stage');
-  touch('stage', patch.stage);
-  if (patch.status && fresh('status')) {
-    touch('status', patch.status);
-    if (patch.status === 'open') touch('closedAt', null);
+  return currency;
+}
+
+/** The stage; returns whether the event's stage is not older than the current one (else it is a late move). */
+function projectStage(fields: DealFields, patch: TDealPatch): boolean {
+  const stageFresh = patch.stage !== undefined && fields.isFresh('stage');
+  fields.set('stage', patch.stage);
+  return stageFresh;
+}
+
+/** Open, won or lost, and the close date that goes with it. */
+function projectStatus(
+  ctx: TApplyContext,
+  fields: DealFields,
+  patch: TDealPatch,
+  existing: Deal | null,
+  at: Date,
+): void {
+  if (patch.status && fields.isFresh('status')) {
+    fields.set('status', patch.status);
+    if (patch.status === 'open') fields.set('closedAt', null);
     else if (
       patch.closedAt === undefined &&
       !ctx.untimed &&
       (existing?.status !== patch.status || !existing?.closedAt)
     )
-      touch('closedAt', at);
+      fields.set('closedAt', at);
   }
-  if (patch.closedAt !== undefined) touch('closedAt', patch.closedAt);
-  if (patch.deleted) touch('deletedAt', at, 'deleted');
+  if (patch.closedAt !== undefined) fields.set('closedAt', patch.closedAt);
+}
 
-  let dealId: string;
-  let outcome: TOutcome;
-  if (!existing) {
-    const data = {
-      id: randomUUID(),
-      workspaceId: workspace.id,
-      source: ctx.source,
-      externalId: ev.dealId,
-      stage: (next.stage as string | undefined) ?? '',
-      currency,
-      ...next,
-      ...(patch.stage !== undefined ? { stageEnteredAt: at } : {}),
-      fieldClock: JSON.stringify(clock),
-    };
-    // A deal first seen through a later move (or without a creation time) records the stage it entered then,
-    // when the event says when that was (a CSV row does not: its stage is only the current one).
-    const openedAt = (data as { openedAt?: Date | null }).openedAt;
-    const firstStage =
-      patch.stage !== undefined && timed && (!openedAt || openedAt.getTime() < t)
-        ? { stage: patch.stage, at }
-        : null;
-    if (ctx.deferred) {
-      ctx.known?.deals.delete(ev.dealId);
-      ctx.deferred.addDeal(data, firstStage);
-      return 'created';
-    }
-    const created = await createDeal(tx, data);
-    ctx.known?.deals.set(ev.dealId, created);
-    dealId = created.id;
-    outcome = 'created';
-    if (firstStage) await recordStageChange(tx, workspace.id, dealId, null, firstStage.stage, firstStage.at);
-  } else {
-    dealId = existing.id;
-    const changes = diff(existing as unknown as Record<string, unknown>, next);
-    if (patch.stage !== undefined && patch.stage !== existing.stage) {
-      // A move without a time of its own (a newer export) happened by its close date, else by now.
-      const movedAt = timed ? at : (patch.closedAt ?? at);
-      if (stageFresh) {
-        await recordStageChange(tx, workspace.id, dealId, existing.stage || null, patch.stage, movedAt);
-        (changes as Record<string, unknown>).stageEnteredAt = movedAt;
-      } else {
-        // A late move: history gains it, the current stage (set by a newer event) stays.
-        await recordStageChange(tx, workspace.id, dealId, null, patch.stage, at);
-      }
-    }
-    if (Object.keys(changes).length === 0 && existing.fieldClock === JSON.stringify(clock))
-      return 'unchanged';
-    const updated = await updateDeal(tx, dealId, { ...changes, fieldClock: JSON.stringify(clock) });
-    ctx.known?.deals.set(ev.dealId, updated);
-    outcome = Object.keys(changes).length ? 'updated' : 'unchanged';
+/** A deal seen for the first time: inserted (or held for the batch's bulk insert), with its first stage. */
+async function createNewDeal(ctx: TApplyContext, change: TDealChange): Promise<TOutcome> {
+  const { tx, workspace } = ctx;
+  const { dealId, patch, fields, currency, at, timed } = change;
+  const data = {
+    id: randomUUID(),
+    workspaceId: workspace.id,
+    source: ctx.source,
+    externalId: dealId,
+    stage: (fields.next.stage as string | undefined) ?? '',
+    currency,
+    ...fields.next,
+    ...(patch.stage !== undefined ? { stageEnteredAt: at } : {}),
+    fieldClock: fields.clockJson,
+  };
+  // A deal first seen through a later move (or without a creation time) records the stage it entered then,
+  // when the event says when that was (a CSV row does not: its stage is only the current one).
+  const openedAt = (data as { openedAt?: Date | null }).openedAt;
+  const firstStage =
+    patch.stage !== undefined && timed && (!openedAt || openedAt.getTime() < fields.t)
+      ? { stage: patch.stage, at }
+      : null;
+  if (ctx.deferred) {
+    ctx.known?.deals.delete(dealId);
+    ctx.deferred.addDeal(data, firstStage);
+    return 'created';
   }
-  return outcome;
+  const created = await createDeal(tx, data);
+  ctx.known?.deals.set(dealId, created);
+  if (firstStage)
+    await recordStageChange(tx, workspace.id, created.id, null, firstStage.stage, firstStage.at);
+  return 'created';
+}
+
+/** A known deal: the stage move recorded, then only the fields that change written (nothing when none do). */
+async function updateKnownDeal(ctx: TApplyContext, existing: Deal, change: TDealChange): Promise<TOutcome> {
+  const { fields } = change;
+  const changes = diff(existing as unknown as Record<string, unknown>, fields.next) as Record<
+    string,
+    unknown
+  >;
+  const stageEnteredAt = await recordStageMove(ctx, existing, change);
+  if (stageEnteredAt) changes.stageEnteredAt = stageEnteredAt;
+  if (Object.keys(changes).length === 0 && existing.fieldClock === fields.clockJson) return 'unchanged';
+  const updated = await updateDeal(ctx.tx, existing.id, { ...changes, fieldClock: fields.clockJson });
+  ctx.known?.deals.set(change.dealId, updated);
+  return Object.keys(changes).length ? 'updated' : 'unchanged';
+}
+
+/**
+ * Records a move to another stage in the deal's history. Returns when the deal entered its new current stage,
+ * or null when the current stage stays (no move, or a late move that history gains without it being current).
+ */
+async function recordStageMove(
+  ctx: TApplyContext,
+  existing: Deal,
+  { patch, at, timed, stageFresh }: TDealChange,
+): Promise<Date | null> {
+  if (patch.stage === undefined || patch.stage === existing.stage) return null;
+  if (!stageFresh) {
+    // A late move: history gains it, the current stage (set by a newer event) stays.
+    await recordStageChange(ctx.tx, ctx.workspace.id, existing.id, null, patch.stage, at);
+    return null;
+  }
+  // A move without a time of its own (a newer export) happened by its close date, else by now.
+  const movedAt = timed ? at : (patch.closedAt ?? at);
+  await recordStageChange(
+    ctx.tx,
+    ctx.workspace.id,
+    existing.id,
+    existing.stage || null,
+    patch.stage,
+    movedAt,
+  );
+  return movedAt;
 }
 
 async function recordStageChange(
