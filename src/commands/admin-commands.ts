@@ -1,12 +1,11 @@
 import { closestMatch } from '../domain/closest.js';
 import { AppError } from '../errors.js';
-import { linkOwner, ownerIdentityKey } from '../ingest/identities.js';
 import { WEBHOOK_PATHS } from '../ingest/webhook-keys.js';
+import { isServiceError } from '../services/errors.js';
+import { linkCrmOwner } from '../services/links.js';
 import { assertAdmin, changeSetting, SETTING_KEYS, workspaceSettings } from '../services/settings.js';
-import { findRep } from '../store/reps.js';
-import { inTransaction } from '../store/store.js';
 import { buildOwnerLinked } from '../views/admin.js';
-import { escapeMrkdwn } from '../views/help.js';
+import { escapeMrkdwn, mrkdwnOfMessage } from '../views/help.js';
 import { buildSettingChanged, buildSettings, buildWebhookSettings } from '../views/settings.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 
@@ -19,23 +18,21 @@ export const linkCommand: TCommand = {
   examples: ['link @dana hubspot 501', 'link @dana pipedrive 12415231', 'link @dana csv "Dana S."'],
   async run(args, ctx) {
     const usage = `Usage: \`/kpi ${this.usage}\``;
-    await assertAdmin(ctx, 'linking CRM owners');
     const [who, source, owner, ...extra] = args;
-    if (!who || !source || !owner || extra.length)
+    // Who may link comes first: a rep typing it wrong learns it is for admins, not how to type it.
+    if (!who || !source || !owner || extra.length) {
+      await assertAdmin(ctx, 'linking CRM owners');
       throw new AppError('bad_request', `Say who, which CRM and which owner.\n${usage}`);
-    if (!/^[a-z0-9_-]{1,40}$/i.test(source))
-      throw new AppError(
-        'bad_request',
-        `"${escapeMrkdwn(source)}" is not a source name such as hubspot.\n${usage}`,
-      );
-    const rep = await findRep(ctx.store.db, ctx.workspace.id, who);
-    if (!rep) throw new AppError('not_found', `I do not know ${escapeMrkdwn(who)} as a rep here.`);
-    const crm = source.toLowerCase();
-    const ownerText = owner.replace(/^<mailto:([^|>]+)(\|[^>]*)?>$/, '$1');
-    const moved = await inTransaction(ctx.store.db, (tx) =>
-      linkOwner(tx, ctx.workspace.id, crm, ownerIdentityKey(crm, ownerText), rep.id),
-    );
-    return buildOwnerLinked({ source: crm, owner: ownerText, rep: { id: rep.id, name: rep.name }, moved });
+    }
+    try {
+      return buildOwnerLinked(await linkCrmOwner(ctx, { who, source, owner }));
+    } catch (error) {
+      if (isServiceError(error) && error.code === 'bad_request')
+        throw new AppError('bad_request', `${mrkdwnOfMessage(error.message)}\n${usage}`, {
+          ...(error.field ? { field: error.field } : {}),
+        });
+      throw error;
+    }
   },
 };
 

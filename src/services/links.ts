@@ -14,7 +14,7 @@ const ZLink = z.object({
     .string()
     .trim()
     .regex(/^[a-z0-9_-]{1,40}$/i, {
-      error: 'Say which CRM as a source name, such as hubspot, pipedrive or csv.',
+      error: 'Say which CRM: that is not a source name such as hubspot, pipedrive or csv.',
     })
     .transform((s) => s.toLowerCase()),
   owner: z
