@@ -7,17 +7,6 @@ import { targetSetText } from '../views/targets.js';
 import type { TCommand } from './types.js';
 
 const USAGE = 'target set [@user | team [@manager]] <metric> <amount> [weekly|monthly|quarterly|yearly]';
-const KINDS: Record<string, 'week' | 'month' | 'quarter' | 'year'> = {
-  weekly: 'week',
-  week: 'week',
-  monthly: 'month',
-  month: 'month',
-  quarterly: 'quarter',
-  quarter: 'quarter',
-  yearly: 'year',
-  year: 'year',
-  annual: 'year',
-};
 /** A Slack mention, an email, or a quoted name of several words (as for `/kpi why "Dana Scott"`). */
 const isMention = (w: string) => /^<@[A-Z0-9]+(\|[^>]*)?>$/.test(w) || w.includes('@') || /\s/.test(w.trim());
 
@@ -63,11 +52,10 @@ export const targetCommand: TCommand = {
     const [metricId, amountRaw, kindRaw, ...extra] = words;
     if (!metricId || !amountRaw) bad('Say the metric and the amount.');
     if (extra.length) bad(`I did not understand ${escapeMrkdwn(extra.join(' '))}.`);
-    const period = KINDS[(kindRaw ?? 'monthly').toLowerCase()];
-    if (!period) bad(`"${escapeMrkdwn(kindRaw ?? '')}" is not weekly, monthly, quarterly or yearly.`);
     let set: TTargetSet;
     try {
-      set = await setTarget(ctx, { scope, who, metricId, amount: amountRaw, period });
+      // The service checks the words in the order they are written: who, the metric, the amount, the period.
+      set = await setTarget(ctx, { scope, who, metricId, amount: amountRaw, period: kindRaw });
     } catch (error) {
       if (isServiceError(error) && error.code === 'bad_request') bad(escapeMrkdwn(error.message));
       throw error;

@@ -6,7 +6,7 @@ import { DEFAULT_QUIET_HOURS } from '../jobs/coaching-job.js';
 import { JOB_NAMES, jobSettings } from '../jobs/runner.js';
 import { isJobSchedule } from '../jobs/schedule.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
-import { RULE_IDS, ruleConfig } from '../reports/coaching-rules.js';
+import { RULE_IDS, ruleConfig, type TRuleId } from '../reports/coaching-rules.js';
 import { type TWorkspaceColumns, updateWorkspace, updateWorkspaceSettings } from '../store/workspaces.js';
 import type { TServiceContext } from './context.js';
 import { code, inputOf, refuse, ServiceError } from './errors.js';
@@ -63,7 +63,8 @@ export type TWorkspaceSettingsView = {
   leaderboardChannel: string | null;
   jobs: { job: (typeof JOB_NAMES)[number]; enabled: boolean; schedule: string }[];
   quietHours: { start: string; end: string } | null;
-  alertRules: { id: string; enabled: boolean; threshold: number }[];
+  /** Each rule's threshold as the rule compares it (a percent as a fraction) and as a person reads it (30%). */
+  alertRules: { id: string; enabled: boolean; threshold: number; shown: string }[];
 };
 
 /** The workspace's settings as they apply now (defaults filled in). */
@@ -82,7 +83,12 @@ export function workspaceSettings(ctx: Pick<TServiceContext, 'workspace'>): TWor
       return { job, enabled: j.enabled, schedule: j.schedule };
     }),
     quietHours: stored.quietHours === null ? null : (stored.quietHours ?? DEFAULT_QUIET_HOURS),
-    alertRules: RULE_IDS.map((id) => ({ id, enabled: rules[id].enabled, threshold: rules[id].threshold })),
+    alertRules: RULE_IDS.map((id) => ({
+      id,
+      enabled: rules[id].enabled,
+      threshold: rules[id].threshold,
+      shown: thresholdShown(id, rules[id].threshold),
+    })),
   };
 }
 
@@ -179,11 +185,118 @@ function jobSetting(key: TSettingKey, value: string, ws: { settings: string }) {
   }
   const alerts = { ...(current.alerts ?? {}) };
   const entry = { ...(alerts[rule] ?? {}) };
+  let shown = setting;
   if (setting === 'on' || setting === 'off') entry.enabled = setting === 'on';
-  else if (/^\d+(\.\d+)?$/.test(setting)) entry.threshold = Number(setting);
-  else refuse('value', `Say on, off or a threshold for ${rule}, e.g. \`/kpi settings alert ${rule} off\`.`);
+  else {
+    entry.threshold = alertThreshold(rule as TRuleId, setting);
+    shown = thresholdShown(rule as TRuleId, entry.threshold);
+  }
   alerts[rule] = entry;
-  return { patch: { alerts }, shown: setting, subject: `alert ${rule}` };
+  return { patch: { alerts }, shown, subject: `alert ${rule}` };
+}
+
+/**
+ * How each coaching rule's threshold is written and the values that make sense for it (what the threshold means
+ * is in src/reports/coaching-rules.ts and docs/metrics.md, "Coaching alerts"). A percent is typed as a whole
+ * percent (30 or 30%) and stored as the fraction the rule compares with (0.3); points are percentage points of
+ * a rate, stored the same way; days are whole days; times a multiple with up to two decimals.
+ */
+export const ALERT_THRESHOLDS: Record<
+  TRuleId,
+  { unit: 'percent' | 'points' | 'days' | 'times'; min: number; max: number; what: string; example: string }
+> = {
+  sales_decline: {
+    unit: 'percent',
+    // The decline diagnosis calls no fall under 20% a decline: a lower threshold would change nothing.
+    min: 20,
+    max: 100,
+    what: "how far won revenue falls below the rep's usual (nothing under 20% counts as a decline)",
+    example: '30',
+  },
+  lost_outpacing_created: {
+    unit: 'times',
+    min: 0.5,
+    max: 10,
+    what: 'lost opportunities as a multiple of created ones (1: more lost than created)',
+    example: '1.5',
+  },
+  outreach_behind_pace: {
+    unit: 'percent',
+    min: 1,
+    max: 100,
+    what: 'the share of the pace to its target under which outreach counts as behind',
+    example: '70',
+  },
+  personalized_behind_pace: {
+    unit: 'percent',
+    min: 1,
+    max: 100,
+    what: 'the share of the pace to its target under which personalized outreach counts as behind',
+    example: '70',
+  },
+  funnel_bottleneck: {
+    unit: 'percent',
+    // The funnel names no bottleneck under a 20% shortfall; a stage can take several times the team's time.
+    min: 20,
+    max: 500,
+    what: 'how much worse than the team a stage converts or holds deals (nothing under 20% counts as a bottleneck)',
+    example: '30',
+  },
+  training_gap: {
+    unit: 'days',
+    min: 1,
+    max: 365,
+    what: 'the days without a quiz or assessment after which a rep counts as untrained',
+    example: '60',
+  },
+  churn_above_team: {
+    unit: 'points',
+    min: 1,
+    max: 100,
+    what: "how far first-year churn is above the team's median",
+    example: '10',
+  },
+};
+
+const THRESHOLD_RANGE = {
+  percent: (min: number, max: number) => `a whole percent from ${min} to ${max}`,
+  points: (min: number, max: number) => `whole percentage points from ${min} to ${max}`,
+  days: (min: number, max: number) => `whole days from ${min} to ${max}`,
+  times: (min: number, max: number) => `a multiple from ${min} to ${max} (up to two decimals)`,
+};
+
+/** What a rule's threshold means, its range and an example: the refusal of a value outside it. */
+function thresholdRule(rule: TRuleId): string {
+  const t = ALERT_THRESHOLDS[rule];
+  return `Say on, off or a threshold for ${rule}, ${THRESHOLD_RANGE[t.unit](t.min, t.max)}: ${t.what}. E.g. \`/kpi settings alert ${rule} ${t.example}\`.`;
+}
+
+/**
+ * A threshold as typed, checked against its rule's range, in the form the rule compares with. Only plain
+ * digits are read (no exponent, sign or thousands), so a huge or odd value is refused, never stored as Infinity.
+ */
+function alertThreshold(rule: TRuleId, typed: string): number {
+  const t = ALERT_THRESHOLDS[rule];
+  const m =
+    t.unit === 'times'
+      ? /^(\d{1,3}(?:\.\d{1,2})?)$/.exec(typed)
+      : t.unit === 'days'
+        ? /^(\d{1,4})$/.exec(typed)
+        : /^(\d{1,4})%?$/.exec(typed);
+  const n = m ? Number(m[1]) : Number.NaN;
+  if (!(n >= t.min && n <= t.max)) refuse('value', thresholdRule(rule));
+  return t.unit === 'percent' || t.unit === 'points' ? n / 100 : n;
+}
+
+/** A stored threshold as a person reads it: 30%, 10 percentage points, 60 days, 1.5×. */
+export function thresholdShown(rule: TRuleId, threshold: number): string {
+  const unit = ALERT_THRESHOLDS[rule].unit;
+  // Rounded to a millionth: 0.07 × 100 is 7.000000000000001.
+  const round = (x: number) => String(Math.round(x * 1e6) / 1e6);
+  if (unit === 'percent') return `${round(threshold * 100)}%`;
+  if (unit === 'points') return `${round(threshold * 100)} percentage points`;
+  if (unit === 'days') return `${round(threshold)} days`;
+  return `${round(threshold)}×`;
 }
 
 /** A column of the workspace row: the value to write, and how it reads. */

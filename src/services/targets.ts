@@ -27,7 +27,11 @@ export const ZSetTarget = z.object({
     .trim()
     .min(1, { error: 'Say the amount.' })
     .max(40, { error: 'The amount is too long.' }),
-  period: z.enum(PERIOD_KINDS, { error: 'Choose weekly, monthly, quarterly or yearly.' }).default('month'),
+  /**
+   * A period kind (week, month …) or its word (weekly, monthly …); a month when left out. Checked after the
+   * metric and the amount, in the order a command writes them.
+   */
+  period: z.string().trim().max(200, { error: 'Choose weekly, monthly, quarterly or yearly.' }).optional(),
 });
 export type TSetTargetInput = z.input<typeof ZSetTarget>;
 
@@ -42,6 +46,24 @@ export type TTargetSet = {
   /** The first period it counts for (the current one). */
   from: { label: string; start: Date };
 };
+
+/** The words for each period kind a target may have (the kinds themselves included). */
+const PERIOD_WORDS: Record<string, TPeriodKind> = {
+  week: 'week',
+  weekly: 'week',
+  month: 'month',
+  monthly: 'month',
+  quarter: 'quarter',
+  quarterly: 'quarter',
+  year: 'year',
+  yearly: 'year',
+  annual: 'year',
+};
+
+/** The period kind a word names (week, weekly …), or null. */
+export function targetPeriodKind(word: string): TPeriodKind | null {
+  return Object.hasOwn(PERIOD_WORDS, word.toLowerCase()) ? (PERIOD_WORDS[word.toLowerCase()] ?? null) : null;
+}
 
 export const NOT_ADMIN_FOR_TARGETS =
   'Sorry, targets are set by KPI Bot admins. Ask one, or see yours with /kpi me.';
@@ -77,6 +99,13 @@ export async function setTarget(ctx: TServiceContext, raw: TSetTargetInput): Pro
       `${input.metricId} is not a metric${near ? ` (did you mean ${near}?)` : ''}. The ids are in docs/metrics.md.`,
     );
   }
+  if (metric.unit === 'percent_change')
+    // Pace and attainment need an amount that grows through the period: a change against the previous period
+    // swings from −100% on its first day, cannot be scaled from a month to a quarter, and may be negative.
+    refuse(
+      'metricId',
+      `${metric.id} (${metric.title}) is a change against the previous period, not an amount to reach, so it takes no target. Set one on ${metric.id === 'sales.change_vs_previous' ? 'sales.won_total' : 'the figure it compares'} instead, e.g. last period's figure plus 10%.`,
+    );
   const typedAmount = input.amount.replace(/\s+/g, '');
   let amount = parseAmount(typedAmount);
   if (amount === null || amount <= 0)
@@ -111,24 +140,26 @@ export async function setTarget(ctx: TServiceContext, raw: TSetTargetInput): Pro
           ? `${metric.title} is counted in whole numbers; "${typedAmount}" is not one.`
           : `"${typedAmount}" is finer than a target keeps (a millionth${metric.unit === 'share' ? ', 0.0001%' : ''}).`,
     );
-  const current = periodContaining(input.period, ctx.now, calendarOf(ctx.workspace));
+  const period = input.period ? targetPeriodKind(input.period) : 'month';
+  if (!period) refuse('period', `"${input.period}" is not weekly, monthly, quarterly or yearly.`);
+  const current = periodContaining(period, ctx.now, calendarOf(ctx.workspace));
   await insertTarget(ctx.store.db, {
     workspaceId: ctx.workspace.id,
     scope: input.scope,
     repId: who?.id ?? null,
     metricId: metric.id,
-    periodKind: input.period,
+    periodKind: period,
     amount: stored,
     effectiveFrom: current.start,
     setBySlackId: ctx.actor.slackUserId ?? null,
   });
-  ctx.logger.info({ scope: input.scope, metric: metric.id, kind: input.period }, 'target set');
+  ctx.logger.info({ scope: input.scope, metric: metric.id, kind: period }, 'target set');
   return {
     scope: input.scope,
     who: who ? { id: who.id, name: who.name } : null,
     metric,
     amount,
-    period: input.period,
+    period,
     from: { label: current.label, start: current.start },
   };
 }

@@ -250,7 +250,7 @@ describe(`/kpi link and /kpi settings (${TEST_PROVIDER})`, () => {
       'Saved: quiet-hours are now 21:00-07:30.',
     );
     expect((await run('settings alert training_gap 60', 'Ada Admin')).text).toBe(
-      'Saved: alert training_gap is now 60.',
+      'Saved: alert training_gap is now 60 days.',
     );
     expect((await run('settings alert funnel_bottleneck off', 'Ada Admin')).text).toContain('is now off');
     expect((await run('settings leaderboard-metric outreach.total', 'Ada Admin')).text).toContain(

@@ -62,7 +62,7 @@ describe(`settings service (${TEST_PROVIDER})`, () => {
       ['leaderboard-channel', '<#C0SALES|sales>', 'leaderboard-channel', '#sales'],
       ['leaderboard-schedule', '0  9 * * 1', 'leaderboard-schedule', '`0 9 * * 1`'],
       ['quiet-hours', '21:00-07:00', 'quiet-hours', '21:00-07:00'],
-      ['alert', 'training_gap 60', 'alert training_gap', '60'],
+      ['alert', 'training_gap 60', 'alert training_gap', '60 days'],
     ];
     for (const [key, value, subject, shown] of cases)
       expect(await changeSetting(await ctx(admin), { key, value })).toMatchObject({ subject, shown });
