@@ -2,16 +2,17 @@ import { AppError } from '../errors.js';
 import { isServiceError } from '../services/errors.js';
 import { actorRep, isAdmin } from '../services/permissions.js';
 import { NOT_ADMIN_FOR_TARGETS, setTarget, type TTargetSet } from '../services/targets.js';
-import { buildDone, escapeMrkdwn } from '../views/help.js';
-import { targetSetText } from '../views/targets.js';
+import { escapeMrkdwn } from '../views/help.js';
+import { buildTargetSet } from '../views/targets.js';
 import type { TCommand } from './types.js';
 
 const USAGE = 'target set [@user | team [@manager]] <metric> <amount> [weekly|monthly|quarterly|yearly]';
 /** A Slack mention, an email, or a quoted name of several words (as for `/kpi why "Dana Scott"`). */
 const isMention = (w: string) => /^<@[A-Z0-9]+(\|[^>]*)?>$/.test(w) || w.includes('@') || /\s/.test(w.trim());
 
-function bad(message: string): never {
-  throw new AppError('bad_request', `${message}\nUsage: \`/kpi ${USAGE}\``);
+/** The command's refusal (mrkdwn) with its usage line, and the input field it concerns (for the JSON view). */
+function bad(message: string, field?: string): never {
+  throw new AppError('bad_request', `${message}\nUsage: \`/kpi ${USAGE}\``, field ? { field } : {});
 }
 
 /** `/kpi target set ...`: a target for a rep, a manager's team or the whole workspace (admins only). */
@@ -57,9 +58,10 @@ export const targetCommand: TCommand = {
       // The service checks the words in the order they are written: who, the metric, the amount, the period.
       set = await setTarget(ctx, { scope, who, metricId, amount: amountRaw, period: kindRaw });
     } catch (error) {
-      if (isServiceError(error) && error.code === 'bad_request') bad(escapeMrkdwn(error.message));
+      if (isServiceError(error) && error.code === 'bad_request')
+        bad(escapeMrkdwn(error.message), error.field);
       throw error;
     }
-    return buildDone(targetSetText(set, ctx.workspace), { mrkdwn: true });
+    return buildTargetSet(set, ctx.workspace);
   },
 };

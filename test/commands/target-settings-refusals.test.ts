@@ -60,6 +60,15 @@ describe(`/kpi target and /kpi settings alert refusals (${TEST_PROVIDER})`, () =
     expect((await run('target set team sales.won_count 4')).text).toMatch(/4 a month/);
   });
 
+  it('the terminal and JSON views of a target set, and of a refusal naming its field', async () => {
+    const set = await run('target set team sales.won_total 1234.5');
+    expect(set.data).toMatchObject({ type: 'target_set', metric: 'sales.won_total', amount: 1234.5 });
+    expect(set.terminal).not.toMatch(/[*_`]/);
+    const refused = await run('target set team sales.won_total 1234.5 fortnightly');
+    expect(refused.data).toMatchObject({ type: 'error', error: { code: 'bad_request', field: 'period' } });
+    expect(refused.terminal).toContain('Usage: /kpi target set');
+  });
+
   it.each([
     ['settings alert sales_decline 0', /a whole percent from 20 to 100/],
     ['settings alert sales_decline 101', /a whole percent from 20 to 100/],
