@@ -12,7 +12,8 @@ export type TSettingsView = {
   leaderboardChannel: string | null;
   jobs: { job: string; enabled: boolean; schedule: string }[];
   quietHours: { start: string; end: string } | null;
-  alertRules: { id: string; enabled: boolean; threshold: number }[];
+  /** `threshold` as the rule compares it (0.3); `shown` as people type it (30%, 60 days). */
+  alertRules: { id: string; enabled: boolean; threshold: number; shown: string }[];
 };
 
 const months = new Intl.DateTimeFormat('en', { month: 'long', timeZone: 'UTC' });
@@ -33,7 +34,7 @@ function settingRows(
     ['Leaderboard channel', view.leaderboardChannel ? mark.channel(view.leaderboardChannel) : 'not set'],
     ...view.jobs.map((j): [string, string] => [jobTitle(j.job), j.enabled ? mark.code(j.schedule) : 'off']),
     ['Quiet hours', view.quietHours ? `${view.quietHours.start}-${view.quietHours.end}` : 'off'],
-    ['Alert rules', view.alertRules.map((r) => `${r.id} ${r.enabled ? r.threshold : 'off'}`).join(', ')],
+    ['Alert rules', view.alertRules.map((r) => `${r.id} ${r.enabled ? r.shown : 'off'}`).join(', ')],
   ];
 }
 
@@ -53,7 +54,7 @@ export function settingsText(view: TSettingsView): string {
   // One rule a line, under its label.
   const rules = view.alertRules.map((r, i) => [
     i === 0 ? 'Alert rules' : '',
-    `${r.id} ${r.enabled ? r.threshold : 'off'}`,
+    `${r.id} ${r.enabled ? r.shown : 'off'}`,
   ]);
   return table([...rows, ...(rules.length ? rules : [['Alert rules', 'none']])]).join('\n');
 }

@@ -42,8 +42,8 @@ const SETTINGS = {
   ],
   quietHours: { start: '20:00', end: '08:00' },
   alertRules: [
-    { id: 'sales_decline', enabled: true, threshold: 0.2 },
-    { id: 'training_gap', enabled: false, threshold: 90 },
+    { id: 'sales_decline', enabled: true, threshold: 0.2, shown: '20%' },
+    { id: 'training_gap', enabled: false, threshold: 90, shown: '90 days' },
   ],
 };
 
@@ -54,6 +54,8 @@ describe('settings views', () => {
     expect(text).toContain('Leaderboard channel: <#C0SALES>');
     expect(text).toContain('Weekly leaderboard: `0 9 * * 1`');
     expect(text).toContain('Fiscal year starts in: april');
+    // Thresholds read as people type them, not as the rule stores them (0.2).
+    expect(text).toContain('Alert rules: sales_decline 20%, training_gap off');
   });
 
   it('terminal: labels and values in two columns, the schedule as typed, one alert rule a line', () => {
@@ -64,7 +66,7 @@ describe('settings views', () => {
     expect(lines).toContain('Weekly leaderboard     0 9 * * 1');
     expect(lines).toContain('Coaching alerts        off');
     expect(lines.slice(-2)).toEqual([
-      'Alert rules            sales_decline 0.2',
+      'Alert rules            sales_decline 20%',
       '                       training_gap off',
     ]);
   });
