@@ -7,6 +7,8 @@ import { JOB_NAMES, jobSettings } from '../jobs/runner.js';
 import { isJobSchedule } from '../jobs/schedule.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { RULE_IDS, ruleConfig, type TRuleId } from '../reports/coaching-rules.js';
+import { dealAmountsInOtherCurrencies } from '../store/deals.js';
+import { countTargetsOn } from '../store/targets.js';
 import { type TWorkspaceColumns, updateWorkspace, updateWorkspaceSettings } from '../store/workspaces.js';
 import type { TServiceContext } from './context.js';
 import { code, inputOf, refuse, ServiceError } from './errors.js';
@@ -339,6 +341,33 @@ function columnSetting(key: TSettingKey, value: string): { data: TWorkspaceColum
   };
 }
 
+/**
+ * Amounts are shown in the workspace currency and never converted, so the currency may only change to the one
+ * the stored amounts are in: no deal with an amount in another currency, and no money target (stored in the
+ * current currency). Otherwise every figure would be relabelled, and rescaled where the currencies' minor
+ * units differ (USD cents to yen).
+ */
+async function assertCurrencyChangeKeepsAmounts(ctx: TServiceContext, currency: string): Promise<void> {
+  const money = SCALAR_METRICS.filter((m) => m.unit === 'money').map((m) => m.id);
+  const [deals, targets] = await Promise.all([
+    dealAmountsInOtherCurrencies(ctx.store.db, ctx.workspace.id, currency),
+    countTargetsOn(ctx.store.db, ctx.workspace.id, money),
+  ]);
+  if (deals.deals === 0 && targets === 0) return;
+  const held = [
+    deals.deals > 0
+      ? `${deals.deals.toLocaleString('en-US')} ${deals.deals === 1 ? 'deal has its amount' : 'deals have their amounts'} in ${deals.currencies.join(', ')}`
+      : '',
+    targets > 0
+      ? `${targets.toLocaleString('en-US')} money ${targets === 1 ? 'target was' : 'targets were'} set in ${ctx.workspace.currency}`
+      : '',
+  ].filter(Boolean);
+  refuse(
+    'value',
+    `The currency stays ${ctx.workspace.currency}: ${held.join(' and ')}, and KPI Bot does not convert amounts, so ${currency} would show them wrong. Choose the currency before importing deals or setting money targets (docs/configuration.md).`,
+  );
+}
+
 /** Changes one setting of the workspace (KPI Bot admins), each value checked before it is written. */
 export async function changeSetting(
   ctx: TServiceContext,
@@ -364,6 +393,8 @@ export async function changeSetting(
     });
   } else {
     const change = columnSetting(key, value);
+    if (change.data.currency && change.data.currency !== ctx.workspace.currency)
+      await assertCurrencyChangeKeepsAmounts(ctx, change.data.currency);
     await updateWorkspace(ctx.store.db, ctx.workspace.id, change.data);
     shown = change.shown;
   }

@@ -45,3 +45,21 @@ export async function recordStageChangeOnce(
   if (!found)
     await tx.dealStageChange.create({ data: { workspaceId, dealId, fromStage, toStage, changedAt } });
 }
+
+/** How many deals of a workspace carry an amount in a currency other than `currency`, and which currencies. */
+export async function dealAmountsInOtherCurrencies(
+  db: TTx,
+  workspaceId: string,
+  currency: string,
+): Promise<{ deals: number; currencies: string[] }> {
+  const rows = await db.deal.groupBy({
+    by: ['currency'],
+    where: { workspaceId, currency: { not: currency }, amountMinor: { not: 0n } },
+    _count: { _all: true },
+    orderBy: { currency: 'asc' },
+  });
+  return {
+    deals: rows.reduce((n, r) => n + r._count._all, 0),
+    currencies: rows.map((r) => r.currency),
+  };
+}

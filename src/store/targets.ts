@@ -170,3 +170,8 @@ function chooseTargets(
   }
   return out;
 }
+
+/** How many targets of a workspace are on these metrics (e.g. the money ones, stored in its currency). */
+export function countTargetsOn(db: TDb, workspaceId: string, metricIds: readonly string[]): Promise<number> {
+  return db.target.count({ where: { workspaceId, metricId: { in: [...metricIds] } } });
+}

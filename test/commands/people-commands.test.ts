@@ -208,7 +208,11 @@ describe(`/kpi link and /kpi settings (${TEST_PROVIDER})`, () => {
     );
     expect((await run('settings fiscal-year april', 'Ada Admin')).text).toContain('fiscal-year is now april');
     expect((await run('settings week-start sunday', 'Ada Admin')).text).toContain('week-start is now sunday');
-    expect((await run('settings currency eur', 'Ada Admin')).text).toContain('currency is now EUR');
+    // This workspace's deals are in USD: another currency would relabel them, so it is refused.
+    expect((await run('settings currency eur', 'Ada Admin')).text).toMatch(
+      /^The currency stays USD: \d+ deals? ha(s|ve) (its|their) amounts? in USD/,
+    );
+    expect((await run('settings currency usd', 'Ada Admin')).text).toContain('currency is now USD');
     expect((await run('settings leaderboard-channel <#C0SALES|sales>', 'Ada Admin')).text).toBe(
       'Saved: leaderboard-channel is now #sales.',
     );
@@ -217,7 +221,7 @@ describe(`/kpi link and /kpi settings (${TEST_PROVIDER})`, () => {
       timezone: 'Europe/Berlin',
       fiscalYearStartMonth: 4,
       weekStartsOn: 0,
-      currency: 'EUR',
+      currency: 'USD',
       leaderboardChannel: 'C0SALES',
     });
     for (const [text, message] of [
