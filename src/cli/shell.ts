@@ -12,6 +12,7 @@ import type { TStore } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
 import { workspaceById } from '../store/workspaces.js';
 import { buildForeignCommand } from '../views/help.js';
+import { plain, terminalSafe } from '../views/terminal.js';
 
 export type TShellOptions = {
   store: TStore;
@@ -52,9 +53,11 @@ export async function runShell(opts: TShellOptions): Promise<void> {
     ? createInterface({ input: opts.input, output, terminal: true })
     : createInterface({ input: opts.input, terminal: false });
   rl.on('SIGINT', () => rl.close());
-  const prompt = `kpi (${opts.actor.name})> `;
+  const prompt = `kpi (${plain(opts.actor.name)})> `;
   if (opts.interactive) {
-    write(`KPI Bot local shell. You are ${opts.actor.name}. Type /kpi help; exit or Ctrl-D to quit.\n`);
+    write(
+      `KPI Bot local shell. You are ${plain(opts.actor.name)}. Type /kpi help; exit or Ctrl-D to quit.\n`,
+    );
     rl.setPrompt(prompt);
     rl.prompt();
   }
@@ -91,9 +94,9 @@ export async function runShell(opts: TShellOptions): Promise<void> {
     }
     const chart = reply.chart && opts.charts !== false ? await saveChart(reply.chart, opts.logger) : null;
     if (chart) lines.push(`Chart: ${chart}`);
-    // No blank line inside a reply: a script splits replies on blank lines.
-    const text = lines
-      .join('\n')
+    // No blank line inside a reply: a script splits replies on blank lines. The last pass over every view: no
+    // control character, line separator or open bidirectional override reaches the terminal, whatever the view.
+    const text = terminalSafe(lines.join('\n'))
       .split('\n')
       .filter((l) => l.trim() !== '')
       .join('\n');

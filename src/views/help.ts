@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { LOOKALIKES, plainOfLookalikes, SOFT_HYPHEN, WORD_JOINER } from '../domain/lookalikes.js';
 import { oneLine } from '../reports/format.js';
-import { clip, plain, plainOfMessage, wrap } from './terminal.js';
+import { clipPlain, plain, plainOfMessage, terminalSafe, wrap } from './terminal.js';
 import { mrkdwnToText } from './text.js';
 import type { TCommandHelp, TReply, TReplyData } from './types.js';
 
@@ -181,7 +181,7 @@ export function buildUnknownCommand(
       ? `Unknown command "${shown}". Did you mean ${SLASH} ${closest.usage}?`
       : `Unknown command "${shown}".`,
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lead } }, ...helpBlocks(all).slice(1)],
-    terminal: [...wrap(plainLead), ...commandLines(all), ...wrap(HELP_FOOTER)].join('\n'),
+    terminal: terminalSafe([...wrap(plainLead), ...commandLines(all), ...wrap(HELP_FOOTER)].join('\n')),
     data: {
       type: 'error',
       error: { code: 'unknown_command', message, field: null },
@@ -199,7 +199,7 @@ export function buildConfirmation(parts: { mrkdwn: string; plain: string; data: 
   return {
     text: parts.mrkdwn,
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: ${parts.mrkdwn}` } }],
-    terminal: `✓ ${parts.plain}`,
+    terminal: terminalSafe(`✓ ${parts.plain}`),
     data: parts.data,
     visibility: 'ephemeral',
   };
@@ -228,7 +228,8 @@ export function buildErrorReply(
   message: string,
   opts: { code?: string; field?: string | null; plain?: string } = {},
 ): TReply {
-  const words = opts.plain ?? mrkdwnToText(message);
+  // Names and typed values reach the words as written: nothing in them may drive the terminal.
+  const words = terminalSafe(opts.plain ?? mrkdwnToText(message));
   return {
     text: message,
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${message}` } }],
@@ -253,7 +254,7 @@ export function buildServiceErrorReply(error: { code: string; message: string; f
 
 /** The shell's answer to another bot's slash command (`/giphy cats`): not ours, try help. */
 export function buildForeignCommand(command: string): TReply {
-  const words = `${clip(plain(command), 40)} is not a KPI Bot command here. Try ${SLASH} help.`;
+  const words = `${clipPlain(command, 40)} is not a KPI Bot command here. Try ${SLASH} help.`;
   return {
     text: escapeMrkdwn(words),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(words) } }],

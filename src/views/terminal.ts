@@ -28,20 +28,78 @@ export function displayWidth(text: string): number {
 
 /**
  * User text on one terminal line, as written: line breaks and control characters (escape sequences included)
- * become spaces, so a name can neither break a layout nor drive the terminal; a bidirectional embedding or
- * isolate the text opens and leaves open is closed at its end, so it cannot reorder what follows on the line.
+ * become spaces, so a name can neither break a layout nor drive the terminal; a bidirectional embedding,
+ * override or isolate the text opens and leaves open is closed at its end, so it cannot reorder what follows on
+ * the line. Use it on each name or value where it is inserted (not on a whole sentence holding one).
  */
 export function plain(text: string): string {
   const line = oneLine(text);
-  let embeddings = 0;
-  let isolates = 0;
-  for (const c of line) {
-    if (/[\u202A\u202B\u202D\u202E]/.test(c)) embeddings++;
-    else if (c === '\u202C') embeddings = Math.max(0, embeddings - 1);
-    else if (/[\u2066-\u2068]/.test(c)) isolates++;
-    else if (c === '\u2069') isolates = Math.max(0, isolates - 1);
+  return line + bidiClosers(line);
+}
+
+/** What closes the embeddings, overrides and isolates a text leaves open, innermost first (UAX #9's pairing). */
+function bidiClosers(text: string): string {
+  const open: ('e' | 'i')[] = [];
+  for (const c of text) {
+    if (/[\u202A\u202B\u202D\u202E]/.test(c)) open.push('e');
+    else if (/[\u2066-\u2068]/.test(c)) open.push('i');
+    // A PDF closes the innermost embedding, not past an isolate; a PDI closes its isolate and what opened inside.
+    else if (c === '\u202C') {
+      if (open[open.length - 1] === 'e') open.pop();
+    } else if (c === '\u2069' && open.includes('i')) {
+      while (open.pop() !== 'i') {
+        // drop the embeddings opened inside the isolate
+      }
+    }
   }
-  return line + '\u202C'.repeat(embeddings) + '\u2069'.repeat(isolates);
+  return open
+    .reverse()
+    .map((k) => (k === 'e' ? '\u202C' : '\u2069'))
+    .join('');
+}
+
+/**
+ * A whole terminal view made safe, line by line: no control character (C0, C1, DEL) but the view's own line
+ * breaks, no U+2028/U+2029, and no bidirectional override or isolate left open at the end of a line. The last
+ * pass before a terminal view is printed (the views also isolate each name where they insert it).
+ */
+export function terminalSafe(text: string): string {
+  return text
+    .split(/\r\n|\n/)
+    .map((l) => plain(l))
+    .join('\n');
+}
+
+/**
+ * A sentence for a terminal holding names (or other user text) the caller knows: each occurrence of a name is
+ * isolated (plain(), closed at the name's end), so an override inside it cannot reorder the rest of the sentence.
+ */
+export function plainWithNames(text: string, names: readonly string[]): string {
+  const known = [...new Set(names.filter((n) => n.length > 0))].sort((a, b) => b.length - a.length);
+  const parts: { text: string; name: boolean }[] = [{ text, name: false }];
+  for (const n of known) {
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i] as { text: string; name: boolean };
+      if (p.name || !p.text.includes(n)) continue;
+      const pieces = p.text.split(n);
+      const spliced = pieces.flatMap((t, j) =>
+        j === 0
+          ? [{ text: t, name: false }]
+          : [
+              { text: n, name: true },
+              { text: t, name: false },
+            ],
+      );
+      parts.splice(i, 1, ...spliced);
+      i += spliced.length - 1;
+    }
+  }
+  return parts.map((p) => plain(p.text)).join('');
+}
+
+/** User text clipped to `width` cells for a terminal: plain(), then any override the cut left open closed. */
+export function clipPlain(text: string, width: number): string {
+  return plain(clip(plain(text), width));
 }
 
 /** A text cut to `width` cells with an ellipsis, at a grapheme boundary (an emoji is never split). */
@@ -109,9 +167,20 @@ export function wrap(text: string, width = WIDTH, indent = ''): string[] {
   return lines;
 }
 
-/** A service's message for a terminal: its `backticks` (marks of a literal value) dropped, the value kept. */
+/**
+ * A service's message for a terminal: its `backticks` (marks of a literal value) dropped, the value kept through
+ * plain() (a typed value can hold controls or an override); its own line breaks kept.
+ */
 export function plainOfMessage(message: string): string {
-  return message.replace(/`([^`\n]*)`/g, '$1');
+  return message
+    .split(/\r\n|\n/)
+    .map((line) =>
+      line
+        .split(/(`[^`]*`)/)
+        .map((part, i) => plain(i % 2 === 1 ? part.slice(1, -1) : part))
+        .join(''),
+    )
+    .join('\n');
 }
 
 /**
