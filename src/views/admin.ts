@@ -10,14 +10,15 @@ export type TOwnerLinked = {
   moved: number;
 };
 
-const linkedText = (r: TOwnerLinked) =>
-  `Linked ${r.source} ${r.owner} to ${r.rep.name}: ${r.moved} earlier facts are now theirs; waiting events follow within seconds.`;
+/** The confirmation in words, each value from people passed through `name` (escaped for Slack, isolated for a terminal). */
+const linkedText = (r: TOwnerLinked, name: (s: string) => string) =>
+  `Linked ${name(r.source)} ${name(r.owner)} to ${name(r.rep.name)}: ${r.moved} earlier facts are now theirs; waiting events follow within seconds.`;
 
 /** `/kpi link`: the link confirmed; as data the source, the owner as typed, the rep and the facts moved. */
 export function buildOwnerLinked(r: TOwnerLinked): TReply {
   return buildConfirmation({
-    mrkdwn: escapeMrkdwn(linkedText(r)),
-    plain: plain(linkedText(r)),
+    mrkdwn: linkedText(r, escapeMrkdwn),
+    plain: linkedText(r, plain),
     data: {
       type: 'owner_linked',
       source: r.source,

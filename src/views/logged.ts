@@ -1,5 +1,5 @@
 import { buildConfirmation, escapeMrkdwn } from './help.js';
-import { plain } from './terminal.js';
+import { plainWithNames } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
 
 // What a person is told after logging something, from the service's result: the same words in a Slack reply,
@@ -82,15 +82,20 @@ export function buildLoggedPost(r: {
 
 /** `/kpi quiz`: as data the course, the score, the maximum and the share (a fraction). */
 export function buildRecordedQuiz(r: { course: string; score: number; maxScore: number }): TReply {
-  return confirmation(recordedQuizText(r), {
-    type: 'quiz_recorded',
-    course: r.course,
-    score: r.score,
-    maxScore: r.maxScore,
-    share: r.score / r.maxScore,
-  });
+  return confirmation(
+    recordedQuizText(r),
+    {
+      type: 'quiz_recorded',
+      course: r.course,
+      score: r.score,
+      maxScore: r.maxScore,
+      share: r.score / r.maxScore,
+    },
+    [r.course],
+  );
 }
 
-function confirmation(words: string, data: TReplyData): TReply {
-  return buildConfirmation({ mrkdwn: escapeMrkdwn(words), plain: plain(words), data });
+/** `names`: what people typed in the words (a course), each isolated in the terminal's words. */
+function confirmation(words: string, data: TReplyData, names: string[] = []): TReply {
+  return buildConfirmation({ mrkdwn: escapeMrkdwn(words), plain: plainWithNames(words, names), data });
 }

@@ -5,7 +5,7 @@ import { formatMetric, oneLine } from '../reports/format.js';
 import type { TLeaderboard } from '../reports/leaderboard.js';
 import type { TRepMetricsReport } from '../reports/rep-metrics.js';
 import { escapeMrkdwn } from './help.js';
-import { plain, table, toJson, wrap } from './terminal.js';
+import { plain, plainWithNames, table, toJson, wrap } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
 
 const UNIT = new Map<string, TMetricUnit>(SCALAR_METRICS.map((m) => [m.id, m.unit]));
@@ -82,6 +82,16 @@ export function scorecardBlocks(report: TRepMetricsReport): KnownBlock[] {
   ];
 }
 
+/**
+ * The user text a diagnosis sentence may hold (the rep's name, funnel stages), isolated in it for a terminal so an
+ * override inside one cannot reorder the rest of the sentence.
+ */
+export function namesIn(report: { rep: { name: string }; metrics?: TRepMetricsReport['metrics'] }): string[] {
+  const stages = Object.keys((report.metrics?.['funnel.open_by_stage'] ?? {}) as Record<string, number>);
+  const bottleneck = report.metrics?.['funnel.bottleneck'] as { stage?: string } | null | undefined;
+  return [report.rep.name, ...stages, ...(bottleneck?.stage ? [bottleneck.stage] : [])];
+}
+
 const bottleneckOf = (report: TRepMetricsReport) =>
   report.metrics['funnel.bottleneck'] as { stage: string } | null | undefined;
 
@@ -120,7 +130,7 @@ export function scorecardText(report: TRepMetricsReport): string {
       [['', 'value', 'target', 'pace', 'vs usual'], ...rows],
       ['left', 'right', 'left', 'left', 'right'],
     ),
-    ...wrap(plain(report.diagnosis.explanation)),
+    ...wrap(plainWithNames(report.diagnosis.explanation, namesIn(report))).map(plain),
     ...(bottleneck ? [`Funnel bottleneck: ${plain(bottleneck.stage)}.`] : []),
   ].join('\n');
 }

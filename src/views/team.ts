@@ -36,8 +36,9 @@ function attentionOf(report: TTeamMetricsReport) {
   return { bar, basis: perRepTarget > 0 ? ('target' as const) : ('typical' as const), against, behind };
 }
 
-const titleOf = (report: TTeamMetricsReport) =>
-  `${report.team.manager ? `${oneLine(report.team.manager.name)}'s team` : 'Everyone'} · ${report.period.label}`;
+/** The team's title, the manager's name passed through `name` (as written on one line, or isolated for a terminal). */
+const titleOf = (report: TTeamMetricsReport, name: (s: string) => string = oneLine) =>
+  `${report.team.manager ? `${name(report.team.manager.name)}'s team` : 'Everyone'} · ${report.period.label}`;
 
 /** `/kpi team`: the Block Kit: the team's totals, one line per rep, and who needs attention. */
 export function teamBlocks(report: TTeamMetricsReport): KnownBlock[] {
@@ -85,7 +86,7 @@ export function teamText(report: TTeamMetricsReport): string {
     ...report.byRep.map((r) => [plain(r.name), ...figures(r.metrics)]),
   ];
   return [
-    titleOf(report),
+    titleOf(report, plain),
     ...table(rows, ['left', ...COLUMNS.map(() => 'right' as const)], { column: 0, max: NAME_CELLS }),
     ...(report.byRep.length ? [] : ['No reps in this team yet.']),
     ...(behind.length

@@ -2,10 +2,12 @@ import type { KnownBlock } from '@slack/types';
 import { oneLine } from '../reports/format.js';
 import type { TRepMetricsReport } from '../reports/rep-metrics.js';
 import { escapeMrkdwn } from './help.js';
-import { plain, toJson, wrap } from './terminal.js';
+import { namesIn } from './scorecard.js';
+import { plain, plainWithNames, toJson, wrap } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
 
-type TWhyReport = Pick<TRepMetricsReport, 'rep' | 'period' | 'diagnosis'>;
+type TWhyReport = Pick<TRepMetricsReport, 'rep' | 'period' | 'diagnosis'> &
+  Partial<Pick<TRepMetricsReport, 'metrics'>>;
 
 function verdictOf(report: TWhyReport): string {
   const d = report.diagnosis;
@@ -40,7 +42,9 @@ export function whyBlocks(report: TWhyReport): KnownBlock[] {
 export function whyText(report: TWhyReport): string {
   return [
     `Why · ${plain(report.rep.name)} · ${report.period.label}`,
-    ...wrap(`${verdictOf(report)}. ${plain(report.diagnosis.explanation)}`),
+    ...wrap(`${verdictOf(report)}. ${plainWithNames(report.diagnosis.explanation, namesIn(report))}`).map(
+      plain,
+    ),
   ].join('\n');
 }
 
