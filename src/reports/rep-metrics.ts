@@ -109,7 +109,16 @@ export async function repMetricsReport(
     targets: shownTargets,
     pace,
     trends,
-    diagnosis: insights.diagnosis,
+    // Money in major units, as everywhere else in a report (the diagnosis computes in minor units).
+    diagnosis: {
+      ...insights.diagnosis,
+      current: { ...insights.diagnosis.current, wonTotal: won(insights.diagnosis.current.wonTotal) ?? 0 },
+      baseline: {
+        ...insights.diagnosis.baseline,
+        wonTotal: won(insights.diagnosis.baseline.wonTotal) ?? 0,
+        avgDealSize: won(insights.diagnosis.baseline.avgDealSize),
+      },
+    },
     history,
   };
 }

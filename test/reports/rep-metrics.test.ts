@@ -152,6 +152,8 @@ describe(`a rep's metrics from the store (${TEST_PROVIDER})`, () => {
     });
     expect(report.pace['personalization.personalized']).toMatchObject({ target: 50, actual: 0, gap: 50 });
     expect(report.metrics['linkedin.followers']).toBeNull();
+    // The diagnosis's money is in major units like every other figure (it was in cents).
+    expect(report.diagnosis.current.wonTotal).toBe(1554);
   });
 
   it('adds the funnel from stage history, trends against baseline and team, and the diagnosis', async () => {
