@@ -31,6 +31,17 @@ export type TShellOptions = {
   charts?: boolean;
 };
 
+/**
+ * A reply as one JSON line: JSON.stringify leaves U+2028, U+2029 and U+0085 as they are, and a line splitter
+ * (Python's splitlines, many editors) breaks a line at them; escaped as \u2028 … every reply stays on its line.
+ */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u0085\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** Strips the `/kpi` prefix; other slash commands are not ours. */
 function commandTextOf(line: string): { text: string } | { foreign: string } {
   const trimmed = line.trim();
@@ -102,7 +113,7 @@ export async function runShell(opts: TShellOptions): Promise<void> {
       .join('\n');
     if (opts.json)
       write(
-        `${JSON.stringify({ input: trimmed, text, data: reply.data, refused: reply.refused === true, file, chart })}\n`,
+        `${jsonLine({ input: trimmed, text, data: reply.data, refused: reply.refused === true, file, chart })}\n`,
       );
     else write(opts.interactive ? `${text}\n` : `${text}\n\n`);
     if (opts.interactive) rl.prompt();

@@ -16,6 +16,7 @@ import { BIDI, ESC, EVE, expectSafe } from '../views/hostile-text.js';
  * typed input with controls and line separators. Nothing but the views' own line breaks reaches the terminal,
  * and no line leaves an override or isolate open.
  */
+const SEPARATED = 'Sep\u2028Line\u0085Next\u2029Para';
 const now = new Date('2017-07-10T15:00:00Z');
 
 let store: TStore;
@@ -33,6 +34,7 @@ beforeAll(async () => {
       { name: EVE, email: 'eve@example.com' },
       { name: BIDI, manager: 'Mona Manager' },
       { name: 'Dana Scott' },
+      { name: SEPARATED, email: 'sep@example.com', manager: 'Mona Manager' },
     ],
     deals: [{ rep: BIDI, amountMinor: 250_050n, openedAt: '2017-05-02', closedAt: '2017-06-12' }],
   }));
@@ -110,5 +112,24 @@ describe(`kpi shell with hostile text (${TEST_PROVIDER})`, () => {
         expectSafe(text);
       }
     }
+  });
+
+  it('--json keeps one reply per line for any line splitter (U+2028, U+2029, U+0085 escaped)', async () => {
+    const inputs = [
+      '/kpi leaderboard 2017-06',
+      '/kpi me x\u2028y\u0085z\u2029w',
+      '/kpi rep sep@example.com 2017-06',
+      '/kpi team 2017-06',
+      `/kpi link "X\u2028${ESC}Y" hubspot 1`,
+    ];
+    const out = await shell(inputs, true, 'Mona Manager');
+    // Python's str.splitlines() line boundaries.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are the point
+    const splitlines = /\r\n|[\n\r\u000b\u000c\u001c-\u001e\u0085\u2028\u2029]/;
+    const lines = out.split(splitlines).filter((l) => l !== '');
+    expect(lines).toHaveLength(inputs.length);
+    const replies = lines.map((l) => JSON.parse(l) as { input: string; data: unknown });
+    expect(replies.map((r) => r.input)).toEqual(inputs);
+    expect(JSON.stringify(replies[0]?.data)).toContain(JSON.stringify(SEPARATED).slice(1, -1));
   });
 });
