@@ -50,6 +50,77 @@ export const RULES = {
 export type TRuleId = keyof typeof RULES;
 export const RULE_IDS = Object.keys(RULES) as TRuleId[];
 
+/**
+ * How each coaching rule's threshold is written and the values that make sense for it (what the threshold means
+ * is in RULES above and docs/metrics.md, "Coaching alerts"). A percent is typed as a whole
+ * percent (30 or 30%) and stored as the fraction the rule compares with (0.3); points are percentage points of
+ * a rate, stored the same way; days are whole days; times a multiple with up to two decimals.
+ */
+export const ALERT_THRESHOLDS: Record<
+  TRuleId,
+  { unit: 'percent' | 'points' | 'days' | 'times'; min: number; max: number; what: string; example: string }
+> = {
+  sales_decline: {
+    unit: 'percent',
+    // The decline diagnosis calls no fall under 20% a decline: a lower threshold would change nothing.
+    min: 20,
+    max: 100,
+    what: "how far won revenue falls below the rep's usual (nothing under 20% counts as a decline)",
+    example: '30',
+  },
+  lost_outpacing_created: {
+    unit: 'times',
+    min: 0.5,
+    max: 10,
+    what: 'lost opportunities as a multiple of created ones (1: more lost than created)',
+    example: '1.5',
+  },
+  outreach_behind_pace: {
+    unit: 'percent',
+    min: 1,
+    max: 100,
+    what: 'the share of the pace to its target under which outreach counts as behind',
+    example: '70',
+  },
+  personalized_behind_pace: {
+    unit: 'percent',
+    min: 1,
+    max: 100,
+    what: 'the share of the pace to its target under which personalized outreach counts as behind',
+    example: '70',
+  },
+  funnel_bottleneck: {
+    unit: 'percent',
+    // The funnel names no bottleneck under a 20% shortfall; a stage can take several times the team's time.
+    min: 20,
+    max: 500,
+    what: 'how much worse than the team a stage converts or holds deals (nothing under 20% counts as a bottleneck)',
+    example: '30',
+  },
+  training_gap: {
+    unit: 'days',
+    min: 1,
+    max: 365,
+    what: 'the days without a quiz or assessment after which a rep counts as untrained',
+    example: '60',
+  },
+  churn_above_team: {
+    unit: 'points',
+    min: 1,
+    max: 100,
+    what: "how far first-year churn is above the team's median",
+    example: '10',
+  },
+};
+
+/** A threshold as stored (a percent as its fraction) inside its rule's range: one stored before the ranges were not. */
+export function thresholdInRange(rule: TRuleId, stored: number): boolean {
+  const t = ALERT_THRESHOLDS[rule];
+  const typed = t.unit === 'percent' || t.unit === 'points' ? stored * 100 : stored;
+  // A millionth of slack: 0.07 × 100 is 7.000000000000001.
+  return Number.isFinite(typed) && typed >= t.min - 1e-6 && typed <= t.max + 1e-6;
+}
+
 /** Quarter of a period that must pass before pace rules speak. */
 export const MIN_ELAPSED_FOR_PACE = 0.25;
 export const MIN_LOST = 3;
@@ -311,7 +382,11 @@ export function ruleConfig(
   const out = {} as TRuleConfig;
   for (const id of RULE_IDS) {
     const s = settings[id] ?? {};
-    out[id] = { enabled: s.enabled ?? true, threshold: s.threshold ?? RULES[id].threshold };
+    // A threshold outside its range (saved before the ranges, when 30 was stored as 3000%) is not used.
+    const stored = s.threshold;
+    const threshold =
+      typeof stored === 'number' && thresholdInRange(id, stored) ? stored : RULES[id].threshold;
+    out[id] = { enabled: s.enabled ?? true, threshold };
   }
   return out;
 }

@@ -6,7 +6,7 @@ import { DEFAULT_QUIET_HOURS } from '../jobs/coaching-job.js';
 import { JOB_NAMES, jobSettings } from '../jobs/runner.js';
 import { isJobSchedule } from '../jobs/schedule.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
-import { RULE_IDS, ruleConfig, type TRuleId } from '../reports/coaching-rules.js';
+import { ALERT_THRESHOLDS, RULE_IDS, ruleConfig, type TRuleId } from '../reports/coaching-rules.js';
 import { dealAmountsInOtherCurrencies } from '../store/deals.js';
 import { countTargetsOn } from '../store/targets.js';
 import { type TWorkspaceColumns, updateWorkspace, updateWorkspaceSettings } from '../store/workspaces.js';
@@ -197,69 +197,6 @@ function jobSetting(key: TSettingKey, value: string, ws: { settings: string }) {
   return { patch: { alerts }, shown, subject: `alert ${rule}` };
 }
 
-/**
- * How each coaching rule's threshold is written and the values that make sense for it (what the threshold means
- * is in src/reports/coaching-rules.ts and docs/metrics.md, "Coaching alerts"). A percent is typed as a whole
- * percent (30 or 30%) and stored as the fraction the rule compares with (0.3); points are percentage points of
- * a rate, stored the same way; days are whole days; times a multiple with up to two decimals.
- */
-export const ALERT_THRESHOLDS: Record<
-  TRuleId,
-  { unit: 'percent' | 'points' | 'days' | 'times'; min: number; max: number; what: string; example: string }
-> = {
-  sales_decline: {
-    unit: 'percent',
-    // The decline diagnosis calls no fall under 20% a decline: a lower threshold would change nothing.
-    min: 20,
-    max: 100,
-    what: "how far won revenue falls below the rep's usual (nothing under 20% counts as a decline)",
-    example: '30',
-  },
-  lost_outpacing_created: {
-    unit: 'times',
-    min: 0.5,
-    max: 10,
-    what: 'lost opportunities as a multiple of created ones (1: more lost than created)',
-    example: '1.5',
-  },
-  outreach_behind_pace: {
-    unit: 'percent',
-    min: 1,
-    max: 100,
-    what: 'the share of the pace to its target under which outreach counts as behind',
-    example: '70',
-  },
-  personalized_behind_pace: {
-    unit: 'percent',
-    min: 1,
-    max: 100,
-    what: 'the share of the pace to its target under which personalized outreach counts as behind',
-    example: '70',
-  },
-  funnel_bottleneck: {
-    unit: 'percent',
-    // The funnel names no bottleneck under a 20% shortfall; a stage can take several times the team's time.
-    min: 20,
-    max: 500,
-    what: 'how much worse than the team a stage converts or holds deals (nothing under 20% counts as a bottleneck)',
-    example: '30',
-  },
-  training_gap: {
-    unit: 'days',
-    min: 1,
-    max: 365,
-    what: 'the days without a quiz or assessment after which a rep counts as untrained',
-    example: '60',
-  },
-  churn_above_team: {
-    unit: 'points',
-    min: 1,
-    max: 100,
-    what: "how far first-year churn is above the team's median",
-    example: '10',
-  },
-};
-
 const THRESHOLD_RANGE = {
   percent: (min: number, max: number) => `a whole percent from ${min} to ${max}`,
   points: (min: number, max: number) => `whole percentage points from ${min} to ${max}`,
@@ -401,3 +338,5 @@ export async function changeSetting(
   ctx.logger.info({ setting: key }, 'workspace setting changed');
   return { key, subject, shown };
 }
+
+export { ALERT_THRESHOLDS };

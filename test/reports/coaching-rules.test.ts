@@ -168,4 +168,21 @@ describe('coaching alert rules', () => {
       rulesOf(input({ lastWon: [300_000, 1] }), ruleConfig({ sales_decline: { threshold: 0.9 } })),
     ).toEqual([]);
   });
+
+  it('a stored threshold outside its range (saved before the ranges: 30 meant 3000%) falls back to the default', () => {
+    const config = ruleConfig({
+      sales_decline: { threshold: 30 },
+      funnel_bottleneck: { threshold: 0.5 },
+      training_gap: { threshold: 0 },
+      lost_outpacing_created: { threshold: Number.POSITIVE_INFINITY },
+      churn_above_team: { threshold: 0.07 },
+    });
+    expect(config.sales_decline.threshold).toBe(0.2);
+    expect(config.funnel_bottleneck.threshold).toBe(0.5);
+    expect(config.training_gap.threshold).toBe(90);
+    expect(config.lost_outpacing_created.threshold).toBe(1);
+    expect(config.churn_above_team.threshold).toBe(0.07);
+    // So a decline of 50% alerts again, where 30 (3000%) kept the rule silent for ever.
+    expect(rulesOf(input({ lastWon: [300_000, 1] }), config)).toContain('sales_decline');
+  });
 });
