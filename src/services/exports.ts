@@ -7,12 +7,16 @@ import type { TServiceContext } from './context.js';
 import { inputOf, ServiceError } from './errors.js';
 import { actorRep, isAdmin, NOT_A_REP } from './permissions.js';
 
-/** A CSV cell: quoted when needed, and never a formula a spreadsheet would run (=, +, -, @ at the start). */
+/**
+ * A CSV cell: quoted when it holds a separator (comma, or the semicolon and tab that other locales' spreadsheets
+ * split on), a quote or a line break; and never a formula a spreadsheet would run: text starting with =, +, -,
+ * @, a tab or a CR, also after leading spaces, gets a leading apostrophe.
+ */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value === 'string' && /^[\s\u00a0]*[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",;\t\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 const IDS = SCALAR_METRICS.map((m) => m.id);

@@ -301,5 +301,12 @@ describe('csvCell', () => {
     expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
     expect(csvCell(-5)).toBe('-5');
     expect(csvCell(null)).toBe('');
+    // A formula after leading spaces, and separators other locales split on (a review found both got through).
+    expect(csvCell(' =2+2')).toBe("' =2+2");
+    expect(csvCell('\u00a0+1')).toBe("'\u00a0+1");
+    expect(csvCell('Dana;=6+6')).toBe('"Dana;=6+6"');
+    expect(csvCell('x\t=1+1')).toBe('"x\t=1+1"');
+    expect(csvCell('\tDana')).toBe('"\'\tDana"');
+    expect(csvCell('  Dana Scott')).toBe('  Dana Scott');
   });
 });
