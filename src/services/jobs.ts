@@ -59,6 +59,8 @@ function instantOf(field: string, raw: string): Date {
   const offset = m[2] === 'Z' ? 0 : (m[3] === '-' ? -1 : 1) * (Number(m[4]) * 60 + Number(m[5]));
   const wall = Number.isNaN(at.getTime()) ? '' : new Date(at.getTime() + offset * 60_000).toISOString();
   if (wall.slice(0, 16) !== m[1]) refuse(field, `${quoted(raw)} is not a real time.`);
+  // As everywhere KPI Bot reads an instant: nothing before 1970 (a report for "December -1" helps nobody).
+  if (at.getTime() < 0) refuse(field, `${quoted(raw)} is before 1970; KPI Bot keeps nothing that early.`);
   return at;
 }
 
