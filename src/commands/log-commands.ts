@@ -55,6 +55,8 @@ function wholeNumber(field: string, raw: string, usage: string, min = 0, max = 1
     bad(
       `${field} must be a whole number from ${min} to ${max.toLocaleString('en-US')}, got ${shown(raw)}.`,
       usage,
+      // The input field it concerns, as the services name it (N is the activity count).
+      field === 'N' ? 'count' : field,
     );
   return Number(raw);
 }
@@ -104,7 +106,9 @@ async function logActivityCommand(kindWord: string, args: string[], ctx: TComman
   let date: string | undefined;
   for (const w of args) {
     const lower = w.toLowerCase();
-    if (/^[+-]?\d+([.,]\d+)?$/.test(w)) count = wholeNumber('N', w, usage, 1, 10_000);
+    // Anything number-like is a count (1e3 and 1,000.5 included, refused as counts rather than read as dates).
+    if (/^[+-]?[\d.,]*\d[\d.,]*(e[+-]?\d*)?$/i.test(w) && !/^\d{4}-/.test(w))
+      count = wholeNumber('N', w, usage, 1, 10_000);
     else if (lower === 'personalized' || lower === 'personalised') personalized = true;
     else if (lower === 'generic') personalized = false;
     else date = dayWord(w, ctx);

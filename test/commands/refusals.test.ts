@@ -92,4 +92,13 @@ describe(`refusals in /kpi (${TEST_PROVIDER})`, () => {
     expect((await run('me last 1000 days')).refused).toBeFalsy();
     expect((await run('me last 9999 weeks')).text).toMatch(/reaches back before 1970/);
   });
+
+  it('a number-like count is refused as a count (1e3 was read as a date), naming the count field', async () => {
+    for (const word of ['1e3', '1,000.5', '-3', '0']) {
+      const reply = await run(`log email ${word}`);
+      expect(reply.refused, word).toBe(true);
+      expect(reply.text, word).toMatch(/^N must be a whole number from 1 to 10,000/);
+      expect(reply.data, word).toMatchObject({ type: 'error', error: { field: 'count' } });
+    }
+  });
 });
