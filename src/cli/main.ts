@@ -31,8 +31,9 @@ Commands:
   link "<rep>" <source> <owner>  Map a CRM owner id (or email, or a CSV name) to a rep; their facts follow.
   jobs list [--json]             The scheduled jobs: schedule (workspace time), next runs, last run.
   jobs run <leaderboard|coaching-alerts> [--at <ISO time>] [--force] [--json]
-                                 Run one slot by hand on the same ledger: a slot already run is reported,
-                                 not repeated, unless --force. In local mode messages print here.
+                                 Run the latest slot at or before --at (default now; not in the future,
+                                 not before 1970) by hand on the same ledger: a slot already run is
+                                 reported, not repeated, unless --force. In local mode messages print here.
   help                           This text.
 
 Environment: see docs/configuration.md.`;
