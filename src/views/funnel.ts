@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { funnelChart } from '../charts/specs.js';
 import { oneLine } from '../reports/format.js';
 import type { TRepMetricsReport } from '../reports/rep-metrics.js';
+import { clipMrkdwn, clipPlainText, LIMITS, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
 import { plain, table, toJson, wrap } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
@@ -51,20 +52,17 @@ export function funnelBlocks(report: TRepMetricsReport): KnownBlock[] {
       `*${escapeMrkdwn(s.stage)}* · ${s.open} open now · ${s.conversion == null ? 'no deals entered' : `${pct(s.conversion)} went further`} · ${s.medianDays == null ? 'no exits' : `${days(s.medianDays)} in stage`}`,
   );
   return [
-    { type: 'header', text: { type: 'plain_text', text: titleOf(report).slice(0, 150) } },
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: (lines.join('\n') || 'No funnel stages yet: no open deals or stage history.').slice(0, 3000),
-      },
-    },
+    { type: 'header', text: { type: 'plain_text', text: clipPlainText(titleOf(report), LIMITS.header) } },
+    ...mrkdwnSections(lines.length ? lines : ['No funnel stages yet: no open deals or stage history.'], {
+      maxBlocks: LIMITS.blocks - 2,
+      more: (n) => `…and ${n} more ${n === 1 ? 'stage' : 'stages'}`,
+    }),
     {
       type: 'context',
       elements: [
         {
           type: 'mrkdwn',
-          text: bottleneckSentence(bottleneck, (s) => `*${escapeMrkdwn(s)}*`).slice(0, 3000),
+          text: clipMrkdwn(bottleneckSentence(bottleneck, (s) => `*${escapeMrkdwn(s)}*`)),
         },
       ],
     },

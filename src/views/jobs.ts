@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { RULES, type TAlert } from '../reports/coaching-rules.js';
 import { formatMetric } from '../reports/format.js';
 import type { TWeeklyLeaderboard, TWeeklyRow } from '../reports/weekly-leaderboard.js';
+import { clipMrkdwn, clipPlainText, LIMITS, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
 import type { TMessage } from './types.js';
 
@@ -37,14 +38,11 @@ export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock
   );
   const improved = b.mostImproved;
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: (lines.length ? lines.join('\n') : '_No results yet this period._').slice(0, 3000),
-      },
-    },
+    { type: 'header', text: { type: 'plain_text', text: clipPlainText(title, LIMITS.header) } },
+    // The header, most improved, a chart, the note and the button besides.
+    ...mrkdwnSections(lines.length ? lines : ['_No results yet this period._'], {
+      maxBlocks: LIMITS.blocks - 5,
+    }),
   ];
   if (improved)
     blocks.push({
@@ -120,21 +118,20 @@ export function buildRankDm(b: TWeeklyLeaderboard, row: TWeeklyRow): TMessage {
 export function buildCoachingAlert(alert: TAlert, alertId: string): TMessage {
   const title = `Coaching alert · ${RULES[alert.rule].title}`;
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
+    { type: 'header', text: { type: 'plain_text', text: clipPlainText(title, LIMITS.header) } },
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `*${escapeMrkdwn(alert.headline)}*\n${escapeMrkdwn(alert.facts)}`.slice(0, 3000),
+        text: clipMrkdwn(`*${escapeMrkdwn(alert.headline)}*\n${escapeMrkdwn(alert.facts)}`),
       },
     },
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `*Likely reason:* ${escapeMrkdwn(alert.reason)}\n*Next step:* ${escapeMrkdwn(alert.nextStep)}`.slice(
-          0,
-          3000,
+        text: clipMrkdwn(
+          `*Likely reason:* ${escapeMrkdwn(alert.reason)}\n*Next step:* ${escapeMrkdwn(alert.nextStep)}`,
         ),
       },
     },
@@ -146,7 +143,9 @@ export function buildCoachingAlert(alert: TAlert, alertId: string): TMessage {
       elements: [
         {
           type: 'mrkdwn',
-          text: `Recorded calls: ${links.map((l) => `<${l.url}|${escapeMrkdwn(l.label).replace(/\|/g, '/')}>`).join(' · ')}`,
+          text: clipMrkdwn(
+            `Recorded calls: ${links.map((l) => `<${l.url}|${escapeMrkdwn(l.label).replace(/\|/g, '/')}>`).join(' · ')}`,
+          ),
         },
       ],
     });

@@ -2,6 +2,7 @@ import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { parseAmount } from '../domain/money.js';
 import type { TLinkedinMetric } from '../domain/social.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
+import { clipMrkdwn, clipPlainText, LIMITS } from './blocks.js';
 
 /**
  * Modals for what people log and for targets: pure builders, and pure readers of a submission that give either
@@ -274,7 +275,15 @@ export function messageModal(
     type: 'modal',
     title: plain(title.slice(0, 24)),
     close: plain('Close'),
-    blocks: [{ type: 'section', text: { type: format, text: text.slice(0, 3000) } }],
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: format,
+          text: format === 'mrkdwn' ? clipMrkdwn(text) : clipPlainText(text, LIMITS.text),
+        },
+      },
+    ],
   };
 }
 

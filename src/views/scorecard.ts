@@ -4,6 +4,7 @@ import { SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
 import { formatMetric, oneLine } from '../reports/format.js';
 import type { TLeaderboard } from '../reports/leaderboard.js';
 import type { TRepMetricsReport } from '../reports/rep-metrics.js';
+import { clipMrkdwn, clipPlainText, LIMITS, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
 import { plain, plainWithNames, table, toJson, wrap } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
@@ -63,18 +64,20 @@ export function scorecardBlocks(report: TRepMetricsReport): KnownBlock[] {
       type: 'header',
       text: {
         type: 'plain_text',
-        text: `${oneLine(report.rep.name)} · ${report.period.label}`.slice(0, 150),
+        text: clipPlainText(`${oneLine(report.rep.name)} · ${report.period.label}`, LIMITS.header),
       },
     },
-    { type: 'section', fields: fields.slice(0, 10) },
+    {
+      type: 'section',
+      fields: fields.slice(0, LIMITS.fields).map((f) => ({ ...f, text: clipMrkdwn(f.text, LIMITS.field) })),
+    },
     {
       type: 'context',
       elements: [
         {
           type: 'mrkdwn',
-          text: `${escapeMrkdwn(report.diagnosis.explanation)}${bottleneck ? ` Funnel bottleneck: ${escapeMrkdwn(bottleneck.stage)}.` : ''}`.slice(
-            0,
-            3000,
+          text: clipMrkdwn(
+            `${escapeMrkdwn(report.diagnosis.explanation)}${bottleneck ? ` Funnel bottleneck: ${escapeMrkdwn(bottleneck.stage)}.` : ''}`,
           ),
         },
       ],
@@ -180,12 +183,14 @@ export function leaderboardBlocks(board: TLeaderboard, askerRepId?: string): Kno
   return [
     {
       type: 'header',
-      text: { type: 'plain_text', text: `${title} · ${board.period.label}`.slice(0, 150) },
+      text: { type: 'plain_text', text: clipPlainText(`${title} · ${board.period.label}`, LIMITS.header) },
     },
-    {
-      type: 'section',
-      text: { type: 'mrkdwn', text: (lines.join('\n') || 'No reps yet.').slice(0, 3000) },
-    },
+    // Rows in sections of at most 3,000 characters, split between rows (never inside a name, an entity or the
+    // asker's bold mark), within the message's 50 blocks.
+    ...mrkdwnSections(lines.length ? lines : ['No reps yet.'], {
+      maxBlocks: LIMITS.blocks - 1,
+      more: (n) => `…and ${n} more (\`kpi leaderboard\` or \`/kpi export\` for all)`,
+    }),
   ];
 }
 

@@ -3,6 +3,7 @@ import { SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
 import { median } from '../metrics/stats.js';
 import { formatMetric, oneLine } from '../reports/format.js';
 import type { TTeamMetricsReport } from '../reports/team-metrics.js';
+import { clipPlainText, LIMITS, listWithin, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
 import { plain, table, toJson, wrap } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
@@ -49,13 +50,16 @@ export function teamBlocks(report: TTeamMetricsReport): KnownBlock[] {
     return `*${escapeMrkdwn(r.name)}* · ${figures}`;
   });
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: titleOf(report).slice(0, 150) } },
+    { type: 'header', text: { type: 'plain_text', text: clipPlainText(titleOf(report), LIMITS.header) } },
     { type: 'section', text: { type: 'mrkdwn', text: `Team: ${total}` } },
+    // Ten reps a section, fewer when their names are long: each section within Slack's 3,000 characters, and
+    // the whole message within its 50 blocks (the header, the totals and the attention note besides).
     ...(lines.length
-      ? chunk(lines, 10).map((part) => ({
-          type: 'section' as const,
-          text: { type: 'mrkdwn' as const, text: part.join('\n') },
-        }))
+      ? mrkdwnSections(lines, {
+          perBlock: 10,
+          maxBlocks: LIMITS.blocks - 3,
+          more: (n) => `…and ${n} more ${n === 1 ? 'rep' : 'reps'} (the whole team: \`/kpi export\`)`,
+        })
       : [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: 'No reps in this team yet.' } }]),
   ];
   if (behind.length) {
@@ -64,7 +68,11 @@ export function teamBlocks(report: TTeamMetricsReport): KnownBlock[] {
       elements: [
         {
           type: 'mrkdwn',
-          text: `Needs attention (under ${Math.round(ATTENTION_SHARE * 100)}% of ${against}): ${behind.map((r) => escapeMrkdwn(r.name)).join(', ')}. /kpi why @name says why.`,
+          text: listWithin(
+            `Needs attention (under ${Math.round(ATTENTION_SHARE * 100)}% of ${against}): `,
+            behind.map((r) => escapeMrkdwn(r.name)),
+            '. /kpi why @name says why.',
+          ),
         },
       ],
     });
@@ -129,10 +137,4 @@ export function buildTeamTable(report: TTeamMetricsReport): TReply {
     data: teamJson(report),
     visibility: 'ephemeral',
   };
-}
-
-function chunk<T>(xs: T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
 }

@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { oneLine } from '../reports/format.js';
 import type { TRepMetricsReport } from '../reports/rep-metrics.js';
+import { clipMrkdwn, clipPlainText, LIMITS } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
 import { namesIn } from './scorecard.js';
 import { plain, plainWithNames, toJson, wrap } from './terminal.js';
@@ -25,14 +26,14 @@ export function whyBlocks(report: TWhyReport): KnownBlock[] {
       type: 'header',
       text: {
         type: 'plain_text',
-        text: `Why · ${oneLine(report.rep.name)} · ${report.period.label}`.slice(0, 150),
+        text: clipPlainText(`Why · ${oneLine(report.rep.name)} · ${report.period.label}`, LIMITS.header),
       },
     },
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `*${verdictOf(report)}.* ${escapeMrkdwn(report.diagnosis.explanation)}`.slice(0, 3000),
+        text: clipMrkdwn(`*${verdictOf(report)}.* ${escapeMrkdwn(report.diagnosis.explanation)}`),
       },
     },
   ];
