@@ -4,7 +4,7 @@ import { oneLine } from '../reports/format.js';
 import type { TRepMetricsReport } from '../reports/rep-metrics.js';
 import { clipMrkdwn, clipPlainText, LIMITS, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
-import { plain, table, toJson, wrap } from './terminal.js';
+import { personJson, plain, table, toJson, wrap } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
 
 type TBottleneck = {
@@ -102,7 +102,7 @@ export function funnelJson(report: TRepMetricsReport): TReplyData {
   const { stages, bottleneck } = funnelOf(report);
   return {
     type: 'funnel',
-    rep: toJson(report.rep),
+    rep: personJson(report.rep),
     period: toJson(report.period),
     stages: stages.map((s) => toJson(s)),
     bottleneck: toJson(bottleneck),

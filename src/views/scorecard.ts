@@ -6,7 +6,7 @@ import type { TLeaderboard } from '../reports/leaderboard.js';
 import type { TRepMetricsReport } from '../reports/rep-metrics.js';
 import { clipMrkdwn, clipPlainText, LIMITS, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
-import { plain, plainWithNames, table, toJson, wrap } from './terminal.js';
+import { personJson, plain, plainWithNames, table, toJson, wrap } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
 
 const UNIT = new Map<string, TMetricUnit>(SCALAR_METRICS.map((m) => [m.id, m.unit]));
@@ -145,7 +145,7 @@ export function scorecardText(report: TRepMetricsReport): string {
 export function scorecardJson(report: TRepMetricsReport): TReplyData {
   return {
     type: 'scorecard',
-    rep: toJson(report.rep),
+    rep: personJson(report.rep),
     period: toJson(report.period),
     currency: report.currency,
     metrics: toJson(report.metrics),
@@ -228,7 +228,7 @@ export function leaderboardJson(board: TLeaderboard, askerRepId?: string): TRepl
     currency: board.currency,
     rows: board.rows.map((r) => ({
       rank: r.rank,
-      rep: toJson(r.rep),
+      rep: personJson(r.rep),
       value: toJson(r.value),
       you: r.rep.id === askerRepId,
     })),

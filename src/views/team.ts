@@ -5,7 +5,7 @@ import { formatMetric, oneLine } from '../reports/format.js';
 import type { TTeamMetricsReport } from '../reports/team-metrics.js';
 import { clipPlainText, LIMITS, listWithin, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
-import { plain, table, toJson, wrap } from './terminal.js';
+import { personJson, plain, table, toJson, wrap } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
 
 const UNIT = new Map<string, TMetricUnit>(SCALAR_METRICS.map((m) => [m.id, m.unit]));
@@ -113,7 +113,7 @@ export function teamJson(report: TTeamMetricsReport): TReplyData {
   const { bar, basis, behind } = attentionOf(report);
   return {
     type: 'team',
-    manager: toJson(report.team.manager),
+    manager: personJson(report.team.manager),
     period: toJson(report.period),
     currency: report.currency,
     metrics: toJson(report.metrics),

@@ -184,6 +184,14 @@ export function plainOfMessage(message: string): string {
 }
 
 /**
+ * A person in a JSON view: `id` and `name` only. Their email and Slack user id are their own details
+ * (SECURITY.md), which a JSON view never shows, whoever asks.
+ */
+export function personJson(person: { id: string; name: string } | null | undefined): TJson {
+  return person ? { id: person.id, name: person.name } : null;
+}
+
+/**
  * A value made JSON-safe: undefined dropped from objects (null in arrays), non-finite numbers null, dates as ISO
  * strings; object keys keep their order.
  */

@@ -4,7 +4,7 @@ import type { TRepMetricsReport } from '../reports/rep-metrics.js';
 import { clipMrkdwn, clipPlainText, LIMITS } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
 import { namesIn } from './scorecard.js';
-import { plain, plainWithNames, toJson, wrap } from './terminal.js';
+import { personJson, plain, plainWithNames, toJson, wrap } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
 
 type TWhyReport = Pick<TRepMetricsReport, 'rep' | 'period' | 'diagnosis'> &
@@ -53,7 +53,7 @@ export function whyText(report: TWhyReport): string {
 export function whyJson(report: TWhyReport): TReplyData {
   return {
     type: 'why',
-    rep: toJson(report.rep),
+    rep: personJson(report.rep),
     period: toJson(report.period),
     diagnosis: toJson(report.diagnosis),
   };

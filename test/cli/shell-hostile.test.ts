@@ -131,5 +131,8 @@ describe(`kpi shell with hostile text (${TEST_PROVIDER})`, () => {
     const replies = lines.map((l) => JSON.parse(l) as { input: string; data: unknown });
     expect(replies.map((r) => r.input)).toEqual(inputs);
     expect(JSON.stringify(replies[0]?.data)).toContain(JSON.stringify(SEPARATED).slice(1, -1));
+    // Other people's details stay out of the JSON views: a rep is its id and name.
+    for (const r of replies)
+      expect(JSON.stringify(r.data)).not.toMatch(/"(email|slackUserId)"|@example\.com/);
   });
 });
