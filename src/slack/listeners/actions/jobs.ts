@@ -1,14 +1,20 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { addWeeks } from 'date-fns';
-import { parseWorkspaceSettings } from '../../../domain/settings.js';
-import { isAdmin } from '../../../services/permissions.js';
-import { alertOfWorkspace, settleAlert, wasAlertSentTo } from '../../../store/alerts.js';
-import { repOfWorkspace } from '../../../store/reps.js';
-import { updateWorkspaceSettings } from '../../../store/workspaces.js';
-import { escapeMrkdwn } from '../../../views/help.js';
+import { setRankOptIn, settleCoachingAlert } from '../../../services/alerts.js';
+import type { TActor, TServiceContext } from '../../../services/context.js';
+import { isServiceError } from '../../../services/errors.js';
+import type { Workspace } from '../../../store/types.js';
+import { escapeMrkdwn, mrkdwnOfMessage } from '../../../views/help.js';
 import type { TSlackDeps } from '../../deps.js';
 
 type TArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+
+const serviceContext = (deps: TSlackDeps, workspace: Workspace, actor: TActor): TServiceContext => ({
+  workspace,
+  actor,
+  now: deps.clock.now(),
+  store: deps.store,
+  logger: deps.logger,
+});
 
 const say = (respond: TArgs['respond'], text: string) =>
   respond({ response_type: 'ephemeral', replace_original: false, text });
@@ -24,22 +30,7 @@ export function rankOptAction(deps: TSlackDeps, join: boolean) {
       try {
         const teamId = body.team?.id ?? body.user.team_id ?? '';
         const { workspace, actor } = await deps.resolveActor(teamId, body.user.id, body.user.name ?? '');
-        const me = actor.repId ? await repOfWorkspace(deps.store.db, workspace.id, actor.repId) : null;
-        if (join && me?.role !== 'rep') {
-          await say(
-            respond,
-            me
-              ? 'The leaderboard ranks reps; as a manager or admin you see everyone with `/kpi team`.'
-              : 'Ranks are for reps. Ask a KPI Bot admin to add you as a rep first.',
-          );
-          return;
-        }
-        await updateWorkspaceSettings(deps.store.db, workspace.id, (ws) => {
-          const list = new Set(parseWorkspaceSettings(ws.settings).rankOptIn ?? []);
-          if (join) list.add(body.user.id);
-          else list.delete(body.user.id);
-          return { rankOptIn: [...list] };
-        });
+        await setRankOptIn(serviceContext(deps, workspace, actor), { join });
         await say(
           respond,
           join
@@ -47,6 +38,8 @@ export function rankOptAction(deps: TSlackDeps, join: boolean) {
             : 'Done: no more weekly rank messages. `/kpi leaderboard` still shows your rank any time.',
         );
       } catch (error) {
+        // A refusal (not allowed, an alert no longer known) is said to the person; anything else is logged.
+        if (isServiceError(error)) return void (await say(respond, mrkdwnOfMessage(error.message)));
         logger.error(error);
         await say(respond, 'KPI Bot could not save that just now. Please try again in a minute.');
       }
@@ -65,31 +58,13 @@ export function alertAction(deps: TSlackDeps, kind: 'snooze' | 'handled') {
       try {
         const teamId = body.team?.id ?? body.user.team_id ?? '';
         const { workspace, actor } = await deps.resolveActor(teamId, body.user.id, body.user.name ?? '');
-        const alert = await alertOfWorkspace(deps.store.db, workspace.id, action.value ?? '');
-        if (!alert) {
-          await say(respond, 'That alert is no longer known to KPI Bot.');
-          return;
-        }
-        const me = actor.repId ? await repOfWorkspace(deps.store.db, workspace.id, actor.repId) : null;
-        if (!wasAlertSentTo(alert, body.user.id) && !isAdmin({ workspace, actor }, me)) {
-          deps.logger.info({ actor: body.user.id, alert: alert.id }, 'permission denied: coaching alert');
-          await say(
-            respond,
-            'Sorry, only the manager it was sent to or a KPI Bot admin can change this alert.',
-          );
-          return;
-        }
-        const now = deps.clock.now();
-        const until = addWeeks(now, 1);
-        await settleAlert(
-          deps.store.db,
-          alert,
-          kind === 'snooze' ? { snoozedUntil: until } : { handledAt: now, handledBySlackId: body.user.id },
-        );
-        const note =
-          kind === 'snooze'
-            ? `:zzz: Snoozed by <@${body.user.id}> until ${until.toISOString().slice(0, 10)}: no alerts of this kind about ${escapeMrkdwn(alert.rep.name)} until then.`
-            : `:white_check_mark: Marked handled by <@${body.user.id}>.`;
+        const settled = await settleCoachingAlert(serviceContext(deps, workspace, actor), {
+          alertId: action.value ?? '',
+          action: kind,
+        });
+        const note = settled.until
+          ? `:zzz: Snoozed by <@${body.user.id}> until ${settled.until.toISOString().slice(0, 10)}: no alerts of this kind about ${escapeMrkdwn(settled.rep.name)} until then.`
+          : `:white_check_mark: Marked handled by <@${body.user.id}>.`;
         // The alert keeps its words; the buttons give way to what was done.
         const blocks = (body.message?.blocks ?? []).filter((b: { type?: string }) => b.type !== 'actions');
         await respond({
@@ -98,6 +73,8 @@ export function alertAction(deps: TSlackDeps, kind: 'snooze' | 'handled') {
           blocks: [...blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: note }] }],
         });
       } catch (error) {
+        // A refusal (not allowed, an alert no longer known) is said to the person; anything else is logged.
+        if (isServiceError(error)) return void (await say(respond, mrkdwnOfMessage(error.message)));
         logger.error(error);
         await say(respond, 'KPI Bot could not save that just now. Please try again in a minute.');
       }
