@@ -1,9 +1,11 @@
 import type { KnownBlock } from '@slack/types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { TWeeklyLeaderboard } from '../../src/reports/weekly-leaderboard.js';
 import { clipMrkdwn } from '../../src/views/blocks.js';
 import { buildFunnel } from '../../src/views/funnel.js';
 import { buildHome } from '../../src/views/home.js';
+import { buildWeeklyLeaderboard } from '../../src/views/jobs.js';
 import { buildLeaderboard, buildScorecard } from '../../src/views/scorecard.js';
 import { buildTeamTable } from '../../src/views/team.js';
 import { buildWhy } from '../../src/views/why.js';
@@ -130,6 +132,40 @@ describe('Block Kit limits', () => {
         expectAllWithinLimits(names);
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('the weekly leaderboard post keeps every limit for any names and a large top', () => {
+    fc.assert(
+      fc.property(
+        fc.array(name, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 100 }),
+        (names, top) => {
+          const rows = names.map((n, i) => ({
+            rank: i + 1,
+            rep: { id: `r${i}`, name: n, slackUserId: null },
+            value: 1000 - i,
+            target: 2000,
+            attainment: 0.5,
+            improvement: 10,
+            quality: 1.5,
+          }));
+          const b: TWeeklyLeaderboard = {
+            metric: { id: 'sales.won_total', title: 'Won revenue', unit: 'money' },
+            quality: { id: 'opportunities.created_to_lost_ratio', title: 'Created:lost', unit: 'times' },
+            period: { key: '2026-11', label: 'November 2026', start: '2026-11-01', end: '2026-12-01' },
+            toDate: true,
+            lowerIsBetter: false,
+            currency: 'USD',
+            locale: 'en-US',
+            rows,
+            top,
+            mostImproved: rows[0] ?? null,
+          };
+          expectWithinLimits(buildWeeklyLeaderboard(b).blocks);
+        },
+      ),
+      { numRuns: 30 },
     );
   });
 });
