@@ -43,6 +43,11 @@ const run = (kind: string, file: string, more: Partial<TImportOptions> = {}) =>
   importCsv(store.db, { kind, file, workspace, provider: store.provider, now: NOW, ...more });
 
 describe('CSV presets for the "CRM sales opportunities" export', () => {
+  it('a folder, a missing file: a one-line refusal saying why (a folder crashed kpi import with EISDIR)', async () => {
+    await expect(run('deals', dir)).rejects.toThrow(/^cannot read .*: it is a folder, not a CSV file$/);
+    await expect(run('deals', join(dir, 'no-such.csv'))).rejects.toThrow(/^cannot read .*: no such file$/);
+  });
+
   it('imports the team, then the pipeline, and the metrics follow', async () => {
     const reps = await run('reps', join(FIXTURES, 'sales_teams.csv'), { preset: 'sales_teams' });
     expect(reps).toMatchObject({ rows: 4, created: 4, skipped: 0 });

@@ -117,9 +117,16 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
   }
   let size = 0;
   try {
-    size = statSync(opts.file).size;
-  } catch {
-    throw new AppError('not_found', `cannot read ${opts.file}`);
+    const stat = statSync(opts.file);
+    if (!stat.isFile())
+      throw new AppError('bad_request', `cannot read ${opts.file}: it is a folder, not a CSV file`);
+    size = stat.size;
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
+    throw new AppError('not_found', `cannot read ${opts.file}: ${why}`);
   }
 
   const source = opts.source ?? 'csv';
@@ -141,6 +148,11 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
   };
 
   const stream = createReadStream(opts.file);
+  // A read that fails after the check (permissions, a file removed or replaced) ends the import with a message,
+  // not an unhandled stream error.
+  stream.on('error', (error: NodeJS.ErrnoException) =>
+    parser.destroy(new AppError('bad_request', `cannot read ${opts.file}: ${error.code ?? error.message}`)),
+  );
   const parser = stream.pipe(
     parse({
       bom: true,
