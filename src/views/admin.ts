@@ -11,8 +11,14 @@ export type TOwnerLinked = {
 };
 
 /** The confirmation in words, each value from people passed through `name` (escaped for Slack, isolated for a terminal). */
-const linkedText = (r: TOwnerLinked, name: (s: string) => string) =>
-  `Linked ${name(r.source)} ${name(r.owner)} to ${name(r.rep.name)}: ${r.moved} earlier facts are now theirs; waiting events follow within seconds.`;
+const linkedText = (r: TOwnerLinked, name: (s: string) => string) => {
+  const linked = `Linked ${name(r.source)} ${name(r.owner)} to ${name(r.rep.name)}`;
+  const moved =
+    r.moved === 0
+      ? `${linked}. No earlier facts were waiting for this owner`
+      : `${linked}: ${r.moved.toLocaleString('en-US')} earlier ${r.moved === 1 ? 'fact is' : 'facts are'} now theirs`;
+  return `${moved}; waiting events follow within seconds.`;
+};
 
 /** `/kpi link`: the link confirmed; as data the source, the owner as typed, the rep and the facts moved. */
 export function buildOwnerLinked(r: TOwnerLinked): TReply {

@@ -186,7 +186,7 @@ describe(`/kpi link and /kpi settings (${TEST_PROVIDER})`, () => {
       },
     });
     const reply = await run('link <@U0CLEO|cleo> HubSpot 901', 'Ada Admin');
-    expect(reply.text).toMatch(/^Linked hubspot 901 to Cleo Varga: 1 earlier facts/);
+    expect(reply.text).toMatch(/^Linked hubspot 901 to Cleo Varga: 1 earlier fact is now theirs/);
     expect((await store.db.deal.findFirstOrThrow({ where: { externalId: 'h1' } })).repId).toBe(cleo.id);
     expect((await run('link <@U0CLEO> pipedrive 5', 'Dana Scott')).text).toMatch(
       /linking CRM owners is for KPI Bot admins/,

@@ -104,3 +104,20 @@ describe('a right-to-left override inside a name stays inside it', () => {
     closedAfter(reply.terminal, '…');
   });
 });
+
+describe('the link confirmation counts the facts it moved', () => {
+  const linked = (moved: number) =>
+    buildOwnerLinked({ source: 'hubspot', owner: '901', rep: { id: 'r1', name: 'Cleo Varga' }, moved });
+
+  it('none, one, many: singular and plural, and a clear zero', () => {
+    expect(linked(0).terminal).toBe(
+      '✓ Linked hubspot 901 to Cleo Varga. No earlier facts were waiting for this owner; waiting events follow within seconds.',
+    );
+    expect(linked(1).terminal).toBe(
+      '✓ Linked hubspot 901 to Cleo Varga: 1 earlier fact is now theirs; waiting events follow within seconds.',
+    );
+    expect(linked(1200).text).toBe(
+      'Linked hubspot 901 to Cleo Varga: 1,200 earlier facts are now theirs; waiting events follow within seconds.',
+    );
+  });
+});
