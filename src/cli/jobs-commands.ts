@@ -24,7 +24,7 @@ const out = (s: string): void => {
 };
 
 export const JOBS_USAGE = `usage: kpi jobs list [--workspace <Slack team id>] [--json]
-       kpi jobs run <${JOB_NAMES.join(' | ')}> [--workspace <Slack team id>] [--at <ISO time>] [--force]`;
+       kpi jobs run <${JOB_NAMES.join(' | ')}> [--workspace <Slack team id>] [--at <ISO time>] [--force] [--json]`;
 
 /** A workspace's bot token: the one token, or its installation (OAuth). */
 async function tokenOf(config: TConfig, store: TStore, teamId: string, logger: TLogger) {
@@ -44,8 +44,13 @@ async function outboxFor(
   store: TStore,
   workspace: Workspace,
   logger: TLogger,
+  json = false,
 ): Promise<TOutbox | undefined> {
-  if (config.slackMode === 'local') return createLocalOutbox((text) => out(text));
+  // Local mode prints the messages; with --json they go to stderr, so stdout holds only the JSON.
+  if (config.slackMode === 'local')
+    return createLocalOutbox((text) =>
+      (json ? process.stderr : process.stdout).write(text.endsWith('\n') ? text : `${text}\n`),
+    );
   const token = await tokenOf(config, store, workspace.slackTeamId, logger);
   if (!token) return undefined;
   const api = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {};
@@ -125,7 +130,7 @@ export async function cmdJobs(
       contextOf(store, workspace),
       { job: jobName, at: values.at, force: values.force },
       {
-        outboxFor: (ws) => outboxFor(deps.config, store, ws, deps.logger),
+        outboxFor: (ws) => outboxFor(deps.config, store, ws, deps.logger, Boolean(values.json)),
         defaultChannel:
           deps.config.KPI_LEADERBOARD_CHANNEL ??
           (deps.config.slackMode === 'local' ? LOCAL_LEADERBOARD : undefined),

@@ -199,8 +199,18 @@ describe('kpi jobs', { timeout: SPAWNING_TEST_TIMEOUT_MS }, () => {
     expect(second.code).toBe(0);
     expect(second.out).not.toContain('WEEKLY LEADERBOARD');
     expect(second.out).toMatch(/already ran \(done at .*\); --force runs it again/);
-    const forced = await kpi(['jobs', 'run', 'leaderboard', '--at', '2017-06-26T09:00:00Z', '--force']);
-    expect(forced.out).toContain('WEEKLY LEADERBOARD');
+    // With --json, stdout is the JSON alone (a pipe to jq works); the local preview goes to stderr.
+    const forced = await kpi([
+      'jobs',
+      'run',
+      'leaderboard',
+      '--at',
+      '2017-06-26T09:00:00Z',
+      '--force',
+      '--json',
+    ]);
+    expect(JSON.parse(forced.out)).toMatchObject({ job: 'leaderboard', status: 'done' });
+    expect(forced.err).toContain('WEEKLY LEADERBOARD');
     const list = await kpi(['jobs', 'list', '--json']);
     const rows = JSON.parse(list.out) as {
       job: string;
