@@ -21,7 +21,7 @@ Commands:
           [--workspace <Slack team id>]
                                  A rep's, a manager's team's or all reps' metrics for a period (default this
                                  month), e.g. --period 2017-06.
-  leaderboard --metric <id> [--period <p>] [--top N] [--json] [--workspace <Slack team id>]
+  leaderboard [--metric <id>] [--period <p>] [--top N] [--json] [--workspace <Slack team id>]
                                  Reps ranked by one metric (ids: docs/metrics.md), best first.
   import <kind> <file.csv> [--preset NAME] [--map col=field,...] [--dry-run] [--json] [--source NAME]
                                  Import deals, reps, activities, leads, customers, social-snapshots,

@@ -12,7 +12,7 @@ import type { TCommand, TCommandContext, TReply } from './types.js';
 /** `/kpi link @user <crm> <owner id|email>`: map a CRM owner to a rep (admins). */
 export const linkCommand: TCommand = {
   name: 'link',
-  usage: 'link @user <crm> <owner id | email>',
+  usage: 'link @user <crm> <owner id | email | name in a CSV>',
   summary:
     'Map a CRM owner (HubSpot or Pipedrive owner id, an email, a CSV name) to a rep; their facts follow.',
   examples: ['link @dana hubspot 501', 'link @dana pipedrive 12415231', 'link @dana csv "Dana S."'],
@@ -55,7 +55,7 @@ export const settingsCommand: TCommand = {
   usage:
     'settings [timezone <zone> | fiscal-year <month> | week-start <day> | currency <code> | leaderboard-channel #channel | leaderboard-schedule <cron|off> | leaderboard-metric <id> | leaderboard-top <N> | alerts-schedule <cron|off> | quiet-hours <HH:MM-HH:MM|off> | alert <rule> <on|off|threshold> | webhooks]',
   summary:
-    "Show or change the workspace's time zone, fiscal year, week start, currency and leaderboard channel.",
+    "Show or change the workspace's settings: time zone, fiscal year, week start, currency, the weekly leaderboard, alert schedule, quiet hours and alert rules.",
   examples: [
     'settings',
     'settings timezone Europe/Berlin',

@@ -165,7 +165,9 @@ async function logPostCommand(args: string[], ctx: TCommandContext): Promise<TRe
 /** `/kpi log ...`: calls, emails, meetings, LinkedIn numbers, a post's engagement. */
 export const logCommand: TCommand = {
   name: 'log',
-  usage: LOG_USAGE[0] as string,
+  // All three forms, so help shows what the summary promises (the refusals give each form in full).
+  usage:
+    'log call|email|meeting [N] [personalized|generic] [date] | log linkedin <name>=N … | log post <network> <name>=N …',
   summary: 'Log outreach, LinkedIn numbers or a post the CRM does not know about.',
   examples: [
     'log call 3 personalized',
