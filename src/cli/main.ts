@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { ConfigError } from '../config.js';
 import { closestMatch } from '../domain/closest.js';
-import { isAppError } from '../errors.js';
+import { isAppError, PlainTextError } from '../errors.js';
 import type { TStore } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
 
@@ -387,7 +387,14 @@ export async function main(argv: string[]): Promise<void> {
         process.stderr.write(`kpi: invalid environment: ${line}\n`);
       process.exit(1);
     }
-    if (isAppError(error)) fail(error.message, error.code === 'bad_request' ? 2 : 1);
+    if (isAppError(error)) {
+      // A service's message marks literal values with backticks, which a terminal shows without the marks.
+      const message =
+        error instanceof PlainTextError
+          ? (await import('../views/terminal.js')).plainOfMessage(error.message)
+          : error.message;
+      fail(message, error.code === 'bad_request' ? 2 : 1);
+    }
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       fail(`${error.message}\n\n${USAGE}`, 2);
     }

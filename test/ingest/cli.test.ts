@@ -90,7 +90,7 @@ describe('kpi import, kpi link, kpi inbox', { timeout: SPAWNING_TEST_TIMEOUT_MS 
     expect(JSON.parse(metrics.out).metrics['sales.won_total']).toBe(6400.5);
     const missing = await kpi(['link', 'Nobody', 'hubspot', '42']);
     expect(missing.code).toBe(1);
-    expect(missing.err).toContain('I do not know `Nobody` as a rep here.');
+    expect(missing.err).toContain('kpi: I do not know Nobody as a rep here.');
     expect((await kpi(['link', 'Cleo Varga'])).err).toContain('usage: kpi link');
   });
 
