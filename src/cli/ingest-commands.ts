@@ -60,7 +60,7 @@ export function renderImportSummary(s: TImportSummary): string {
   if (unmapped.length) {
     lines.push('', `owners not mapped to a rep yet (their rows are kept and count once mapped):`);
     for (const [who, rows] of unmapped.sort((a, b) => b[1] - a[1]).slice(0, 20))
-      lines.push(`  ${who}: ${n(rows)} rows`);
+      lines.push(`  ${who}: ${n(rows)} ${rows === 1 ? 'row' : 'rows'}`);
     lines.push('  map them with: kpi import reps <team.csv>, or kpi link "<rep>" <source> "<owner>"');
   }
   return lines.join('\n');
@@ -133,7 +133,7 @@ export async function cmdInbox(args: string[], withStore: TWithStore) {
       return;
     }
     const lines = [
-      `${n(pending)} events waiting to be applied; ${n(problems.length)} not applied because of an error:`,
+      `${n(pending)} events waiting to be applied; ${n(problems.length)} not applied because of an error${problems.length ? ':' : '.'}`,
     ];
     for (const p of problems) {
       const next = p.waitingFor

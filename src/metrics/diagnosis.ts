@@ -72,6 +72,8 @@ export const FACTOR_DROP = 0.15;
 const drop = (current: number | null, base: number | null) =>
   current === null || base === null || base <= 0 ? null : (base - current) / base;
 const pct = (x: number) => `${Math.round(x * 100)}%`;
+/** `1 deal`, `2 deals`. */
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /**
  * Diagnoses the current period against the trailing ones (oldest first). `formatMoney` renders amounts in the
@@ -103,7 +105,7 @@ export function diagnoseDecline(
       ...base,
       verdict: 'insufficient_data',
       change: null,
-      explanation: `Not enough history to judge ${opts.repName}'s trend yet: ${trailing.length} earlier periods with ${totalDeals} won deals (at least ${MIN_BASELINE_PERIODS} periods and ${MIN_BASELINE_DEALS} deals are needed).`,
+      explanation: `Not enough history to judge ${opts.repName}'s trend yet: ${plural(trailing.length, 'earlier period')} with ${plural(totalDeals, 'won deal')} (at least ${MIN_BASELINE_PERIODS} periods and ${MIN_BASELINE_DEALS} deals are needed).`,
     };
   }
   const change = (current.wonTotal - baseline.wonTotal) / baseline.wonTotal;
@@ -137,7 +139,7 @@ export function diagnoseDecline(
   }
 
   const facts: string[] = [
-    `won ${current.wonCount} deals for ${money(current.wonTotal)} in ${current.key}, ${pct(-change)} below the usual ${money(baseline.wonTotal)} (${baseline.wonCount} deals, median of ${trailing.length} periods)`,
+    `won ${plural(current.wonCount, 'deal')} for ${money(current.wonTotal)} in ${current.key}, ${pct(-change)} below the usual ${money(baseline.wonTotal)} (${baseline.wonCount} deals, median of ${trailing.length} periods)`,
   ];
   let driver: TDriver;
   let reason: string;

@@ -76,7 +76,7 @@ describe('kpi import, kpi link, kpi inbox', { timeout: SPAWNING_TEST_TIMEOUT_MS 
     ]);
     expect(deals.code).toBe(0);
     expect(deals.out).toMatch(/created\s+11/);
-    expect(deals.out).toContain('Eve Unknown: 1 rows');
+    expect(deals.out).toContain('Eve Unknown: 1 row');
     expect(deals.err).toBe(''); // no progress bar when stderr is not a terminal
     const metrics = await kpi(['metrics', '--rep', 'Ada Byrne', '--period', '2017-06', '--json']);
     expect(JSON.parse(metrics.out).metrics['sales.won_total']).toBe(6000);
