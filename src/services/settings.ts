@@ -8,6 +8,7 @@ import { isJobSchedule } from '../jobs/schedule.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { ALERT_THRESHOLDS, RULE_IDS, ruleConfig, type TRuleId } from '../reports/coaching-rules.js';
 import { dealAmountsInOtherCurrencies } from '../store/deals.js';
+import { countAdminReps } from '../store/reps.js';
 import { countTargetsOn } from '../store/targets.js';
 import { type TWorkspaceColumns, updateWorkspace, updateWorkspaceSettings } from '../store/workspaces.js';
 import type { TServiceContext } from './context.js';
@@ -117,6 +118,13 @@ export type TSettingChanged = { key: TSettingKey; subject: string; shown: string
 export async function assertAdmin(ctx: TServiceContext, what: string): Promise<void> {
   if (isAdmin(ctx, await actorRep(ctx))) return;
   ctx.logger.info({ actor: ctx.actor.slackUserId ?? ctx.actor.name, what }, 'permission denied');
+  // With nobody to ask (an imported team without a role column), say how a first admin is made.
+  const named = (parseWorkspaceSettings(ctx.workspace.settings).admins ?? []).length;
+  if (named === 0 && (await countAdminReps(ctx.store.db, ctx.workspace.id)) === 0)
+    throw new ServiceError(
+      'forbidden',
+      `Sorry, ${what} is for KPI Bot admins, and this workspace has none named yet. Whoever runs KPI Bot can name one with ${code('kpi import reps <file.csv>')} and a role column holding admin (docs/ingestion.md).`,
+    );
   throw new ServiceError('forbidden', `Sorry, ${what} is for KPI Bot admins. Ask one of them.`);
 }
 

@@ -123,3 +123,8 @@ export function countReps(db: TDb, workspaceId: string): Promise<number> {
 export function createRep(db: TDb, workspaceId: string, name: string, role: 'admin' | 'rep'): Promise<Rep> {
   return db.rep.create({ data: { workspaceId, name, role } });
 }
+
+/** How many active people hold the admin role in the workspace. */
+export function countAdminReps(db: TDb, workspaceId: string): Promise<number> {
+  return db.rep.count({ where: { workspaceId, role: 'admin', active: true } });
+}
