@@ -198,7 +198,7 @@ async function reportUndelivered(ctx: TJobContext, admins: string[], counts: TCo
   } refused by Slack (tried again on the next run), ${counts.uncertain} cut off (not sent again). The bot's log has the details.`;
   for (const admin of admins)
     await ctx.outbox
-      .dm(admin, { text, blocks: [{ type: 'section', text: { type: 'plain_text', text } }] })
+      .dm(admin, { text, blocks: [{ type: 'section', text: { type: 'plain_text', text } }], terminal: text })
       .catch((error: unknown) =>
         ctx.logger.error({ err: error, admin }, 'could not tell an admin about alerts'),
       );

@@ -3,7 +3,6 @@ import type { WebClient } from '@slack/web-api';
 import type { TChartSpec } from '../charts/spec.js';
 import type { TLogger } from '../logger.js';
 import { terminalSafe } from '../views/terminal.js';
-import { blocksToText } from '../views/text.js';
 import type { TMessage } from '../views/types.js';
 
 export type { TMessage };
@@ -102,12 +101,12 @@ export function createLocalOutbox(write: (text: string) => void) {
     local: true,
     async post(channel, message) {
       sent.push({ to: channel, message });
-      write(`${terminalSafe(`── to #${channel} ──\n${blocksToText(message.blocks)}`)}\n`);
+      write(`${terminalSafe(`── to #${channel} ──\n${message.terminal}`)}\n`);
       return {};
     },
     async dm(userId, message) {
       sent.push({ to: `@${userId}`, message });
-      write(`${terminalSafe(`── direct message to @${userId} ──\n${blocksToText(message.blocks)}`)}\n`);
+      write(`${terminalSafe(`── direct message to @${userId} ──\n${message.terminal}`)}\n`);
       return {};
     },
     async chart() {

@@ -201,7 +201,11 @@ export async function tellAdmins(
       : `KPI Bot's ${job} run for ${when} did not go out: ${reason}. Fix it and run \`kpi jobs run ${job} --at ${when} --force\`, or wait for the next run.`;
   for (const admin of admins) {
     try {
-      await outbox.dm(admin, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+      await outbox.dm(admin, {
+        text,
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+        terminal: text.replace(/`/g, ''),
+      });
     } catch (error) {
       deps.logger.error({ err: error, admin }, 'could not tell an admin about a job run');
     }

@@ -4,6 +4,7 @@ import { formatMetric } from '../reports/format.js';
 import type { TWeeklyLeaderboard, TWeeklyRow } from '../reports/weekly-leaderboard.js';
 import { clipMrkdwn, clipPlainText, LIMITS, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
+import { plain } from './terminal.js';
 import type { TMessage } from './types.js';
 
 export const RANK_OPT_IN_ACTION = 'kpi_rank_optin';
@@ -81,7 +82,29 @@ export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock
     },
   );
   const text = `${title}: ${top.map((r) => `${r.rank}. ${escapeMrkdwn(r.rep.name)} ${fmt(r.value)}`).join(', ') || 'no results yet'}`;
-  return { text, blocks };
+  // The terminal: the same lines, names as written (Slack shows mentions), no marks.
+  const terminal = [
+    plain(title).toUpperCase(),
+    ...(top.length
+      ? top.map(
+          (r) =>
+            `${r.rank}. ${plain(r.rep.name)}  ${fmt(r.value)}` +
+            `${r.attainment !== null ? ` · ${pct(r.attainment)} of target` : ''}` +
+            ` · ${b.quality.title.toLowerCase()} ${quality(r.quality)}`,
+        )
+      : ['No results yet this period.']),
+    ...(improved
+      ? [
+          `↗ Most improved: ${plain(improved.rep.name)}, ${
+            b.metric.unit === 'money' || b.metric.unit === 'count' ? '+' : ''
+          }${fmt(improved.improvement)} on the same point last period.`,
+        ]
+      : []),
+    ...(chart && chart.type === 'image' ? [`[image: ${plain(chart.alt_text)}]`] : []),
+    `${b.quality.title} is shown beside each figure so the board rewards good business, not just volume. Not in the top ${b.top}? Get your own rank by direct message each week: only you see it.`,
+    '[DM me my rank each week]',
+  ].join('\n');
+  return { text, blocks, terminal };
 }
 
 /** The direct message of someone who opted in: their own rank, privately. */
@@ -96,6 +119,7 @@ export function buildRankDm(b: TWeeklyLeaderboard, row: TWeeklyRow): TMessage {
     `${row.improvement !== null && row.improvement > 0 ? ` That is ${fmt(row.improvement)} better than at the same point last period.` : ''}`;
   return {
     text,
+    terminal: `${plain(text)}\n[Stop these messages]`,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } },
       {
@@ -168,5 +192,16 @@ export function buildCoachingAlert(alert: TAlert, alertId: string): TMessage {
       },
     ],
   });
-  return { text: escapeMrkdwn(`${title}: ${alert.headline}. ${alert.facts}`), blocks };
+  const terminal = [
+    plain(title).toUpperCase(),
+    plain(alert.headline),
+    plain(alert.facts),
+    `Likely reason: ${plain(alert.reason)}`,
+    `Next step: ${plain(alert.nextStep)}`,
+    ...(links.length
+      ? [`Recorded calls: ${links.map((l) => `${plain(l.label)} (${l.url})`).join(' · ')}`]
+      : []),
+    '[Snooze 1 week] [Mark handled]',
+  ].join('\n');
+  return { text: escapeMrkdwn(`${title}: ${alert.headline}. ${alert.facts}`), blocks, terminal };
 }

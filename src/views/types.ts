@@ -38,8 +38,11 @@ export type TReply = {
   chart?: TChartSpec;
 };
 
-/** A message a job posts or sends (a channel post, a DM): Block Kit with its text fallback. */
-export type TMessage = { text: string; blocks: KnownBlock[] };
+/**
+ * A message a job posts or sends (a channel post, a DM): Block Kit with its text fallback, and its terminal view
+ * (what local mode prints: names as written, no marks).
+ */
+export type TMessage = { text: string; blocks: KnownBlock[]; terminal: string };
 
 /** What help shows of a `/kpi` sub-command: its grammar and a line on what it does. */
 export type TCommandHelp = {
