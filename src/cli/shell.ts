@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { renderChart } from '../charts/render.js';
 import type { TChartSpec } from '../charts/spec.js';
 import type { TClock } from '../clock.js';
@@ -60,23 +61,22 @@ function commandTextOf(line: string): { text: string } | { foreign: string } {
 export async function runShell(opts: TShellOptions): Promise<void> {
   const { output } = opts;
   const write = (s: string) => output.write(s);
-  const rl = opts.interactive
-    ? createInterface({ input: opts.input, output, terminal: true })
-    : createInterface({ input: opts.input, terminal: false });
-  rl.on('SIGINT', () => rl.close());
+  // A terminal gets readline (editing, history, the prompt); other input is split at line feeds only.
+  const rl = opts.interactive ? createInterface({ input: opts.input, output, terminal: true }) : undefined;
+  rl?.on('SIGINT', () => rl.close());
   const prompt = `kpi (${plain(opts.actor.name)})> `;
   if (opts.interactive) {
     write(
       `KPI Bot local shell. You are ${plain(opts.actor.name)}. Type /kpi help; exit or Ctrl-D to quit.\n`,
     );
-    rl.setPrompt(prompt);
-    rl.prompt();
+    rl?.setPrompt(prompt);
+    rl?.prompt();
   }
-  for await (const line of rl) {
+  for await (const line of rl ?? linesOf(opts.input)) {
     const trimmed = line.trim();
     if (trimmed === 'exit' || trimmed === 'quit') break;
     if (trimmed === '') {
-      if (opts.interactive) rl.prompt();
+      rl?.prompt();
       continue;
     }
     const parsed = commandTextOf(trimmed);
@@ -116,9 +116,27 @@ export async function runShell(opts: TShellOptions): Promise<void> {
         `${jsonLine({ input: trimmed, text, data: reply.data, refused: reply.refused === true, file, chart })}\n`,
       );
     else write(opts.interactive ? `${text}\n` : `${text}\n\n`);
-    if (opts.interactive) rl.prompt();
+    rl?.prompt();
   }
-  rl.close();
+  rl?.close();
+}
+
+/**
+ * The lines of a stream, split at line feeds (and CR LF) only. readline would do, but since Node 24 it also ends
+ * a line at U+2028 and U+2029, which can sit inside a typed name: one line in must stay one reply out.
+ */
+async function* linesOf(input: Readable): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of input) {
+    rest += typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer);
+    for (let end = rest.indexOf('\n'); end >= 0; end = rest.indexOf('\n')) {
+      yield rest.slice(0, end).replace(/\r$/, '');
+      rest = rest.slice(end + 1);
+    }
+  }
+  rest += decoder.end();
+  if (rest !== '') yield rest.replace(/\r$/, '');
 }
 
 /** The shell's equivalent of a chart in Slack: the PNG saved under data/charts; its path, or null if not rendered. */
