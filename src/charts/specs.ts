@@ -2,6 +2,7 @@ import { SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
 import { formatMetric } from '../reports/format.js';
 import type { TLeaderboard } from '../reports/leaderboard.js';
 import type { TRepMetricsReport } from '../reports/rep-metrics.js';
+import type { TWeeklyLeaderboard, TWeeklyRow } from '../reports/weekly-leaderboard.js';
 import type { TChartSpec } from './spec.js';
 
 const UNIT = new Map<string, TMetricUnit>(SCALAR_METRICS.map((m) => [m.id, m.unit]));
@@ -65,6 +66,35 @@ export function leaderboardChart(board: TLeaderboard, askerRepId?: string): TCha
     labels: rows.map((r) => `${r.rank}. ${r.rep.name}`),
     values: rows.map((r) => r.value),
     ...(highlight >= 0 ? { highlight } : {}),
+  };
+}
+
+/**
+ * The weekly post's chart: the bars of the reps the post names, titled with the stretch the post covers
+ * ("Won revenue · December 2017 to date (1–4 Dec)"), so chart and post never disagree about the dates.
+ */
+export function weeklyLeaderboardChart(
+  board: TWeeklyLeaderboard,
+  rows: TWeeklyRow[],
+): TChartSpec | undefined {
+  const bars = rows.filter((r) => r.value !== null).slice(0, RANKING_BARS);
+  if (bars.length === 0) return undefined;
+  const unit = board.metric.unit;
+  const money = (v: number | null) => formatMetric(v, unit, board.currency, board.locale);
+  const alt = `${board.metric.title}, ${board.span.label}: ${bars
+    .map((r) => `${r.rank}. ${r.rep.name} ${money(r.value)}`)
+    .join('; ')}.`;
+  return {
+    kind: 'ranking',
+    name: `kpi-weekly-${fileSafe(board.metric.id)}-${fileSafe(board.span.end)}`,
+    title: `${board.metric.title} · ${board.span.label}`,
+    subtitle: `Top ${bars.length}`,
+    alt: alt.slice(0, ALT_MAX),
+    currency: board.currency,
+    locale: board.locale,
+    unit,
+    labels: bars.map((r) => `${r.rank}. ${r.rep.name}`),
+    values: bars.map((r) => r.value),
   };
 }
 

@@ -1,4 +1,4 @@
-import { leaderboardChart } from '../charts/specs.js';
+import { weeklyLeaderboardChart } from '../charts/specs.js';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import { weeklyLeaderboard } from '../reports/weekly-leaderboard.js';
 import { boardPeriod, buildRankDm, buildWeeklyLeaderboard, publicRows } from '../views/jobs.js';
@@ -29,13 +29,7 @@ export const leaderboardJob: TJob = {
       top: opts.top ?? DEFAULT_TOP,
       asOf: ctx.slot,
     });
-    const spec = leaderboardChart({
-      metric: board.metric.id,
-      period: board.period,
-      currency: board.currency,
-      locale: board.locale,
-      rows: publicRows(board).map((r) => ({ rank: r.rank, rep: { ...r.rep, email: null }, value: r.value })),
-    });
+    const spec = weeklyLeaderboardChart(board, publicRows(board));
     const chart = spec ? await ctx.outbox.chart(spec) : undefined;
     const message = buildWeeklyLeaderboard(board, chart);
     await ctx.sending();

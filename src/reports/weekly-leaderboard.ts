@@ -1,5 +1,11 @@
 import { NO_FACTS } from '../metrics/facts.js';
-import { elapsedFraction, periodContaining, previousPeriod, type TPeriod } from '../metrics/periods.js';
+import {
+  localDateOf,
+  periodContaining,
+  previousPeriod,
+  type TCalendar,
+  type TPeriod,
+} from '../metrics/periods.js';
 import { LOWER_IS_BETTER, SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
 import { loadFactsByRep } from '../store/facts.js';
 import { activeRepsForWeeklyBoard } from '../store/reps.js';
@@ -28,9 +34,22 @@ export type TWeeklyRow = {
 export type TWeeklyLeaderboard = {
   metric: { id: string; title: string; unit: TMetricUnit };
   quality: { id: string; title: string; unit: TMetricUnit };
+  /** The month the board is about (whole, as the calendar cuts it). */
   period: { key: string; label: string; start: string; end: string };
-  /** "to date" when the period is still running at `asOf`. */
+  /** "to date" when the month is still running at the slot: then only facts before the slot count. */
   toDate: boolean;
+  /** The slot the board stands for (ISO): the figures are the facts up to this instant, whenever the job ran. */
+  asOf: string;
+  /**
+   * The stretch the figures cover: the month from its start to the slot ("December 2017 to date (1–4 Dec)"), or
+   * the whole month once it has ended ("November 2017").
+   */
+  span: { label: string; start: string; end: string };
+  /**
+   * The stretch "most improved" compares with: the previous month cut at the same offset from its start
+   * ("1–4 Nov"), or the whole previous month ("October 2017") when the board shows a finished month.
+   */
+  comparison: { label: string; start: string; end: string };
   /** Lower values rank first (e.g. lost opportunities); else a 0 is no result and is not shown publicly. */
   lowerIsBetter: boolean;
   currency: string;
@@ -41,6 +60,31 @@ export type TWeeklyLeaderboard = {
 };
 
 const metricById = (id: string) => SCALAR_METRICS.find((m) => m.id === id);
+
+const SHORT_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** The local days an interval [start, end) of one month touches, as "1–4 Dec" (one day: "1 Dec"). */
+export function dayRange(start: Date, end: Date, cal: TCalendar): string {
+  const first = localDateOf(start, cal.timezone);
+  const last = localDateOf(new Date(Math.max(end.getTime() - 1, start.getTime())), cal.timezone);
+  const month = SHORT_MONTHS[last.m] ?? '';
+  return first.d === last.d && first.m === last.m ? `${last.d} ${month}` : `${first.d}–${last.d} ${month}`;
+}
+
+/**
+ * A month cut at an instant: [start of the month, cut), keyed and labelled as that stretch. Metrics computed
+ * for it count only facts before the cut, so facts after the slot (backfilled or replayed data) are left out.
+ */
+function cutAt(month: TPeriod, cut: Date, cal: TCalendar): TPeriod {
+  if (cut.getTime() >= month.end.getTime()) return month;
+  return {
+    kind: 'custom',
+    start: month.start,
+    end: cut,
+    key: `${month.key}-to-${cut.toISOString()}`,
+    label: `${month.label} to date (${dayRange(month.start, cut, cal)})`,
+  };
+}
 
 /**
  * The weekly board of a workspace: every active rep ranked by one metric for this (fiscal-calendar) month to
@@ -59,24 +103,27 @@ export async function weeklyLeaderboard(
   let period = periodContaining('month', opts.asOf, cal);
   if (opts.asOf.getTime() - period.start.getTime() < MIN_DAYS_TO_DATE * 86_400_000)
     period = previousPeriod(period, cal);
-  const toDate = elapsedFraction(period, opts.asOf) < 1;
+  // Both stretches end at the slot: this month from its start to the slot, the previous month from its start
+  // to the same offset (so Dec 1–4 09:00 against Nov 1–4 09:00). A finished month is compared whole.
+  const toDate = opts.asOf.getTime() < period.end.getTime();
   const previous = previousPeriod(period, cal);
-  // The same stretch of the previous period: its first (asOf − start) of time, or all of it for a full period.
+  const beforePrevious = previousPeriod(previous, cal);
   const elapsedMs = Math.min(opts.asOf.getTime(), period.end.getTime()) - period.start.getTime();
-  const previousToDate: TPeriod = toDate
-    ? {
-        kind: 'custom',
-        start: previous.start,
-        end: new Date(Math.min(previous.start.getTime() + elapsedMs, previous.end.getTime())),
-        key: `${previous.key}-to-date`,
-        label: `${previous.label} to the same day`,
-      }
-    : previous;
+  const sameStretch = (month: TPeriod) =>
+    toDate ? cutAt(month, new Date(month.start.getTime() + elapsedMs), cal) : month;
+  const span = sameStretch(period);
+  const comparison = sameStretch(previous);
+  const comparisonLabel = toDate ? dayRange(comparison.start, comparison.end, cal) : previous.label;
+  // The stretch each one is compared with by a metric that compares (sales.change_vs_previous).
+  const before = new Map<TPeriod, TPeriod>([
+    [span, comparison],
+    [comparison, sameStretch(beforePrevious)],
+  ]);
   const reps = await activeRepsForWeeklyBoard(db, workspace.id);
   const ids = reps.map((r) => r.id);
-  const beforePrevious = previousPeriod(previous, cal);
   const [facts, targets] = await Promise.all([
-    loadFactsByRep(db, workspace.id, ids, { start: beforePrevious.start, end: period.end }),
+    // Nothing at or after the slot is loaded: a re-run for the same slot gives the same board.
+    loadFactsByRep(db, workspace.id, ids, { start: beforePrevious.start, end: span.end }),
     resolveTargetsForReps(db, workspace.id, reps, period),
   ]);
   const churn = metricById('churn.first_year_churn_rate');
@@ -88,16 +135,16 @@ export async function weeklyLeaderboard(
       metricById(id)?.compute({
         facts: f,
         period: p,
-        previous: previousPeriod(p, cal),
+        previous: before.get(p) ?? previousPeriod(p, cal),
         now: opts.asOf,
         targets: t,
       }) ?? null;
     return {
       rep,
-      raw: at(period),
-      before: at(previousToDate),
-      churn: churn ? at(period, churn.id) : null,
-      ratio: ratio ? at(period, ratio.id) : null,
+      raw: at(span),
+      before: at(comparison),
+      churn: churn ? at(span, churn.id) : null,
+      ratio: ratio ? at(span, ratio.id) : null,
       target: t[metric.id] ?? null,
     };
   });
@@ -134,6 +181,13 @@ export async function weeklyLeaderboard(
     quality: { id: q.id, title: q.title, unit: q.unit },
     period: presentPeriod(period),
     toDate,
+    asOf: opts.asOf.toISOString(),
+    span: { label: span.label, start: span.start.toISOString(), end: span.end.toISOString() },
+    comparison: {
+      label: comparisonLabel,
+      start: comparison.start.toISOString(),
+      end: comparison.end.toISOString(),
+    },
     lowerIsBetter: lowerFirst,
     currency: workspace.currency,
     locale: workspace.locale,

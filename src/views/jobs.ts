@@ -22,8 +22,15 @@ const shown = (b: TWeeklyLeaderboard, r: TWeeklyRow) =>
 /** The rows the post names: the top N with a result. */
 export const publicRows = (b: TWeeklyLeaderboard) => b.rows.filter((r) => shown(b, r)).slice(0, b.top);
 
-/** The period as a board names it: "November 2026 to date", or "October 2026" for a finished month. */
-export const boardPeriod = (b: TWeeklyLeaderboard) => `${b.period.label}${b.toDate ? ' to date' : ''}`;
+/**
+ * The stretch a board covers as it names it: "December 2017 to date (1–4 Dec)" while the month runs (up to the
+ * slot), or "November 2017" for a finished month.
+ */
+export const boardPeriod = (b: TWeeklyLeaderboard) => b.span.label;
+
+/** What "most improved" was measured against: "the same days of last month (1–4 Nov)", or "October 2017". */
+const comparedWith = (b: TWeeklyLeaderboard) =>
+  b.toDate ? `the same days of last month (${b.comparison.label})` : b.comparison.label;
 
 /** The weekly channel post: the named top N, % of own target, the quality column, most improved, a chart. */
 export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock): TMessage {
@@ -53,7 +60,7 @@ export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock
           type: 'mrkdwn',
           text: `:chart_with_upwards_trend: Most improved: ${who(improved.rep)}, ${
             b.metric.unit === 'money' || b.metric.unit === 'count' ? '+' : ''
-          }${fmt(improved.improvement)} on the same point last period.`,
+          }${fmt(improved.improvement)} against ${comparedWith(b)}.`,
         },
       ],
     });
@@ -97,7 +104,7 @@ export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock
       ? [
           `↗ Most improved: ${plain(improved.rep.name)}, ${
             b.metric.unit === 'money' || b.metric.unit === 'count' ? '+' : ''
-          }${fmt(improved.improvement)} on the same point last period.`,
+          }${fmt(improved.improvement)} against ${comparedWith(b)}.`,
         ]
       : []),
     ...(chart && chart.type === 'image' ? [`[image: ${plain(chart.alt_text)}]`] : []),
@@ -116,7 +123,7 @@ export function buildRankDm(b: TWeeklyLeaderboard, row: TWeeklyRow): TMessage {
     `Your rank this week by ${b.metric.title}, ${boardPeriod(b)}: ${place}` +
     `${row.value !== null ? ` with ${fmt(row.value)}` : ''}` +
     `${row.attainment !== null ? ` (${pct(row.attainment)} of your target)` : ''}.` +
-    `${row.improvement !== null && row.improvement > 0 ? ` That is ${fmt(row.improvement)} better than at the same point last period.` : ''}`;
+    `${row.improvement !== null && row.improvement > 0 ? ` That is ${fmt(row.improvement)} better than ${comparedWith(b)}.` : ''}`;
   return {
     text,
     terminal: `${plain(text)}\n[Stop these messages]`,

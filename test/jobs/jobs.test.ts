@@ -148,11 +148,15 @@ describe('weekly leaderboard', () => {
     expect(post.body.channel).toBe('C0LEADERS');
     const text = String(post.body.text);
     expect(text).toBe(
-      'Weekly leaderboard · Won revenue · November 2026 to date: 1. Dana Scott $5,000.00, 2. Lee Park $2,000.00',
+      'Weekly leaderboard · Won revenue · November 2026 to date (1–23 Nov): 1. Dana Scott $5,000.00, 2. Lee Park $2,000.00',
     );
     const blocks = JSON.stringify(post.body.blocks);
     expect(blocks).toContain('*1.* <@U0DANA>  $5,000.00 · 50% of target');
-    expect(blocks).toContain('Most improved: <@U0DANA>, +$4,000.00');
+    expect(blocks).toContain(
+      'Most improved: <@U0DANA>, +$4,000.00 against the same days of last month (1–23 Oct).',
+    );
+    // The chart names the same stretch as the post.
+    expect(blocks).toContain('Won revenue · November 2026 to date (1–23 Nov)');
     expect(blocks).toContain('kpi_rank_optin');
     expect(blocks).toContain('slack_file');
     // The same slot again (a second tick, or by hand): nothing more.
@@ -289,7 +293,9 @@ describe('weekly leaderboard', () => {
     await t.bot.jobs.tick(new Date('2027-01-25T08:00:30Z'));
     const sent = posts().slice(before);
     expect(sent.map((c) => c.body.channel)).toEqual(['C0LEADERS', 'U0LEE']);
-    expect(String(sent[1]?.body.text)).toMatch(/^Your rank this week by Won revenue, January 2027 to date: /);
+    expect(String(sent[1]?.body.text)).toMatch(
+      /^Your rank this week by Won revenue, January 2027 to date \(1–25 Jan\): /,
+    );
     // Opting out stops them.
     await click('kpi_rank_optout', 'U0LEE');
     await t.slack.waitFor((c) => c.path === '/respond/rank-U0LEE-kpi_rank_optout');

@@ -20,6 +20,9 @@ const board = (names: [string, string | null][]): TWeeklyLeaderboard => {
     quality: { id: 'opportunities.created_to_lost_ratio', title: 'Created : lost', unit: 'times' },
     period: { key: '2017-06', label: 'June 2017', start: '2017-06-01', end: '2017-07-01' },
     toDate: true,
+    asOf: '2017-06-12T09:00:00.000Z',
+    span: { label: 'June 2017 to date (1–12 Jun)', start: '2017-06-01', end: '2017-06-12T09:00:00.000Z' },
+    comparison: { label: '1–12 May', start: '2017-05-01', end: '2017-05-12T09:00:00.000Z' },
     lowerIsBetter: false,
     currency: 'USD',
     locale: 'en-US',
@@ -37,10 +40,10 @@ describe('job message terminal views', () => {
     ]);
     const message = buildWeeklyLeaderboard(b);
     expect(message.terminal.split('\n')).toEqual([
-      'WEEKLY LEADERBOARD · WON REVENUE · JUNE 2017 TO DATE',
+      'WEEKLY LEADERBOARD · WON REVENUE · JUNE 2017 TO DATE (1–12 JUN)',
       '1. Darcel *Schlecht*  $120,000.00 · 120% of target · created : lost 10.5 : 1',
       '2. Dana <Scott> & Co  $110,000.00 · 110% of target · created : lost 10.5 : 1',
-      '↗ Most improved: Dana <Scott> & Co, +$500.00 on the same point last period.',
+      '↗ Most improved: Dana <Scott> & Co, +$500.00 against the same days of last month (1–12 May).',
       'Created : lost is shown beside each figure so the board rewards good business, not just volume. Not in the top 5? Get your own rank by direct message each week: only you see it.',
       '[DM me my rank each week]',
     ]);
@@ -58,7 +61,7 @@ describe('job message terminal views', () => {
     const dm = buildRankDm(b, b.rows[0] as TWeeklyLeaderboard['rows'][number]);
     expect(dm.terminal.split('\n')).toEqual([
       expect.stringMatching(
-        /^Your rank this week by Won revenue, June 2017 to date: #1 of 1 with \$120,000\.00/,
+        /^Your rank this week by Won revenue, June 2017 to date \(1–12 Jun\): #1 of 1 with \$120,000\.00/,
       ),
       '[Stop these messages]',
     ]);
