@@ -53,15 +53,107 @@ const MONTHS_IN: Record<Exclude<TPeriodKind, 'custom'>, number> = {
 };
 
 /**
+ * The calendar days of a custom range. A range is made of whole local days of the workspace zone (dateRange), so
+ * its length is a whole number of days give or take the daylight-saving hours it spans (a day of 23 or 25
+ * hours): rounding the elapsed time to whole days counts its calendar days exactly, whatever the zone.
+ */
+export function calendarDays(period: TPeriod): number {
+  return Math.max(0, Math.round((period.end.getTime() - period.start.getTime()) / DAY_MS));
+}
+
+/**
  * A target set for one period kind, scaled to another period: amount × months(period) / months(kind), where a
- * week is 12/52.1775 months and a custom range its days × 12/365.2425. A monthly target of 50 is 150 a quarter.
+ * week is 12/52.1775 months and a custom range its calendar days × 12/365.2425 (calendarDays: a range across a
+ * daylight-saving change is still a whole number of days). A monthly target of 50 is 150 a quarter.
  */
 export function scaleTarget(amount: number, kind: Exclude<TPeriodKind, 'custom'>, period: TPeriod): number {
-  const months =
-    period.kind === 'custom'
-      ? ((period.end.getTime() - period.start.getTime()) / DAY_MS) * (12 / 365.2425)
-      : MONTHS_IN[period.kind];
+  const months = period.kind === 'custom' ? calendarDays(period) * (12 / 365.2425) : MONTHS_IN[period.kind];
   return period.kind === kind ? amount : (amount * months) / MONTHS_IN[kind];
+}
+
+/** A stored target in its metric's unit (money in minor units, a share as a fraction) and whom it is set on. */
+export type TTargetRow = {
+  id: string;
+  /** rep | team (repId is the team's manager) | workspace */
+  scope: string;
+  repId: string | null;
+  metricId: string;
+  periodKind: string;
+  amount: number;
+  effectiveFrom: Date;
+};
+
+/** A rep as the target rule needs them: who they are and who manages them (whose team they are on). */
+export type TTargetRep = { id: string; managerId: string | null };
+
+/** How close a row is to a rep: 0 their own, 1 their team's, 2 the workspace's; null when it is not for them. */
+function closeness(row: TTargetRow, rep: TTargetRep): number | null {
+  if (row.scope === 'rep') return row.repId === rep.id ? 0 : null;
+  if (row.scope === 'team') return rep.managerId !== null && row.repId === rep.managerId ? 1 : null;
+  return row.scope === 'workspace' ? 2 : null;
+}
+
+/**
+ * The one rule for a rep's target (docs/metrics.md, "Targets"); every view that measures a rep against a target
+ * (scorecard, pace, coaching alerts, leaderboards, the weekly post, the team view) gets it from here. For each
+ * metric: the rep's own target; else their team's (the target set on their manager), which applies to each rep
+ * of the team in full, as a per-rep target; else the workspace's, also per rep; else the default (DEFAULT_TARGETS).
+ * A team or workspace target is never shared out among the reps: a team of 4 with a team target of 10,000 is
+ * 4 reps with 10,000 each, and its total is 40,000 (teamTargets).
+ *
+ * Only rows effective at the period's start count (effectiveFrom <= start). Within the nearest scope, a target
+ * set for this very period kind beats one scaled from another kind, then the latest effectiveFrom wins (then the
+ * larger id, so the answer does not depend on the rows' order). A chosen target is scaled to the period.
+ */
+export function repTargets(
+  rows: readonly TTargetRow[],
+  rep: TTargetRep,
+  period: TPeriod,
+): Record<string, number> {
+  const chosen = new Map<string, { row: TTargetRow; rank: number }>();
+  for (const row of rows) {
+    if (row.effectiveFrom.getTime() > period.start.getTime()) continue;
+    const rank = closeness(row, rep);
+    if (rank === null) continue;
+    const seen = chosen.get(row.metricId);
+    if (!seen || beats(row, rank, seen.row, seen.rank, period)) chosen.set(row.metricId, { row, rank });
+  }
+  const out: Record<string, number> = {};
+  for (const d of DEFAULT_TARGETS) out[d.metricId] = scaleTarget(d.amount, d.periodKind, period);
+  for (const [metricId, { row }] of chosen)
+    out[metricId] = scaleTarget(row.amount, row.periodKind as Exclude<TPeriodKind, 'custom'>, period);
+  return out;
+}
+
+function beats(a: TTargetRow, aRank: number, b: TTargetRow, bRank: number, period: TPeriod): boolean {
+  if (aRank !== bRank) return aRank < bRank;
+  const [aKind, bKind] = [a.periodKind === period.kind, b.periodKind === period.kind];
+  if (aKind !== bKind) return aKind;
+  const diff = a.effectiveFrom.getTime() - b.effectiveFrom.getTime();
+  return diff !== 0 ? diff > 0 : a.id > b.id;
+}
+
+/**
+ * A team's target for each metric, from its reps' targets (repTargets, one record per rep): for money and counts,
+ * the sum of the reps' targets; for any other unit (a share such as a win rate, an average, days), the reps'
+ * common target when they all have the same one. A metric some rep of the team has no target for, or whose
+ * reps' shares differ, has no team target (a total against part of a target would read as more than it is).
+ * An empty team has none.
+ */
+export function teamTargets(perRep: readonly Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const first = perRep[0];
+  if (!first) return out;
+  for (const metricId of Object.keys(first)) {
+    const amounts = perRep.map((t) => t[metricId]);
+    if (amounts.some((a) => a === undefined)) continue;
+    const values = amounts as number[];
+    const unit = targetUnit(metricId);
+    if (unit === undefined || unit === 'money' || unit === 'count')
+      out[metricId] = values.reduce((a, b) => a + b, 0);
+    else if (values.every((v) => v === values[0])) out[metricId] = values[0] as number;
+  }
+  return out;
 }
 
 export type TTargetProgress = {

@@ -1,30 +1,54 @@
 import type { TPeriod, TPeriodKind } from '../metrics/periods.js';
 import {
-  DEFAULT_TARGETS,
-  scaleTarget,
+  repTargets,
   storedTargetAmount,
+  type TTargetRep,
+  type TTargetRow,
   targetFromStored,
   targetUnit,
+  teamTargets,
 } from '../metrics/targets.js';
 import type { TDb } from './store.js';
 
 type TTargetKind = Exclude<TPeriodKind, 'custom'>;
-type TRepRef = { id: string; managerId: string | null };
 
 /**
- * The target of each metric for each rep and a period: the rep's own, else their team's (set on their
- * manager), else the workspace's, else the defaults. Within a scope a target set for this very period kind
- * beats one scaled from another kind, then the latest effective at the period's start wins; a target set for
- * another kind is scaled to the period (docs/metrics.md, "Targets"). One query for any number of reps.
+ * The target of each metric for each rep and a period, as the one rule says (repTargets in
+ * src/metrics/targets.ts; docs/metrics.md, "Targets"): the rep's own, else their team's in full, else the
+ * workspace's, else the defaults, scaled to the period. One query for any number of reps.
  */
 export async function resolveTargetsForReps(
   db: TDb,
   workspaceId: string,
-  reps: TRepRef[],
+  reps: TTargetRep[],
   period: TPeriod,
 ): Promise<Map<string, Record<string, number>>> {
   const rows = await loadTargetRows(db, workspaceId, period.start);
-  return chooseTargets(rows, reps, period);
+  return new Map(reps.map((rep) => [rep.id, repTargets(rows, rep, period)]));
+}
+
+/**
+ * A team's targets for a period, by its reps' ids: each rep's (repTargets, as resolveTargetsForReps) and the
+ * team's total built from them (teamTargets: the sum of the reps' targets for money and counts).
+ */
+export async function resolveTeamTargets(
+  db: TDb,
+  workspaceId: string,
+  repIds: readonly string[],
+  period: TPeriod,
+): Promise<{ perRep: Map<string, Record<string, number>>; team: Record<string, number> }> {
+  const [reps, rows] = await Promise.all([
+    db.rep.findMany({
+      where: { workspaceId, id: { in: [...repIds] } },
+      select: { id: true, managerId: true },
+    }),
+    loadTargetRows(db, workspaceId, period.start),
+  ]);
+  const managerOf = new Map(reps.map((r) => [r.id, r.managerId]));
+  const perRep = new Map(
+    repIds.map((id) => [id, repTargets(rows, { id, managerId: managerOf.get(id) ?? null }, period)]),
+  );
+  return { perRep, team: teamTargets(repIds.map((id) => perRep.get(id) ?? {})) };
 }
 
 /**
@@ -34,31 +58,15 @@ export async function resolveTargetsForReps(
 export async function resolveTargetHistory(
   db: TDb,
   workspaceId: string,
-  rep: TRepRef,
+  rep: TTargetRep,
   periods: TPeriod[],
 ): Promise<Record<string, number>[]> {
   const latest = new Date(Math.max(0, ...periods.map((p) => p.start.getTime())));
   const rows = await loadTargetRows(db, workspaceId, latest);
-  return periods.map(
-    (p) =>
-      chooseTargets(
-        rows.filter((r) => r.effectiveFrom <= p.start),
-        [rep],
-        p,
-      ).get(rep.id) ?? {},
-  );
+  return periods.map((p) => repTargets(rows, rep, p));
 }
 
-/** A target row with its amount in its metric's unit (money in minor units, a share as a fraction). */
-export type TTargetRow = {
-  id: string;
-  scope: string;
-  repId: string | null;
-  metricId: string;
-  periodKind: string;
-  amount: number;
-  effectiveFrom: Date;
-};
+export type { TTargetRow };
 
 const TARGET_COLUMNS = {
   id: true,
@@ -80,28 +88,6 @@ function inMetricUnit<T extends { metricId: string; amount: bigint }>(
 async function loadTargetRows(db: TDb, workspaceId: string, effectiveBy: Date): Promise<TTargetRow[]> {
   const rows = await db.target.findMany({
     where: { workspaceId, effectiveFrom: { lte: effectiveBy } },
-    orderBy: { effectiveFrom: 'desc' },
-    select: TARGET_COLUMNS,
-  });
-  return rows.map(inMetricUnit);
-}
-
-/**
- * The targets a team's totals are measured against, newest first: those set on the manager's team (when a
- * manager is given) and the workspace's, effective at `effectiveBy`.
- */
-export async function loadTeamTargetRows(
-  db: TDb,
-  workspaceId: string,
-  managerId: string | null,
-  effectiveBy: Date,
-): Promise<TTargetRow[]> {
-  const rows = await db.target.findMany({
-    where: {
-      workspaceId,
-      effectiveFrom: { lte: effectiveBy },
-      OR: [...(managerId ? [{ scope: 'team', repId: managerId }] : []), { scope: 'workspace' }],
-    },
     orderBy: { effectiveFrom: 'desc' },
     select: TARGET_COLUMNS,
   });
@@ -130,45 +116,6 @@ export async function insertTarget(db: TDb, target: TNewTarget): Promise<void> {
     throw new RangeError(`target amount ${target.amount} for ${target.metricId} has no exact stored form`);
   }
   await db.target.create({ data: { ...target, amount } });
-}
-
-/** The choice described above, over rows ordered newest first. */
-function chooseTargets(
-  rows: TTargetRow[],
-  reps: TRepRef[],
-  period: TPeriod,
-): Map<string, Record<string, number>> {
-  const defaults: Record<string, number> = {};
-  for (const d of DEFAULT_TARGETS) defaults[d.metricId] = scaleTarget(d.amount, d.periodKind, period);
-  const out = new Map<string, Record<string, number>>();
-  for (const rep of reps) {
-    const rank = (row: (typeof rows)[number]) =>
-      row.scope === 'rep' && row.repId === rep.id
-        ? 0
-        : row.scope === 'team' && rep.managerId !== null && row.repId === rep.managerId
-          ? 1
-          : row.scope === 'workspace'
-            ? 2
-            : -1;
-    const chosen = new Map<string, { rank: number; kindMatches: boolean; amount: number }>();
-    for (const row of rows) {
-      const r = rank(row);
-      if (r < 0) continue;
-      const kindMatches = row.periodKind === period.kind;
-      const seen = chosen.get(row.metricId);
-      if (!seen || r < seen.rank || (r === seen.rank && kindMatches && !seen.kindMatches)) {
-        chosen.set(row.metricId, {
-          rank: r,
-          kindMatches,
-          amount: scaleTarget(row.amount, row.periodKind as TTargetKind, period),
-        });
-      }
-    }
-    const targets = { ...defaults };
-    for (const [metricId, c] of chosen) targets[metricId] = c.amount;
-    out.set(rep.id, targets);
-  }
-  return out;
 }
 
 /** How many targets of a workspace are on these metrics (e.g. the money ones, stored in its currency). */

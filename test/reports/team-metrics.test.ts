@@ -72,11 +72,17 @@ describe(`team metrics (${TEST_PROVIDER})`, () => {
     ]);
   });
 
-  it("uses the team's target (scaled to the month) and the per-rep defaults times the reps", async () => {
+  it("gives each rep the team's target in full and the team the sum of its reps' targets", async () => {
     const r = await teamMetricsReport(store.db, ws, morgan, '2017-06', now);
-    expect(r.targets['sales.won_total']).toBe(4000); // 12,000.00 a quarter = 4,000.00 a month
-    expect(r.metrics['sales.target_attainment']).toBe(1);
-    expect(r.targets['personalization.personalized']).toBe(100);
+    // 12,000.00 a quarter = 4,000.00 a month for each of Ann and Bob: the same figure their scorecards use.
+    expect(r.byRep.map((x) => [x.name, x.targets['sales.won_total']])).toEqual([
+      ['Ann', 4000],
+      ['Bob', 4000],
+    ]);
+    expect(r.byRep.map((x) => x.metrics['sales.target_attainment'])).toEqual([0.25, 0.75]);
+    expect(r.targets['sales.won_total']).toBe(8000);
+    expect(r.metrics['sales.target_attainment']).toBe(0.5);
+    expect(r.targets['personalization.personalized']).toBe(100); // the default 50 for each of 2 reps
   });
 
   it('covers every active rep without a manager', async () => {

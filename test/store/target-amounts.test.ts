@@ -119,7 +119,8 @@ describe(`Target.amount as an integer (${TEST_PROVIDER})`, () => {
         await resolveTargetsForReps(store.db, 'w1', [{ id: 'r1', managerId: null }], period)
       ).get('r1');
       expect(targets).toMatchObject({
-        'sales.won_total': 5_000_000,
+        // t01 and t02 are both effective from July 1: the one set later (the larger id, as cuids grow) wins.
+        'sales.won_total': 110,
         'outreach.total': 400,
         'opportunities.win_rate': 0.35,
         'conversion.rate': 0.333333,
