@@ -114,7 +114,12 @@ export function teamReport(names: string[]): TTeamMetricsReport {
     currency: 'USD',
     locale: 'en-US',
     metrics: metrics(10_000.75),
-    byRep: names.map((name, i) => ({ id: `r${i}`, name, metrics: metrics(i === 0 ? 100 : 5000) })),
+    byRep: names.map((name, i) => ({
+      id: `r${i}`,
+      name,
+      metrics: metrics(i === 0 ? 100 : 5000),
+      targets: { 'sales.won_total': 30_000 / names.length },
+    })),
     targets: { 'sales.won_total': 30_000 },
   };
 }
