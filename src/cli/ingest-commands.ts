@@ -103,7 +103,10 @@ export async function cmdImport(args: string[], withStore: TWithStore) {
   });
 }
 
-export async function cmdInbox(args: string[], withStore: TWithStore) {
+/** Runs a command on the store alone (one that spans every workspace). */
+type TWithPlainStore = (work: (store: TStore) => Promise<void>) => Promise<void>;
+
+export async function cmdInbox(args: string[], withStore: TWithStore, withPlainStore: TWithPlainStore) {
   const { values, positionals } = parseArgs({
     args,
     options: { json: { type: 'boolean' }, workspace: { type: 'string' } },
@@ -115,7 +118,12 @@ export async function cmdInbox(args: string[], withStore: TWithStore) {
       'bad_request',
       `unknown inbox action "${action}"; usage: kpi inbox [list|retry] [--json]`,
     );
-  await withStore(values.workspace, async (store, workspace) => {
+  // Without --workspace the inbox of every workspace is listed and retried (webhook events name theirs).
+  const run = (work: (store: TStore, workspace: Workspace | null) => Promise<void>) =>
+    values.workspace === undefined
+      ? withPlainStore((store) => work(store, null))
+      : withStore(values.workspace, work);
+  await run(async (store, workspace) => {
     if (action === 'retry') {
       const queued = await retryFailed(store.db);
       const report = await processInbox(store.db);
@@ -126,7 +134,7 @@ export async function cmdInbox(args: string[], withStore: TWithStore) {
       );
       return;
     }
-    const problems = await listProblems(store.db, values.workspace ? workspace.id : undefined);
+    const problems = await listProblems(store.db, workspace?.id);
     const pending = await pendingInboxCount(store.db);
     if (values.json) {
       out(JSON.stringify({ pending, problems }));

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { ConfigError } from '../config.js';
 import { closestMatch } from '../domain/closest.js';
-import { isAppError, PlainTextError } from '../errors.js';
+import { AppError, isAppError, PlainTextError } from '../errors.js';
 import type { TStore } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
 
@@ -35,6 +35,9 @@ Commands:
                                  not before 1970) by hand on the same ledger: a slot already run is
                                  reported, not repeated, unless --force. In local mode messages print here.
   help                           This text.
+
+--workspace <Slack team id>: the workspace to work on. Without it, the database's only workspace (local mode's,
+created, when it holds none); with several it must be given. An unknown id is refused, never created.
 
 Environment: see docs/configuration.md.`;
 
@@ -176,7 +179,6 @@ async function cmdShell(args: string[]) {
     { createLogger },
     { applyMigrations },
     { openStore },
-    { ensureWorkspace, LOCAL_TEAM_ID },
     { resolveLocalActor },
     { runShell },
   ] = await Promise.all([
@@ -187,7 +189,6 @@ async function cmdShell(args: string[]) {
     import('../logger.js'),
     import('../store/migrate.js'),
     import('../store/store.js'),
-    import('../store/workspaces.js'),
     import('./local-actor.js'),
     import('./shell.js'),
   ]);
@@ -196,8 +197,8 @@ async function cmdShell(args: string[]) {
   await applyMigrations(config.DATABASE_URL);
   const store = await openStore(config.DATABASE_URL);
   try {
-    const teamId = values.workspace ?? LOCAL_TEAM_ID;
-    const workspace = await ensureWorkspace(store.db, teamId, { timezone: config.KPI_TIMEZONE });
+    const workspace = await chosenWorkspace(store, values.workspace, config.KPI_TIMEZONE);
+    const teamId = workspace.slackTeamId;
     const who = values.as ?? config.KPI_LOCAL_USER ?? process.env.USER ?? 'local admin';
     const { actor, created } = await resolveLocalActor(store.db, workspace, who);
     if (created) process.stderr.write(`kpi: created ${actor.name} in the ${teamId} workspace\n`);
@@ -219,31 +220,54 @@ async function cmdShell(args: string[]) {
 }
 
 /**
- * Runs a CLI command on the store DATABASE_URL names: migrations applied, the workspace chosen with
- * --workspace (default: local mode's) created if new, the store closed afterwards.
+ * The workspace a command works on (cli/workspace-choice.ts): the one --workspace names, which must exist;
+ * without it the store's only workspace, local mode's (created) when it holds none; refused with several.
+ */
+async function chosenWorkspace(
+  store: TStore,
+  asked: string | undefined,
+  timezone: string,
+): Promise<Workspace> {
+  const [{ allWorkspaces, ensureWorkspace, LOCAL_TEAM_ID }, { chooseWorkspace }] = await Promise.all([
+    import('../store/workspaces.js'),
+    import('./workspace-choice.js'),
+  ]);
+  const all = await allWorkspaces(store.db);
+  const choice = chooseWorkspace(all, asked, LOCAL_TEAM_ID);
+  if ('refuse' in choice) throw new AppError('bad_request', choice.refuse);
+  if ('create' in choice) return ensureWorkspace(store.db, choice.create, { timezone });
+  const found = all.find((w) => w.slackTeamId === choice.use);
+  if (!found) throw new AppError('bad_request', `no workspace "${choice.use}" in this database`);
+  return found;
+}
+
+/** Runs a CLI command on the store DATABASE_URL names (migrations applied), closing it afterwards. */
+async function withStore(work: (store: TStore) => Promise<void>): Promise<void> {
+  const [{ loadConfig }, { applyMigrations }, { openStore }] = await Promise.all([
+    import('../config.js'),
+    import('../store/migrate.js'),
+    import('../store/store.js'),
+  ]);
+  const config = loadConfig();
+  await applyMigrations(config.DATABASE_URL);
+  const store = await openStore(config.DATABASE_URL);
+  try {
+    await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Runs a CLI command on the store DATABASE_URL names and the workspace chosen as `chosenWorkspace` says.
  */
 async function withWorkspaceStore(
   teamId: string | undefined,
   work: (store: TStore, workspace: Workspace) => Promise<void>,
 ): Promise<void> {
-  const [{ loadConfig }, { applyMigrations }, { openStore }, { ensureWorkspace, LOCAL_TEAM_ID }] =
-    await Promise.all([
-      import('../config.js'),
-      import('../store/migrate.js'),
-      import('../store/store.js'),
-      import('../store/workspaces.js'),
-    ]);
-  const config = loadConfig();
-  await applyMigrations(config.DATABASE_URL);
-  const store = await openStore(config.DATABASE_URL);
-  try {
-    const workspace = await ensureWorkspace(store.db, teamId ?? LOCAL_TEAM_ID, {
-      timezone: config.KPI_TIMEZONE,
-    });
-    await work(store, workspace);
-  } finally {
-    await store.close();
-  }
+  const { loadConfig } = await import('../config.js');
+  const timezone = loadConfig().KPI_TIMEZONE;
+  await withStore(async (store) => work(store, await chosenWorkspace(store, teamId, timezone)));
 }
 
 async function cmdMetrics(args: string[]) {
@@ -352,7 +376,7 @@ export async function main(argv: string[]): Promise<void> {
       case 'import':
         return await (await import('./ingest-commands.js')).cmdImport(rest, withWorkspaceStore);
       case 'inbox':
-        return await (await import('./ingest-commands.js')).cmdInbox(rest, withWorkspaceStore);
+        return await (await import('./ingest-commands.js')).cmdInbox(rest, withWorkspaceStore, withStore);
       case 'link':
         return await (await import('./ingest-commands.js')).cmdLink(rest, withWorkspaceStore);
       case 'jobs': {

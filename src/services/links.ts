@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { closestMatch } from '../domain/closest.js';
 import { linkOwner, ownerIdentityKey } from '../ingest/identities.js';
 import { findRep } from '../store/reps.js';
+import { sourceInUse } from '../store/sources.js';
 import { inTransaction } from '../store/store.js';
 import type { TServiceContext } from './context.js';
 import { code, inputOf, ServiceError } from './errors.js';
@@ -26,6 +28,13 @@ const ZLink = z.object({
     .transform((s) => s.replace(/^<mailto:([^|>]+)(\|[^>]*)?>$/, '$1')),
 });
 
+/**
+ * The sources KPI Bot reads by itself: the CRM webhooks (src/ingest/sources), the generic JSON API and CSV
+ * imports. A source named by a CSV import (`--source`) or by the JSON API (`owner.source`) is known once the
+ * workspace holds something from it.
+ */
+export const BUILT_IN_SOURCES = ['hubspot', 'pipedrive', 'generic', 'csv'] as const;
+
 export type TOwnerLinked = {
   source: string;
   owner: string;
@@ -46,6 +55,17 @@ export async function linkCrmOwner(
   const input = inputOf(ZLink, { who: raw.who ?? '', source: raw.source ?? '', owner: raw.owner ?? '' });
   const rep = await findRep(ctx.store.db, ctx.workspace.id, input.who);
   if (!rep) throw new ServiceError('not_found', `I do not know ${code(input.who)} as a rep here.`, 'who');
+  if (
+    !(BUILT_IN_SOURCES as readonly string[]).includes(input.source) &&
+    !(await sourceInUse(ctx.store.db, ctx.workspace.id, input.source))
+  ) {
+    const near = closestMatch(input.source, BUILT_IN_SOURCES);
+    throw new ServiceError(
+      'bad_request',
+      `${code(input.source)} is not a source KPI Bot knows here${near ? ` (did you mean ${code(near)}?)` : ''}. The sources: ${BUILT_IN_SOURCES.map(code).join(', ')}, or a name a CSV import (--source) or the JSON API (owner.source) has already used in this workspace.`,
+      'source',
+    );
+  }
   const moved = await inTransaction(ctx.store.db, (tx) =>
     linkOwner(tx, ctx.workspace.id, input.source, ownerIdentityKey(input.source, input.owner), rep.id),
   );
