@@ -312,15 +312,33 @@ class DealFields {
     this.t = at.getTime();
   }
 
-  /** Whether no newer event has set this field. */
-  isFresh(field: string): boolean {
+  /**
+   * Whether this event's value of a field is taken: no newer event has set the field, and of two events at the
+   * same instant, the one whose value (`tie`) sorts last, so the result never depends on which arrived first
+   * (events without a time of their own: the later one). `current` is the value the field holds now.
+   */
+  takes(field: string, tie: unknown, current: unknown): boolean {
     const c = this.clock[field];
-    return typeof c !== 'number' || c <= this.t;
+    if (typeof c !== 'number' || c < this.t) return true;
+    if (c > this.t) return false;
+    // Events without a time of their own (a file's rows) all take `now`: the later row wins, as in the file.
+    if (!this.timed) return true;
+    return tieText(tie) >= tieText(current);
   }
 
-  /** Sets a field (and its clock) unless the value is undefined or a newer event set it. */
-  set(field: string, value: unknown, clockField = field): void {
-    if (value === undefined || !this.isFresh(clockField)) return;
+  /** The value a field holds before this event (or as this event has set it so far). */
+  current(field: string): unknown {
+    return field in this.next ? this.next[field] : (this.existing as Record<string, unknown> | null)?.[field];
+  }
+
+  /** Sets a field (and its clock) unless the value is undefined or another event's value is taken over it. */
+  set(
+    field: string,
+    value: unknown,
+    clockField = field,
+    tie: [unknown, unknown] = [value, this.current(field)],
+  ): void {
+    if (value === undefined || !this.takes(clockField, tie[0], tie[1])) return;
     // An event without a time (a CSV row) that repeats a value leaves it, and its clock, alone.
     if (!this.timed && this.existing && same((this.existing as Record<string, unknown>)[field], value))
       return;
@@ -331,6 +349,13 @@ class DealFields {
   get clockJson(): string {
     return JSON.stringify(this.clock);
   }
+}
+
+/** A value as text for breaking a tie between two events at the same instant (dates as ISO text, null as ""). */
+function tieText(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  if (v === null || v === undefined) return '';
+  return String(v);
 }
 
 /** Everything createNewDeal and updateKnownDeal need about one event's change. */
@@ -352,8 +377,10 @@ type TDealChange = {
 async function projectOwner(ctx: TApplyContext, fields: DealFields, patch: TDealPatch): Promise<void> {
   if (!patch.owner) return;
   const o = await owner(ctx, patch.owner);
-  fields.set('repId', o.repId, 'owner');
-  fields.set('ownerExternalId', o.key, 'owner');
+  // One decision for both fields (a tie is broken on the owner's key).
+  if (!fields.takes('owner', o.key, fields.current('ownerExternalId'))) return;
+  fields.set('repId', o.repId, 'owner', [o.key, o.key]);
+  fields.set('ownerExternalId', o.key, 'owner', [o.key, o.key]);
 }
 
 /** The fields that are only taken over: title, account, product, pipeline, lost reason, creation time. */
@@ -380,8 +407,13 @@ function projectAmount(
   if (patch.currency) fields.set('currency', patch.currency);
   const currency = (next.currency as string | undefined) ?? existing?.currency ?? ctx.workspace.currency;
   let amountText = typeof clock.$amount === 'string' ? clock.$amount : undefined;
-  if (patch.amount !== undefined && fields.isFresh('amount')) {
-    const text = typeof patch.amount === 'number' ? patch.amount.toFixed(6) : patch.amount;
+  const text =
+    patch.amount === undefined
+      ? undefined
+      : typeof patch.amount === 'number'
+        ? patch.amount.toFixed(6)
+        : patch.amount;
+  if (text !== undefined && fields.takes('amount', text, amountText)) {
     if (fields.timed || !existing || text !== amountText) {
       amountText = text;
       clock.amount = fields.t;
@@ -397,7 +429,7 @@ function projectAmount(
 
 /** The stage; returns whether the event's stage is not older than the current one (else it is a late move). */
 function projectStage(fields: DealFields, patch: TDealPatch): boolean {
-  const stageFresh = patch.stage !== undefined && fields.isFresh('stage');
+  const stageFresh = patch.stage !== undefined && fields.takes('stage', patch.stage, fields.current('stage'));
   fields.set('stage', patch.stage);
   return stageFresh;
 }
@@ -410,7 +442,7 @@ function projectStatus(
   existing: Deal | null,
   at: Date,
 ): void {
-  if (patch.status && fields.isFresh('status')) {
+  if (patch.status && fields.takes('status', patch.status, fields.current('status'))) {
     fields.set('status', patch.status);
     if (patch.status === 'open') fields.set('closedAt', null);
     else if (
@@ -438,13 +470,9 @@ async function createNewDeal(ctx: TApplyContext, change: TDealChange): Promise<T
     ...(patch.stage !== undefined ? { stageEnteredAt: at } : {}),
     fieldClock: fields.clockJson,
   };
-  // A deal first seen through a later move (or without a creation time) records the stage it entered then,
-  // when the event says when that was (a CSV row does not: its stage is only the current one).
-  const openedAt = (data as { openedAt?: Date | null }).openedAt;
-  const firstStage =
-    patch.stage !== undefined && timed && (!openedAt || openedAt.getTime() < fields.t)
-      ? { stage: patch.stage, at }
-      : null;
+  // The stage the event saw the deal in, and when, is the first row of its history (a CSV row has no time of
+  // its own: its stage is only the current one, and no history is made of it).
+  const firstStage = patch.stage !== undefined && timed ? { stage: patch.stage, at } : null;
   if (ctx.deferred) {
     ctx.known?.deals.delete(dealId);
     ctx.deferred.addDeal(data, firstStage);
@@ -473,22 +501,27 @@ async function updateKnownDeal(ctx: TApplyContext, existing: Deal, change: TDeal
 }
 
 /**
- * Records a move to another stage in the deal's history. Returns when the deal entered its new current stage,
- * or null when the current stage stays (no move, or a late move that history gains without it being current).
+ * Records the stage an event saw the deal in. Returns when the deal entered its new current stage, or null when
+ * the current stage stays.
+ *
+ * An event with a time of its own always adds (stage, time) to the history, whether or not it is current and
+ * whatever arrived before it: the history is then the same set of rows in any arrival order, and the funnel
+ * reads it in time order (a late move slots into its place; repeats of a stage in a row are one stay).
  */
 async function recordStageMove(
   ctx: TApplyContext,
   existing: Deal,
   { patch, at, timed, stageFresh }: TDealChange,
 ): Promise<Date | null> {
-  if (patch.stage === undefined || patch.stage === existing.stage) return null;
-  if (!stageFresh) {
-    // A late move: history gains it, the current stage (set by a newer event) stays.
+  if (patch.stage === undefined) return null;
+  if (timed) {
     await recordStageChange(ctx.tx, ctx.workspace.id, existing.id, null, patch.stage, at);
-    return null;
+    return stageFresh && patch.stage !== existing.stage ? at : null;
   }
-  // A move without a time of its own (a newer export) happened by its close date, else by now.
-  const movedAt = timed ? at : (patch.closedAt ?? at);
+  if (patch.stage === existing.stage || !stageFresh) return null;
+  // A move without a time of its own (a newer export) happened by its close date, else by now; the stage it
+  // left is kept on the row, as no earlier row may say where the deal was.
+  const movedAt = patch.closedAt ?? at;
   await recordStageChange(
     ctx.tx,
     ctx.workspace.id,

@@ -5,7 +5,7 @@ import type { TDb } from '../store/store.js';
 import { workspaceCurrencyAndSettings } from '../store/workspaces.js';
 import { instantWindowProblem, type TCanonicalEvent } from './events.js';
 import { translate } from './sources/index.js';
-import { amountDigitsProblem } from './values.js';
+import { amountDigitsProblem, toInstant } from './values.js';
 
 /**
  * The checks a valid canonical event still has to pass where it arrives, because they need what the schema
@@ -53,6 +53,32 @@ export function receiptProblem(ev: TCanonicalEvent, ctx: TReceiptContext): TRece
 
 type TReceivedItem = { source: string; payload: unknown };
 
+/**
+ * The order in which a request's items are stored and applied: by when their events happened (an item's
+ * earliest `occurredAt`), ties and items without a time in their place in the request. Returns the indexes.
+ */
+export function occurrenceOrder(events: readonly TCanonicalEvent[][], timezone: string): number[] {
+  const keys = events.map((list) => {
+    let min = Number.POSITIVE_INFINITY;
+    for (const ev of list) {
+      if (ev.occurredAt === undefined) continue;
+      try {
+        min = Math.min(min, toInstant(ev.occurredAt, timezone).getTime());
+      } catch {
+        // Refused by the checks; it keeps its place.
+      }
+    }
+    return min;
+  });
+  return keys
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const ka = keys[a] as number;
+      const kb = keys[b] as number;
+      return ka === kb || (!Number.isFinite(ka) && !Number.isFinite(kb)) ? a - b : ka < kb ? -1 : 1;
+    });
+}
+
 /** How the webhook route names an item's fields in its errors (as its schema errors do). */
 function prefixOf(item: TReceivedItem, index: number, count: number): string {
   if (item.source === 'hubspot') return `[${index}]`;
@@ -63,20 +89,22 @@ function prefixOf(item: TReceivedItem, index: number, count: number): string {
 /**
  * The webhook route's receipt check, once the workspace is known and before the items are stored: throws a
  * 400 naming the field (e.g. `events[2].amount: USD has 2 decimal places; 1.005 has 3`), or a 503 when the
- * store cannot be read. Items are the route's validated inbox items (their source and raw payload).
+ * store cannot be read. Items are the route's validated inbox items (their source and raw payload). Returns
+ * the items in the order to store them: by when their events happened, ties in request order
+ * (occurrenceOrder), so a request's events are applied in the order they happened.
  */
-export async function checkAtReceipt(
+export async function checkAtReceipt<T extends TReceivedItem>(
   db: TDb,
   workspaceId: string,
-  items: readonly TReceivedItem[],
+  items: readonly T[],
   now: Date,
-): Promise<void> {
+): Promise<T[]> {
   const unavailable = () =>
     new AppError('store_unavailable', 'the events could not be checked just now; retry later');
   const workspace = await workspaceCurrencyAndSettings(db, workspaceId).catch(() => {
     throw unavailable();
   });
-  if (!workspace) return;
+  if (!workspace) return [...items];
   const settings = parseWorkspaceSettings(workspace.settings);
   const received = items.map((item, index) => {
     try {
@@ -125,4 +153,8 @@ export async function checkAtReceipt(
     if (problems.length >= 5) break;
   }
   if (problems.length) throw new AppError('bad_request', problems.slice(0, 5).join('; '));
+  return occurrenceOrder(
+    received.map((r) => r.events),
+    workspace.timezone,
+  ).map((i) => items[i] as T);
 }

@@ -332,11 +332,12 @@ export function webhookRoutes(deps: TWebhookDeps): TRoute[] {
           if (!workspaceId) throw new AppError('not_found', 'workspace: no such workspace is installed');
           // What needs the workspace or the clock: amounts in the currency they will be stored in, dates no
           // more than 100 years ahead.
-          await checkAtReceipt(deps.db, workspaceId, items, deps.clock.now());
+          // Stored (and so applied) in the order the events happened, ties in request order.
+          const ordered = await checkAtReceipt(deps.db, workspaceId, items, deps.clock.now());
           let stored: number;
           try {
             stored = await inbox.store(
-              items.map((i) => ({ ...i, workspaceId })),
+              ordered.map((i) => ({ ...i, workspaceId })),
               deps.clock.now(),
             );
           } catch (error) {

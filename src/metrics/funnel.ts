@@ -2,11 +2,18 @@ import type { TPeriod } from './periods.js';
 import { DAY_MS, median } from './stats.js';
 
 /**
- * Funnel flow from stage-change history. Pure.
+ * Funnel flow from stage history. Pure. The rules are written in docs/metrics.md ("Funnel"); in short:
  *
- * A deal's timeline is the list of stages it entered, with times: the stage it was created in (at openedAt),
- * then each change's target stage (at the change). Stages are compared by their position in the workspace's
- * funnel order (`stageOrder`); stages outside it (e.g. closed-won, closed-lost) are not funnel stages.
+ * - A deal's timeline is its stage history (one row per stage it was seen entering, at the time the event says)
+ *   read in time order, repeats of the same stage in a row being one stay. The order rows were stored in never
+ *   matters: a move that arrives late slots into its place. The first stay starts when the deal was created
+ *   (openedAt); with no creation date it has no start (never counted as entered, no dwell).
+ * - A deal with no history (a CSV row that only says where the deal is now) counts as open in its stage but
+ *   never as entering or leaving one: it has no conversion and no dwell.
+ * - Every exit (a move to another stage, a win, a loss) counts for a period only if it happened inside the
+ *   period, and not after `now`: a past period's figures never change once it has ended.
+ * - Open deals are those open at the end of the period (at `now` for the current one), each in the stage it had
+ *   then.
  */
 export type TFunnelDeal = {
   key: string;
@@ -16,14 +23,21 @@ export type TFunnelDeal = {
   /** Null when the creation date is unknown: the first stage then has no entry time (never "entered"). */
   openedAt: Date | null;
   closedAt: Date | null;
+  /** When the store first held the deal (its row's creation): orders stages learned from deals without history. */
+  seenAt?: Date;
 };
 
+/**
+ * One row of stage history: the deal was seen entering `toStage` at `changedAt`. `fromStage` is only set on
+ * rows written before history was kept per move (and by an import's move, which has no time of its own): the
+ * stage the deal was in before; it is read for the earliest row only.
+ */
 export type TStageChange = { dealKey: string; fromStage: string | null; toStage: string; changedAt: Date };
 
 export type TFunnelStats = {
-  /** Open deals per stage now (every stage of the order, 0 included). */
+  /** Open deals per stage at the end of the window (at `now` when it has not ended); every stage, 0 included. */
   openByStage: Record<string, number>;
-  /** Per stage: of the deals that entered it in the window, the share that went further (a later stage or won). */
+  /** Per stage: of the deals that entered it in the window, the share that went further (a later stage or won) in it. */
   stageConversion: Record<string, number | null>;
   /** Per stage: how many deals entered it in the window (the sample behind the conversion). */
   entered: Record<string, number>;
@@ -33,19 +47,58 @@ export type TFunnelStats = {
   exited: Record<string, number>;
 };
 
-function timelineOf(deal: TFunnelDeal, changes: TStageChange[]): { stage: string; at: Date | null }[] {
-  const sorted = [...changes].sort((a, b) => a.changedAt.getTime() - b.changedAt.getTime());
+type TStay = { stage: string; at: Date | null };
+
+/** Rows in time order; at one instant, by stage name, so the order rows were stored in never matters. */
+const byTime = (a: TStageChange, b: TStageChange) =>
+  a.changedAt.getTime() - b.changedAt.getTime() ||
+  (a.toStage < b.toStage ? -1 : a.toStage > b.toStage ? 1 : 0);
+
+/**
+ * A deal's stays, in order: each stage it entered and when. Empty when the deal has no history. The first stay
+ * starts at the deal's creation; it has no start (null) when the creation date is unknown or later than the
+ * first row (data that contradicts itself is not read as an entry).
+ */
+export function timelineOf(deal: TFunnelDeal, changes: TStageChange[]): TStay[] {
+  const sorted = [...changes].sort(byTime);
   const first = sorted[0];
-  const initial = first ? (first.fromStage ?? first.toStage) : deal.stage;
-  const entries: { stage: string; at: Date | null }[] = [{ stage: initial, at: deal.openedAt }];
+  if (!first) return [];
+  const opened = (t: Date) =>
+    deal.openedAt && deal.openedAt.getTime() <= t.getTime() ? deal.openedAt : null;
+  const stays: TStay[] = [];
+  if (first.fromStage !== null && first.fromStage !== first.toStage)
+    stays.push({ stage: first.fromStage, at: opened(first.changedAt) });
   for (const c of sorted) {
-    if (entries[entries.length - 1]?.stage !== c.toStage) entries.push({ stage: c.toStage, at: c.changedAt });
+    if (stays[stays.length - 1]?.stage === c.toStage) continue;
+    stays.push({ stage: c.toStage, at: stays.length === 0 ? opened(c.changedAt) : c.changedAt });
   }
-  return entries;
+  return stays;
 }
 
-const within = (t: Date | null, p: TPeriod): t is Date =>
-  t !== null && t.getTime() >= p.start.getTime() && t.getTime() < p.end.getTime();
+const inside = (t: Date | null, start: Date, end: Date): t is Date =>
+  t !== null && t.getTime() >= start.getTime() && t.getTime() < end.getTime();
+
+/** The deal's stage at an instant (null when it was not open then, or where it was is not known). */
+function stageAt(deal: TFunnelDeal, stays: TStay[], at: Date): string | null {
+  const t = at.getTime();
+  // Closed by then (or closed with no date: when is unknown, so it is not counted as open at any time).
+  if (deal.status !== 'open' && (deal.closedAt === null || deal.closedAt.getTime() < t)) return null;
+  if (stays.length === 0) {
+    // No history: the deal is known only as it is now. It was open in its stage at `at` if it is open now (or
+    // closed only after `at`, then where it was is unknown) and was created by then.
+    if (deal.status !== 'open') return null;
+    return deal.openedAt === null || deal.openedAt.getTime() < t ? deal.stage : null;
+  }
+  if (deal.openedAt && deal.openedAt.getTime() >= t) return null;
+  let stage: string | null = null;
+  for (const s of stays) {
+    if (s.at === null || s.at.getTime() < t) stage = s.stage;
+    else break;
+  }
+  // Created with no date, history starting after `at`: not known to exist yet.
+  if (stage === null) return null;
+  return stage;
+}
 
 /** Funnel figures of a set of deals (one rep's or a team's) over a window, as of `now`. */
 export function funnelStats(
@@ -55,37 +108,49 @@ export function funnelStats(
   window: TPeriod,
   now: Date,
 ): TFunnelStats {
+  // Everything is read as of the window's end, or `now` when the window has not ended.
+  const asOf = new Date(Math.min(window.end.getTime(), now.getTime()));
   const position = new Map(stageOrder.map((s, i) => [s, i]));
   const byDeal = new Map<string, TStageChange[]>();
   for (const c of changes) {
-    if (c.changedAt.getTime() > now.getTime()) continue;
+    if (c.changedAt.getTime() >= asOf.getTime()) continue;
     const list = byDeal.get(c.dealKey) ?? [];
     list.push(c);
     byDeal.set(c.dealKey, list);
   }
-  const openByStage: Record<string, number> = Object.fromEntries(stageOrder.map((s) => [s, 0]));
-  const enteredCount: Record<string, number> = Object.fromEntries(stageOrder.map((s) => [s, 0]));
-  const advanced: Record<string, number> = Object.fromEntries(stageOrder.map((s) => [s, 0]));
+  const zero = () => Object.fromEntries(stageOrder.map((s) => [s, 0])) as Record<string, number>;
+  const openByStage = zero();
+  const enteredCount = zero();
+  const advanced = zero();
   const dwell: Record<string, number[]> = Object.fromEntries(stageOrder.map((s) => [s, []]));
 
   for (const deal of deals) {
-    if (deal.status === 'open' && position.has(deal.stage))
-      openByStage[deal.stage] = (openByStage[deal.stage] ?? 0) + 1;
-    const timeline = timelineOf(deal, byDeal.get(deal.key) ?? []);
-    timeline.forEach((entry, i) => {
-      const pos = position.get(entry.stage);
+    const stays = timelineOf(deal, byDeal.get(deal.key) ?? []);
+    const openIn = stageAt(deal, stays, asOf);
+    if (openIn !== null && position.has(openIn)) openByStage[openIn] = (openByStage[openIn] ?? 0) + 1;
+    // The deal's close, as an exit, when it happened before the window's end (and by now).
+    const closedAt =
+      deal.status !== 'open' && deal.closedAt && deal.closedAt.getTime() < asOf.getTime()
+        ? deal.closedAt
+        : null;
+    stays.forEach((stay, i) => {
+      const pos = position.get(stay.stage);
       if (pos === undefined) return;
-      if (within(entry.at, window)) {
-        enteredCount[entry.stage] = (enteredCount[entry.stage] ?? 0) + 1;
-        const later = timeline.slice(i + 1).some((e) => (position.get(e.stage) ?? -1) > pos);
-        const wonAfter =
-          deal.status === 'won' && deal.closedAt !== null && deal.closedAt.getTime() <= now.getTime();
-        if (later || wonAfter) advanced[entry.stage] = (advanced[entry.stage] ?? 0) + 1;
+      const next = stays[i + 1];
+      // Where the stay ended: the next stage's entry, else the close (both only up to asOf).
+      const leftAt = next?.at ?? closedAt;
+      if (inside(stay.at, window.start, asOf)) {
+        enteredCount[stay.stage] = (enteredCount[stay.stage] ?? 0) + 1;
+        const later = stays
+          .slice(i + 1)
+          .some(
+            (s) => (position.get(s.stage) ?? -1) > pos && s.at !== null && s.at.getTime() < asOf.getTime(),
+          );
+        const won = deal.status === 'won' && closedAt !== null;
+        if (later || won) advanced[stay.stage] = (advanced[stay.stage] ?? 0) + 1;
       }
-      const next = timeline[i + 1];
-      const leftAt = next?.at ?? (deal.status !== 'open' ? deal.closedAt : null);
-      if (entry.at && within(leftAt, window))
-        dwell[entry.stage]?.push((leftAt.getTime() - entry.at.getTime()) / DAY_MS);
+      if (stay.at && inside(leftAt, window.start, asOf))
+        dwell[stay.stage]?.push((leftAt.getTime() - stay.at.getTime()) / DAY_MS);
     });
   }
   const stageConversion: Record<string, number | null> = {};
@@ -160,26 +225,39 @@ export function findBottleneck(
 }
 
 /**
- * A funnel order when the workspace has not set one: stages ordered by their average position in the deals'
- * stage histories (alphabetically where there is no history), leaving out terminal stages (those where only
- * closed deals sit and no open deal ever does).
+ * A funnel order when the workspace has not set one: stages seen in stage histories, ordered by their average
+ * position in them; then stages known only as the current stage of deals without history (a CSV import), in the
+ * order they first appeared in the store (`seenAt`; by name at the same instant). Never alphabetical where an
+ * order can be learned. Terminal stages (where only closed deals sit and no open deal ever does) are left out.
  */
 export function inferStageOrder(deals: TFunnelDeal[], changes: TStageChange[]): string[] {
   const byDeal = new Map<string, TStageChange[]>();
   for (const c of changes) byDeal.set(c.dealKey, [...(byDeal.get(c.dealKey) ?? []), c]);
   const positions = new Map<string, number[]>();
+  const firstSeen = new Map<string, number>();
   const openStages = new Set<string>();
   const closedOnly = new Set<string>();
   for (const deal of deals) {
     if (deal.status === 'open') openStages.add(deal.stage);
     else closedOnly.add(deal.stage);
-    timelineOf(deal, byDeal.get(deal.key) ?? []).forEach((e, i) => {
+    const stays = timelineOf(deal, byDeal.get(deal.key) ?? []);
+    stays.forEach((e, i) => {
       positions.set(e.stage, [...(positions.get(e.stage) ?? []), i]);
     });
+    if (stays.length === 0) {
+      const seen = deal.seenAt?.getTime() ?? Number.POSITIVE_INFINITY;
+      firstSeen.set(deal.stage, Math.min(firstSeen.get(deal.stage) ?? Number.POSITIVE_INFINITY, seen));
+    }
   }
   const terminal = new Set([...closedOnly].filter((s) => !openStages.has(s)));
+  const keep = (s: string) => s !== '' && !terminal.has(s);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return [...positions.keys()]
-    .filter((s) => s !== '' && !terminal.has(s))
-    .sort((a, b) => mean(positions.get(a) ?? []) - mean(positions.get(b) ?? []) || a.localeCompare(b));
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const learned = [...positions.keys()]
+    .filter(keep)
+    .sort((a, b) => mean(positions.get(a) ?? []) - mean(positions.get(b) ?? []) || byName(a, b));
+  const seenOnly = [...firstSeen.keys()]
+    .filter((s) => keep(s) && !positions.has(s))
+    .sort((a, b) => (firstSeen.get(a) ?? 0) - (firstSeen.get(b) ?? 0) || byName(a, b));
+  return [...learned, ...seenOnly];
 }

@@ -72,6 +72,14 @@ function toSql(provider: TProvider, value: unknown): unknown {
   return value ?? null;
 }
 
+/** The last createdAt given to a bulk row in this process (see insertRows). */
+let lastStamp = 0;
+
+/**
+ * Inserts rows with multi-row statements. Rows of one insert get createdAt one millisecond apart, in their order
+ * (and after any earlier bulk row of this process), so "first seen" keeps a file's row order: the funnel learns
+ * the stage order of CSV-only data from it (src/metrics/funnel.ts inferStageOrder).
+ */
 export async function insertRows(
   tx: TTx,
   provider: TProvider,
@@ -80,16 +88,19 @@ export async function insertRows(
   now = new Date(),
 ): Promise<void> {
   if (rows.length === 0) return;
+  const base = Math.max(now.getTime(), lastStamp + 1);
+  lastStamp = base + rows.length - 1;
   const spec = TABLES[table] as Record<string, unknown>;
   const columns = Object.keys(spec);
   const perChunk = Math.max(1, Math.floor(30_000 / columns.length));
   const head = Prisma.raw(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `);
   for (let i = 0; i < rows.length; i += perChunk) {
-    const values = rows.slice(i, i + perChunk).map((row) => {
+    const values = rows.slice(i, i + perChunk).map((row, j) => {
       for (const k of Object.keys(row)) if (!(k in spec)) throw new Error(`${table} has no column ${k}`);
       const cells = columns.map((c) => {
         let v = row[c] === undefined ? spec[c] : row[c];
-        if (v === 'now' && (c === 'createdAt' || c === 'updatedAt')) v = now;
+        if (v === 'now' && c === 'createdAt') v = new Date(base + i + j);
+        if (v === 'now' && c === 'updatedAt') v = now;
         if (v === undefined) throw new Error(`${table}.${c} is required`);
         return toSql(provider, v);
       });

@@ -207,6 +207,7 @@ export async function loadFunnelFactsByRep(
     status: true,
     openedAt: true,
     closedAt: true,
+    createdAt: true,
   } as const;
   const parts = await Promise.all([
     db.deal.findMany({ where: { ...base, status: 'open' }, select }),
@@ -241,6 +242,7 @@ export async function loadFunnelFactsByRep(
       status: d.status as TFunnelDeal['status'],
       openedAt: d.openedAt,
       closedAt: d.closedAt,
+      seenAt: d.createdAt,
     });
   }
   for (const c of changes) {

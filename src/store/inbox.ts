@@ -8,6 +8,14 @@ import type { TDb, TTx } from './types.js';
  * purpose: one worker applies all of them, each with its own workspace's settings.
  */
 
+/**
+ * A row id that sorts by its place in the insert: the worker applies events received at the same instant in id
+ * order, so a request's events are applied in the order they were stored (the order they happened).
+ */
+function rowId(position: number): string {
+  return `${position.toString().padStart(8, '0')}-${randomUUID()}`;
+}
+
 /** An event to store: its dedupe key and its raw payload as JSON text. */
 export type TNewInboxEvent = {
   workspaceId: string;
@@ -26,8 +34,9 @@ export async function insertInboxEvents(db: TDb, rows: TNewInboxEvent[]): Promis
   const statements = rows.map(
     (
       r,
+      i,
     ) => db.$executeRaw`INSERT INTO "InboxEvent" ("id", "workspaceId", "source", "dedupeKey", "eventType", "payload", "receivedAt", "attempts", "nextAttemptAt")
-      VALUES (${randomUUID()}, ${r.workspaceId}, ${r.source}, ${r.dedupeKey}, ${r.eventType}, ${r.payload}, ${r.receivedAt}, 0, ${r.receivedAt})
+      VALUES (${rowId(i)}, ${r.workspaceId}, ${r.source}, ${r.dedupeKey}, ${r.eventType}, ${r.payload}, ${r.receivedAt}, 0, ${r.receivedAt})
       ON CONFLICT ("dedupeKey") DO NOTHING`,
   );
   const counts = await db.$transaction(statements);
@@ -48,8 +57,8 @@ export async function insertInboxEventGroups(
     const values = rows
       .slice(i, i + groupRows)
       .map(
-        (r) =>
-          Prisma.sql`(${randomUUID()}, ${r.workspaceId}, ${r.source}, ${r.dedupeKey}, ${r.eventType}, ${r.payload}, ${r.receivedAt}, 0, ${r.receivedAt})`,
+        (r, j) =>
+          Prisma.sql`(${rowId(i + j)}, ${r.workspaceId}, ${r.source}, ${r.dedupeKey}, ${r.eventType}, ${r.payload}, ${r.receivedAt}, 0, ${r.receivedAt})`,
       );
     statements.push(
       db.$queryRaw<

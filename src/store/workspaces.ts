@@ -91,5 +91,8 @@ export async function updateWorkspace(db: TDb, workspaceId: string, data: TWorks
 
 /** A workspace's currency and settings JSON, or null when there is no such workspace. */
 export function workspaceCurrencyAndSettings(db: TDb, workspaceId: string) {
-  return db.workspace.findUnique({ where: { id: workspaceId }, select: { currency: true, settings: true } });
+  return db.workspace.findUnique({
+    where: { id: workspaceId },
+    select: { currency: true, settings: true, timezone: true },
+  });
 }

@@ -16,7 +16,8 @@ import { TEST_PROVIDER } from '../support/env.js';
  * What applying deal events stores, event by event: the outcome of each, every field of the deal (with its field
  * clock) and the stage history, for a webhook's timed events delivered out of order, events without a time of
  * their own, and an import's batches (deferred inserts, prefetched rows, no close date invented). Written down
- * from the code before applyDeal was split into named steps (issue 15), so the split stores exactly the same.
+ * from the code before applyDeal was split into named steps (issue 15), so the split stores exactly the same;
+ * the stage history changed on purpose in issue 14 (every timed event's stage is a row, marked below).
  */
 let store: TStore;
 let cleanup: () => Promise<void>;
@@ -137,7 +138,7 @@ describe(`applying deal events (${TEST_PROVIDER})`, () => {
       { type: 'deal.deleted', dealId: 'A', occurredAt: '2026-11-20T09:00:00Z' },
       // First seen through a move: the stage it entered then is its first history row.
       { type: 'deal.stage_changed', dealId: 'B', stage: 'demo', occurredAt: '2026-11-03T10:00:00Z' },
-      // Created after the move it is first seen by: that move is not history.
+      // Seen in a stage before its stated creation: the row is kept (the funnel gives the stay no start).
       {
         type: 'deal.upserted',
         dealId: 'C',
@@ -246,9 +247,11 @@ const EXPECTED_TIMED: unknown = [
       lostReason: 1794733200000,
       deleted: 1795165200000,
     },
+    // Issue 14: every timed event's stage is a row (no from-stage: the funnel reads rows in time order).
     history: [
+      [null, 'qualified', '2026-11-02T09:00:00.000Z'],
       [null, 'demo', '2026-11-04T09:00:00.000Z'],
-      ['qualified', 'proposal', '2026-11-05T09:00:00.000Z'],
+      [null, 'proposal', '2026-11-05T09:00:00.000Z'],
     ],
   },
   {
@@ -295,7 +298,8 @@ const EXPECTED_TIMED: unknown = [
       closedAt: 1794096000000,
       lostReason: 1794096000000,
     },
-    history: [],
+    // Issue 14: the stage the event saw is history even where the creation date says later.
+    history: [[null, 'demo', '2026-11-03T00:00:00.000Z']],
   },
 ];
 const EXPECTED_UNTIMED_OUTCOMES: unknown = ['created', 'unchanged', 'unchanged', 'updated', 'updated'];

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   findBottleneck,
   funnelStats,
+  inferStageOrder,
   type TFunnelDeal,
   type TStageChange,
 } from '../../src/metrics/funnel.js';
@@ -12,6 +14,14 @@ const d = (s: string) => new Date(s);
 const now = d('2017-07-10T00:00:00Z');
 const june = parsePeriod('2017-06', now, UTC);
 const ORDER = ['Prospecting', 'Engaging', 'Proposal'];
+
+/** A history row as the store writes it now: the stage an event saw the deal enter, and when. */
+const row = (dealKey: string, toStage: string, at: string): TStageChange => ({
+  dealKey,
+  fromStage: null,
+  toStage,
+  changedAt: d(at),
+});
 
 describe('funnelStats (hand-computed)', () => {
   const deals: TFunnelDeal[] = [
@@ -33,17 +43,21 @@ describe('funnelStats (hand-computed)', () => {
       openedAt: d('2017-06-03T00:00:00Z'),
       closedAt: d('2017-06-06T00:00:00Z'),
     },
-    // Open in Prospecting since May: counts as open now, not as entered in June.
+    // Open in Prospecting since May: counts as open, not as entered in June.
     { key: 'e', stage: 'Prospecting', status: 'open', openedAt: d('2017-05-20T00:00:00Z'), closedAt: null },
   ];
   const changes: TStageChange[] = [
-    { dealKey: 'a', fromStage: 'Prospecting', toStage: 'Engaging', changedAt: d('2017-06-05T00:00:00Z') },
-    { dealKey: 'a', fromStage: 'Engaging', toStage: 'Proposal', changedAt: d('2017-06-15T00:00:00Z') },
-    { dealKey: 'b', fromStage: 'Prospecting', toStage: 'Engaging', changedAt: d('2017-06-12T00:00:00Z') },
+    row('a', 'Prospecting', '2017-06-01T00:00:00Z'),
+    row('a', 'Engaging', '2017-06-05T00:00:00Z'),
+    row('a', 'Proposal', '2017-06-15T00:00:00Z'),
+    row('b', 'Prospecting', '2017-06-02T00:00:00Z'),
+    row('b', 'Engaging', '2017-06-12T00:00:00Z'),
+    row('c', 'Prospecting', '2017-06-03T00:00:00Z'),
+    row('e', 'Prospecting', '2017-05-20T00:00:00Z'),
   ];
   const stats = funnelStats(deals, changes, ORDER, june, now);
 
-  it('counts open deals per stage now', () => {
+  it('counts the deals open at the end of the period, per stage', () => {
     expect(stats.openByStage).toEqual({ Prospecting: 1, Engaging: 1, Proposal: 0 });
   });
 
@@ -59,10 +73,161 @@ describe('funnelStats (hand-computed)', () => {
     expect(stats.exited).toEqual({ Prospecting: 3, Engaging: 1, Proposal: 1 });
   });
 
+  it('gives the same figures for rows stored in any order, repeated, or with a stage seen again', () => {
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(changes, { minLength: changes.length, maxLength: changes.length }),
+        fc.array(fc.constantFrom(...changes), { maxLength: 4 }),
+        (shuffled, repeats) => {
+          // A snapshot seeing b in Engaging again later is the same stay.
+          const extra = [...repeats, row('b', 'Engaging', '2017-06-20T00:00:00Z')];
+          expect(funnelStats(deals, [...shuffled, ...extra], ORDER, june, now)).toEqual(stats);
+        },
+      ),
+    );
+  });
+
+  it('reads rows written before history was kept per move (the stage left on the earliest row)', () => {
+    const legacy: TStageChange[] = [
+      { dealKey: 'a', fromStage: 'Prospecting', toStage: 'Engaging', changedAt: d('2017-06-05T00:00:00Z') },
+      { dealKey: 'a', fromStage: 'Engaging', toStage: 'Proposal', changedAt: d('2017-06-15T00:00:00Z') },
+      { dealKey: 'b', fromStage: 'Prospecting', toStage: 'Engaging', changedAt: d('2017-06-12T00:00:00Z') },
+      { dealKey: 'c', fromStage: null, toStage: 'Prospecting', changedAt: d('2017-06-03T00:00:00Z') },
+      { dealKey: 'e', fromStage: null, toStage: 'Prospecting', changedAt: d('2017-05-20T00:00:00Z') },
+    ];
+    expect(funnelStats(deals, legacy, ORDER, june, now)).toEqual(stats);
+  });
+
   it('says no data for stages nothing entered or left', () => {
     const empty = funnelStats([], [], ORDER, june, now);
     expect(empty.stageConversion).toEqual({ Prospecting: null, Engaging: null, Proposal: null });
     expect(empty.medianDaysInStage.Engaging).toBeNull();
+  });
+});
+
+describe('a period is read as of its end', () => {
+  // f: created June 20 in Prospecting, moved to Engaging July 3 (after June), won July 8.
+  // g: created June 22 in Prospecting, won July 2.
+  const deals: TFunnelDeal[] = [
+    {
+      key: 'f',
+      stage: 'Engaging',
+      status: 'won',
+      openedAt: d('2017-06-20T00:00:00Z'),
+      closedAt: d('2017-07-08T00:00:00Z'),
+    },
+    {
+      key: 'g',
+      stage: 'Prospecting',
+      status: 'won',
+      openedAt: d('2017-06-22T00:00:00Z'),
+      closedAt: d('2017-07-02T00:00:00Z'),
+    },
+  ];
+  const changes = [
+    row('f', 'Prospecting', '2017-06-20T00:00:00Z'),
+    row('f', 'Engaging', '2017-07-03T00:00:00Z'),
+    row('g', 'Prospecting', '2017-06-22T00:00:00Z'),
+  ];
+  const s = funnelStats(deals, changes, ORDER, june, now);
+
+  it('counts a move or a win after the end as no exit (one rule for every exit)', () => {
+    expect(s.entered.Prospecting).toBe(2);
+    expect(s.stageConversion.Prospecting).toBe(0);
+    expect(s.exited.Prospecting).toBe(0);
+  });
+
+  it('counts a deal as open in the stage it had at the end of the period, not the one it has now', () => {
+    expect(s.openByStage).toEqual({ Prospecting: 2, Engaging: 0, Proposal: 0 });
+  });
+
+  it('counts the same exits in July, where they happened', () => {
+    const july = parsePeriod('2017-07', now, UTC);
+    const j = funnelStats(deals, changes, ORDER, july, now);
+    // f left Prospecting on July 3 (13 days), g on July 2 by its win (10 days); f left Engaging by its win.
+    expect(j.exited).toEqual({ Prospecting: 2, Engaging: 1, Proposal: 0 });
+    expect(j.medianDaysInStage.Prospecting).toBe(11.5);
+    expect(j.entered).toEqual({ Prospecting: 0, Engaging: 1, Proposal: 0 });
+    expect(j.stageConversion.Engaging).toBe(1);
+    expect(j.openByStage).toEqual({ Prospecting: 0, Engaging: 0, Proposal: 0 });
+  });
+
+  it('counts nothing after now in the current period', () => {
+    const july = parsePeriod('2017-07', now, UTC);
+    const early = funnelStats(deals, changes, ORDER, july, d('2017-07-05T00:00:00Z'));
+    // By July 5, f sits in Engaging (moved July 3) and g is won (July 2); f's win on July 8 has not happened.
+    expect(early.openByStage).toEqual({ Prospecting: 0, Engaging: 1, Proposal: 0 });
+    expect(early.stageConversion.Engaging).toBe(0);
+  });
+});
+
+describe('deals without stage history (a CSV row with only its current stage)', () => {
+  const deals: TFunnelDeal[] = [
+    { key: 'p', stage: 'Engaging', status: 'open', openedAt: d('2017-06-10T00:00:00Z'), closedAt: null },
+    {
+      key: 'q',
+      stage: 'Engaging',
+      status: 'won',
+      openedAt: d('2017-06-11T00:00:00Z'),
+      closedAt: d('2017-06-20T00:00:00Z'),
+    },
+    // Won after June: where it was at the end of June is unknown, so it is not counted open anywhere.
+    {
+      key: 'r',
+      stage: 'Proposal',
+      status: 'won',
+      openedAt: d('2017-06-12T00:00:00Z'),
+      closedAt: d('2017-07-02T00:00:00Z'),
+    },
+  ];
+  it('count as open in their stage, never as entering, going further or dwelling', () => {
+    const s = funnelStats(deals, [], ORDER, june, now);
+    expect(s.openByStage).toEqual({ Prospecting: 0, Engaging: 1, Proposal: 0 });
+    expect(s.entered).toEqual({ Prospecting: 0, Engaging: 0, Proposal: 0 });
+    expect(s.stageConversion.Engaging).toBeNull();
+    expect(s.exited).toEqual({ Prospecting: 0, Engaging: 0, Proposal: 0 });
+  });
+});
+
+describe('inferStageOrder', () => {
+  it('orders stages by their place in histories, whatever order the rows come in', () => {
+    const deals: TFunnelDeal[] = ['a', 'b'].map((key) => ({
+      key,
+      stage: 'Closing',
+      status: 'open',
+      openedAt: d('2017-06-01T00:00:00Z'),
+      closedAt: null,
+    }));
+    const changes = [
+      row('a', 'Zeta first', '2017-06-01T00:00:00Z'),
+      row('a', 'Alpha second', '2017-06-02T00:00:00Z'),
+      row('a', 'Closing', '2017-06-03T00:00:00Z'),
+      row('b', 'Alpha second', '2017-06-01T00:00:00Z'),
+      row('b', 'Closing', '2017-06-05T00:00:00Z'),
+    ];
+    expect(inferStageOrder(deals, changes)).toEqual(['Zeta first', 'Alpha second', 'Closing']);
+    expect(inferStageOrder(deals, [...changes].reverse())).toEqual(['Zeta first', 'Alpha second', 'Closing']);
+  });
+
+  it('orders stages of CSV-only deals by first appearance, never alphabetically, leaving out closed-only ones', () => {
+    const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
+    const deal = (key: string, stage: string, status: TFunnelDeal['status'], seen: number): TFunnelDeal => ({
+      key,
+      stage,
+      status,
+      openedAt: null,
+      closedAt: null,
+      seenAt: at(seen),
+    });
+    const deals = [
+      deal('1', 'Prospecting', 'open', 0),
+      deal('2', 'Won', 'won', 1),
+      deal('3', 'Engaging', 'open', 2),
+      deal('4', 'Prospecting', 'open', 3),
+      deal('5', 'Lost', 'lost', 4),
+    ];
+    expect(inferStageOrder(deals, [])).toEqual(['Prospecting', 'Engaging']);
+    expect(inferStageOrder([...deals].reverse(), [])).toEqual(['Prospecting', 'Engaging']);
   });
 });
 
@@ -77,12 +242,13 @@ function synthetic(
     const opened = new Date(Date.UTC(2017, 5, 1 + (i % 5)));
     const engaged = new Date(opened.getTime() + 2 * 86_400_000);
     const key = `k${n}-${engagingDays}-${i}`;
-    changes.push({ dealKey: key, fromStage: 'Prospecting', toStage: 'Engaging', changedAt: engaged });
+    changes.push({ dealKey: key, fromStage: null, toStage: 'Prospecting', changedAt: opened });
+    changes.push({ dealKey: key, fromStage: null, toStage: 'Engaging', changedAt: engaged });
     const advances = i % advanceEvery === 0;
     if (advances) {
       changes.push({
         dealKey: key,
-        fromStage: 'Engaging',
+        fromStage: null,
         toStage: 'Proposal',
         changedAt: new Date(engaged.getTime() + engagingDays * 86_400_000),
       });
