@@ -11,17 +11,33 @@ export function oneLine(text: string): string {
   return text.replace(/\r\n|[\p{Cc}\u2028\u2029]/gu, ' ');
 }
 
-/** A metric value for people: money in the workspace currency, rates as percentages, "no data" for null. */
+/** From this amount up (in major units, either sign) money is shown in whole units: the cents are noise there. */
+export const WHOLE_MONEY_FROM = 1000;
+
+/**
+ * A metric value for people: money in the workspace currency (whole units from WHOLE_MONEY_FROM up, cents
+ * below; to the cent with `exact`), counts as whole numbers (a median of counts, 17.5, is rounded: 18), rates as percentages, "no data"
+ * for null. JSON and CSV carry the exact numbers instead.
+ */
 export function formatMetric(
   value: number | null,
   unit: TMetricUnit,
   currency: string,
   locale = 'en-US',
+  /** Money to the cent whatever the amount: a figure someone typed, confirmed back to them. */
+  opts: { exact?: boolean } = {},
 ): string {
   if (value === null) return 'no data';
   switch (unit) {
     case 'money':
-      return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(value);
+      return new Intl.NumberFormat(
+        locale,
+        Math.abs(value) >= WHOLE_MONEY_FROM && !opts.exact
+          ? { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 }
+          : { style: 'currency', currency },
+      ).format(value);
+    case 'count':
+      return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(value);
     case 'share':
       return `${(value * 100).toFixed(1)}%`;
     case 'per':
@@ -37,6 +53,54 @@ export function formatMetric(
     default:
       return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value);
   }
+}
+
+/**
+ * How a change of a metric is measured: a rate (a share, a percent change, a 0–100 score) changes in points, the
+ * difference of the two values (50% → 78% is +28 points); an amount or a count changes by a percentage of where
+ * it was ($1,000 → $1,250 is +25%).
+ */
+export type TChangeUnit = 'points' | 'percent';
+
+export function changeUnitOf(unit: TMetricUnit): TChangeUnit {
+  return unit === 'share' || unit === 'percent_change' || unit === 'score' ? 'points' : 'percent';
+}
+
+/**
+ * The change from `before` to `now` in the metric's change unit: for points, now − before in the metric's own
+ * unit (a share as a fraction: 0.28 is 28 points); for a percentage, (now − before) / |before| as a fraction.
+ * Null when either is missing, or for a percentage when `before` is 0 (no base to compare with).
+ */
+export function changeBetween(
+  now: number | null | undefined,
+  before: number | null | undefined,
+  unit: TMetricUnit,
+): { change: number; changeUnit: TChangeUnit } | null {
+  if (now == null || before == null || !Number.isFinite(now) || !Number.isFinite(before)) return null;
+  const changeUnit = changeUnitOf(unit);
+  if (changeUnit === 'points') return { change: now - before, changeUnit };
+  if (before === 0) return null;
+  return { change: (now - before) / Math.abs(before), changeUnit };
+}
+
+/** One decimal, none when it is .0: 28 → "28", 2.46 → "2.5". */
+const oneDecimal = (n: number) => {
+  const s = Math.abs(n).toFixed(1);
+  return s.endsWith('.0') ? s.slice(0, -2) : s;
+};
+
+/**
+ * A change for people: "+28 pts" (points; a share's fraction × 100), "-12.5%" (a percentage); a change that
+ * rounds to 0 reads "no change". `unit` is the metric's own unit (a score's points are score points).
+ */
+export function formatChange(c: { change: number; changeUnit: TChangeUnit }, unit: TMetricUnit): string {
+  const shown = c.changeUnit === 'points' && unit === 'score' ? c.change : c.change * 100;
+  const digits = oneDecimal(shown);
+  if (digits === '0') return 'no change';
+  const sign = shown > 0 ? '+' : '-';
+  return c.changeUnit === 'points'
+    ? `${sign}${digits} ${digits === '1' ? 'pt' : 'pts'}`
+    : `${sign}${digits}%`;
 }
 
 /** The readable table `kpi metrics` prints without --json. */
@@ -78,7 +142,14 @@ export function renderLeaderboardTable(board: TLeaderboard): string {
     (r) =>
       `${String(r.rank).padStart(3)}. ${oneLine(r.rep.name).padEnd(width)}  ${formatMetric(r.value, unit, board.currency)}`,
   );
-  return [`${metric?.title ?? board.metric} · ${board.period.label}`, ...lines].join('\n');
+  const title = metric?.title ?? board.metric;
+  const note =
+    board.ranked === 0 && board.unranked > 0
+      ? `Nobody has data for ${title} in ${board.period.label}, so nobody is ranked.`
+      : board.unranked > 0
+        ? `${board.unranked} ${board.unranked === 1 ? 'rep has' : 'reps have'} no result and ${board.unranked === 1 ? 'is' : 'are'} not ranked.`
+        : '';
+  return [`${title} · ${board.period.label}`, ...lines, ...(note ? [note] : [])].join('\n');
 }
 
 /** The readable table `kpi metrics --team` prints without --json: the team's metrics, then each rep's key figures. */

@@ -10,23 +10,44 @@ import { resolveTargetsForReps } from '../store/targets.js';
 import type { Workspace } from '../store/types.js';
 import { calendarOf, presentMetrics, presentPeriod } from './present.js';
 
+export type TLeaderboardRow = {
+  rank: number;
+  rep: { id: string; name: string; email: string | null; slackUserId: string | null };
+  value: number | null;
+};
+
 export type TLeaderboard = {
   metric: string;
   period: { key: string; label: string; start: string; end: string };
   currency: string;
   /** BCP 47 locale numbers are formatted in (the workspace setting). */
   locale: string;
-  rows: {
-    rank: number;
-    rep: { id: string; name: string; email: string | null; slackUserId: string | null };
-    value: number | null;
-  }[];
+  /** The reps with a result, best first, ranked 1, 2, 3 …: the top N of them when a top is asked for. */
+  rows: TLeaderboardRow[];
+  /** How many reps have a result (are ranked), the top N or not. */
+  ranked: number;
+  /** How many active reps have no result for the period (no data, or 0 where more is better): not ranked. */
+  unranked: number;
+  /**
+   * The rep asked about (the asker) when they are ranked below the top N: their own row, with their rank among
+   * everyone ranked; null when they are in the top N, have no result, or nobody was asked about.
+   */
+  own: TLeaderboardRow | null;
 };
 
 /**
- * Every active rep of a workspace ranked by one metric for a period: best first (lowest first for metrics
- * where less is better), reps without data last, ties broken by name. Facts and targets are loaded with one
- * query per kind for all reps together.
+ * Whether a value is a result a board ranks: a number, and not 0 on a metric where more is better (0 won, 0
+ * calls: nothing to rank by). The weekly post (reports/weekly-leaderboard.ts) names reps by the same rule.
+ */
+export function isResult(value: number | null | undefined, lowerIsBetter: boolean): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && (lowerIsBetter || value !== 0);
+}
+
+/**
+ * The active reps of a workspace with a result (isResult) ranked by one metric for a period: best first (lowest
+ * first for metrics where less is better), ties broken by name; reps without a result are counted, not ranked.
+ * `top` keeps the first N; `opts.asker` (a rep id) adds that rep's own row when they rank below them. Facts and
+ * targets are loaded with one query per kind for all reps together.
  */
 export async function leaderboardReport(
   db: TDb,
@@ -37,7 +58,7 @@ export async function leaderboardReport(
   now: Date,
   top?: number,
   /** Compute every metric from loaded facts, optionally loading every kind of fact (tests compare the ways). */
-  opts: { factsOnly?: boolean; allFacts?: boolean } = {},
+  opts: { factsOnly?: boolean; allFacts?: boolean; asker?: string } = {},
 ): Promise<TLeaderboard> {
   const metric = SCALAR_METRICS.find((m) => m.id === metricId);
   if (!metric) {
@@ -87,24 +108,30 @@ export async function leaderboardReport(
     });
   }
   const lowerFirst = LOWER_IS_BETTER.has(metric.id);
-  scored.sort((a, b) => {
-    if (a.value === null || b.value === null) {
-      return a.value === b.value ? a.rep.name.localeCompare(b.rep.name) : a.value === null ? 1 : -1;
-    }
+  const withResult = scored.filter((s) => isResult(s.value, lowerFirst)) as {
+    rep: (typeof reps)[number];
+    value: number;
+  }[];
+  withResult.sort((a, b) => {
     const diff = lowerFirst ? a.value - b.value : b.value - a.value;
-    return diff !== 0 ? diff : a.rep.name.localeCompare(b.rep.name);
+    return diff !== 0 ? diff : a.rep.name.localeCompare(b.rep.name) || a.rep.id.localeCompare(b.rep.id);
   });
-  const rows = scored.slice(0, top ?? scored.length).map((s, i) => ({
+  const all = withResult.map((s, i) => ({
     rank: i + 1,
     rep: { id: s.rep.id, name: s.rep.name, email: s.rep.email, slackUserId: s.rep.slackUserId },
     value: s.value,
   }));
+  const rows = all.slice(0, top ?? all.length);
+  const own = opts.asker ? (all.slice(rows.length).find((r) => r.rep.id === opts.asker) ?? null) : null;
   return {
     metric: metric.id,
     period: presentPeriod(period),
     currency: workspace.currency,
     locale: workspace.locale,
     rows,
+    ranked: all.length,
+    unranked: scored.length - all.length,
+    own,
   };
 }
 

@@ -11,6 +11,11 @@ export type TRepMetricsReport = {
   rep: { id: string; name: string; email: string | null; slackUserId: string | null };
   period: { key: string; label: string; start: string; end: string };
   previousPeriod: { key: string; start: string; end: string };
+  /**
+   * Whether the period had ended when the report was made: a finished period's targets were met or missed, a
+   * current one's are on pace or behind.
+   */
+  periodEnded: boolean;
   currency: string;
   /** BCP 47 locale numbers are formatted in (the workspace setting). */
   locale: string;
@@ -103,6 +108,7 @@ export async function repMetricsReport(
       start: previous.start.toISOString(),
       end: previous.end.toISOString(),
     },
+    periodEnded: period.end.getTime() <= now.getTime(),
     currency: workspace.currency,
     locale: workspace.locale,
     metrics,

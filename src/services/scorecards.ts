@@ -78,7 +78,10 @@ export async function teamScorecard(
   return teamMetricsReport(ctx.store.db, ctx.workspace, manager, input.period ?? '', ctx.now);
 }
 
-/** Reps ranked by one metric for a period (default won revenue this month), best first. */
+/**
+ * Reps ranked by one metric for a period (default won revenue this month), best first; the asker's own row
+ * besides the top N when they rank below it.
+ */
 export async function rankReps(
   ctx: TServiceContext,
   input: { metric?: string; period?: string; top?: number },
@@ -90,6 +93,7 @@ export async function rankReps(
     input.period ?? '',
     ctx.now,
     input.top,
+    ctx.actor.repId ? { asker: ctx.actor.repId } : {},
   );
 }
 

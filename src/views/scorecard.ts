@@ -1,12 +1,12 @@
 import type { KnownBlock } from '@slack/types';
 import { leaderboardChart, scorecardChart } from '../charts/specs.js';
-import { SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
-import { formatMetric, oneLine } from '../reports/format.js';
+import { LOWER_IS_BETTER, SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
+import { changeBetween, changeUnitOf, formatChange, formatMetric, oneLine } from '../reports/format.js';
 import type { TLeaderboard } from '../reports/leaderboard.js';
 import type { TRepMetricsReport } from '../reports/rep-metrics.js';
 import { clipMrkdwn, clipPlainText, LIMITS, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
-import { personJson, plain, plainWithNames, table, toJson, wrap } from './terminal.js';
+import { displayWidth, personJson, plain, plainWithNames, table, toJson, wrap } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
 
 const UNIT = new Map<string, TMetricUnit>(SCALAR_METRICS.map((m) => [m.id, m.unit]));
@@ -36,21 +36,51 @@ function value(report: TRepMetricsReport, id: string): string {
   );
 }
 
-/** One field: the figure, then its target and pace, then its change against the rep's own baseline. */
+const unitOf = (id: string): TMetricUnit => UNIT.get(id) ?? 'count';
+
+/**
+ * Where a metric stands against its target, in words: for the current period its pace ("on pace", "behind
+ * pace"); for a finished one what happened, with the figure ("target met", "missed by $2,500"). Empty without
+ * a target, or before any of the period has passed.
+ */
+export function paceWords(report: TRepMetricsReport, id: string): string {
+  const pace = report.pace[id];
+  if (!pace) return '';
+  if (report.periodEnded) {
+    if (pace.actual >= pace.target) return 'target met';
+    const short = pace.target - pace.actual;
+    const unit = unitOf(id);
+    return `missed by ${
+      changeUnitOf(unit) === 'points'
+        ? formatChange({ change: short, changeUnit: 'points' }, unit).replace(/^\+/, '')
+        : formatMetric(short, unit, report.currency, report.locale)
+    }`;
+  }
+  if (pace.paceRatio === null) return '';
+  return pace.paceRatio >= 1 ? 'on pace' : 'behind pace';
+}
+
+/**
+ * The change against the rep's usual (their baseline): in points for a rate, as a percentage for an amount or a
+ * count (changeBetween); null without a baseline (or, for an amount, a usual of 0).
+ */
+export function changeVsUsual(report: TRepMetricsReport, id: string) {
+  const now = report.metrics[id];
+  return changeBetween(typeof now === 'number' ? now : null, report.trends[id]?.baseline, unitOf(id));
+}
+
+/** One field: the figure, then its target and pace (or, for a past period, met or missed), then its change against the rep's own baseline. */
 function field(report: TRepMetricsReport, id: string): string {
   const parts = [`*${TITLE.get(id) ?? id}*`, value(report, id)];
   const pace = report.pace[id];
   if (pace) {
-    const onPace = pace.paceRatio === null ? '' : pace.paceRatio >= 1 ? ', on pace' : ', behind pace';
-    parts[1] += ` · ${Math.round(pace.attainment * 100)}% of ${formatMetric(pace.target, UNIT.get(id) ?? 'count', report.currency, report.locale)}${onPace}`;
+    const words = paceWords(report, id);
+    parts[1] += ` · ${Math.round(pace.attainment * 100)}% of ${formatMetric(pace.target, unitOf(id), report.currency, report.locale)}${words ? `, ${words}` : ''}`;
   }
-  const trend = report.trends[id];
-  const now = report.metrics[id];
-  if (trend?.baseline != null && typeof now === 'number' && trend.baseline !== 0) {
-    const change = (now - trend.baseline) / trend.baseline;
-    parts.push(
-      `${change >= 0 ? '▲' : '▼'} ${formatMetric(change, 'percent_change', report.currency, report.locale)} vs usual`,
-    );
+  const change = changeVsUsual(report, id);
+  if (change) {
+    const text = formatChange(change, unitOf(id));
+    parts.push(text === 'no change' ? 'same as usual' : `${change.change > 0 ? '▲' : '▼'} ${text} vs usual`);
   }
   return parts.join('\n');
 }
@@ -105,32 +135,23 @@ const bottleneckOf = (report: TRepMetricsReport) =>
 export function scorecardText(report: TRepMetricsReport): string {
   const rows = HEADLINES.map((id) => {
     const pace = report.pace[id];
-    const trend = report.trends[id];
-    const now = report.metrics[id];
-    const change =
-      trend?.baseline != null && typeof now === 'number' && trend.baseline !== 0
-        ? formatMetric(
-            (now - trend.baseline) / trend.baseline,
-            'percent_change',
-            report.currency,
-            report.locale,
-          )
-        : '';
+    const change = changeVsUsual(report, id);
+    const words = paceWords(report, id);
     return [
       TITLE.get(id) ?? id,
       value(report, id),
       pace
-        ? `${Math.round(pace.attainment * 100)}% of ${formatMetric(pace.target, UNIT.get(id) ?? 'count', report.currency, report.locale)}`
+        ? `${Math.round(pace.attainment * 100)}% of ${formatMetric(pace.target, unitOf(id), report.currency, report.locale)}`
         : '',
-      pace?.paceRatio == null ? '' : pace.paceRatio >= 1 ? 'on pace' : 'behind',
-      change,
+      words === 'behind pace' ? 'behind' : words,
+      change ? formatChange(change, unitOf(id)) : '',
     ];
   });
   const bottleneck = bottleneckOf(report);
   return [
     `${plain(report.rep.name)} · ${report.period.label}`,
     ...table(
-      [['', 'value', 'target', 'pace', 'vs usual'], ...rows],
+      [['', 'value', 'target', report.periodEnded ? 'result' : 'pace', 'vs usual'], ...rows],
       ['left', 'right', 'left', 'left', 'right'],
     ),
     ...wrap(plainWithNames(report.diagnosis.explanation, namesIn(report))).map(plain),
@@ -152,6 +173,12 @@ export function scorecardJson(report: TRepMetricsReport): TReplyData {
     targets: toJson(report.targets),
     pace: toJson(report.pace),
     trends: toJson(report.trends),
+    // Each trend metric's change against the rep's usual: points for a rate (0.28 is 28 points), a fraction for
+    // an amount or a count (0.25 is +25%); null without a usual to compare with.
+    changes: toJson(
+      Object.fromEntries(Object.keys(report.trends).map((id) => [id, changeVsUsual(report, id)])),
+    ),
+    periodEnded: report.periodEnded,
     diagnosis: toJson(report.diagnosis),
     history: toJson(report.history),
   };
@@ -172,14 +199,38 @@ export function buildScorecard(report: TRepMetricsReport): TReply {
 
 const YOU = ' (you)';
 
-/** `/kpi leaderboard`: the Block Kit: ranks with names, the asker's own row marked. */
-export function leaderboardBlocks(board: TLeaderboard, askerRepId?: string): KnownBlock[] {
-  const unit = UNIT.get(board.metric) ?? 'count';
+/**
+ * What a board says beside its ranks: nobody ranked (no rep has a result for the metric in the period), and how
+ * many reps have no result and are left out. Empty when every rep is ranked.
+ */
+function unrankedNote(board: TLeaderboard): string {
   const title = TITLE.get(board.metric) ?? board.metric;
-  const lines = board.rows.map(
-    (r) =>
-      `${r.rank}. ${r.rep.id === askerRepId ? '*' : ''}${escapeMrkdwn(r.rep.name)}${r.rep.id === askerRepId ? ' (you)*' : ''} ${formatMetric(r.value, unit, board.currency, board.locale)}`,
-  );
+  const none = LOWER_IS_BETTER.has(board.metric) ? 'no data' : 'no data, or 0';
+  if (board.ranked === 0 && board.unranked > 0)
+    return `Nobody has data for ${title} in ${board.period.label} (${none} for all ${board.unranked} ${board.unranked === 1 ? 'rep' : 'reps'}), so nobody is ranked.`;
+  if (board.unranked === 0) return '';
+  return `${board.unranked} ${board.unranked === 1 ? 'rep has' : 'reps have'} no result (${none}) and ${board.unranked === 1 ? 'is' : 'are'} not ranked.`;
+}
+
+/** The rows a board shows: the top N, then the asker's own row when they rank below it (never for a channel). */
+const shownRows = (board: TLeaderboard, askerRepId?: string) =>
+  askerRepId && board.own?.rep.id === askerRepId ? [...board.rows, board.own] : board.rows;
+
+/**
+ * `/kpi leaderboard`: the Block Kit: ranks with names, the asker's own row marked (and added under the top N
+ * when they rank below it), then who is not ranked. Without `askerRepId` (a board shared in a channel) nobody is
+ * marked.
+ */
+export function leaderboardBlocks(board: TLeaderboard, askerRepId?: string): KnownBlock[] {
+  const unit = unitOf(board.metric);
+  const title = TITLE.get(board.metric) ?? board.metric;
+  const line = (r: TLeaderboard['rows'][number]) => {
+    const you = askerRepId !== undefined && r.rep.id === askerRepId;
+    return `${r.rank}. ${you ? '*' : ''}${escapeMrkdwn(r.rep.name)}${you ? `${YOU}*` : ''} ${formatMetric(r.value, unit, board.currency, board.locale)}`;
+  };
+  const rows = shownRows(board, askerRepId);
+  const lines = rows.map((r, i) => (i === board.rows.length ? `…\n${line(r)}` : line(r)));
+  const note = unrankedNote(board);
   return [
     {
       type: 'header',
@@ -187,64 +238,93 @@ export function leaderboardBlocks(board: TLeaderboard, askerRepId?: string): Kno
     },
     // Rows in sections of at most 3,000 characters, split between rows (never inside a name, an entity or the
     // asker's bold mark), within the message's 50 blocks.
-    ...mrkdwnSections(lines.length ? lines : ['No reps yet.'], {
-      maxBlocks: LIMITS.blocks - 1,
-      more: (n) => `…and ${n} more (\`kpi leaderboard\` or \`/kpi export\` for all)`,
-    }),
+    ...(lines.length
+      ? mrkdwnSections(lines, {
+          maxBlocks: LIMITS.blocks - 2,
+          more: (n) => `…and ${n} more (\`kpi leaderboard\` or \`/kpi export\` for all)`,
+        })
+      : [
+          {
+            type: 'section' as const,
+            text: { type: 'mrkdwn' as const, text: note || 'No reps yet.' },
+          },
+        ]),
+    ...(lines.length && note
+      ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: note }] }]
+      : []),
   ];
 }
 
 /** A longer name goes on a line of its own above its value, so a row fits 80 columns. */
 const NAME_CELLS = 50;
 
-/** The leaderboard for a terminal: rank, name (the asker's marked "(you)") and value, aligned. */
+/** The leaderboard for a terminal: rank, name (the asker's marked "(you)") and value, aligned; who is not ranked. */
 export function leaderboardText(board: TLeaderboard, askerRepId?: string): string {
-  const unit = UNIT.get(board.metric) ?? 'count';
+  const unit = unitOf(board.metric);
   const title = TITLE.get(board.metric) ?? board.metric;
-  const rows = board.rows.map((r) => [
+  const shown = shownRows(board, askerRepId);
+  const rows = shown.map((r) => [
     `${r.rank}.`,
-    plain(r.rep.name) + (r.rep.id === askerRepId ? YOU : ''),
+    plain(r.rep.name) + (askerRepId !== undefined && r.rep.id === askerRepId ? YOU : ''),
     formatMetric(r.value, unit, board.currency, board.locale),
   ]);
+  const lines = rows.length ? table(rows, ['right', 'left', 'right'], { column: 1, max: NAME_CELLS }) : [];
+  // The asker's own row, below the top N, is set apart by a line of its own.
+  if (shown.length > board.rows.length) {
+    const at = lines.length - (displayWidth(plain(board.own?.rep.name ?? '') + YOU) > NAME_CELLS ? 2 : 1);
+    lines.splice(at, 0, '…');
+  }
+  const note = unrankedNote(board);
   return [
     `${title} · ${board.period.label}`,
-    ...(rows.length
-      ? table(rows, ['right', 'left', 'right'], { column: 1, max: NAME_CELLS })
-      : ['No reps yet.']),
+    ...lines,
+    ...(note ? wrap(note) : rows.length ? [] : ['No reps yet.']),
   ].join('\n');
 }
 
 /**
  * The leaderboard as data: as `kpi leaderboard --json` prints it (the metric's id, value in major units for
- * money), each row marked `you` for the asker, under `type: 'leaderboard'`.
+ * money), each row marked `you` for the asker, the asker's own row as `own` when they rank below the top N, and
+ * how many reps are ranked and how many are not, under `type: 'leaderboard'`.
  */
 export function leaderboardJson(board: TLeaderboard, askerRepId?: string): TReplyData {
+  const row = (r: TLeaderboard['rows'][number]) => ({
+    rank: r.rank,
+    rep: personJson(r.rep),
+    value: toJson(r.value),
+    you: askerRepId !== undefined && r.rep.id === askerRepId,
+  });
+  const own = askerRepId && board.own?.rep.id === askerRepId ? row(board.own) : null;
   return {
     type: 'leaderboard',
     metric: board.metric,
     title: TITLE.get(board.metric) ?? board.metric,
-    unit: UNIT.get(board.metric) ?? 'count',
+    unit: unitOf(board.metric),
     period: toJson(board.period),
     currency: board.currency,
-    rows: board.rows.map((r) => ({
-      rank: r.rank,
-      rep: personJson(r.rep),
-      value: toJson(r.value),
-      you: r.rep.id === askerRepId,
-    })),
+    rows: board.rows.map(row),
+    own,
+    ranked: board.ranked,
+    unranked: board.unranked,
   };
 }
 
-/** `/kpi leaderboard`: ranks with names, the asker's own row marked. */
+/**
+ * `/kpi leaderboard`: ranks with names, the asker's own row marked; shared in a channel (`channel`), the same
+ * board with nobody marked and no own-rank line.
+ */
 export function buildLeaderboard(board: TLeaderboard, askerRepId?: string): TReply {
   const title = TITLE.get(board.metric) ?? board.metric;
+  const text = `${title} leaderboard, ${board.period.label}`;
   const chart = leaderboardChart(board, askerRepId);
+  const channelChart = leaderboardChart(board);
   return {
-    text: `${title} leaderboard, ${board.period.label}`,
+    text,
     blocks: leaderboardBlocks(board, askerRepId),
     terminal: leaderboardText(board, askerRepId),
     data: leaderboardJson(board, askerRepId),
     visibility: 'ephemeral',
     ...(chart ? { chart } : {}),
+    channel: { text, blocks: leaderboardBlocks(board), ...(channelChart ? { chart: channelChart } : {}) },
   };
 }

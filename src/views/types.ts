@@ -36,6 +36,11 @@ export type TReply = {
   refused?: boolean;
   /** A chart that goes with the reply (Slack: an image block under it; the shell: a PNG saved to disk). */
   chart?: TChartSpec;
+  /**
+   * What a channel is shown when the reply is shared ("Share in channel"), where it differs from the asker's:
+   * the same result without the marks for the asker (their "(you)", their own-rank line, their bar in green).
+   */
+  channel?: { text: string; blocks: KnownBlock[]; chart?: TChartSpec };
 };
 
 /**

@@ -135,7 +135,7 @@ describe('chart specs from reports', () => {
     expect(spec.won).toEqual([95_118, 122_127]);
     expect(spec.target).toEqual([null, 110_000]);
     expect(spec.alt).toBe(
-      'Won revenue against target for Dana Scott: May 2017 $95,118.00; June 2017 $122,127.00 (target $110,000.00).',
+      'Won revenue against target for Dana Scott: May 2017 $95,118; June 2017 $122,127 (target $110,000).',
     );
     expect(spec.name).toBe('kpi-dana-scott-won-2017-06');
   });

@@ -52,7 +52,7 @@ describe(`/kpi me and /kpi leaderboard (${TEST_PROVIDER})`, () => {
     const reply = await run('me 2017-06', dana);
     const text = blocksToText(reply.blocks);
     expect(text).toContain('DANA SCOTT · JUNE 2017');
-    expect(text).toContain('Won revenue · $1,054.00');
+    expect(text).toContain('Won revenue · $1,054');
     expect(text).toContain('Personalized outreach · 0 · 0% of 50');
     expect(reply.visibility).toBe('ephemeral');
   });
@@ -71,9 +71,9 @@ describe(`/kpi me and /kpi leaderboard (${TEST_PROVIDER})`, () => {
     const reply = await run('leaderboard 2017-06', dana);
     const text = blocksToText(reply.blocks);
     // Escaped in the Block Kit sent to Slack; the shell's text shows the name as typed.
-    expect(text).toContain('1. Lee <!channel> $2,000.00');
+    expect(text).toContain('1. Lee <!channel> $2,000');
     expect(JSON.stringify(reply.blocks)).not.toContain('<!channel>');
-    expect(text).toContain('2. Dana Scott (you) $1,054.00');
+    expect(text).toContain('2. Dana Scott (you) $1,054');
   });
 
   it('leaderboard takes a metric id first and suggests the closest for a typo', async () => {

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { minorDigits } from '../../src/domain/money.js';
 import { SCALAR_METRICS } from '../../src/metrics/scalar.js';
-import { formatMetric } from '../../src/reports/format.js';
+import { changeBetween, formatChange, formatMetric } from '../../src/reports/format.js';
 import { presentMetrics } from '../../src/reports/present.js';
 
 describe('formatting metric values', () => {
   it.each([
-    [1054, 'money', 'USD', '$1,054.00'],
+    [1054, 'money', 'USD', '$1,054'],
+    [999.5, 'money', 'USD', '$999.50'],
+    [-1500.4, 'money', 'USD', '-$1,500'],
+    [122127.49, 'money', 'EUR', '€122,127'],
+    [17.5, 'count', 'USD', '18'],
+    [17, 'count', 'USD', '17'],
     [0.615, 'share', 'USD', '61.5%'],
     [2.7333, 'times', 'USD', '2.73 : 1'],
     [3, 'per', 'USD', '3'],
@@ -33,5 +38,22 @@ describe('formatting metric values', () => {
     expect(byId['social.likes_per_post']).toBe('per');
     expect(byId['opportunities.created_to_lost_ratio']).toBe('times');
     expect(byId['opportunities.win_rate']).toBe('share');
+  });
+
+  it('a change of a rate is in points, of an amount or a count a percentage of where it was', () => {
+    expect(changeBetween(0.86, 0.58, 'share')).toEqual({ change: 0.86 - 0.58, changeUnit: 'points' });
+    expect(formatChange(changeBetween(0.86, 0.58, 'share') as never, 'share')).toBe('+28 pts');
+    expect(formatChange(changeBetween(0.5, 0.51, 'share') as never, 'share')).toBe('-1 pt');
+    expect(formatChange(changeBetween(72, 80, 'score') as never, 'score')).toBe('-8 pts');
+    expect(formatChange(changeBetween(1250, 1000, 'money') as never, 'money')).toBe('+25%');
+    expect(formatChange(changeBetween(14, 16, 'count') as never, 'count')).toBe('-12.5%');
+    expect(formatChange(changeBetween(-50, -100, 'money') as never, 'money')).toBe('+50%');
+    expect(formatChange(changeBetween(0.5, 0.5, 'share') as never, 'share')).toBe('no change');
+    // No base to compare an amount with; a rate from 0% is still a change in points.
+    expect(changeBetween(100, 0, 'money')).toBeNull();
+    expect(changeBetween(0.3, 0, 'share')).toEqual({ change: 0.3, changeUnit: 'points' });
+    expect(changeBetween(null, 0.5, 'share')).toBeNull();
+    expect(changeBetween(0.5, undefined, 'share')).toBeNull();
+    expect(changeBetween(Number.NaN, 0.5, 'share')).toBeNull();
   });
 });

@@ -53,25 +53,54 @@ afterAll(async () => {
 });
 
 describe(`leaderboard (${TEST_PROVIDER})`, () => {
-  it('ranks the workspace reps best first, ties by name, in major units', async () => {
+  it('ranks the reps with a result best first, ties by name, in major units; a 0 is not ranked', async () => {
     const board = await leaderboardReport(store.db, ws, 'sales.won_total', '2017-06', now);
     expect(board.rows.map((r) => [r.rank, r.rep.name, r.value])).toEqual([
       [1, 'Bob', 5000],
       [2, 'Ann', 3000],
       [3, 'Cat', 3000],
-      [4, 'Dan', 0],
     ]);
+    // Dan won nothing: counted, not ranked.
+    expect(board).toMatchObject({ ranked: 3, unranked: 1, own: null });
   });
 
-  it('puts reps without data last and honours --top', async () => {
-    const board = await leaderboardReport(store.db, ws, 'sales.avg_deal_size', '2017-06', now, 3);
+  it('leaves reps without data unranked and honours --top', async () => {
+    const board = await leaderboardReport(store.db, ws, 'sales.avg_deal_size', '2017-06', now, 2);
     expect(board.rows.map((r) => [r.rep.name, r.value])).toEqual([
       ['Bob', 5000],
       ['Ann', 3000],
-      ['Cat', 1500],
     ]);
+    expect(board).toMatchObject({ ranked: 3, unranked: 1 });
     const all = await leaderboardReport(store.db, ws, 'sales.avg_deal_size', '2017-06', now);
-    expect(all.rows.at(-1)).toMatchObject({ rep: { name: 'Dan' }, value: null });
+    expect(all.rows.map((r) => r.rep.name)).toEqual(['Bob', 'Ann', 'Cat']);
+  });
+
+  it("the asker's own row when they rank below the top N, with their rank among everyone ranked", async () => {
+    for (const factsOnly of [false, true]) {
+      const cat = await leaderboardReport(store.db, ws, 'sales.won_total', '2017-06', now, 1, {
+        factsOnly,
+        asker: (await store.db.rep.findFirstOrThrow({ where: { workspaceId: ws.id, name: 'Cat' } })).id,
+      });
+      expect(cat.rows.map((r) => r.rep.name)).toEqual(['Bob']);
+      expect(cat.own).toMatchObject({ rank: 3, rep: { name: 'Cat' }, value: 3000 });
+    }
+    const bob = await store.db.rep.findFirstOrThrow({ where: { workspaceId: ws.id, name: 'Bob' } });
+    const dan = await store.db.rep.findFirstOrThrow({ where: { workspaceId: ws.id, name: 'Dan' } });
+    // In the top N already, or without a result: no own row.
+    expect(
+      (await leaderboardReport(store.db, ws, 'sales.won_total', '2017-06', now, 1, { asker: bob.id })).own,
+    ).toBeNull();
+    expect(
+      (await leaderboardReport(store.db, ws, 'sales.won_total', '2017-06', now, 1, { asker: dan.id })).own,
+    ).toBeNull();
+  });
+
+  it('a metric nobody has data for ranks nobody', async () => {
+    const board = await leaderboardReport(store.db, ws, 'conversion.rate', '2017-06', now, 10);
+    expect(board).toMatchObject({ rows: [], ranked: 0, unranked: 4, own: null });
+    // Nothing won in May by anyone: nobody ranked either.
+    const may = await leaderboardReport(store.db, ws, 'sales.won_total', '2017-05', now, 10);
+    expect(may).toMatchObject({ rows: [], ranked: 0, unranked: 4 });
   });
 
   it('refuses an unknown metric, suggesting the closest id', async () => {
@@ -85,7 +114,20 @@ describe(`leaderboard (${TEST_PROVIDER})`, () => {
     const KPI = fileURLToPath(new URL('../../bin/kpi-dev.mjs', import.meta.url));
     const child = spawn(
       process.execPath,
-      [KPI, 'leaderboard', '--metric', 'sales.won_total', '--period', '2017-06', '--top', '2', '--json'],
+      // The store holds two workspaces, so the command names its own.
+      [
+        KPI,
+        'leaderboard',
+        '--workspace',
+        'local',
+        '--metric',
+        'sales.won_total',
+        '--period',
+        '2017-06',
+        '--top',
+        '2',
+        '--json',
+      ],
       { env: { PATH: process.env.PATH, DATABASE_URL: url, LOG_LEVEL: 'silent' } },
     );
     let out = '';

@@ -98,3 +98,32 @@ describe('/kpi export', () => {
     expect(reply.text).toMatch(/could not send you the file/);
   });
 });
+
+// After the export tests, which read the first upload of the run (this one uploads a chart).
+describe('Share in channel: a leaderboard', () => {
+  it('a shared leaderboard marks nobody as "you": not the person who shared it either', async () => {
+    const { db } = t.bot.store;
+    const dana = await db.rep.findFirstOrThrow({ where: { slackUserId: 'U0DANA' } });
+    // Boards rank reps (role rep); Dana is an admin in the other tests, a rep for this one.
+    await db.rep.update({ where: { id: dana.id }, data: { role: 'rep' } });
+    await db.deal.create({
+      data: {
+        workspaceId: dana.workspaceId,
+        repId: dana.id,
+        source: 'csv',
+        externalId: 'share-board-1',
+        stage: 'Won',
+        status: 'won',
+        amountMinor: 500_000n,
+        openedAt: new Date('2017-06-01T12:00:00Z'),
+        closedAt: new Date('2017-06-10T12:00:00Z'),
+      },
+    });
+    expect(JSON.stringify((await slash('leaderboard 2017-06')).blocks)).toContain('Dana Scott (you)');
+    const posted = await click('leaderboard 2017-06');
+    expect(posted.response_type).toBe('in_channel');
+    expect(JSON.stringify(posted.blocks)).toContain('1. Dana Scott $5,000');
+    expect(JSON.stringify(posted.blocks)).not.toContain('(you)');
+    await db.rep.update({ where: { id: dana.id }, data: { role: 'admin' } });
+  });
+});

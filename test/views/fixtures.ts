@@ -24,6 +24,8 @@ export function repReport(name: string, over: Partial<TRepMetricsReport> = {}): 
     rep: { id: 'r1', name, email: null, slackUserId: 'U1' },
     period: PERIOD,
     previousPeriod: { key: '2017-05', start: '2017-05-01T00:00:00.000Z', end: '2017-06-01T00:00:00.000Z' },
+    // Asked about while June 2017 is still under way: pace words, not met or missed.
+    periodEnded: false,
     currency: 'USD',
     locale: 'en-US',
     metrics: {
@@ -92,11 +94,15 @@ export function board(names: string[]): TLeaderboard {
     period: PERIOD,
     currency: 'USD',
     locale: 'en-US',
-    rows: names.map((name, i) => ({
+    // Every rep but the last has a result (ranked); the last has none, so is counted, not ranked.
+    rows: names.slice(0, -1).map((name, i) => ({
       rank: i + 1,
       rep: { id: `r${i + 1}`, name, email: null, slackUserId: null },
-      value: i === names.length - 1 ? null : 1000.25 * (names.length - i),
+      value: 1000.25 * (names.length - i),
     })),
+    ranked: Math.max(0, names.length - 1),
+    unranked: names.length ? 1 : 0,
+    own: null,
   };
 }
 

@@ -45,7 +45,9 @@ export function shareAction(deps: TSlackDeps) {
           });
           return;
         }
-        const image = reply.chart ? await deps.charts.imageBlock(client, teamId, reply.chart) : undefined;
+        // The channel's version of the reply: nothing in it marks the person who shared it as "you".
+        const shown = reply.channel ?? reply;
+        const image = shown.chart ? await deps.charts.imageBlock(client, teamId, shown.chart) : undefined;
         await deliverReply({
           respond,
           client,
@@ -56,9 +58,9 @@ export function shareAction(deps: TSlackDeps) {
           message: {
             response_type: 'in_channel',
             replace_original: false,
-            text: reply.text,
+            text: shown.text,
             blocks: [
-              ...reply.blocks,
+              ...shown.blocks,
               ...(image ? [image] : []),
               { type: 'context', elements: [{ type: 'mrkdwn', text: `Shared by <@${body.user.id}>` }] },
             ],
