@@ -1,4 +1,4 @@
-import type { TFacts } from './facts.js';
+import type { TCustomerFact, TFacts } from './facts.js';
 import type { TPeriod } from './periods.js';
 import { DAY_MS } from './stats.js';
 
@@ -54,14 +54,29 @@ const isOutreach = (kind: string) => (OUTREACH_KINDS as readonly string[]).inclu
 const outreachMarked = (i: TMetricInput, personalized: boolean) =>
   activityCount(i, i.period, (k, p) => isOutreach(k) && p === personalized);
 
-/** The latest reading of a level metric at or before an instant (null if none). */
+/**
+ * The latest reading of a level metric before an instant (null if none); of two readings at the same instant,
+ * the larger, so the answer does not depend on the order the readings come in.
+ */
 function levelAt(input: TMetricInput, network: string, metric: string, at: Date): number | null {
   let best: { at: number; value: number } | null = null;
   for (const s of input.facts.socialSnapshots) {
     if (s.network !== network || s.metric !== metric || s.at.getTime() >= at.getTime()) continue;
-    if (!best || s.at.getTime() >= best.at) best = { at: s.at.getTime(), value: s.value };
+    const t = s.at.getTime();
+    if (!best || t > best.at || (t === best.at && s.value > best.value)) best = { at: t, value: s.value };
   }
   return best?.value ?? null;
+}
+/** The earliest reading of a level metric in a period (the larger of two at the same instant), or null. */
+function firstReadingIn(input: TMetricInput, network: string, metric: string, p: TPeriod) {
+  let first: { at: number; value: number } | null = null;
+  for (const s of input.facts.socialSnapshots) {
+    if (s.network !== network || s.metric !== metric || !inPeriod(s.at, p)) continue;
+    const t = s.at.getTime();
+    if (!first || t < first.at || (t === first.at && s.value > first.value))
+      first = { at: t, value: s.value };
+  }
+  return first;
 }
 /** The sum of readings of a counted metric within a period. */
 function countedIn(input: TMetricInput, network: string, metric: string, p: TPeriod): number {
@@ -82,10 +97,27 @@ function loggedSum(input: TMetricInput, metric: string): number | null {
     ? countedIn(input, 'linkedin', metric, input.period)
     : null;
 }
+/**
+ * The level at the period's end (latest reading before it) − the level at its start (latest reading before
+ * it). Without a reading before the start, growth counts from the period's first reading instead, so a rep who
+ * began logging this period still sees how far they came; null when there is no reading before the end, or the
+ * period's first reading is its only one (nothing to compare it with).
+ */
 function growth(input: TMetricInput, metric: string): number | null {
   const end = levelAt(input, 'linkedin', metric, input.period.end);
+  if (end === null) return null;
   const start = levelAt(input, 'linkedin', metric, input.period.start);
-  return end === null || start === null ? null : end - start;
+  if (start !== null) return end - start;
+  const first = firstReadingIn(input, 'linkedin', metric, input.period);
+  if (!first) return null;
+  const later = input.facts.socialSnapshots.some(
+    (s) =>
+      s.network === 'linkedin' &&
+      s.metric === metric &&
+      inPeriod(s.at, input.period) &&
+      s.at.getTime() > first.at,
+  );
+  return later ? end - first.value : null;
 }
 function postsIn(input: TMetricInput) {
   return input.facts.socialPosts.filter((p) => inPeriod(p.postedAt, input.period));
@@ -94,11 +126,41 @@ function attainment(input: TMetricInput, id: string, actual: number): number | n
   const target = input.targets[id];
   return target === undefined || target <= 0 ? null : actual / target;
 }
-/** Instant one year after `t` in UTC terms (365 or 366 days), for first-year churn. */
-function oneYearAfter(t: Date): Date {
-  const d = new Date(t.getTime());
-  d.setUTCFullYear(d.getUTCFullYear() + 1);
-  return d;
+/**
+ * A customer's first year, for churn: the 365 days (of 24 hours) from the instant they were won. Churn at
+ * exactly 365 days is no longer first-year. (365 days, not 12 calendar months: the same length for every
+ * customer, leap year or not, and no time zone needed.)
+ */
+export const FIRST_YEAR_MS = 365 * DAY_MS;
+const inFirstYear = (c: { wonAt: Date }, t: Date) =>
+  t.getTime() >= c.wonAt.getTime() && t.getTime() < c.wonAt.getTime() + FIRST_YEAR_MS;
+
+/**
+ * First-year churn rate, as of an instant: the cohort is the customers won in the 365 days before it
+ * [asOf − 365 days, asOf); of them, the share that churned before asOf and within their first year.
+ */
+export function firstYearChurnRate(customers: readonly TCustomerFact[], asOf: Date): number | null {
+  const cohort = customers.filter(
+    (c) => c.wonAt.getTime() >= asOf.getTime() - FIRST_YEAR_MS && c.wonAt.getTime() < asOf.getTime(),
+  );
+  const churned = cohort.filter((c) => c.churnedAt && c.churnedAt < asOf && inFirstYear(c, c.churnedAt));
+  return ratio(churned.length, cohort.length);
+}
+
+/**
+ * Customers lost in their first year during a period: those whose churn is in the period and within 365 days of
+ * their win. null (no data) when no customer was in their first year during the period: none won before its end
+ * whose first year had not ended, and who had not churned, by its start (nothing could be lost; not a 0).
+ */
+export function firstYearChurned(customers: readonly TCustomerFact[], p: TPeriod): number | null {
+  const atRisk = customers.filter(
+    (c) =>
+      c.wonAt < p.end &&
+      c.wonAt.getTime() + FIRST_YEAR_MS > p.start.getTime() &&
+      (c.churnedAt === null || c.churnedAt >= p.start),
+  );
+  if (atRisk.length === 0) return null;
+  return atRisk.filter((c) => inPeriod(c.churnedAt, p) && inFirstYear(c, c.churnedAt as Date)).length;
 }
 
 /**
@@ -209,23 +271,29 @@ export const SCALAR_METRICS: TScalarMetric[] = [
     title: 'LinkedIn followers',
     compute: (i) => levelAt(i, 'linkedin', 'followers', i.period.end),
   },
-  /** followers at the period's end − followers at its start (latest readings before each); null if either is missing. */
+  /** followers at the period's end − at its start, or since the period's first reading (growth). */
   {
     id: 'linkedin.followers_growth',
     unit: 'count',
     title: 'Follower growth',
     compute: (i) => growth(i, 'followers'),
   },
-  /** Σ requests_accepted / Σ requests_sent logged in the period; null when none were sent. */
+  /**
+   * min(Σ requests_accepted, Σ requests_sent) / Σ requests_sent, both logged in the period: at most 100%.
+   * Acceptances are logged when they arrive and some answer requests sent in an earlier period (the log does not
+   * say which), so a period can log more acceptances than requests; it reads 100%, never more. null when none
+   * were sent.
+   */
   {
     id: 'linkedin.connection_acceptance_rate',
     unit: 'share',
     title: 'Connection acceptance',
-    compute: (i) =>
-      ratio(
-        countedIn(i, 'linkedin', 'requests_accepted', i.period),
-        countedIn(i, 'linkedin', 'requests_sent', i.period),
-      ),
+    compute: (i) => {
+      const sent = countedIn(i, 'linkedin', 'requests_sent', i.period);
+      if (!(sent > 0)) return null;
+      const accepted = countedIn(i, 'linkedin', 'requests_accepted', i.period);
+      return Math.min(Math.max(accepted, 0), sent) / sent;
+    },
   },
   /** Σ inquiries logged in the period; null when nothing was logged. */
   {
@@ -248,7 +316,7 @@ export const SCALAR_METRICS: TScalarMetric[] = [
     title: 'Profile views',
     compute: (i) => levelAt(i, 'linkedin', 'profile_views', i.period.end),
   },
-  /** profile views at the period's end − at its start; null if either is missing. */
+  /** profile views at the period's end − at its start, or since the period's first reading (growth). */
   {
     id: 'linkedin.profile_views_growth',
     unit: 'count',
@@ -374,33 +442,23 @@ export const SCALAR_METRICS: TScalarMetric[] = [
     title: 'Customers won',
     compute: (i) => i.facts.customers.filter((c) => inPeriod(c.wonAt, i.period)).length,
   },
-  /** Count of customers with churnedAt in the period, less than a year after wonAt. */
+  /** Customers with churnedAt in the period within 365 days of wonAt; null when none was in its first year. */
   {
     id: 'churn.first_year_churned',
     unit: 'count',
     title: 'Lost in first year',
-    compute: (i) =>
-      i.facts.customers.filter((c) => inPeriod(c.churnedAt, i.period) && c.churnedAt < oneYearAfter(c.wonAt))
-        .length,
+    compute: (i) => firstYearChurned(i.facts.customers, i.period),
   },
   /**
-   * Trailing-twelve-month cohort: of the customers won in the year ending at the period's end (or now, if
-   * sooner), the share that churned less than a year after being won, by then. null when none were won.
+   * Trailing 365-day cohort: of the customers won in the 365 days before the period's end (or now, if sooner),
+   * the share that churned within 365 days of being won, by then (firstYearChurnRate). null when none were won.
    */
   {
     id: 'churn.first_year_churn_rate',
     unit: 'share',
     title: 'First-year churn rate',
-    compute: (i) => {
-      const asOf = new Date(Math.min(i.now.getTime(), i.period.end.getTime()));
-      const from = new Date(asOf.getTime());
-      from.setUTCFullYear(from.getUTCFullYear() - 1);
-      const cohort = i.facts.customers.filter((c) => c.wonAt >= from && c.wonAt < asOf);
-      const churned = cohort.filter(
-        (c) => c.churnedAt && c.churnedAt < asOf && c.churnedAt < oneYearAfter(c.wonAt),
-      );
-      return ratio(churned.length, cohort.length);
-    },
+    compute: (i) =>
+      firstYearChurnRate(i.facts.customers, new Date(Math.min(i.now.getTime(), i.period.end.getTime()))),
   },
   /** Count of customers with churnedAt in the period, whatever their tenure. */
   {

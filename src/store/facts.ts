@@ -1,12 +1,14 @@
 import { NO_FACTS, type TDealFact, type TFacts } from '../metrics/facts.js';
 import type { TFunnelDeal, TStageChange } from '../metrics/funnel.js';
+import { FIRST_YEAR_MS } from '../metrics/scalar.js';
 import type { TDb } from './types.js';
 
 /**
  * Loads the facts of some reps that the scalar metrics of a window [start, end) can need, scoped to one
  * workspace: deals created or closed in the window, activities, posts and MQLs in it, level readings and
- * assessments in it plus the latest of each before it, and customers won in the year before its end or churned
- * in it. A few queries per fact kind, whatever the number of reps and however long the history.
+ * assessments in it plus the latest of each before it, and customers won from 365 days before its start to its
+ * end (first-year churn looks back 365 days from any instant in it) or churned in it. A few queries per fact
+ * kind, whatever the number of reps and however long the history.
  */
 export async function loadFactsByRep(
   db: TDb,
@@ -20,8 +22,7 @@ export async function loadFactsByRep(
   const none = Promise.resolve([] as never[]);
   const inWindow = { gte: window.start, lt: window.end };
   const scope = { workspaceId, repId: { in: repIds } };
-  const yearBefore = new Date(window.end.getTime());
-  yearBefore.setUTCFullYear(yearBefore.getUTCFullYear() - 1);
+  const yearBefore = new Date(window.start.getTime() - FIRST_YEAR_MS);
   const [deals, activities, socialSnapshots, socialPosts, leads, training, customers] = await Promise.all([
     want('deals') ? dealsInWindow(db, scope, inWindow) : none,
     want('activities')

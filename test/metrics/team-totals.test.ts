@@ -68,6 +68,12 @@ describe('team totals', () => {
         for (const id of ADDITIVE_METRIC_IDS) {
           expect(team[id], id).toBe(each.reduce((a, m) => a + (m[id] as number), 0));
         }
+        // A count that is "no data" when no customer was in their first year: the team's is the sum of its
+        // reps' counts, and no data only when it is no data for every rep.
+        const lost = each.map((m) => m['churn.first_year_churned'] ?? null);
+        expect(team['churn.first_year_churned']).toBe(
+          lost.every((v) => v === null) ? null : lost.reduce<number>((a, v) => a + (v ?? 0), 0),
+        );
       }),
     );
   });
