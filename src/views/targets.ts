@@ -15,6 +15,8 @@ export type TTargetSetView = {
   amount: number;
   period: keyof typeof ADJECTIVE;
   from: { label: string; start?: Date };
+  /** It replaces a target set before for the same person, metric, period kind and first period. */
+  replaced?: boolean;
 };
 
 type TMoney = { currency: string; locale: string };
@@ -23,8 +25,12 @@ type TMoney = { currency: string; locale: string };
 function sentence(set: TTargetSetView, workspace: TMoney, name: (s: string) => string): string {
   const who = name(set.who?.name ?? '');
   const whom = set.scope === 'workspace' ? 'everyone' : set.scope === 'team' ? `${who}'s team` : who;
-  const figure = formatMetric(set.amount, set.metric.unit, workspace.currency, workspace.locale);
-  return `Target set: ${whom}, ${name(set.metric.title)} ${name(figure)} ${ADJECTIVE[set.period]}, from ${set.from.label}.`;
+  // Exact: the amount as typed (a list's whole dollars would round a confirmed $50,000.50).
+  const figure = formatMetric(set.amount, set.metric.unit, workspace.currency, workspace.locale, {
+    exact: true,
+  });
+  const replaced = set.replaced ? ' It replaces the one set before for the same start.' : '';
+  return `Target set: ${whom}, ${name(set.metric.title)} ${name(figure)} ${ADJECTIVE[set.period]}, from ${set.from.label}.${replaced}`;
 }
 
 /** "Target set: Dana's team, Won revenue $50,000 a month, from November 2026." (mrkdwn; the name escaped). */
@@ -52,6 +58,7 @@ export function targetSetJson(set: TTargetSetView, workspace: TMoney): TReplyDat
     currency: workspace.currency,
     period: set.period,
     from: { label: set.from.label, start: set.from.start ? set.from.start.toISOString() : null },
+    replaced: Boolean(set.replaced),
   };
 }
 

@@ -60,6 +60,33 @@ describe(`/kpi target and /kpi settings alert refusals (${TEST_PROVIDER})`, () =
     expect((await run('target set team sales.won_count 4')).text).toMatch(/4 a month/);
   });
 
+  it('takes --from <period> (several words too) for a target on history, and refuses a bad one on its field', async () => {
+    const set = await run('target set team sales.won_total 5000 quarterly --from 2024-Q1');
+    expect(set.text).toBe('Target set: everyone, Won revenue $5,000.00 a quarter, from Q1 2024.');
+    expect(set.data).toMatchObject({ from: { label: 'Q1 2024', start: '2024-01-01T00:00:00.000Z' } });
+    const again = await run('target set team sales.won_total 5000 quarterly from 2024-Q1');
+    expect(again.text).toMatch(/from Q1 2024\. It replaces the one set before for the same start\.$/);
+    expect((await run('target set team outreach.total 50 --from last month')).text).toMatch(
+      /50 a month, from October 2026\.$/,
+    );
+    const before = await store.db.target.count();
+    for (const [text, message] of [
+      [
+        'target set team sales.won_total 5000 quarterly --from 2024-02',
+        /begins inside Q1 2024\. Say 2024-Q1 or 2024-Q2/,
+      ],
+      ['target set team sales.won_total 5000 --from', /Say the first period after --from/],
+      ['target set team sales.won_total 5000 --from <!channel>', /is not a period I know/],
+    ] as const) {
+      const reply = await run(text);
+      expect(reply.refused).toBe(true);
+      expect(reply.text).toMatch(message);
+      expect(reply.text).not.toContain('<!channel>');
+      expect(reply.data).toMatchObject({ error: { field: 'from' } });
+    }
+    expect(await store.db.target.count()).toBe(before);
+  });
+
   it('the terminal and JSON views of a target set, and of a refusal naming its field', async () => {
     const set = await run('target set team sales.won_total 1234.5');
     expect(set.data).toMatchObject({ type: 'target_set', metric: 'sales.won_total', amount: 1234.5 });

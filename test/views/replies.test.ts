@@ -302,6 +302,7 @@ describe('confirmations', () => {
       currency: 'USD',
       period: 'quarter',
       from: { label: 'Q2 2017', start: '2017-04-01T00:00:00.000Z' },
+      replaced: false,
     });
     expect(buildTargetSet(set, usd).terminal).toBe(`✓ ${targetSetPlain(set, usd)}`);
   });
