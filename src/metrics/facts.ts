@@ -3,7 +3,13 @@
  * of time. No Prisma types: metrics stay pure and testable with hand-made data.
  */
 export type TDealFact = {
+  /** Minor units of the deal's currency. */
   amountMinor: number;
+  /**
+   * true when the amount is in a currency other than the workspace's: KPI Bot converts nothing, so such an
+   * amount is left out of every money figure (the deal still counts as a deal). Absent: the workspace's.
+   */
+  otherCurrency?: boolean;
   status: 'open' | 'won' | 'lost';
   stage: string;
   /** When the opportunity was created; null when the source did not say (never counted as created). */

@@ -35,8 +35,20 @@ export const OUTREACH_KINDS = ['call', 'email', 'linkedin_message'] as const;
 function wonIn(input: TMetricInput, p: TPeriod) {
   return input.facts.deals.filter((d) => d.status === 'won' && inPeriod(d.closedAt, p));
 }
+/** Won deals whose amount is in the workspace currency: the only ones money figures add up. */
+function wonWithAmount(input: TMetricInput, p: TPeriod) {
+  return wonIn(input, p).filter((d) => !d.otherCurrency);
+}
 function wonTotal(input: TMetricInput, p: TPeriod): number {
-  return sum(wonIn(input, p).map((d) => d.amountMinor));
+  return sum(wonWithAmount(input, p).map((d) => d.amountMinor));
+}
+
+/**
+ * How many deals won in a period have an amount in another currency than the workspace's, and so are left out
+ * of won revenue, average deal size and the change against the previous period (they still count as deals won).
+ */
+export function wonInOtherCurrencies(facts: TFacts, p: TPeriod): number {
+  return facts.deals.filter((d) => d.status === 'won' && d.otherCurrency && inPeriod(d.closedAt, p)).length;
 }
 function activityCount(
   input: TMetricInput,
@@ -173,16 +185,16 @@ export type TScalarMetric = { id: string; unit: TMetricUnit; title: string; comp
 
 /** Every scalar metric, in display order. Ids are stable: never rename one once released. */
 export const SCALAR_METRICS: TScalarMetric[] = [
-  /** Σ amount of deals won with closedAt in the period. */
+  /** Σ amount of deals won with closedAt in the period, in the workspace currency (others are left out). */
   { id: 'sales.won_total', unit: 'money', title: 'Won revenue', compute: (i) => wonTotal(i, i.period) },
   /** Count of deals won with closedAt in the period. */
   { id: 'sales.won_count', unit: 'count', title: 'Deals won', compute: (i) => wonIn(i, i.period).length },
-  /** won_total / won_count; null when nothing was won. */
+  /** won_total / deals won in the workspace currency; null when none was won in it. */
   {
     id: 'sales.avg_deal_size',
     unit: 'money',
     title: 'Average deal size',
-    compute: (i) => ratio(wonTotal(i, i.period), wonIn(i, i.period).length),
+    compute: (i) => ratio(wonTotal(i, i.period), wonWithAmount(i, i.period).length),
   },
   /** won_total / target(sales.won_total); null without a target. */
   {

@@ -70,6 +70,12 @@ export async function loadFactsByRep(
   return byRep;
 }
 
+/** The workspace's currency, which money figures are added up in (codes are stored in upper case). */
+async function workspaceCurrency(db: TDb, workspaceId: string): Promise<string> {
+  const ws = await db.workspace.findUnique({ where: { id: workspaceId }, select: { currency: true } });
+  return ws?.currency ?? 'USD';
+}
+
 /** Every status a deal can have: naming them lets the (rep, status, close time) index serve a close-time range. */
 const DEAL_STATUSES = ['open', 'won', 'lost'];
 
@@ -86,20 +92,26 @@ async function dealsInWindow(
     id: true,
     repId: true,
     amountMinor: true,
+    currency: true,
     status: true,
     stage: true,
     openedAt: true,
     closedAt: true,
   } as const;
-  const [opened, closed] = await Promise.all([
+  const [opened, closed, currency] = await Promise.all([
     db.deal.findMany({ where: { ...scope, deletedAt: null, openedAt: inWindow }, select }),
     db.deal.findMany({
       where: { ...scope, deletedAt: null, status: { in: DEAL_STATUSES }, closedAt: inWindow },
       select,
     }),
+    workspaceCurrency(db, scope.workspaceId),
   ]);
   const byId = new Map([...opened, ...closed].map((d) => [d.id, d]));
-  return [...byId.values()].map(({ id: _id, ...d }) => d);
+  // KPI Bot converts nothing: an amount in another currency is marked, and money figures leave it out.
+  return [...byId.values()].map(({ id: _id, currency: dealCurrency, ...d }) => ({
+    ...d,
+    otherCurrency: d.amountMinor !== 0n && dealCurrency !== currency,
+  }));
 }
 
 /**
@@ -304,7 +316,8 @@ export function recentRecordings(
 
 /**
  * Per rep, the deals (not deleted, with a rep) won, lost or opened in [start, end): their amounts summed (minor
- * units) or counted, added up by the database (one GROUP BY on a covering index).
+ * units; only deals in the workspace currency, as the money metrics) or counted, added up by the database (one
+ * GROUP BY on a covering index).
  */
 export async function dealTotalsByRep(
   db: TDb,
@@ -316,9 +329,10 @@ export async function dealTotalsByRep(
     'closed' in deals
       ? { status: deals.closed, closedAt: { gte: deals.within.start, lt: deals.within.end } }
       : { openedAt: { gte: deals.opened.start, lt: deals.opened.end } };
+  const currency = field === 'sum' ? { currency: await workspaceCurrency(db, workspaceId) } : {};
   const rows = await db.deal.groupBy({
     by: ['repId'],
-    where: { workspaceId, deletedAt: null, repId: { not: null }, ...where },
+    where: { workspaceId, deletedAt: null, repId: { not: null }, ...where, ...currency },
     _sum: { amountMinor: true },
     _count: { _all: true },
   });
