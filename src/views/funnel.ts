@@ -41,19 +41,46 @@ function bottleneckSentence(b: TBottleneck | null, name: (s: string) => string):
     : `Bottleneck: ${name(b.stage)}: deals stay ${days(b.rep)}, against ${days(b.team)} for the team (${b.sample} deals). Look at what stalls them there.`;
 }
 
+/** Open deals are read at the period's end: "now" only for the current period. */
+const openWhen = (report: TRepMetricsReport) => (report.periodEnded ? 'open at period end' : 'open now');
+
+/**
+ * A period with closed deals but no stage moves says why conversion and dwell are empty (instead of a column of
+ * "no deals entered · no exits" under a month of wins). Null when some stage has figures.
+ */
+function noHistoryNote(report: TRepMetricsReport): string | null {
+  const conversion = (report.metrics['funnel.stage_conversion'] ?? {}) as Record<string, number | null>;
+  const dwell = (report.metrics['funnel.median_days_in_stage'] ?? {}) as Record<string, number | null>;
+  if ([...Object.values(conversion), ...Object.values(dwell)].some((v) => v != null)) return null;
+  const won = Number(report.metrics['sales.won_count'] ?? 0) || 0;
+  const lost = Number(report.metrics['opportunities.lost'] ?? 0) || 0;
+  if (won + lost === 0) return null;
+  const closed = [
+    won ? `${won.toLocaleString('en-US')} won` : '',
+    lost ? `${lost.toLocaleString('en-US')} lost` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${closed} in ${report.period.label}, but no stage moves were recorded for these deals, so there is no conversion or time in stage (an import with only each deal's current stage has no history; CRM webhooks record every move).`;
+}
+
 const titleOf = (report: TRepMetricsReport) =>
   `Funnel · ${oneLine(report.rep.name)} · ${report.period.label}`;
 
 /** `/kpi funnel`: the Block Kit: one line per stage, then the bottleneck. */
 export function funnelBlocks(report: TRepMetricsReport): KnownBlock[] {
   const { stages, bottleneck } = funnelOf(report);
-  const lines = stages.map(
-    (s) =>
-      `*${escapeMrkdwn(s.stage)}* · ${s.open} open now · ${s.conversion == null ? 'no deals entered' : `${pct(s.conversion)} went further`} · ${s.medianDays == null ? 'no exits' : `${days(s.medianDays)} in stage`}`,
+  const note = noHistoryNote(report);
+  const lines = stages.map((s) =>
+    note
+      ? `*${escapeMrkdwn(s.stage)}* · ${s.open} ${openWhen(report)}`
+      : `*${escapeMrkdwn(s.stage)}* · ${s.open} ${openWhen(report)} · ${s.conversion == null ? 'no deals entered' : `${pct(s.conversion)} went further`} · ${s.medianDays == null ? 'no exits' : `${days(s.medianDays)} in stage`}`,
   );
+  if (lines.length === 0) lines.push('No funnel stages yet: no open deals or stage history.');
+  if (note) lines.push(escapeMrkdwn(note));
   return [
     { type: 'header', text: { type: 'plain_text', text: clipPlainText(titleOf(report), LIMITS.header) } },
-    ...mrkdwnSections(lines.length ? lines : ['No funnel stages yet: no open deals or stage history.'], {
+    ...mrkdwnSections(lines, {
       maxBlocks: LIMITS.blocks - 2,
       more: (n) => `…and ${n} more ${n === 1 ? 'stage' : 'stages'}`,
     }),
@@ -72,9 +99,10 @@ export function funnelBlocks(report: TRepMetricsReport): KnownBlock[] {
 /** A longer stage name goes on a line of its own above its figures, so a row fits 80 columns. */
 const STAGE_CELLS = 40;
 
-/** The funnel for a terminal: a table of the stages (open now, went further, days in stage), the bottleneck. */
+/** The funnel for a terminal: a table of the stages (open, went further, days in stage), the bottleneck. */
 export function funnelText(report: TRepMetricsReport): string {
   const { stages, bottleneck } = funnelOf(report);
+  const note = noHistoryNote(report);
   const rows = stages.map((s) => [
     plain(s.stage),
     String(s.open),
@@ -85,18 +113,20 @@ export function funnelText(report: TRepMetricsReport): string {
     `Funnel · ${plain(report.rep.name)} · ${report.period.label}`,
     ...(rows.length
       ? table(
-          [['stage', 'open now', 'went further', 'in stage'], ...rows],
+          [['stage', openWhen(report), 'went further', 'in stage'], ...rows],
           ['left', 'right', 'right', 'right'],
           { column: 0, max: STAGE_CELLS },
         )
       : ['No funnel stages yet: no open deals or stage history.']),
+    ...(note ? wrap(plain(note)) : []),
     ...wrap(bottleneckSentence(bottleneck, plain)),
   ].join('\n');
 }
 
 /**
- * The funnel as data: the stages in funnel order (open deals now, the share that went further as a fraction,
- * the median days in stage; null for no data) and the bottleneck or null.
+ * The funnel as data: the stages in funnel order (open deals at the period's end, or now for the current one;
+ * the share that went further as a fraction; the median days in stage; null for no data), when the open deals
+ * were counted (`openAt`), and the bottleneck or null.
  */
 export function funnelJson(report: TRepMetricsReport): TReplyData {
   const { stages, bottleneck } = funnelOf(report);
@@ -104,12 +134,13 @@ export function funnelJson(report: TRepMetricsReport): TReplyData {
     type: 'funnel',
     rep: personJson(report.rep),
     period: toJson(report.period),
+    openAt: report.periodEnded ? 'period_end' : 'now',
     stages: stages.map((s) => toJson(s)),
     bottleneck: toJson(bottleneck),
   };
 }
 
-/** `/kpi funnel`: per stage, open deals now, the share that went further, the typical dwell; the bottleneck. */
+/** `/kpi funnel`: per stage, open deals (at the period's end), the share that went further, the dwell; the bottleneck. */
 export function buildFunnel(report: TRepMetricsReport): TReply {
   const { bottleneck } = funnelOf(report);
   const chart = funnelChart(report);

@@ -116,7 +116,7 @@ describe(`/kpi rep, /kpi team, /kpi why with permissions (${TEST_PROVIDER})`, ()
   it('funnel shows the stages for oneself and, with permission, for a report', async () => {
     const own = await run('funnel 2017-06', 'Dana Scott');
     expect(own.text).toMatch(/^Funnel · Dana Scott · June 2017: /);
-    expect(blocksToText(own.blocks)).toMatch(/No funnel stages yet|open now/);
+    expect(blocksToText(own.blocks)).toMatch(/No funnel stages yet|open at period end/);
     expect((await run('funnel <@U0DANA> 2017-06', 'Mona Reyes')).text).toMatch(/^Funnel · Dana Scott/);
     expect((await run('funnel <@U0DANA>', 'Cleo Varga')).text).toMatch(/^Sorry/);
   });

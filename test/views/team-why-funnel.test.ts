@@ -10,24 +10,31 @@ const lines = (text: string) => text.split('\n');
 describe('team views', () => {
   const names = ['Ana Li', HOSTILE.markup, HOSTILE.emoji, HOSTILE.rtl, HOSTILE.long];
 
-  it('Block Kit: the manager in the header, each rep bold and escaped, who needs attention', () => {
-    const text = JSON.stringify(teamBlocks(teamReport(names)));
+  it('Block Kit: the manager in the header, each rep ranked, bold and escaped, who needs attention', () => {
+    const blocks = teamBlocks(teamReport(names));
+    const text = JSON.stringify(blocks);
     expect(text).toContain("Mona <b>'s team · June 2017");
     expect(text).not.toContain('<!here>');
     expect(text).toContain('Needs attention (under 50% of their revenue target): Ana Li.');
+    // Ana Li (100 won) ranks last of the five; her line: the figure, % of her own target, the trend.
+    expect(text).toContain('5. *Ana Li*\\nwon $100.00 · 2% of $6,000 · ▼ -97.5%');
+    expect(text).toContain('Ranked by Won revenue. ▲ ▼ against the same days of the previous period.');
   });
 
-  it('terminal: a header row, the team’s totals, each rep with the figures aligned, names as written', () => {
+  it('terminal: the ranking (team total first), then the other columns, names as written', () => {
     const text = teamText(teamReport(names));
-    const [title, header, total, ...rest] = lines(text);
+    const [title, key, header, total, ...rest] = lines(text);
     expect(title).toBe("Mona <b>'s team · June 2017");
-    expect(header).toMatch(/^ +won +win rate +created:lost +outreach +personalized$/);
-    expect(total).toMatch(/^Team +\$10,000\.75 +50\.0% +1\.5 : 1 +40 +10$/);
-    expect(rest[0]).toMatch(/^Ana Li +\$100\.00 /);
+    expect(key).toBe('Ranked by Won revenue; trend against the same days of the previous period.');
+    expect(header).toMatch(/^ +won +of target +trend$/);
+    expect(total).toMatch(/^ +Team +\$10,001 +33% of \$30,000$/);
+    expect(text).toMatch(/^5\. +Ana Li +\$100\.00 +2% of \$6,000 +-97\.5%$/m);
+    expect(text).toMatch(/^ +win rate +created:lost +outreach +personalized$/m);
     for (const name of names) expect(text).toContain(name);
-    // Every figures row ends at the same column, however wide the names before it.
-    const figureRows = [header, total, ...rest.filter((l) => l.includes('$'))] as string[];
-    expect(new Set(figureRows.map(displayWidth)).size).toBe(1);
+    // Every figures row of the ranking ends at the same column, however wide the names before it.
+    const ranking = [header, ...rest.filter((l) => /^\d\.\s.*\$/.test(l))] as string[];
+    expect(ranking).toHaveLength(6);
+    expect(new Set(ranking.map(displayWidth)).size).toBe(1);
     expect(text).toContain('Needs attention (under 50% of their revenue target): Ana Li.');
   });
 
@@ -36,16 +43,20 @@ describe('team views', () => {
       expect(displayWidth(line)).toBeLessThanOrEqual(80);
   });
 
-  it('JSON: the team’s and each rep’s metrics, and who needs attention under which bar', () => {
+  it('JSON: the ranked metric, each rep’s rank, own target, attainment and change, who needs attention under which bar', () => {
     const data = teamJson(teamReport(names));
     expect(data).toMatchObject({
       type: 'team',
       manager: { id: 'm1', name: 'Mona <b>' },
+      metric: 'sales.won_total',
       currency: 'USD',
       metrics: { 'sales.won_total': 10_000.75 },
-      needsAttention: { share: 0.5, basis: 'target', bar: 3000, reps: [{ id: 'r0', name: 'Ana Li' }] },
+      needsAttention: { share: 0.5, reps: [{ id: 'r0', name: 'Ana Li', bar: 3000, basis: 'target' }] },
     });
-    expect((data.reps as { name: string }[]).map((r) => r.name)).toEqual(names);
+    const reps = data.reps as { name: string; rank: number; attainment: number; change: unknown }[];
+    expect(reps.map((r) => r.name).sort()).toEqual([...names].sort());
+    expect(reps.at(-1)).toMatchObject({ name: 'Ana Li', rank: 5, change: { changeUnit: 'percent' } });
+    expect(reps.at(-1)?.attainment).toBeCloseTo(100 / 6000, 12);
     expect(JSON.parse(JSON.stringify(data))).toEqual(data);
   });
 
@@ -53,7 +64,7 @@ describe('team views', () => {
     const reply = buildTeamTable(teamReport([]));
     expect(reply.blocks).toEqual(teamBlocks(teamReport([])));
     expect(reply.terminal).toContain('No reps in this team yet.');
-    expect(reply.data).toMatchObject({ reps: [], needsAttention: { reps: [], bar: null } });
+    expect(reply.data).toMatchObject({ reps: [], needsAttention: { reps: [] } });
   });
 });
 
@@ -111,6 +122,39 @@ describe('funnel views', () => {
     empty.metrics = {};
     expect(funnelText(empty)).toBe(
       'Funnel · Dana · June 2017\nNo funnel stages yet: no open deals or stage history.\nNo bottleneck: no stage is clearly behind the team (or too few deals to say).',
+    );
+  });
+
+  it('a finished period counts deals open at its end, never "open now"', () => {
+    const past = { ...repReport('Dana'), periodEnded: true };
+    const blocks = JSON.stringify(funnelBlocks(past));
+    expect(blocks).toContain('*Qualify* · 3 open at period end · 50% went further');
+    expect(blocks).not.toContain('open now');
+    expect(lines(funnelText(past))[1]).toMatch(/^stage +open at period end +went further +in stage$/);
+    expect(funnelJson(past).openAt).toBe('period_end');
+    expect(funnelJson(repReport('Dana')).openAt).toBe('now');
+  });
+
+  it('a month of wins without stage moves says why there is no conversion, not "no deals entered"', () => {
+    const report = { ...repReport('Dana'), periodEnded: true };
+    report.metrics = {
+      ...report.metrics,
+      'sales.won_count': 32,
+      'opportunities.lost': 1205,
+      'funnel.stage_conversion': { Qualify: null, [HOSTILE.markup]: null },
+      'funnel.median_days_in_stage': { Qualify: null, [HOSTILE.markup]: null },
+      'funnel.bottleneck': null,
+    };
+    const blocks = JSON.stringify(funnelBlocks(report));
+    expect(blocks).not.toContain('no deals entered');
+    expect(blocks).not.toContain('no exits');
+    expect(blocks).toContain('32 won, 1,205 lost in June 2017, but no stage moves were recorded');
+    expect(funnelText(report).replaceAll('\n', ' ')).toContain(
+      '32 won, 1,205 lost in June 2017, but no stage moves',
+    );
+    // With figures for some stage, no such note.
+    expect(JSON.stringify(funnelBlocks({ ...repReport('Dana'), periodEnded: true }))).not.toContain(
+      'no stage moves',
     );
   });
 
