@@ -39,7 +39,9 @@ export function targetPeriodKind(word: string): TTargetPeriodKind | null {
 
 /** The metric a target is on: a known metric id that is an amount to reach (not a change against before). */
 export function targetMetric(id: string): TScalarMetric | TTargetProblem {
+  if (id.trim() === '') return problem('metricId', 'Say the metric.');
   const metric = SCALAR_METRICS.find((m) => m.id === id.trim().toLowerCase());
+  if (!metric && id.length > 100) return problem('metricId', 'That is not a metric id: it is too long.');
   if (!metric) {
     const near = closestMatch(
       id,
@@ -47,7 +49,7 @@ export function targetMetric(id: string): TScalarMetric | TTargetProblem {
     );
     return problem(
       'metricId',
-      `${id} is not a metric${near ? ` (did you mean ${near}?)` : ''}. The ids are in docs/metrics.md.`,
+      `${shownAsTyped(id.trim()).replace(/[\p{Cc}\p{Cf}]/gu, '')} is not a metric${near ? ` (did you mean ${near}?)` : ''}. The ids are in docs/metrics.md.`,
     );
   }
   if (metric.unit === 'percent_change')
@@ -72,22 +74,21 @@ export function targetAmount(
   currency: string,
 ): { amount: number; stored: number } | TTargetProblem {
   const typedAmount = typedRaw.replace(/\s+/g, '');
+  if (typedAmount.length > 40) return problem('amount', 'The amount is too long.');
+  const echo = shownAsTyped(typedAmount).replace(/[\p{Cc}\p{Cf}]/gu, '');
   let amount = parseAmount(typedAmount);
   if (amount === null || amount <= 0)
     return problem(
       'amount',
-      `The amount must be a positive number such as 50000, 50k or 75%, got "${typedAmount}".`,
+      `The amount must be a positive number such as 50000, 50k or 75%, got "${echo}".`,
     );
   if (metric.unit === 'share') {
     // A share written without % (25) means percent; 0.25 is the same share as a fraction.
     if (!typedAmount.includes('%') && amount > 1) amount /= 100;
     if (amount > 1)
-      return problem(
-        'amount',
-        `${metric.title} is a share: the amount is at most 100%, got "${typedAmount}".`,
-      );
+      return problem('amount', `${metric.title} is a share: the amount is at most 100%, got "${echo}".`);
   }
-  if (amount >= 1e12) return problem('amount', `The amount is too large, got "${typedAmount}".`);
+  if (amount >= 1e12) return problem('amount', `The amount is too large, got "${echo}".`);
   const digits = minorDigits(currency);
   const minor = amount * 10 ** digits;
   // Decimals as typed (1.5k has none left over: 1500), not of the float, which 1,234,567,890.12 would fail.
@@ -97,7 +98,7 @@ export function targetAmount(
   if (metric.unit === 'money' && decimals > digits)
     return problem(
       'amount',
-      `${currency.toUpperCase()} has ${digits} decimal place${digits === 1 ? '' : 's'}; "${typedAmount}" has more.`,
+      `${currency.toUpperCase()} has ${digits} decimal place${digits === 1 ? '' : 's'}; "${echo}" has more.`,
     );
   const stored = metric.unit === 'money' ? Math.round(minor) : amount;
   // Targets are stored as integers (money in minor units, counts whole, other units in millionths): refused
@@ -106,10 +107,10 @@ export function targetAmount(
     return problem(
       'amount',
       Math.abs(stored) * targetScale(metric.unit) > Number.MAX_SAFE_INTEGER
-        ? `The amount is too large, got "${typedAmount}".`
+        ? `The amount is too large, got "${echo}".`
         : metric.unit === 'count'
-          ? `${metric.title} is counted in whole numbers; "${typedAmount}" is not one.`
-          : `"${typedAmount}" is finer than a target keeps (a millionth${metric.unit === 'share' ? ', 0.0001%' : ''}).`,
+          ? `${metric.title} is counted in whole numbers; "${echo}" is not one.`
+          : `"${echo}" is finer than a target keeps (a millionth${metric.unit === 'share' ? ', 0.0001%' : ''}).`,
     );
   return { amount, stored };
 }

@@ -17,6 +17,7 @@ import { type TCanonicalEvent, ZCanonicalEvent } from '../events.js';
 import type { TResolvedOwner } from '../identities.js';
 import { receiptProblem } from '../receipt-checks.js';
 import { COLUMNS, FIELD_TO_COLUMN, IMPORT_KINDS, PRESETS, rowToEvent, type TImportKind } from './layouts.js';
+import { importTargetRows } from './targets.js';
 
 /**
  * `kpi import`: streams a CSV file, maps its columns to a kind's canonical columns (a preset and/or --map),
@@ -39,7 +40,14 @@ export type TImportOptions = {
   map?: string | undefined;
   dryRun?: boolean | undefined;
   source?: string | undefined;
-  workspace: { id: string; timezone: string; currency: string };
+  /** The calendar fields are read by the targets kind (a period's start); 1 (January, Monday) when left out. */
+  workspace: {
+    id: string;
+    timezone: string;
+    currency: string;
+    fiscalYearStartMonth?: number;
+    weekStartsOn?: number;
+  };
   /** The store's provider (bulk inserts are written in its dialect). */
   provider: TProvider;
   now?: Date;
@@ -180,7 +188,35 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
   /** Deal currencies named earlier in the file: an amount without one is stored in its deal's currency. */
   const fileCurrency = new Map<string, string>();
 
+  /** Rows of the targets kind waiting to be stored (they are not facts: ingest/csv/targets.ts). */
+  let targetBatch: { line: number; row: Record<string, string> }[] = [];
+  const targetContext = {
+    workspace: opts.workspace,
+    calendar: {
+      timezone: opts.workspace.timezone,
+      fiscalYearStartMonth: opts.workspace.fiscalYearStartMonth ?? 1,
+      weekStartsOn: opts.workspace.weekStartsOn ?? 1,
+    },
+    now,
+    dryRun: Boolean(opts.dryRun),
+    reps: new Map<string, { id: string } | string>(),
+  };
   const flush = async () => {
+    if (targetBatch.length > 0) {
+      const rows = targetBatch;
+      targetBatch = [];
+      // A bad cell is named by the file's own column (a --map's).
+      const fileColumn = (c: string) => Object.entries(map).find(([, to]) => to === c)?.[0] ?? c;
+      await importTargetRows(
+        db,
+        rows,
+        targetContext,
+        (o) => {
+          summary[o] += 1;
+        },
+        (p) => problem({ ...p, column: fileColumn(p.column) }),
+      );
+    }
     if (batch.length === 0) return;
     const rows = await receiptChecked(db, batch, { opts, source, now, fileCurrency, columnOf, problem });
     batch = [];
@@ -221,6 +257,14 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
       if (empty) {
         const fileColumn = Object.entries(map).find(([, to]) => to === empty)?.[0] ?? empty;
         problem({ line, column: fileColumn, reason: 'required, but empty' });
+        continue;
+      }
+      if (kind === 'targets') {
+        targetBatch.push({ line, row });
+        if (targetBatch.length >= batchSize) {
+          await flush();
+          opts.onProgress?.(summary.rows, size ? Math.min(1, stream.bytesRead / size) : 1);
+        }
         continue;
       }
       const parsed = ZCanonicalEvent.safeParse(rowToEvent(kind, row, source));

@@ -14,6 +14,7 @@ export const IMPORT_KINDS = [
   'social-snapshots',
   'social-posts',
   'training',
+  'targets',
 ] as const;
 export type TImportKind = (typeof IMPORT_KINDS)[number];
 
@@ -58,6 +59,8 @@ export const COLUMNS: Record<TImportKind, { required: string[]; optional: string
     optional: ['network', 'shares', 'comments', 'likes'],
   },
   training: { required: ['owner', 'course', 'score', 'at'], optional: ['kind', 'max_score', 'result_id'] },
+  // Not facts but targets (ingest/csv/targets.ts): rep is the rep, or the manager of a team; period the kind.
+  targets: { required: ['scope', 'metric', 'amount', 'from'], optional: ['rep', 'period'] },
 };
 
 export type TPreset = { kind: TImportKind; description: string; map: Record<string, string> };
@@ -131,7 +134,11 @@ const defined = <T extends Record<string, unknown>>(o: T) =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 /** A row (canonical column names, empty cells removed) as the canonical event to validate. */
-export function rowToEvent(kind: TImportKind, row: TRow, source: string): Record<string, unknown> {
+export function rowToEvent(
+  kind: Exclude<TImportKind, 'targets'>,
+  row: TRow,
+  source: string,
+): Record<string, unknown> {
   const owner = ownerOf(row, source);
   switch (kind) {
     case 'deals': {
