@@ -59,9 +59,40 @@ export type TDiagnosis = {
   /** Share of the revenue change due to fewer deals (the rest: deal size), when both are measurable. */
   countShare: number | null;
   driver: TDriver | null;
+  /**
+   * For `insufficient_data`: the rule that was not met, with what the rep has and what it needs: full periods
+   * since the rep's record began (`periods`), won deals in them (`deals`), or a usual above zero
+   * (`usual_above_zero`: have = periods with nothing won, need = the most that still leave a median above zero,
+   * half of them rounded down). null (or absent) when there is a verdict.
+   */
+  shortOf?: { rule: 'periods' | 'deals' | 'usual_above_zero'; have: number; need: number } | null;
   /** Plain words for a manager: what changed, the numbers, the likely reason, a next step. */
   explanation: string;
 };
+
+/**
+ * Where the usual comes from, for the words of a diagnosis without one: the kind of period ("month"), the
+ * period diagnosed ("August 2017"), and the period the rep's first fact falls in ("March 2017"; null when the
+ * rep has nothing on record up to the end of the period diagnosed).
+ */
+export type TUsualContext = {
+  unit: string;
+  periodLabel: string;
+  since: string | null;
+  /** The rep's first fact is in the period diagnosed itself. */
+  newThisPeriod: boolean;
+};
+
+/**
+ * The earlier periods a rep's usual is taken from: those that start at or after the rep's first fact (the
+ * earliest deal, activity, lead, post, reading, assessment or customer). The period the first fact falls in is
+ * partial (the rep was not there for all of it) and is left out, and so is every period before it: a month
+ * before a rep had any data is not a month of zero sales. No first fact: no period.
+ */
+export function usualPeriods<T extends { start: Date }>(earlier: T[], firstFactAt: Date | null): T[] {
+  if (!firstFactAt) return [];
+  return earlier.filter((p) => p.start.getTime() >= firstFactAt.getTime());
+}
 
 export const MIN_BASELINE_PERIODS = 3;
 export const MIN_BASELINE_DEALS = 6;
@@ -76,13 +107,20 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /**
- * Diagnoses the current period against the trailing ones (oldest first). `formatMoney` renders amounts in the
- * workspace currency; `bottleneck` is the rep's funnel bottleneck, if any.
+ * Diagnoses the current period against the trailing ones (oldest first): the periods of the rep's usual, so
+ * only those since the rep's record began (usualPeriods). `formatMoney` renders amounts in the workspace
+ * currency; `bottleneck` is the rep's funnel bottleneck, if any; `usual` names the periods for the words said
+ * when there is too little history.
  */
 export function diagnoseDecline(
   current: TPeriodSnapshot,
   trailing: TPeriodSnapshot[],
-  opts: { formatMoney: (minor: number) => string; bottleneck?: TBottleneck | null; repName: string },
+  opts: {
+    formatMoney: (minor: number) => string;
+    bottleneck?: TBottleneck | null;
+    repName: string;
+    usual?: TUsualContext;
+  },
 ): TDiagnosis {
   const winRates = trailing.map((t) => t.winRate).filter((r): r is number => r !== null);
   const baseline = {
@@ -98,15 +136,11 @@ export function diagnoseDecline(
   const sizes = trailing.filter((t) => t.wonCount > 0).map((t) => t.wonTotal / t.wonCount);
   baseline.avgDealSize = sizes.length ? median(sizes) : null;
   const money = opts.formatMoney;
-  const base = { current, baseline, countShare: null, driver: null };
+  const base = { current, baseline, countShare: null, driver: null, shortOf: null };
   const totalDeals = trailing.reduce((a, t) => a + t.wonCount, 0);
-  if (trailing.length < MIN_BASELINE_PERIODS || totalDeals < MIN_BASELINE_DEALS || baseline.wonTotal <= 0) {
-    return {
-      ...base,
-      verdict: 'insufficient_data',
-      change: null,
-      explanation: `Not enough history to judge ${opts.repName}'s trend yet: ${plural(trailing.length, 'earlier period')} with ${plural(totalDeals, 'won deal')} (at least ${MIN_BASELINE_PERIODS} periods and ${MIN_BASELINE_DEALS} deals are needed).`,
-    };
+  const short = insufficient(trailing, totalDeals, baseline.wonTotal, opts);
+  if (short) {
+    return { ...base, verdict: 'insufficient_data', change: null, ...short };
   }
   const change = (current.wonTotal - baseline.wonTotal) / baseline.wonTotal;
   const spread = 1.4826 * median(trailing.map((t) => Math.abs(t.wonTotal - baseline.wonTotal)));
@@ -200,4 +234,45 @@ export function diagnoseDecline(
     driver,
     explanation: `${opts.repName} ${facts[0]}. Most likely cause: ${reason}. Suggested next step: ${step}`,
   };
+}
+
+/**
+ * Why there is no verdict, if there is none: the first rule of the usual that is not met, stated with the
+ * numbers that fall short. Each sentence says only that one thing (the view puts its own heading before it).
+ */
+function insufficient(
+  trailing: TPeriodSnapshot[],
+  totalDeals: number,
+  usualWon: number,
+  opts: { formatMoney: (minor: number) => string; repName: string; usual?: TUsualContext },
+): Pick<TDiagnosis, 'shortOf' | 'explanation'> | null {
+  const u = opts.usual ?? { unit: 'period', periodLabel: 'this period', since: null, newThisPeriod: false };
+  const name = opts.repName;
+  const n = trailing.length;
+  if (n < MIN_BASELINE_PERIODS) {
+    const needs = `a usual needs at least ${plural(MIN_BASELINE_PERIODS, `full ${u.unit}`)} of record`;
+    const explanation = !opts.usual
+      ? `${name} has ${plural(n, `earlier ${u.unit}`)} of record; ${needs}.`
+      : u.since === null
+        ? `${name} has nothing on record up to the end of ${u.periodLabel}, so there is no usual to compare with; ${needs}.`
+        : u.newThisPeriod
+          ? `${name} is new this ${u.unit}: their record begins in ${u.since}, so there is no full ${u.unit} before it yet; ${needs}.`
+          : `${name} is new: ${plural(n, `full ${u.unit}`)} since their record began in ${u.since} (a ${u.unit} they were there for only part of is left out); ${needs}.`;
+    return { shortOf: { rule: 'periods', have: n, need: MIN_BASELINE_PERIODS }, explanation };
+  }
+  const span = `the ${plural(n, u.unit)} before ${u.periodLabel}`;
+  if (totalDeals < MIN_BASELINE_DEALS) {
+    return {
+      shortOf: { rule: 'deals', have: totalDeals, need: MIN_BASELINE_DEALS },
+      explanation: `${name} won ${plural(totalDeals, 'deal')} in ${span}; judging a trend needs at least ${MIN_BASELINE_DEALS} won deals in them.`,
+    };
+  }
+  if (usualWon <= 0) {
+    const empty = trailing.filter((t) => t.wonTotal <= 0).length;
+    return {
+      shortOf: { rule: 'usual_above_zero', have: empty, need: Math.floor(n / 2) },
+      explanation: `${name}'s usual won revenue is ${opts.formatMoney(0)}: nothing was won in ${empty} of ${span} (the usual is the median ${u.unit}), though ${plural(totalDeals, 'deal')} ${totalDeals === 1 ? 'was' : 'were'} won in the other ${n - empty}. A decline is judged only against a usual above zero.`,
+    };
+  }
+  return null;
 }

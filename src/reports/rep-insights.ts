@@ -1,6 +1,12 @@
 import { minorDigits } from '../domain/money.js';
 import { parseWorkspaceSettings } from '../domain/settings.js';
-import { diagnoseDecline, type TDiagnosis, type TPeriodSnapshot } from '../metrics/diagnosis.js';
+import {
+  diagnoseDecline,
+  MIN_BASELINE_PERIODS,
+  type TDiagnosis,
+  type TPeriodSnapshot,
+  usualPeriods,
+} from '../metrics/diagnosis.js';
 import { NO_FACTS, type TFacts } from '../metrics/facts.js';
 import {
   findBottleneck,
@@ -13,13 +19,17 @@ import { previousPeriod, type TPeriod } from '../metrics/periods.js';
 import { computeScalarMetrics } from '../metrics/scalar.js';
 import { median } from '../metrics/stats.js';
 import { loadFactsByRep, loadFunnelFactsByRep } from '../store/facts.js';
+import { firstFactAtByRep } from '../store/first-facts.js';
 import { teamMemberIds } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
 import type { Rep, Workspace } from '../store/types.js';
 import { formatMetric } from './format.js';
 import { calendarOf } from './present.js';
 
-/** How many earlier periods form a rep's own baseline. */
+/**
+ * How many earlier periods a rep's own baseline (the "usual") looks back over; of those, only the periods that
+ * start at or after the rep's first fact count (usualPeriods), and at least MIN_BASELINE_PERIODS must.
+ */
 export const BASELINE_PERIODS = 6;
 
 /** Metrics whose trend the report shows against the rep's baseline and the team. */
@@ -36,7 +46,10 @@ export type TRepInsights = {
   /** The period's scalar metrics (minor units), computed with the rep's targets. */
   current: Record<string, number | null>;
   funnel: TFunnelStats & { stageOrder: string[]; bottleneck: TBottleneck | null };
-  /** Per metric: the rep's baseline (median of the earlier periods) and the team's median this period. */
+  /**
+   * Per metric: the rep's baseline (the median of the earlier periods since the rep's record began; null with
+   * fewer than MIN_BASELINE_PERIODS of them) and the team's median this period.
+   */
   trends: Record<string, { baseline: number | null; teamMedian: number | null }>;
   diagnosis: TDiagnosis;
   /** The BASELINE_PERIODS periods before this one, oldest first, with the rep's won total (minor units). */
@@ -71,7 +84,7 @@ export async function repInsights(
   }
   const oldest = previousPeriod(history[0] as TPeriod, cal);
   const teamIds = await teamOf(db, workspace.id, rep);
-  const [repFacts, teamFacts, funnelFacts] = await Promise.all([
+  const [repFacts, teamFacts, funnelFacts, firstFacts] = await Promise.all([
     loadFactsByRep(db, workspace.id, [rep.id], { start: oldest.start, end: period.end }),
     // The rep's own facts come with the longer window above; only teammates' are loaded here.
     // Teammates only for the trend metrics' team medians: their deals and outreach.
@@ -83,11 +96,18 @@ export async function repInsights(
       ['deals', 'activities'],
     ),
     loadFunnelFactsByRep(db, workspace.id, teamIds, period),
+    firstFactAtByRep(db, workspace.id, [rep.id]),
   ]);
+  // The usual: only the earlier periods since the rep's record began (a partial first period left out). A fact
+  // after the period diagnosed says nothing about the history before it.
+  const first = firstFacts.get(rep.id);
+  const firstFactAt = first && first.getTime() < period.end.getTime() ? first : null;
+  const usual = new Set(usualPeriods(history, firstFactAt));
   const own: TFacts = repFacts.get(rep.id) ?? NO_FACTS;
   const valuesFor = (facts: TFacts, at: TPeriod) =>
     computeScalarMetrics({ facts, period: at, previous: previousPeriod(at, cal), now, targets: {} });
-  const series = history.map((h) => ({ key: h.key, values: valuesFor(own, h) }));
+  const series = history.map((h) => ({ key: h.key, values: valuesFor(own, h), usual: usual.has(h) }));
+  const usualSeries = series.filter((s) => s.usual);
   const current = computeScalarMetrics({
     facts: own,
     period,
@@ -104,7 +124,10 @@ export async function repInsights(
     const numbers = (xs: (number | null | undefined)[]) =>
       xs.filter((x): x is number => typeof x === 'number');
     trends[id] = {
-      baseline: median(numbers(series.map((s) => s.values[id]))),
+      baseline:
+        usualSeries.length < MIN_BASELINE_PERIODS
+          ? null
+          : median(numbers(usualSeries.map((s) => s.values[id]))),
       teamMedian: median(numbers(teamValues.map((v) => v[id]))),
     };
   }
@@ -131,9 +154,15 @@ export async function repInsights(
   const scale = 10 ** minorDigits(workspace.currency);
   const diagnosis = diagnoseDecline(
     snapshot(period.key, current),
-    series.map((s) => snapshot(s.key, s.values)),
+    usualSeries.map((s) => snapshot(s.key, s.values)),
     {
       repName: rep.name,
+      usual: {
+        unit: period.kind === 'custom' ? 'period' : period.kind,
+        periodLabel: period.label,
+        since: firstFactAt ? ([...history, period].find((p) => p.end > firstFactAt)?.label ?? null) : null,
+        newThisPeriod: firstFactAt !== null && firstFactAt.getTime() >= period.start.getTime(),
+      },
       bottleneck,
       formatMoney: (minor) => formatMetric(minor / scale, 'money', workspace.currency, workspace.locale),
     },

@@ -10,13 +10,15 @@ import type { TReply, TReplyData } from './types.js';
 type TWhyReport = Pick<TRepMetricsReport, 'rep' | 'period' | 'diagnosis'> &
   Partial<Pick<TRepMetricsReport, 'metrics'>>;
 
+/**
+ * The heading before the explanation. Without a verdict it names the rule that was not met in a few words; the
+ * explanation after it gives the numbers and never repeats it.
+ */
 function verdictOf(report: TWhyReport): string {
   const d = report.diagnosis;
-  return d.verdict === 'declining'
-    ? 'Declining'
-    : d.verdict === 'not_declining'
-      ? 'No decline'
-      : 'Not enough history yet';
+  if (d.verdict === 'declining') return 'Declining';
+  if (d.verdict === 'not_declining') return 'No decline';
+  return d.shortOf?.rule === 'usual_above_zero' ? 'No usual to compare with' : 'Not enough history yet';
 }
 
 /** `/kpi why`: the Block Kit: a header naming whom and when, the verdict and the diagnosis in plain words. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diagnoseDecline, type TPeriodSnapshot } from '../../src/metrics/diagnosis.js';
+import { diagnoseDecline, type TPeriodSnapshot, usualPeriods } from '../../src/metrics/diagnosis.js';
 
 const money = (minor: number) => `$${(minor / 100).toFixed(0)}`;
 const opts = { formatMoney: money, repName: 'Dana' };
@@ -29,10 +29,65 @@ describe('decline diagnosis on constructed histories', () => {
     expect(r.driver).toBeNull();
   });
 
-  it('stays quiet without enough history', () => {
-    const r = diagnoseDecline(steady('2017-06', { wonTotal: 0, wonCount: 0 }), history.slice(0, 2), opts);
+  it('stays quiet without enough history, naming the rule that is not met and the numbers short of it', () => {
+    const usual = { unit: 'month', periodLabel: 'June 2017', since: 'March 2017', newThisPeriod: false };
+    const r = diagnoseDecline(steady('2017-06', { wonTotal: 0, wonCount: 0 }), history.slice(0, 2), {
+      ...opts,
+      usual,
+    });
     expect(r.verdict).toBe('insufficient_data');
-    expect(r.explanation).toContain('Not enough history');
+    expect(r.shortOf).toEqual({ rule: 'periods', have: 2, need: 3 });
+    expect(r.explanation).toBe(
+      'Dana is new: 2 full months since their record began in March 2017 (a month they were there for only part of is left out); a usual needs at least 3 full months of record.',
+    );
+    // Enough months, too few won deals: the deals are the shortfall, not the months.
+    const few = history.map((h) => ({ ...h, wonCount: 1 }));
+    const d = diagnoseDecline(steady('2017-06'), few, { ...opts, usual });
+    expect(d.shortOf).toEqual({ rule: 'deals', have: 5, need: 6 });
+    expect(d.explanation).toBe(
+      'Dana won 5 deals in the 5 months before June 2017; judging a trend needs at least 6 won deals in them.',
+    );
+  });
+
+  it('many won deals but a usual of zero: says that, not "not enough history"', () => {
+    // 6 earlier months, 140 won deals, all of them in two months: the median month won nothing.
+    const lumpy = ['2017-01', '2017-02', '2017-03', '2017-04', '2017-05', '2017-06'].map((k, i) =>
+      i < 4 ? steady(k, { wonTotal: 0, wonCount: 0 }) : steady(k, { wonTotal: 7_000_000, wonCount: 70 }),
+    );
+    const r = diagnoseDecline(steady('2017-07', { wonTotal: 0, wonCount: 0 }), lumpy, {
+      ...opts,
+      usual: { unit: 'month', periodLabel: 'July 2017', since: 'December 2016', newThisPeriod: false },
+    });
+    expect(r.verdict).toBe('insufficient_data');
+    expect(r.shortOf).toEqual({ rule: 'usual_above_zero', have: 4, need: 3 });
+    expect(r.explanation).toBe(
+      "Dana's usual won revenue is $0: nothing was won in 4 of the 6 months before July 2017 (the usual is the median month), though 140 deals were won in the other 2. A decline is judged only against a usual above zero.",
+    );
+    expect(r.explanation).not.toMatch(/not enough history/i);
+    // With three empty months of six the median is above zero, and a verdict is given.
+    const three = lumpy.map((t, i) => (i === 3 ? steady(t.key, { wonTotal: 7_000_000, wonCount: 70 }) : t));
+    expect(diagnoseDecline(steady('2017-07'), three, opts).verdict).not.toBe('insufficient_data');
+  });
+
+  it('the usual takes only the periods that start at or after the first fact', () => {
+    const months = ['2017-01', '2017-02', '2017-03', '2017-04'].map((k) => ({
+      key: k,
+      start: new Date(`${k}-01T00:00:00Z`),
+    }));
+    const keys = (first: Date | null) => usualPeriods(months, first).map((m) => m.key);
+    // A first fact mid-February: February is partial, March on count.
+    expect(keys(new Date('2017-02-14T10:00:00Z'))).toEqual(['2017-03', '2017-04']);
+    // At the very start of February: February is whole.
+    expect(keys(new Date('2017-02-01T00:00:00Z'))).toEqual(['2017-02', '2017-03', '2017-04']);
+    // Before them all, after them all, none at all.
+    expect(keys(new Date('2016-06-01T00:00:00Z'))).toEqual(['2017-01', '2017-02', '2017-03', '2017-04']);
+    expect(keys(new Date('2017-09-01T00:00:00Z'))).toEqual([]);
+    expect(keys(null)).toEqual([]);
+    // Order of the periods is kept, whatever it is.
+    expect(usualPeriods([...months].reverse(), new Date('2017-02-14T10:00:00Z')).map((m) => m.key)).toEqual([
+      '2017-04',
+      '2017-03',
+    ]);
   });
 
   it('finds smaller deals when the count held and the size fell', () => {

@@ -197,9 +197,11 @@ describe(`a rep's metrics from the store (${TEST_PROVIDER})`, () => {
     expect(report.metrics['funnel.stage_conversion']).toEqual({ Qualify: 1, Demo: 1, Proposal: 0 });
     expect(report.metrics['funnel.median_days_in_stage']).toEqual({ Qualify: 3, Demo: 7, Proposal: null });
     expect(report.metrics['funnel.bottleneck']).toBeNull(); // one deal is no sample
-    // Dana is the team's only rep with sales; May is her one earlier period with sales: not enough history.
-    expect(report.trends['sales.won_total']).toEqual({ baseline: 0, teamMedian: 1554 });
+    // Dana's record begins on 1 April (a deal opened): April is partial, May is her one full month before June,
+    // so she has no usual yet (the months before April are not months of zero sales).
+    expect(report.trends['sales.won_total']).toEqual({ baseline: null, teamMedian: 1554 });
     expect(report.diagnosis.verdict).toBe('insufficient_data');
+    expect(report.diagnosis.shortOf).toEqual({ rule: 'periods', have: 1, need: 3 });
     await db.dealStageChange.deleteMany({ where: { dealId: deal.id } });
     await db.deal.delete({ where: { id: deal.id } });
   });

@@ -1,0 +1,53 @@
+import type { TDb } from './types.js';
+
+/**
+ * When each rep's record begins: the earliest instant of any fact attributed to them in a workspace (a deal
+ * opened or closed, an activity, an MQL, a post, a LinkedIn reading, an assessment, a customer won). Deleted
+ * deals and activities do not count. A rep with no facts at all is absent from the map. The "usual" baseline
+ * uses it to leave out the periods before a rep's record began (docs/metrics.md, "The usual baseline").
+ */
+export async function firstFactAtByRep(
+  db: TDb,
+  workspaceId: string,
+  repIds: string[],
+): Promise<Map<string, Date>> {
+  const first = new Map<string, Date>();
+  const note = (repId: string | null, at: Date | null | undefined) => {
+    if (!repId || !at) return;
+    const seen = first.get(repId);
+    if (!seen || at.getTime() < seen.getTime()) first.set(repId, at);
+  };
+  // One grouped query per fact kind and chunk of reps (databases cap the parameters of one query).
+  for (let i = 0; i < repIds.length; i += 100) {
+    const ids = repIds.slice(i, i + 100);
+    const scope = { workspaceId, repId: { in: ids } };
+    const [deals, activities, leads, posts, readings, training, customers] = await Promise.all([
+      db.deal.groupBy({
+        by: ['repId'],
+        where: { ...scope, deletedAt: null },
+        _min: { openedAt: true, closedAt: true },
+      }),
+      db.activity.groupBy({
+        by: ['repId'],
+        where: { ...scope, deletedAt: null },
+        _min: { occurredAt: true },
+      }),
+      db.lead.groupBy({ by: ['repId'], where: scope, _min: { mqlAt: true } }),
+      db.socialPost.groupBy({ by: ['repId'], where: scope, _min: { postedAt: true } }),
+      db.socialSnapshot.groupBy({ by: ['repId'], where: scope, _min: { at: true } }),
+      db.trainingResult.groupBy({ by: ['repId'], where: scope, _min: { at: true } }),
+      db.customer.groupBy({ by: ['repId'], where: scope, _min: { wonAt: true } }),
+    ]);
+    for (const d of deals) {
+      note(d.repId, d._min.openedAt);
+      note(d.repId, d._min.closedAt);
+    }
+    for (const a of activities) note(a.repId, a._min.occurredAt);
+    for (const l of leads) note(l.repId, l._min.mqlAt);
+    for (const p of posts) note(p.repId, p._min.postedAt);
+    for (const r of readings) note(r.repId, r._min.at);
+    for (const t of training) note(t.repId, t._min.at);
+    for (const c of customers) note(c.repId, c._min.wonAt);
+  }
+  return first;
+}
