@@ -47,7 +47,8 @@ export type TFunnelStats = {
   exited: Record<string, number>;
 };
 
-type TStay = { stage: string; at: Date | null };
+/** A stay in a stage: when it started (null: unknown) and when history first saw it (its row's time). */
+type TStay = { stage: string; at: Date | null; seen: Date };
 
 /** Rows in time order; at one instant, by stage name, so the order rows were stored in never matters. */
 const byTime = (a: TStageChange, b: TStageChange) =>
@@ -67,10 +68,14 @@ export function timelineOf(deal: TFunnelDeal, changes: TStageChange[]): TStay[] 
     deal.openedAt && deal.openedAt.getTime() <= t.getTime() ? deal.openedAt : null;
   const stays: TStay[] = [];
   if (first.fromStage !== null && first.fromStage !== first.toStage)
-    stays.push({ stage: first.fromStage, at: opened(first.changedAt) });
+    stays.push({ stage: first.fromStage, at: opened(first.changedAt), seen: first.changedAt });
   for (const c of sorted) {
     if (stays[stays.length - 1]?.stage === c.toStage) continue;
-    stays.push({ stage: c.toStage, at: stays.length === 0 ? opened(c.changedAt) : c.changedAt });
+    stays.push({
+      stage: c.toStage,
+      at: stays.length === 0 ? opened(c.changedAt) : c.changedAt,
+      seen: c.changedAt,
+    });
   }
   return stays;
 }
@@ -78,25 +83,25 @@ export function timelineOf(deal: TFunnelDeal, changes: TStageChange[]): TStay[] 
 const inside = (t: Date | null, start: Date, end: Date): t is Date =>
   t !== null && t.getTime() >= start.getTime() && t.getTime() < end.getTime();
 
-/** The deal's stage at an instant (null when it was not open then, or where it was is not known). */
-function stageAt(deal: TFunnelDeal, stays: TStay[], at: Date): string | null {
+/**
+ * The deal's stage at an instant (null when it was not open then, or that is not known). A deal is known to exist
+ * from its creation date, else from its first history row; a deal with neither (an import's row without dates)
+ * is known only as it is now, so it counts only when `at` is now.
+ */
+function stageAt(deal: TFunnelDeal, stays: TStay[], at: Date, isNow: boolean): string | null {
   const t = at.getTime();
   // Closed by then (or closed with no date: when is unknown, so it is not counted as open at any time).
   if (deal.status !== 'open' && (deal.closedAt === null || deal.closedAt.getTime() < t)) return null;
-  if (stays.length === 0) {
-    // No history: the deal is known only as it is now. It was open in its stage at `at` if it is open now (or
-    // closed only after `at`, then where it was is unknown) and was created by then.
-    if (deal.status !== 'open') return null;
-    return deal.openedAt === null || deal.openedAt.getTime() < t ? deal.stage : null;
-  }
-  if (deal.openedAt && deal.openedAt.getTime() >= t) return null;
+  const knownFrom = deal.openedAt ?? stays[0]?.seen ?? null;
+  if (knownFrom === null) return isNow && deal.status === 'open' ? deal.stage : null;
+  if (knownFrom.getTime() >= t) return null;
+  // No history: where it was is known only if it is still open (its current stage).
+  if (stays.length === 0) return deal.status === 'open' ? deal.stage : null;
   let stage: string | null = null;
   for (const s of stays) {
-    if (s.at === null || s.at.getTime() < t) stage = s.stage;
+    if ((s.at ?? s.seen).getTime() < t) stage = s.stage;
     else break;
   }
-  // Created with no date, history starting after `at`: not known to exist yet.
-  if (stage === null) return null;
   return stage;
 }
 
@@ -126,7 +131,7 @@ export function funnelStats(
 
   for (const deal of deals) {
     const stays = timelineOf(deal, byDeal.get(deal.key) ?? []);
-    const openIn = stageAt(deal, stays, asOf);
+    const openIn = stageAt(deal, stays, asOf, asOf.getTime() === now.getTime());
     if (openIn !== null && position.has(openIn)) openByStage[openIn] = (openByStage[openIn] ?? 0) + 1;
     // The deal's close, as an exit, when it happened before the window's end (and by now).
     const closedAt =

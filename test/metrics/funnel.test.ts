@@ -265,7 +265,7 @@ function synthetic(
 }
 
 describe('deals whose creation date is unknown', () => {
-  it('count in their stage now, but never as entering a stage or dwelling in it', () => {
+  it('count in their stage now (not at the end of a past period), but never as entering or dwelling', () => {
     const deals: TFunnelDeal[] = [
       { key: 'x', stage: 'Prospecting', status: 'open', openedAt: null, closedAt: null },
       // Unknown creation, moved to Engaging on June 10: entered Engaging in June, no dwell in Prospecting.
@@ -275,9 +275,12 @@ describe('deals whose creation date is unknown', () => {
       { dealKey: 'y', fromStage: 'Prospecting', toStage: 'Engaging', changedAt: d('2017-06-10T00:00:00Z') },
     ];
     const s = funnelStats(deals, changes, ORDER, june, now);
-    expect(s.openByStage).toEqual({ Prospecting: 1, Engaging: 1, Proposal: 0 });
+    // x has no date at all: known only as it is now, so not open at the end of June; y is known from June 10.
+    expect(s.openByStage).toEqual({ Prospecting: 0, Engaging: 1, Proposal: 0 });
     expect(s.entered).toEqual({ Prospecting: 0, Engaging: 1, Proposal: 0 });
     expect(s.exited).toEqual({ Prospecting: 0, Engaging: 0, Proposal: 0 });
+    const july = funnelStats(deals, changes, ORDER, parsePeriod('2017-07', now, UTC), now);
+    expect(july.openByStage).toEqual({ Prospecting: 1, Engaging: 1, Proposal: 0 });
   });
 });
 
