@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TCanonicalEvent } from '../../src/ingest/events.js';
+import { occurrenceOrder } from '../../src/ingest/receipt-checks.js';
 import { repMetricsReport } from '../../src/reports/rep-metrics.js';
 import { startTestBot } from '../support/bot.js';
 import { TEST_PROVIDER } from '../support/env.js';
@@ -230,4 +232,60 @@ describe(`any arrival order gives the same metrics (${TEST_PROVIDER})`, () => {
     // The generated data exercises the funnel: some runs have stage conversions to compare.
     expect(conversions).toBeGreaterThan(0);
   }, 600_000);
+});
+
+describe('a request is stored and applied in the order its events happened', () => {
+  it('occurrenceOrder: by earliest occurredAt, ties and untimed items in request order', () => {
+    const ev = (occurredAt?: string): TCanonicalEvent[] =>
+      occurredAt === undefined
+        ? [{ type: 'deal.deleted', dealId: 'x' } as TCanonicalEvent]
+        : [{ type: 'deal.deleted', dealId: 'x', occurredAt } as TCanonicalEvent];
+    expect(
+      occurrenceOrder(
+        [
+          ev('2026-11-03T00:00:00Z'),
+          ev(),
+          ev('2026-11-01T00:00:00Z'),
+          ev('2026-11-03T00:00:00Z'),
+          ev('2026-11-02'),
+        ],
+        'Europe/Berlin',
+      ),
+    ).toEqual([2, 4, 0, 3, 1]);
+    fc.assert(
+      fc.property(fc.array(fc.option(fc.integer({ min: 0, max: 5 })), { maxLength: 30 }), (times) => {
+        const order = occurrenceOrder(
+          times.map((t) => (t === null ? ev() : ev(new Date(Date.UTC(2026, 0, 1 + t)).toISOString()))),
+          'UTC',
+        );
+        expect([...order].sort((a, b) => a - b)).toEqual(times.map((_, i) => i));
+        const key = (i: number) => times[i] ?? Number.POSITIVE_INFINITY;
+        for (let k = 1; k < order.length; k++) {
+          const a = order[k - 1] as number;
+          const b = order[k] as number;
+          expect(key(a) < key(b) || (key(a) === key(b) && a < b)).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it("the inbox holds a request's events in occurredAt order, so the worker applies them so", async () => {
+    const teamId = 'T0ORDERROWS';
+    await t.bot.store.db.workspace.create({ data: { slackTeamId: teamId, timezone: 'Europe/Berlin' } });
+    const at = (day: number) => `2026-11-${String(day).padStart(2, '0')}T09:00:00Z`;
+    const events = [
+      { id: 'late', type: 'deal.stage_changed', dealId: 'd', stage: 'Proposal', occurredAt: at(9) },
+      { id: 'untimed', type: 'deal.upserted', dealId: 'd', title: 'No time' },
+      { id: 'first', type: 'deal.upserted', dealId: 'd', stage: 'Prospecting', occurredAt: at(1) },
+      { id: 'middle', type: 'deal.stage_changed', dealId: 'd', stage: 'Demo', occurredAt: at(5) },
+    ];
+    const res = await postEvents(t.baseUrl, JSON.stringify({ events }), { query: `?workspace=${teamId}` });
+    expect(res.status).toBe(200);
+    const rows = await t.bot.store.db.inboxEvent.findMany({
+      where: { workspace: { slackTeamId: teamId } },
+      orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
+      select: { dedupeKey: true },
+    });
+    expect(rows.map((r) => r.dedupeKey.split(':').pop())).toEqual(['first', 'middle', 'late', 'untimed']);
+  });
 });
