@@ -2,6 +2,7 @@ import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackOutbox, JOB_CLIENT_OPTIONS, SendError, type TOutbox } from '../../src/jobs/outbox.js';
 import { runJobSlot } from '../../src/jobs/runner.js';
+import { formatMetric } from '../../src/reports/format.js';
 import { startTestBot } from '../support/bot.js';
 import type { TRecordedCall } from '../support/fake-slack.js';
 import { postToSlackEndpoint } from '../support/slack-request.js';
@@ -147,13 +148,14 @@ describe('weekly leaderboard', () => {
     expect(posts().length).toBe(before + 1);
     expect(post.body.channel).toBe('C0LEADERS');
     const text = String(post.body.text);
+    const usd = (v: number) => formatMetric(v, 'money', 'USD', 'en-US');
     expect(text).toBe(
-      'Weekly leaderboard · Won revenue · November 2026 to date (1–23 Nov): 1. Dana Scott $5,000.00, 2. Lee Park $2,000.00',
+      `Weekly leaderboard · Won revenue · November 2026 to date (1–23 Nov): 1. Dana Scott ${usd(5000)}, 2. Lee Park ${usd(2000)}`,
     );
     const blocks = JSON.stringify(post.body.blocks);
-    expect(blocks).toContain('*1.* <@U0DANA>  $5,000.00 · 50% of target');
+    expect(blocks).toContain(`*1.* <@U0DANA>  ${usd(5000)} · 50% of target`);
     expect(blocks).toContain(
-      'Most improved: <@U0DANA>, +$4,000.00 against the same days of last month (1–23 Oct).',
+      `Most improved: <@U0DANA>, +${usd(4000)} against the same days of last month (1–23 Oct).`,
     );
     // The chart names the same stretch as the post.
     expect(blocks).toContain('Won revenue · November 2026 to date (1–23 Nov)');
