@@ -53,9 +53,9 @@ async function webhookSettings(ctx: TCommandContext): Promise<TReply> {
 export const settingsCommand: TCommand = {
   name: 'settings',
   usage:
-    'settings [timezone <zone> | fiscal-year <month> | week-start <day> | currency <code> | leaderboard-channel #channel | leaderboard-schedule <cron|off> | leaderboard-metric <id> | leaderboard-top <N> | alerts-schedule <cron|off> | quiet-hours <HH:MM-HH:MM|off> | alert <rule> <on|off|threshold> | webhooks]',
+    'settings [timezone <zone> | fiscal-year <month> | week-start <day> | currency <code> | leaderboard-channel #channel | leaderboard-schedule <cron|off> | leaderboard-metric <id> | leaderboard-top <N> | alerts-schedule <cron|off> | quiet-hours <HH:MM-HH:MM|off> | alert <rule> <on|off|threshold> | funnel-stages <stage,stage,...|reset> | webhooks]',
   summary:
-    "Show or change the workspace's settings: time zone, fiscal year, week start, currency, the weekly leaderboard, alert schedule, quiet hours and alert rules.",
+    "Show or change the workspace's settings: time zone, fiscal year, week start, currency, the weekly leaderboard, alert schedule, quiet hours, alert rules and the funnel's stage order.",
   examples: [
     'settings',
     'settings timezone Europe/Berlin',
@@ -65,6 +65,7 @@ export const settingsCommand: TCommand = {
     'settings leaderboard-schedule 0 9 * * 1',
     'settings quiet-hours 20:00-08:00',
     'settings alert personalized_behind_pace off',
+    'settings funnel-stages Prospecting,Engaging,Won',
   ],
   async run(args, ctx) {
     const usage = `Usage: \`/kpi ${this.usage}\``;

@@ -3,8 +3,12 @@ import { z } from 'zod';
 /** A workspace's settings JSON (Workspace.settings). Unknown keys are kept; bad values fall back to defaults. */
 export const ZWorkspaceSettings = z
   .object({
-    /** The funnel's stages in order (CRM stage names or ids); stages outside it are not funnel stages. */
-    funnelStages: z.array(z.string().min(1)).optional(),
+    /**
+     * The funnel's stages in order (CRM stage names or ids, as the deals spell them); stages outside it are not
+     * funnel stages. Unset: the order learned from the deals (src/metrics/funnel.ts inferStageOrder). Set by
+     * `/kpi settings funnel-stages`.
+     */
+    funnelStages: z.array(z.string().min(1)).min(1).optional().catch(undefined),
     /** CRM stage ids that mean won / lost (HubSpot's default pipeline: closedwon / closedlost). */
     wonStages: z.array(z.string().min(1)).optional(),
     lostStages: z.array(z.string().min(1)).optional(),

@@ -9,6 +9,7 @@ import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { ALERT_THRESHOLDS, RULE_IDS, ruleConfig, type TRuleId } from '../reports/coaching-rules.js';
 import { dealAmountsInOtherCurrencies } from '../store/deals.js';
 import { countAdminReps } from '../store/reps.js';
+import { dealStageNames } from '../store/stage-names.js';
 import { countTargetsOn } from '../store/targets.js';
 import { type TWorkspaceColumns, updateWorkspace, updateWorkspaceSettings } from '../store/workspaces.js';
 import type { TServiceContext } from './context.js';
@@ -53,6 +54,7 @@ export const SETTING_KEYS = [
   'currency',
   'leaderboard-channel',
   ...JOB_SETTING_KEYS,
+  'funnel-stages',
 ] as const;
 export type TSettingKey = (typeof SETTING_KEYS)[number];
 
@@ -68,6 +70,8 @@ export type TWorkspaceSettingsView = {
   quietHours: { start: string; end: string } | null;
   /** Each rule's threshold as the rule compares it (a percent as a fraction) and as a person reads it (30%). */
   alertRules: { id: string; enabled: boolean; threshold: number; shown: string }[];
+  /** The funnel's stages in order as an admin set them; `learned` (stages empty): learned from the deals. */
+  funnelStages: { stages: string[]; learned: boolean };
 };
 
 /** The workspace's settings as they apply now (defaults filled in). */
@@ -92,8 +96,16 @@ export function workspaceSettings(ctx: Pick<TServiceContext, 'workspace'>): TWor
       threshold: rules[id].threshold,
       shown: thresholdShown(id, rules[id].threshold),
     })),
+    funnelStages: stored.funnelStages
+      ? { stages: stored.funnelStages, learned: false }
+      : { stages: [], learned: true },
   };
 }
+
+/** A funnel has at most this many stages, each name at most this long, the list at most this long. */
+export const FUNNEL_STAGES_MAX = 30;
+export const FUNNEL_STAGE_NAME_MAX = 100;
+const FUNNEL_STAGES_MAX_TEXT = 2000;
 
 export const ZChangeSetting = z.object({
   key: z
@@ -104,15 +116,75 @@ export const ZChangeSetting = z.object({
     .string()
     .trim()
     .min(1, { error: 'Say the new value.' })
-    .max(200, { error: 'That value is too long.' }),
+    .max(FUNNEL_STAGES_MAX_TEXT, { error: 'That value is too long.' }),
 });
+/** Every value but a list of funnel stages is short. */
+const VALUE_MAX = 200;
 export type TChangeSettingInput = z.input<typeof ZChangeSetting>;
+
+/** The words that go back to the order learned from the deals. */
+const FUNNEL_STAGES_RESET = ['reset', 'clear', 'learned', 'off'];
+
+/**
+ * `/kpi settings funnel-stages A,B,C`: the stages in order, trimmed, each once (the first spelling of names equal
+ * but for case), a name the deals spell otherwise saved in their spelling; `reset` (or clear) goes back to the
+ * order learned from the deals. The note names stages no deal has been in (a typo, or a stage not used yet).
+ */
+async function funnelStagesSetting(
+  ctx: TServiceContext,
+  value: string,
+): Promise<{ patch: Partial<TWorkspaceSettings>; shown: string; note?: string }> {
+  if (FUNNEL_STAGES_RESET.includes(value.toLowerCase()))
+    return { patch: { funnelStages: undefined }, shown: FUNNEL_LEARNED };
+  const typed = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const seen = new Set<string>();
+  const unique = typed.filter((s) => {
+    const k = s.toLowerCase();
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  if (unique.length === 0)
+    refuse(
+      'value',
+      'Say the stages in order, separated by commas, e.g. `Prospecting,Engaging,Won`, or reset.',
+    );
+  const long = unique.find((s) => s.length > FUNNEL_STAGE_NAME_MAX);
+  if (long)
+    refuse(
+      'value',
+      `A stage name is at most ${FUNNEL_STAGE_NAME_MAX} characters; ${code(`${long.slice(0, 40)}…`)} is longer.`,
+    );
+  if (unique.length > FUNNEL_STAGES_MAX)
+    refuse('value', `A funnel has at most ${FUNNEL_STAGES_MAX} stages; that list has ${unique.length}.`);
+  if (unique.some((s) => /[\p{Cc}]/u.test(s)))
+    refuse('value', 'A stage name cannot hold control characters such as a line break.');
+  const known = await dealStageNames(ctx.store.db, ctx.workspace.id);
+  const spelled = new Map(known.map((k) => [k.toLowerCase(), k]));
+  const stages = unique.map((s) => spelled.get(s.toLowerCase()) ?? s);
+  const unused = known.length > 0 ? stages.filter((s) => !spelled.has(s.toLowerCase())) : [];
+  return {
+    patch: { funnelStages: stages },
+    shown: stages.map(code).join(' → '),
+    ...(unused.length
+      ? {
+          note: `No deal has been in ${unused.map(code).join(', ')} yet: check the spelling against your CRM's stages.`,
+        }
+      : {}),
+  };
+}
+
+/** How `/kpi settings` shows a funnel whose order is not set. */
+export const FUNNEL_LEARNED = 'learned from deal histories';
 
 /**
  * What was saved, for the person to read back: what changed (`leaderboard-top`, or `alert training_gap`) and the
  * value as it now reads (`backticks` mark a literal value).
  */
-export type TSettingChanged = { key: TSettingKey; subject: string; shown: string };
+export type TSettingChanged = { key: TSettingKey; subject: string; shown: string; note?: string };
 
 /** Refuses unless the asker is a KPI Bot admin (the refusal names what they tried). */
 export async function assertAdmin(ctx: TServiceContext, what: string): Promise<void> {
@@ -321,9 +393,16 @@ export async function changeSetting(
   await assertAdmin(ctx, 'changing settings');
   const input = inputOf(ZChangeSetting, raw);
   const { key, value } = input;
+  if (key !== 'funnel-stages' && value.length > VALUE_MAX) refuse('value', 'That value is too long.');
   let shown: string;
   let subject: string = key;
-  if ((JOB_SETTING_KEYS as readonly string[]).includes(key)) {
+  let note: string | undefined;
+  if (key === 'funnel-stages') {
+    const change = await funnelStagesSetting(ctx, value);
+    await updateWorkspaceSettings(ctx.store.db, ctx.workspace.id, () => change.patch);
+    shown = change.shown;
+    note = change.note;
+  } else if ((JOB_SETTING_KEYS as readonly string[]).includes(key)) {
     // Read, change and write in one transaction, so two admins' changes do not overwrite each other.
     shown = '';
     await updateWorkspaceSettings(ctx.store.db, ctx.workspace.id, (fresh) => {
@@ -344,7 +423,7 @@ export async function changeSetting(
     shown = change.shown;
   }
   ctx.logger.info({ setting: key }, 'workspace setting changed');
-  return { key, subject, shown };
+  return { key, subject, shown, ...(note ? { note } : {}) };
 }
 
 export { ALERT_THRESHOLDS };

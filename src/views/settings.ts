@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import { buildConfirmation, mrkdwnOfMessage } from './help.js';
-import { plainOfMessage, table, toJson } from './terminal.js';
+import { buildConfirmation, escapeMrkdwn, mrkdwnOfMessage } from './help.js';
+import { plain, plainOfMessage, table, toJson } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
 
 /** The workspace's settings as the settings service returns them. */
@@ -14,6 +14,8 @@ export type TSettingsView = {
   quietHours: { start: string; end: string } | null;
   /** `threshold` as the rule compares it (0.3); `shown` as people type it (30%, 60 days). */
   alertRules: { id: string; enabled: boolean; threshold: number; shown: string }[];
+  /** The funnel's stages in order as set; `learned`: not set, learned from the deals' histories. */
+  funnelStages: { stages: string[]; learned: boolean };
 };
 
 const months = new Intl.DateTimeFormat('en', { month: 'long', timeZone: 'UTC' });
@@ -23,7 +25,7 @@ const jobTitle = (job: string) => (job === 'leaderboard' ? 'Weekly leaderboard' 
 /** Each setting as a label and its value; `channel` and `code` mark up a channel and a literal for the view. */
 function settingRows(
   view: TSettingsView,
-  mark: { channel: (id: string) => string; code: (s: string) => string },
+  mark: { channel: (id: string) => string; code: (s: string) => string; name: (s: string) => string },
 ): [string, string][] {
   return [
     ['Time zone', view.timezone],
@@ -34,12 +36,18 @@ function settingRows(
     ['Leaderboard channel', view.leaderboardChannel ? mark.channel(view.leaderboardChannel) : 'not set'],
     ...view.jobs.map((j): [string, string] => [jobTitle(j.job), j.enabled ? mark.code(j.schedule) : 'off']),
     ['Quiet hours', view.quietHours ? `${view.quietHours.start}-${view.quietHours.end}` : 'off'],
+    [
+      'Funnel stages',
+      view.funnelStages.learned
+        ? '(learned from deal histories)'
+        : view.funnelStages.stages.map((stage) => mark.name(stage)).join(' → '),
+    ],
     ['Alert rules', view.alertRules.map((r) => `${r.id} ${r.enabled ? r.shown : 'off'}`).join(', ')],
   ];
 }
 
 const slackText = (view: TSettingsView) =>
-  settingRows(view, { channel: (id) => `<#${id}>`, code: (s) => `\`${s}\`` })
+  settingRows(view, { channel: (id) => `<#${id}>`, code: (s) => `\`${s}\``, name: escapeMrkdwn })
     .map(([label, value]) => `${label}: ${value}`)
     .join('\n');
 
@@ -50,7 +58,7 @@ export function settingsBlocks(view: TSettingsView): KnownBlock[] {
 
 /** The settings for a terminal: labels and values in two columns; alert rules one a line. */
 export function settingsText(view: TSettingsView): string {
-  const rows = settingRows(view, { channel: (id) => `#${id}`, code: (s) => s }).slice(0, -1);
+  const rows = settingRows(view, { channel: (id) => `#${id}`, code: (s) => s, name: plain }).slice(0, -1);
   // One rule a line, under its label.
   const rules = view.alertRules.map((r, i) => [
     i === 0 ? 'Alert rules' : '',
@@ -71,6 +79,7 @@ export function settingsJson(view: TSettingsView): TReplyData {
     jobs: toJson(view.jobs),
     quietHours: toJson(view.quietHours),
     alertRules: toJson(view.alertRules),
+    funnelStages: { stages: [...view.funnelStages.stages], learned: view.funnelStages.learned },
   };
 }
 
@@ -86,12 +95,23 @@ export function buildSettings(view: TSettingsView): TReply {
 }
 
 /** "Saved: quiet-hours are now 21:00-07:00." (plain text; `backticks` mark a literal value). */
-export function settingChangedText(changed: { key: string; subject: string; shown: string }): string {
-  return `Saved: ${changed.subject} ${changed.key === 'quiet-hours' ? 'are' : 'is'} now ${changed.shown}.`;
+export function settingChangedText(changed: {
+  key: string;
+  subject: string;
+  shown: string;
+  note?: string;
+}): string {
+  const plural = changed.key === 'quiet-hours' || changed.key === 'funnel-stages';
+  return `Saved: ${changed.subject} ${plural ? 'are' : 'is'} now ${changed.shown}.${changed.note ? ` ${changed.note}` : ''}`;
 }
 
 /** `/kpi settings <name> <value>`: the change confirmed; as data the setting and the value now saved. */
-export function buildSettingChanged(changed: { key: string; subject: string; shown: string }): TReply {
+export function buildSettingChanged(changed: {
+  key: string;
+  subject: string;
+  shown: string;
+  note?: string;
+}): TReply {
   const words = settingChangedText(changed);
   return buildConfirmation({
     mrkdwn: mrkdwnOfMessage(words),

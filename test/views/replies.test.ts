@@ -45,6 +45,7 @@ const SETTINGS = {
     { id: 'sales_decline', enabled: true, threshold: 0.2, shown: '20%' },
     { id: 'training_gap', enabled: false, threshold: 90, shown: '90 days' },
   ],
+  funnelStages: { stages: [], learned: true },
 };
 
 describe('settings views', () => {
