@@ -4,6 +4,7 @@ import { buildFunnel } from '../views/funnel.js';
 import { buildScorecard } from '../views/scorecard.js';
 import { buildTeamTable } from '../views/team.js';
 import { buildWhy } from '../views/why.js';
+import { metricAndRest } from './metrics-commands.js';
 import type { TCommand } from './types.js';
 
 /**
@@ -35,16 +36,19 @@ export const repCommand: TCommand = {
   },
 };
 
-/** `/kpi team [@manager] [period]`: a manager's team (an admin: anyone's team, or everyone). */
+/** `/kpi team [@manager] [metric] [period]`: a manager's team (an admin: anyone's team, or everyone). */
 export const teamCommand: TCommand = {
   name: 'team',
   shareable: true,
-  usage: 'team [@manager] [period]',
-  summary: 'Your team: totals, each rep, and who needs attention (managers and admins).',
-  examples: ['team', 'team last month', 'team @mona 2017-Q2'],
+  usage: 'team [@manager] [metric] [period]',
+  summary:
+    'Your team: totals, each rep ranked by a metric (default won revenue) with % of target and trend, and who needs attention (managers and admins).',
+  examples: ['team', 'team last month', 'team win-rate', 'team @mona outreach 2017-Q2'],
   async run(args, ctx) {
-    const { who, period } = whoAndPeriod(args);
-    return buildTeamTable(await teamScorecard(ctx, { manager: who, period }));
+    const who = args[0] && looksLikePerson(args[0]) ? args[0] : undefined;
+    // The metric word, if any, follows the manager, read as /kpi leaderboard reads it (metricAndRest).
+    const { metric, rest } = metricAndRest(who ? args.slice(1) : args, 'team [@manager] [metric] [period]');
+    return buildTeamTable(await teamScorecard(ctx, { manager: who, period: rest.join(' '), metric }));
   },
 };
 

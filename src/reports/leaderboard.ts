@@ -2,7 +2,7 @@ import { closestMatch } from '../domain/closest.js';
 import { AppError } from '../errors.js';
 import { NO_FACTS, type TFacts } from '../metrics/facts.js';
 import { previousPeriod, resolvePeriod, shownAsTyped, type TPeriod } from '../metrics/periods.js';
-import { LOWER_IS_BETTER, OUTREACH_KINDS, SCALAR_METRICS } from '../metrics/scalar.js';
+import { LOWER_IS_BETTER, OUTREACH_KINDS, SCALAR_METRICS, type TScalarMetric } from '../metrics/scalar.js';
 import { activityTotalsByRep, dealTotalsByRep, loadFactsByRep } from '../store/facts.js';
 import { activeRepsForRanking } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
@@ -43,6 +43,21 @@ export function isResult(value: number | null | undefined, lowerIsBetter: boolea
   return typeof value === 'number' && Number.isFinite(value) && (lowerIsBetter || value !== 0);
 }
 
+/** A metric by its id; a `bad_request` naming the closest id when there is none. */
+export function metricNamed(metricId: string): TScalarMetric {
+  const metric = SCALAR_METRICS.find((m) => m.id === metricId);
+  if (metric) return metric;
+  const near = closestMatch(
+    metricId,
+    SCALAR_METRICS.map((m) => m.id),
+  );
+  throw new AppError(
+    'bad_request',
+    `"${shownAsTyped(metricId)}" is not a metric id${near ? `; did you mean ${near}?` : ''} (all ids: docs/metrics.md)`,
+    { field: 'metric' },
+  );
+}
+
 /**
  * The active reps of a workspace with a result (isResult) ranked by one metric for a period: best first (lowest
  * first for metrics where less is better), ties broken by name; reps without a result are counted, not ranked.
@@ -60,18 +75,7 @@ export async function leaderboardReport(
   /** Compute every metric from loaded facts, optionally loading every kind of fact (tests compare the ways). */
   opts: { factsOnly?: boolean; allFacts?: boolean; asker?: string } = {},
 ): Promise<TLeaderboard> {
-  const metric = SCALAR_METRICS.find((m) => m.id === metricId);
-  if (!metric) {
-    const near = closestMatch(
-      metricId,
-      SCALAR_METRICS.map((m) => m.id),
-    );
-    throw new AppError(
-      'bad_request',
-      `"${shownAsTyped(metricId)}" is not a metric id${near ? `; did you mean ${near}?` : ''} (all ids: docs/metrics.md)`,
-      { field: 'metric' },
-    );
-  }
+  const metric = metricNamed(metricId);
   const cal = calendarOf(workspace);
   const period = resolvePeriod(periodText, now, cal);
   const previous = previousPeriod(period, cal);

@@ -41,12 +41,12 @@ export async function scorecard(
 }
 
 /**
- * A manager's team for a period: the asker's own team; an admin may name any manager, and without one sees
- * their own team if they have one, else everyone.
+ * A manager's team for a period, its reps ranked by a metric (default won revenue): the asker's own team; an
+ * admin may name any manager, and without one sees their own team if they have one, else everyone.
  */
 export async function teamScorecard(
   ctx: TServiceContext,
-  input: { manager?: string; period?: string },
+  input: { manager?: string; period?: string; metric?: string },
 ): Promise<TTeamMetricsReport> {
   const me = await actorRep(ctx);
   const admin = isAdmin(ctx, me);
@@ -75,7 +75,14 @@ export async function teamScorecard(
     );
   }
   if (!manager && !admin) throw new ServiceError('not_found', NOT_A_REP);
-  return teamMetricsReport(ctx.store.db, ctx.workspace, manager, input.period ?? '', ctx.now);
+  return teamMetricsReport(
+    ctx.store.db,
+    ctx.workspace,
+    manager,
+    input.period ?? '',
+    ctx.now,
+    input.metric ?? 'sales.won_total',
+  );
 }
 
 /**

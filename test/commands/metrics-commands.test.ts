@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandRouter } from '../../src/commands/execute.js';
-import { METRIC_COMMANDS } from '../../src/commands/metrics-commands.js';
+import { METRIC_COMMANDS, metricOfWord } from '../../src/commands/metrics-commands.js';
+import { teamCommand } from '../../src/commands/people-commands.js';
 import type { TActor } from '../../src/commands/types.js';
 import type { Workspace } from '../../src/generated/sqlite/client.js';
 import { createLogger } from '../../src/logger.js';
@@ -13,18 +14,23 @@ let store: TStore;
 let cleanup: () => Promise<void>;
 let ws: Workspace;
 let dana: TActor;
-const router = createCommandRouter(METRIC_COMMANDS);
+let mona: TActor;
+const router = createCommandRouter([...METRIC_COMMANDS, teamCommand]);
 const now = new Date('2017-07-10T15:00:00Z');
 
 beforeAll(async () => {
   ({ store, cleanup } = await createTestStore());
   const { db } = store;
   ws = await db.workspace.create({ data: { slackTeamId: 'T0ACME', timezone: 'America/New_York' } });
+  const manager = await db.rep.create({
+    data: { workspaceId: ws.id, name: 'Mona Manager', slackUserId: 'U0MONA', role: 'manager' },
+  });
+  mona = { repId: manager.id, slackUserId: 'U0MONA', name: 'Mona Manager' };
   const rep = await db.rep.create({
-    data: { workspaceId: ws.id, name: 'Dana Scott', slackUserId: 'U0DANA' },
+    data: { workspaceId: ws.id, name: 'Dana Scott', slackUserId: 'U0DANA', managerId: manager.id },
   });
   const lee = await db.rep.create({
-    data: { workspaceId: ws.id, name: 'Lee <!channel>', slackUserId: 'U0LEE' },
+    data: { workspaceId: ws.id, name: 'Lee <!channel>', slackUserId: 'U0LEE', managerId: manager.id },
   });
   dana = { repId: rep.id, slackUserId: 'U0DANA', name: 'Dana Scott' };
   const won = (repId: string, id: string, minor: bigint) => ({
@@ -81,5 +87,60 @@ describe(`/kpi me and /kpi leaderboard (${TEST_PROVIDER})`, () => {
     expect(reply.text).toBe('Deals won leaderboard, June 2017');
     const typo = await run('leaderboard sales.wonn_count', dana);
     expect(typo.text).toContain('did you mean sales.won_count');
+  });
+
+  it('leaderboard takes a short metric name too', async () => {
+    expect((await run('leaderboard deals 2017-06', dana)).text).toBe('Deals won leaderboard, June 2017');
+    expect((await run('leaderboard Win-Rate 2017-06', dana)).text).toBe('Win rate leaderboard, June 2017');
+  });
+});
+
+describe(`/kpi team with a metric (${TEST_PROVIDER})`, () => {
+  it('ranks the team by won revenue unless a metric is named', async () => {
+    const reply = await run('team 2017-06', mona);
+    const text = blocksToText(reply.blocks);
+    expect(text).toContain('Ranked by Won revenue.');
+    expect(text.indexOf('1. Lee <!channel>')).toBeGreaterThan(-1);
+    expect(text.indexOf('2. Dana Scott')).toBeGreaterThan(text.indexOf('1. Lee <!channel>'));
+  });
+
+  it('takes a metric word after the manager, as /kpi leaderboard does', async () => {
+    for (const command of [
+      'team win-rate 2017-06',
+      'team opportunities.win_rate 2017-06',
+      'team <@U0MONA|mona> win_rate 2017-06',
+    ]) {
+      const reply = await run(command, mona);
+      expect(reply.data, command).toMatchObject({
+        type: 'team',
+        metric: 'opportunities.win_rate',
+        period: { key: '2017-06' },
+      });
+    }
+    expect((await run('team deals last month', mona)).data).toMatchObject({ metric: 'sales.won_count' });
+    // No metric word: the period is read as before.
+    expect((await run('team last month', mona)).data).toMatchObject({ metric: 'sales.won_total' });
+  });
+
+  it('refuses a bad metric with the closest name and the usage; a bad period is still a bad period', async () => {
+    const typo = await run('team win-rat 2017-06', mona);
+    expect(typo.refused).toBe(true);
+    expect(typo.text).toContain('"win-rat" is not a metric; did you mean win-rate?');
+    expect(typo.text).toContain('Usage: `/kpi team [@manager] [metric] [period]`');
+    const hostile = await run('team sales.<!channel>*x* 2017-06', mona);
+    expect(hostile.text).toContain('is not a metric');
+    expect(JSON.stringify(hostile.blocks)).not.toContain('<!channel>');
+    expect((await run('team fortnight', mona)).text).toMatch(/"fortnight" is not a period I know/);
+  });
+
+  it('reads metric words whatever their case and separators, and only whole names', () => {
+    expect(metricOfWord('WIN-RATE')).toBe('opportunities.win_rate');
+    expect(metricOfWord('outreach-total')).toBe('outreach.total');
+    expect(metricOfWord('won')).toBe('sales.won_total');
+    // A short name several metrics share (target_attainment) names none of them.
+    expect(metricOfWord('target-attainment')).toBeUndefined();
+    expect(metricOfWord('sales-target-attainment')).toBe('sales.target_attainment');
+    expect(metricOfWord('last')).toBeUndefined();
+    expect(metricOfWord('2017-06')).toBeUndefined();
   });
 });

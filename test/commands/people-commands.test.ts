@@ -66,7 +66,7 @@ const run = (text: string, who: string) =>
 describe(`/kpi rep, /kpi team, /kpi why with permissions (${TEST_PROVIDER})`, () => {
   it('a rep sees their own details but not a teammate’s', async () => {
     expect((await run('rep <@U0DANA|dana> 2017-06', 'Dana Scott')).text).toBe(
-      'Dana Scott, June 2017: won $5,000.00',
+      'Dana Scott, June 2017: won $5,000',
     );
     const denied = await run('rep <@U0LEE|lee> 2017-06', 'Dana Scott');
     expect(denied.text).toMatch(
@@ -76,8 +76,8 @@ describe(`/kpi rep, /kpi team, /kpi why with permissions (${TEST_PROVIDER})`, ()
   });
 
   it("a manager sees their reports, their reports' reports, and nobody else's", async () => {
-    expect((await run('rep <@U0DANA> 2017-06', 'Mona Reyes')).text).toContain('won $5,000.00');
-    expect((await run('rep "Dana Scott" 2017-06', 'Vera VP')).text).toContain('won $5,000.00');
+    expect((await run('rep <@U0DANA> 2017-06', 'Mona Reyes')).text).toContain('won $5,000');
+    expect((await run('rep "Dana Scott" 2017-06', 'Vera VP')).text).toContain('won $5,000');
     expect((await run('rep <@U0DANA> 2017-06', 'Tom Lind')).text).toMatch(/^Sorry/);
     expect((await run('rep <@U0MONA>', 'Dana Scott')).text).toMatch(/^Sorry/);
   });
@@ -95,9 +95,10 @@ describe(`/kpi rep, /kpi team, /kpi why with permissions (${TEST_PROVIDER})`, ()
     const reply = await run('team 2017-06', 'Mona Reyes');
     const text = blocksToText(reply.blocks);
     expect(text).toContain("MONA REYES'S TEAM · JUNE 2017");
-    expect(text).toContain('Team: won $5,000.00');
-    expect(text).toContain('Dana Scott · won $5,000.00');
-    expect(text).toContain('Lee <!channel> · won $0.00');
+    expect(text).toContain('Team\nwon $5,000');
+    // Ranked by won revenue: Dana first; Lee won nothing, so is listed unranked.
+    expect(text).toContain('1. Dana Scott\nwon $5,000');
+    expect(text).toContain('Lee <!channel> (not ranked: no result)\nwon $0.00');
     expect(JSON.stringify(reply.blocks)).not.toContain('<!channel>');
     expect(text).toContain('Needs attention');
     expect(text).not.toContain('Cleo Varga');
@@ -141,7 +142,7 @@ describe(`/kpi rep, /kpi team, /kpi why with permissions (${TEST_PROVIDER})`, ()
       ['workspace', 'opportunities.win_rate', 'quarter', 350_000n, '2017-07-01T00:00:00.000Z'],
     ]);
     const me = await run('me', 'Dana Scott');
-    expect(blocksToText(me.blocks)).toContain('of $50,000.00');
+    expect(blocksToText(me.blocks)).toContain('of $50,000');
   });
 
   it.each([

@@ -11,6 +11,7 @@ let ws: Workspace;
 let morgan: Rep;
 const now = new Date('2017-07-10T15:00:00Z');
 const june = (day: number) => new Date(Date.UTC(2017, 5, day, 16));
+const may = (day: number) => new Date(Date.UTC(2017, 4, day, 16));
 
 beforeAll(async () => {
   ({ store, cleanup } = await createTestStore());
@@ -41,6 +42,9 @@ beforeAll(async () => {
       deal(ann.id, 'lost', 0n),
       deal(bob.id, 'won', 300_000n),
       deal(other.id, 'won', 999_900n),
+      // Bob in May: 1,000.00 on the 5th, 500.00 on the 20th (the trend's comparison stretches).
+      { ...deal(bob.id, 'won', 100_000n), openedAt: may(1), closedAt: may(5) },
+      { ...deal(bob.id, 'won', 50_000n), openedAt: may(1), closedAt: may(20) },
     ],
   });
   await db.target.create({
@@ -67,9 +71,10 @@ describe(`team metrics (${TEST_PROVIDER})`, () => {
     expect(r.metrics['sales.won_count']).toBe(2);
     // 2 won of 5 closed, not the mean of Ann's 25% and Bob's 100%.
     expect(r.metrics['opportunities.win_rate']).toBeCloseTo(2 / 5, 9);
+    // Ranked by won revenue (the default metric).
     expect(r.byRep.map((x) => [x.name, x.metrics['sales.won_total']])).toEqual([
-      ['Ann', 1000],
       ['Bob', 3000],
+      ['Ann', 1000],
     ]);
   });
 
@@ -90,5 +95,56 @@ describe(`team metrics (${TEST_PROVIDER})`, () => {
     const r = await teamMetricsReport(store.db, ws, null, '2017-06', now);
     expect(r.team.manager).toBeNull();
     expect(r.metrics['sales.won_total']).toBe(13_999);
+  });
+
+  it('ranks the reps by the chosen metric, best first, reps without a result last and unranked', async () => {
+    const won = await teamMetricsReport(store.db, ws, morgan, '2017-06', now);
+    expect(won.metric).toBe('sales.won_total');
+    expect(won.byRep.map((x) => [x.rank, x.name])).toEqual([
+      [1, 'Bob'],
+      [2, 'Ann'],
+    ]);
+    // Ann lost 3 of 4, Bob won his only one.
+    const rate = await teamMetricsReport(store.db, ws, morgan, '2017-06', now, 'opportunities.win_rate');
+    expect(rate.byRep.map((x) => [x.rank, x.name, x.metrics['opportunities.win_rate']])).toEqual([
+      [1, 'Bob', 1],
+      [2, 'Ann', 0.25],
+    ]);
+    // Less is better for lost opportunities: Bob (0 lost) first, Ann (3) second.
+    const lost = await teamMetricsReport(store.db, ws, morgan, '2017-06', now, 'opportunities.lost');
+    expect(lost.byRep.map((x) => [x.rank, x.name])).toEqual([
+      [1, 'Bob'],
+      [2, 'Ann'],
+    ]);
+    // Nobody took a quiz: nobody ranked, both listed by name.
+    const quiz = await teamMetricsReport(store.db, ws, morgan, '2017-06', now, 'expertise.avg_score');
+    expect(quiz.byRep.map((x) => [x.rank, x.name])).toEqual([
+      [null, 'Ann'],
+      [null, 'Bob'],
+    ]);
+  });
+
+  it('the trend compares a finished period with the whole previous one, a current one with the same days of it', async () => {
+    const june = await teamMetricsReport(store.db, ws, morgan, '2017-06', now);
+    expect(june.comparison).toMatchObject({ key: '2017-05', end: '2017-06-01T00:00:00.000Z' });
+    const bob = june.byRep.find((x) => x.name === 'Bob');
+    expect([bob?.before['sales.won_total'], bob?.metrics['sales.won_total']]).toEqual([1500, 3000]);
+    // On 15 June, June so far (nothing yet) is compared with 1–15 May: the 5 May deal, not the 20 May one.
+    const midJune = new Date('2017-06-15T00:00:00Z');
+    const current = await teamMetricsReport(store.db, ws, morgan, 'this month', midJune);
+    expect(current.comparison).toMatchObject({
+      start: '2017-05-01T00:00:00.000Z',
+      end: '2017-05-15T00:00:00.000Z',
+    });
+    expect(current.byRep.find((x) => x.name === 'Bob')?.before['sales.won_total']).toBe(1000);
+  });
+
+  it('refuses a metric that does not exist, naming the closest id', async () => {
+    await expect(
+      teamMetricsReport(store.db, ws, morgan, '2017-06', now, 'sales.won_totl'),
+    ).rejects.toMatchObject({
+      code: 'bad_request',
+      message: expect.stringContaining('did you mean sales.won_total'),
+    });
   });
 });

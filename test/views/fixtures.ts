@@ -119,13 +119,25 @@ export function teamReport(names: string[]): TTeamMetricsReport {
     period: PERIOD,
     currency: 'USD',
     locale: 'en-US',
+    metric: 'sales.won_total',
+    comparison: { key: '2017-05', start: '2017-05-01T00:00:00.000Z', end: '2017-05-10T00:00:00.000Z' },
     metrics: metrics(10_000.75),
-    byRep: names.map((name, i) => ({
-      id: `r${i}`,
-      name,
-      metrics: metrics(i === 0 ? 100 : 5000),
-      targets: { 'sales.won_total': 30_000 / names.length },
-    })),
+    // Ranked by won revenue as the report ranks: the first rep (100) last, the rest (5,000 each) by name.
+    byRep: names
+      .map((name, i) => ({
+        id: `r${i}`,
+        name,
+        rank: 0 as number | null,
+        metrics: metrics(i === 0 ? 100 : 5000),
+        before: metrics(4000),
+        targets: { 'sales.won_total': 30_000 / names.length },
+      }))
+      .sort(
+        (a, b) =>
+          (b.metrics['sales.won_total'] ?? 0) - (a.metrics['sales.won_total'] ?? 0) ||
+          a.name.localeCompare(b.name),
+      )
+      .map((r, i) => ({ ...r, rank: i + 1 })),
     targets: { 'sales.won_total': 30_000 },
   };
 }

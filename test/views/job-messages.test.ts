@@ -41,8 +41,8 @@ describe('job message terminal views', () => {
     const message = buildWeeklyLeaderboard(b);
     expect(message.terminal.split('\n')).toEqual([
       'WEEKLY LEADERBOARD · WON REVENUE · JUNE 2017 TO DATE (1–12 JUN)',
-      '1. Darcel *Schlecht*  $120,000.00 · 120% of target · created : lost 10.5 : 1',
-      '2. Dana <Scott> & Co  $110,000.00 · 110% of target · created : lost 10.5 : 1',
+      '1. Darcel *Schlecht*  $120,000 · 120% of target · created : lost 10.5 : 1',
+      '2. Dana <Scott> & Co  $110,000 · 110% of target · created : lost 10.5 : 1',
       '↗ Most improved: Dana <Scott> & Co, +$500.00 against the same days of last month (1–12 May).',
       'Created : lost is shown beside each figure so the board rewards good business, not just volume. Not in the top 5? Get your own rank by direct message each week: only you see it.',
       '[DM me my rank each week]',
@@ -57,11 +57,11 @@ describe('job message terminal views', () => {
     const b = board([['Eve\u001b[2K\rZed\u202e', null]]);
     const line = buildWeeklyLeaderboard(b).terminal.split('\n')[1] ?? '';
     expect([...line].filter((c) => (c.codePointAt(0) ?? 0) < 0x20 || c === '\u007f')).toEqual([]);
-    expect(line).toMatch(/^1\. Eve.*Zed\u202e\u202c {2}\$120,000\.00/);
+    expect(line).toMatch(/^1\. Eve.*Zed\u202e\u202c {2}\$120,000/);
     const dm = buildRankDm(b, b.rows[0] as TWeeklyLeaderboard['rows'][number]);
     expect(dm.terminal.split('\n')).toEqual([
       expect.stringMatching(
-        /^Your rank this week by Won revenue, June 2017 to date \(1–12 Jun\): #1 of 1 with \$120,000\.00/,
+        /^Your rank this week by Won revenue, June 2017 to date \(1–12 Jun\): #1 of 1 with \$120,000/,
       ),
       '[Stop these messages]',
     ]);
