@@ -133,7 +133,7 @@ const expected: Record<string, number | null> = {
   'linkedin.inbound_inquiries': 5,
   'linkedin.referrals': null,
   'linkedin.profile_views': 240,
-  'linkedin.profile_views_growth': null, // no reading before June
+  'linkedin.profile_views_growth': null, // June 29 is the only reading, none before: nothing to compare
   'social.posts': 2,
   'social.shares_per_post': 3,
   'social.comments_per_post': 5,
