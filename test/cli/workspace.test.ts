@@ -89,6 +89,14 @@ describe('kpi without --workspace', { timeout: SPAWNING_TEST_TIMEOUT_MS }, () =>
       /^kpi: salesfrce is not a source KPI Bot knows here\. The sources: hubspot, pipedrive, generic, csv,/,
     );
     expect(await store.db.repIdentity.count()).toBe(0);
+    // The shell acts as someone of the Slack workspace; a name nobody there has is refused, not added to it.
+    const reps = await store.db.rep.count();
+    const shell = await kpi(['shell', '--workspace', 'T0ACME', '--as', 'Dana Scot']);
+    expect(shell.code).toBe(2);
+    expect(shell.err).toBe(
+      'kpi: nobody called "Dana Scot" in the T0ACME workspace; --as takes the name, email or Slack user id of someone there\n',
+    );
+    expect(await store.db.rep.count()).toBe(reps);
     expect(await teams()).toEqual(['T0ACME', 'T0BETA']);
   });
 });
