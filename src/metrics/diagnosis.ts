@@ -81,6 +81,11 @@ export type TUsualContext = {
   since: string | null;
   /** The rep's first fact is in the period diagnosed itself. */
   newThisPeriod: boolean;
+  /**
+   * Set when the usual starts later than the rep's record because the workspace's record of closed deals begins
+   * later (history imported from that month on): the period that record begins in ("March 2017").
+   */
+  closesSince?: string | null;
 };
 
 /**
@@ -251,13 +256,15 @@ function insufficient(
   const n = trailing.length;
   if (n < MIN_BASELINE_PERIODS) {
     const needs = `a usual needs at least ${plural(MIN_BASELINE_PERIODS, `full ${u.unit}`)} of record`;
-    const explanation = !opts.usual
-      ? `${name} has ${plural(n, `earlier ${u.unit}`)} of record; ${needs}.`
-      : u.since === null
-        ? `${name} has nothing on record up to the end of ${u.periodLabel}, so there is no usual to compare with; ${needs}.`
-        : u.newThisPeriod
-          ? `${name} is new this ${u.unit}: their record begins in ${u.since}, so there is no full ${u.unit} before it yet; ${needs}.`
-          : `${name} is new: ${plural(n, `full ${u.unit}`)} since their record began in ${u.since} (a ${u.unit} they were there for only part of is left out); ${needs}.`;
+    const explanation = u.closesSince
+      ? `KPI Bot's record of closed deals begins in ${u.closesSince}: ${n === 0 ? `no full ${u.unit}` : plural(n, `full ${u.unit}`)} of it before ${u.periodLabel} (a ${u.unit} it covers only in part is left out), and ${needs}.`
+      : !opts.usual
+        ? `${name} has ${plural(n, `earlier ${u.unit}`)} of record; ${needs}.`
+        : u.since === null
+          ? `${name} has nothing on record up to the end of ${u.periodLabel}, so there is no usual to compare with; ${needs}.`
+          : u.newThisPeriod
+            ? `${name} is new this ${u.unit}: their record begins in ${u.since}, so there is no full ${u.unit} before it yet; ${needs}.`
+            : `${name} is new: ${plural(n, `full ${u.unit}`)} since their record began in ${u.since} (a ${u.unit} they were there for only part of is left out); ${needs}.`;
     return { shortOf: { rule: 'periods', have: n, need: MIN_BASELINE_PERIODS }, explanation };
   }
   const span = `the ${plural(n, u.unit)} before ${u.periodLabel}`;

@@ -19,7 +19,7 @@ import { previousPeriod, type TPeriod } from '../metrics/periods.js';
 import { computeScalarMetrics } from '../metrics/scalar.js';
 import { median } from '../metrics/stats.js';
 import { loadFactsByRep, loadFunnelFactsByRep } from '../store/facts.js';
-import { firstFactAtByRep } from '../store/first-facts.js';
+import { firstCloseInWorkspace, firstFactAtByRep } from '../store/first-facts.js';
 import { teamMemberIds } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
 import type { Rep, Workspace } from '../store/types.js';
@@ -31,6 +31,9 @@ import { calendarOf } from './present.js';
  * start at or after the rep's first fact count (usualPeriods), and at least MIN_BASELINE_PERIODS must.
  */
 export const BASELINE_PERIODS = 6;
+
+/** Trend metrics read from closed deals: their usual starts no earlier than the workspace's first close. */
+const CLOSED_DEAL_METRICS = ['sales.won_total', 'sales.won_count', 'opportunities.win_rate'] as const;
 
 /** Metrics whose trend the report shows against the rep's baseline and the team. */
 export const TREND_METRICS = [
@@ -84,7 +87,7 @@ export async function repInsights(
   }
   const oldest = previousPeriod(history[0] as TPeriod, cal);
   const teamIds = await teamOf(db, workspace.id, rep);
-  const [repFacts, teamFacts, funnelFacts, firstFacts] = await Promise.all([
+  const [repFacts, teamFacts, funnelFacts, firstFacts, firstClose] = await Promise.all([
     loadFactsByRep(db, workspace.id, [rep.id], { start: oldest.start, end: period.end }),
     // The rep's own facts come with the longer window above; only teammates' are loaded here.
     // Teammates only for the trend metrics' team medians: their deals and outreach.
@@ -97,17 +100,31 @@ export async function repInsights(
     ),
     loadFunnelFactsByRep(db, workspace.id, teamIds, period),
     firstFactAtByRep(db, workspace.id, [rep.id]),
+    firstCloseInWorkspace(db, workspace.id),
   ]);
   // The usual: only the earlier periods since the rep's record began (a partial first period left out). A fact
   // after the period diagnosed says nothing about the history before it.
   const first = firstFacts.get(rep.id);
   const firstFactAt = first && first.getTime() < period.end.getTime() ? first : null;
   const usual = new Set(usualPeriods(history, firstFactAt));
+  // Won revenue, deals won and the win rate are read from closed deals: their usual also starts no earlier than
+  // the workspace's record of closed deals (imported history that begins in March says nothing of February).
+  const closesFrom =
+    firstClose && firstFactAt && firstClose.getTime() > firstFactAt.getTime() && firstClose < period.end
+      ? firstClose
+      : null;
+  const usualOfCloses = closesFrom ? new Set(usualPeriods(history, closesFrom)) : usual;
   const own: TFacts = repFacts.get(rep.id) ?? NO_FACTS;
   const valuesFor = (facts: TFacts, at: TPeriod) =>
     computeScalarMetrics({ facts, period: at, previous: previousPeriod(at, cal), now, targets: {} });
-  const series = history.map((h) => ({ key: h.key, values: valuesFor(own, h), usual: usual.has(h) }));
+  const series = history.map((h) => ({
+    key: h.key,
+    values: valuesFor(own, h),
+    usual: usual.has(h),
+    usualOfCloses: usualOfCloses.has(h),
+  }));
   const usualSeries = series.filter((s) => s.usual);
+  const closesSeries = series.filter((s) => s.usualOfCloses);
   const current = computeScalarMetrics({
     facts: own,
     period,
@@ -123,11 +140,9 @@ export async function repInsights(
   for (const id of TREND_METRICS) {
     const numbers = (xs: (number | null | undefined)[]) =>
       xs.filter((x): x is number => typeof x === 'number');
+    const of = (CLOSED_DEAL_METRICS as readonly string[]).includes(id) ? closesSeries : usualSeries;
     trends[id] = {
-      baseline:
-        usualSeries.length < MIN_BASELINE_PERIODS
-          ? null
-          : median(numbers(usualSeries.map((s) => s.values[id]))),
+      baseline: of.length < MIN_BASELINE_PERIODS ? null : median(numbers(of.map((s) => s.values[id]))),
       teamMedian: median(numbers(teamValues.map((v) => v[id]))),
     };
   }
@@ -153,8 +168,8 @@ export async function repInsights(
   });
   const scale = 10 ** minorDigits(workspace.currency);
   const diagnosis = diagnoseDecline(
-    snapshot(period.key, current),
-    usualSeries.map((s) => snapshot(s.key, s.values)),
+    snapshot(period.label, current),
+    closesSeries.map((s) => snapshot(s.key, s.values)),
     {
       repName: rep.name,
       usual: {
@@ -162,6 +177,9 @@ export async function repInsights(
         periodLabel: period.label,
         since: firstFactAt ? ([...history, period].find((p) => p.end > firstFactAt)?.label ?? null) : null,
         newThisPeriod: firstFactAt !== null && firstFactAt.getTime() >= period.start.getTime(),
+        closesSince: closesFrom
+          ? ([...history, period].find((p) => p.end > closesFrom)?.label ?? null)
+          : null,
       },
       bottleneck,
       formatMoney: (minor) => formatMetric(minor / scale, 'money', workspace.currency, workspace.locale),

@@ -51,3 +51,16 @@ export async function firstFactAtByRep(
   }
   return first;
 }
+
+/**
+ * When the workspace's record of closed deals begins: the earliest close (won or lost) of any rep, or null when
+ * nothing has closed. An import of history that starts in March has no record of what closed before it; the
+ * "usual" of won revenue does not read the months before as months of nothing won.
+ */
+export async function firstCloseInWorkspace(db: TDb, workspaceId: string): Promise<Date | null> {
+  const row = await db.deal.aggregate({
+    where: { workspaceId, deletedAt: null, status: { in: ['won', 'lost'] }, closedAt: { not: null } },
+    _min: { closedAt: true },
+  });
+  return row._min.closedAt ?? null;
+}

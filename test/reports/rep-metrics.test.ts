@@ -198,10 +198,14 @@ describe(`a rep's metrics from the store (${TEST_PROVIDER})`, () => {
     expect(report.metrics['funnel.median_days_in_stage']).toEqual({ Qualify: 3, Demo: 7, Proposal: null });
     expect(report.metrics['funnel.bottleneck']).toBeNull(); // one deal is no sample
     // Dana's record begins on 1 April (a deal opened): April is partial, May is her one full month before June,
-    // so she has no usual yet (the months before April are not months of zero sales).
+    // so she has no usual yet (the months before April are not months of zero sales). Won revenue's usual also
+    // waits for the workspace's record of closed deals, which begins on 10 May: no full month of it before June.
     expect(report.trends['sales.won_total']).toEqual({ baseline: null, teamMedian: 1554 });
     expect(report.diagnosis.verdict).toBe('insufficient_data');
-    expect(report.diagnosis.shortOf).toEqual({ rule: 'periods', have: 1, need: 3 });
+    expect(report.diagnosis.shortOf).toEqual({ rule: 'periods', have: 0, need: 3 });
+    expect(report.diagnosis.explanation).toBe(
+      "KPI Bot's record of closed deals begins in May 2017: no full month of it before June 2017 (a month it covers only in part is left out), and a usual needs at least 3 full months of record.",
+    );
     await db.dealStageChange.deleteMany({ where: { dealId: deal.id } });
     await db.deal.delete({ where: { id: deal.id } });
   });

@@ -181,3 +181,59 @@ describe(`the usual baseline (${TEST_PROVIDER})`, () => {
     expect(report.diagnosis.verdict).toBe('not_declining');
   });
 });
+
+describe(`won revenue's usual waits for the workspace's record of closed deals (${TEST_PROVIDER})`, () => {
+  it('an export whose closes begin in March: the months before are no months of nothing won', async () => {
+    const { db } = store;
+    const w = await db.workspace.create({ data: { slackTeamId: 'T0USUALEXPORT', timezone: 'UTC' } });
+    const darcel = await db.rep.create({ data: { workspaceId: w.id, name: 'Darcel Export' } });
+    let n = 0;
+    const deal = (openedAt: string, closedAt: string | null, dollars: number) => ({
+      workspaceId: w.id,
+      repId: darcel.id,
+      source: 'csv',
+      externalId: `x${n++}`,
+      stage: closedAt ? 'Won' : 'Engaging',
+      status: closedAt ? 'won' : 'open',
+      amountMinor: BigInt(dollars * 100),
+      openedAt: new Date(openedAt),
+      closedAt: closedAt ? new Date(closedAt) : null,
+    });
+    await db.deal.createMany({
+      data: [
+        // Engaged from October 2016 (the export's first dates); nothing closes before March 2017.
+        deal('2016-10-25T00:00:00Z', null, 0),
+        deal('2016-11-10T00:00:00Z', '2017-03-01T00:00:00Z', 10_000),
+        deal('2016-12-10T00:00:00Z', '2017-04-10T00:00:00Z', 12_000),
+        deal('2017-01-10T00:00:00Z', '2017-05-10T00:00:00Z', 11_000),
+        deal('2017-02-10T00:00:00Z', '2017-06-10T00:00:00Z', 13_000),
+        deal('2017-03-10T00:00:00Z', '2017-07-10T00:00:00Z', 12_000),
+        deal('2017-04-10T00:00:00Z', '2017-08-10T00:00:00Z', 30_000),
+      ],
+    });
+    await db.activity.create({
+      data: {
+        workspaceId: w.id,
+        repId: darcel.id,
+        source: 'csv',
+        externalId: 'call-1',
+        kind: 'call',
+        occurredAt: new Date('2016-10-26T00:00:00Z'),
+      },
+    });
+    const report = await repMetricsReport(db, w, darcel, '2017-08', new Date('2017-09-15T00:00:00Z'));
+    // Usual won revenue: March to July (February and before precede the first close): median 12,000, not the
+    // median with February's zero (11,500 of six months) or more zeros.
+    expect(report.trends['sales.won_total']?.baseline).toBe(12_000);
+    // The diagnosis reads the same five months (and finds five won deals in them too few to judge a trend).
+    expect(report.diagnosis.shortOf).toEqual({ rule: 'deals', have: 5, need: 6 });
+    // Outreach reads activities: its usual is the rep's own record (from October 2016), all six months.
+    expect(report.trends['outreach.total']?.baseline).toBe(0);
+    const may = await repMetricsReport(db, w, darcel, '2017-05', new Date('2017-09-15T00:00:00Z'));
+    expect(may.trends['sales.won_total']?.baseline).toBeNull();
+    expect(may.diagnosis.shortOf).toEqual({ rule: 'periods', have: 2, need: 3 });
+    expect(may.diagnosis.explanation).toBe(
+      "KPI Bot's record of closed deals begins in March 2017: 2 full months of it before May 2017 (a month it covers only in part is left out), and a usual needs at least 3 full months of record.",
+    );
+  });
+});
