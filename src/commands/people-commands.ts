@@ -41,9 +41,8 @@ export const teamCommand: TCommand = {
   name: 'team',
   shareable: true,
   usage: 'team [@manager] [metric] [period]',
-  summary:
-    'Your team: totals, each rep ranked by a metric (default won revenue) with % of target and trend, and who needs attention (managers and admins).',
-  examples: ['team', 'team last month', 'team win-rate', 'team @mona outreach 2017-Q2'],
+  summary: 'Your team ranked by a metric (default won revenue), who needs attention.',
+  examples: ['team', 'team last month', 'team @mona win-rate 2017-Q2'],
   async run(args, ctx) {
     const who = args[0] && looksLikePerson(args[0]) ? args[0] : undefined;
     // The metric word, if any, follows the manager, read as /kpi leaderboard reads it (metricAndRest).

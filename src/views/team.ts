@@ -5,7 +5,7 @@ import { changeBetween, formatChange, formatMetric, oneLine } from '../reports/f
 import type { TTeamMetricsReport } from '../reports/team-metrics.js';
 import { clipPlainText, LIMITS, listWithin, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
-import { personJson, plain, table, toJson, wrap } from './terminal.js';
+import { displayWidth, personJson, plain, table, toJson, WIDTH, wrap } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
 
 const UNIT = new Map<string, TMetricUnit>(SCALAR_METRICS.map((m) => [m.id, m.unit]));
@@ -206,14 +206,18 @@ export function teamText(report: TTeamMetricsReport): string {
     const change = trendOf(r, report);
     return change ? formatChange(change, unitOf(report.metric)) : '';
   };
+  // The target column only when someone has a target for the metric.
+  const targeted = report.byRep.some((r) => ofTarget(r, r.targets, report) !== '');
+  const target = (r: { metrics: Record<string, number | null> }, targets: Record<string, number>) =>
+    targeted ? [ofTarget(r, targets, report)] : [];
   const ranking = [
-    ['', '', labelOf(report.metric), 'of target', 'trend'],
-    ['', 'Team', cell(report.metrics, report.metric, report), ofTarget(report, report.targets, report), ''],
+    ['', '', labelOf(report.metric), ...(targeted ? ['of target'] : []), 'trend'],
+    ['', 'Team', cell(report.metrics, report.metric, report), ...target(report, report.targets), ''],
     ...report.byRep.map((r) => [
       r.rank === null ? '-' : `${r.rank}.`,
       plain(r.name),
       cell(r.metrics, report.metric, report),
-      ofTarget(r, r.targets, report),
+      ...target(r, r.targets),
       trend(r),
     ]),
   ];
@@ -222,14 +226,31 @@ export function teamText(report: TTeamMetricsReport): string {
     ['Team', ...columns.map(([id]) => cell(report.metrics, id, report))],
     ...report.byRep.map((r) => [plain(r.name), ...columns.map(([id]) => cell(r.metrics, id, report))]),
   ];
+  const rankAlign = ['right', 'left', 'right', ...(targeted ? ['left' as const] : []), 'right'] as const;
+  const long = { column: 1, max: NAME_CELLS };
+  // One table when its rows fit WIDTH; else the ranking, then the other columns under it.
+  const together = table(
+    ranking.map((row, i) => [...row, ...(others[i]?.slice(1) ?? [])]),
+    [...rankAlign, ...columns.map(() => 'right' as const)],
+    long,
+  );
+  const fits = together.every(
+    (line) => displayWidth(line) <= WIDTH || report.byRep.some((r) => line.trim() === plain(r.name)),
+  );
+  const ranked = `ranked by ${(TITLE.get(report.metric) ?? report.metric).toLowerCase()}`;
   return [
-    titleOf(report, plain),
-    `Ranked by ${TITLE.get(report.metric) ?? report.metric}; trend against ${comparedWith(report)}.`,
-    ...table(ranking, ['right', 'left', 'right', 'left', 'right'], { column: 1, max: NAME_CELLS }),
+    `${titleOf(report, plain)} · ${ranked}`,
+    // A finished period's trend is against the whole previous one; a current one's needs saying.
+    ...(report.comparison.end === report.period.start ? [] : [`Trend: against ${comparedWith(report)}.`]),
+    ...(fits || !report.byRep.length
+      ? together
+      : [
+          ...table(ranking, rankAlign, long),
+          ...(columns.length
+            ? table(others, ['left', ...columns.map(() => 'right' as const)], { column: 0, max: NAME_CELLS })
+            : []),
+        ]),
     ...(report.byRep.length ? [] : ['No reps in this team yet.']),
-    ...(report.byRep.length && columns.length
-      ? table(others, ['left', ...columns.map(() => 'right' as const)], { column: 0, max: NAME_CELLS })
-      : []),
     ...(behind.length
       ? wrap(
           `Needs attention (${against}): ${behind.map((j) => plain(j.rep.name)).join(', ')}. /kpi why @name says why.`,

@@ -21,11 +21,12 @@ describe('team views', () => {
     expect(text).toContain('Ranked by Won revenue. ▲ ▼ against the same days of the previous period.');
   });
 
-  it('terminal: the ranking (team total first), then the other columns, names as written', () => {
+  it('terminal: the ranking (team total first), then the other columns (too wide for one table), names as written', () => {
     const text = teamText(teamReport(names));
     const [title, key, header, total, ...rest] = lines(text);
-    expect(title).toBe("Mona <b>'s team · June 2017");
-    expect(key).toBe('Ranked by Won revenue; trend against the same days of the previous period.');
+    expect(title).toBe("Mona <b>'s team · June 2017 · ranked by won revenue");
+    // June is under way (the fixture compares with 1–10 May): the trend says against what.
+    expect(key).toBe('Trend: against the same days of the previous period.');
     expect(header).toMatch(/^ +won +of target +trend$/);
     expect(total).toMatch(/^ +Team +\$10,001 +33% of \$30,000$/);
     expect(text).toMatch(/^5\. +Ana Li +\$100\.00 +2% of \$6,000 +-97\.5%$/m);

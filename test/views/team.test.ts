@@ -85,7 +85,9 @@ describe('/kpi team columns', () => {
     (report.byRep[1] as TTeamMetricsReport['byRep'][number]).metrics['outreach.total'] = 3;
     // The team's line and each rep's.
     expect(sectionLines(report).filter((l) => l.includes('outreach'))).toHaveLength(3);
-    expect(teamText(report)).toMatch(/^Ana +no data +0$/m);
+    // Narrow enough for one table: the ranking and the other columns side by side.
+    expect(teamText(report)).toMatch(/^ +won +trend +win rate +outreach$/m);
+    expect(teamText(report)).toMatch(/^1\. +Ana +\$3,000 +no data +0$/m);
   });
 
   it('ranks by the chosen metric: its figure first, % of the rep’s own target, a rate’s trend in points', () => {
@@ -119,8 +121,9 @@ describe('/kpi team columns', () => {
     expect(lines).toContain('win rate 25.0% · ▼ -15 pts');
     expect(JSON.stringify(teamBlocks(report))).toContain('Ranked by Win rate.');
     const text = teamText(report);
-    expect(text).toMatch(/^ +win rate +of target +trend$/m);
-    expect(text).toMatch(/^1\. +Bob +60\.0% +120% of 50\.0% +\+10 pts$/m);
+    expect(text.split('\n')[0]).toBe("Mona's team · June 2017 · ranked by win rate");
+    expect(text).toMatch(/^ +win rate +of target +trend +won$/m);
+    expect(text).toMatch(/^1\. +Bob +60\.0% +120% of 50\.0% +\+10 pts +\$1,000$/m);
     const reps = teamJson(report).reps as { rank: number; change: { change: number; changeUnit: string } }[];
     expect(reps[0]?.change.changeUnit).toBe('points');
     expect(reps[0]?.change.change).toBeCloseTo(0.1, 12);
@@ -175,5 +178,32 @@ describe('/kpi team needs attention', () => {
   it('terminal lines stay within 80 columns for ordinary names', () => {
     for (const line of teamText(teamReport(['Ana Li', 'Bob Stone', 'Cy Young'])).split('\n'))
       expect(displayWidth(line)).toBeLessThanOrEqual(80);
+  });
+});
+
+describe('/kpi team without targets', () => {
+  it('the terminal leaves out the target column when nobody has a target for the metric', () => {
+    const report = base(
+      [
+        rep('a', 'Ana', 1, { 'sales.won_total': 3000 }, {}, { 'sales.won_total': 2000 }),
+        rep('b', 'Bob', 2, { 'sales.won_total': 1000 }),
+      ],
+      { targets: {} },
+    );
+    const text = teamText(report);
+    expect(text).toMatch(/^ +won +trend$/m);
+    expect(text).toMatch(/^1\. +Ana +\$3,000 +\+50%$/m);
+    expect(text).not.toContain('of target');
+  });
+});
+
+describe('/kpi team trend key', () => {
+  it('says what the trend compares with while the period is under way, not once it has ended', () => {
+    const current = teamReport(['Ana Li']);
+    expect(teamText(current).split('\n')[1]).toBe('Trend: against the same days of the previous period.');
+    const ended = teamReport(['Ana Li']);
+    ended.comparison = { key: '2017-05', start: '2017-05-01T00:00:00.000Z', end: '2017-06-01T00:00:00.000Z' };
+    expect(teamText(ended)).not.toContain('Trend:');
+    expect(JSON.stringify(teamBlocks(ended))).toContain('▲ ▼ against the previous period.');
   });
 });
