@@ -110,6 +110,8 @@ const drop = (current: number | null, base: number | null) =>
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 /** `1 deal`, `2 deals`. */
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+/** A median of counts as people read it: whole as it is, between two counts described ("17–18"), never "17.5". */
+const usualCount = (n: number) => (Number.isInteger(n) ? `${n}` : `${Math.floor(n)}–${Math.ceil(n)}`);
 
 /**
  * Diagnoses the current period against the trailing ones (oldest first): the periods of the rep's usual, so
@@ -178,7 +180,7 @@ export function diagnoseDecline(
   }
 
   const facts: string[] = [
-    `won ${plural(current.wonCount, 'deal')} for ${money(current.wonTotal)} in ${current.key}, ${pct(-change)} below the usual ${money(baseline.wonTotal)} (${baseline.wonCount} deals, median of ${trailing.length} periods)`,
+    `won ${plural(current.wonCount, 'deal')} for ${money(current.wonTotal)} in ${current.key}, ${pct(-change)} below the usual ${money(baseline.wonTotal)} (${usualCount(baseline.wonCount)} deals, median of ${trailing.length} periods)`,
   ];
   let driver: TDriver;
   let reason: string;
@@ -227,7 +229,7 @@ export function diagnoseDecline(
       }
     } else {
       driver = 'fewer_deals';
-      reason = `fewer deals closed (${current.wonCount} against ${baseline.wonCount} usually), with win rate and pipeline near their usual levels; possibly timing`;
+      reason = `fewer deals closed (${current.wonCount} against ${usualCount(baseline.wonCount)} usually), with win rate and pipeline near their usual levels; possibly timing`;
       step = 'Look at the deals expected to close next month before drawing conclusions.';
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { minorDigits } from '../../src/domain/money.js';
+import { diagnoseDecline } from '../../src/metrics/diagnosis.js';
 import { SCALAR_METRICS } from '../../src/metrics/scalar.js';
 import { changeBetween, formatChange, formatMetric } from '../../src/reports/format.js';
 import { presentMetrics } from '../../src/reports/present.js';
@@ -55,5 +56,26 @@ describe('formatting metric values', () => {
     expect(changeBetween(null, 0.5, 'share')).toBeNull();
     expect(changeBetween(0.5, undefined, 'share')).toBeNull();
     expect(changeBetween(Number.NaN, 0.5, 'share')).toBeNull();
+  });
+
+  it('a median of counts in the decline diagnosis is described, never "17.5 deals"', () => {
+    // Four usual months of 17 and 18 won deals (median 17.5), then a month of 8.
+    const month = (key: string, wonCount: number, wonTotal: number) => ({
+      key,
+      wonTotal,
+      wonCount,
+      winRate: 0.5,
+      created: 40,
+      outreach: 200,
+      personalized: 50,
+    });
+    const history = [17, 18, 17, 18].map((n, i) => month(`2017-0${i + 1}`, n, n * 100_000));
+    const r = diagnoseDecline(month('2017-05', 8, 800_000), history, {
+      formatMoney: (minor) => formatMetric(minor / 100, 'money', 'USD'),
+      repName: 'Dana',
+    });
+    expect(r.verdict).toBe('declining');
+    expect(r.explanation).toContain('(17–18 deals, median of 4 periods)');
+    expect(r.explanation).not.toMatch(/\d\.5 deals|against \d+\.5/);
   });
 });
