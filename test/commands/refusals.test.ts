@@ -53,14 +53,12 @@ describe(`refusals in /kpi (${TEST_PROVIDER})`, () => {
     expect(await store.db.target.count()).toBe(0);
     expect((await run('target set team sales.won_total 1.25')).refused).toBeFalsy();
     expect((await store.db.target.findFirstOrThrow()).amount).toBe(125n);
-    // Decimals are counted as typed: a long amount with cents, and 1.5k, are exact.
+    // Decimals are counted as typed: a long amount with cents, and 1.5k, are exact. Each replaces the target
+    // before it (the same scope, metric, period and start), so the store holds the one last confirmed.
     expect((await run('target set team sales.won_total 1,234,567,890.12')).refused).toBeFalsy();
+    expect((await store.db.target.findMany()).map((t) => t.amount)).toEqual([123456789012n]);
     expect((await run('target set team sales.won_total 1.5k')).refused).toBeFalsy();
-    expect((await store.db.target.findMany({ orderBy: { createdAt: 'asc' } })).map((t) => t.amount)).toEqual([
-      125n,
-      123456789012n,
-      150000n,
-    ]);
+    expect((await store.db.target.findMany()).map((t) => t.amount)).toEqual([150000n]);
   });
 
   it('refuses a count target that is not whole and a share finer than a millionth; stores the rest as integers', async () => {
