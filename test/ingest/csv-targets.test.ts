@@ -81,6 +81,17 @@ describe(`kpi import targets (${TEST_PROVIDER})`, () => {
     const dry = await run(file, { dryRun: true });
     expect(dry).toMatchObject({ rows: 5, created: 5, skipped: 0, dryRun: true });
     expect(await targets()).toEqual([]);
+    // A dry run counts a row repeated in the file as the real import would: the second time, not created.
+    const twice = await run(
+      csv(
+        `${GOOD}rep,ada@example.com,sales.won_total,4000,month,2017-01\nrep,U0BEN,sales.won_total,2500,month,2017-06\n`,
+      ),
+      {
+        dryRun: true,
+      },
+    );
+    expect(twice).toMatchObject({ rows: 7, created: 5, unchanged: 1, updated: 1 });
+    expect(await targets()).toEqual([]);
 
     const summary = await run(file);
     expect(summary).toMatchObject({

@@ -200,6 +200,7 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
     now,
     dryRun: Boolean(opts.dryRun),
     reps: new Map<string, { id: string } | string>(),
+    dryRunSeen: new Map<string, number>(),
   };
   const flush = async () => {
     if (targetBatch.length > 0) {

@@ -52,6 +52,11 @@ export type TTargetImportContext = {
   dryRun: boolean;
   /** Reps already looked up in this import, by the cell that named them (lower case). */
   reps: Map<string, { id: string } | string>;
+  /**
+   * A dry run's targets so far, by scope, person, metric, period kind and start, with their amount: a later row
+   * for the same target is counted as a real import would find it (updated or unchanged), not created again.
+   */
+  dryRunSeen: Map<string, number>;
 };
 
 /**
@@ -115,22 +120,27 @@ export async function importTargetRows(
       bad(first.problem.field, first.problem.message);
       continue;
     }
-    count(
-      await replaceTarget(
-        db,
-        {
-          workspaceId: ctx.workspace.id,
-          scope,
-          repId,
-          metricId: metric.id,
-          periodKind: kind,
-          amount: amount.stored,
-          effectiveFrom: first.start,
-          setBySlackId: null,
-        },
-        { dryRun: ctx.dryRun },
-      ),
-    );
+    const target = {
+      workspaceId: ctx.workspace.id,
+      scope,
+      repId,
+      metricId: metric.id,
+      periodKind: kind,
+      amount: amount.stored,
+      effectiveFrom: first.start,
+      setBySlackId: null,
+    };
+    if (ctx.dryRun) {
+      const seen = ctx.dryRunSeen;
+      const key = JSON.stringify([scope, repId, metric.id, kind, first.start.toISOString()]);
+      const before = seen.get(key);
+      seen.set(key, amount.stored);
+      if (before !== undefined) {
+        count(before === amount.stored ? 'unchanged' : 'updated');
+        continue;
+      }
+    }
+    count(await replaceTarget(db, target, { dryRun: ctx.dryRun }));
   }
 }
 
