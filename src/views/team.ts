@@ -160,7 +160,8 @@ export function teamBlocks(report: TTeamMetricsReport): KnownBlock[] {
       elements: [
         {
           type: 'mrkdwn',
-          text: `Ranked by ${TITLE.get(report.metric) ?? report.metric}. ▲ ▼ against ${comparedWith(report)}.`,
+          // Two short lines, as the table's: the second within PHONE_LINE whatever the metric.
+          text: `Ranked by ${TITLE.get(report.metric) ?? report.metric}.\n▲ ▼ against ${comparedWith(report)}.`,
         },
       ],
     },

@@ -18,7 +18,7 @@ describe('team views', () => {
     expect(text).toContain('Needs attention (under 50% of their revenue target): Ana Li.');
     // Ana Li (100 won) ranks last of the five; her line: the figure, % of her own target, the trend.
     expect(text).toContain('5. *Ana Li*\\nwon $100.00 · 2% of $6,000 · ▼ -97.5%');
-    expect(text).toContain('Ranked by Won revenue. ▲ ▼ against the same days of the previous period.');
+    expect(text).toContain('Ranked by Won revenue.\\n▲ ▼ against the same days of the previous period.');
   });
 
   it('terminal: the ranking (team total first), then the other columns (too wide for one table), names as written', () => {

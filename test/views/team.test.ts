@@ -46,6 +46,14 @@ describe('/kpi team fits a phone', () => {
       expect(line.length, line).toBeLessThanOrEqual(PHONE_LINE);
     expect(lines.join('\n')).toContain('won $1,234,568 · 62% of $2,000,000');
     const blocks = teamBlocks(report);
+    // The key under the totals too (the attention note is a list of names, wrapped by Slack).
+    const key = blocks.flatMap((b) =>
+      b.type === 'context'
+        ? b.elements.flatMap((e) => ('text' in e && e.text.startsWith('Ranked') ? e.text.split('\n') : []))
+        : [],
+    );
+    expect(key).toHaveLength(2);
+    for (const line of key) expect(line.length).toBeLessThanOrEqual(PHONE_LINE);
     expect(blocks.length).toBeLessThanOrEqual(50);
     for (const b of blocks)
       if (b.type === 'section') expect(b.text?.text.length ?? 0).toBeLessThanOrEqual(3000);
