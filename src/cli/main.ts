@@ -29,6 +29,9 @@ Commands:
                                  sales_pipeline (deals), sales_teams (reps). Re-importing changes nothing.
   inbox [retry] [--json]         Webhook events not applied (errors, owners not mapped); retry replays them.
   link "<rep>" <source> <owner>  Map a CRM owner id (or email, or a CSV name) to a rep; their facts follow.
+  target set ["<rep>" | team ["<manager>"]] <metric> <amount> [weekly|monthly|...] [--from <period>] [--json]
+                                 /kpi target set as the operator: a target from this period, or from the
+                                 period --from names (2024-01, 2024-Q1, "last month"). Many: kpi import targets.
   jobs list [--json]             The scheduled jobs: schedule (workspace time), next runs, last run.
   jobs run <leaderboard|coaching-alerts> [--at <ISO time>] [--force] [--json]
                                  Run the latest slot at or before --at (default now; not in the future,
@@ -50,6 +53,7 @@ const COMMANDS = [
   'import',
   'inbox',
   'link',
+  'target',
   'jobs',
   'help',
 ];
@@ -379,6 +383,13 @@ export async function main(argv: string[]): Promise<void> {
         return await (await import('./ingest-commands.js')).cmdInbox(rest, withWorkspaceStore, withStore);
       case 'link':
         return await (await import('./ingest-commands.js')).cmdLink(rest, withWorkspaceStore);
+      case 'target': {
+        const [{ cmdTarget }, { systemClock }] = await Promise.all([
+          import('./target-command.js'),
+          import('../clock.js'),
+        ]);
+        return await cmdTarget(rest, withWorkspaceStore, () => systemClock.now());
+      }
       case 'jobs': {
         const [{ loadConfig }, { createLogger }, { systemClock }, { cmdJobs }] = await Promise.all([
           import('../config.js'),

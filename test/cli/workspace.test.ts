@@ -57,13 +57,33 @@ function kpi(args: string[]): Promise<{ code: number | null; out: string; err: s
 const teams = async () => (await store.db.workspace.findMany()).map((w) => w.slackTeamId).sort();
 
 describe('kpi without --workspace', { timeout: SPAWNING_TEST_TIMEOUT_MS }, () => {
-  it("uses the store's only Slack workspace, creating no local one", async () => {
+  it("uses the store's only Slack workspace, creating no local one; kpi target set --from gives history a target", async () => {
+    const set = await kpi([
+      'target',
+      'set',
+      'Dana Scott',
+      'sales.won_total',
+      '2500',
+      'monthly',
+      '--from',
+      '2017-06',
+    ]);
+    expect(set.err).toBe('');
+    expect(set.code).toBe(0);
+    expect(set.out).toMatch(
+      /^✓ Target set: Dana Scott, Won revenue \$2,500(\.00)? a month, from June 2017\.\n$/,
+    );
     const r = await kpi(['metrics', '--rep', 'Dana Scott', '--period', '2017-06', '--json']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.out) as { rep: { name: string }; metrics: Record<string, number> };
+    const report = JSON.parse(r.out) as {
+      rep: { name: string };
+      metrics: Record<string, number>;
+      pace: Record<string, { attainment: number }>;
+    };
     expect(report.rep.name).toBe('Dana Scott');
     expect(report.metrics['sales.won_total']).toBe(1250);
+    expect(report.pace['sales.won_total']?.attainment).toBe(0.5);
     expect(await teams()).toEqual(['T0ACME']);
   });
 
