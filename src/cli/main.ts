@@ -25,8 +25,9 @@ Commands:
                                  Reps ranked by one metric (ids: docs/metrics.md), best first.
   import <kind> <file.csv> [--preset NAME] [--map col=field,...] [--dry-run] [--json] [--source NAME]
                                  Import deals, reps, activities, leads, customers, social-snapshots,
-                                 social-posts, training or targets from CSV (columns: docs/ingestion.md). Presets:
-                                 sales_pipeline (deals), sales_teams (reps). Re-importing changes nothing.
+                                 social-posts, training or targets from CSV (columns: docs/ingestion.md).
+                                 Presets: sales_pipeline (deals), sales_teams (reps). Re-importing changes
+                                 nothing.
   inbox [retry] [--json]         Webhook events not applied (errors, owners not mapped); retry replays them.
   link "<rep>" <source> <owner>  Map a CRM owner id (or email, or a CSV name) to a rep; their facts follow.
   target set ["<rep>" | team ["<manager>"]] <metric> <amount> [weekly|monthly|...] [--from <period>] [--json]
