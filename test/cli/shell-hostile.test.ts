@@ -36,7 +36,11 @@ beforeAll(async () => {
       { name: 'Dana Scott' },
       { name: SEPARATED, email: 'sep@example.com', manager: 'Mona Manager' },
     ],
-    deals: [{ rep: BIDI, amountMinor: 250_050n, openedAt: '2017-05-02', closedAt: '2017-06-12' }],
+    deals: [
+      { rep: BIDI, amountMinor: 250_050n, openedAt: '2017-05-02', closedAt: '2017-06-12' },
+      // A result for the rep with the line separators, so the leaderboard ranks (and shows) them.
+      { rep: SEPARATED, amountMinor: 100_000n, openedAt: '2017-05-02', closedAt: '2017-06-14' },
+    ],
   }));
 });
 afterAll(async () => {

@@ -88,12 +88,12 @@ describe(`kpi shell (${TEST_PROVIDER})`, () => {
     const [board, team, card, foreign] = replies as [string, string, string, string];
     expect(board.split('\n')[0]).toBe('Won revenue · June 2017');
     // The name as written: no mrkdwn escapes, no look-alikes, no entities.
-    expect(board).toContain(`1.  ${HOSTILE}  $2,500.50`);
-    expect(board).toMatch(/^2\. +Dana Scott +\$1,000\.00$/m);
+    expect(board).toContain(`1.  ${HOSTILE}  $2,501`);
+    expect(board).toMatch(/^2\. +Dana Scott +\$1,000$/m);
     expect(team).toContain(HOSTILE);
-    expect(team).toMatch(/^Team +\$3,500\.50/m);
+    expect(team).toMatch(/^ +Team +\$3,501/m);
     expect(card.split('\n')[0]).toBe('Dana Scott · June 2017');
-    expect(card).toMatch(/^Won revenue +\$1,000\.00/m);
+    expect(card).toMatch(/^Won revenue +\$1,000$/m);
     expect(foreign).toBe('/giphy is not a KPI Bot command here. Try /kpi help.');
     for (const reply of replies) {
       expect(reply).not.toMatch(/:white_check_mark:|:warning:|&lt;|&amp;|\u02CB/);
