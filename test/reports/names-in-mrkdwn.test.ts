@@ -182,7 +182,7 @@ describe(`names and stages show literally in every reply that shows them (${TEST
   it('scorecard (/kpi me)', async () => {
     const reply = await run('me 2017-06', 'dana');
     expectLiteral(reply, [HOSTILE]);
-    expect(reply.text).toBe(`${escapeMrkdwn(HOSTILE)}, June 2017: won $5,000.00`);
+    expect(reply.text).toBe(`${escapeMrkdwn(HOSTILE)}, June 2017: won $5,000`);
   });
 
   it('leaderboard (/kpi leaderboard)', async () => {
