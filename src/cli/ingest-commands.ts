@@ -56,6 +56,11 @@ export function renderImportSummary(s: TImportSummary): string {
     if (s.skipped > 50)
       lines.push(`  … and ${n(s.skipped - 50)} more (--json lists the first ${s.problems.length})`);
   }
+  if (s.funnelStages)
+    lines.push(
+      '',
+      `funnel stages ${s.dryRun ? 'would be set' : 'set'} to ${s.funnelStages.join(', ')} (the preset's order; the workspace had none; /kpi settings funnel-stages changes it)`,
+    );
   const unmapped = Object.entries(s.unmappedOwners);
   if (unmapped.length) {
     lines.push('', `owners not mapped to a rep yet (their rows are kept and count once mapped):`);

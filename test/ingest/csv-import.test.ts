@@ -81,6 +81,66 @@ describe('CSV presets for the "CRM sales opportunities" export', () => {
     expect(report.metrics['opportunities.lost']).toBe(1);
   });
 
+  it("the preset sets the export's funnel order where none is set; the funnel follows it, no conversion without history", async () => {
+    await run('reps', join(FIXTURES, 'sales_teams.csv'), { preset: 'sales_teams' });
+    const file = join(FIXTURES, 'sales_pipeline.csv');
+    // A dry run says what it would set and sets nothing.
+    const dry = await run('deals', file, { preset: 'sales_pipeline', dryRun: true });
+    expect(dry.funnelStages).toEqual(['Prospecting', 'Engaging']);
+    const settingsOf = async () =>
+      JSON.parse((await store.db.workspace.findUniqueOrThrow({ where: { id: workspace.id } })).settings);
+    expect((await settingsOf()).funnelStages).toBeUndefined();
+    const first = await run('deals', file, { preset: 'sales_pipeline' });
+    expect(first.funnelStages).toEqual(['Prospecting', 'Engaging']);
+    expect((await settingsOf()).funnelStages).toEqual(['Prospecting', 'Engaging']);
+    // Once set, an import says nothing of it again.
+    expect((await run('deals', file, { preset: 'sales_pipeline' })).funnelStages).toBeUndefined();
+    const ws = await store.db.workspace.findUniqueOrThrow({ where: { id: workspace.id } });
+    const ada = await store.db.rep.findFirstOrThrow({ where: { name: 'Ada Byrne' } });
+    const report = await repMetricsReport(store.db, ws, ada, 'this month', NOW);
+    expect(Object.keys(report.metrics['funnel.open_by_stage'] as object)).toEqual([
+      'Prospecting',
+      'Engaging',
+    ]);
+    // The rows carry only each deal's current stage: open deals per stage, no conversion and no dwell.
+    expect(Object.values(report.metrics['funnel.stage_conversion'] as object).every((v) => v === null)).toBe(
+      true,
+    );
+  });
+
+  it("an admin's funnel order is never replaced by a preset's", async () => {
+    await store.db.workspace.update({
+      where: { id: workspace.id },
+      data: { settings: JSON.stringify({ funnelStages: ['Engaging', 'Prospecting'] }) },
+    });
+    const summary = await run('deals', join(FIXTURES, 'sales_pipeline.csv'), { preset: 'sales_pipeline' });
+    expect(summary.funnelStages).toBeUndefined();
+    const ws = await store.db.workspace.findUniqueOrThrow({ where: { id: workspace.id } });
+    expect(JSON.parse(ws.settings).funnelStages).toEqual(['Engaging', 'Prospecting']);
+  });
+
+  it('CSV-only deals without a preset order their stages by first appearance in the file, never alphabetically', async () => {
+    await run('reps', join(FIXTURES, 'sales_teams.csv'), { preset: 'sales_teams' });
+    const file = csv(
+      [
+        'deal_id,owner,stage,opened_at',
+        'Z1,Ada Byrne,Qualify,2017-07-01',
+        'Z2,Ada Byrne,Demo,2017-07-02',
+        'Z3,Ada Byrne,Qualify,2017-07-03',
+        'Z4,Ada Byrne,Negotiation,2017-07-04',
+        'Z5,Ada Byrne,Closed Won,2017-07-05',
+      ].join('\n'),
+    );
+    expect((await run('deals', file)).funnelStages).toBeUndefined();
+    const ada = await store.db.rep.findFirstOrThrow({ where: { name: 'Ada Byrne' } });
+    const report = await repMetricsReport(store.db, workspace, ada, 'this month', NOW);
+    expect(Object.keys(report.metrics['funnel.open_by_stage'] as object)).toEqual([
+      'Qualify',
+      'Demo',
+      'Negotiation',
+    ]);
+  });
+
   it('re-importing the same file changes nothing; a newer export updates what moved', async () => {
     await run('reps', join(FIXTURES, 'sales_teams.csv'), { preset: 'sales_teams' });
     const file = join(FIXTURES, 'sales_pipeline.csv');

@@ -1,9 +1,11 @@
 import { createReadStream, statSync } from 'node:fs';
 import { parse } from 'csv-parse';
+import { parseWorkspaceSettings } from '../../domain/settings.js';
 import { AppError } from '../../errors.js';
 import { dealCurrencies } from '../../store/deals.js';
 import type { TProvider } from '../../store/provider.js';
 import { inTransaction, type TDb } from '../../store/store.js';
+import { updateWorkspaceSettings, workspaceById } from '../../store/workspaces.js';
 import {
   applyEvent,
   DeferredInserts,
@@ -71,6 +73,11 @@ export type TImportSummary = {
   problems: TRowProblem[];
   /** Owners named in the file but not mapped to a rep (their facts wait for a mapping), with row counts. */
   unmappedOwners: Record<string, number>;
+  /**
+   * The funnel order this import set (the preset's, in a workspace that had none; a dry run says what it would
+   * set); absent when it set none.
+   */
+  funnelStages?: string[];
 };
 
 const MAX_PROBLEMS = 200;
@@ -307,7 +314,32 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
   }
   opts.onProgress?.(summary.rows, 1);
   summary.problems.sort((a, b) => a.line - b.line);
+  if (preset?.stages && summary.created + summary.updated + summary.unchanged > 0)
+    await presetFunnelStages(db, opts, preset.stages, summary);
   return summary;
+}
+
+/**
+ * A preset that knows its export's funnel order sets it as the workspace's `funnelStages` when none is set (an
+ * admin's choice is never replaced), so the funnel of CSV-only data is in the export's order.
+ */
+async function presetFunnelStages(
+  db: TDb,
+  opts: TImportOptions,
+  stages: string[],
+  summary: TImportSummary,
+): Promise<void> {
+  const unset = (settings: string) => !parseWorkspaceSettings(settings).funnelStages;
+  if (opts.dryRun) {
+    const ws = await workspaceById(db, opts.workspace.id);
+    if (ws && unset(ws.settings)) summary.funnelStages = stages;
+    return;
+  }
+  await updateWorkspaceSettings(db, opts.workspace.id, (ws) => {
+    if (!unset(ws.settings)) return {};
+    summary.funnelStages = stages;
+    return { funnelStages: stages };
+  });
 }
 
 /**

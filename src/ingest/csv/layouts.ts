@@ -63,7 +63,17 @@ export const COLUMNS: Record<TImportKind, { required: string[]; optional: string
   targets: { required: ['scope', 'metric', 'amount', 'from'], optional: ['rep', 'period'] },
 };
 
-export type TPreset = { kind: TImportKind; description: string; map: Record<string, string> };
+export type TPreset = {
+  kind: TImportKind;
+  description: string;
+  map: Record<string, string>;
+  /**
+   * The export's funnel order, first to last (open stages only), where it is known: an import with the preset
+   * sets the workspace's `funnelStages` when it has none, since the rows of such an export carry no stage history
+   * to learn the order from.
+   */
+  stages?: string[];
+};
 
 /** Presets for the public "CRM sales opportunities" export (sales_pipeline.csv, sales_teams.csv). */
 export const PRESETS: Record<string, TPreset> = {
@@ -81,6 +91,7 @@ export const PRESETS: Record<string, TPreset> = {
       close_date: 'closed_at',
       close_value: 'amount',
     },
+    stages: ['Prospecting', 'Engaging'],
   },
   sales_teams: {
     kind: 'reps',
