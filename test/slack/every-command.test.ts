@@ -40,11 +40,11 @@ const CASES: Record<string, { ok: [string, RegExp]; bad: [string, RegExp] }> = {
     bad: ['leaderboard sales.won_totl', /did you mean sales\.won_total/],
   },
   rep: {
-    ok: ['rep <@U0DANA|dana> 2017-06', /^Dana Scott, June 2017: won \$12,345\.00$/],
+    ok: ['rep <@U0DANA|dana> 2017-06', /^Dana Scott, June 2017: won \$12,345$/],
     bad: ['rep <@U0NOBODY|x>', /do not know/],
   },
   team: {
-    ok: ['team 2017-06', /^Mona Reyes's team · June 2017: won \$12,345\.00$/],
+    ok: ['team 2017-06', /^Mona Reyes's team · June 2017: won \$12,345$/],
     bad: ['team 2017-99', /^"2017-99" is not a period I know\./],
   },
   why: { ok: ['why <@U0DANA> 2017-06', /Dana Scott/], bad: ['why <@U0NOBODY>', /do not know/] },
