@@ -188,7 +188,7 @@ export async function cmdLink(args: string[], withStore: TWithStore) {
     );
     const applied = await processInbox(store.db);
     out(
-      `linked ${linked.source} ${linked.owner} to ${linked.rep.name}: ${n(linked.moved)} facts handed over, ${n(applied.applied)} waiting events applied`,
+      `linked ${linked.source} ${linked.owner} to ${linked.rep.name}: ${n(linked.moved)} ${linked.moved === 1 ? 'fact' : 'facts'} handed over, ${n(applied.applied)} waiting ${applied.applied === 1 ? 'event' : 'events'} applied`,
     );
   });
 }

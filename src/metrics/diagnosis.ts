@@ -259,7 +259,7 @@ function insufficient(
   if (n < MIN_BASELINE_PERIODS) {
     const needs = `a usual needs at least ${plural(MIN_BASELINE_PERIODS, `full ${u.unit}`)} of record`;
     const explanation = u.closesSince
-      ? `KPI Bot's record of closed deals begins in ${u.closesSince}: ${n === 0 ? `no full ${u.unit}` : plural(n, `full ${u.unit}`)} of it before ${u.periodLabel} (a ${u.unit} it covers only in part is left out), and ${needs}.`
+      ? `${name} has ${n === 0 ? `no full ${u.unit}` : plural(n, `full ${u.unit}`)} of closed deals on record before ${u.periodLabel}: KPI Bot's record of closed deals begins in ${u.closesSince} (a ${u.unit} it covers only in part is left out), and ${needs}.`
       : !opts.usual
         ? `${name} has ${plural(n, `earlier ${u.unit}`)} of record; ${needs}.`
         : u.since === null

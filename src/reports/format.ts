@@ -15,8 +15,8 @@ export function oneLine(text: string): string {
 export const WHOLE_MONEY_FROM = 1000;
 
 /**
- * A metric value for people: money in the workspace currency (whole units from WHOLE_MONEY_FROM up, cents
- * below; to the cent with `exact`), counts as whole numbers (a median of counts, 17.5, is rounded: 18), rates as percentages, "no data"
+ * A metric value for people: money in the workspace currency (whole units from WHOLE_MONEY_FROM up and for
+ * whole amounts, cents otherwise, so a list never shows "$900.00" beside "$6,000"; to the cent with `exact`), counts as whole numbers (a median of counts, 17.5, is rounded: 18), rates as percentages, "no data"
  * for null. JSON and CSV carry the exact numbers instead.
  */
 export function formatMetric(
@@ -32,7 +32,7 @@ export function formatMetric(
     case 'money':
       return new Intl.NumberFormat(
         locale,
-        Math.abs(value) >= WHOLE_MONEY_FROM && !opts.exact
+        (Math.abs(value) >= WHOLE_MONEY_FROM || Number.isInteger(value)) && !opts.exact
           ? { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 }
           : { style: 'currency', currency },
       ).format(value);

@@ -98,7 +98,7 @@ describe(`/kpi rep, /kpi team, /kpi why with permissions (${TEST_PROVIDER})`, ()
     expect(text).toContain('Team\nwon $5,000');
     // Ranked by won revenue: Dana first; Lee won nothing, so is listed unranked.
     expect(text).toContain('1. Dana Scott\nwon $5,000');
-    expect(text).toContain('Lee <!channel> (not ranked: no result)\nwon $0.00');
+    expect(text).toContain('Lee <!channel> (not ranked: no result)\nwon $0');
     expect(JSON.stringify(reply.blocks)).not.toContain('<!channel>');
     expect(text).toContain('Needs attention');
     expect(text).not.toContain('Cleo Varga');

@@ -79,3 +79,14 @@ describe('formatting metric values', () => {
     expect(r.explanation).not.toMatch(/\d\.5 deals|against \d+\.5/);
   });
 });
+
+describe('money in lists: no cents where there are none or they are noise', () => {
+  it('$900 beside $6,000 (not $900.00), cents kept below 1,000 when there are some, exact on request', () => {
+    expect(formatMetric(900, 'money', 'USD')).toBe('$900');
+    expect(formatMetric(0, 'money', 'USD')).toBe('$0');
+    expect(formatMetric(6000.5, 'money', 'USD')).toBe('$6,001');
+    expect(formatMetric(12.5, 'money', 'USD')).toBe('$12.50');
+    expect(formatMetric(-0.25, 'money', 'USD')).toBe('-$0.25');
+    expect(formatMetric(900, 'money', 'USD', 'en-US', { exact: true })).toBe('$900.00');
+  });
+});

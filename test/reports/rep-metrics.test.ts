@@ -204,7 +204,7 @@ describe(`a rep's metrics from the store (${TEST_PROVIDER})`, () => {
     expect(report.diagnosis.verdict).toBe('insufficient_data');
     expect(report.diagnosis.shortOf).toEqual({ rule: 'periods', have: 0, need: 3 });
     expect(report.diagnosis.explanation).toBe(
-      "KPI Bot's record of closed deals begins in May 2017: no full month of it before June 2017 (a month it covers only in part is left out), and a usual needs at least 3 full months of record.",
+      "Dana Scott has no full month of closed deals on record before June 2017: KPI Bot's record of closed deals begins in May 2017 (a month it covers only in part is left out), and a usual needs at least 3 full months of record.",
     );
     await db.dealStageChange.deleteMany({ where: { dealId: deal.id } });
     await db.deal.delete({ where: { id: deal.id } });
@@ -228,7 +228,8 @@ describe(`a rep's metrics from the store (${TEST_PROVIDER})`, () => {
     const KPI = fileURLToPath(new URL('../../bin/kpi-dev.mjs', import.meta.url));
     const child = spawn(
       process.execPath,
-      [KPI, 'metrics', '--rep', 'dana@acme.test', '--period', '2017-06', '--json'],
+      // Two workspaces in this store (issue 14: kpi asks which when there are several).
+      [KPI, 'metrics', '--rep', 'dana@acme.test', '--period', '2017-06', '--json', '--workspace', 'local'],
       {
         env: { PATH: process.env.PATH, DATABASE_URL: url, LOG_LEVEL: 'silent' },
       },
@@ -256,7 +257,7 @@ describe(`a rep's metrics from the store (${TEST_PROVIDER})`, () => {
 
   it('`kpi metrics` says who it could not find', async () => {
     const KPI = fileURLToPath(new URL('../../bin/kpi-dev.mjs', import.meta.url));
-    const child = spawn(process.execPath, [KPI, 'metrics', '--rep', 'Nobody Here'], {
+    const child = spawn(process.execPath, [KPI, 'metrics', '--rep', 'Nobody Here', '--workspace', 'local'], {
       env: { PATH: process.env.PATH, DATABASE_URL: url, LOG_LEVEL: 'silent' },
     });
     let err = '';

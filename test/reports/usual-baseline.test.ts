@@ -233,7 +233,7 @@ describe(`won revenue's usual waits for the workspace's record of closed deals (
     expect(may.trends['sales.won_total']?.baseline).toBeNull();
     expect(may.diagnosis.shortOf).toEqual({ rule: 'periods', have: 2, need: 3 });
     expect(may.diagnosis.explanation).toBe(
-      "KPI Bot's record of closed deals begins in March 2017: 2 full months of it before May 2017 (a month it covers only in part is left out), and a usual needs at least 3 full months of record.",
+      "Darcel Export has 2 full months of closed deals on record before May 2017: KPI Bot's record of closed deals begins in March 2017 (a month it covers only in part is left out), and a usual needs at least 3 full months of record.",
     );
   });
 });

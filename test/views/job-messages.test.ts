@@ -43,7 +43,7 @@ describe('job message terminal views', () => {
       'WEEKLY LEADERBOARD · WON REVENUE · JUNE 2017 TO DATE (1–12 JUN)',
       '1. Darcel *Schlecht*  $120,000 · 120% of target · created : lost 10.5 : 1',
       '2. Dana <Scott> & Co  $110,000 · 110% of target · created : lost 10.5 : 1',
-      '↗ Most improved: Dana <Scott> & Co, +$500.00 against the same days of last month (1–12 May).',
+      '↗ Most improved: Dana <Scott> & Co, +$500 against the same days of last month (1–12 May).',
       'Created : lost is shown beside each figure so the board rewards good business, not just volume. Not in the top 5? Get your own rank by direct message each week: only you see it.',
       '[DM me my rank each week]',
     ]);

@@ -17,7 +17,7 @@ describe('team views', () => {
     expect(text).not.toContain('<!here>');
     expect(text).toContain('Needs attention (under 50% of their revenue target): Ana Li.');
     // Ana Li (100 won) ranks last of the five; her line: the figure, % of her own target, the trend.
-    expect(text).toContain('5. *Ana Li*\\nwon $100.00 · 2% of $6,000 · ▼ -97.5%');
+    expect(text).toContain('5. *Ana Li*\\nwon $100 · 2% of $6,000 · ▼ -97.5%');
     expect(text).toContain('Ranked by Won revenue.\\n▲ ▼ against the same days of the previous period.');
   });
 
@@ -29,7 +29,7 @@ describe('team views', () => {
     expect(key).toBe('Trend: against the same days of the previous period.');
     expect(header).toMatch(/^ +won +of target +trend$/);
     expect(total).toMatch(/^ +Team +\$10,001 +33% of \$30,000$/);
-    expect(text).toMatch(/^5\. +Ana Li +\$100\.00 +2% of \$6,000 +-97\.5%$/m);
+    expect(text).toMatch(/^5\. +Ana Li +\$100 +2% of \$6,000 +-97\.5%$/m);
     expect(text).toMatch(/^ +win rate +created:lost +outreach +personalized$/m);
     for (const name of names) expect(text).toContain(name);
     // Every figures row of the ranking ends at the same column, however wide the names before it.
