@@ -30,9 +30,7 @@ afterAll(async () => {
 
 describe('two workspaces through Slack requests', () => {
   it("each sees only its own rep's numbers for the same Slack user id", async () => {
-    expect((await slash('me 2017-06', { team: 'T0ACME' })).text).toBe(
-      'Dana at Acme, June 2017: won $1,000',
-    );
+    expect((await slash('me 2017-06', { team: 'T0ACME' })).text).toBe('Dana at Acme, June 2017: won $1,000');
     expect((await slash('me 2017-06', { team: 'T0OTHER' })).text).toBe(
       'Dana at Other, June 2017: won $7,777',
     );
