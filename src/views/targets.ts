@@ -30,10 +30,21 @@ function sentence(set: TTargetSetView, workspace: TMoney, name: (s: string) => s
     exact: true,
   });
   const replaced = set.replaced ? ' It replaces the one set before for the same start.' : '';
-  return `Target set: ${whom}, ${name(set.metric.title)} ${name(figure)} ${ADJECTIVE[set.period]}, from ${set.from.label}.${replaced}`;
+  // A team's or everyone's target applies to each rep in full, never split (docs/metrics.md, "Targets").
+  const perRep = set.scope === 'team' ? ' per rep' : set.scope === 'workspace' ? ' per rep' : '';
+  const precedence =
+    set.scope === 'team'
+      ? ' A rep with a target of their own keeps it.'
+      : set.scope === 'workspace'
+        ? " A rep with a target of their own or their team's keeps it."
+        : '';
+  return `Target set: ${whom}, ${name(set.metric.title)} ${name(figure)} ${ADJECTIVE[set.period]}${perRep}, from ${set.from.label}.${precedence}${replaced}`;
 }
 
-/** "Target set: Dana's team, Won revenue $50,000 a month, from November 2026." (mrkdwn; the name escaped). */
+/**
+ * "Target set: Dana's team, Won revenue $50,000 a month per rep, from November 2026. A rep with a target of their
+ * own keeps it." (mrkdwn; the name escaped).
+ */
 export function targetSetText(set: TTargetSetView, workspace: TMoney): string {
   return sentence(set, workspace, escapeMrkdwn);
 }

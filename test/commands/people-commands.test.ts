@@ -126,9 +126,11 @@ describe(`/kpi rep, /kpi team, /kpi why with permissions (${TEST_PROVIDER})`, ()
     const rep = await run('target set <@U0DANA|dana> sales.won_total $50k', 'Ada Admin');
     expect(rep.text).toBe('Target set: Dana Scott, Won revenue $50,000.00 a month, from July 2017.');
     const team = await run('target set team <@U0MONA> outreach.total 400 weekly', 'boss');
-    expect(team.text).toMatch(/^Target set: Mona Reyes's team, Outreach 400 a week, from /);
+    expect(team.text).toMatch(
+      /^Target set: Mona Reyes's team, Outreach 400 a week per rep, from .*\. A rep with a target of their own keeps it\.$/,
+    );
     const all = await run('target set team opportunities.win_rate 35% quarterly', 'Ada Admin');
-    expect(all.text).toMatch(/^Target set: everyone, .* 35\.0% a quarter, from /);
+    expect(all.text).toMatch(/^Target set: everyone, .* 35\.0% a quarter per rep, from /);
     const rows = await store.db.target.findMany({
       where: { workspaceId: ws.id },
       orderBy: { createdAt: 'asc' },

@@ -62,12 +62,16 @@ describe(`/kpi target and /kpi settings alert refusals (${TEST_PROVIDER})`, () =
 
   it('takes --from <period> (several words too) for a target on history, and refuses a bad one on its field', async () => {
     const set = await run('target set team sales.won_total 5000 quarterly --from 2024-Q1');
-    expect(set.text).toBe('Target set: everyone, Won revenue $5,000.00 a quarter, from Q1 2024.');
+    expect(set.text).toBe(
+      "Target set: everyone, Won revenue $5,000.00 a quarter per rep, from Q1 2024. A rep with a target of their own or their team's keeps it.",
+    );
     expect(set.data).toMatchObject({ from: { label: 'Q1 2024', start: '2024-01-01T00:00:00.000Z' } });
     const again = await run('target set team sales.won_total 5000 quarterly from 2024-Q1');
-    expect(again.text).toMatch(/from Q1 2024\. It replaces the one set before for the same start\.$/);
+    expect(again.text).toMatch(
+      /from Q1 2024\. A rep with a target of their own or their team's keeps it\. It replaces the one set before for the same start\.$/,
+    );
     expect((await run('target set team outreach.total 50 --from last month')).text).toMatch(
-      /50 a month, from October 2026\.$/,
+      /50 a month per rep, from October 2026\./,
     );
     const before = await store.db.target.count();
     for (const [text, message] of [

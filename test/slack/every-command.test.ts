@@ -32,7 +32,7 @@ afterAll(async () => {
 /** Every sub-command through the signed HTTP receiver: a happy path and a bad input, as the admin manager. */
 const CASES: Record<string, { ok: [string, RegExp]; bad: [string, RegExp] }> = {
   me: {
-    ok: ['me 2017-06', /^Mona Reyes, June 2017: won \$0\.00$/],
+    ok: ['me 2017-06', /^Mona Reyes, June 2017: won \$0$/],
     bad: ['me 2017-13', /^"2017-13" is not a period I know\. Try one of: /],
   },
   leaderboard: {

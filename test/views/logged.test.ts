@@ -40,7 +40,7 @@ describe('done messages', () => {
     const base = { metric, amount: 50_000, period: 'month' as const, from: { label: 'November 2026' } };
     const usd = { currency: 'USD', locale: 'en-US' };
     expect(targetSetText({ ...base, scope: 'workspace', who: null }, usd)).toBe(
-      'Target set: everyone, Won revenue $50,000.00 a month, from November 2026.',
+      "Target set: everyone, Won revenue $50,000.00 a month per rep, from November 2026. A rep with a target of their own or their team's keeps it.",
     );
     const sneaky = targetSetText({ ...base, scope: 'team', who: { name: '*Mona* <!here>' } }, usd);
     expect(sneaky).not.toContain('<!here>');

@@ -291,7 +291,7 @@ describe('confirmations', () => {
     const usd = { currency: 'USD', locale: 'en-US' };
     expect(targetSetText(set, usd)).not.toContain('<!here>');
     expect(targetSetPlain(set, usd)).toBe(
-      `Target set: ${HOSTILE.markup}'s team, Won revenue $50,000.50 a quarter, from Q2 2017.`,
+      `Target set: ${HOSTILE.markup}'s team, Won revenue $50,000.50 a quarter per rep, from Q2 2017. A rep with a target of their own keeps it.`,
     );
     expect(targetSetJson(set, usd)).toEqual({
       type: 'target_set',
