@@ -44,7 +44,7 @@ describe('the Slack HTTP receiver', () => {
     await db.rep.create({ data: { workspaceId: ws.id, name: 'Dana Scott', slackUserId: 'U0DANA' } });
     const reply = await slash('me last month');
     expect(JSON.stringify(reply.blocks)).toContain('Dana Scott');
-    expect(reply.text).toMatch(/^Dana Scott, \w+ \d{4}: won \$0\.00$/);
+    expect(reply.text).toMatch(/^Dana Scott, \w+ \d{4}: won \$0$/);
   });
 
   it('logs calls for the rep through /kpi log, and the scorecard counts them', async () => {
