@@ -45,6 +45,11 @@ export type TFunnelStats = {
   medianDaysInStage: Record<string, number | null>;
   /** Per stage: how many deals left it in the window (the sample behind the median). */
   exited: Record<string, number>;
+  /**
+   * Deals open at the end of the window (known to exist then) whose stage then is not known: no stage history,
+   * and closed since (their current stage is where they ended, not where they were).
+   */
+  openStageUnknown: number;
 };
 
 /** A stay in a stage: when it started (null: unknown) and when history first saw it (its row's time). */
@@ -128,10 +133,21 @@ export function funnelStats(
   const enteredCount = zero();
   const advanced = zero();
   const dwell: Record<string, number[]> = Object.fromEntries(stageOrder.map((s) => [s, []]));
+  let openStageUnknown = 0;
 
   for (const deal of deals) {
     const stays = timelineOf(deal, byDeal.get(deal.key) ?? []);
     const openIn = stageAt(deal, stays, asOf, asOf.getTime() === now.getTime());
+    if (
+      openIn === null &&
+      stays.length === 0 &&
+      deal.status !== 'open' &&
+      deal.openedAt !== null &&
+      deal.openedAt.getTime() < asOf.getTime() &&
+      deal.closedAt !== null &&
+      deal.closedAt.getTime() >= asOf.getTime()
+    )
+      openStageUnknown += 1;
     if (openIn !== null && position.has(openIn)) openByStage[openIn] = (openByStage[openIn] ?? 0) + 1;
     // The deal's close, as an exit, when it happened before the window's end (and by now).
     const closedAt =
@@ -167,7 +183,14 @@ export function funnelStats(
     medianDaysInStage[s] = median(dwell[s] ?? []);
     exited[s] = dwell[s]?.length ?? 0;
   }
-  return { openByStage, stageConversion, entered: enteredCount, medianDaysInStage, exited };
+  return {
+    openByStage,
+    stageConversion,
+    entered: enteredCount,
+    medianDaysInStage,
+    exited,
+    openStageUnknown,
+  };
 }
 
 /** Below this many deals through a stage, a difference from the team is noise, and no bottleneck is named. */
@@ -230,6 +253,32 @@ export function findBottleneck(
 }
 
 /**
+ * The funnel order used: the workspace's `funnelStages` when set, less stages where only closed deals sit (a
+ * "Won" in the list is where deals end, not a stage they move through), then every other stage open deals are
+ * in or moved through, in the learned order, so no deal drops out of the funnel because its stage is missing
+ * from the list. Without the setting, the learned order (inferStageOrder).
+ */
+export function funnelOrder(
+  configured: readonly string[] | undefined,
+  deals: TFunnelDeal[],
+  changes: TStageChange[],
+): string[] {
+  const learned = inferStageOrder(deals, changes);
+  if (!configured?.length) return learned;
+  const closedOnly = terminalStages(deals);
+  const listed = configured.filter((s) => !closedOnly.has(s));
+  return [...listed, ...learned.filter((s) => !listed.includes(s))];
+}
+
+/** Stages where only closed deals sit and no open deal does (e.g. Won, Lost). */
+function terminalStages(deals: TFunnelDeal[]): Set<string> {
+  const open = new Set<string>();
+  const closed = new Set<string>();
+  for (const deal of deals) (deal.status === 'open' ? open : closed).add(deal.stage);
+  return new Set([...closed].filter((s) => !open.has(s)));
+}
+
+/**
  * A funnel order when the workspace has not set one: stages seen in stage histories, ordered by their average
  * position in them; then stages known only as the current stage of deals without history (a CSV import), in the
  * order they first appeared in the store (`seenAt`; by name at the same instant). Never alphabetical where an
@@ -240,11 +289,7 @@ export function inferStageOrder(deals: TFunnelDeal[], changes: TStageChange[]): 
   for (const c of changes) byDeal.set(c.dealKey, [...(byDeal.get(c.dealKey) ?? []), c]);
   const positions = new Map<string, number[]>();
   const firstSeen = new Map<string, number>();
-  const openStages = new Set<string>();
-  const closedOnly = new Set<string>();
   for (const deal of deals) {
-    if (deal.status === 'open') openStages.add(deal.stage);
-    else closedOnly.add(deal.stage);
     const stays = timelineOf(deal, byDeal.get(deal.key) ?? []);
     stays.forEach((e, i) => {
       positions.set(e.stage, [...(positions.get(e.stage) ?? []), i]);
@@ -254,7 +299,7 @@ export function inferStageOrder(deals: TFunnelDeal[], changes: TStageChange[]): 
       firstSeen.set(deal.stage, Math.min(firstSeen.get(deal.stage) ?? Number.POSITIVE_INFINITY, seen));
     }
   }
-  const terminal = new Set([...closedOnly].filter((s) => !openStages.has(s)));
+  const terminal = terminalStages(deals);
   const keep = (s: string) => s !== '' && !terminal.has(s);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -10,8 +10,8 @@ import {
 import { NO_FACTS, type TFacts } from '../metrics/facts.js';
 import {
   findBottleneck,
+  funnelOrder,
   funnelStats,
-  inferStageOrder,
   type TBottleneck,
   type TFunnelStats,
 } from '../metrics/funnel.js';
@@ -151,7 +151,7 @@ export async function repInsights(
   const allFunnel = [...funnelFacts.values()];
   const teamDeals = allFunnel.flatMap((f) => f.deals);
   const teamChanges = allFunnel.flatMap((f) => f.changes);
-  const stageOrder = settings.funnelStages ?? inferStageOrder(teamDeals, teamChanges);
+  const stageOrder = funnelOrder(settings.funnelStages, teamDeals, teamChanges);
   const mine = funnelFacts.get(rep.id) ?? { deals: [], changes: [] };
   const repFunnel = funnelStats(mine.deals, mine.changes, stageOrder, period, now);
   const teamFunnel = funnelStats(teamDeals, teamChanges, stageOrder, period, now);

@@ -62,6 +62,7 @@ export async function repMetricsReport(
     'funnel.stage_conversion': funnel.stageConversion,
     'funnel.median_days_in_stage': funnel.medianDaysInStage,
     'funnel.bottleneck': funnel.bottleneck,
+    'funnel.open_stage_unknown': funnel.openStageUnknown,
   };
   const trends: TRepMetricsReport['trends'] = {};
   for (const [id, t] of Object.entries(insights.trends)) {

@@ -64,6 +64,16 @@ function noHistoryNote(report: TRepMetricsReport): string | null {
   return `${closed} in ${report.period.label}, but no stage moves were recorded for these deals, so there is no conversion or time in stage (an import with only each deal's current stage has no history; CRM webhooks record every move).`;
 }
 
+/**
+ * Deals that were open at the period's end in a stage not known (no stage history, closed since): counted apart,
+ * so "0 open" never stands for "not known". Null when there are none.
+ */
+function unknownStageNote(report: TRepMetricsReport): string | null {
+  const n = Number(report.metrics['funnel.open_stage_unknown'] ?? 0) || 0;
+  if (n === 0) return null;
+  return `${n.toLocaleString('en-US')} more ${n === 1 ? 'deal was' : 'deals were'} open at the end of ${report.period.label} in a stage not known: ${n === 1 ? 'it has' : 'they have'} no stage history and ${n === 1 ? 'has' : 'have'} closed since, so ${n === 1 ? 'it is' : 'they are'} not counted above.`;
+}
+
 const titleOf = (report: TRepMetricsReport) =>
   `Funnel · ${oneLine(report.rep.name)} · ${report.period.label}`;
 
@@ -77,6 +87,8 @@ export function funnelBlocks(report: TRepMetricsReport): KnownBlock[] {
       : `*${escapeMrkdwn(s.stage)}* · ${s.open} ${openWhen(report)} · ${s.conversion == null ? 'no deals entered' : `${pct(s.conversion)} went further`} · ${s.medianDays == null ? 'no exits' : `${days(s.medianDays)} in stage`}`,
   );
   if (lines.length === 0) lines.push('No funnel stages yet: no open deals or stage history.');
+  const unknown = unknownStageNote(report);
+  if (unknown) lines.push(escapeMrkdwn(unknown));
   if (note) lines.push(escapeMrkdwn(note));
   return [
     { type: 'header', text: { type: 'plain_text', text: clipPlainText(titleOf(report), LIMITS.header) } },
@@ -118,6 +130,7 @@ export function funnelText(report: TRepMetricsReport): string {
           { column: 0, max: STAGE_CELLS },
         )
       : ['No funnel stages yet: no open deals or stage history.']),
+    ...(unknownStageNote(report) ? wrap(plain(unknownStageNote(report) ?? '')) : []),
     ...(note ? wrap(plain(note)) : []),
     ...wrap(bottleneckSentence(bottleneck, plain)),
   ].join('\n');
@@ -135,6 +148,7 @@ export function funnelJson(report: TRepMetricsReport): TReplyData {
     rep: personJson(report.rep),
     period: toJson(report.period),
     openAt: report.periodEnded ? 'period_end' : 'now',
+    openStageUnknown: Number(report.metrics['funnel.open_stage_unknown'] ?? 0) || 0,
     stages: stages.map((s) => toJson(s)),
     bottleneck: toJson(bottleneck),
   };

@@ -16,6 +16,7 @@ const REQUIRED_IDS = [
   'funnel.stage_conversion',
   'funnel.median_days_in_stage',
   'funnel.bottleneck',
+  'funnel.open_stage_unknown',
   'outreach.calls',
   'outreach.emails',
   'outreach.total',

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   findBottleneck,
+  funnelOrder,
   funnelStats,
   inferStageOrder,
   type TFunnelDeal,
@@ -186,6 +187,81 @@ describe('deals without stage history (a CSV row with only its current stage)', 
     expect(s.entered).toEqual({ Prospecting: 0, Engaging: 0, Proposal: 0 });
     expect(s.stageConversion.Engaging).toBeNull();
     expect(s.exited).toEqual({ Prospecting: 0, Engaging: 0, Proposal: 0 });
+  });
+});
+
+describe('deals open at a past period end in a stage not known', () => {
+  it('are counted apart (no history, closed since), never as 0 open', () => {
+    const deals: TFunnelDeal[] = [
+      // Opened in June, won in August, no history: open at the end of June, stage unknown.
+      {
+        key: 'u',
+        stage: 'Won',
+        status: 'won',
+        openedAt: d('2017-06-05T00:00:00Z'),
+        closedAt: d('2017-08-01T00:00:00Z'),
+      },
+      // Opened in June, still open: counted in its current stage.
+      { key: 'o', stage: 'Engaging', status: 'open', openedAt: d('2017-06-06T00:00:00Z'), closedAt: null },
+      // Closed in June: not open at its end.
+      {
+        key: 'c',
+        stage: 'Lost',
+        status: 'lost',
+        openedAt: d('2017-06-01T00:00:00Z'),
+        closedAt: d('2017-06-20T00:00:00Z'),
+      },
+      // Opened in July: did not exist at the end of June.
+      {
+        key: 'j',
+        stage: 'Won',
+        status: 'won',
+        openedAt: d('2017-07-02T00:00:00Z'),
+        closedAt: d('2017-08-02T00:00:00Z'),
+      },
+    ];
+    const s = funnelStats(deals, [], ORDER, june, now);
+    expect(s.openStageUnknown).toBe(1);
+    expect(s.openByStage).toEqual({ Prospecting: 0, Engaging: 1, Proposal: 0 });
+  });
+});
+
+describe('funnelOrder', () => {
+  const deals: TFunnelDeal[] = [
+    {
+      key: '1',
+      stage: 'Prospecting',
+      status: 'open',
+      openedAt: null,
+      closedAt: null,
+      seenAt: d('2026-01-01T00:00:00Z'),
+    },
+    {
+      key: '2',
+      stage: 'Engaging',
+      status: 'open',
+      openedAt: null,
+      closedAt: null,
+      seenAt: d('2026-01-01T00:00:01Z'),
+    },
+    {
+      key: '3',
+      stage: 'Won',
+      status: 'won',
+      openedAt: null,
+      closedAt: null,
+      seenAt: d('2026-01-01T00:00:02Z'),
+    },
+  ];
+  it("keeps an admin's order, drops closed-only stages from it, and appends stages it leaves out", () => {
+    expect(funnelOrder(['Engaging', 'Won'], deals, [])).toEqual(['Engaging', 'Prospecting']);
+    // A misspelt stage stays (it shows 0, and the settings reply says no deal has been in it); none drops out.
+    expect(funnelOrder(['Prospectng', 'Engaging'], deals, [])).toEqual([
+      'Prospectng',
+      'Engaging',
+      'Prospecting',
+    ]);
+    expect(funnelOrder(undefined, deals, [])).toEqual(['Prospecting', 'Engaging']);
   });
 });
 

@@ -159,6 +159,17 @@ describe('funnel views', () => {
     );
   });
 
+  it('deals open at a past period end in a stage not known are said, not shown as 0', () => {
+    const report = { ...repReport('Dana'), periodEnded: true };
+    report.metrics = { ...report.metrics, 'funnel.open_stage_unknown': 85 };
+    const expected =
+      '85 more deals were open at the end of June 2017 in a stage not known: they have no stage history and have closed since, so they are not counted above.';
+    expect(JSON.stringify(funnelBlocks(report))).toContain(expected);
+    expect(funnelText(report).replaceAll('\n', ' ')).toContain(expected);
+    expect(funnelJson(report).openStageUnknown).toBe(85);
+    expect(JSON.stringify(funnelBlocks(repReport('Dana')))).not.toContain('stage not known');
+  });
+
   it('JSON: stages in funnel order with fractions and days, the bottleneck', () => {
     const data = funnelJson(repReport('Dana'));
     expect(data.stages).toEqual([
