@@ -215,15 +215,20 @@ export function diagnoseDecline(
     } else if (createdDrop !== null && createdDrop >= FACTOR_DROP) {
       if (outreachDrop !== null && outreachDrop >= FACTOR_DROP) {
         driver = 'outreach_volume';
-        reason = `less prospecting: ${current.outreach} outreach activities against ${baseline.outreach} usually, and ${current.created} new opportunities against ${baseline.created}`;
+        reason = `less prospecting: ${current.outreach} outreach activities against ${usualCount(baseline.outreach)} usually, and ${current.created} new opportunities against ${usualCount(baseline.created)}`;
         step = 'Agree a weekly outreach target and block prospecting time in the calendar.';
       } else if (personalizedDrop !== null && personalizedDrop >= FACTOR_DROP) {
         driver = 'personalization';
-        reason = `less personalized outreach: ${current.personalized} personalized touches against ${baseline.personalized} usually, and ${current.created} new opportunities against ${baseline.created}`;
+        reason = `less personalized outreach: ${current.personalized} personalized touches against ${usualCount(baseline.personalized)} usually, and ${current.created} new opportunities against ${usualCount(baseline.created)}`;
         step = 'Review a few recent emails together and rework the templates into personal messages.';
       } else {
         driver = 'fewer_deals_pipeline';
-        reason = `a thinner pipeline: ${current.created} new opportunities against ${baseline.created} usually, though outreach held up`;
+        // "Outreach held up" only where outreach is recorded at all: with none, nothing is known of it.
+        const outreach =
+          current.outreach === 0 && baseline.outreach === 0
+            ? 'no outreach is recorded to say why'
+            : 'though outreach held up';
+        reason = `a thinner pipeline: ${current.created} new opportunities against ${usualCount(baseline.created)} usually, ${outreach}`;
         step =
           'Check the quality of the leads being worked and where new opportunities are expected to come from.';
       }

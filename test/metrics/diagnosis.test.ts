@@ -138,6 +138,24 @@ describe('decline diagnosis on constructed histories', () => {
       opts,
     );
     expect(r.driver).toBe('fewer_deals_pipeline');
+    expect(r.explanation).toContain('5 new opportunities against 12 usually, though outreach held up');
+  });
+
+  it('says nothing of outreach where none is recorded, and a median of counts as a range, never 12.5', () => {
+    const none = (k: string, i: number) =>
+      steady(k, { outreach: 0, personalized: 0, created: i % 2 ? 12 : 13, wonTotal: 1_000_000 + i });
+    const quiet = ['2017-01', '2017-02', '2017-03', '2017-04'].map(none);
+    const r = diagnoseDecline(
+      steady('2017-06', { wonTotal: 400_000, wonCount: 2, created: 5, outreach: 0, personalized: 0 }),
+      quiet,
+      opts,
+    );
+    expect(r.driver).toBe('fewer_deals_pipeline');
+    expect(r.explanation).toContain(
+      'a thinner pipeline: 5 new opportunities against 12–13 usually, no outreach is recorded to say why',
+    );
+    expect(r.explanation).not.toContain('held up');
+    expect(r.explanation).not.toContain('12.5');
   });
 
   it('names the stuck stage when the funnel shows a bottleneck', () => {
