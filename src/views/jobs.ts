@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { RULES, type TAlert } from '../reports/coaching-rules.js';
-import { formatMetric } from '../reports/format.js';
+import { changeUnitOf, formatChange, formatMetric } from '../reports/format.js';
 import type { TWeeklyLeaderboard, TWeeklyRow } from '../reports/weekly-leaderboard.js';
 import { clipMrkdwn, clipPlainText, LIMITS, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
@@ -27,6 +27,21 @@ export const publicRows = (b: TWeeklyLeaderboard) => b.rows.filter((r) => shown(
  * slot), or "November 2017" for a finished month.
  */
 export const boardPeriod = (b: TWeeklyLeaderboard) => b.span.label;
+
+/**
+ * How much the most improved rep improved, in the metric's own terms: a rate in points ("+65.2 pts"), an amount
+ * or a count as the difference ("+$25,856"). `fmt` formats a value of the metric.
+ */
+function improvementText(
+  b: TWeeklyLeaderboard,
+  improvement: number | null,
+  fmt: (v: number | null) => string,
+): string {
+  if (improvement === null) return fmt(null);
+  if (changeUnitOf(b.metric.unit) === 'points')
+    return formatChange({ change: improvement, changeUnit: 'points' }, b.metric.unit);
+  return `${improvement > 0 ? '+' : ''}${fmt(improvement)}`;
+}
 
 /** What "most improved" was measured against: "the same days of last month (1–4 Nov)", or "October 2017". */
 const comparedWith = (b: TWeeklyLeaderboard) =>
@@ -58,9 +73,7 @@ export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock
       elements: [
         {
           type: 'mrkdwn',
-          text: `:chart_with_upwards_trend: Most improved: ${who(improved.rep)}, ${
-            b.metric.unit === 'money' || b.metric.unit === 'count' ? '+' : ''
-          }${fmt(improved.improvement)} against ${comparedWith(b)}.`,
+          text: `:chart_with_upwards_trend: Most improved: ${who(improved.rep)}, ${improvementText(b, improved.improvement, fmt)} against ${comparedWith(b)}.`,
         },
       ],
     });
@@ -102,9 +115,7 @@ export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock
       : ['No results yet this period.']),
     ...(improved
       ? [
-          `↗ Most improved: ${plain(improved.rep.name)}, ${
-            b.metric.unit === 'money' || b.metric.unit === 'count' ? '+' : ''
-          }${fmt(improved.improvement)} against ${comparedWith(b)}.`,
+          `↗ Most improved: ${plain(improved.rep.name)}, ${improvementText(b, improved.improvement, fmt)} against ${comparedWith(b)}.`,
         ]
       : []),
     ...(chart && chart.type === 'image' ? [`[image: ${plain(chart.alt_text)}]`] : []),

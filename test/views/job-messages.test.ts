@@ -53,6 +53,25 @@ describe('job message terminal views', () => {
     expect(buildWeeklyLeaderboard(board([])).terminal).toContain('No results yet this period.');
   });
 
+  it("most improved on a rate is in points (+65.2 pts), never a bare '65.2%'", () => {
+    const b = board([
+      ['Lajuana Vencill', null],
+      ['Dana Scott', null],
+    ]);
+    const rate: TWeeklyLeaderboard = {
+      ...b,
+      metric: { id: 'opportunities.win_rate', title: 'Win rate', unit: 'share' },
+      mostImproved: {
+        ...(b.rows[0] as TWeeklyLeaderboard['rows'][number]),
+        value: 0.938,
+        improvement: 0.652,
+      },
+    };
+    const message = buildWeeklyLeaderboard(rate);
+    expect(message.terminal).toContain('↗ Most improved: Lajuana Vencill, +65.2 pts against the same days');
+    expect(JSON.stringify(message.blocks)).toContain('+65.2 pts against');
+  });
+
   it('a control character or an override in a name cannot reach the terminal or reorder the line', () => {
     const b = board([['Eve\u001b[2K\rZed\u202e', null]]);
     const line = buildWeeklyLeaderboard(b).terminal.split('\n')[1] ?? '';
