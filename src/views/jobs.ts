@@ -30,7 +30,7 @@ export const boardPeriod = (b: TWeeklyLeaderboard) => b.span.label;
 
 /**
  * How much the most improved rep improved, in the metric's own terms: a rate in points ("+65.2 pts"), an amount
- * or a count as the difference ("+$25,856"). `fmt` formats a value of the metric.
+ * or a count as the difference ("+$25,856"; "-3" lost deals where less is better). `fmt` formats a value.
  */
 function improvementText(
   b: TWeeklyLeaderboard,
@@ -38,9 +38,11 @@ function improvementText(
   fmt: (v: number | null) => string,
 ): string {
   if (improvement === null) return fmt(null);
+  // The change as it happened: where less is better (lost deals), the improvement was a fall.
+  const delta = b.lowerIsBetter ? -improvement : improvement;
   if (changeUnitOf(b.metric.unit) === 'points')
-    return formatChange({ change: improvement, changeUnit: 'points' }, b.metric.unit);
-  return `${improvement > 0 ? '+' : ''}${fmt(improvement)}`;
+    return formatChange({ change: delta, changeUnit: 'points' }, b.metric.unit);
+  return `${delta > 0 ? '+' : '-'}${fmt(Math.abs(delta))}`;
 }
 
 /** What "most improved" was measured against: "the same days of last month (1–4 Nov)", or "October 2017". */

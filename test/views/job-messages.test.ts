@@ -70,6 +70,14 @@ describe('job message terminal views', () => {
     const message = buildWeeklyLeaderboard(rate);
     expect(message.terminal).toContain('↗ Most improved: Lajuana Vencill, +65.2 pts against the same days');
     expect(JSON.stringify(message.blocks)).toContain('+65.2 pts against');
+    // Where less is better, the improvement is a fall and reads as one.
+    const lost: TWeeklyLeaderboard = {
+      ...b,
+      metric: { id: 'opportunities.lost', title: 'Deals lost', unit: 'count' },
+      lowerIsBetter: true,
+      mostImproved: { ...(b.rows[0] as TWeeklyLeaderboard['rows'][number]), value: 2, improvement: 3 },
+    };
+    expect(buildWeeklyLeaderboard(lost).terminal).toContain('Most improved: Lajuana Vencill, -3 against');
   });
 
   it('a control character or an override in a name cannot reach the terminal or reorder the line', () => {
