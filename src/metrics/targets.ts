@@ -1,5 +1,5 @@
 import { elapsedFraction, type TPeriod, type TPeriodKind } from './periods.js';
-import { SCALAR_METRICS, type TMetricUnit } from './scalar.js';
+import { LOWER_IS_BETTER, SCALAR_METRICS, type TMetricUnit } from './scalar.js';
 import { DAY_MS } from './stats.js';
 
 /**
@@ -71,6 +71,37 @@ export function scaleTarget(amount: number, kind: Exclude<TPeriodKind, 'custom'>
   return period.kind === kind ? amount : (amount * months) / MONTHS_IN[kind];
 }
 
+/**
+ * Metrics of an additive unit (money, a count) whose figure is still not a sum over the period: an average
+ * (average deal size) or a reading at the period's end (followers, LinkedIn's rolling profile views).
+ */
+const NOT_SUMS = new Set(['sales.avg_deal_size', 'linkedin.followers', 'linkedin.profile_views']);
+
+/**
+ * The one rule for how a metric's target relates to a period's length (docs/metrics.md, "Targets"): true for a
+ * sum over the period (money or a count: won revenue, calls, posts), whose target is scaled to another period
+ * length and paced linearly; false for a level (a share such as a win rate, a ratio, an average, a score, days, a
+ * reading such as followers), whose target is the same number for any period and gets no linear pace. A metric
+ * id no metric has is read like a count, as its stored amount is.
+ */
+export function isAdditive(metricId: string): boolean {
+  const unit = targetUnit(metricId);
+  return (unit === undefined || unit === 'money' || unit === 'count') && !NOT_SUMS.has(metricId);
+}
+
+/**
+ * A target set for one period kind, read for `period`: scaled (scaleTarget) for a sum (isAdditive), the same
+ * number for a level (a monthly 25% win rate target is 25% for a week, a quarter, a year or a custom range).
+ */
+export function targetForPeriod(
+  metricId: string,
+  amount: number,
+  kind: Exclude<TPeriodKind, 'custom'>,
+  period: TPeriod,
+): number {
+  return isAdditive(metricId) ? scaleTarget(amount, kind, period) : amount;
+}
+
 /** A stored target in its metric's unit (money in minor units, a share as a fraction) and whom it is set on. */
 export type TTargetRow = {
   id: string;
@@ -103,7 +134,8 @@ function closeness(row: TTargetRow, rep: TTargetRep): number | null {
  *
  * Only rows effective at the period's start count (effectiveFrom <= start). Within the nearest scope, a target
  * set for this very period kind beats one scaled from another kind, then the latest effectiveFrom wins (then the
- * larger id, so the answer does not depend on the rows' order). A chosen target is scaled to the period.
+ * larger id, so the answer does not depend on the rows' order). A chosen target of a sum is scaled to the period;
+ * a level's is the same number whatever the period (targetForPeriod).
  */
 export function repTargets(
   rows: readonly TTargetRow[],
@@ -119,9 +151,15 @@ export function repTargets(
     if (!seen || beats(row, rank, seen.row, seen.rank, period)) chosen.set(row.metricId, { row, rank });
   }
   const out: Record<string, number> = {};
-  for (const d of DEFAULT_TARGETS) out[d.metricId] = scaleTarget(d.amount, d.periodKind, period);
+  for (const d of DEFAULT_TARGETS)
+    out[d.metricId] = targetForPeriod(d.metricId, d.amount, d.periodKind, period);
   for (const [metricId, { row }] of chosen)
-    out[metricId] = scaleTarget(row.amount, row.periodKind as Exclude<TPeriodKind, 'custom'>, period);
+    out[metricId] = targetForPeriod(
+      metricId,
+      row.amount,
+      row.periodKind as Exclude<TPeriodKind, 'custom'>,
+      period,
+    );
   return out;
 }
 
@@ -134,8 +172,8 @@ function beats(a: TTargetRow, aRank: number, b: TTargetRow, bRank: number, perio
 }
 
 /**
- * A team's target for each metric, from its reps' targets (repTargets, one record per rep): for money and counts,
- * the sum of the reps' targets; for any other unit (a share such as a win rate, an average, days), the reps'
+ * A team's target for each metric, from its reps' targets (repTargets, one record per rep): for a sum (isAdditive),
+ * the sum of the reps' targets; for a level (a share such as a win rate, an average, days, followers), the reps'
  * common target when they all have the same one. A metric some rep of the team has no target for, or whose
  * reps' shares differ, has no team target (a total against part of a target would read as more than it is).
  * An empty team has none.
@@ -148,9 +186,7 @@ export function teamTargets(perRep: readonly Record<string, number>[]): Record<s
     const amounts = perRep.map((t) => t[metricId]);
     if (amounts.some((a) => a === undefined)) continue;
     const values = amounts as number[];
-    const unit = targetUnit(metricId);
-    if (unit === undefined || unit === 'money' || unit === 'count')
-      out[metricId] = values.reduce((a, b) => a + b, 0);
+    if (isAdditive(metricId)) out[metricId] = values.reduce((a, b) => a + b, 0);
     else if (values.every((v) => v === values[0])) out[metricId] = values[0] as number;
   }
   return out;
@@ -159,29 +195,63 @@ export function teamTargets(perRep: readonly Record<string, number>[]): Record<s
 export type TTargetProgress = {
   target: number;
   actual: number;
-  /** actual / target. */
-  attainment: number;
-  /** Linear pace: target × elapsed share of the period. */
+  /** 'sum': scaled to the period and paced linearly; 'level': the same target whatever the period, no pace. */
+  kind: 'sum' | 'level';
+  /** Less is better (LOWER_IS_BETTER): the target is a ceiling, met at or below it. */
+  lowerIsBetter: boolean;
+  /** Whether actual is at or above target (at or below where less is better), as of now. */
+  atTarget: boolean;
+  /** actual / target for a sum; null for a level (its gap is read in its unit) and for a target of 0. */
+  attainment: number | null;
+  /** A sum's linear pace, target × elapsed share of the period; a level's target itself. */
   expectedByNow: number;
-  /** actual / expectedByNow; null at the very start of the period. */
+  /** actual / expectedByNow for a sum; null at the very start of the period, and always for a level. */
   paceRatio: number | null;
-  /** actual / elapsed share: where the period ends at this rate; null at the very start. */
+  /** A sum's actual / elapsed share (where the period ends at this rate); null at the very start and for a level. */
   projected: number | null;
-  /** target − actual, never below 0. */
+  /** How far actual is from the target on the wrong side, in the metric's unit, never below 0. */
   gap: number;
 };
 
-/** Progress toward a target at `now`, assuming linear pace through the period. */
-export function targetProgress(actual: number, target: number, period: TPeriod, now: Date): TTargetProgress {
+/**
+ * Progress toward a target at `now`. A sum (isAdditive) is paced linearly through the period; a level is compared
+ * as it stands with its target, and gets no pace or projection.
+ */
+export function targetProgress(
+  metricId: string,
+  actual: number,
+  target: number,
+  period: TPeriod,
+  now: Date,
+): TTargetProgress {
+  const lowerIsBetter = LOWER_IS_BETTER.has(metricId);
+  const atTarget = lowerIsBetter ? actual <= target : actual >= target;
+  const gap = Math.max(lowerIsBetter ? actual - target : target - actual, 0);
+  if (!isAdditive(metricId))
+    return {
+      target,
+      actual,
+      kind: 'level',
+      lowerIsBetter,
+      atTarget,
+      attainment: null,
+      expectedByNow: target,
+      paceRatio: null,
+      projected: null,
+      gap,
+    };
   const elapsed = elapsedFraction(period, now);
   const expectedByNow = target * elapsed;
   return {
     target,
     actual,
-    attainment: target === 0 ? 0 : actual / target,
+    kind: 'sum',
+    lowerIsBetter,
+    atTarget,
+    attainment: target === 0 ? null : actual / target,
     expectedByNow,
     paceRatio: expectedByNow > 0 ? actual / expectedByNow : null,
     projected: elapsed > 0 ? actual / elapsed : null,
-    gap: Math.max(target - actual, 0),
+    gap,
   };
 }

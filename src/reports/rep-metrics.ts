@@ -12,8 +12,8 @@ export type TRepMetricsReport = {
   period: { key: string; label: string; start: string; end: string };
   previousPeriod: { key: string; start: string; end: string };
   /**
-   * Whether the period had ended when the report was made: a finished period's targets were met or missed, a
-   * current one's are on pace or behind.
+   * Whether the period had ended when the report was made: a finished period's targets were met or missed; in a
+   * current one a sum's target is on pace or behind, a level's is met as it stands or not (targetProgress).
    */
   periodEnded: boolean;
   currency: string;
@@ -28,7 +28,10 @@ export type TRepMetricsReport = {
   trends: Record<string, { baseline: number | null; teamMedian: number | null }>;
   diagnosis: TRepInsights['diagnosis'];
   targets: Record<string, number>;
-  /** For each metric with a target: attainment, linear pace, projected end-of-period value and gap (major units). */
+  /**
+   * For each metric with a target: whether it is met as of now and the gap (major units); for a sum also its
+   * attainment, linear pace and projected end-of-period value (targetProgress; a level has none).
+   */
   pace: Record<string, TTargetProgress>;
   /**
    * Won revenue and its target (major units) for the six periods before this one and this one, oldest first:
@@ -77,7 +80,7 @@ export async function repMetricsReport(
   const pace: Record<string, TTargetProgress> = {};
   for (const [id, target] of Object.entries(shownTargets)) {
     const actual = shownValues[id];
-    if (typeof actual === 'number' && target > 0) pace[id] = targetProgress(actual, target, period, now);
+    if (typeof actual === 'number' && target > 0) pace[id] = targetProgress(id, actual, target, period, now);
   }
   const pastTargets = await resolveTargetHistory(
     db,

@@ -38,27 +38,62 @@ function value(report: TRepMetricsReport, id: string): string {
 
 const unitOf = (id: string): TMetricUnit => UNIT.get(id) ?? 'count';
 
+/** A distance from a target in the metric's unit: points for a share or a score ("5 pts"), else the figure ("12 days", "$300"). */
+export function targetGap(amount: number, unit: TMetricUnit, currency: string, locale: string): string {
+  const a = Math.abs(amount);
+  if (changeUnitOf(unit) === 'points') {
+    const digits = (unit === 'score' ? a : a * 100).toFixed(1).replace(/\.0$/, '');
+    return `${digits} ${digits === '1' ? 'pt' : 'pts'}`;
+  }
+  return formatMetric(a, unit, currency, locale);
+}
+
 /**
- * Where a metric stands against its target, in words: for the current period its pace ("on pace", "behind
- * pace"); for a finished one what happened, with the figure ("target met", "missed by $2,500"). Empty without
- * a target, or before any of the period has passed.
+ * Where a metric stands against its target, in words. For a finished period what happened, with the figure
+ * ("target met", "missed by $2,500", "missed by 5 pts"). For the current period: a sum's linear pace ("on pace",
+ * "behind pace"; empty before any of the period has passed); a level (a rate, days, followers: no pace) as it
+ * stands now ("at or above target", "below target by 5 pts"; "at or below target", "above target by 3 days" where
+ * less is better). Empty without a target.
  */
 export function paceWords(report: TRepMetricsReport, id: string): string {
   const pace = report.pace[id];
   if (!pace) return '';
-  if (report.periodEnded) {
-    if (pace.actual >= pace.target) return 'target met';
-    const short = pace.target - pace.actual;
-    const unit = unitOf(id);
-    return `missed by ${
-      changeUnitOf(unit) === 'points'
-        ? formatChange({ change: short, changeUnit: 'points' }, unit).replace(/^\+/, '')
-        : formatMetric(short, unit, report.currency, report.locale)
-    }`;
+  const gap = () => targetGap(pace.gap, unitOf(id), report.currency, report.locale);
+  if (report.periodEnded) return pace.atTarget ? 'target met' : `missed by ${gap()}`;
+  if (pace.kind === 'level') {
+    const side = pace.lowerIsBetter ? ['below', 'above'] : ['above', 'below'];
+    return pace.atTarget ? `at or ${side[0]} target` : `${side[1]} target by ${gap()}`;
   }
   if (pace.paceRatio === null) return '';
-  return pace.paceRatio >= 1 ? 'on pace' : 'behind pace';
+  const onPace = pace.lowerIsBetter ? pace.paceRatio <= 1 : pace.paceRatio >= 1;
+  return onPace ? 'on pace' : 'behind pace';
 }
+
+/**
+ * The figure against its target: a sum's share of it ("83% of $6,000"); a level's target and the signed
+ * difference in its unit ("vs 30.0% target, -10 pts"; "vs 30 days target, +5 days"), never a share of a rate.
+ */
+export function versusTarget(
+  progress: { actual: number; target: number; kind: 'sum' | 'level'; attainment: number | null },
+  unit: TMetricUnit,
+  currency: string,
+  locale: string,
+): string {
+  const target = formatMetric(progress.target, unit, currency, locale);
+  if (progress.kind === 'sum')
+    return progress.attainment === null
+      ? `target ${target}`
+      : `${Math.round(progress.attainment * 100)}% of ${target}`;
+  const diff = progress.actual - progress.target;
+  const shown = targetGap(diff, unit, currency, locale);
+  const signed = /^0(\.0)?( |$)/.test(shown) || diff === 0 ? 'on target' : `${diff > 0 ? '+' : '-'}${shown}`;
+  return `vs ${target} target, ${signed}`;
+}
+
+const versus = (report: TRepMetricsReport, id: string) => {
+  const pace = report.pace[id];
+  return pace ? versusTarget(pace, unitOf(id), report.currency, report.locale) : '';
+};
 
 /**
  * The change against the rep's usual (their baseline): in points for a rate, as a percentage for an amount or a
@@ -75,7 +110,7 @@ function field(report: TRepMetricsReport, id: string): string {
   const pace = report.pace[id];
   if (pace) {
     const words = paceWords(report, id);
-    parts[1] += ` · ${Math.round(pace.attainment * 100)}% of ${formatMetric(pace.target, unitOf(id), report.currency, report.locale)}${words ? `, ${words}` : ''}`;
+    parts[1] += ` · ${versus(report, id)}${words ? `, ${words}` : ''}`;
   }
   const change = changeVsUsual(report, id);
   if (change) {
@@ -140,9 +175,7 @@ export function scorecardText(report: TRepMetricsReport): string {
     return [
       TITLE.get(id) ?? id,
       value(report, id),
-      pace
-        ? `${Math.round(pace.attainment * 100)}% of ${formatMetric(pace.target, unitOf(id), report.currency, report.locale)}`
-        : '',
+      pace ? versus(report, id) : '',
       words === 'behind pace' ? 'behind' : words,
       change ? formatChange(change, unitOf(id)) : '',
     ];

@@ -1,10 +1,12 @@
 import type { KnownBlock } from '@slack/types';
 import { LOWER_IS_BETTER, SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
 import { median } from '../metrics/stats.js';
+import { isAdditive } from '../metrics/targets.js';
 import { changeBetween, formatChange, formatMetric, oneLine } from '../reports/format.js';
 import type { TTeamMetricsReport } from '../reports/team-metrics.js';
 import { clipPlainText, LIMITS, listWithin, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
+import { versusTarget } from './scorecard.js';
 import { displayWidth, personJson, plain, table, toJson, WIDTH, wrap } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
 
@@ -45,7 +47,10 @@ function shownColumns(report: TTeamMetricsReport): [string, string][] {
   );
 }
 
-/** A rep's figure for the ranked metric against their own target (a fraction), or null without a target. */
+/**
+ * A rep's figure for the ranked metric as a share of their own target (a fraction), for a sum (isAdditive); null
+ * without a target, and for a level (a rate, days, followers), which is read as a gap in its unit, never a share.
+ */
 function attainmentOf(
   r: { metrics: Record<string, number | null> },
   targets: Record<string, number>,
@@ -53,18 +58,27 @@ function attainmentOf(
 ) {
   const value = r.metrics[id];
   const target = targets[id];
-  return typeof value === 'number' && typeof target === 'number' && target > 0 ? value / target : null;
+  return isAdditive(id) && typeof value === 'number' && typeof target === 'number' && target > 0
+    ? value / target
+    : null;
 }
 
-/** "83% of $6,000", or '' without a target. */
+/** "83% of $6,000" for a sum; "vs 30.0% target, -10 pts" for a level (versusTarget); '' without a target. */
 function ofTarget(
   r: { metrics: Record<string, number | null> },
   targets: Record<string, number>,
   report: TTeamMetricsReport,
 ): string {
-  const share = attainmentOf(r, targets, report.metric);
-  if (share === null) return '';
-  return `${Math.round(share * 100)}% of ${formatMetric(targets[report.metric] ?? null, unitOf(report.metric), report.currency, report.locale)}`;
+  const id = report.metric;
+  const [actual, target] = [r.metrics[id], targets[id]];
+  if (typeof actual !== 'number' || typeof target !== 'number' || !(target > 0)) return '';
+  const kind = isAdditive(id) ? ('sum' as const) : ('level' as const);
+  return versusTarget(
+    { actual, target, kind, attainment: attainmentOf(r, targets, id) },
+    unitOf(id),
+    report.currency,
+    report.locale,
+  );
 }
 
 /** A rep's change on the ranked metric against the comparison stretch (points for a rate, % for an amount). */
@@ -212,7 +226,13 @@ export function teamText(report: TTeamMetricsReport): string {
   const target = (r: { metrics: Record<string, number | null> }, targets: Record<string, number>) =>
     targeted ? [ofTarget(r, targets, report)] : [];
   const ranking = [
-    ['', '', labelOf(report.metric), ...(targeted ? ['of target'] : []), 'trend'],
+    [
+      '',
+      '',
+      labelOf(report.metric),
+      ...(targeted ? [isAdditive(report.metric) ? 'of target' : 'target'] : []),
+      'trend',
+    ],
     ['', 'Team', cell(report.metrics, report.metric, report), ...target(report, report.targets), ''],
     ...report.byRep.map((r) => [
       r.rank === null ? '-' : `${r.rank}.`,

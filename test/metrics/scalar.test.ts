@@ -202,15 +202,15 @@ describe('targets and pace', () => {
 
   it('measures attainment, linear pace, projection and gap', () => {
     // 10 of 30 days of June gone (June 11 00:00 New York) with 20 of 50 done: ahead of pace.
-    const p = targetProgress(20, 50, june, d('2017-06-11T04:00:00Z'));
+    const p = targetProgress('outreach.total', 20, 50, june, d('2017-06-11T04:00:00Z'));
     expect(p.attainment).toBe(0.4);
     expect(p.expectedByNow).toBeCloseTo(50 / 3, 9);
     expect(p.paceRatio).toBeCloseTo(1.2, 9);
     expect(p.projected).toBeCloseTo(60, 9);
     expect(p.gap).toBe(30);
-    const atStart = targetProgress(0, 50, june, june.start);
+    const atStart = targetProgress('outreach.total', 0, 50, june, june.start);
     expect(atStart.paceRatio).toBeNull();
     expect(atStart.projected).toBeNull();
-    expect(targetProgress(70, 50, june, now).gap).toBe(0);
+    expect(targetProgress('outreach.total', 70, 50, june, now).gap).toBe(0);
   });
 });

@@ -78,7 +78,7 @@ describe('coaching alert rules', () => {
         input({
           lastWon: [1_700_000, 2],
           lastMetrics: { 'opportunities.lost': 2, 'opportunities.created': 1 },
-          pace: { 'outreach.total': targetProgress(48, 100, nov, mid) },
+          pace: { 'outreach.total': targetProgress('outreach.total', 48, 100, nov, mid) },
         }),
       ),
     ).toEqual([]);
@@ -116,8 +116,8 @@ describe('coaching alert rules', () => {
 
   it('flags outreach and personalized outreach behind pace, but not in the first quarter of the month', () => {
     const pace = {
-      'outreach.total': targetProgress(20, 200, nov, mid),
-      'personalization.personalized': targetProgress(5, 50, nov, mid),
+      'outreach.total': targetProgress('outreach.total', 20, 200, nov, mid),
+      'personalization.personalized': targetProgress('personalization.personalized', 5, 50, nov, mid),
     };
     expect(rulesOf(input({ pace }))).toEqual(['outreach_behind_pace', 'personalized_behind_pace']);
     expect(rulesOf(input({ pace, elapsed: 0.1 }))).toEqual([]);

@@ -76,6 +76,9 @@ export function repReport(name: string, over: Partial<TRepMetricsReport> = {}): 
       'sales.won_total': {
         target: 5000,
         actual: 2500.5,
+        kind: 'sum',
+        lowerIsBetter: false,
+        atTarget: false,
         attainment: 0.5001,
         expectedByNow: 3000,
         paceRatio: 0.83,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { TTargetProgress } from '../../src/metrics/targets.js';
+import { parsePeriod } from '../../src/metrics/periods.js';
+import { type TTargetProgress, targetProgress } from '../../src/metrics/targets.js';
 import {
   buildLeaderboard,
   buildScorecard,
@@ -216,22 +217,57 @@ describe('how changes and pace are shown (issue 14)', () => {
       ...(met.pace['sales.won_total'] as TTargetProgress),
       actual: 6200,
       attainment: 1.24,
+      atTarget: true,
     };
     expect(JSON.stringify(scorecardBlocks(met))).toContain('$6,200 · 124% of $5,000, target met');
   });
 
-  it('a rate target missed in a finished period is missed by points', () => {
+  // June 2017 in New York, 10 of its 30 days gone; the finished quarter before it.
+  const NY = { timezone: 'America/New_York', fiscalYearStartMonth: 1, weekStartsOn: 1 as const };
+  const now = new Date('2017-06-11T04:00:00Z');
+  const june = parsePeriod('2017-06', now, NY);
+
+  it('a rate target missed in a finished period is missed by points, read as a gap, never as a share of it', () => {
     const report = repReport('Dana Scott', { periodEnded: true });
-    report.pace['opportunities.win_rate'] = {
-      target: 0.6,
-      actual: 0.5,
-      attainment: 0.5 / 0.6,
-      expectedByNow: 0.6,
-      paceRatio: 0.5 / 0.6,
-      projected: 0.5,
-      gap: 0.1,
-    };
-    expect(JSON.stringify(scorecardBlocks(report))).toContain('50.0% · 83% of 60.0%, missed by 10 pts');
+    report.metrics['opportunities.win_rate'] = 0.5;
+    report.pace['opportunities.win_rate'] = targetProgress('opportunities.win_rate', 0.5, 0.6, june, now);
+    const blocks = JSON.stringify(scorecardBlocks(report));
+    expect(blocks).toContain('50.0% · vs 60.0% target, -10 pts, missed by 10 pts');
+    expect(blocks).not.toMatch(/\d+% of 60\.0%/);
+    expect(scorecardText(report)).toMatch(/^Win rate +50\.0% +vs 60\.0% target, -10 pts +missed by 10 pts/m);
+  });
+
+  it('a level in the current period is read as it stands against its target: no pace, no projection', () => {
+    // Darcel, June: a 63.1% win rate against a 25% target, a third of the way into the month.
+    const report = repReport('Darcel Schlecht');
+    report.metrics['opportunities.win_rate'] = 0.631;
+    report.pace['opportunities.win_rate'] = targetProgress('opportunities.win_rate', 0.631, 0.25, june, now);
+    expect(report.pace['opportunities.win_rate']).toMatchObject({ paceRatio: null, projected: null });
+    const blocks = JSON.stringify(scorecardBlocks(report));
+    expect(blocks).toContain('63.1% · vs 25.0% target, +38.1 pts, at or above target');
+    expect(blocks).not.toMatch(/Win rate[^"]*(pace|% of )/);
+    // Below it: the gap in points, never "behind pace" (which a rate cannot be).
+    report.metrics['opportunities.win_rate'] = 0.2;
+    report.pace['opportunities.win_rate'] = targetProgress('opportunities.win_rate', 0.2, 0.3, june, now);
+    expect(JSON.stringify(scorecardBlocks(report))).toContain(
+      '20.0% · vs 30.0% target, -10 pts, below target by 10 pts',
+    );
+    // Followers are a reading, not a sum: 480 against 500 is 20 short, whatever part of the month has gone.
+    report.metrics['linkedin.followers'] = 480;
+    report.pace['linkedin.followers'] = targetProgress('linkedin.followers', 480, 500, june, now);
+    expect(JSON.stringify(scorecardBlocks(report))).toContain('480 · vs 500 target, -20, below target by 20');
+  });
+
+  it('where less is better the target is a ceiling: met at or below it', () => {
+    const report = repReport('Dana Scott', { periodEnded: true });
+    report.metrics['churn.first_year_churned'] = 2;
+    report.pace['churn.first_year_churned'] = targetProgress('churn.first_year_churned', 2, 3, june, now);
+    expect(JSON.stringify(scorecardBlocks(report))).toContain('2 · 67% of 3, target met');
+    report.pace['churn.first_year_churned'] = targetProgress('churn.first_year_churned', 4, 3, june, now);
+    expect(JSON.stringify(scorecardBlocks(report))).toContain('133% of 3, missed by 1');
+    const current = repReport('Dana Scott');
+    current.pace['churn.first_year_churned'] = targetProgress('churn.first_year_churned', 4, 30, june, now);
+    expect(JSON.stringify(scorecardBlocks(current))).toContain('13% of 30, on pace');
   });
 
   it('the current period keeps its pace words: on pace at or above the expected figure', () => {

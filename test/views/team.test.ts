@@ -98,7 +98,7 @@ describe('/kpi team columns', () => {
     expect(teamText(report)).toMatch(/^1\. +Ana +\$3,000 +no data +0$/m);
   });
 
-  it('ranks by the chosen metric: its figure first, % of the rep’s own target, a rate’s trend in points', () => {
+  it('ranks by the chosen metric: its figure first, a rate against the rep’s own target in points (never a % of it), its trend in points', () => {
     const report = base(
       [
         rep(
@@ -123,16 +123,22 @@ describe('/kpi team columns', () => {
     const lines = sectionLines(report);
     expect(lines.slice(lines.indexOf('1. *Bob*'), lines.indexOf('1. *Bob*') + 3)).toEqual([
       '1. *Bob*',
-      'win rate 60.0% · 120% of 50.0% · ▲ +10 pts',
+      'win rate 60.0% · vs 50.0% target, +10 pts · ▲ +10 pts',
       'won $1,000',
     ]);
     expect(lines).toContain('win rate 25.0% · ▼ -15 pts');
     expect(JSON.stringify(teamBlocks(report))).toContain('Ranked by Win rate.');
     const text = teamText(report);
     expect(text.split('\n')[0]).toBe("Mona's team · June 2017 · ranked by win rate");
-    expect(text).toMatch(/^ +win rate +of target +trend +won$/m);
-    expect(text).toMatch(/^1\. +Bob +60\.0% +120% of 50\.0% +\+10 pts +\$1,000$/m);
-    const reps = teamJson(report).reps as { rank: number; change: { change: number; changeUnit: string } }[];
+    expect(text).toMatch(/^ +win rate +target +trend +won$/m);
+    expect(text).toMatch(/^1\. +Bob +60\.0% +vs 50\.0% target, \+10 pts +\+10 pts +\$1,000$/m);
+    expect(text).not.toMatch(/% of 50\.0%/);
+    const reps = teamJson(report).reps as {
+      rank: number;
+      attainment: number | null;
+      change: { change: number; changeUnit: string };
+    }[];
+    expect(reps[0]?.attainment).toBeNull();
     expect(reps[0]?.change.changeUnit).toBe('points');
     expect(reps[0]?.change.change).toBeCloseTo(0.1, 12);
   });
