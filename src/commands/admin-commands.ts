@@ -3,7 +3,13 @@ import { AppError } from '../errors.js';
 import { WEBHOOK_PATHS } from '../ingest/webhook-keys.js';
 import { isServiceError } from '../services/errors.js';
 import { linkCrmOwner } from '../services/links.js';
-import { assertAdmin, changeSetting, SETTING_KEYS, workspaceSettings } from '../services/settings.js';
+import {
+  assertAdmin,
+  changeSetting,
+  FUNNEL_STAGES_USAGE,
+  SETTING_KEYS,
+  workspaceSettings,
+} from '../services/settings.js';
 import { buildOwnerLinked } from '../views/admin.js';
 import { escapeMrkdwn, mrkdwnOfMessage } from '../views/help.js';
 import { buildSettingChanged, buildSettings, buildWebhookSettings } from '../views/settings.js';
@@ -65,7 +71,7 @@ export const settingsCommand: TCommand = {
     'settings leaderboard-schedule 0 9 * * 1',
     'settings quiet-hours 20:00-08:00',
     'settings alert personalized_behind_pace off',
-    'settings funnel-stages Prospecting,Engaging,Won',
+    'settings funnel-stages Prospecting,Engaging',
   ],
   async run(args, ctx) {
     const usage = `Usage: \`/kpi ${this.usage}\``;
@@ -82,7 +88,11 @@ export const settingsCommand: TCommand = {
     if (key === 'webhooks') return webhookSettings(ctx);
     await assertAdmin(ctx, 'changing settings');
     const value = rest.join(' ').trim();
-    if (!value) throw new AppError('bad_request', `Say the new ${key}.\n${usage}`);
+    if (!value)
+      throw new AppError(
+        'bad_request',
+        key === 'funnel-stages' ? FUNNEL_STAGES_USAGE : `Say the new ${key}.\n${usage}`,
+      );
     // A refusal reaches the router as the service's own error, with the field it concerns.
     return buildSettingChanged(await changeSetting(ctx, { key, value }));
   },

@@ -9,7 +9,7 @@ import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { ALERT_THRESHOLDS, RULE_IDS, ruleConfig, type TRuleId } from '../reports/coaching-rules.js';
 import { dealAmountsInOtherCurrencies } from '../store/deals.js';
 import { countAdminReps } from '../store/reps.js';
-import { dealStageNames } from '../store/stage-names.js';
+import { dealStageNames, stageOccupancy } from '../store/stage-names.js';
 import { countTargetsOn } from '../store/targets.js';
 import { type TWorkspaceColumns, updateWorkspace, updateWorkspaceSettings } from '../store/workspaces.js';
 import type { TServiceContext } from './context.js';
@@ -105,30 +105,65 @@ export function workspaceSettings(ctx: Pick<TServiceContext, 'workspace'>): TWor
 /** A funnel has at most this many stages, each name at most this long, the list at most this long. */
 export const FUNNEL_STAGES_MAX = 30;
 export const FUNNEL_STAGE_NAME_MAX = 100;
-const FUNNEL_STAGES_MAX_TEXT = 2000;
+/** Room for 30 names of 100 characters with a comma and spaces between them. */
+export const FUNNEL_STAGES_MAX_TEXT = 4000;
+/** Every value but a list of funnel stages is short. */
+export const VALUE_MAX = 200;
 
 export const ZChangeSetting = z.object({
   key: z
     .string()
     .transform((k) => k.trim().toLowerCase())
     .pipe(z.enum(SETTING_KEYS, { error: 'Not a setting KPI Bot has.' })),
-  value: z
-    .string()
-    .trim()
-    .min(1, { error: 'Say the new value.' })
-    .max(FUNNEL_STAGES_MAX_TEXT, { error: 'That value is too long.' }),
+  // The length is checked with the key (changeSetting): a list of funnel stages may be longer than the rest.
+  value: z.string().trim().min(1, { error: 'Say the new value.' }),
 });
-/** Every value but a list of funnel stages is short. */
-const VALUE_MAX = 200;
 export type TChangeSettingInput = z.input<typeof ZChangeSetting>;
+
+const count = (n: number) => n.toLocaleString('en-US');
 
 /** The words that go back to the order learned from the deals. */
 const FUNNEL_STAGES_RESET = ['reset', 'clear', 'learned', 'off'];
 
+/** `/kpi settings funnel-stages` with no stages: what to type. */
+export const FUNNEL_STAGES_USAGE =
+  'Say the stages open deals move through, in order, separated by commas, e.g. `/kpi settings funnel-stages Prospecting,Engaging`, or `/kpi settings funnel-stages reset` for the order learned from the deals.';
+
+/** Characters no stage name may hold: controls, line and paragraph separators, format characters (bidi too). */
+const UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+/** Characters that show nothing (besides spaces); a name made of these and spaces alone is empty. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+const BLANK = /^[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]*$/u;
+
+/** A stage name as it can be shown: each unseen character written as its code point (U+200B). */
+function visibleName(name: string): string {
+  const shown = [...name]
+    .map((ch) =>
+      INVISIBLE.test(ch) || (ch !== ' ' && /\s/u.test(ch))
+        ? `[U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}]`
+        : ch,
+    )
+    .join('');
+  return shown.length > 60 ? `${shown.slice(0, 59)}…` : shown;
+}
+
+/** Names in a sentence: `A`, `A and B`, `A, B and 3 more`. */
+function namesList(names: string[], max = 10): string {
+  const shown = names.slice(0, max);
+  const rest = names.length - shown.length;
+  if (rest > 0) return `${shown.join(', ')} and ${count(rest)} more`;
+  return shown.length > 1
+    ? `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`
+    : (shown[0] ?? '');
+}
+
 /**
- * `/kpi settings funnel-stages A,B,C`: the stages in order, trimmed, each once (the first spelling of names equal
- * but for case), a name the deals spell otherwise saved in their spelling; `reset` (or clear) goes back to the
- * order learned from the deals. The note names stages no deal has been in (a typo, or a stage not used yet).
+ * `/kpi settings funnel-stages A,B,C`: the stages open deals move through, in order, trimmed, each once (the first
+ * spelling of names equal but for case), a name the deals spell otherwise saved in their spelling; `reset` (or
+ * clear) goes back to the order learned from the deals. Refused: a stage where only closed deals sit (Won,
+ * Lost), a name holding control, format or text-direction characters or showing nothing. The note names stages
+ * no deal has been in (with the closest stage deals use) and stages with open deals the list leaves out (the
+ * funnel shows them after the listed ones).
  */
 async function funnelStagesSetting(
   ctx: TServiceContext,
@@ -140,6 +175,20 @@ async function funnelStagesSetting(
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  const blank = typed.find((s) => BLANK.test(s));
+  if (blank !== undefined)
+    refuse(
+      'value',
+      `A stage name must show something: ${code(visibleName(blank))} is only invisible characters.`,
+    );
+  const hidden = typed.find((s) => UNSEEN.test(s));
+  if (hidden !== undefined)
+    refuse(
+      'value',
+      `A stage name cannot hold control, invisible or text-direction characters: ${code(visibleName(hidden))} holds ${[
+        ...new Set([...hidden].filter((ch) => UNSEEN.test(ch)).map((ch) => visibleName(ch))),
+      ].join(', ')}.`,
+    );
   const seen = new Set<string>();
   const unique = typed.filter((s) => {
     const k = s.toLowerCase();
@@ -147,38 +196,57 @@ async function funnelStagesSetting(
     seen.add(k);
     return true;
   });
-  if (unique.length === 0)
-    refuse(
-      'value',
-      'Say the stages in order, separated by commas, e.g. `Prospecting,Engaging,Won`, or reset.',
-    );
+  if (unique.length === 0) refuse('value', FUNNEL_STAGES_USAGE);
   const long = unique.find((s) => s.length > FUNNEL_STAGE_NAME_MAX);
   if (long)
     refuse(
       'value',
-      `A stage name is at most ${FUNNEL_STAGE_NAME_MAX} characters; ${code(`${long.slice(0, 40)}…`)} is longer.`,
+      `A stage name is at most ${FUNNEL_STAGE_NAME_MAX} characters; ${code(`${long.slice(0, 40)}…`)} has ${count(long.length)}.`,
     );
   if (unique.length > FUNNEL_STAGES_MAX)
     refuse('value', `A funnel has at most ${FUNNEL_STAGES_MAX} stages; that list has ${unique.length}.`);
-  if (unique.some((s) => /[\p{Cc}]/u.test(s)))
-    refuse('value', 'A stage name cannot hold control characters such as a line break.');
-  const known = await dealStageNames(ctx.store.db, ctx.workspace.id);
+  const [known, occupancy] = await Promise.all([
+    dealStageNames(ctx.store.db, ctx.workspace.id),
+    stageOccupancy(ctx.store.db, ctx.workspace.id),
+  ]);
   const spelled = new Map(known.map((k) => [k.toLowerCase(), k]));
   const stages = unique.map((s) => spelled.get(s.toLowerCase()) ?? s);
+  // Where only closed deals sit (and no deal has left, and no open deal has been): Won, Lost.
+  const passed = new Set(occupancy.passedThrough);
+  const terminal = new Set(
+    occupancy.stages.filter((o) => o.open === 0 && o.closed > 0 && !passed.has(o.stage)).map((o) => o.stage),
+  );
+  const closedOnly = stages.filter((s) => terminal.has(s));
+  if (closedOnly.length)
+    refuse(
+      'value',
+      `${namesList(closedOnly.map(code))} ${closedOnly.length === 1 ? 'holds' : 'hold'} only closed deals: the funnel lists the stages open deals move through. Leave ${closedOnly.length === 1 ? 'it' : 'them'} out.`,
+    );
+  const listed = new Set(stages.map((s) => s.toLowerCase()));
   const unused = known.length > 0 ? stages.filter((s) => !spelled.has(s.toLowerCase())) : [];
+  const left = occupancy.stages.filter((o) => o.open > 0 && !listed.has(o.stage.toLowerCase()));
+  const notes: string[] = [];
+  if (unused.length) {
+    const candidates = known.filter((k) => !terminal.has(k) && !listed.has(k.toLowerCase()));
+    const named = unused.map((s) => {
+      const near = closestMatch(s, candidates);
+      return near ? `${code(s)} (did you mean ${code(near)}?)` : code(s);
+    });
+    notes.push(`No deal has been in ${namesList(named)} yet: check the spelling against your CRM's stages.`);
+  }
+  if (left.length)
+    notes.push(
+      `Not in the list: ${namesList(left.map((o) => `${code(o.stage)} (${count(o.open)} open ${o.open === 1 ? 'deal' : 'deals'})`))}: ${left.length === 1 ? 'it' : 'they'} will be shown after the listed stages.`,
+    );
   return {
     patch: { funnelStages: stages },
     shown: stages.map(code).join(' → '),
-    ...(unused.length
-      ? {
-          note: `No deal has been in ${unused.map(code).join(', ')} yet: check the spelling against your CRM's stages.`,
-        }
-      : {}),
+    ...(notes.length ? { note: notes.join(' ') } : {}),
   };
 }
 
 /** How `/kpi settings` shows a funnel whose order is not set. */
-export const FUNNEL_LEARNED = 'learned from deal histories';
+export const FUNNEL_LEARNED = 'learned from the deals';
 
 /**
  * What was saved, for the person to read back: what changed (`leaderboard-top`, or `alert training_gap`) and the
@@ -393,7 +461,16 @@ export async function changeSetting(
   await assertAdmin(ctx, 'changing settings');
   const input = inputOf(ZChangeSetting, raw);
   const { key, value } = input;
-  if (key !== 'funnel-stages' && value.length > VALUE_MAX) refuse('value', 'That value is too long.');
+  if (key === 'funnel-stages' && value.length > FUNNEL_STAGES_MAX_TEXT)
+    refuse(
+      'value',
+      `That list is too long: ${count(value.length)} characters, and a funnel-stages list is at most ${count(FUNNEL_STAGES_MAX_TEXT)} (at most ${FUNNEL_STAGES_MAX} stages of at most ${FUNNEL_STAGE_NAME_MAX} characters each).`,
+    );
+  if (key !== 'funnel-stages' && value.length > VALUE_MAX)
+    refuse(
+      'value',
+      `That value is too long: ${count(value.length)} characters, and a setting's value is at most ${VALUE_MAX}.`,
+    );
   let shown: string;
   let subject: string = key;
   let note: string | undefined;

@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { LOOKALIKES, plainOfLookalikes, SOFT_HYPHEN, WORD_JOINER } from '../domain/lookalikes.js';
 import { oneLine } from '../reports/format.js';
+import { clipMrkdwn } from './blocks.js';
 import { clipPlain, plain, plainOfMessage, terminalSafe, wrap } from './terminal.js';
 import { mrkdwnToText } from './text.js';
 import type { TCommandHelp, TReply, TReplyData } from './types.js';
@@ -198,7 +199,10 @@ export function buildUnknownCommand(
 export function buildConfirmation(parts: { mrkdwn: string; plain: string; data: TReplyData }): TReply {
   return {
     text: parts.mrkdwn,
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: ${parts.mrkdwn}` } }],
+    // Within Slack's section limit: a confirmation can echo long input (30 stage names, escaped).
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: clipMrkdwn(`:white_check_mark: ${parts.mrkdwn}`) } },
+    ],
     terminal: terminalSafe(`✓ ${parts.plain}`),
     data: parts.data,
     visibility: 'ephemeral',

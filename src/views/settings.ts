@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { LIMITS, mrkdwnSections } from './blocks.js';
 import { buildConfirmation, escapeMrkdwn, mrkdwnOfMessage } from './help.js';
 import { plain, plainOfMessage, table, toJson } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
@@ -14,7 +15,7 @@ export type TSettingsView = {
   quietHours: { start: string; end: string } | null;
   /** `threshold` as the rule compares it (0.3); `shown` as people type it (30%, 60 days). */
   alertRules: { id: string; enabled: boolean; threshold: number; shown: string }[];
-  /** The funnel's stages in order as set; `learned`: not set, learned from the deals' histories. */
+  /** The funnel's stages in order as set; `learned`: not set, learned from the deals (histories or stages). */
   funnelStages: { stages: string[]; learned: boolean };
 };
 
@@ -39,21 +40,25 @@ function settingRows(
     [
       'Funnel stages',
       view.funnelStages.learned
-        ? '(learned from deal histories)'
+        ? '(learned from the deals)'
         : view.funnelStages.stages.map((stage) => mark.name(stage)).join(' → '),
     ],
     ['Alert rules', view.alertRules.map((r) => `${r.id} ${r.enabled ? r.shown : 'off'}`).join(', ')],
   ];
 }
 
-const slackText = (view: TSettingsView) =>
-  settingRows(view, { channel: (id) => `<#${id}>`, code: (s) => `\`${s}\``, name: escapeMrkdwn })
-    .map(([label, value]) => `${label}: ${value}`)
-    .join('\n');
+const slackLines = (view: TSettingsView) =>
+  settingRows(view, { channel: (id) => `<#${id}>`, code: (s) => `\`${s}\``, name: escapeMrkdwn }).map(
+    ([label, value]) => `${label}: ${value}`,
+  );
+const slackText = (view: TSettingsView) => slackLines(view).join('\n');
 
-/** The settings as `/kpi settings` shows them in Slack (mrkdwn). */
+/**
+ * The settings as `/kpi settings` shows them in Slack (mrkdwn): a line each, in sections within Slack's limit (a
+ * line too long alone, such as 30 long stage names, is shortened), so the settings always show.
+ */
 export function settingsBlocks(view: TSettingsView): KnownBlock[] {
-  return [{ type: 'section', text: { type: 'mrkdwn', text: slackText(view) } }];
+  return mrkdwnSections(slackLines(view), { maxBlocks: LIMITS.blocks });
 }
 
 /** The settings for a terminal: labels and values in two columns; alert rules one a line. */

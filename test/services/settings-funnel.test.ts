@@ -54,40 +54,38 @@ const run = async (text: string, actor: TActor = admin) =>
 const stored = async () => parseWorkspaceSettings((await fresh()).settings).funnelStages;
 
 describe(`/kpi settings funnel-stages (${TEST_PROVIDER})`, () => {
-  it('until set, /kpi settings says the order is learned from deal histories', async () => {
+  it('until set, /kpi settings says the order is learned from the deals', async () => {
     const shown = await run('settings');
-    expect(shown.text).toContain('Funnel stages: (learned from deal histories)');
-    expect(shown.terminal).toMatch(/^Funnel stages +\(learned from deal histories\)$/m);
+    expect(shown.text).toContain('Funnel stages: (learned from the deals)');
+    expect(shown.terminal).toMatch(/^Funnel stages +\(learned from the deals\)$/m);
     expect(shown.data).toMatchObject({ funnelStages: { stages: [], learned: true } });
   });
 
   it('saves the stages in order: trimmed, each once, in the deals’ own spelling; shown by /kpi settings', async () => {
-    const saved = await run(
-      'settings funnel-stages  prospecting , NEEDS ANALYSIS,Prospecting,, Won ,Proposal',
-    );
+    const saved = await run('settings funnel-stages  prospecting , NEEDS ANALYSIS,Prospecting,, Proposal ');
     expect(saved.refused).toBeFalsy();
     expect(saved.text).toBe(
-      'Saved: funnel-stages are now `Prospecting` → `Needs Analysis` → `Won` → `Proposal`. No deal has been in `Proposal` yet: check the spelling against your CRM’s stages.'.replace(
+      'Saved: funnel-stages are now `Prospecting` → `Needs Analysis` → `Proposal`. No deal has been in `Proposal` yet: check the spelling against your CRM’s stages.'.replace(
         '’',
         "'",
       ),
     );
-    expect(await stored()).toEqual(['Prospecting', 'Needs Analysis', 'Won', 'Proposal']);
+    expect(await stored()).toEqual(['Prospecting', 'Needs Analysis', 'Proposal']);
     const shown = await run('settings');
-    expect(shown.text).toContain('Funnel stages: Prospecting → Needs Analysis → Won → Proposal');
+    expect(shown.text).toContain('Funnel stages: Prospecting → Needs Analysis → Proposal');
     expect(shown.data).toMatchObject({
-      funnelStages: { stages: ['Prospecting', 'Needs Analysis', 'Won', 'Proposal'], learned: false },
+      funnelStages: { stages: ['Prospecting', 'Needs Analysis', 'Proposal'], learned: false },
     });
     // Other settings are kept.
     await run('settings quiet-hours 21:00-07:00');
-    expect(await stored()).toEqual(['Prospecting', 'Needs Analysis', 'Won', 'Proposal']);
+    expect(await stored()).toEqual(['Prospecting', 'Needs Analysis', 'Proposal']);
   });
 
   it('reset (or clear) goes back to the learned order', async () => {
     for (const word of ['reset', 'CLEAR']) {
-      await run('settings funnel-stages Prospecting,Won');
+      await run('settings funnel-stages Prospecting,Needs Analysis');
       const reply = await run(`settings funnel-stages ${word}`);
-      expect(reply.text).toBe('Saved: funnel-stages are now learned from deal histories.');
+      expect(reply.text).toBe('Saved: funnel-stages are now learned from the deals.');
       expect(await stored()).toBeUndefined();
       expect(parseWorkspaceSettings((await fresh()).settings).quietHours).toEqual({
         start: '21:00',
@@ -97,7 +95,7 @@ describe(`/kpi settings funnel-stages (${TEST_PROVIDER})`, () => {
   });
 
   it('is for admins: a rep is refused and nothing changes', async () => {
-    const reply = await run('settings funnel-stages Won,Prospecting', rep);
+    const reply = await run('settings funnel-stages Needs Analysis,Prospecting', rep);
     expect(reply.refused).toBe(true);
     expect(reply.text).toMatch(/is for KPI Bot admins/);
     expect(await stored()).toBeUndefined();
@@ -105,14 +103,20 @@ describe(`/kpi settings funnel-stages (${TEST_PROVIDER})`, () => {
 
   it('refuses empty, too many, too long and hostile lists, and names in Slack are escaped', async () => {
     const cases: [string, RegExp][] = [
-      ['settings funnel-stages , ,', /Say the stages in order, separated by commas/],
+      ['settings funnel-stages , ,', /Say the stages open deals move through, in order, separated by commas/],
       [
         `settings funnel-stages ${Array.from({ length: 31 }, (_, i) => `S${i}`).join(',')}`,
         /at most 30 stages; that list has 31/,
       ],
       [`settings funnel-stages ${'x'.repeat(101)},Won`, /at most 100 characters/],
-      [`settings funnel-stages ${'a,'.repeat(1001)}`, /too long/],
-      ['settings quiet-hours ' + '2'.repeat(300), /too long/],
+      [
+        `settings funnel-stages ${'a,'.repeat(2001)}`,
+        /^That list is too long: 4,002 characters, and a funnel-stages list is at most 4,000 \(at most 30 stages of at most 100 characters each\)/,
+      ],
+      [
+        `settings quiet-hours ${'2'.repeat(300)}`,
+        /^That value is too long: 300 characters, and a setting's value is at most 200\./,
+      ],
     ];
     for (const [text, message] of cases) {
       const reply = await run(text);
@@ -120,11 +124,11 @@ describe(`/kpi settings funnel-stages (${TEST_PROVIDER})`, () => {
       expect(reply.text).toMatch(message);
     }
     expect(await stored()).toBeUndefined();
-    await run('settings funnel-stages *Bold*,<!channel>,Won');
-    expect(await stored()).toEqual(['*Bold*', '<!channel>', 'Won']);
+    await run('settings funnel-stages *Bold*,<!channel>,Prospecting');
+    expect(await stored()).toEqual(['*Bold*', '<!channel>', 'Prospecting']);
     const shown = await run('settings');
     expect(shown.text).not.toContain('<!channel>');
     expect(shown.text).not.toContain('*Bold*');
-    expect(shown.terminal).toMatch(/^Funnel stages +\*Bold\* → <!channel> → Won$/m);
+    expect(shown.terminal).toMatch(/^Funnel stages +\*Bold\* → <!channel> → Prospecting$/m);
   });
 });
