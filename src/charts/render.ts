@@ -108,7 +108,7 @@ const barValueLabels = (format: (v: number) => string) => ({
   },
 });
 
-function configOf(spec: TChartSpec): ChartConfiguration {
+export function configOf(spec: TChartSpec): ChartConfiguration {
   const money = (v: number) => compactMoney(v, spec.currency, spec.locale);
   const common = { responsive: false, animation: false as const, devicePixelRatio: PIXEL_RATIO };
   switch (spec.kind) {
@@ -211,7 +211,8 @@ function configOf(spec: TChartSpec): ChartConfiguration {
           scales: {
             x: {
               beginAtZero: true,
-              title: { display: true, text: 'Open deals now' },
+              // A finished period's funnel shows the deals open at its end (docs/metrics.md), not today's.
+              title: { display: true, text: spec.periodEnded ? 'Open at period end' : 'Open deals now' },
               ticks: { precision: 0 },
             },
           },

@@ -36,5 +36,7 @@ export type TChartSpec = {
       conversion: (number | null)[];
       /** Index of the bottleneck stage, drawn in the warning colour. */
       bottleneck?: number;
+      /** The report's period had ended: the deals shown were open at its end, not now. */
+      periodEnded?: boolean;
     }
 );

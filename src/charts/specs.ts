@@ -124,5 +124,6 @@ export function funnelChart(report: TRepMetricsReport): TChartSpec | undefined {
     open: stages.map((s) => open[s] ?? 0),
     conversion: stages.map((s) => conversion[s] ?? null),
     ...(b >= 0 ? { bottleneck: b } : {}),
+    periodEnded: report.periodEnded,
   };
 }
