@@ -1,6 +1,6 @@
 import { closestMatch } from '../domain/closest.js';
 import { AppError } from '../errors.js';
-import { shownAsTyped } from '../metrics/periods.js';
+import { DEFAULT_CALENDAR, PERIOD_EXAMPLES, parsePeriod, shownAsTyped } from '../metrics/periods.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { rankReps, scorecard } from '../services/scorecards.js';
 import { buildLeaderboard, buildScorecard } from '../views/scorecard.js';
@@ -44,21 +44,38 @@ export function metricOfWord(word: string): string | undefined {
 /** A word written as a metric (it has a `.`, or is letters joined by `-`/`_`: no period word is). */
 const looksLikeMetric = (word: string) => word.includes('.') || /^\p{L}+([-_]\p{L}+)+$/u.test(word);
 
+/** Whether words read as a period (any calendar and date will do: only the form is asked). */
+function readsAsPeriod(words: readonly string[]): boolean {
+  try {
+    parsePeriod(words.join(' '), new Date(Date.UTC(2020, 5, 15, 12)), DEFAULT_CALENDAR);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The metric word that may open `words` (`[metric] [period]`): its id and the words after it; `metric` undefined
- * when the first word is not one (it is the period's). A first word written as a metric that is no metric is
- * refused with the closest name and the command's usage.
+ * when the first word is not one (it is the period's). Refused with the closest metric name and the command's
+ * usage: a first word written as a metric that is no metric (`win-rat`, `sales.won`); and a plain word that is
+ * neither a metric nor the start of a period, in the metric's place (`winrate 2017-06`, `foo`): followed by a
+ * period it is read as a metric; alone, the refusal says it is neither and names both kinds of word.
  */
 export function metricAndRest(words: string[], usage: string): { metric?: string; rest: string[] } {
   const [first, ...rest] = words;
   if (first === undefined) return { rest };
   const metric = metricOfWord(first);
   if (metric) return { metric, rest };
-  if (!looksLikeMetric(first)) return { rest: words };
+  const plainWord = /^\p{L}+$/u.test(first) && !readsAsPeriod(words) && readsAsPeriod(rest);
+  if (!looksLikeMetric(first) && !plainWord) return { rest: words };
   const near = closestMatch(first.toLowerCase(), [...METRIC_NAMES.keys()]);
+  const what =
+    plainWord && rest.length === 0
+      ? `is neither a metric nor a period I know${near ? `; did you mean ${near}?` : '.'} Periods: ${PERIOD_EXAMPLES.join(', ')}.`
+      : `is not a metric${near ? `; did you mean ${near}?` : '.'}`;
   throw new AppError(
     'bad_request',
-    `"${shownAsTyped(first)}" is not a metric${near ? `; did you mean ${near}?` : '.'} A metric is its id (\`opportunities.win_rate\`, all in docs/metrics.md) or a short name such as \`won\`, \`deals\`, \`win-rate\`, \`outreach\`. Usage: \`/kpi ${usage}\``,
+    `"${shownAsTyped(first)}" ${what} A metric is its id (\`opportunities.win_rate\`, all in docs/metrics.md) or a short name such as \`won\`, \`deals\`, \`win-rate\`, \`outreach\`. Usage: \`/kpi ${usage}\``,
     { field: 'metric' },
   );
 }

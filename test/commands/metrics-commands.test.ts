@@ -130,7 +130,39 @@ describe(`/kpi team with a metric (${TEST_PROVIDER})`, () => {
     const hostile = await run('team sales.<!channel>*x* 2017-06', mona);
     expect(hostile.text).toContain('is not a metric');
     expect(JSON.stringify(hostile.blocks)).not.toContain('<!channel>');
-    expect((await run('team fortnight', mona)).text).toMatch(/"fortnight" is not a period I know/);
+    // A lone unknown word may be meant as either: the refusal names both, the periods and the usage.
+    const alone = (await run('team fortnight', mona)).text;
+    expect(alone).toMatch(/"fortnight" is neither a metric nor a period I know\. Periods: this month, /);
+    expect(alone).toContain('Usage: `/kpi team [@manager] [metric] [period]`');
+    // A bad period after a good metric is still a bad period.
+    expect((await run('team win-rate fortnight', mona)).text).toMatch(/"fortnight" is not a period I know/);
+  });
+
+  it("a plain word in the metric's place that is neither a metric nor a period is refused as a metric (issue 14)", async () => {
+    for (const [text, usage] of [
+      ['team winrate 2017-06', 'team [@manager] [metric] [period]'],
+      ['leaderboard winrate 2017-06', 'leaderboard [metric] [period]'],
+      ['leaderboard WinRate last month', 'leaderboard [metric] [period]'],
+    ] as const) {
+      const reply = await run(text, mona);
+      expect(reply.refused, text).toBe(true);
+      expect(reply.text, text).toMatch(/^"winrate" is not a metric; did you mean win-rate\?/i);
+      expect(reply.text, text).toContain(`Usage: \`/kpi ${usage}\``);
+      expect(reply.text, text).not.toContain('not a period');
+    }
+    const wins = await run('team wins 2017-06', mona);
+    expect(wins.text).toMatch(/^"wins" is not a metric[;.]/);
+    expect(wins.text).toContain('Usage: `/kpi team');
+    const foo = await run('team foo', mona);
+    expect(foo.refused).toBe(true);
+    expect(foo.text).toMatch(/^"foo" is neither a metric nor a period I know\./);
+    // Hostile text in that place is shown as typed, never as a Slack mention.
+    const hostile = await run('leaderboard <!channel> 2017-06', mona);
+    expect(hostile.refused).toBe(true);
+    expect(JSON.stringify(hostile.blocks ?? [])).not.toContain('<!channel>');
+    // Period words stay periods.
+    for (const period of ['june', 'yesterday', 'today', 'ytd', 'last month', 'this quarter'])
+      expect((await run(`team ${period}`, mona)).refused, period).not.toBe(true);
   });
 
   it('reads metric words whatever their case and separators, and only whole names', () => {

@@ -171,7 +171,9 @@ describe(`/kpi rep, /kpi team, /kpi why with permissions (${TEST_PROVIDER})`, ()
     expect((await run('rep <@U0DANA> fortnight', 'Mona Reyes')).text).toMatch(
       /"fortnight" is not a period I know/,
     );
-    expect((await run('team fortnight', 'Mona Reyes')).text).toMatch(/"fortnight" is not a period I know/);
+    expect((await run('team fortnight', 'Mona Reyes')).text).toMatch(
+      /"fortnight" is neither a metric nor a period I know/,
+    );
     expect((await run('why', 'boss')).text).toMatch(/not set up as a rep/);
   });
 });
