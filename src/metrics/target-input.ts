@@ -37,10 +37,30 @@ export function targetPeriodKind(word: string): TTargetPeriodKind | null {
   return Object.hasOwn(PERIOD_WORDS, w) ? (PERIOD_WORDS[w] ?? null) : null;
 }
 
+/**
+ * The metrics docs/metrics.md lists that are not one number (a figure per stage, a stage's name): `/kpi me`
+ * shows them, but a target cannot be set on them.
+ */
+const NOT_ONE_NUMBER: Record<string, string> = {
+  'funnel.open_by_stage': 'a count of open deals per stage',
+  'funnel.stage_conversion': 'a conversion rate per stage',
+  'funnel.median_days_in_stage': 'a number of days per stage',
+  'funnel.bottleneck': "the name of the funnel's slowest stage",
+  'funnel.open_stage_unknown':
+    'a count of open deals whose stage is not in the funnel, shown beside the stages',
+};
+
 /** The metric a target is on: a known metric id that is an amount to reach (not a change against before). */
 export function targetMetric(id: string): TScalarMetric | TTargetProblem {
   if (id.trim() === '') return problem('metricId', 'Say the metric.');
-  const metric = SCALAR_METRICS.find((m) => m.id === id.trim().toLowerCase());
+  const lower = id.trim().toLowerCase();
+  const perStage = Object.hasOwn(NOT_ONE_NUMBER, lower) ? NOT_ONE_NUMBER[lower] : undefined;
+  if (perStage)
+    return problem(
+      'metricId',
+      `${lower} is ${perStage}, not a single number, so it takes no target. A target is on a metric that is one number, such as sales.won_count or opportunities.win_rate (docs/metrics.md).`,
+    );
+  const metric = SCALAR_METRICS.find((m) => m.id === lower);
   if (!metric && id.length > 100) return problem('metricId', 'That is not a metric id: it is too long.');
   if (!metric) {
     const near = closestMatch(
@@ -63,6 +83,16 @@ export function targetMetric(id: string): TScalarMetric | TTargetProblem {
 }
 
 /**
+ * The largest target amount of a metric: below a trillion, and within what a target keeps exactly (an integer
+ * below 2^53 of its stored unit: minor units of money, millionths of a rate); a share at most 1 (100%).
+ */
+export function largestTarget(metric: TScalarMetric): number {
+  if (metric.unit === 'share') return 1;
+  const exact = Math.floor(Number.MAX_SAFE_INTEGER / targetScale(metric.unit));
+  return Math.min(999_999_999_999, exact);
+}
+
+/**
  * A target amount as typed (50000, 50k, 1.5m, 25%) for a metric: `amount` in the metric's unit as read (major
  * units for money), `stored` as the target keeps it (money in minor units of `currency`). Positive, below a
  * trillion, a share at most 100%, no decimals finer than the currency's or than a target keeps: refused, never
@@ -76,6 +106,21 @@ export function targetAmount(
   const typedAmount = typedRaw.replace(/\s+/g, '');
   if (typedAmount.length > 40) return problem('amount', 'The amount is too long.');
   const echo = shownAsTyped(typedAmount).replace(/[\p{Cc}\p{Cf}]/gu, '');
+  const largest = largestTarget(metric);
+  // Written with an exponent (1e20): not an amount KPI Bot reads, but the reason it is refused is its size.
+  const exponent = /^\d+(?:\.\d+)?e[+]?\d+$/i.test(typedAmount) ? Number(typedAmount) : null;
+  if (exponent !== null && exponent > largest)
+    return problem(
+      'amount',
+      `The amount is too large: at most ${largest.toLocaleString('en-US')}, got "${echo}".`,
+    );
+  if (exponent !== null)
+    return problem('amount', `Write the amount in digits, such as 50000, 50k or 1.5m, got "${echo}".`);
+  if (typedAmount.includes('%') && metric.unit !== 'share')
+    return problem(
+      'amount',
+      `${metric.title} (${metric.id}) is not a share, so its amount is not a percent; got "${echo}". Say it in the metric's own unit${metric.unit === 'money' ? ', e.g. 4000 or 4k' : ''}.`,
+    );
   let amount = parseAmount(typedAmount);
   if (amount === null || amount <= 0)
     return problem(
@@ -88,7 +133,11 @@ export function targetAmount(
     if (amount > 1)
       return problem('amount', `${metric.title} is a share: the amount is at most 100%, got "${echo}".`);
   }
-  if (amount >= 1e12) return problem('amount', `The amount is too large, got "${echo}".`);
+  if (amount > largest)
+    return problem(
+      'amount',
+      `The amount is too large: at most ${largest.toLocaleString('en-US')}, got "${echo}".`,
+    );
   const digits = minorDigits(currency);
   const minor = amount * 10 ** digits;
   // Decimals as typed (1.5k has none left over: 1500), not of the float, which 1,234,567,890.12 would fail.
@@ -107,7 +156,7 @@ export function targetAmount(
     return problem(
       'amount',
       Math.abs(stored) * targetScale(metric.unit) > Number.MAX_SAFE_INTEGER
-        ? `The amount is too large, got "${echo}".`
+        ? `The amount is too large: at most ${largest.toLocaleString('en-US')}, got "${echo}".`
         : metric.unit === 'count'
           ? `${metric.title} is counted in whole numbers; "${echo}" is not one.`
           : `"${echo}" is finer than a target keeps (a millionth${metric.unit === 'share' ? ', 0.0001%' : ''}).`,
@@ -157,6 +206,19 @@ export function targetStart(
     if (isAppError(error)) return problem('from', error.message);
     throw error;
   }
+  // A date reads as a range of one day (a target starts on it), and a range that is exactly a period of the
+  // target's kind (2024-05-01..2024-05-31 for a monthly one) is that period. Any other range (2017-06-01..
+  // 2017-06-15), and a rolling one (last 30 days, ytd) whatever day it is asked on, is not a calendar period.
+  const rolling = /^(?:(?:last|past)\s+\d|ytd$|qtd$|year to date$|quarter to date$)/i.test(from.trim());
+  const asKind = periodContaining(kind, named.start, cal);
+  const oneDay = periodContaining('day', named.start, cal).end.getTime() === named.end.getTime();
+  const wholePeriod =
+    asKind.start.getTime() === named.start.getTime() && asKind.end.getTime() === named.end.getTime();
+  if (named.kind === 'custom' && (rolling || !(oneDay || wholePeriod)))
+    return problem(
+      'from',
+      `"${shownAsTyped(from.trim())}" is a range of days, not a calendar period: from (the first period a target counts for) takes a calendar period: a month (2017-06), a quarter (2017-Q2), a year (2017), a date (2017-06-05), or this or last month, quarter or year.`,
+    );
   const first = periodContaining(kind, named.start, cal);
   if (first.start.getTime() !== named.start.getTime()) {
     const next = periodContaining(kind, first.end, cal);
@@ -177,6 +239,10 @@ export function targetStart(
     );
   return first;
 }
+
+/** A team target on someone nobody (active) reports to: refused in every transport, on the manager. */
+export const managesNobody = (name: string) =>
+  `${name} manages nobody: a team target applies to a manager's reports.`;
 
 export const isTargetProblem = (x: unknown): x is TTargetProblem =>
   typeof x === 'object' && x !== null && 'problem' in x;

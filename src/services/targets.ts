@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TScalarMetric } from '../metrics/scalar.js';
 import {
   isTargetProblem,
+  managesNobody,
   TARGET_PERIOD_KINDS,
   type TTargetPeriodKind,
   targetAmount,
@@ -10,7 +11,7 @@ import {
   targetStart,
 } from '../metrics/target-input.js';
 import { calendarOf } from '../reports/present.js';
-import { findRep } from '../store/reps.js';
+import { countReportsOf, findRep } from '../store/reps.js';
 import { replaceTarget } from '../store/target-imports.js';
 import type { Rep } from '../store/types.js';
 import type { TServiceContext } from './context.js';
@@ -83,6 +84,11 @@ export async function setTarget(ctx: TServiceContext, raw: TSetTargetInput): Pro
     who = await findRep(ctx.store.db, ctx.workspace.id, input.who);
     if (!who)
       refuse('who', `I do not know ${input.who} as a ${input.scope === 'rep' ? 'rep' : 'manager'} here.`);
+    if (
+      input.scope === 'team' &&
+      (await countReportsOf(ctx.store.db, ctx.workspace.id, who.id, { activeOnly: true })) === 0
+    )
+      refuse('who', managesNobody(who.name));
   }
   const metric = targetMetric(input.metricId);
   if (isTargetProblem(metric)) refuse(metric.problem.field, metric.problem.message);

@@ -202,8 +202,13 @@ rep,ada@example.com,sales.won_count,7,month,2017-02
       'amount',
       expect.stringMatching(/must be a positive number/),
     ]);
-    expect(at(3)?.column).toBe('amount');
-    expect(at(4)?.reason).toMatch(/too large/);
+    expect([at(3)?.column, at(3)?.reason]).toEqual([
+      'amount',
+      'The amount is too large: at most 999,999,999,999, got "1e400".',
+    ]);
+    expect(at(4)?.reason).toBe(
+      'The amount is too large: at most 999,999,999,999, got "99999999999999999999".',
+    );
     expect(at(5)?.reason).toMatch(/USD has 2 decimal places/);
     expect([at(6)?.column, at(6)?.reason]).toEqual([
       'metric',

@@ -19,7 +19,7 @@ import { type TCanonicalEvent, ZCanonicalEvent } from '../events.js';
 import type { TResolvedOwner } from '../identities.js';
 import { receiptProblem } from '../receipt-checks.js';
 import { COLUMNS, FIELD_TO_COLUMN, IMPORT_KINDS, PRESETS, rowToEvent, type TImportKind } from './layouts.js';
-import { importTargetRows } from './targets.js';
+import { importTargetRows, type TRepFound } from './targets.js';
 
 /**
  * `kpi import`: streams a CSV file, maps its columns to a kind's canonical columns (a preset and/or --map),
@@ -206,7 +206,7 @@ export async function importCsv(db: TDb, opts: TImportOptions): Promise<TImportS
     },
     now,
     dryRun: Boolean(opts.dryRun),
-    reps: new Map<string, { id: string } | string>(),
+    reps: new Map<string, TRepFound | string>(),
     dryRunSeen: new Map<string, number>(),
   };
   const flush = async () => {

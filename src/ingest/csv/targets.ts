@@ -2,13 +2,14 @@ import { isAppError } from '../../errors.js';
 import type { TCalendar } from '../../metrics/periods.js';
 import {
   isTargetProblem,
+  managesNobody,
   type TTargetField,
   targetAmount,
   targetMetric,
   targetPeriodKind,
   targetStart,
 } from '../../metrics/target-input.js';
-import { findRep } from '../../store/reps.js';
+import { countReportsOf, findRep } from '../../store/reps.js';
 import type { TDb } from '../../store/store.js';
 import { replaceTarget, type TTargetWrite } from '../../store/target-imports.js';
 
@@ -51,7 +52,7 @@ export type TTargetImportContext = {
   now: Date;
   dryRun: boolean;
   /** Reps already looked up in this import, by the cell that named them (lower case). */
-  reps: Map<string, { id: string } | string>;
+  reps: Map<string, TRepFound | string>;
   /**
    * A dry run's targets so far, by scope, person, metric, period kind and start, with their amount: a later row
    * for the same target is counted as a real import would find it (updated or unchanged), not created again.
@@ -96,6 +97,10 @@ export async function importTargetRows(
       const found = await repOf(db, ctx, who);
       if (typeof found === 'string') {
         bad('rep', found);
+        continue;
+      }
+      if (scope === 'team' && !found.manages) {
+        bad('rep', managesNobody(shown(found.name)));
         continue;
       }
       repId = found.id;
@@ -144,16 +149,23 @@ export async function importTargetRows(
   }
 }
 
+/** A rep a cell named: `manages`, whether anyone active reports to them (a team target needs someone). */
+export type TRepFound = { id: string; name: string; manages: boolean };
+
 /** The rep a cell names (Slack user id, email or name), or why none. */
-async function repOf(db: TDb, ctx: TTargetImportContext, who: string): Promise<{ id: string } | string> {
+async function repOf(db: TDb, ctx: TTargetImportContext, who: string): Promise<TRepFound | string> {
   const key = who.toLowerCase();
   const known = ctx.reps.get(key);
   if (known !== undefined) return known;
-  let found: { id: string } | string;
+  let found: TRepFound | string;
   try {
     const rep = await findRep(db, ctx.workspace.id, who);
     found = rep
-      ? { id: rep.id }
+      ? {
+          id: rep.id,
+          name: rep.name,
+          manages: (await countReportsOf(db, ctx.workspace.id, rep.id, { activeOnly: true })) > 0,
+        }
       : `nobody called ${shown(who)} is a rep here (import reps first: kpi import reps <team.csv>).`;
   } catch (error) {
     // A name several people have: the store's refusal says to use an email or a Slack user id.
