@@ -201,6 +201,17 @@ describe(`/kpi settings funnel-stages rules (${TEST_PROVIDER})`, () => {
     expect(await stored()).toBeUndefined();
   });
 
+  it('escapes a hostile name it refuses (a mention, emphasis) in Slack, and keeps the terminal free of controls', async () => {
+    await reset();
+    const reply = await run('settings funnel-stages <!channel>\u200B,*Bold*\u202E');
+    expect(reply.refused).toBe(true);
+    expect(reply.text).toMatch(/`&lt;!channel&gt; ?\[U\+200B\]` holds \[U\+200B\]/);
+    expect(JSON.stringify(reply.blocks)).not.toContain('<!channel>');
+    expect(reply.terminal).toMatch(/<!channel> ?\[U\+200B\]/);
+    expect(reply.terminal).not.toMatch(/[\u200B\u202E]/);
+    expect(await stored()).toBeUndefined();
+  });
+
   it('without stages, answers with the usage and an example (no closed stage in it)', async () => {
     for (const text of ['settings funnel-stages', 'settings funnel-stages  ', 'settings funnel-stages , ,']) {
       const reply = await run(text);
