@@ -23,8 +23,8 @@ const report = (periodEnded: boolean): TRepMetricsReport =>
 const axisTitle = (periodEnded: boolean) => {
   const spec = funnelChart(report(periodEnded));
   if (!spec) throw new Error('no funnel chart');
-  const x = (configOf(spec).options?.scales as { x: { title: { text: string } } }).x;
-  return x.title.text;
+  const scales = configOf(spec).options?.scales as { x?: { title?: { text?: string } } } | undefined;
+  return scales?.x?.title?.text;
 };
 
 describe('the funnel chart says when its deals were open', () => {
