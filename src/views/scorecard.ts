@@ -45,7 +45,8 @@ export function targetGap(amount: number, unit: TMetricUnit, currency: string, l
     const digits = (unit === 'score' ? a : a * 100).toFixed(1).replace(/\.0$/, '');
     return `${digits} ${digits === '1' ? 'pt' : 'pts'}`;
   }
-  return formatMetric(a, unit, currency, locale);
+  // A ratio's gap is a plain number ("0.5"), not a ratio ("0.5 : 1").
+  return formatMetric(a, unit === 'times' ? 'per' : unit, currency, locale);
 }
 
 /**

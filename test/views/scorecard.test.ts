@@ -256,6 +256,18 @@ describe('how changes and pace are shown (issue 14)', () => {
     report.metrics['linkedin.followers'] = 480;
     report.pace['linkedin.followers'] = targetProgress('linkedin.followers', 480, 500, june, now);
     expect(JSON.stringify(scorecardBlocks(report))).toContain('480 · vs 500 target, -20, below target by 20');
+    // A ratio's gap is a number, not a ratio.
+    report.metrics['opportunities.created_to_lost_ratio'] = 2.5;
+    report.pace['opportunities.created_to_lost_ratio'] = targetProgress(
+      'opportunities.created_to_lost_ratio',
+      2.5,
+      3,
+      june,
+      now,
+    );
+    expect(JSON.stringify(scorecardBlocks(report))).toContain(
+      '2.5 : 1 · vs 3 : 1 target, -0.5, below target by 0.5',
+    );
   });
 
   it('where less is better the target is a ceiling: met at or below it', () => {
