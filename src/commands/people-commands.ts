@@ -68,7 +68,8 @@ export const funnelCommand: TCommand = {
   name: 'funnel',
   shareable: true,
   usage: 'funnel [@user] [period]',
-  summary: 'Deals by funnel stage: open now, how many go further, how long they stay, and the bottleneck.',
+  summary:
+    'Deals by funnel stage: open (now, or at the end of a past period), how many go further, how long they stay, and the bottleneck.',
   examples: ['funnel', 'funnel last month', 'funnel @dana 2017-Q2'],
   async run(args, ctx) {
     return buildFunnel(await scorecard(ctx, whoAndPeriod(args)));

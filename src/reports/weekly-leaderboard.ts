@@ -7,6 +7,7 @@ import {
   type TPeriod,
 } from '../metrics/periods.js';
 import { LOWER_IS_BETTER, SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
+import { isAdditive } from '../metrics/targets.js';
 import { loadFactsByRep } from '../store/facts.js';
 import { activeRepsForWeeklyBoard } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
@@ -157,8 +158,10 @@ export async function weeklyLeaderboard(
       rep: { id: c.rep.id, name: c.rep.name, slackUserId: c.rep.slackUserId },
       value: present(c.raw),
       target: present(c.target),
-      // "% of target" only where more is better (of a lost-deals target it means little).
-      attainment: c.raw !== null && c.target && !lowerFirst ? c.raw / c.target : null,
+      // "% of target" only for a sum where more is better (of a lost-deals target, or a win rate's, it means
+      // little: a level's target is read as a gap, docs/metrics.md "Pace").
+      attainment:
+        c.raw !== null && c.target && !lowerFirst && isAdditive(metric.id) ? c.raw / c.target : null,
       improvement:
         c.raw === null || c.before === null
           ? null

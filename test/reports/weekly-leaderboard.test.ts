@@ -168,3 +168,44 @@ describe(`weekly leaderboard to date (${TEST_PROVIDER})`, () => {
     expect(midnight.rows.map((r) => r.value)).toEqual([0]);
   });
 });
+
+describe(`weekly leaderboard on a level metric (${TEST_PROVIDER})`, () => {
+  it('a win-rate target is read as the rate it is: no "% of target" on the board', async () => {
+    const { db } = store;
+    await db.target.create({
+      data: {
+        workspaceId: ws.id,
+        scope: 'workspace',
+        metricId: 'opportunities.win_rate',
+        periodKind: 'month',
+        amount: 250_000n, // 25% (millionths)
+        effectiveFrom: new Date('2017-01-01T00:00:00Z'),
+      },
+    });
+    const revenueTarget = await db.target.create({
+      data: {
+        workspaceId: ws.id,
+        scope: 'workspace',
+        metricId: 'sales.won_total',
+        periodKind: 'month',
+        amount: 10_000_000n, // $100,000
+        effectiveFrom: new Date('2017-01-01T00:00:00Z'),
+      },
+    });
+    try {
+      const rate = await weeklyLeaderboard(db, ws, {
+        metricId: 'opportunities.win_rate',
+        top: 5,
+        asOf: SLOT,
+      });
+      expect(rate.rows.length).toBeGreaterThan(0);
+      expect(rate.rows.every((r) => r.attainment === null)).toBe(true);
+      // A sum keeps its "% of target".
+      const won = await weeklyLeaderboard(db, ws, { metricId: 'sales.won_total', top: 5, asOf: SLOT });
+      expect(won.rows.some((r) => r.attainment !== null)).toBe(true);
+    } finally {
+      await db.target.deleteMany({ where: { workspaceId: ws.id } });
+      expect(revenueTarget.id).toBeTruthy();
+    }
+  });
+});
