@@ -1,4 +1,5 @@
 import type { TScalarMetric } from '../metrics/scalar.js';
+import { isAdditive } from '../metrics/targets.js';
 import { formatMetric } from '../reports/format.js';
 import { buildConfirmation, escapeMrkdwn } from './help.js';
 import { plain } from './terminal.js';
@@ -38,7 +39,10 @@ function sentence(set: TTargetSetView, workspace: TMoney, name: (s: string) => s
       : set.scope === 'workspace'
         ? " A rep with a target of their own or their team's keeps it."
         : '';
-  return `Target set: ${whom}, ${name(set.metric.title)} ${name(figure)} ${ADJECTIVE[set.period]}${perRep}, from ${set.from.label}.${precedence}${replaced}`;
+  // A sum is per period ("$50,000 a month"); a level (a rate, an average) is the same in every period, so no
+  // "a month" that would read as if it added up.
+  const per = isAdditive(set.metric.id) ? ` ${ADJECTIVE[set.period]}` : '';
+  return `Target set: ${whom}, ${name(set.metric.title)} ${name(figure)}${per}${perRep}, from ${set.from.label}.${precedence}${replaced}`;
 }
 
 /**

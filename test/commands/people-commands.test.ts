@@ -130,7 +130,7 @@ describe(`/kpi rep, /kpi team, /kpi why with permissions (${TEST_PROVIDER})`, ()
       /^Target set: Mona Reyes's team, Outreach 400 a week per rep, from .*\. A rep with a target of their own keeps it\.$/,
     );
     const all = await run('target set team opportunities.win_rate 35% quarterly', 'Ada Admin');
-    expect(all.text).toMatch(/^Target set: everyone, .* 35\.0% a quarter per rep, from /);
+    expect(all.text).toMatch(/^Target set: everyone, .* 35\.0% per rep, from /);
     const rows = await store.db.target.findMany({
       where: { workspaceId: ws.id },
       orderBy: { createdAt: 'asc' },

@@ -275,7 +275,7 @@ describe('modals', () => {
         },
         'U0ADA',
       );
-    expect(doneText(await rate('25'))).toMatch(/^Target set: everyone, Win rate 25(\.0)?% a month/);
+    expect(doneText(await rate('25'))).toMatch(/^Target set: everyone, Win rate 25(\.0)?% per rep, from /);
     expect((await rate('250')).errors?.amount).toMatch(/at most 100%/);
     expect((await rate('150%')).errors?.amount).toMatch(/at most 100%/);
     const rows = await t.bot.store.db.target.findMany({ orderBy: { createdAt: 'asc' } });

@@ -42,6 +42,12 @@ describe('done messages', () => {
     expect(targetSetText({ ...base, scope: 'workspace', who: null }, usd)).toBe(
       "Target set: everyone, Won revenue $50,000.00 a month per rep, from November 2026. A rep with a target of their own or their team's keeps it.",
     );
+    // A level (a rate) is the same in every period: no "a month" that would read as if it added up.
+    const winRate = SCALAR_METRICS.find((m) => m.id === 'opportunities.win_rate');
+    if (!winRate) throw new Error('opportunities.win_rate is gone');
+    expect(
+      targetSetText({ ...base, metric: winRate, amount: 0.25, scope: 'rep', who: { name: 'Dana' } }, usd),
+    ).toBe('Target set: Dana, Win rate 25.0%, from November 2026.');
     const sneaky = targetSetText({ ...base, scope: 'team', who: { name: '*Mona* <!here>' } }, usd);
     expect(sneaky).not.toContain('<!here>');
     expect(sneaky).toMatch(/^Target set: .*Mona.*'s team, Won revenue/);
