@@ -30,7 +30,26 @@ export type TWeeklyRow = {
   improvement: number | null;
   /** The quality column's value for the rep (first-year churn rate or created:lost ratio). */
   quality: number | null;
+  /**
+   * How far behind the rep ranked just above (the difference of their values, in the metric's unit); null for
+   * the first, or without a result.
+   */
+  gapToNext: number | null;
+  /** value / the leader's value, for a rep without a target on a more-is-better metric; else null. */
+  ofLeader: number | null;
+  /**
+   * The move since the last post (the board of the slot a week before, computed from the same facts): places up
+   * (positive) or down (negative), 'new' for a rep without a result then; null when there was no comparison.
+   */
+  movement: number | 'new' | null;
 };
+
+/** A row with a result worth naming: no data, or nothing yet on a more-is-better metric, is not. */
+export const hasResult = (lowerIsBetter: boolean, r: Pick<TWeeklyRow, 'value'>) =>
+  r.value !== null && (lowerIsBetter || r.value !== 0);
+
+/** The week between two posts: rank movement compares with the board of the slot this long before. */
+const WEEK_MS = 7 * 86_400_000;
 
 export type TWeeklyLeaderboard = {
   metric: { id: string; title: string; unit: TMetricUnit };
@@ -96,7 +115,7 @@ function cutAt(month: TPeriod, cut: Date, cal: TCalendar): TPeriod {
 export async function weeklyLeaderboard(
   db: TDb,
   workspace: Workspace,
-  opts: { metricId: string; top: number; asOf: Date },
+  opts: { metricId: string; top: number; asOf: Date; movement?: boolean },
 ): Promise<TWeeklyLeaderboard> {
   const metric = metricById(opts.metricId) ?? metricById('sales.won_total');
   if (!metric) throw new Error('sales.won_total is missing');
@@ -167,6 +186,9 @@ export async function weeklyLeaderboard(
           ? null
           : present(lowerFirst ? c.before - c.raw : c.raw - c.before),
       quality: quality === churn ? c.churn : c.ratio,
+      gapToNext: null as number | null,
+      ofLeader: null as number | null,
+      movement: null as number | 'new' | null,
     }))
     .sort((a, b) => {
       if (a.value === null || b.value === null)
@@ -175,6 +197,32 @@ export async function weeklyLeaderboard(
       return diff !== 0 ? diff : a.rep.name.localeCompare(b.rep.name);
     })
     .map((r, i) => ({ ...r, rank: i + 1 }));
+  // Gaps and "% of the leader" among the reps with a result, and the move since the last post.
+  const ranked = rows.filter((r) => hasResult(lowerFirst, r));
+  const leader = ranked[0]?.value ?? null;
+  const last =
+    opts.movement === false
+      ? null
+      : await weeklyLeaderboard(db, workspace, {
+          ...opts,
+          asOf: new Date(opts.asOf.getTime() - WEEK_MS),
+          movement: false,
+        });
+  const lastRank = new Map(
+    (last?.rows ?? []).filter((r) => hasResult(lowerFirst, r)).map((r) => [r.rep.id, r.rank] as const),
+  );
+  for (const [i, r] of ranked.entries()) {
+    const above = ranked[i - 1];
+    r.gapToNext = above && above.value !== null && r.value !== null ? Math.abs(above.value - r.value) : null;
+    r.ofLeader =
+      i > 0 && !lowerFirst && r.target === null && leader !== null && leader > 0 && r.value !== null
+        ? r.value / leader
+        : null;
+    if (last) {
+      const before = lastRank.get(r.rep.id);
+      r.movement = before === undefined ? 'new' : before - r.rank;
+    }
+  }
   const improvedFirst = [...rows]
     .filter((r) => (r.improvement ?? 0) > 0)
     .sort((a, b) => (b.improvement ?? 0) - (a.improvement ?? 0) || a.rep.name.localeCompare(b.rep.name));

@@ -45,6 +45,31 @@ function improvementText(
   return `${delta > 0 ? '+' : '-'}${fmt(Math.abs(delta))}`;
 }
 
+/** The move since the last post: "↑2", "↓1", "new"; nothing when the rank held or there was no last post. */
+function movementText(r: TWeeklyRow): string {
+  if (r.movement === null || r.movement === 0) return '';
+  if (r.movement === 'new') return ' (new)';
+  return r.movement > 0 ? ` ↑${r.movement}` : ` ↓${-r.movement}`;
+}
+
+/**
+ * Where a named rep stands besides their figure: % of their own target (a sum), else % of the leader (more is
+ * better), and how far behind the rep above ("$5,795 behind #1").
+ */
+function standing(b: TWeeklyLeaderboard, r: TWeeklyRow, fmt: (v: number | null) => string): string {
+  const share =
+    r.attainment !== null
+      ? ` · ${pct(r.attainment)} of target`
+      : r.ofLeader !== null && r.rank > 1
+        ? ` · ${pct(r.ofLeader)} of the leader`
+        : '';
+  const gap =
+    r.gapToNext !== null && r.gapToNext > 0
+      ? ` · ${changeUnitOf(b.metric.unit) === 'points' ? formatChange({ change: r.gapToNext, changeUnit: 'points' }, b.metric.unit).replace(/^\+/, '') : fmt(r.gapToNext)} behind #${r.rank - 1}`
+      : '';
+  return `${movementText(r)}${share}${gap}`;
+}
+
 /** What "most improved" was measured against: "the same days of last month (1–4 Nov)", or "October 2017". */
 const comparedWith = (b: TWeeklyLeaderboard) =>
   b.toDate ? `the same days of last month (${b.comparison.label})` : b.comparison.label;
@@ -57,8 +82,7 @@ export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock
   const title = `Weekly leaderboard · ${b.metric.title} · ${boardPeriod(b)}`;
   const lines = top.map(
     (r) =>
-      `*${r.rank}.* ${who(r.rep)}  ${fmt(r.value)}` +
-      `${r.attainment !== null ? ` · ${pct(r.attainment)} of target` : ''}` +
+      `*${r.rank}.* ${who(r.rep)}  ${fmt(r.value)}${standing(b, r, fmt)}` +
       ` · ${b.quality.title.toLowerCase()} ${quality(r.quality)}`,
   );
   const improved = b.mostImproved;
@@ -110,8 +134,7 @@ export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock
     ...(top.length
       ? top.map(
           (r) =>
-            `${r.rank}. ${plain(r.rep.name)}  ${fmt(r.value)}` +
-            `${r.attainment !== null ? ` · ${pct(r.attainment)} of target` : ''}` +
+            `${r.rank}. ${plain(r.rep.name)}  ${fmt(r.value)}${standing(b, r, fmt)}` +
             ` · ${b.quality.title.toLowerCase()} ${quality(r.quality)}`,
         )
       : ['No results yet this period.']),

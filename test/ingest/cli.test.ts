@@ -191,8 +191,13 @@ describe('kpi jobs', { timeout: SPAWNING_TEST_TIMEOUT_MS }, () => {
     // Up to the slot (Monday 26 June 09:00): Ada's $1,200 and $4,800, Ben's $1,100 of 25 June, and of Cleo's
     // deals (with Eve Unknown's, linked above) only the $900 of 2 June: her $5,500.50 closes on 29 June.
     expect(first.out).toMatch(/^1\. Ada Byrne {2}\$6,000 · created : lost 3 : 1$/m);
-    expect(first.out).toMatch(/^2\. Ben Okafor {2}\$1,100 · created : lost 2 : 1$/m);
-    expect(first.out).toMatch(/^3\. Cleo Varga {2}\$900 · created : lost no data$/m);
+    // Against the post of a week before (19 June: Ada, then Cleo; Ben had nothing in June yet).
+    expect(first.out).toMatch(
+      /^2\. Ben Okafor {2}\$1,100 \(new\) · 18% of the leader · \$4,900 behind #1 · created : lost 2 : 1$/m,
+    );
+    expect(first.out).toMatch(
+      /^3\. Cleo Varga {2}\$900 ↓1 · 15% of the leader · \$200 behind #2 · created : lost no data$/m,
+    );
     expect(first.out).toMatch(
       /leaderboard local 2017-06-26T09:00:00\.000Z: done: posted the Won revenue leaderboard/,
     );

@@ -209,3 +209,46 @@ describe(`weekly leaderboard on a level metric (${TEST_PROVIDER})`, () => {
     }
   });
 });
+
+describe(`weekly leaderboard: movement since the last post, gaps, % of the leader (${TEST_PROVIDER})`, () => {
+  it('ranks against the board of the slot a week before, from the same facts', async () => {
+    const { db } = store;
+    const w = await db.workspace.create({
+      data: { slackTeamId: 'T0MOVES', timezone: 'UTC', currency: 'USD' },
+    });
+    const rep = (name: string) => db.rep.create({ data: { workspaceId: w.id, name } });
+    const [ana, bo, cy] = await Promise.all([rep('Ana'), rep('Bo'), rep('Cy')]);
+    let n = 0;
+    const won = (repId: string, closedAt: string, dollars: number) => ({
+      workspaceId: w.id,
+      repId,
+      source: 'csv',
+      externalId: `m${n++}`,
+      stage: 'Won',
+      status: 'won',
+      amountMinor: BigInt(dollars * 100),
+      openedAt: new Date('2017-10-01T00:00:00Z'),
+      closedAt: new Date(closedAt),
+    });
+    await db.deal.createMany({
+      data: [
+        // Last post (Monday 27 November): Ana $10,000 (#1), Cy $3,000 (#2), Bo nothing.
+        won(ana.id, '2017-11-20T10:00:00Z', 10_000),
+        won(cy.id, '2017-11-21T10:00:00Z', 3_000),
+        // This post (Monday 4 December, December to date): Bo $5,000, Cy $2,000, Ana $1,000.
+        won(bo.id, '2017-12-03T10:00:00Z', 5_000),
+        won(cy.id, '2017-12-01T10:00:00Z', 2_000),
+        won(ana.id, '2017-12-02T10:00:00Z', 1_000),
+      ],
+    });
+    const board = await weeklyLeaderboard(db, w, { metricId: 'sales.won_total', top: 5, asOf: SLOT });
+    const byName = Object.fromEntries(board.rows.map((r) => [r.rep.name, r]));
+    expect(byName.Bo).toMatchObject({ rank: 1, movement: 'new', gapToNext: null, ofLeader: null });
+    expect(byName.Cy).toMatchObject({ rank: 2, movement: 0, gapToNext: 3_000, ofLeader: 0.4 });
+    expect(byName.Ana).toMatchObject({ rank: 3, movement: -2, gapToNext: 1_000, ofLeader: 0.2 });
+    const post = buildWeeklyLeaderboard(board).terminal.split('\n');
+    expect(post[1]).toBe('1. Bo  $5,000 (new) · created : lost no data');
+    expect(post[2]).toBe('2. Cy  $2,000 · 40% of the leader · $3,000 behind #1 · created : lost no data');
+    expect(post[3]).toBe('3. Ana  $1,000 ↓2 · 20% of the leader · $1,000 behind #2 · created : lost no data');
+  });
+});

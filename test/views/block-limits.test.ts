@@ -152,6 +152,9 @@ describe('Block Kit limits', () => {
             attainment: 0.5,
             improvement: 10,
             quality: 1.5,
+            gapToNext: i === 0 ? null : 1,
+            ofLeader: null,
+            movement: i % 3 === 0 ? ('new' as const) : i % 3 === 1 ? -i : i,
           }));
           const b: TWeeklyLeaderboard = {
             metric: { id: 'sales.won_total', title: 'Won revenue', unit: 'money' },

@@ -12,6 +12,9 @@ const row = (i: number, name: string, slackUserId: string | null) => ({
   attainment: 1.2 - i * 0.1,
   improvement: 500,
   quality: 10.5,
+  gapToNext: null as number | null,
+  ofLeader: null as number | null,
+  movement: null as number | 'new' | null,
 });
 const board = (names: [string, string | null][]): TWeeklyLeaderboard => {
   const rows = names.map(([n, id], i) => row(i, n, id));
