@@ -88,20 +88,29 @@ export function timelineOf(deal: TFunnelDeal, changes: TStageChange[]): TStay[] 
 const inside = (t: Date | null, start: Date, end: Date): t is Date =>
   t !== null && t.getTime() >= start.getTime() && t.getTime() < end.getTime();
 
+/** stageAt's answer for a deal that was open at the instant, in a stage not known (no history, closed since). */
+const UNKNOWN_STAGE = Symbol('unknown stage');
+
 /**
- * The deal's stage at an instant (null when it was not open then, or that is not known). A deal is known to exist
+ * The deal's stage at an instant: null when it was not open then (or is not known to have existed),
+ * UNKNOWN_STAGE when it was open but where it stood is not known. A deal is known to exist
  * from its creation date, else from its first history row; a deal with neither (an import's row without dates)
  * is known only as it is now, so it counts only when `at` is now.
  */
-function stageAt(deal: TFunnelDeal, stays: TStay[], at: Date, isNow: boolean): string | null {
+function stageAt(
+  deal: TFunnelDeal,
+  stays: TStay[],
+  at: Date,
+  isNow: boolean,
+): string | typeof UNKNOWN_STAGE | null {
   const t = at.getTime();
   // Closed by then (or closed with no date: when is unknown, so it is not counted as open at any time).
   if (deal.status !== 'open' && (deal.closedAt === null || deal.closedAt.getTime() < t)) return null;
   const knownFrom = deal.openedAt ?? stays[0]?.seen ?? null;
   if (knownFrom === null) return isNow && deal.status === 'open' ? deal.stage : null;
   if (knownFrom.getTime() >= t) return null;
-  // No history: where it was is known only if it is still open (its current stage).
-  if (stays.length === 0) return deal.status === 'open' ? deal.stage : null;
+  // No history: where it was is known only if it is still open (its current stage); closed since, it is not.
+  if (stays.length === 0) return deal.status === 'open' ? deal.stage : UNKNOWN_STAGE;
   let stage: string | null = null;
   for (const s of stays) {
     if ((s.at ?? s.seen).getTime() < t) stage = s.stage;
@@ -138,17 +147,8 @@ export function funnelStats(
   for (const deal of deals) {
     const stays = timelineOf(deal, byDeal.get(deal.key) ?? []);
     const openIn = stageAt(deal, stays, asOf, asOf.getTime() === now.getTime());
-    if (
-      openIn === null &&
-      stays.length === 0 &&
-      deal.status !== 'open' &&
-      deal.openedAt !== null &&
-      deal.openedAt.getTime() < asOf.getTime() &&
-      deal.closedAt !== null &&
-      deal.closedAt.getTime() >= asOf.getTime()
-    )
-      openStageUnknown += 1;
-    if (openIn !== null && position.has(openIn)) openByStage[openIn] = (openByStage[openIn] ?? 0) + 1;
+    if (openIn === UNKNOWN_STAGE) openStageUnknown += 1;
+    else if (openIn !== null && position.has(openIn)) openByStage[openIn] = (openByStage[openIn] ?? 0) + 1;
     // The deal's close, as an exit, when it happened before the window's end (and by now).
     const closedAt =
       deal.status !== 'open' && deal.closedAt && deal.closedAt.getTime() < asOf.getTime()

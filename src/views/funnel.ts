@@ -115,6 +115,7 @@ const STAGE_CELLS = 40;
 export function funnelText(report: TRepMetricsReport): string {
   const { stages, bottleneck } = funnelOf(report);
   const note = noHistoryNote(report);
+  const unknown = unknownStageNote(report);
   const rows = stages.map((s) => [
     plain(s.stage),
     String(s.open),
@@ -130,7 +131,7 @@ export function funnelText(report: TRepMetricsReport): string {
           { column: 0, max: STAGE_CELLS },
         )
       : ['No funnel stages yet: no open deals or stage history.']),
-    ...(unknownStageNote(report) ? wrap(plain(unknownStageNote(report) ?? '')) : []),
+    ...(unknown ? wrap(plain(unknown)) : []),
     ...(note ? wrap(plain(note)) : []),
     ...wrap(bottleneckSentence(bottleneck, plain)),
   ].join('\n');

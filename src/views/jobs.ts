@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { RULES, type TAlert } from '../reports/coaching-rules.js';
 import { changeUnitOf, formatChange, formatMetric } from '../reports/format.js';
-import type { TWeeklyLeaderboard, TWeeklyRow } from '../reports/weekly-leaderboard.js';
+import { hasResult, type TWeeklyLeaderboard, type TWeeklyRow } from '../reports/weekly-leaderboard.js';
 import { clipMrkdwn, clipPlainText, LIMITS, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
 import { plain } from './terminal.js';
@@ -15,9 +15,8 @@ export const ALERT_HANDLED_ACTION = 'kpi_alert_handled';
 const who = (r: TWeeklyRow['rep']) => (r.slackUserId ? `<@${r.slackUserId}>` : escapeMrkdwn(r.name));
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
-/** A row with a result worth naming in public: no data, or nothing yet on a more-is-better metric, is not. */
-const shown = (b: TWeeklyLeaderboard, r: TWeeklyRow) =>
-  r.value !== null && (b.lowerIsBetter || r.value !== 0);
+/** A row with a result worth naming in public (the report's rule, hasResult). */
+const shown = (b: TWeeklyLeaderboard, r: TWeeklyRow) => hasResult(b.lowerIsBetter, r);
 
 /** The rows the post names: the top N with a result. */
 export const publicRows = (b: TWeeklyLeaderboard) => b.rows.filter((r) => shown(b, r)).slice(0, b.top);
@@ -52,6 +51,14 @@ function movementText(r: TWeeklyRow): string {
   return r.movement > 0 ? ` ↑${r.movement}` : ` ↓${-r.movement}`;
 }
 
+/** A gap to the rep above, unsigned: points for a rate ("4.5 pts"), else the metric's own figure ("$3,000"). */
+function gapText(b: TWeeklyLeaderboard, gap: number, fmt: (v: number | null) => string): string {
+  if (changeUnitOf(b.metric.unit) !== 'points') return fmt(gap);
+  // formatChange signs a change; a gap behind someone is a distance (and one under 0.05 pts reads "no change").
+  const shownGap = formatChange({ change: gap, changeUnit: 'points' }, b.metric.unit);
+  return shownGap.startsWith('+') ? shownGap.slice(1) : 'under 0.1 pts';
+}
+
 /**
  * Where a named rep stands besides their figure: % of their own target (a sum), else % of the leader (more is
  * better), and how far behind the rep above ("$5,795 behind #1").
@@ -64,9 +71,7 @@ function standing(b: TWeeklyLeaderboard, r: TWeeklyRow, fmt: (v: number | null) 
         ? ` · ${pct(r.ofLeader)} of the leader`
         : '';
   const gap =
-    r.gapToNext !== null && r.gapToNext > 0
-      ? ` · ${changeUnitOf(b.metric.unit) === 'points' ? formatChange({ change: r.gapToNext, changeUnit: 'points' }, b.metric.unit).replace(/^\+/, '') : fmt(r.gapToNext)} behind #${r.rank - 1}`
-      : '';
+    r.gapToNext !== null && r.gapToNext > 0 ? ` · ${gapText(b, r.gapToNext, fmt)} behind #${r.rank - 1}` : '';
   return `${movementText(r)}${share}${gap}`;
 }
 

@@ -73,6 +73,21 @@ describe('job message terminal views', () => {
     const message = buildWeeklyLeaderboard(rate);
     expect(message.terminal).toContain('↗ Most improved: Lajuana Vencill, +65.2 pts against the same days');
     expect(JSON.stringify(message.blocks)).toContain('+65.2 pts against');
+    // A gap to the rep above on a rate is a distance in points, unsigned.
+    const gaps: TWeeklyLeaderboard = {
+      ...rate,
+      rows: [
+        { ...(b.rows[0] as TWeeklyLeaderboard['rows'][number]), target: null, attainment: null, value: 0.9 },
+        {
+          ...(b.rows[1] as TWeeklyLeaderboard['rows'][number]),
+          target: null,
+          attainment: null,
+          value: 0.855,
+          gapToNext: 0.045,
+        },
+      ],
+    };
+    expect(buildWeeklyLeaderboard(gaps).terminal).toContain('2. Dana Scott  85.5% · 4.5 pts behind #1');
     // Where less is better, the improvement is a fall and reads as one.
     const lost: TWeeklyLeaderboard = {
       ...b,
