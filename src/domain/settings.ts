@@ -30,6 +30,10 @@ export const ZWorkspaceSettings = z
         'coaching-alerts': z
           .object({ schedule: z.string().optional(), enabled: z.boolean().optional() })
           .optional(),
+        /** The weekly stalled-deals DMs to reps (issue 17). */
+        'stalled-deals': z
+          .object({ schedule: z.string().optional(), enabled: z.boolean().optional() })
+          .optional(),
       })
       .optional()
       .catch(undefined),
@@ -44,6 +48,15 @@ export const ZWorkspaceSettings = z
       .nullable()
       .optional()
       .catch(undefined),
+    /**
+     * The channel deal-won celebrations and 100% milestones go to (a Slack channel id); unset: the
+     * KPI_CELEBRATIONS_CHANNEL default; null: off even when that default is set. `/kpi settings celebrations-channel`.
+     */
+    celebrationsChannel: z.string().min(1).nullable().optional().catch(undefined),
+    /** Deals won below this amount (whole units of the workspace currency) are not celebrated. */
+    celebrateMin: z.number().nonnegative().optional().catch(undefined),
+    /** An open deal with no logged activity for this many days is stalled (default in src/domain/notify.ts). */
+    stalledDays: z.number().int().min(1).max(365).optional().catch(undefined),
     /** Slack user ids of people who asked for their own leaderboard rank by direct message each week. */
     rankOptIn: z.array(z.string().min(1)).optional().catch(undefined),
   })

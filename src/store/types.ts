@@ -24,6 +24,8 @@ export type TrainingResult = Generated.TrainingResult;
 export type InboxEvent = Generated.InboxEvent;
 export type JobRun = Generated.JobRun;
 export type AlertLog = Generated.AlertLog;
+export type Moment = Generated.Moment;
+export type NotifyPreference = Generated.NotifyPreference;
 
 /** A new Deal row as ingestion writes it in bulk. */
 export type TDealInput = Generated.Prisma.DealCreateManyInput;

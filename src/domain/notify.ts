@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * What one person receives from KPI Bot (`/kpi notify`, issue 17), stored per person (NotifyPreference) and read
+ * by every job before it sends to them. A missing row, a missing key or a bad value reads as the default.
+ */
+
+/** Days a manager's digest may go out: every day, Monday to Friday, or one weekday. */
+export const DIGEST_DAYS = [
+  'daily',
+  'weekdays',
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+] as const;
+export type TDigestDay = (typeof DIGEST_DAYS)[number];
+
+export const ZNotifyPreferences = z
+  .object({
+    /** The weekly leaderboard rank by DM (off unless asked for: it used to be the workspace's rankOptIn list). */
+    rankDm: z.boolean().optional().catch(undefined),
+    /** 50% and 90% of a target by DM. */
+    milestoneDm: z.boolean().optional().catch(undefined),
+    /** The weekly list of one's own stalled deals by DM. */
+    stalledDm: z.boolean().optional().catch(undefined),
+    /** Managers: which days the digest goes out, and at what local time ("HH:MM", workspace time zone). */
+    digestDay: z.enum(DIGEST_DAYS).optional().catch(undefined),
+    digestTime: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/)
+      .optional()
+      .catch(undefined),
+  })
+  .passthrough();
+export type TNotifyPreferences = z.infer<typeof ZNotifyPreferences>;
+
+/** Preferences with every default filled in. `digestTime` null: the digest goes with the coaching run. */
+export type TResolvedNotify = {
+  rankDm: boolean;
+  milestoneDm: boolean;
+  stalledDm: boolean;
+  digestDay: TDigestDay;
+  digestTime: string | null;
+};
+
+export const NOTIFY_DEFAULTS: TResolvedNotify = {
+  rankDm: false,
+  milestoneDm: true,
+  stalledDm: true,
+  digestDay: 'daily',
+  digestTime: null,
+};
+
+/** An open deal with no logged activity for this many days is stalled, unless the workspace says otherwise. */
+export const DEFAULT_STALLED_DAYS = 14;
+
+/** Parses a NotifyPreference.settings value, never throwing: a corrupt value reads as no preferences. */
+export function parseNotifyPreferences(json: string | null | undefined): TNotifyPreferences {
+  if (!json) return {};
+  try {
+    const parsed = ZNotifyPreferences.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Stored preferences over the defaults. `legacyRankOptIn`: the person is on the workspace's old rankOptIn list. */
+export function resolveNotify(stored: TNotifyPreferences, legacyRankOptIn = false): TResolvedNotify {
+  return {
+    rankDm: stored.rankDm ?? legacyRankOptIn,
+    milestoneDm: stored.milestoneDm ?? NOTIFY_DEFAULTS.milestoneDm,
+    stalledDm: stored.stalledDm ?? NOTIFY_DEFAULTS.stalledDm,
+    digestDay: stored.digestDay ?? NOTIFY_DEFAULTS.digestDay,
+    digestTime: stored.digestTime ?? NOTIFY_DEFAULTS.digestTime,
+  };
+}
