@@ -23,13 +23,16 @@ import {
   type TJobStatus,
   type TRunRow,
 } from './ledger.js';
+import { MINUTE_TASKS } from './minute-tasks.js';
 import { SendError, type TOutbox } from './outbox.js';
 import { isJobSchedule, slotsBetween } from './schedule.js';
+import { stalledDealsJob } from './stalled-job.js';
 import type { TJob, TJobResult } from './types.js';
 
 export const JOBS: Record<TJob['name'], TJob> = {
   leaderboard: leaderboardJob,
   'coaching-alerts': coachingAlertsJob,
+  'stalled-deals': stalledDealsJob,
 };
 export const JOB_NAMES = Object.keys(JOBS) as TJob['name'][];
 
@@ -42,6 +45,8 @@ export type TJobDeps = {
   /** Where a workspace's messages go; undefined when it cannot be reached (uninstalled). */
   outboxFor(workspace: Workspace): Promise<TOutbox | undefined>;
   defaultChannel?: string | undefined;
+  /** KPI_CELEBRATIONS_CHANNEL: where celebrations go when a workspace has not chosen a channel. */
+  defaultCelebrationsChannel?: string | undefined;
   /** Names this process in the ledger. */
   instanceId?: string;
   /** Slots missed longer ago than this are recorded as skipped instead of run. */
@@ -294,8 +299,41 @@ export function createScheduler(deps: TJobDeps & { clock: TClock }) {
       }
     }
     await sweep(now, windowStart, byId, outcomes);
+    await minuteTasks(workspaces, now);
     lastTick = now;
     return outcomes;
+  }
+
+  /** Each workspace's minute tasks (src/jobs/minute-tasks.ts); one failing never stops the others. */
+  async function minuteTasks(workspaces: Workspace[], now: Date) {
+    if (MINUTE_TASKS.length === 0) return;
+    for (const workspace of workspaces) {
+      let outbox: TOutbox | undefined;
+      try {
+        outbox = await deps.outboxFor(workspace);
+      } catch (error) {
+        deps.logger.error({ err: error, workspace: workspace.slackTeamId }, 'no outbox for minute tasks');
+      }
+      if (!outbox) continue;
+      for (const task of MINUTE_TASKS) {
+        try {
+          await task.run({
+            db: deps.db,
+            logger: deps.logger.child({ task: task.name, workspace: workspace.slackTeamId }),
+            workspace,
+            now,
+            outbox,
+            by: `${deps.instanceId ?? instance()}:${randomUUID().slice(0, 8)}`,
+            defaultCelebrationsChannel: deps.defaultCelebrationsChannel,
+          });
+        } catch (error) {
+          deps.logger.error(
+            { err: error, task: task.name, workspace: workspace.slackTeamId },
+            'minute task failed; tried again next minute',
+          );
+        }
+      }
+    }
   }
 
   async function sweep(now: Date, windowStart: Date, byId: Map<string, Workspace>, outcomes: TSlotOutcome[]) {

@@ -25,7 +25,7 @@ export type TJobContext = {
 export type TJobResult = { summary: string; held?: boolean; [key: string]: unknown };
 
 export type TJob = {
-  name: 'leaderboard' | 'coaching-alerts';
+  name: 'leaderboard' | 'coaching-alerts' | 'stalled-deals';
   defaultSchedule: string;
   run(ctx: TJobContext): Promise<TJobResult>;
 };
