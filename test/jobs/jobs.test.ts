@@ -187,7 +187,9 @@ describe('weekly leaderboard', () => {
         other.bot.jobs.tick(new Date(slot.getTime() + 15_000)),
       ]);
       const ran = results.flat().filter((o) => o.outcome === 'ran' && o.slot.getTime() === slot.getTime());
-      expect(ran).toHaveLength(1);
+      // Monday 09:00 is also the stalled-deals job's slot: each job ran once, in one of the two instances.
+      expect(ran.map((o) => o.job).sort()).toEqual(['leaderboard', 'stalled-deals']);
+      // One post: the board (no rep has an open deal, so the stalled-deals run sends nothing).
       expect(posts().length - before + posts(other.slack).length).toBe(1);
     } finally {
       await other.close().catch(() => {});
@@ -203,8 +205,10 @@ describe('weekly leaderboard', () => {
     try {
       const monday = new Date('2026-12-07T08:00:00Z');
       const out = await restarted.bot.jobs.tick(new Date('2026-12-08T09:00:00Z'));
-      expect(out.filter((o) => o.outcome === 'ran').map((o) => o.slot.toISOString())).toEqual([
-        monday.toISOString(),
+      // The leaderboard and the stalled-deals job share the Monday 09:00 slot: each runs it once.
+      expect(out.filter((o) => o.outcome === 'ran').map((o) => `${o.job} ${o.slot.toISOString()}`)).toEqual([
+        `leaderboard ${monday.toISOString()}`,
+        `stalled-deals ${monday.toISOString()}`,
       ]);
       expect(posts(restarted.slack)).toHaveLength(1);
       // Another restart: the slot is in the ledger, nothing runs twice.
@@ -225,6 +229,11 @@ describe('weekly leaderboard', () => {
         expect(status('2026-12-14T08:00:00.000Z')).toBe('skipped');
         expect(status('2026-12-21T08:00:00.000Z')).toBe('skipped');
         expect(status('2026-12-28T08:00:00.000Z')).toBe('skipped');
+        // The stalled-deals job missed the same Mondays: skipped too, not sent three weeks late.
+        const stalled = await jobRuns('stalled-deals');
+        expect(
+          stalled.filter((r) => r.slot >= new Date('2026-12-14T00:00:00Z')).map((r) => r.status),
+        ).toEqual(['skipped', 'skipped', 'skipped']);
       } finally {
         await late.close().catch(() => {});
       }

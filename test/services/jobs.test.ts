@@ -138,10 +138,10 @@ describe(`jobs service (${TEST_PROVIDER})`, () => {
     expect([typo.code, typo.field, typo.message]).toEqual([
       'bad_request',
       'job',
-      '"leaderbord" is not a job (leaderboard, coaching-alerts). Did you mean leaderboard?',
+      '"leaderbord" is not a job (leaderboard, coaching-alerts, stalled-deals). Did you mean leaderboard?',
     ]);
     expect((await refusal(run({ job: 'payroll' }))).message).toBe(
-      '"payroll" is not a job (leaderboard, coaching-alerts).',
+      '"payroll" is not a job (leaderboard, coaching-alerts, stalled-deals).',
     );
     expect((await refusal(run({ job: '   ' }))).field).toBe('job');
     expect((await refusal(run({ job: 42 } as never))).field).toBe('job');
@@ -201,6 +201,7 @@ describe(`jobs service (${TEST_PROVIDER})`, () => {
     expect(rows.map((r) => [r.job, r.schedule, r.timezone, r.enabled])).toEqual([
       ['leaderboard', '0 9 * * 1', 'Europe/Berlin', true],
       ['coaching-alerts', '30 8 * * *', 'Europe/Berlin', true],
+      ['stalled-deals', '0 9 * * 1', 'Europe/Berlin', true],
     ]);
     expect(rows[0]?.next.map((d) => d.toISOString())).toEqual([
       '2026-12-07T08:00:00.000Z',
@@ -210,6 +211,8 @@ describe(`jobs service (${TEST_PROVIDER})`, () => {
     expect(rows[0]?.last).toMatchObject({ status: 'done', error: null });
     expect(rows[0]?.last?.slot.toISOString()).toBe('2026-11-23T08:00:00.000Z');
     expect(rows[1]?.last?.result).toMatchObject({ summary: '0 alerts sent' });
-    expect((await jobsOverview(ctx(admin))).length).toBe(2);
+    // The stalled-deals job was never run in this workspace: no last run.
+    expect(rows[2]?.last).toBeNull();
+    expect((await jobsOverview(ctx(admin))).length).toBe(3);
   });
 });
