@@ -79,3 +79,36 @@ export function resolveNotify(stored: TNotifyPreferences, legacyRankOptIn = fals
     digestTime: stored.digestTime ?? NOTIFY_DEFAULTS.digestTime,
   };
 }
+
+/** What `/kpi notify <item> ...` changes. */
+export const NOTIFY_ITEMS = ['rank', 'milestones', 'stalled', 'digest', 'reset'] as const;
+export type TNotifyItem = (typeof NOTIFY_ITEMS)[number];
+
+/** One on/off choice as shown: whether it is on, and whether that is the default (nothing chosen). */
+export type TNotifyChoice = { on: boolean; isDefault: boolean };
+
+/** What `/kpi notify` shows (and returns after a change). */
+export type TNotifyView = {
+  person: { name: string; slackUserId: string | null };
+  /** The workspace's time zone: digest times are in it. */
+  timezone: string;
+  /** Weekly rank by DM; `legacyOptIn`: on by the old "DM me my rank" list (the default for this person). */
+  rank: TNotifyChoice & { legacyOptIn: boolean };
+  milestones: TNotifyChoice;
+  /** Weekly stalled-deal DMs; `days`: no logged activity for this many days makes a deal stalled. */
+  stalled: TNotifyChoice & { days: number };
+  /**
+   * Managers (a rep with reports) and admins: when the digest goes out. `time` null: with the coaching run
+   * (`coachingRun`: its schedule in the workspace's time zone, and whether it runs at all). Null for others.
+   */
+  digest: {
+    day: TDigestDay;
+    time: string | null;
+    isDefault: boolean;
+    coachingRun: { enabled: boolean; schedule: string };
+  } | null;
+  /** The person has a Slack account KPI Bot reaches (preferences are kept with it). */
+  reachable: boolean;
+  /** What was just changed, if anything. */
+  changed: TNotifyItem | null;
+};

@@ -1,6 +1,7 @@
 import { weeklyLeaderboardChart } from '../charts/specs.js';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import { weeklyLeaderboard } from '../reports/weekly-leaderboard.js';
+import { notifyPreferencesOfWorkspace } from '../store/notify-preferences.js';
 import { boardPeriod, buildRankDm, buildWeeklyLeaderboard, publicRows } from '../views/jobs.js';
 import { SendError } from './outbox.js';
 import type { TJob } from './types.js';
@@ -9,7 +10,7 @@ export const DEFAULT_TOP = 5;
 
 /**
  * The weekly leaderboard: posted to the workspace's leaderboard channel; then everyone outside the top N who
- * asked for it gets their own rank by direct message.
+ * asked for it (their rank DM preference, `/kpi notify rank`) gets their own rank by direct message.
  */
 export const leaderboardJob: TJob = {
   name: 'leaderboard',
@@ -35,14 +36,18 @@ export const leaderboardJob: TJob = {
     await ctx.sending();
     const posted = await ctx.outbox.post(channel, message);
     await ctx.sent({ channel, ts: posted.ts });
-    // Private ranks for those who asked, outside the public top N.
+    // Private ranks for those who asked (`/kpi notify rank on`, or the post's button; the old workspace opt-in
+    // list counts until they choose), outside the public top N, in the board's order.
     const topIds = new Set(publicRows(board).map((r) => r.rep.slackUserId));
-    const optedIn = (settings.rankOptIn ?? []).filter((u) => !topIds.has(u));
+    const prefs = await notifyPreferencesOfWorkspace(ctx.db, ctx.workspace);
+    const optedIn = board.rows.flatMap((r) =>
+      r.rep.slackUserId && !topIds.has(r.rep.slackUserId) && prefs.of(r.rep.slackUserId).rankDm
+        ? [{ userId: r.rep.slackUserId, row: r }]
+        : [],
+    );
     let dms = 0;
     const dmErrors: string[] = [];
-    for (const userId of optedIn) {
-      const row = board.rows.find((r) => r.rep.slackUserId === userId);
-      if (!row) continue;
+    for (const { userId, row } of optedIn) {
       try {
         await ctx.outbox.dm(userId, buildRankDm(board, row));
         dms += 1;

@@ -1,10 +1,9 @@
 import { addWeeks } from 'date-fns';
 import { z } from 'zod';
-import { parseWorkspaceSettings } from '../domain/settings.js';
 import { alertOfWorkspace, settleAlert, wasAlertSentTo } from '../store/alerts.js';
-import { updateWorkspaceSettings } from '../store/workspaces.js';
 import type { TServiceContext } from './context.js';
 import { inputOf, ServiceError } from './errors.js';
+import { setRankDm } from './notify.js';
 import { actorRep, isAdmin } from './permissions.js';
 
 /**
@@ -59,30 +58,14 @@ export async function settleCoachingAlert(
 }
 
 /**
- * Joins or leaves the weekly rank direct messages (the workspace's opt-in list of Slack ids). Only reps join:
- * the leaderboard ranks reps.
+ * Joins or leaves the weekly rank direct messages (the "DM me my rank" button): the person's own rank DM
+ * preference, as `/kpi notify rank on|off` sets it (src/services/notify.ts). Only reps join: the leaderboard
+ * ranks reps.
  */
 export async function setRankOptIn(
   ctx: TServiceContext,
   input: { join: boolean },
 ): Promise<{ join: boolean }> {
-  const who = ctx.actor.slackUserId;
-  if (!who) throw new ServiceError('bad_request', 'Rank messages go to a Slack user.');
-  if (input.join) {
-    const me = await actorRep(ctx);
-    if (me?.role !== 'rep')
-      throw new ServiceError(
-        'forbidden',
-        me
-          ? 'The leaderboard ranks reps; as a manager or admin you see everyone with `/kpi team`.'
-          : 'Ranks are for reps. Ask a KPI Bot admin to add you as a rep first.',
-      );
-  }
-  await updateWorkspaceSettings(ctx.store.db, ctx.workspace.id, (ws) => {
-    const list = new Set(parseWorkspaceSettings(ws.settings).rankOptIn ?? []);
-    if (input.join) list.add(who);
-    else list.delete(who);
-    return { rankOptIn: [...list] };
-  });
+  await setRankDm(ctx, input.join);
   return { join: input.join };
 }
