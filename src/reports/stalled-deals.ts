@@ -1,3 +1,22 @@
+import { DEFAULT_STALLED_DAYS } from '../domain/notify.js';
+import { parseWorkspaceSettings } from '../domain/settings.js';
+import {
+  changesByDeal,
+  completedDwells,
+  currentStageSince,
+  MIN_DWELL_SAMPLES,
+  usualDwellByStage,
+} from '../metrics/dwell.js';
+import type { TFunnelDeal, TStageChange } from '../metrics/funnel.js';
+import { DAY_MS } from '../metrics/stats.js';
+import {
+  activePeopleForStalled,
+  crmAccountHints,
+  dealActivityKey,
+  lastActivityOfDeals,
+  stalledDealFacts,
+  type TOpenDealRow,
+} from '../store/stalled.js';
 import type { TDb } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
 
@@ -22,14 +41,205 @@ export type TStalledDeal = {
   reason: 'stage' | 'activity' | 'both';
 };
 
+/** Completed dwells count toward the team's usual when they ended within this many days before `now`. */
+export const DWELL_LOOKBACK_DAYS = 365;
+
+/** What the rule reads: plain data, in any order (the answer never depends on it). */
+export type TStalledInput = {
+  /** Open deals to judge (each with its owner). */
+  open: TOpenDealRow[];
+  /** Every deal whose stays teach the team's usual dwell (the open ones included), in the funnel's shape. */
+  history: TFunnelDeal[];
+  /** Their stage history (dealKey = the deal's id). */
+  changes: TStageChange[];
+  /** Logged activities on deals: the deal's source and id there, and when (any number per deal). */
+  activities: { source: string; dealExternalId: string; at: Date }[];
+  now: Date;
+  /** No activity for this many days stalls a deal (the workspace's stalledDays). */
+  stalledDays: number;
+  /** Completed dwells from this instant on teach the usual (default: DWELL_LOOKBACK_DAYS before now). */
+  since?: Date;
+  minSamples?: number;
+};
+
+const wholeDays = (ms: number) => Math.max(0, Math.floor(ms / DAY_MS));
+
+/** How stalled a deal is, for ordering: how far past its threshold, as a multiple of it (the larger of the two). */
+function severity(d: TStalledDeal, stalledDays: number, idleDays: number): number {
+  const byStage =
+    d.reason !== 'activity' && d.usualDays !== null ? d.daysInStage / Math.max(1, d.usualDays) : 0;
+  const byActivity = d.reason !== 'stage' ? idleDays / Math.max(1, stalledDays) : 0;
+  return Math.max(byStage, byActivity);
+}
+
 /**
- * PLACEHOLDER (issue 17, being built this session): every active rep's stalled open deals as of `now`, most
- * stalled first, keyed by rep id. Until the real one lands it finds none.
+ * The stalled deals among `open`, most stalled first. Formulas (days are whole days, rounded down):
+ * - stage rule: days in the current stage > usual, where usual = ⌈p90⌉ of the completed dwells in that stage
+ *   across the history (ended within the lookback), known only with at least MIN_DWELL_SAMPLES of them;
+ * - activity rule: idle ≥ stalledDays, where idle = days since the last logged activity on the deal, or the
+ *   deal's age (from its creation in the CRM, else since the store first held it) when none was ever logged
+ *   (a deal younger than stalledDays with no activity is not stalled).
+ * Most stalled first: the larger of days in stage ÷ usual and idle ÷ stalledDays (for the rules that hold),
+ * then days in stage, amount, source and id, so equal data always gives the same list.
+ */
+export function findStalledDeals(input: TStalledInput): TStalledDeal[] {
+  const { now, stalledDays } = input;
+  const since = input.since ?? new Date(now.getTime() - DWELL_LOOKBACK_DAYS * DAY_MS);
+  const byDeal = changesByDeal(input.changes, now);
+  const usual = usualDwellByStage(
+    completedDwells(input.history, byDeal, since, now),
+    input.minSamples ?? MIN_DWELL_SAMPLES,
+  );
+  const lastActivity = new Map<string, number>();
+  for (const a of input.activities) {
+    if (a.at.getTime() > now.getTime()) continue;
+    const key = dealActivityKey(a.source, a.dealExternalId);
+    lastActivity.set(key, Math.max(lastActivity.get(key) ?? Number.NEGATIVE_INFINITY, a.at.getTime()));
+  }
+  const ranked: { deal: TStalledDeal; score: number }[] = [];
+  for (const d of input.open) {
+    if (d.status !== 'open' || !d.repId) continue;
+    const funnelDeal = {
+      key: d.id,
+      stage: d.stage,
+      status: 'open' as const,
+      openedAt: d.openedAt,
+      closedAt: null,
+    };
+    const enteredAt = currentStageSince(funnelDeal, byDeal.get(d.id) ?? [], d.stageEnteredAt ?? d.createdAt);
+    const daysInStage = wholeDays(now.getTime() - enteredAt.getTime());
+    const dwell = d.stage ? usual.get(d.stage) : undefined;
+    const usualDays = dwell ? Math.ceil(dwell.days) : null;
+    const last = lastActivity.get(dealActivityKey(d.source, d.externalId));
+    const daysSinceActivity = last === undefined ? null : wholeDays(now.getTime() - last);
+    const bornAt = (d.openedAt ?? d.createdAt).getTime();
+    const age = now.getTime() < bornAt ? 0 : wholeDays(now.getTime() - bornAt);
+    const idle = Math.min(daysSinceActivity ?? Number.POSITIVE_INFINITY, age);
+    const byStage = usualDays !== null && daysInStage > usualDays;
+    const byActivity = idle >= stalledDays;
+    if (!byStage && !byActivity) continue;
+    const deal: TStalledDeal = {
+      dealId: d.id,
+      repId: d.repId,
+      title: d.title,
+      source: d.source,
+      externalId: d.externalId,
+      link: null,
+      stage: d.stage,
+      amountMinor: d.amountMinor,
+      currency: d.currency,
+      daysInStage,
+      usualDays,
+      daysSinceActivity,
+      reason: byStage && byActivity ? 'both' : byStage ? 'stage' : 'activity',
+    };
+    ranked.push({ deal, score: severity(deal, stalledDays, idle) });
+  }
+  const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  ranked.sort(
+    (a, b) =>
+      b.score - a.score ||
+      b.deal.daysInStage - a.deal.daysInStage ||
+      (b.deal.amountMinor > a.deal.amountMinor ? 1 : b.deal.amountMinor < a.deal.amountMinor ? -1 : 0) ||
+      text(a.deal.source, b.deal.source) ||
+      text(a.deal.externalId, b.deal.externalId) ||
+      text(a.deal.dealId, b.deal.dealId),
+  );
+  return ranked.map((r) => r.deal);
+}
+
+/** Where a workspace's CRM deals can be opened: HubSpot's portal id, Pipedrive's company host. */
+export type TCrmAccounts = { hubspotPortalId: string | null; pipedriveHost: string | null };
+
+const PORTAL_ID = /^\d{1,15}$/;
+const PIPEDRIVE_HOST = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.pipedrive\.com$/;
+
+/** The first usable value of each hint (latest first): a portal id of digits, a `<company>.pipedrive.com` host. */
+export function crmAccountsFrom(hints: {
+  hubspotPortalIds: unknown[];
+  pipedriveHosts: unknown[];
+}): TCrmAccounts {
+  const portal = hints.hubspotPortalIds
+    .map((v) => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? String(v) : v))
+    .find((v): v is string => typeof v === 'string' && PORTAL_ID.test(v));
+  const host = hints.pipedriveHosts
+    .map((v) => (typeof v === 'string' ? v.toLowerCase() : v))
+    .find((v): v is string => typeof v === 'string' && PIPEDRIVE_HOST.test(v));
+  return { hubspotPortalId: portal ?? null, pipedriveHost: host ?? null };
+}
+
+/**
+ * A link to a deal in its CRM, when one can be built from what is stored: HubSpot
+ * `https://app.hubspot.com/contacts/<portalId>/record/0-3/<dealId>`, Pipedrive `https://<company>.pipedrive.com/deal/<id>`;
+ * ids of digits only. Null otherwise (CSV, the JSON API, Slack: the source and id are shown instead).
+ *
+ * @example crmLink('hubspot', '9001', { hubspotPortalId: '62515', pipedriveHost: null })
+ * // 'https://app.hubspot.com/contacts/62515/record/0-3/9001'
+ */
+export function crmLink(source: string, externalId: string, accounts: TCrmAccounts): string | null {
+  if (!/^\d{1,20}$/.test(externalId)) return null;
+  if (source === 'hubspot' && accounts.hubspotPortalId)
+    return `https://app.hubspot.com/contacts/${accounts.hubspotPortalId}/record/0-3/${externalId}`;
+  if (source === 'pipedrive' && accounts.pipedriveHost)
+    return `https://${accounts.pipedriveHost}/deal/${externalId}`;
+  return null;
+}
+
+/** The workspace's stalledDays setting, else the default. */
+export function stalledDaysOf(workspace: Pick<Workspace, 'settings'>): number {
+  return parseWorkspaceSettings(workspace.settings).stalledDays ?? DEFAULT_STALLED_DAYS;
+}
+
+/**
+ * Every active person's stalled open deals as of `now` (findStalledDeals: the stage rule and the activity rule),
+ * most stalled first, keyed by rep id; only people with at least one stalled deal have an entry, in the order
+ * of their names. A deleted, won or lost deal is never listed, nor another workspace's. A few queries for the
+ * workspace: people, open and recently closed deals, their stage history, the last activity per deal, and (only
+ * when a HubSpot or Pipedrive deal is listed) the CRM account the links need.
  */
 export async function stalledDealsByRep(
-  _db: TDb,
-  _workspace: Workspace,
-  _now: Date,
+  db: TDb,
+  workspace: Workspace,
+  now: Date,
 ): Promise<Map<string, TStalledDeal[]>> {
-  return new Map();
+  const people = await activePeopleForStalled(db, workspace.id);
+  if (people.length === 0) return new Map();
+  const since = new Date(now.getTime() - DWELL_LOOKBACK_DAYS * DAY_MS);
+  const facts = await stalledDealFacts(
+    db,
+    workspace.id,
+    people.map((p) => p.id),
+    since,
+    now,
+  );
+  const last = await lastActivityOfDeals(db, workspace.id, facts.open, now);
+  const activities = facts.open.flatMap((d) => {
+    const at = last.get(dealActivityKey(d.source, d.externalId));
+    return at ? [{ source: d.source, dealExternalId: d.externalId, at }] : [];
+  });
+  const stalled = findStalledDeals({
+    open: facts.open,
+    history: facts.history,
+    changes: facts.changes,
+    activities,
+    now,
+    stalledDays: stalledDaysOf(workspace),
+    since,
+  });
+  const linked = new Set(stalled.map((d) => d.source).filter((s) => s === 'hubspot' || s === 'pipedrive'));
+  if (linked.size > 0) {
+    const accounts = crmAccountsFrom(await crmAccountHints(db, workspace.id, linked));
+    for (const d of stalled) d.link = crmLink(d.source, d.externalId, accounts);
+  }
+  const order = [...people].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1,
+  );
+  const byRep = new Map<string, TStalledDeal[]>();
+  for (const d of stalled) byRep.set(d.repId, [...(byRep.get(d.repId) ?? []), d]);
+  const out = new Map<string, TStalledDeal[]>();
+  for (const p of order) {
+    const mine = byRep.get(p.id);
+    if (mine) out.set(p.id, mine);
+  }
+  return out;
 }
