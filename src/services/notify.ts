@@ -189,8 +189,7 @@ export async function setRankDm(ctx: TServiceContext, on: boolean): Promise<void
 }
 
 async function keepLegacyRankList(ctx: TServiceContext, who: string, on: boolean): Promise<void> {
-  const listed = (parseWorkspaceSettings(ctx.workspace.settings).rankOptIn ?? []).includes(who);
-  if (listed === on) return;
+  // Read inside the update's transaction (the context's copy of the workspace may be older).
   await updateWorkspaceSettings(ctx.store.db, ctx.workspace.id, (ws) => {
     const list = new Set(parseWorkspaceSettings(ws.settings).rankOptIn ?? []);
     if (on) list.add(who);
