@@ -209,6 +209,17 @@ const VARIABLES = {
     expected: 'a Slack channel id (C… or G…) for weekly leaderboards when a workspace has not chosen one',
     example: 'C0123SALES',
   },
+  KPI_CELEBRATIONS_CHANNEL: {
+    schema: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[CG][A-Z0-9]{2,}$/)
+        .optional(),
+    ),
+    expected:
+      'a Slack channel id (C… or G…) for deal-won celebrations and 100% milestones when a workspace has not chosen one (unset: off)',
+    example: 'C0123WINS',
+  },
   KPI_JOBS: {
     schema: optionalString.pipe(z.enum(['on', 'off']).default('on')),
     expected: 'on or off: whether this process runs the scheduled jobs (leaderboards, coaching alerts)',

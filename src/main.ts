@@ -251,6 +251,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     clock,
     catchUpMs: config.KPI_JOBS_CATCHUP_HOURS * 3_600_000,
     defaultChannel: config.KPI_LEADERBOARD_CHANNEL ?? (slack ? undefined : LOCAL_LEADERBOARD),
+    defaultCelebrationsChannel: config.KPI_CELEBRATIONS_CHANNEL,
     outboxFor: (workspace) =>
       jobOutbox(workspace, slack ? { clientFor: slack.clientFor, charts } : undefined, logger),
   });

@@ -5,9 +5,12 @@ import { isServiceError } from '../services/errors.js';
 import { linkCrmOwner } from '../services/links.js';
 import {
   assertAdmin,
+  CELEBRATE_MIN_USAGE,
+  CELEBRATIONS_CHANNEL_USAGE,
   changeSetting,
   FUNNEL_STAGES_USAGE,
   SETTING_KEYS,
+  STALLED_DAYS_USAGE,
   workspaceSettings,
 } from '../services/settings.js';
 import { buildOwnerLinked } from '../views/admin.js';
@@ -44,6 +47,14 @@ export const linkCommand: TCommand = {
 
 const SETTINGS: string[] = [...SETTING_KEYS, 'webhooks'];
 
+/** What to type when a setting is named without a value: the setting's own usage where it has one. */
+const EMPTY_VALUE_USAGE: Record<string, (key: string) => string> = {
+  'funnel-stages': () => FUNNEL_STAGES_USAGE,
+  'celebrations-channel': () => mrkdwnOfMessage(CELEBRATIONS_CHANNEL_USAGE),
+  'celebrate-min': () => mrkdwnOfMessage(CELEBRATE_MIN_USAGE),
+  'stalled-days': () => mrkdwnOfMessage(STALLED_DAYS_USAGE),
+};
+
 /** `/kpi settings webhooks`: where this workspace's CRM sends its events (admins only: the URLs carry its key). */
 async function webhookSettings(ctx: TCommandContext): Promise<TReply> {
   await assertAdmin(ctx, 'seeing the webhook addresses');
@@ -59,9 +70,9 @@ async function webhookSettings(ctx: TCommandContext): Promise<TReply> {
 export const settingsCommand: TCommand = {
   name: 'settings',
   usage:
-    'settings [timezone <zone> | fiscal-year <month> | week-start <day> | currency <code> | leaderboard-channel #channel | leaderboard-schedule <cron|off> | leaderboard-metric <id> | leaderboard-top <N> | alerts-schedule <cron|off> | quiet-hours <HH:MM-HH:MM|off> | alert <rule> <on|off|threshold> | funnel-stages <stage,stage,...|reset> | webhooks]',
+    'settings [timezone <zone> | fiscal-year <month> | week-start <day> | currency <code> | leaderboard-channel #channel | leaderboard-schedule <cron|off> | leaderboard-metric <id> | leaderboard-top <N> | alerts-schedule <cron|off> | quiet-hours <HH:MM-HH:MM|off> | alert <rule> <on|off|threshold> | funnel-stages <stage,stage,...|reset> | celebrations-channel #channel|off | celebrate-min <amount|off> | stalled-days <N|off> | stalled-schedule <cron|off> | webhooks]',
   summary:
-    "Show or change the workspace's settings: time zone, fiscal year, week start, currency, the weekly leaderboard, alert schedule, quiet hours, alert rules and the funnel's stage order.",
+    "Show or change the workspace's settings: time zone, fiscal year, week start, currency, the weekly leaderboard, alert schedule, quiet hours, alert rules, the funnel's stage order, deal-won celebrations and stalled deals.",
   examples: [
     'settings',
     'settings timezone Europe/Berlin',
@@ -72,6 +83,9 @@ export const settingsCommand: TCommand = {
     'settings quiet-hours 20:00-08:00',
     'settings alert personalized_behind_pace off',
     'settings funnel-stages Prospecting,Engaging',
+    'settings celebrations-channel #wins',
+    'settings celebrate-min 5k',
+    'settings stalled-days 10',
   ],
   async run(args, ctx) {
     const usage = `Usage: \`/kpi ${this.usage}\``;
@@ -91,7 +105,7 @@ export const settingsCommand: TCommand = {
     if (!value)
       throw new AppError(
         'bad_request',
-        key === 'funnel-stages' ? FUNNEL_STAGES_USAGE : `Say the new ${key}.\n${usage}`,
+        (EMPTY_VALUE_USAGE[key] ?? ((k: string) => `Say the new ${k}.\n${usage}`))(key),
       );
     // A refusal reaches the router as the service's own error, with the field it concerns.
     return buildSettingChanged(await changeSetting(ctx, { key, value }));

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { isTimeZone } from '../config.js';
 import { closestMatch } from '../domain/closest.js';
+import { minorDigits } from '../domain/money.js';
+import { DEFAULT_STALLED_DAYS } from '../domain/notify.js';
 import { parseWorkspaceSettings, type TWorkspaceSettings } from '../domain/settings.js';
 import { DEFAULT_QUIET_HOURS } from '../jobs/coaching-job.js';
 import { JOB_NAMES, jobSettings } from '../jobs/runner.js';
 import { isJobSchedule } from '../jobs/schedule.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { ALERT_THRESHOLDS, RULE_IDS, ruleConfig, type TRuleId } from '../reports/coaching-rules.js';
+import { formatMetric } from '../reports/format.js';
 import { dealAmountsInOtherCurrencies } from '../store/deals.js';
 import { countAdminReps } from '../store/reps.js';
 import { dealStageNames, stageOccupancy } from '../store/stage-names.js';
@@ -46,6 +49,10 @@ const JOB_SETTING_KEYS = [
   'alerts-schedule',
   'quiet-hours',
   'alert',
+  'celebrations-channel',
+  'celebrate-min',
+  'stalled-days',
+  'stalled-schedule',
 ] as const;
 export const SETTING_KEYS = [
   'timezone',
@@ -72,6 +79,19 @@ export type TWorkspaceSettingsView = {
   alertRules: { id: string; enabled: boolean; threshold: number; shown: string }[];
   /** The funnel's stages in order as an admin set them; `learned` (stages empty): learned from the deals. */
   funnelStages: { stages: string[]; learned: boolean };
+  /**
+   * Deal-won celebrations and 100% milestones (issue 17): `setting` channel (`channel` the id), off (null, even
+   * when KPI_CELEBRATIONS_CHANNEL is set) or default (whatever KPI_CELEBRATIONS_CHANNEL says; off when unset).
+   * `min`: deals won below this amount (whole units of the workspace currency) are not celebrated.
+   */
+  celebrations: {
+    setting: 'channel' | 'off' | 'default';
+    channel: string | null;
+    min: number;
+    minShown: string;
+  };
+  /** An open deal with no logged activity for this many days is stalled; `isDefault` when not set. */
+  stalledDays: { days: number; isDefault: boolean };
 };
 
 /** The workspace's settings as they apply now (defaults filled in). */
@@ -99,7 +119,51 @@ export function workspaceSettings(ctx: Pick<TServiceContext, 'workspace'>): TWor
     funnelStages: stored.funnelStages
       ? { stages: stored.funnelStages, learned: false }
       : { stages: [], learned: true },
+    celebrations: {
+      setting:
+        stored.celebrationsChannel === null
+          ? 'off'
+          : stored.celebrationsChannel === undefined
+            ? 'default'
+            : 'channel',
+      channel: stored.celebrationsChannel ?? null,
+      min: stored.celebrateMin ?? 0,
+      minShown: formatMetric(stored.celebrateMin ?? 0, 'money', ws.currency),
+    },
+    stalledDays: {
+      days: stored.stalledDays ?? DEFAULT_STALLED_DAYS,
+      isDefault: stored.stalledDays === undefined,
+    },
   };
+}
+
+/** `/kpi settings celebrations-channel` without a channel: what to type. */
+export const CELEBRATIONS_CHANNEL_USAGE =
+  'Pick the channel with #, e.g. `/kpi settings celebrations-channel #wins`, or `/kpi settings celebrations-channel off`.';
+/** `/kpi settings celebrate-min` refused: what to type. */
+export const CELEBRATE_MIN_USAGE =
+  'Say the smallest deal to celebrate in whole units of the workspace currency, e.g. `/kpi settings celebrate-min 5000` or `/kpi settings celebrate-min 5k`, or `/kpi settings celebrate-min off` to celebrate every win.';
+/** `/kpi settings stalled-days` refused: what to type. */
+export const STALLED_DAYS_USAGE = `Say after how many days without logged activity an open deal is stalled, a whole number from 1 to 365, e.g. \`/kpi settings stalled-days 10\`, or \`/kpi settings stalled-days off\` for the default (${DEFAULT_STALLED_DAYS}).`;
+/** The largest celebrate-min (whole units): a trillion, far above any deal, and exact as a number. */
+export const CELEBRATE_MIN_MAX = 1_000_000_000_000;
+
+/**
+ * An amount in whole units as an admin types it: digits (thousands separated by commas, or not), optionally
+ * followed by k (thousands) or m (millions), which may carry decimals (2.5k). Null when it is not one.
+ */
+export function parseWholeAmount(typed: string): number | null {
+  const m = /^(\d{1,3}(?:,\d{3})+|\d{1,13})(?:\.(\d{1,3}))?\s*([km])?$/i.exec(typed.trim());
+  if (!m) return null;
+  const [, whole = '', decimals, suffix] = m;
+  if (decimals !== undefined && !suffix) return null;
+  const scale = suffix?.toLowerCase() === 'k' ? 1_000 : suffix?.toLowerCase() === 'm' ? 1_000_000 : 1;
+  // In thousandths, so 2.5k is exact: 2500.
+  const milli = BigInt(whole.replace(/,/g, '')) * 1000n + BigInt((decimals ?? '').padEnd(3, '0') || '0');
+  const total = milli * BigInt(scale);
+  if (total % 1000n !== 0n) return null;
+  const n = total / 1000n;
+  return n > BigInt(CELEBRATE_MIN_MAX) ? null : Number(n);
 }
 
 /** A funnel has at most this many stages, each name at most this long, the list at most this long. */
@@ -269,12 +333,18 @@ export async function assertAdmin(ctx: TServiceContext, what: string): Promise<v
 }
 
 /** A setting of the settings JSON: the change to write, and how the new value reads. */
-function jobSetting(key: TSettingKey, value: string, ws: { settings: string }) {
+function jobSetting(key: TSettingKey, value: string, ws: { settings: string; currency: string }) {
+  const currency = ws.currency;
   const current = parseWorkspaceSettings(ws.settings);
   const jobs = { ...(current.jobs ?? {}) };
   const lower = value.toLowerCase();
-  if (key === 'leaderboard-schedule' || key === 'alerts-schedule') {
-    const job = key === 'leaderboard-schedule' ? 'leaderboard' : 'coaching-alerts';
+  if (key === 'leaderboard-schedule' || key === 'alerts-schedule' || key === 'stalled-schedule') {
+    const job =
+      key === 'leaderboard-schedule'
+        ? 'leaderboard'
+        : key === 'alerts-schedule'
+          ? 'coaching-alerts'
+          : 'stalled-deals';
     const entry = { ...(jobs[job] ?? {}) };
     if (lower === 'off' || lower === 'on') entry.enabled = lower === 'on';
     else if (isJobSchedule(value)) {
@@ -307,6 +377,29 @@ function jobSetting(key: TSettingKey, value: string, ws: { settings: string }) {
       refuse('value', 'The leaderboard shows 1 to 25 people, e.g. `/kpi settings leaderboard-top 5`.');
     jobs.leaderboard = { ...(jobs.leaderboard ?? {}), top: n };
     return { patch: { jobs }, shown: String(n) };
+  }
+  if (key === 'celebrations-channel') {
+    if (lower === 'off') return { patch: { celebrationsChannel: null }, shown: 'off' };
+    const m = /^<#([CG][A-Z0-9]+)(\|[^>]*)?>$/.exec(value.trim());
+    if (!m) refuse('value', CELEBRATIONS_CHANNEL_USAGE);
+    return {
+      patch: { celebrationsChannel: m[1] as string },
+      shown: value.trim().replace(/^<#[A-Z0-9]+\|?([^>]*)>$/, '#$1'),
+    };
+  }
+  if (key === 'celebrate-min') {
+    if (lower === 'off')
+      return { patch: { celebrateMin: undefined }, shown: 'off (every win is celebrated)' };
+    const n = parseWholeAmount(value);
+    if (n === null) refuse('value', CELEBRATE_MIN_USAGE);
+    return { patch: { celebrateMin: n }, shown: formatMetric(n, 'money', currency) };
+  }
+  if (key === 'stalled-days') {
+    if (lower === 'off')
+      return { patch: { stalledDays: undefined }, shown: `the default, ${DEFAULT_STALLED_DAYS} days` };
+    const n = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
+    if (!(n >= 1 && n <= 365)) refuse('value', STALLED_DAYS_USAGE);
+    return { patch: { stalledDays: n }, shown: `${n} ${n === 1 ? 'day' : 'days'}` };
   }
   if (key === 'quiet-hours') {
     if (lower === 'off') return { patch: { quietHours: null }, shown: 'off' };

@@ -17,11 +17,50 @@ export type TSettingsView = {
   alertRules: { id: string; enabled: boolean; threshold: number; shown: string }[];
   /** The funnel's stages in order as set; `learned`: not set, learned from the deals (histories or stages). */
   funnelStages: { stages: string[]; learned: boolean };
+  /** Deal-won celebrations: a channel, off, or the server's default (KPI_CELEBRATIONS_CHANNEL); the least amount. */
+  celebrations?: {
+    setting: 'channel' | 'off' | 'default';
+    channel: string | null;
+    min: number;
+    minShown: string;
+  };
+  /** Days without logged activity after which an open deal is stalled. */
+  stalledDays?: { days: number; isDefault: boolean };
 };
 
 const months = new Intl.DateTimeFormat('en', { month: 'long', timeZone: 'UTC' });
 const days = new Intl.DateTimeFormat('en', { weekday: 'long', timeZone: 'UTC' });
-const jobTitle = (job: string) => (job === 'leaderboard' ? 'Weekly leaderboard' : 'Coaching alerts');
+const JOB_TITLES: Record<string, string> = {
+  leaderboard: 'Weekly leaderboard',
+  'coaching-alerts': 'Coaching alerts',
+  'stalled-deals': 'Stalled deals (DMs)',
+};
+const jobTitle = (job: string) => JOB_TITLES[job] ?? job;
+
+/** Where celebrations go, as a person reads it. */
+function celebrationsShown(view: TSettingsView, channel: (id: string) => string): string {
+  const c = view.celebrations;
+  if (!c || c.setting === 'off') return 'off';
+  if (c.setting === 'channel' && c.channel) return channel(c.channel);
+  return "the server's default (KPI_CELEBRATIONS_CHANNEL; off when unset)";
+}
+
+/** Celebrations and stalled deals (views built before these settings existed leave them out). */
+function issue17Rows(view: TSettingsView, channel: (id: string) => string): [string, string][] {
+  const rows: [string, string][] = [];
+  if (view.celebrations) {
+    rows.push(['Celebrations channel', celebrationsShown(view, channel)]);
+    rows.push(['Celebrate wins from', view.celebrations.min > 0 ? view.celebrations.minShown : 'any amount']);
+  }
+  if (view.stalledDays) {
+    const { days, isDefault } = view.stalledDays;
+    rows.push([
+      'Stalled after',
+      `${days} ${days === 1 ? 'day' : 'days'} without activity${isDefault ? ' (default)' : ''}`,
+    ]);
+  }
+  return rows;
+}
 
 /** Each setting as a label and its value; `channel` and `code` mark up a channel and a literal for the view. */
 function settingRows(
@@ -37,6 +76,7 @@ function settingRows(
     ['Leaderboard channel', view.leaderboardChannel ? mark.channel(view.leaderboardChannel) : 'not set'],
     ...view.jobs.map((j): [string, string] => [jobTitle(j.job), j.enabled ? mark.code(j.schedule) : 'off']),
     ['Quiet hours', view.quietHours ? `${view.quietHours.start}-${view.quietHours.end}` : 'off'],
+    ...issue17Rows(view, mark.channel),
     [
       'Funnel stages',
       view.funnelStages.learned
@@ -85,6 +125,18 @@ export function settingsJson(view: TSettingsView): TReplyData {
     quietHours: toJson(view.quietHours),
     alertRules: toJson(view.alertRules),
     funnelStages: { stages: [...view.funnelStages.stages], learned: view.funnelStages.learned },
+    ...(view.celebrations
+      ? {
+          celebrations: {
+            setting: view.celebrations.setting,
+            channel: view.celebrations.channel,
+            min: view.celebrations.min,
+          },
+        }
+      : {}),
+    ...(view.stalledDays
+      ? { stalledDays: { days: view.stalledDays.days, isDefault: view.stalledDays.isDefault } }
+      : {}),
   };
 }
 

@@ -44,7 +44,11 @@ describe(`settings service (${TEST_PROVIDER})`, () => {
     expect(view.jobs.map((j) => [j.job, j.enabled])).toEqual([
       ['leaderboard', true],
       ['coaching-alerts', true],
+      ['stalled-deals', true],
     ]);
+    // Celebrations follow the server's default until the workspace chooses; every win; stalled after 14 days.
+    expect(view.celebrations).toMatchObject({ setting: 'default', channel: null, min: 0 });
+    expect(view.stalledDays).toEqual({ days: 14, isDefault: true });
   });
 
   it('only admins change settings, before any value is looked at', async () => {
@@ -108,6 +112,82 @@ describe(`settings service (${TEST_PROVIDER})`, () => {
     expect((await refusal(changeSetting(await ctx(admin), { key: 'colour', value: 'red' }))).field).toBe(
       'key',
     );
+    expect(await store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } })).toEqual(before);
+  });
+
+  it('celebrations-channel, celebrate-min, stalled-days and stalled-schedule: set, shown, turned off', async () => {
+    const set = async (key: string, value: string) => changeSetting(await ctx(admin), { key, value });
+    expect(await set('celebrations-channel', '<#C0WINS|wins>')).toMatchObject({ shown: '#wins' });
+    expect(await set('celebrate-min', '5k')).toMatchObject({ shown: '€5,000' });
+    expect(await set('stalled-days', '10')).toMatchObject({ shown: '10 days' });
+    expect(await set('stalled-schedule', '0 8 * * 2')).toMatchObject({ shown: '`0 8 * * 2`' });
+    let view = workspaceSettings(await ctx(rep));
+    expect(view.celebrations).toMatchObject({
+      setting: 'channel',
+      channel: 'C0WINS',
+      min: 5000,
+      minShown: '€5,000',
+    });
+    expect(view.stalledDays).toEqual({ days: 10, isDefault: false });
+    expect(view.jobs.find((j) => j.job === 'stalled-deals')).toEqual({
+      job: 'stalled-deals',
+      enabled: true,
+      schedule: '0 8 * * 2',
+    });
+    // Amounts as admins type them: commas, k and m (with decimals), whole units.
+    for (const [typed, n] of [
+      ['12,500', 12_500],
+      ['2.5k', 2_500],
+      ['1m', 1_000_000],
+      ['0', 0],
+    ] as const) {
+      await set('celebrate-min', typed);
+      expect(workspaceSettings(await ctx(rep)).celebrations?.min, typed).toBe(n);
+    }
+    // off: celebrations off even when KPI_CELEBRATIONS_CHANNEL is set (stored null), every amount, the default days.
+    expect(await set('celebrations-channel', 'OFF')).toMatchObject({ shown: 'off' });
+    expect(await set('celebrate-min', 'off')).toMatchObject({ shown: 'off (every win is celebrated)' });
+    expect(await set('stalled-days', 'off')).toMatchObject({ shown: 'the default, 14 days' });
+    expect(await set('stalled-schedule', 'off')).toMatchObject({ shown: 'off' });
+    view = workspaceSettings(await ctx(rep));
+    expect(view.celebrations).toMatchObject({ setting: 'off', channel: null, min: 0 });
+    expect(view.stalledDays).toEqual({ days: 14, isDefault: true });
+    expect(view.jobs.find((j) => j.job === 'stalled-deals')?.enabled).toBe(false);
+    const stored = JSON.parse(
+      (await store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } })).settings,
+    );
+    expect(stored.celebrationsChannel).toBeNull();
+    expect('celebrateMin' in stored || 'stalledDays' in stored).toBe(false);
+  });
+
+  it('refuses bad celebration and stalled-deal values, naming the field and the usage', async () => {
+    const before = await store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } });
+    const cases: [string, string, RegExp][] = [
+      ['celebrations-channel', 'wins', /celebrations-channel #wins/],
+      ['celebrations-channel', '<@U0EVIL>', /celebrations-channel #wins/],
+      ['celebrations-channel', '<!channel>', /celebrations-channel #wins/],
+      ['celebrate-min', '-5', /celebrate-min 5000/],
+      ['celebrate-min', '5.5', /celebrate-min 5000/],
+      ['celebrate-min', '1e9', /celebrate-min 5000/],
+      ['celebrate-min', '2.0005k', /celebrate-min 5000/],
+      ['celebrate-min', '99999999999999', /celebrate-min 5000/],
+      ['celebrate-min', 'lots', /celebrate-min 5000/],
+      ['stalled-days', '0', /1 to 365.*stalled-days 10/],
+      ['stalled-days', '366', /1 to 365/],
+      ['stalled-days', '7.5', /1 to 365/],
+      ['stalled-days', 'week', /1 to 365/],
+      ['stalled-schedule', '* * * * *', /not a schedule.*at most once an hour/],
+    ];
+    for (const [key, value, message] of cases) {
+      const e = await refusal(changeSetting(await ctx(admin), { key, value }));
+      expect([e.code, e.field], `${key} ${value}`).toEqual(['bad_request', 'value']);
+      expect(e.message, `${key} ${value}`).toMatch(message);
+    }
+    // A rep is refused before the value is looked at.
+    const e = await refusal(
+      changeSetting(await ctx(rep), { key: 'celebrations-channel', value: '<#C0X|x>' }),
+    );
+    expect(e.code).toBe('forbidden');
     expect(await store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } })).toEqual(before);
   });
 
