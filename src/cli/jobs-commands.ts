@@ -79,6 +79,10 @@ function refusalFor(error: unknown): unknown {
   return new AppError(error.code, option ? `${option}: ${text}` : text);
 }
 
+/** What `kpi jobs list` says under the coaching job when its last run had alerts no manager on Slack could get. */
+export const noSlackManagerLine = (n: number) =>
+  `${n} alert${n === 1 ? '' : 's'} about reps whose manager has no Slack id (sent to the KPI Bot admins, if any): give the manager a Slack id or set a manager`;
+
 /** `kpi jobs list` and `kpi jobs run`: the scheduled jobs by hand, on the same ledger as the scheduler. */
 export async function cmdJobs(
   args: string[],
@@ -118,6 +122,7 @@ export async function cmdJobs(
             `${r.job}: "${r.schedule}" in ${r.timezone}${r.enabled ? '' : ' (off)'}`,
             ...(r.next.length ? [`  next: ${r.next.map(local).join('\n        ')}`] : []),
             `  last: ${r.last ? `${r.last.slot.toISOString()} ${r.last.status}${r.last.error ? ` (${r.last.error})` : ''}` : 'never'}`,
+            ...(r.noSlackManagerAlerts ? [`  ${noSlackManagerLine(r.noSlackManagerAlerts)}`] : []),
           ].join('\n'),
         );
       }

@@ -1,17 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import { elapsedFraction, periodContaining, previousPeriod } from '../metrics/periods.js';
 import { median } from '../metrics/stats.js';
-import { evaluateRules, ruleConfig, type TAlert, type TCoachingInput } from '../reports/coaching-rules.js';
+import { evaluateRules, ruleConfig, type TCoachingInput } from '../reports/coaching-rules.js';
 import { formatMetric } from '../reports/format.js';
 import { calendarOf } from '../reports/present.js';
 import { repMetricsReport, type TRepMetricsReport } from '../reports/rep-metrics.js';
-import { claimAlert, isAlertSnoozed, recordAlertSent, type TAlertRecipient } from '../store/alerts.js';
+import { stalledDealsByRep } from '../reports/stalled-deals.js';
+import { claimAlert, claimQueuedAlerts, isAlertSnoozed, queuedAlerts } from '../store/alerts.js';
 import { hasActivityBetween, recentRecordings, tracksTraining } from '../store/facts.js';
+import { notifyPreferencesOfWorkspace } from '../store/notify-preferences.js';
 import { activeManagerContact, activeReps, adminRepSlackIds } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
-import type { Rep } from '../store/types.js';
-import { buildCoachingAlert } from '../views/jobs.js';
-import { SendError } from './outbox.js';
+import type { Rep, Workspace } from '../store/types.js';
+import type { TDigestItem } from '../views/jobs.js';
+import {
+  contentJson,
+  contentOf,
+  deliverBundle,
+  digestItem,
+  isDigestDay,
+  orderDigestItems,
+  stalledContent,
+  type TAlertContent,
+  type TBundle,
+} from './digest.js';
 import { inQuietHours } from './schedule.js';
 import type { TJob, TJobContext } from './types.js';
 
@@ -19,25 +32,6 @@ import type { TJob, TJobContext } from './types.js';
 export const DEFAULT_QUIET_HOURS = { start: '20:00', end: '08:00' };
 /** How far back recorded calls are offered for review. */
 const RECORDINGS_DAYS = 30;
-
-/**
- * Who gets a rep's alerts: their manager, else the workspace's admins. In local mode a manager without a Slack
- * account is reached by name (the terminal shows it).
- */
-async function recipientsOf(
-  db: TDb,
-  workspaceId: string,
-  rep: Rep,
-  admins: string[],
-  local: boolean,
-): Promise<string[]> {
-  if (rep.managerId) {
-    const manager = await activeManagerContact(db, workspaceId, rep.managerId);
-    if (manager?.slackUserId) return [manager.slackUserId];
-    if (manager && local) return [manager.name];
-  }
-  return admins;
-}
 
 /** Slack ids of the workspace's KPI Bot admins: reps with the admin role and the `admins` setting. */
 export async function workspaceAdmins(db: TDb, workspaceId: string, settingsJson: string): Promise<string[]> {
@@ -55,13 +49,23 @@ type TCounts = {
   failed: number;
   uncertain: number;
   noRecipient: number;
+  /** Waiting for their manager's digest day and time. */
+  queued: number;
+  /** About reps whose manager has no Slack id (or who have no manager): sent to the admins, or to nobody. */
+  noSlackManager: number;
+  /** Digest messages that went out. */
+  messages: number;
 };
-type TOutcome = keyof TCounts;
+
+/** The workspace's quiet hours (its setting, else the default; null: none). */
+export function quietHoursOf(workspace: Pick<Workspace, 'settings'>) {
+  const settings = parseWorkspaceSettings(workspace.settings);
+  return settings.quietHours === undefined ? DEFAULT_QUIET_HOURS : settings.quietHours;
+}
 
 /** Quiet hours are about the people being messaged now (the terminal of local mode has none). */
 function quietHoursHold(ctx: TJobContext) {
-  const settings = parseWorkspaceSettings(ctx.workspace.settings);
-  const quiet = settings.quietHours === undefined ? DEFAULT_QUIET_HOURS : settings.quietHours;
+  const quiet = quietHoursOf(ctx.workspace);
   if (ctx.outbox.local || !inQuietHours(ctx.now, ctx.workspace.timezone, quiet)) return null;
   return {
     summary: `held: ${quiet?.start}–${quiet?.end} are quiet hours in ${ctx.workspace.timezone}; sent when they end`,
@@ -143,52 +147,6 @@ async function coachingInputs(ctx: TJobContext): Promise<{ rep: Rep; input: TCoa
   return out;
 }
 
-/**
- * One alert, once: skipped when its rule is snoozed for the rep, when nobody can receive it, or when the alert
- * log already has it; else claimed, sent to each recipient, and its outcome recorded. `beforeFirstSend` marks the
- * run as sending (once per run). Returns the outcome and whom it reached.
- */
-async function deliverAlert(
-  ctx: TJobContext,
-  rep: Rep,
-  alert: TAlert,
-  opts: { admins: string[]; beforeFirstSend: () => Promise<void>; sentSoFar: () => number },
-): Promise<{ outcome: TOutcome; delivered: string[] }> {
-  const { db, workspace, slot } = ctx;
-  if (await isAlertSnoozed(db, workspace.id, rep.id, alert.rule, slot))
-    return { outcome: 'snoozed', delivered: [] };
-  const to = await recipientsOf(db, workspace.id, rep, opts.admins, Boolean(ctx.outbox.local));
-  if (to.length === 0) return { outcome: 'noRecipient', delivered: [] };
-  const alertId = await claimAlert(db, workspace.id, {
-    repId: rep.id,
-    rule: alert.rule,
-    periodKey: alert.periodKey,
-    headline: alert.headline,
-    now: ctx.now,
-  });
-  if (!alertId) return { outcome: 'duplicate', delivered: [] };
-  await opts.beforeFirstSend();
-  const message = buildCoachingAlert(alert, alertId);
-  const recipients: TAlertRecipient[] = [];
-  for (const userId of to) {
-    try {
-      await ctx.outbox.dm(userId, message);
-      recipients.push({ slackUserId: userId, delivery: 'delivered' });
-      await ctx.sent({ alerts: opts.sentSoFar() + 1 });
-    } catch (error) {
-      ctx.logger.warn({ err: error, rule: alert.rule, to: userId }, 'coaching alert not sent');
-      const refused = error instanceof SendError && error.delivered === 'no';
-      recipients.push({ slackUserId: userId, delivery: refused ? 'refused' : 'uncertain' });
-    }
-  }
-  const delivered = recipients.filter((r) => r.delivery === 'delivered').map((r) => r.slackUserId);
-  const cutOff = recipients.some((r) => r.delivery === 'uncertain');
-  // Sent to anyone: sent. Refused everywhere: failed (tried again next run). Cut off: uncertain (not again).
-  const status = delivered.length > 0 ? 'sent' : cutOff ? 'uncertain' : 'failed';
-  await recordAlertSent(db, alertId, { status, message: message.text, recipients });
-  return { outcome: status, delivered };
-}
-
 /** Tells the workspace's admins when alerts could not be delivered (refused, or cut off mid-way). */
 async function reportUndelivered(ctx: TJobContext, admins: string[], counts: TCounts): Promise<void> {
   const missed = counts.failed + counts.uncertain;
@@ -204,18 +162,81 @@ async function reportUndelivered(ctx: TJobContext, admins: string[], counts: TCo
       );
 }
 
+/**
+ * Where a rep's alerts go now: `now` to their manager (a Slack id; in local mode a manager without one is reached
+ * by name), `queue` when the manager chose a digest time or today is not one of their digest days, `admins` when
+ * the manager has no Slack id (`manager`, their name) or the rep has no active manager (null).
+ */
+type TRoute = { kind: 'now'; to: string } | { kind: 'queue' } | { kind: 'admins'; manager: string | null };
+
+/** Routes by manager id, reading each manager and the workspace's preferences once. */
+async function routerOf(ctx: TJobContext) {
+  const { db, workspace } = ctx;
+  const prefs = await notifyPreferencesOfWorkspace(db, workspace);
+  const contacts = new Map<string, { slackUserId: string | null; name: string } | null>();
+  return async (managerId: string | null): Promise<TRoute> => {
+    if (managerId) {
+      if (!contacts.has(managerId))
+        contacts.set(managerId, await activeManagerContact(db, workspace.id, managerId));
+      const m = contacts.get(managerId);
+      if (m?.slackUserId) {
+        const p = prefs.of(m.slackUserId);
+        if (p.digestTime || !isDigestDay(p.digestDay, ctx.now, workspace.timezone)) return { kind: 'queue' };
+        return { kind: 'now', to: m.slackUserId };
+      }
+      if (m && ctx.outbox.local) return { kind: 'now', to: m.name };
+      if (m) return { kind: 'admins', manager: m.name };
+    }
+    return { kind: 'admins', manager: null };
+  };
+}
+
+/** The run's summary, as the ledger and `kpi jobs` show it. */
 function summaryOf(counts: TCounts): string {
   return `${counts.sent} alert${counts.sent === 1 ? '' : 's'} sent${
-    counts.duplicate ? `, ${counts.duplicate} already sent this period` : ''
+    counts.messages ? ` in ${counts.messages} message${counts.messages === 1 ? '' : 's'}` : ''
+  }${counts.duplicate ? `, ${counts.duplicate} already sent this period` : ''}${
+    counts.queued ? `, ${counts.queued} queued for a manager's digest time` : ''
   }${counts.snoozed ? `, ${counts.snoozed} snoozed` : ''}${counts.failed ? `, ${counts.failed} failed (retried next run)` : ''}${
     counts.uncertain ? `, ${counts.uncertain} uncertain` : ''
-  }${counts.noRecipient ? `, ${counts.noRecipient} with nobody to send to` : ''}`;
+  }${counts.noSlackManager ? `, ${counts.noSlackManager} about reps whose manager has no Slack id` : ''}${
+    counts.noRecipient ? `, ${counts.noRecipient} with nobody to send to` : ''
+  }`;
+}
+
+/** Whether the workspace's stalled-deals list is on (the stalled-deals job's switch): it feeds the digest. */
+const stalledOn = (workspace: Workspace) =>
+  parseWorkspaceSettings(workspace.settings).jobs?.['stalled-deals']?.enabled !== false;
+
+/** Every candidate alert of a run: each rep's rules, and once a week each rep's stalled deals. */
+async function candidatesOf(ctx: TJobContext): Promise<{ rep: Rep; content: TAlertContent }[]> {
+  const config = ruleConfig(parseWorkspaceSettings(ctx.workspace.settings).alerts ?? {});
+  const out: { rep: Rep; content: TAlertContent }[] = [];
+  const reps: Rep[] = [];
+  for (const { rep, input } of await coachingInputs(ctx)) {
+    reps.push(rep);
+    for (const alert of evaluateRules(input, config))
+      out.push({ rep, content: JSON.parse(contentJson(alert)) });
+  }
+  if (stalledOn(ctx.workspace)) {
+    const stalled = await stalledDealsByRep(ctx.db, ctx.workspace, ctx.slot);
+    const week = periodContaining('week', ctx.slot, calendarOf(ctx.workspace)).key;
+    for (const rep of reps) {
+      const deals = stalled.get(rep.id) ?? [];
+      if (deals.length) out.push({ rep, content: stalledContent(rep, deals, week, ctx.workspace.locale) });
+    }
+  }
+  return out;
 }
 
 /**
- * Daily coaching alerts: each active rep's numbers through the rules; each alert that is new for its rep,
- * rule and period goes to the rep's manager (admins when there is none) by direct message. Snoozed rules stay
- * quiet until the snooze ends; in quiet hours nothing is sent and the next run sends it.
+ * Daily coaching alerts as one digest per manager (issue 17): every active rep's numbers through the rules (and
+ * once a week their stalled deals); each alert new for its rep, rule and period is claimed in the alert log, then
+ * each manager with a Slack id gets ONE message with every new alert about their reps, grouped by rep, most
+ * serious first. A manager who chose a digest time (or whose digest day is not today) has them queued for the
+ * digest minute task. Alerts about reps whose manager has no Slack id (or who have none) go to the admins, one
+ * message each, naming who lacks a Slack id. Snoozed rules stay quiet; in quiet hours nothing is sent and the
+ * run is held until they end.
  */
 export const coachingAlertsJob: TJob = {
   name: 'coaching-alerts',
@@ -223,26 +244,120 @@ export const coachingAlertsJob: TJob = {
   async run(ctx) {
     const held = quietHoursHold(ctx);
     if (held) return held;
-    const config = ruleConfig(parseWorkspaceSettings(ctx.workspace.settings).alerts ?? {});
-    const admins = await workspaceAdmins(ctx.db, ctx.workspace.id, ctx.workspace.settings);
-    const counts: TCounts = { sent: 0, snoozed: 0, duplicate: 0, failed: 0, uncertain: 0, noRecipient: 0 };
-    const sentAlerts: { rep: string; rule: string; to: string[] }[] = [];
+    const { db, workspace } = ctx;
+    const admins = await workspaceAdmins(db, workspace.id, workspace.settings);
+    const counts: TCounts = {
+      sent: 0,
+      snoozed: 0,
+      duplicate: 0,
+      failed: 0,
+      uncertain: 0,
+      noRecipient: 0,
+      queued: 0,
+      noSlackManager: 0,
+      messages: 0,
+    };
     let sendingMarked = false;
     const beforeFirstSend = async () => {
       if (sendingMarked) return;
       await ctx.sending();
       sendingMarked = true;
     };
-    for (const { rep, input } of await coachingInputs(ctx)) {
-      for (const alert of evaluateRules(input, config)) {
-        const { outcome, delivered } = await deliverAlert(ctx, rep, alert, {
-          admins,
-          beforeFirstSend,
-          sentSoFar: () => counts.sent,
-        });
-        counts[outcome] += 1;
-        if (outcome === 'sent') sentAlerts.push({ rep: rep.name, rule: alert.rule, to: delivered });
+    const route = await routerOf(ctx);
+    const toManager = new Map<string, TDigestItem[]>();
+    const toAdmins: TDigestItem[] = [];
+    const managersWithoutSlack = new Set<string>();
+    const repsWithoutManager = new Set<string>();
+    const place = (r: Exclude<TRoute, { kind: 'queue' }>, item: TDigestItem) => {
+      if (r.kind === 'now') return void toManager.set(r.to, [...(toManager.get(r.to) ?? []), item]);
+      toAdmins.push(item);
+      counts.noSlackManager += 1;
+      if (r.manager === null) repsWithoutManager.add(item.rep.name);
+      else managersWithoutSlack.add(r.manager);
+    };
+    for (const { rep, content } of await candidatesOf(ctx)) {
+      if (await isAlertSnoozed(db, workspace.id, rep.id, content.rule, ctx.slot)) {
+        counts.snoozed += 1;
+        continue;
       }
+      const r = await route(rep.managerId);
+      if (r.kind === 'admins' && admins.length === 0) {
+        // Left unclaimed: once the workspace has an admin (or the manager a Slack id) a run sends it.
+        counts.noRecipient += 1;
+        counts.noSlackManager += 1;
+        continue;
+      }
+      // Claimed before anything is sent: from here a crash leaves the run uncertain, never sent twice.
+      if (r.kind !== 'queue') await beforeFirstSend();
+      const id = await claimAlert(db, workspace.id, {
+        repId: rep.id,
+        rule: content.rule,
+        periodKey: content.periodKey,
+        headline: contentJson(content),
+        now: ctx.now,
+        status: r.kind === 'queue' ? 'queued' : 'sending',
+      });
+      if (!id) counts.duplicate += 1;
+      else if (r.kind === 'queue') counts.queued += 1;
+      else place(r, digestItem(id, { id: rep.id, name: rep.name }, content));
+    }
+    // Alerts queued earlier whose recipient now gets them with this run (the manager's digest day came, their
+    // time was cleared, or they lost their Slack id) go in the same messages.
+    const waiting: { id: string; r: Exclude<TRoute, { kind: 'queue' }> }[] = [];
+    const queued = await queuedAlerts(db, workspace.id);
+    for (const q of queued) {
+      const r = await route(q.rep.managerId);
+      if (r.kind === 'queue' || (r.kind === 'admins' && admins.length === 0)) continue;
+      waiting.push({ id: q.id, r });
+    }
+    const fromQueue = new Set<string>();
+    if (waiting.length) {
+      await beforeFirstSend();
+      const taken = new Set(
+        await claimQueuedAlerts(
+          db,
+          workspace.id,
+          waiting.map((w) => w.id),
+          randomUUID(),
+        ),
+      );
+      for (const w of waiting) {
+        const q = queued.find((x) => x.id === w.id);
+        if (!q || !taken.has(w.id)) continue;
+        fromQueue.add(w.id);
+        place(w.r, digestItem(q.id, { id: q.rep.id, name: q.rep.name }, contentOf(q)));
+      }
+    }
+    const bundles: TBundle[] = [...toManager].map(([to, items]) => ({
+      digest: { kind: 'manager', items: orderDigestItems(items) },
+      to: [to],
+      fromQueue,
+    }));
+    if (toAdmins.length)
+      bundles.push({
+        digest: {
+          kind: 'admins',
+          items: orderDigestItems(toAdmins),
+          managersWithoutSlack: [...managersWithoutSlack].sort(),
+          repsWithoutManager: [...repsWithoutManager].sort(),
+        },
+        to: admins,
+        fromQueue,
+      });
+    const sentAlerts: { rep: string; rule: string; to: string[] }[] = [];
+    for (const bundle of bundles) {
+      const outcome = await deliverBundle(ctx, bundle, async () => {
+        counts.messages += 1;
+        await ctx.sent({ messages: counts.messages });
+      });
+      const settled = bundle.digest.items.filter(
+        (i) => !(outcome.status === 'failed' && fromQueue.has(i.alertId)),
+      );
+      counts[outcome.status] += settled.length;
+      if (outcome.status === 'failed') counts.queued += bundle.digest.items.length - settled.length;
+      if (outcome.status === 'sent')
+        for (const i of bundle.digest.items)
+          sentAlerts.push({ rep: i.rep.name, rule: i.rule, to: outcome.delivered });
     }
     await reportUndelivered(ctx, admins, counts);
     if (counts.noRecipient)

@@ -171,7 +171,19 @@ export type TJobOverview = {
   next: Date[];
   /** The latest slot in the ledger, with its status, error and result (the run's summary and counts). */
   last: { slot: Date; status: string; error: string | null; result: unknown } | null;
+  /**
+   * Coaching alerts only: how many alerts of the last run were about reps whose manager has no Slack id (or who
+   * have no manager), so they went to the admins (or to nobody); null for other jobs or when the last run did not
+   * evaluate (held for quiet hours, failed).
+   */
+  noSlackManagerAlerts: number | null;
 };
+
+/** The count of alerts about reps without a manager on Slack that a coaching run's result records. */
+function noSlackManagerOf(result: unknown): number | null {
+  const n = (result as { noSlackManager?: unknown } | null)?.noSlackManager;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : null;
+}
 
 /** The result a run recorded, or null when there is none (or it is not JSON). */
 function resultOf(text: string | null): unknown {
@@ -191,15 +203,15 @@ export async function jobsOverview(ctx: TJobsContext): Promise<TJobOverview[]> {
     JOB_NAMES.map(async (job) => {
       const { schedule, enabled } = jobSettings(workspace, job);
       const last = await latestRunOf(ctx.store.db, job, workspace.id);
+      const result = last ? resultOf(last.result) : null;
       return {
         job,
         schedule,
         timezone: workspace.timezone,
         enabled,
         next: enabled ? nextSlots(schedule, workspace.timezone, ctx.now, 3) : [],
-        last: last
-          ? { slot: last.slot, status: last.status, error: last.error, result: resultOf(last.result) }
-          : null,
+        last: last ? { slot: last.slot, status: last.status, error: last.error, result } : null,
+        noSlackManagerAlerts: job === 'coaching-alerts' ? noSlackManagerOf(result) : null,
       };
     }),
   );

@@ -3,7 +3,9 @@ import type { TDb } from './types.js';
 
 /**
  * The coaching alert log (AlertLog): one row per workspace, rep, rule and period, so an alert is sent once.
- * Statuses: sending → sent | failed (tried again next run) | uncertain (cut off: not again); snoozed, handled.
+ * Statuses: sending → sent | failed (tried again next run) | uncertain (cut off: not again); snoozed, handled;
+ * queued (waiting for its manager's digest day and time; its message holds the alert's content as JSON, and
+ * its createdAt when it was queued).
  */
 
 /**
@@ -14,13 +16,22 @@ import type { TDb } from './types.js';
 export async function claimAlert(
   db: TDb,
   workspaceId: string,
-  alert: { repId: string; rule: string; periodKey: string; headline: string; now: Date },
+  alert: {
+    repId: string;
+    rule: string;
+    periodKey: string;
+    headline: string;
+    now: Date;
+    /** sending (this run sends it now: the default) or queued (a digest at the manager's time sends it). */
+    status?: 'sending' | 'queued';
+  },
 ): Promise<string | null> {
   const id = randomUUID();
   const { repId, rule, periodKey, headline, now } = alert;
+  const status = alert.status ?? 'sending';
   const inserted =
     await db.$executeRaw`INSERT INTO "AlertLog" ("id", "workspaceId", "repId", "rule", "periodKey", "status", "message", "createdAt", "updatedAt")
-    VALUES (${id}, ${workspaceId}, ${repId}, ${rule}, ${periodKey}, ${'sending'}, ${headline}, ${now}, ${now})
+    VALUES (${id}, ${workspaceId}, ${repId}, ${rule}, ${periodKey}, ${status}, ${headline}, ${now}, ${now})
     ON CONFLICT ("workspaceId", "repId", "rule", "periodKey") DO NOTHING`;
   if (inserted === 1) return id;
   const existing = await db.alertLog.findUnique({
@@ -29,9 +40,48 @@ export async function claimAlert(
   if (existing?.status !== 'failed') return null;
   const retaken = await db.alertLog.updateMany({
     where: { id: existing.id, status: 'failed' },
-    data: { status: 'sending' },
+    data: status === 'queued' ? { status, message: headline, createdAt: now } : { status, message: headline },
   });
   return retaken.count === 1 ? existing.id : null;
+}
+
+/** The workspace's alerts waiting for a digest (status queued), oldest first, with their rep's manager. */
+export function queuedAlerts(db: TDb, workspaceId: string) {
+  return db.alertLog.findMany({
+    where: { workspaceId, status: 'queued' },
+    include: { rep: { select: { id: true, name: true, managerId: true } } },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+}
+
+/**
+ * Claims queued alerts for sending (queued → sending), all in one conditional update marked with `by`, so two
+ * processes never both take one. Returns the ids this process took (those another took first are left out).
+ */
+export async function claimQueuedAlerts(db: TDb, workspaceId: string, ids: string[], by: string) {
+  if (ids.length === 0) return [];
+  const mark = `sending:${by}`;
+  await db.alertLog.updateMany({
+    where: { workspaceId, id: { in: ids }, status: 'queued' },
+    data: { status: mark },
+  });
+  const taken = await db.alertLog.findMany({ where: { workspaceId, status: mark }, select: { id: true } });
+  await db.alertLog.updateMany({ where: { workspaceId, status: mark }, data: { status: 'sending' } });
+  return taken.map((r) => r.id);
+}
+
+/**
+ * Puts a claimed alert back in the queue after Slack refused its digest: the next digest day and time send it
+ * (its queue time becomes `now`, so it is not tried again every minute).
+ */
+export async function requeueAlert(db: TDb, alertId: string, now: Date): Promise<void> {
+  await db.$transaction([
+    db.alertRecipient.deleteMany({ where: { alertLogId: alertId } }),
+    db.alertLog.updateMany({
+      where: { id: alertId, status: 'sending' },
+      data: { status: 'queued', createdAt: now },
+    }),
+  ]);
 }
 
 /** Whether a rule is snoozed for a rep at an instant. */

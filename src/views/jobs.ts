@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { RULES, type TAlert } from '../reports/coaching-rules.js';
 import { changeUnitOf, formatChange, formatMetric } from '../reports/format.js';
 import { hasResult, type TWeeklyLeaderboard, type TWeeklyRow } from '../reports/weekly-leaderboard.js';
-import { clipMrkdwn, clipPlainText, LIMITS, mrkdwnSections } from './blocks.js';
+import { clipMrkdwn, clipPlainText, LIMITS, listWithin, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
 import { plain } from './terminal.js';
 import type { TMessage } from './types.js';
@@ -252,4 +252,170 @@ export function buildCoachingAlert(alert: TAlert, alertId: string): TMessage {
     '[Snooze 1 week] [Mark handled]',
   ].join('\n');
   return { text: escapeMrkdwn(`${title}: ${alert.headline}. ${alert.facts}`), blocks, terminal };
+}
+
+/** The overflow menu on each item of a coaching digest; its option values are "snooze:<alert id>", "handled:<alert id>". */
+export const ALERT_ITEM_ACTION = 'kpi_alert_item';
+/** The block id of a digest item: the listener finds the item it changes by it. */
+export const ALERT_ITEM_BLOCK = 'kpi_alert:';
+
+/** One alert of a digest: a coaching rule's alert, or a rep's stalled deals of the week (rule 'stalled_deals'). */
+export type TDigestItem = {
+  alertId: string;
+  rep: { id: string; name: string };
+  rule: string;
+  /** The rule's title ("Sales declining", "Stalled deals"). */
+  title: string;
+  headline: string;
+  facts: string;
+  reason: string;
+  nextStep: string;
+  links: { url: string; label: string }[];
+};
+
+/**
+ * A digest to build: its items already in the order to show them (grouped by rep, most serious first). `admins`:
+ * the message to the workspace's admins about reps whose manager has no Slack id (`managersWithoutSlack`, their
+ * names) or no manager at all (`repsWithoutManager`, the reps' names).
+ */
+export type TDigest =
+  | { kind: 'manager'; items: TDigestItem[] }
+  | { kind: 'admins'; items: TDigestItem[]; managersWithoutSlack: string[]; repsWithoutManager: string[] };
+
+/** Each item's section text is kept this short, so a long alert does not crowd out the others. */
+const ITEM_CHARS = 1500;
+/** The overflow option's value is at most 150 characters (an alert id is far shorter). */
+const OPTION_VALUE_MAX = 150;
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const repCount = (items: TDigestItem[]) => new Set(items.map((i) => i.rep.id)).size;
+const safeLinks = (links: TDigestItem['links']) => links.filter((l) => /^https?:\/\/[^\s<>|]+$/.test(l.url));
+
+/** The section of one digest item, with its snooze / handled menu. */
+function itemSection(item: TDigestItem): KnownBlock {
+  const links = safeLinks(item.links);
+  const text = [
+    `*${escapeMrkdwn(item.rep.name)}* · ${escapeMrkdwn(item.title)}`,
+    `*${escapeMrkdwn(item.headline)}*`,
+    escapeMrkdwn(item.facts),
+    `_Likely reason:_ ${escapeMrkdwn(item.reason)}`,
+    `_Next step:_ ${escapeMrkdwn(item.nextStep)}`,
+    ...(links.length
+      ? [`Links: ${links.map((l) => `<${l.url}|${escapeMrkdwn(l.label).replace(/\|/g, '/')}>`).join(' · ')}`]
+      : []),
+  ].join('\n');
+  const option = (label: string, kind: string) => ({
+    text: { type: 'plain_text' as const, text: label },
+    value: `${kind}:${item.alertId}`.slice(0, OPTION_VALUE_MAX),
+  });
+  return {
+    type: 'section',
+    block_id: `${ALERT_ITEM_BLOCK}${item.alertId}`.slice(0, 255),
+    text: { type: 'mrkdwn', text: clipMrkdwn(text, ITEM_CHARS) },
+    accessory: {
+      type: 'overflow',
+      action_id: ALERT_ITEM_ACTION,
+      options: [option('Snooze 1 week', 'snooze'), option('Mark handled', 'handled')],
+    },
+  };
+}
+
+/** What the admins' message says first: who lacks a Slack id, and what to do about it. */
+function missingText(d: Extract<TDigest, { kind: 'admins' }>, mark: (s: string) => string): string {
+  const parts: string[] = [];
+  if (d.managersWithoutSlack.length)
+    parts.push(listWithin('These managers have no Slack id: ', d.managersWithoutSlack.map(mark), '.', 1200));
+  if (d.repsWithoutManager.length)
+    parts.push(listWithin('These reps have no manager: ', d.repsWithoutManager.map(mark), '.', 1200));
+  parts.push(
+    'Until that changes their coaching alerts come to KPI Bot admins. To send them to the manager: give the manager a Slack id (the `slack_user_id` column of a reps import, `kpi import reps`), or set the reps’ manager (the `manager` column).',
+  );
+  return parts.join('\n');
+}
+
+/**
+ * One message with many coaching alerts (issue 17): a manager's digest (every new alert about their reps, grouped
+ * by rep, most serious first), or the admins' message about reps whose manager has no Slack id. Each item is a
+ * section with a "Snooze 1 week" / "Mark handled" menu; within Slack's 50 blocks, the items that do not fit are
+ * summarized ("…and 12 more alerts about 9 reps", with their names and rules). The terminal lists every item.
+ */
+export function buildCoachingDigest(d: TDigest): TMessage {
+  const n = d.items.length;
+  const reps = repCount(d.items);
+  const title =
+    d.kind === 'manager'
+      ? `Coaching digest · ${plural(n, 'alert')} about ${plural(reps, 'rep')}`
+      : `Coaching alerts with no manager on Slack · ${plural(n, 'alert')} about ${plural(reps, 'rep')}`;
+  const footer =
+    'Snooze 1 week keeps that kind of alert about the rep quiet for a week; Mark handled records who dealt with it. `/kpi notify` sets the day and time of your digest.';
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: clipPlainText(title, LIMITS.header) } },
+  ];
+  if (d.kind === 'admins')
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: clipMrkdwn(missingText(d, (s) => `*${escapeMrkdwn(s)}*`)) },
+    });
+  // The footer and, when needed, the summary of the rest besides.
+  const room = LIMITS.blocks - blocks.length - 2;
+  const shown = d.items.length <= room + 1 ? d.items : d.items.slice(0, room);
+  for (const item of shown) blocks.push(itemSection(item));
+  const rest = d.items.slice(shown.length);
+  if (rest.length) {
+    const byRep = new Map<string, { name: string; titles: string[] }>();
+    for (const i of rest) {
+      const entry = byRep.get(i.rep.id) ?? { name: i.rep.name, titles: [] };
+      entry.titles.push(i.title);
+      byRep.set(i.rep.id, entry);
+    }
+    const names = [...byRep.values()].map(
+      (r) => `*${escapeMrkdwn(r.name)}* (${r.titles.map(escapeMrkdwn).join(', ')})`,
+    );
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: listWithin(
+          `…and ${plural(rest.length, 'more alert')} about ${plural(byRep.size, 'rep')}: `,
+          names,
+          '. `/kpi why @name` shows each rep’s numbers and the likely reason; the bot’s log and `kpi jobs list` keep the run.',
+        ),
+      },
+    });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: footer }] });
+  const summary = [...new Map(d.items.map((i) => [i.rep.id, i.rep.name])).entries()].map(
+    ([id, name]) =>
+      `${escapeMrkdwn(name)} (${d.items
+        .filter((i) => i.rep.id === id)
+        .map((i) => escapeMrkdwn(i.title))
+        .join(', ')})`,
+  );
+  const text = listWithin(`${escapeMrkdwn(title)}: `, summary, '', 2000);
+  const terminal = [
+    plain(title).toUpperCase(),
+    ...(d.kind === 'admins' ? [missingText(d, plain).replace(/`/g, '')] : []),
+    ...d.items.flatMap((i, k) => [
+      ...(k === 0 || d.items[k - 1]?.rep.id !== i.rep.id ? [plain(i.rep.name)] : []),
+      `  ${plain(i.title)}: ${plain(i.headline)}`,
+      `    ${plain(i.facts)}`,
+      `    Likely reason: ${plain(i.reason)}`,
+      `    Next step: ${plain(i.nextStep)}`,
+      ...(safeLinks(i.links).length
+        ? [
+            `    Links: ${safeLinks(i.links)
+              .map((l) => `${plain(l.label)} (${l.url})`)
+              .join(' · ')}`,
+          ]
+        : []),
+      '    [Snooze 1 week] [Mark handled]',
+    ]),
+    footer.replace(/`/g, ''),
+  ].join('\n');
+  return { text, blocks, terminal };
+}
+
+/** The text an item is recorded with in the alert log (what its manager read). */
+export function digestItemText(item: TDigestItem): string {
+  return `${item.title}: ${item.headline}. ${item.facts}`;
 }
