@@ -1,7 +1,6 @@
 import type { TLogger } from '../logger.js';
 import type { TDb } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
-import { managerDigestTask } from './digest-task.js';
 import type { TOutbox } from './outbox.js';
 
 /**
