@@ -1,7 +1,12 @@
 import type { TLogger } from '../logger.js';
+import { runMoments } from '../moments/task.js';
 import type { TDb } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
+import { DEFAULT_QUIET_HOURS } from './coaching-job.js';
+import { managerDigestTask } from './digest-task.js';
+import { STALE_CLAIM_MS } from './ledger.js';
 import type { TOutbox } from './outbox.js';
+import { inQuietHours } from './schedule.js';
 
 /**
  * Work the scheduler does every minute for each workspace besides its ledger jobs (issue 17): sending pending
@@ -24,5 +29,17 @@ export type TMinuteContext = {
 
 export type TMinuteTask = { name: string; run(ctx: TMinuteContext): Promise<void> };
 
+/** Deal-won celebrations and target milestones (src/moments/), under the scheduler's quiet-hours and claim rules. */
+const momentsTask: TMinuteTask = {
+  name: 'moments',
+  async run(ctx) {
+    await runMoments(ctx, {
+      inQuietHours,
+      defaultQuietHours: DEFAULT_QUIET_HOURS,
+      staleClaimMs: STALE_CLAIM_MS,
+    });
+  },
+};
+
 /** The minute tasks, in the order they run. */
-export const MINUTE_TASKS: TMinuteTask[] = [managerDigestTask];
+export const MINUTE_TASKS: TMinuteTask[] = [momentsTask, managerDigestTask];
