@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import { isServiceError } from '../services/errors.js';
 import { changeNotify, notifySettings } from '../services/notify.js';
-import { mrkdwnOfMessage } from '../views/help.js';
+import { codeSpan, mrkdwnOfMessage } from '../views/help.js';
 import { buildNotify } from '../views/notify.js';
 import type { TCommand } from './types.js';
 
@@ -25,7 +25,8 @@ export const notifyCommand: TCommand = {
     'notify reset',
   ],
   async run(args, ctx) {
-    const usage = `Usage: \`/kpi ${this.usage}\``;
+    // A code span with its < and > escaped: Slack reads <a|b> as a link even between backticks.
+    const usage = `Usage: ${codeSpan(`/kpi ${this.usage}`)}`;
     const [item, value, time, ...extra] = args;
     if (!item) return buildNotify(await notifySettings(ctx));
     if (args.some(namesSomeone))

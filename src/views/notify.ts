@@ -101,7 +101,7 @@ const NO_SLACK =
 /** The Block Kit of `/kpi notify`: the choices in one section, how to change them in a context. */
 export function notifyBlocks(v: TNotifyView): KnownBlock[] {
   const lines = [
-    ...(v.changed ? [`:white_check_mark: ${escapeMrkdwn(savedText(v, v.changed, TERMINAL))}`] : []),
+    ...(v.changed ? [`:white_check_mark: ${savedText(v, v.changed, SLACK)}`] : []),
     `*What KPI Bot sends you* (${escapeMrkdwn(v.person.name)})`,
     ...rows(v, SLACK).map(([label, value]) => `• ${label}: ${value}`),
   ];
@@ -113,11 +113,12 @@ export function notifyBlocks(v: TNotifyView): KnownBlock[] {
 
 /** The text fallback (notifications, screen readers): the same choices on one line. */
 export function notifyFallback(v: TNotifyView): string {
-  const choices = rows(v, TERMINAL)
+  // Nothing here comes from people (the name is left out), so only the schedule needs marking, as code.
+  const choices = rows(v, { code: codeSpan, strong: (s) => s })
     .map(([label, value]) => `${label} ${value}`)
     .join('; ');
-  const saved = v.changed ? `${savedText(v, v.changed, TERMINAL)} ` : '';
-  return clipMrkdwn(escapeMrkdwn(`${saved}What KPI Bot sends you: ${choices}.`));
+  const saved = v.changed ? `${savedText(v, v.changed, { code: codeSpan, strong: (s) => s })} ` : '';
+  return clipMrkdwn(`${saved}What KPI Bot sends you: ${choices}.`);
 }
 
 /** The terminal view: a line for what changed, the choices in two columns, how to change them. */

@@ -64,6 +64,10 @@ const CASES: Record<string, { ok: [string, RegExp]; bad: [string, RegExp] }> = {
     ok: ['target set team outreach.total 100 weekly', /^Target set: everyone, /],
     bad: ['target set team outreach.total lots', /positive number/],
   },
+  notify: {
+    ok: ['notify milestones off', /^Saved: milestone DMs are now off\. What KPI Bot sends you:/],
+    bad: ['notify rnak on', /^`rnak` is not something `\/kpi notify` changes \(did you mean `rank`\?\)/],
+  },
   link: {
     ok: ['link <@U0DANA> hubspot 5150', /Dana Scott/],
     bad: ['link <@U0DANA> salesforce', /^Say who, which CRM and which owner\.\nUsage: `\/kpi link /],
