@@ -1,0 +1,386 @@
+import type { KnownBlock } from '@slack/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBot } from '../support/bot.js';
+import { TEST_PROVIDER } from '../support/env.js';
+import type { TRecordedCall } from '../support/fake-slack.js';
+import { slashCommands } from '../support/slack-request.js';
+
+/**
+ * The weekly stalled-deals job through the real bot: the scheduler's tick with a fake clock (quiet hours are
+ * judged on it), the fake Slack recording each direct message, SQLite or PostgreSQL underneath.
+ */
+
+let t: Awaited<ReturnType<typeof startTestBot>>;
+const { slash } = slashCommands(() => t);
+
+const fake = {
+  at: new Date('2026-12-07T08:00:20Z'),
+  now() {
+    return this.at;
+  },
+  set(iso: string) {
+    this.at = new Date(iso);
+    return this.at;
+  },
+};
+
+const DAY = 86_400_000;
+/** Monday 7 December 2026, 09:00 in Berlin: the job's default slot. */
+const SLOT = new Date('2026-12-07T08:00:00Z');
+const ago = (days: number, from = SLOT) => new Date(from.getTime() - days * DAY);
+const HOSTILE_TITLE = `*Big* _deal_ ~x~ <!channel> & <@U0ADA> ${'x'.repeat(200)}`;
+const STALLED_ONLY = { jobs: { leaderboard: { enabled: false }, 'coaching-alerts': { enabled: false } } };
+
+let ws: { id: string };
+const reps: Record<string, string> = {};
+
+async function seed() {
+  const db = t.bot.store.db;
+  ws = await db.workspace.update({
+    where: { slackTeamId: 'T0ACME' },
+    data: {
+      timezone: 'Europe/Berlin',
+      createdAt: new Date('2026-01-01T00:00:00Z'),
+      settings: JSON.stringify(STALLED_ONLY),
+    },
+  });
+  const person = async (name: string, slackUserId: string | null, role = 'rep', managerId?: string) => {
+    reps[name] = (
+      await db.rep.create({
+        data: { workspaceId: ws.id, name, slackUserId, role, managerId: managerId ?? null },
+      })
+    ).id;
+  };
+  await person('Mia Manager', 'U0MIA', 'manager');
+  await person('Ada Admin', 'U0ADA', 'admin');
+  for (const [name, id] of [
+    ['Dana Scott', 'U0DANA'],
+    ['Lee Park', 'U0LEE'],
+    ['Kim Ode', null],
+    ['Pat Lane', 'U0PAT'],
+    ['Zoe Quinn', 'U0ZOE'],
+  ] as const)
+    await person(name, id, 'rep', reps['Mia Manager']);
+  const deal = async (d: {
+    ext: string;
+    rep: string;
+    source?: string;
+    title?: string;
+    stage: string;
+    opened: number;
+    status?: string;
+    closed?: number;
+    amount?: number;
+    moves: [string, number][];
+  }) => {
+    const row = await db.deal.create({
+      data: {
+        workspaceId: ws.id,
+        repId: reps[d.rep] as string,
+        source: d.source ?? 'csv',
+        externalId: d.ext,
+        title: d.title ?? `Deal ${d.ext}`,
+        stage: d.stage,
+        status: d.status ?? 'open',
+        amountMinor: BigInt((d.amount ?? 1000) * 100),
+        openedAt: ago(d.opened),
+        closedAt: d.closed === undefined ? null : ago(d.closed),
+        createdAt: ago(d.opened),
+      },
+    });
+    for (const [toStage, days] of d.moves)
+      await db.dealStageChange.create({
+        data: { workspaceId: ws.id, dealId: row.id, toStage, changedAt: ago(days) },
+      });
+  };
+  let acts = 0;
+  const activity = (dealExternalId: string, days: number, source = 'csv') =>
+    db.activity.create({
+      data: {
+        workspaceId: ws.id,
+        source,
+        externalId: `a${++acts}`,
+        kind: 'call',
+        occurredAt: ago(days),
+        dealExternalId,
+      },
+    });
+  // The team's history: ten won deals spent 1..10 days in Proposal (the usual: up to 9 days).
+  for (let i = 1; i <= 10; i++)
+    await deal({
+      ext: `h${i}`,
+      rep: 'Zoe Quinn',
+      stage: 'Won',
+      status: 'won',
+      opened: 150,
+      closed: 100,
+      moves: [
+        ['Proposal', 150],
+        ['Won', 150 - i],
+      ],
+    });
+  // Dana: a HubSpot deal 20 days in Proposal (touched two days ago), a CSV deal untouched for 25 days.
+  await deal({
+    ext: '9001',
+    rep: 'Dana Scott',
+    source: 'hubspot',
+    title: HOSTILE_TITLE,
+    stage: 'Proposal',
+    opened: 20,
+    amount: 12_000,
+    moves: [['Proposal', 20]],
+  });
+  await activity('9001', 2, 'hubspot');
+  await deal({ ext: 'D-2', rep: 'Dana Scott', stage: 'Demo', opened: 25, moves: [['Demo', 25]] });
+  // Lee: 15 days in Proposal, nothing logged for 20: both rules.
+  await deal({
+    ext: 'L-1',
+    rep: 'Lee Park',
+    stage: 'Proposal',
+    opened: 40,
+    moves: [
+      ['Qualify', 40],
+      ['Proposal', 15],
+    ],
+  });
+  await activity('L-1', 20);
+  // Kim has no Slack id; Pat turns the message off; Zoe's open deal is moving.
+  await deal({ ext: 'K-1', rep: 'Kim Ode', stage: 'Demo', opened: 60, moves: [['Demo', 60]] });
+  await deal({ ext: 'P-1', rep: 'Pat Lane', stage: 'Demo', opened: 60, moves: [['Demo', 60]] });
+  await deal({ ext: 'Z-1', rep: 'Zoe Quinn', stage: 'Proposal', opened: 3, moves: [['Proposal', 3]] });
+  await activity('Z-1', 1);
+  // What HubSpot's signed webhooks said: the portal the deals live in.
+  await db.inboxEvent.create({
+    data: {
+      workspaceId: ws.id,
+      source: 'hubspot',
+      dedupeKey: 'hubspot:deal.creation:9001',
+      payload: JSON.stringify({
+        eventId: 1,
+        portalId: 62515,
+        occurredAt: 1,
+        subscriptionType: 'deal.creation',
+        objectId: 9001,
+      }),
+      receivedAt: ago(20),
+    },
+  });
+}
+
+beforeAll(async () => {
+  t = await startTestBot({ clock: fake });
+  await seed();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const dms = () => t.slack.callsOf('chat.postMessage');
+const to = (calls: TRecordedCall[], user: string) => calls.filter((c) => c.body.channel === user);
+const blocksOf = (c: TRecordedCall) =>
+  (typeof c.body.blocks === 'string' ? JSON.parse(c.body.blocks) : c.body.blocks) as KnownBlock[];
+const sectionTexts = (c: TRecordedCall) =>
+  blocksOf(c).flatMap((b) => (b.type === 'section' && b.text ? [b.text.text] : []));
+const runOf = async (slot: Date) =>
+  t.bot.store.db.jobRun.findUnique({
+    where: { job_workspaceId_slot: { job: 'stalled-deals', workspaceId: ws.id, slot } },
+  });
+const setSettings = (settings: unknown) =>
+  t.bot.store.db.workspace.update({ where: { id: ws.id }, data: { settings: JSON.stringify(settings) } });
+
+/** Slack's limits on a message (views/blocks.ts LIMITS), with the text fallback present. */
+function expectWithinLimits(c: TRecordedCall) {
+  const blocks = blocksOf(c);
+  expect(blocks.length).toBeLessThanOrEqual(50);
+  expect(String(c.body.text).length).toBeGreaterThan(0);
+  for (const b of blocks) {
+    if (b.type === 'header') expect(b.text.text.length).toBeLessThanOrEqual(150);
+    if (b.type === 'section' && b.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
+    if (b.type === 'context')
+      for (const e of b.elements) if ('text' in e) expect(String(e.text).length).toBeLessThanOrEqual(3000);
+  }
+}
+
+describe(`stalled-deals job (${TEST_PROVIDER})`, () => {
+  it('Monday 09:00: one DM per rep with stalled deals, links or ids, escaped titles; once per slot', async () => {
+    // Pat turns the message off, as Slack sends the command.
+    const reply = await slash('notify stalled off', { user: 'U0PAT' });
+    expect(JSON.stringify(reply)).toMatch(/stalled/i);
+    const before = dms().length;
+    await t.bot.jobs.tick(fake.set('2026-12-07T07:59:30Z'));
+    expect(dms().length).toBe(before);
+    const out = await t.bot.jobs.tick(fake.set('2026-12-07T08:00:20Z'));
+    expect(out.map((o) => [o.job, o.outcome, o.status])).toEqual([['stalled-deals', 'ran', 'done']]);
+    const sent = dms().slice(before);
+    expect(sent.map((c) => c.body.channel).sort()).toEqual(['U0DANA', 'U0LEE']);
+    expect(out[0]?.summary).toBe(
+      '2 reps sent their stalled deals (3 deals), 1 skipped by their preference, 1 without a Slack id',
+    );
+    const run = await runOf(SLOT);
+    expect(JSON.parse(run?.result ?? '{}')).toMatchObject({
+      sent: 2,
+      deals: 3,
+      skippedByPreference: 1,
+      withoutSlackId: 1,
+      withoutSlackIdNames: ['Kim Ode'],
+    });
+
+    const dana = to(sent, 'U0DANA')[0] as TRecordedCall;
+    expectWithinLimits(dana);
+    const header = blocksOf(dana)[0];
+    expect(header).toMatchObject({ type: 'header', text: { text: 'Stalled deals · 2 deals need a nudge' } });
+    const [, ...lines] = sectionTexts(dana);
+    const list = lines.join('\n');
+    // Most stalled first: 20 days in Proposal against the usual 9 (2.2x), then 25 days untouched of 14 (1.8x).
+    expect(list.indexOf('9001')).toBeLessThan(list.indexOf('D-2'));
+    expect(list).toContain('<https://app.hubspot.com/contacts/62515/record/0-3/9001|');
+    expect(list).toContain("20 days in stage (team's usual: up to 9 days)");
+    expect(list).toContain('last activity 2 days ago');
+    expect(list).toContain('$12,000');
+    expect(list).toContain('no activity logged (14 days or more counts as stalled) · 25 days in stage');
+    expect(list).toContain('a CSV import id `D-2`');
+    // The hostile title is shown, never acted on: no mention, no channel ping, no markup of its own.
+    const all = JSON.stringify(blocksOf(dana)) + String(dana.body.text);
+    expect(all).not.toContain('<!channel>');
+    expect(all).not.toContain('<@U0ADA>');
+    expect(list).toContain('&lt;!channel&gt;');
+    expect(list).not.toContain('x'.repeat(160));
+    const lee = to(sent, 'U0LEE')[0] as TRecordedCall;
+    expect(sectionTexts(lee).join('\n')).toContain(
+      "15 days in stage (team's usual: up to 9 days) · last activity 20 days ago (14 days or more counts as stalled)",
+    );
+    // The same slot again, from a tick or by hand: nothing more.
+    await t.bot.jobs.tick(fake.set('2026-12-07T08:01:00Z'));
+    expect(dms().length).toBe(before + 2);
+  });
+
+  it('quiet hours hold the run; it goes out once they end, about the slot it stands for', async () => {
+    // Zoe won her deal meanwhile: a won deal is never listed.
+    await t.bot.store.db.deal.updateMany({
+      where: { workspaceId: ws.id, externalId: 'Z-1' },
+      data: { status: 'won', stage: 'Won', closedAt: new Date('2026-12-10T10:00:00Z') },
+    });
+    await setSettings({ ...STALLED_ONLY, quietHours: { start: '08:00', end: '10:00' } });
+    try {
+      const slot = new Date('2026-12-14T08:00:00Z');
+      const before = dms().length;
+      const out = await t.bot.jobs.tick(fake.set('2026-12-14T08:00:20Z'));
+      // The slot came due and was held (the same tick's sweep tries the held run again: held again).
+      expect([...new Set(out.map((o) => `${o.job} ${o.status}`))]).toEqual(['stalled-deals held']);
+      expect(dms().length).toBe(before);
+      expect((await runOf(slot))?.status).toBe('held');
+      // Still quiet at 09:59 in Berlin.
+      await t.bot.jobs.tick(fake.set('2026-12-14T08:59:00Z'));
+      expect(dms().length).toBe(before);
+      const later = await t.bot.jobs.tick(fake.set('2026-12-14T09:01:00Z'));
+      expect(later.map((o) => [o.job, o.status])).toEqual([['stalled-deals', 'done']]);
+      const sent = dms().slice(before);
+      expect(sent.map((c) => c.body.channel).sort()).toEqual(['U0DANA', 'U0LEE']);
+      // Counted to the slot: 27 days in Proposal a week on.
+      expect(sectionTexts(to(sent, 'U0DANA')[0] as TRecordedCall).join('\n')).toContain('27 days in stage');
+      await t.bot.jobs.tick(fake.set('2026-12-14T09:02:00Z'));
+      expect(dms().length).toBe(before + 2);
+    } finally {
+      await setSettings(STALLED_ONLY);
+    }
+  });
+
+  it('a preference turned back on is read at the next run; the job can be switched off', async () => {
+    await slash('notify stalled on', { user: 'U0PAT' });
+    const before = dms().length;
+    await t.bot.jobs.tick(fake.set('2026-12-21T08:00:20Z'));
+    expect(
+      dms()
+        .slice(before)
+        .map((c) => c.body.channel)
+        .sort(),
+    ).toEqual(['U0DANA', 'U0LEE', 'U0PAT']);
+    await setSettings({ jobs: { ...STALLED_ONLY.jobs, 'stalled-deals': { enabled: false } } });
+    try {
+      const off = dms().length;
+      expect(await t.bot.jobs.tick(fake.set('2026-12-28T08:00:20Z'))).toEqual([]);
+      expect(dms().length).toBe(off);
+    } finally {
+      await setSettings(STALLED_ONLY);
+    }
+  });
+
+  it('a DM Slack refuses is counted and told to the admins; the others still go out', async () => {
+    t.slack.on('chat.postMessage', (call) =>
+      call.body.channel === 'U0LEE' ? { ok: false, error: 'user_not_found' } : { ok: true, ts: '1.1' },
+    );
+    try {
+      const before = dms().length;
+      const out = await t.bot.jobs.tick(fake.set('2027-01-04T08:00:20Z'));
+      expect(out[0]).toMatchObject({ job: 'stalled-deals', status: 'done' });
+      expect(out[0]?.summary).toContain('1 refused by Slack');
+      const sent = dms().slice(before);
+      expect(to(sent, 'U0DANA')).toHaveLength(1);
+      expect(to(sent, 'U0PAT')).toHaveLength(1);
+      const note = to(sent, 'U0ADA')[0];
+      expect(String(note?.body.text)).toContain('could not deliver 1 stalled-deals message');
+      const run = await runOf(new Date('2027-01-04T08:00:00Z'));
+      expect(JSON.parse(run?.result ?? '{}')).toMatchObject({ sent: 2, failed: 1 });
+    } finally {
+      t.slack.on('chat.postMessage', () => ({ ok: true, ts: '1.1' }));
+    }
+  });
+
+  it('60 reps under one manager, one with 300 stalled deals and long hostile names: every DM within limits', async () => {
+    const db = t.bot.store.db;
+    const hostile = (i: number) => `${'Ω*_~<>&'.repeat(30)} <!channel> @here rep ${i}`;
+    const created: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const rep = await db.rep.create({
+        data: {
+          workspaceId: ws.id,
+          name: hostile(i),
+          slackUserId: `U0BIG${i}`,
+          managerId: reps['Mia Manager'] as string,
+        },
+      });
+      created.push(rep.id);
+    }
+    const deals = created.flatMap((repId, i) =>
+      Array.from({ length: i === 0 ? 300 : 2 }, (_, k) => ({
+        workspaceId: ws.id,
+        repId,
+        source: 'csv',
+        externalId: `big-${i}-${k}`,
+        title: `${'T*_~<>&'.repeat(40)} <!here> deal ${i}-${k}`,
+        stage: `${'S*<>'.repeat(40)} stage`,
+        status: 'open',
+        amountMinor: BigInt(1000 + k),
+        openedAt: ago(30 + k, new Date('2027-01-11T08:00:00Z')),
+        createdAt: ago(30 + k, new Date('2027-01-11T08:00:00Z')),
+      })),
+    );
+    await db.deal.createMany({ data: deals });
+    const before = dms().length;
+    const out = await t.bot.jobs.tick(fake.set('2027-01-11T08:00:20Z'));
+    expect(out[0]).toMatchObject({ job: 'stalled-deals', status: 'done' });
+    const sent = dms().slice(before);
+    const big = sent.filter((c) => String(c.body.channel).startsWith('U0BIG'));
+    expect(big).toHaveLength(60);
+    for (const c of sent) expectWithinLimits(c);
+    for (const c of big) {
+      const json = JSON.stringify(blocksOf(c)) + String(c.body.text);
+      expect(json).not.toContain('<!here>');
+      expect(json).not.toContain('<!channel>');
+    }
+    const first = to(sent, 'U0BIG0')[0] as TRecordedCall;
+    expect(blocksOf(first)[0]).toMatchObject({ text: { text: 'Stalled deals · 300 deals need a nudge' } });
+    const text = sectionTexts(first).join('\n');
+    const more = /…and (\d+) more stalled deals/.exec(text);
+    expect(more).not.toBeNull();
+    const shown = (text.match(/a CSV import id `big-0-/g) ?? []).length;
+    expect(shown + Number(more?.[1])).toBe(300);
+    expect(shown).toBeGreaterThan(20);
+    // Most stalled first: the oldest (longest untouched) deal leads.
+    expect(/big-0-\d+`/.exec(text)?.[0]).toBe('big-0-299`');
+    expect(JSON.parse((await runOf(new Date('2027-01-11T08:00:00Z')))?.result ?? '{}')).toMatchObject({
+      sent: 63,
+      deals: 300 + 59 * 2 + 3 + 1,
+    });
+  });
+});
