@@ -204,10 +204,6 @@ function summaryOf(counts: TCounts): string {
   }`;
 }
 
-/** Whether the workspace's stalled-deals list is on (the stalled-deals job's switch): it feeds the digest. */
-const stalledOn = (workspace: Workspace) =>
-  parseWorkspaceSettings(workspace.settings).jobs?.['stalled-deals']?.enabled !== false;
-
 /** Every candidate alert of a run: each rep's rules, and once a week each rep's stalled deals. */
 async function candidatesOf(ctx: TJobContext): Promise<{ rep: Rep; content: TAlertContent }[]> {
   const config = ruleConfig(parseWorkspaceSettings(ctx.workspace.settings).alerts ?? {});
@@ -218,13 +214,12 @@ async function candidatesOf(ctx: TJobContext): Promise<{ rep: Rep; content: TAle
     for (const alert of evaluateRules(input, config))
       out.push({ rep, content: JSON.parse(contentJson(alert)) });
   }
-  if (stalledOn(ctx.workspace)) {
-    const stalled = await stalledDealsByRep(ctx.db, ctx.workspace, ctx.slot);
-    const week = periodContaining('week', ctx.slot, calendarOf(ctx.workspace)).key;
-    for (const rep of reps) {
-      const deals = stalled.get(rep.id) ?? [];
-      if (deals.length) out.push({ rep, content: stalledContent(rep, deals, week, ctx.workspace.locale) });
-    }
+  // Stalled deals: one item per rep and week (the week's key as its period), whatever the rep's own weekly DM.
+  const stalled = await stalledDealsByRep(ctx.db, ctx.workspace, ctx.slot);
+  const week = periodContaining('week', ctx.slot, calendarOf(ctx.workspace)).key;
+  for (const rep of reps) {
+    const deals = stalled.get(rep.id) ?? [];
+    if (deals.length) out.push({ rep, content: stalledContent(rep, deals, week, ctx.workspace.locale) });
   }
   return out;
 }

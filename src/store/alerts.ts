@@ -72,14 +72,16 @@ export async function claimQueuedAlerts(db: TDb, workspaceId: string, ids: strin
 
 /**
  * Puts a claimed alert back in the queue after Slack refused its digest: the next digest day and time send it
- * (its queue time becomes `now`, so it is not tried again every minute).
+ * (its queue time moves past `now`, so it is not tried again every minute).
  */
 export async function requeueAlert(db: TDb, alertId: string, now: Date): Promise<void> {
+  // Queued as of the next whole minute: the digest moment it just missed (this minute) does not count it again.
+  const queuedAt = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + 60_000);
   await db.$transaction([
     db.alertRecipient.deleteMany({ where: { alertLogId: alertId } }),
     db.alertLog.updateMany({
       where: { id: alertId, status: 'sending' },
-      data: { status: 'queued', createdAt: now },
+      data: { status: 'queued', createdAt: queuedAt },
     }),
   ]);
 }
