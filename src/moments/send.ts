@@ -54,9 +54,11 @@ function deliveredOf(error: unknown): 'no' | 'unknown' {
   return delivered === 'no' ? 'no' : 'unknown';
 }
 
-type TParsed =
-  | { row: Moment; kind: 'celebration'; payload: TCelebrationPayload }
-  | { row: Moment; kind: 'milestone'; payload: TMilestonePayload };
+/** A moment's payload with its kind, as the messages are built from it. */
+export type TMomentPayload =
+  | { kind: 'celebration'; payload: TCelebrationPayload }
+  | { kind: 'milestone'; payload: TMilestonePayload };
+type TParsed = TMomentPayload & { row: Moment };
 
 function parsed(row: Moment): TParsed | null {
   try {
@@ -99,7 +101,7 @@ const milestoneItem = (p: TMilestonePayload): TMilestoneItem => ({
  * The channel's message for claimed moments, in a fixed order whatever order they were detected or claimed in:
  * wins by close time (then deal id), then 100% milestones by rep name and metric.
  */
-export function celebrationMessageOf(items: readonly TParsed[]): TMessage {
+export function celebrationMessageOf(items: readonly TMomentPayload[]): TMessage {
   const wins = items
     .flatMap((i) => (i.kind === 'celebration' ? [i.payload] : []))
     .sort((a, b) => a.closedAt.localeCompare(b.closedAt) || a.dealId.localeCompare(b.dealId));
@@ -113,7 +115,7 @@ export function celebrationMessageOf(items: readonly TParsed[]): TMessage {
 }
 
 /** A rep's DM for claimed milestones, by metric then threshold. */
-function milestoneDmOf(items: readonly TParsed[]): TMessage {
+export function milestoneDmOf(items: readonly TMomentPayload[]): TMessage {
   const list = items
     .flatMap((i) => (i.kind === 'milestone' ? [i.payload] : []))
     .sort((a, b) => a.metricId.localeCompare(b.metricId) || a.percent - b.percent);

@@ -1,0 +1,164 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { celebrationMessageOf, milestoneDmOf, type TMomentPayload } from '../../src/moments/send.js';
+import type { TCelebrationPayload, TMilestonePayload } from '../../src/moments/types.js';
+import { buildCelebrationMessage } from '../../src/views/moments.js';
+import type { TMessage } from '../../src/views/types.js';
+
+/** The moments' messages as pure views: escaping, Block Kit limits, a fixed order, the text and terminal forms. */
+
+const HOSTILE =
+  '<!channel> *bold* _it_ ~strike~ `code` <https://evil.example|click> & <@U0EVIL> @here\n> quote';
+const LONG_NAME = `${HOSTILE} ${'Ñ'.repeat(220)}`;
+
+const win = (i: number, over: Partial<TCelebrationPayload> = {}): TMomentPayload => ({
+  kind: 'celebration',
+  payload: {
+    dealId: `d${String(i).padStart(3, '0')}`,
+    repName: `Rep ${i}`,
+    slackUserId: i % 2 ? `U0REP${i}` : null,
+    title: `Deal ${i}`,
+    amountMinor: String(100_000 + i),
+    currency: 'USD',
+    closedAt: new Date(Date.UTC(2026, 10, 20, 13, i % 60)).toISOString(),
+    progress: null,
+    attempts: 0,
+    ...over,
+  },
+});
+const reached = (i: number, over: Partial<TMilestonePayload> = {}): TMomentPayload => ({
+  kind: 'milestone',
+  payload: {
+    repName: `Rep ${i}`,
+    slackUserId: null,
+    metricId: 'sales.won_total',
+    metricTitle: 'Won revenue',
+    unit: 'money',
+    percent: 100,
+    actual: 41_000,
+    target: 40_000,
+    currency: 'USD',
+    periodKey: '2026-11',
+    periodLabel: 'November 2026',
+    attempts: 0,
+    ...over,
+  },
+});
+
+/** Slack's limits, and what no message may carry: a live mention of everyone, a link or a user from user text. */
+function expectWithinLimits(m: TMessage) {
+  expect(m.blocks.length).toBeLessThanOrEqual(50);
+  for (const b of m.blocks) {
+    if (b.type === 'header') expect(b.text.text.length).toBeLessThanOrEqual(150);
+    if (b.type === 'section') expect(b.text?.text.length ?? 0).toBeLessThanOrEqual(3000);
+    if (b.type === 'context')
+      for (const e of b.elements) expect('text' in e ? e.text.length : 0).toBeLessThanOrEqual(3000);
+  }
+  const all = `${JSON.stringify(m.blocks)}${m.text}`;
+  expect(all).not.toContain('<!channel>');
+  expect(all).not.toContain('<https://evil');
+  expect(all).not.toContain('<@U0EVIL>');
+  expect(all).not.toMatch(/(^|[^\u2060])@here/);
+  // The terminal: no control character but line breaks.
+  const controls = [...m.terminal].filter((c) => {
+    const code = c.codePointAt(0) ?? 0;
+    return (code < 32 && code !== 10) || code === 127;
+  });
+  expect(controls).toEqual([]);
+}
+
+describe('celebration message', () => {
+  it('a 5,000-character title and a 200+ character hostile name: escaped, cut, within limits', () => {
+    const m = celebrationMessageOf([
+      win(1, { title: `${HOSTILE} ${'t'.repeat(5_000)}`, repName: LONG_NAME, slackUserId: null }),
+      reached(2, { repName: LONG_NAME }),
+    ]);
+    expectWithinLimits(m);
+    const section = JSON.stringify(m.blocks);
+    expect(section).toContain('&lt;!channel&gt;');
+    expect(section.length).toBeLessThan(2_000);
+    expect(m.terminal).toContain('<!channel> *bold*');
+    expect(m.terminal.split('\n')).toHaveLength(3);
+    expect(m.text).toMatch(/^🎉 1 deal won, 1 target reached: /);
+  });
+
+  it('60 wins: 24 lines and "…and 36 more", one header, within limits', () => {
+    const m = celebrationMessageOf(Array.from({ length: 60 }, (_, i) => win(i, { repName: LONG_NAME })));
+    expectWithinLimits(m);
+    const lines = m.blocks.flatMap((b) => (b.type === 'section' ? (b.text?.text ?? '').split('\n') : []));
+    expect(lines).toHaveLength(25);
+    expect(lines.at(-1)).toBe('…and 36 more');
+    expect(m.terminal.split('\n').at(-1)).toBe('  …and 36 more');
+  });
+
+  it('amounts in the deal currency, progress to target, an untitled deal', () => {
+    const m = celebrationMessageOf([
+      win(1, {
+        amountMinor: '500000',
+        currency: 'JPY',
+        title: '  ',
+        progress: { percent: 62.9, target: 40_000, currency: 'USD', periodLabel: 'November 2026' },
+      }),
+    ]);
+    expect(JSON.stringify(m.blocks)).toContain(
+      '<@U0REP1> won _a deal_ for *¥500,000* · 62% of $40,000 for November 2026',
+    );
+    expect(m.terminal).toContain('Rep 1 won a deal for ¥500,000 · 62% of $40,000 for November 2026');
+  });
+
+  it('the same message whatever order the moments were recorded or claimed in', () => {
+    const items = [
+      ...Array.from({ length: 8 }, (_, i) => win(i)),
+      reached(3),
+      reached(1, {
+        metricId: 'outreach.total',
+        metricTitle: 'Outreach',
+        unit: 'count',
+        actual: 120,
+        target: 100,
+      }),
+    ];
+    const expected = celebrationMessageOf(items);
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(items, { minLength: items.length, maxLength: items.length }),
+        (shuffled) => {
+          expect(celebrationMessageOf(shuffled)).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it('only 100% milestones: a "Targets reached" message', () => {
+    const m = buildCelebrationMessage({ wins: [], reached: [] });
+    expect(m.blocks).toHaveLength(1);
+    const only = celebrationMessageOf([reached(1)]);
+    expect(only.terminal).toBe(
+      'Targets reached:\n  Rep 1 reached 100% of their won revenue target for November 2026: $41,000 of $40,000',
+    );
+  });
+});
+
+describe('milestone DM', () => {
+  it('says where the rep stands, one line per milestone, in a fixed order, with how to turn it off', () => {
+    const m = milestoneDmOf([
+      reached(1, {
+        metricId: 'personalization.personalized',
+        metricTitle: 'Personalized outreach',
+        unit: 'count',
+        percent: 50,
+        actual: 25,
+        target: 50,
+      }),
+      reached(1, { percent: 90, actual: 36_000 }),
+    ]);
+    expectWithinLimits(m);
+    expect(m.terminal).toBe(
+      [
+        'Halfway: you are at 50% of your personalized outreach target for November 2026: 25 of 50.',
+        'Almost there: you are at 90% of your won revenue target for November 2026: $36,000 of $40,000.',
+      ].join('\n'),
+    );
+    expect(JSON.stringify(m.blocks)).toContain('/kpi notify');
+  });
+});
