@@ -4,7 +4,13 @@ import { periodContaining, type TPeriod } from '../metrics/periods.js';
 import { OUTREACH_KINDS } from '../metrics/scalar.js';
 import { calendarOf } from '../reports/present.js';
 import { activityTotalsByRep, dealTotalsByRep } from '../store/facts.js';
-import { insertMoment, milestoneKeysSince, recentWins, recordedKeys } from '../store/moments.js';
+import {
+  insertMoment,
+  milestoneKeysSince,
+  recentWins,
+  recordedKeys,
+  repsWithManagers,
+} from '../store/moments.js';
 import { notifyPreferencesOfWorkspace } from '../store/notify-preferences.js';
 import { activeRepsForWeeklyBoard } from '../store/reps.js';
 import { resolveTargetsForReps } from '../store/targets.js';
@@ -103,10 +109,7 @@ export async function detectWins(ctx: TMomentsContext, channel: string | null): 
 async function wonProgress(ctx: TMomentsContext, repIds: string[]) {
   const { db, workspace, now } = ctx;
   const period = momentPeriod(workspace, now);
-  const reps = await db.rep.findMany({
-    where: { workspaceId: workspace.id, id: { in: repIds } },
-    select: { id: true, managerId: true },
-  });
+  const reps = await repsWithManagers(db, workspace.id, repIds);
   const [targets, won] = await Promise.all([
     resolveTargetsForReps(db, workspace.id, reps, period),
     dealTotalsByRep(db, workspace.id, { closed: 'won', within: period }, 'sum'),

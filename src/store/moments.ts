@@ -163,6 +163,13 @@ export function recentWins(
       rep: { select: { id: true, name: true, slackUserId: true, managerId: true, active: true } },
     },
     orderBy: [{ closedAt: 'asc' }, { id: 'asc' }],
-    take: 500,
+  });
+}
+
+/** Some reps of a workspace with their managers (the target rule reads whose team a rep is on). */
+export function repsWithManagers(db: TDb, workspaceId: string, repIds: readonly string[]) {
+  return db.rep.findMany({
+    where: { workspaceId, id: { in: [...repIds] } },
+    select: { id: true, managerId: true },
   });
 }
