@@ -351,9 +351,57 @@ describe('in any order', () => {
     );
   });
 
+  it('rank DMs: the last choice wins, through any path, whatever the old list held (property)', async () => {
+    const action = fc.constantFrom('button on', 'button off', 'notify on', 'notify off', 'reset');
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), fc.array(action, { maxLength: 5 }), async (listed, actions) => {
+        await store.db.notifyPreference.deleteMany({});
+        await setLegacyList(listed ? ['U0LEE'] : []);
+        let expected = listed;
+        for (const a of actions) {
+          const c = await ctx(as('Lee Park'));
+          if (a === 'reset') await changeNotify(c, { item: 'reset' });
+          else if (a.startsWith('button')) await setRankOptIn(c, { join: a.endsWith('on') });
+          else await changeNotify(c, { item: 'rank', value: a.endsWith('on') ? 'on' : 'off' });
+          expected = a.endsWith('on');
+        }
+        expect((await prefsOf('U0LEE')).rankDm).toBe(expected);
+        // The old list is kept in step with a choice (and untouched when there was none).
+        expect((await legacyList()).includes('U0LEE')).toBe(expected);
+        expect((await notifySettings(await ctx(as('Lee Park')))).rank).toEqual({
+          on: expected,
+          isDefault: actions.length === 0 || actions.at(-1) === 'reset',
+          legacyOptIn: expected,
+        });
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it('a preference stored directly by the store reads the same through /kpi notify', async () => {
     await changeNotifyPreferences(store.db, ws.id, 'U0MIA', { digestDay: 'thursday', digestTime: '09:15' });
     const v = await notifySettings(await ctx(as('Mia Manager')));
     expect(v.digest).toMatchObject({ day: 'thursday', time: '09:15', isDefault: false });
+  });
+});
+
+describe('at once', () => {
+  it('changes of different choices at the same moment all stick (no lost update)', async () => {
+    for (let round = 0; round < 5; round++) {
+      await store.db.notifyPreference.deleteMany({});
+      await Promise.all([
+        change('Mia Manager', { item: 'milestones', value: 'off' }),
+        change('Mia Manager', { item: 'stalled', value: 'off' }),
+        change('Mia Manager', { item: 'digest', value: 'friday', time: '16:00' }),
+        change('Mia Manager', { item: 'rank', value: 'off' }),
+      ]);
+      expect(await prefsOf('U0MIA')).toEqual({
+        rankDm: false,
+        milestoneDm: false,
+        stalledDm: false,
+        digestDay: 'friday',
+        digestTime: '16:00',
+      });
+    }
   });
 });
