@@ -1,9 +1,13 @@
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalOutbox } from '../../src/jobs/outbox.js';
+import { runJobSlot } from '../../src/jobs/runner.js';
 import { startTestBot } from '../support/bot.js';
 import { TEST_PROVIDER } from '../support/env.js';
 import type { TRecordedCall } from '../support/fake-slack.js';
 import { slashCommands } from '../support/slack-request.js';
+import { postHubSpot, postPipedrive, WEBHOOK_ENV } from '../support/webhooks.js';
+import { expectSafe } from '../views/hostile-text.js';
 
 /**
  * The weekly stalled-deals job through the real bot: the scheduler's tick with a fake clock (quiet hours are
@@ -326,6 +330,36 @@ describe(`stalled-deals job (${TEST_PROVIDER})`, () => {
     }
   });
 
+  it('local mode: the terminal outbox, people without a Slack id reached by name, no quiet hours', async () => {
+    await setSettings({ ...STALLED_ONLY, quietHours: { start: '00:00', end: '23:59' } });
+    try {
+      const lines: string[] = [];
+      const local = createLocalOutbox((text) => lines.push(text));
+      const workspace = await t.bot.store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } });
+      const slot = new Date('2027-01-18T08:00:00Z');
+      const deps = {
+        db: t.bot.store.db,
+        logger: t.bot.logger,
+        outboxFor: async () => local,
+        catchUpMs: 86_400_000,
+        clock: { now: () => new Date('2027-01-18T08:00:10Z') },
+      };
+      const out = await runJobSlot(deps, 'stalled-deals', workspace, slot);
+      expect(out).toMatchObject({ outcome: 'ran', status: 'done' });
+      expect(local.sent.map((m) => m.to).sort()).toEqual(['@Kim Ode', '@U0DANA', '@U0LEE', '@U0PAT']);
+      const kim = local.sent.find((m) => m.to === '@Kim Ode');
+      expect(kim?.message.terminal).toContain('Deal K-1 · Demo');
+      expect(kim?.message.terminal).toContain('a CSV import id K-1');
+      const printed = lines.join('');
+      expect(printed).toContain('── direct message to @Kim Ode ──');
+      expectSafe(printed);
+      // The hostile title prints as written, without a control character.
+      expect(printed).toContain('*Big* _deal_ ~x~ <!channel>');
+    } finally {
+      await setSettings(STALLED_ONLY);
+    }
+  });
+
   it('60 reps under one manager, one with 300 stalled deals and long hostile names: every DM within limits', async () => {
     const db = t.bot.store.db;
     const hostile = (i: number) => `${'Ω*_~<>&'.repeat(30)} <!channel> @here rep ${i}`;
@@ -382,5 +416,126 @@ describe(`stalled-deals job (${TEST_PROVIDER})`, () => {
       sent: 63,
       deals: 300 + 59 * 2 + 3 + 1,
     });
+  });
+});
+
+describe(`stalled-deals job from live CRM webhooks (${TEST_PROVIDER})`, () => {
+  let w: Awaited<ReturnType<typeof startTestBot>>;
+  beforeAll(async () => {
+    // The real clock here (webhook signatures are checked against it); no quiet hours, so the run's own time
+    // does not matter, and the tick names the slot.
+    w = await startTestBot({ env: WEBHOOK_ENV });
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('HubSpot and Pipedrive deals as their webhooks told them: linked in the CRM, activity from Pipedrive', async () => {
+    const db = w.bot.store.db;
+    const workspace = await db.workspace.update({
+      where: { slackTeamId: 'T0ACME' },
+      data: {
+        timezone: 'UTC',
+        createdAt: new Date('2026-01-01T00:00:00Z'),
+        settings: JSON.stringify({ ...STALLED_ONLY, quietHours: null }),
+      },
+    });
+    const dana = await db.rep.create({
+      data: { workspaceId: workspace.id, name: 'Dana Scott', slackUserId: 'U0DANA' },
+    });
+    await db.repIdentity.createMany({
+      data: [
+        { workspaceId: workspace.id, repId: dana.id, source: 'hubspot', externalId: '501' },
+        { workspaceId: workspace.id, repId: dana.id, source: 'pipedrive', externalId: '9' },
+      ],
+    });
+    const at = Date.parse('2026-11-01T10:00:00Z');
+    const hs = (eventId: number, propertyName: string | null, propertyValue?: string) => ({
+      eventId,
+      portalId: 62515,
+      subscriptionType: propertyName ? 'deal.propertyChange' : 'deal.creation',
+      objectId: 4242,
+      occurredAt: at,
+      ...(propertyName ? { propertyName, propertyValue } : {}),
+    });
+    const hubspot = await postHubSpot(
+      w.baseUrl,
+      JSON.stringify([
+        hs(1, null),
+        hs(2, 'dealname', HOSTILE_TITLE),
+        hs(3, 'amount', '5000'),
+        hs(4, 'hubspot_owner_id', '501'),
+        hs(5, 'dealstage', 'presentationscheduled'),
+      ]),
+    );
+    expect(hubspot.status).toBe(200);
+    const meta = (id: string, entity: string, entityId: number, timestamp: string) => ({
+      action: 'create',
+      entity,
+      entity_id: entityId,
+      id,
+      timestamp,
+      version: '2.0',
+      host: 'acme.pipedrive.com',
+    });
+    const deal = await postPipedrive(
+      w.baseUrl,
+      JSON.stringify({
+        meta: meta('3f1c0d1e-0000-4000-8000-000000000001', 'deal', 17, '2026-11-10T09:00:00Z'),
+        data: {
+          id: 17,
+          title: 'Pipedrive renewal',
+          value: 3000,
+          currency: 'EUR',
+          status: 'open',
+          stage_id: 3,
+          owner_id: 9,
+          add_time: '2026-11-10T09:00:00Z',
+        },
+        previous: null,
+      }),
+    );
+    expect(deal.status).toBe(200);
+    const call = await postPipedrive(
+      w.baseUrl,
+      JSON.stringify({
+        meta: meta('3f1c0d1e-0000-4000-8000-000000000002', 'activity', 800, '2026-11-15T10:00:00Z'),
+        data: {
+          id: 800,
+          type: 'call',
+          subject: 'Check-in',
+          owner_id: 9,
+          done: true,
+          marked_as_done_time: '2026-11-15 10:00:00',
+          deal_id: 17,
+        },
+        previous: null,
+      }),
+    );
+    expect(call.status).toBe(200);
+    await w.bot.inbox.idle();
+    expect(
+      await db.deal.count({ where: { workspaceId: workspace.id, repId: dana.id, status: 'open' } }),
+    ).toBe(2);
+
+    const before = w.slack.callsOf('chat.postMessage').length;
+    const out = await w.bot.jobs.tick(new Date('2026-12-07T09:00:20Z'));
+    expect(out.map((o) => [o.job, o.status, o.summary])).toEqual([
+      ['stalled-deals', 'done', '1 rep sent their stalled deals (2 deals)'],
+    ]);
+    const [dm] = w.slack.callsOf('chat.postMessage').slice(before);
+    expect(dm?.body.channel).toBe('U0DANA');
+    const text = sectionTexts(dm as TRecordedCall).join('\n');
+    // HubSpot: 35 days and 23 hours since its creation, nothing logged on it (HubSpot's activity events name no deal).
+    expect(text).toContain('<https://app.hubspot.com/contacts/62515/record/0-3/4242|');
+    expect(text).toContain('no activity logged (14 days or more counts as stalled) · 35 days in stage');
+    expect(text).toContain('$5,000');
+    // Pipedrive: the call on the deal 21 days and 23 hours before the slot.
+    expect(text).toContain('*<https://acme.pipedrive.com/deal/17|Pipedrive renewal>* · 3 · €3,000');
+    expect(text).toContain(
+      'last activity 21 days ago (14 days or more counts as stalled) · 27 days in stage',
+    );
+    expect(text.indexOf('4242')).toBeLessThan(text.indexOf('deal/17'));
+    expect(JSON.stringify(blocksOf(dm as TRecordedCall))).not.toContain('<!channel>');
   });
 });

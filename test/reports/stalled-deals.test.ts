@@ -525,6 +525,22 @@ describe(`stalledDealsByRep (${TEST_PROVIDER})`, () => {
     });
   });
 
+  it('a bad stalledDays setting reads as the default (14 days)', async () => {
+    for (const stalledDays of ['20', -3, 0, 10_000, 2.5, null, { days: 1 }]) {
+      const w = await world({ settings: { stalledDays } });
+      await w.deal({ ext: 'd13', rep: 'Dana', opened: 13, moves: [['Demo', 13]] });
+      await w.deal({ ext: 'd14', rep: 'Dana', opened: 14, moves: [['Demo', 14]] });
+      expect(brief(await w.run(), w.reps), JSON.stringify(stalledDays)).toEqual({ Dana: ['d14:activity'] });
+    }
+    const corrupt = await world();
+    await store.db.workspace.update({ where: { id: corrupt.ws.id }, data: { settings: '{not json' } });
+    await corrupt.deal({ ext: 'd14', rep: 'Dana', opened: 14, moves: [['Demo', 14]] });
+    const ws = await store.db.workspace.findUniqueOrThrow({ where: { id: corrupt.ws.id } });
+    expect(
+      [...(await stalledDealsByRep(store.db, ws, NOW)).values()].flat().map((d) => d.externalId),
+    ).toEqual(['d14']);
+  });
+
   it('won, lost, deleted deals and inactive people are never listed; deleted activity does not count', async () => {
     const w = await world({ reps: [{ name: 'Dana' }, { name: 'Gone', active: false }] });
     await w.deal({
