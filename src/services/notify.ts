@@ -13,7 +13,7 @@ import { parseWorkspaceSettings } from '../domain/settings.js';
 import { changeNotifyPreferences, storedNotifyPreferences } from '../store/notify-preferences.js';
 import { countReportsOf } from '../store/reps.js';
 import type { Rep } from '../store/types.js';
-import { updateWorkspaceSettings } from '../store/workspaces.js';
+import { updateWorkspaceSettings, workspaceByIdOrThrow } from '../store/workspaces.js';
 import type { TServiceContext } from './context.js';
 import { code, inputOf, ServiceError } from './errors.js';
 import { actorRep, isAdmin } from './permissions.js';
@@ -273,6 +273,7 @@ export async function changeNotify(ctx: TServiceContext, raw: TChangeNotifyInput
       break;
     }
   }
-  const fresh = await db.workspace.findUniqueOrThrow({ where: { id: ctx.workspace.id } });
+  // The workspace as it is now (the old rank list may have changed with this).
+  const fresh = await workspaceByIdOrThrow(db, ctx.workspace.id);
   return viewOf({ ...ctx, workspace: fresh }, changed);
 }
