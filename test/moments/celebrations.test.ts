@@ -379,6 +379,52 @@ describe('deal-won celebrations', () => {
   });
 });
 
+describe('another workspace', () => {
+  it("never puts one workspace's win in another's message or ledger", async () => {
+    const other = await db().workspace.create({
+      data: {
+        slackTeamId: 'T0OTHER',
+        timezone: 'UTC',
+        settings: JSON.stringify({ jobs: JOBS_OFF, quietHours: null, celebrationsChannel: 'C0OTHER' }),
+      },
+    });
+    try {
+      const rep = await db().rep.create({
+        data: { workspaceId: other.id, name: 'Olga Other', slackUserId: 'U0OLGA' },
+      });
+      await db().deal.create({
+        data: {
+          workspaceId: other.id,
+          repId: rep.id,
+          source: 'generic',
+          externalId: 'x-1',
+          title: 'Their deal',
+          stage: 'won',
+          status: 'won',
+          amountMinor: 900_000n,
+          closedAt: at(-1),
+        },
+      });
+      await win('mine-1');
+      await t.bot.jobs.tick(at(0));
+      await t.bot.jobs.tick(at(1));
+      // Each workspace's win in its own channel's message, never in the other's.
+      const posts = newPosts();
+      const byChannel = new Map(posts.map((p) => [p.body.channel, textOf(p)]));
+      expect([...byChannel.keys()].sort()).toEqual(['C0OTHER', 'C0WINS']);
+      expect(byChannel.get('C0WINS')).toContain('Deal mine-1');
+      expect(byChannel.get('C0WINS')).not.toContain('Their deal');
+      expect(byChannel.get('C0OTHER')).toContain('Their deal');
+      expect(byChannel.get('C0OTHER')).not.toContain('Deal mine-1');
+      expect((await moments()).map((m) => m.payload)).not.toContainEqual(
+        expect.stringContaining('Their deal'),
+      );
+    } finally {
+      await db().workspace.delete({ where: { id: other.id } });
+    }
+  });
+});
+
 describe('KPI_CELEBRATIONS_CHANNEL', () => {
   it('is the default channel; the workspace choosing off overrides it', async () => {
     const other = await startTestBot({
