@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { importCsv } from '../../src/ingest/csv/import.js';
 import { startTestBot } from '../support/bot.js';
 import type { TRecordedCall } from '../support/fake-slack.js';
-import { postEvents, WEBHOOK_ENV } from '../support/webhooks.js';
+import { PIPEDRIVE_UPDATE_DEAL, postEvents, postPipedrive, WEBHOOK_ENV } from '../support/webhooks.js';
 
 /**
  * Deal-won celebrations (issue 17) through the real bot: wins arrive as signed webhooks (the JSON API), the
@@ -99,6 +99,9 @@ beforeAll(async () => {
   workspaceId = ws.id;
   const dana = await db().rep.create({ data: { workspaceId, name: 'Dana Scott', slackUserId: 'U0DANA' } });
   danaId = dana.id;
+  await db().repIdentity.create({
+    data: { workspaceId, repId: danaId, source: 'pipedrive', externalId: '12415231' },
+  });
   await db().rep.create({ data: { workspaceId, name: 'Lee <Park> & *Co*', email: 'lee@example.com' } });
   // Dana's won-revenue target: $40,000 a month.
   await db().target.create({
@@ -163,6 +166,34 @@ describe('deal-won celebrations', () => {
     await t.bot.jobs.tick(at(2));
     await t.bot.jobs.tick(at(10));
     expect(newPosts()).toEqual([]);
+  });
+
+  it('a Pipedrive win (its own currency) is celebrated once, however often Pipedrive delivers it', async () => {
+    const pd = (id: string, status: string) =>
+      JSON.stringify({
+        ...PIPEDRIVE_UPDATE_DEAL,
+        data: {
+          ...PIPEDRIVE_UPDATE_DEAL.data,
+          id: 808,
+          title: 'Pipedrive deal',
+          status,
+          value: 7000,
+          currency: 'EUR',
+          won_time: status === 'won' ? at(-1).toISOString() : null,
+          update_time: at(-1).toISOString(),
+        },
+        meta: { ...PIPEDRIVE_UPDATE_DEAL.meta, id, entity_id: '808', timestamp: at(-1).toISOString() },
+      });
+    expect((await postPipedrive(t.baseUrl, pd('pd-a', 'won'))).status).toBe(200);
+    // Delivered again with another delivery id (Pipedrive's retry), the deal unchanged.
+    expect((await postPipedrive(t.baseUrl, pd('pd-b', 'won'))).status).toBe(200);
+    await t.bot.inbox.idle();
+    await t.bot.jobs.tick(at(0));
+    await t.bot.jobs.tick(at(1));
+    await t.bot.jobs.tick(at(3));
+    const posts = newPosts();
+    expect(posts).toHaveLength(1);
+    expect(textOf(posts[0] as TRecordedCall)).toContain('<@U0DANA> won _Pipedrive deal_ for *€7,000*');
   });
 
   it('a burst of ten wins in a minute is one message', async () => {
