@@ -4,11 +4,13 @@ import { runShell } from '../../src/cli/shell.js';
 import { createCommandRouter } from '../../src/commands/execute.js';
 import { COMMANDS } from '../../src/commands/index.js';
 import type { TActor } from '../../src/commands/types.js';
+import type { TNotifyView } from '../../src/domain/notify.js';
 import { createLogger } from '../../src/logger.js';
 import { notifyPreferencesOf } from '../../src/store/notify-preferences.js';
 import type { TStore } from '../../src/store/store.js';
 import type { Rep, Workspace } from '../../src/store/types.js';
 import { LIMITS } from '../../src/views/blocks.js';
+import { buildNotify } from '../../src/views/notify.js';
 import { displayWidth } from '../../src/views/terminal.js';
 import type { TReply } from '../../src/views/types.js';
 import { createTestStore } from '../support/db.js';
@@ -276,5 +278,51 @@ describe(`/kpi notify in the local shell (${TEST_PROVIDER})`, () => {
       'You have no Slack account linked here, so KPI Bot sends you nothing',
     );
     expect(refusedReply).toMatch(/^! KPI Bot reaches people by direct message in Slack/);
+  });
+});
+
+describe('the notify views (pure)', () => {
+  const view = (over: Partial<TNotifyView> = {}): TNotifyView => ({
+    person: { name: 'Mona Reyes', slackUserId: 'U0MONA' },
+    timezone: 'Asia/Kolkata',
+    rank: { on: true, isDefault: true, legacyOptIn: true },
+    milestones: { on: false, isDefault: false },
+    stalled: { on: true, isDefault: true, days: 30 },
+    digest: {
+      day: 'saturday',
+      time: null,
+      isDefault: false,
+      coachingRun: { enabled: false, schedule: '30 8 * * *' },
+    },
+    reachable: true,
+    changed: null,
+    ...over,
+  });
+
+  it('marks the old opt-in, a choice against its default, and a digest whose coaching run is off', () => {
+    const reply = buildNotify(view());
+    expectWellFormed(reply);
+    const section = JSON.stringify(reply.blocks[0]);
+    expect(section).toContain('• Weekly rank DM: *on* (you asked from the leaderboard post)');
+    expect(section).toContain('• Milestone DMs: *off* (your choice; default on)');
+    expect(section).toContain(
+      '• Manager digest: *Saturdays, with the coaching run (which is off in this workspace)* (your choice;',
+    );
+    expect(JSON.stringify(reply.blocks[1])).toContain('no logged activity for 30 days');
+    expect(JSON.stringify(reply.blocks[1])).toContain('Digest times are in Asia/Kolkata.');
+    expect(reply.data).toMatchObject({ digest: { day: 'saturday', coachingRun: { enabled: false } } });
+  });
+
+  it('a 5,000-character hostile name stays within Slack’s limits, escaped, and is written as is in the terminal', () => {
+    const name = `<!channel> *${'~_&<>`'.repeat(830)}*`;
+    const reply = buildNotify(view({ person: { name, slackUserId: 'U0X' }, changed: 'digest' }));
+    expectWellFormed(reply);
+    expect(reply.terminal.split('\n')[1]).toBe(`What KPI Bot sends you (${name})`);
+  });
+
+  it('someone without Slack: no way to change offered, only why', () => {
+    const reply = buildNotify(view({ reachable: false, person: { name: 'Lou', slackUserId: null } }));
+    expect(JSON.stringify(reply.blocks[1])).not.toContain('Change with');
+    expect(JSON.stringify(reply.blocks[1])).toContain('no Slack account linked here');
   });
 });
