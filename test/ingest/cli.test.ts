@@ -228,6 +228,7 @@ describe('kpi jobs', { timeout: SPAWNING_TEST_TIMEOUT_MS }, () => {
     expect(rows.map((r) => [r.job, r.schedule])).toEqual([
       ['leaderboard', '0 9 * * 1'],
       ['coaching-alerts', '30 8 * * *'],
+      ['stalled-deals', '0 9 * * 1'],
     ]);
     expect(rows[0]?.next).toHaveLength(3);
     expect(rows[0]?.last?.status).toBe('done');
@@ -236,7 +237,7 @@ describe('kpi jobs', { timeout: SPAWNING_TEST_TIMEOUT_MS }, () => {
   it('refuses bad job names and times with the usage', async () => {
     const typo = await kpi(['jobs', 'run', 'leaderbord']);
     expect(typo.code).toBe(2);
-    expect(typo.err).toMatch(/"leaderbord" is not a job \(leaderboard, coaching-alerts\)/);
+    expect(typo.err).toMatch(/"leaderbord" is not a job \(leaderboard, coaching-alerts, stalled-deals\)/);
     expect(typo.err).toMatch(/usage: kpi jobs list/);
     const at = await kpi(['jobs', 'run', 'coaching-alerts', '--at', 'yesterday']);
     expect(at.code).toBe(2);
