@@ -1,0 +1,199 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { NOTIFY_DEFAULTS } from '../../src/domain/notify.js';
+import {
+  contentOf,
+  isDigestDay,
+  isDueAt,
+  lastDigestMoment,
+  orderDigestItems,
+  SEVERITY,
+  STALLED_RULE,
+  severityOf,
+  stalledContent,
+} from '../../src/jobs/digest.js';
+import { RULE_IDS } from '../../src/reports/coaching-rules.js';
+import { buildCoachingDigest, type TDigestItem } from '../../src/views/jobs.js';
+
+/** The digest's pure parts: order, Block Kit limits, digest day and time. */
+
+const item = (rep: string, rule: string, id: string, repName = rep): TDigestItem => ({
+  alertId: id,
+  rep: { id: rep, name: repName },
+  rule,
+  title: rule,
+  headline: `${repName} ${rule}`,
+  facts: 'facts',
+  reason: 'reason',
+  nextStep: 'next',
+  links: [],
+});
+
+describe('severity and order', () => {
+  it('orders every rule of the coaching rules, stalled deals last', () => {
+    expect([...SEVERITY].sort()).toEqual([...RULE_IDS, STALLED_RULE].sort());
+    expect(SEVERITY.at(-1)).toBe(STALLED_RULE);
+    expect(severityOf('sales_decline')).toBe(0);
+    expect(severityOf('no_such_rule')).toBe(SEVERITY.length);
+  });
+
+  it('groups by rep, the most serious rep first, each rep most serious first, whatever the input order', () => {
+    const arbItem = fc.record({
+      rep: fc.constantFrom('r1', 'r2', 'r3', 'r4'),
+      rule: fc.constantFrom(...SEVERITY, 'unknown_rule'),
+    });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(arbItem, { selector: (x) => `${x.rep}|${x.rule}`, maxLength: 20 }),
+        (raw) => {
+          const items = raw.map((x, i) =>
+            item(x.rep, x.rule, `a${i}`, x.rep === 'r4' ? 'Aaron' : `Rep ${x.rep}`),
+          );
+          const ordered = orderDigestItems(items);
+          expect(ordered).toHaveLength(items.length);
+          // The same result from any permutation of the input.
+          const reversed = orderDigestItems([...items].reverse());
+          const shuffled = orderDigestItems([...items].sort((a, b) => (a.rule < b.rule ? 1 : -1)));
+          expect(reversed.map((i) => i.alertId)).toEqual(ordered.map((i) => i.alertId));
+          expect(shuffled.map((i) => i.alertId)).toEqual(ordered.map((i) => i.alertId));
+          // Each rep's items together, most serious first.
+          const reps = ordered.map((i) => i.rep.id).filter((r, k, all) => all[k - 1] !== r);
+          expect(new Set(reps).size).toBe(reps.length);
+          for (const rep of reps) {
+            const sev = ordered.filter((i) => i.rep.id === rep).map((i) => severityOf(i.rule));
+            expect(sev).toEqual([...sev].sort((a, b) => a - b));
+          }
+          // Reps by their most serious item.
+          const tops = reps.map((r) =>
+            Math.min(...ordered.filter((i) => i.rep.id === r).map((i) => severityOf(i.rule))),
+          );
+          expect(tops).toEqual([...tops].sort((a, b) => a - b));
+        },
+      ),
+    );
+  });
+});
+
+describe('the digest message', () => {
+  const hostile = `<!channel> *x* _y_ ~z~ \`c\` & <@U0EVIL> ${'n'.repeat(250)}`;
+
+  it('stays within Block Kit limits with 60 reps, long texts and hostile names; the terminal keeps every item', () => {
+    const items = Array.from({ length: 60 }, (_, r) =>
+      SEVERITY.slice(0, 3).map((rule, k) => ({
+        ...item(`r${r}`, rule, `a${r}-${k}`, `${hostile} ${r}`),
+        facts: `${hostile} `.repeat(20),
+        links: [{ url: 'https://crm.example/deal/1', label: hostile }],
+      })),
+    ).flat();
+    for (const digest of [
+      buildCoachingDigest({ kind: 'manager', items }),
+      buildCoachingDigest({
+        kind: 'admins',
+        items,
+        managersWithoutSlack: Array.from({ length: 200 }, (_, i) => `${hostile} ${i}`),
+        repsWithoutManager: Array.from({ length: 200 }, (_, i) => `${hostile} ${i}`),
+      }),
+    ]) {
+      expect(digest.blocks.length).toBeLessThanOrEqual(50);
+      const json = JSON.stringify(digest.blocks);
+      expect(json).not.toContain('<!channel>');
+      expect(json).not.toContain('<@U0EVIL>');
+      for (const b of digest.blocks) {
+        const text = (b as { text?: { text: string } }).text?.text ?? '';
+        expect(text.length).toBeLessThanOrEqual(b.type === 'header' ? 150 : 3000);
+      }
+      expect(digest.text.length).toBeLessThanOrEqual(3000);
+      expect(digest.text).not.toContain('<!channel>');
+      expect(json).toContain('more alerts about');
+      // Every item in the terminal, each with its controls.
+      expect(
+        digest.terminal.split('\n').filter((l) => l.includes('[Snooze 1 week] [Mark handled]')),
+      ).toHaveLength(180);
+    }
+  });
+
+  it('shows every item when they fit, with no summary', () => {
+    const items = Array.from({ length: 47 }, (_, i) => item(`r${i}`, 'sales_decline', `a${i}`));
+    const d = buildCoachingDigest({ kind: 'manager', items });
+    expect(d.blocks).toHaveLength(49);
+    expect(JSON.stringify(d.blocks)).not.toContain('more alert');
+  });
+});
+
+describe('digest day and time', () => {
+  const zone = 'Europe/Berlin';
+  it('knows digest days in the workspace zone', () => {
+    // Friday 23:30 UTC is Saturday 00:30 in Berlin.
+    const at = new Date('2026-12-04T23:30:00Z');
+    expect(isDigestDay('weekdays', at, zone)).toBe(false);
+    expect(isDigestDay('saturday', at, zone)).toBe(true);
+    expect(isDigestDay('friday', at, zone)).toBe(false);
+    expect(isDigestDay('daily', at, zone)).toBe(true);
+  });
+
+  it('finds the last digest moment: weekdays skip the weekend, a DST change keeps the local time', () => {
+    const prefs = { ...NOTIFY_DEFAULTS, digestDay: 'weekdays' as const, digestTime: '17:00' };
+    // Monday 7 December 2026, 09:00 in Berlin: the last was Friday 17:00.
+    expect(lastDigestMoment(prefs, zone, new Date('2026-12-07T08:00:00Z'))?.toISOString()).toBe(
+      '2026-12-04T16:00:00.000Z',
+    );
+    // Across the end of summer time (25 October 2026): Monday 26 October 17:00 is 16:00 UTC, Friday's 15:00.
+    expect(lastDigestMoment(prefs, zone, new Date('2026-10-26T16:00:00Z'))?.toISOString()).toBe(
+      '2026-10-26T16:00:00.000Z',
+    );
+    expect(lastDigestMoment(prefs, zone, new Date('2026-10-26T15:59:00Z'))?.toISOString()).toBe(
+      '2026-10-23T15:00:00.000Z',
+    );
+    expect(lastDigestMoment({ ...prefs, digestTime: null }, zone, new Date())).toBeUndefined();
+    // Queued in the digest's own minute: due; the minute after: the next one.
+    const moment = new Date('2026-12-04T16:00:00Z');
+    expect(isDueAt(new Date('2026-12-04T16:00:40Z'), moment)).toBe(true);
+    expect(isDueAt(new Date('2026-12-04T16:01:00Z'), moment)).toBe(false);
+    expect(isDueAt(new Date('2026-12-04T16:00:00Z'), undefined)).toBe(false);
+  });
+});
+
+describe('alert content', () => {
+  it('reads a queued alert back, and an older plain message as its headline', () => {
+    expect(contentOf({ rule: 'sales_decline', periodKey: '2026-11', message: 'Lee fell' })).toMatchObject({
+      headline: 'Lee fell',
+      facts: '',
+    });
+    expect(contentOf({ rule: 'x', periodKey: 'p', message: '{"rule":1}' }).headline).toBe('{"rule":1}');
+  });
+
+  it('lists stalled deals with a link or the CRM id, at most eight, the rest counted', () => {
+    const deal = (i: number, link: string | null) => ({
+      dealId: `d${i}`,
+      repId: 'r',
+      title: `Deal ${i}`,
+      source: 'hubspot',
+      externalId: `${1000 + i}`,
+      link,
+      stage: 'Proposal',
+      amountMinor: 500_000n,
+      currency: 'USD',
+      daysInStage: 40,
+      usualDays: 12,
+      daysSinceActivity: null,
+      reason: 'both' as const,
+    });
+    const c = stalledContent(
+      { name: 'Lee' },
+      [
+        deal(1, 'https://app.hubspot.com/contacts/1/deal/1001'),
+        ...Array.from({ length: 9 }, (_, i) => deal(i + 2, null)),
+      ],
+      '2026-11-30/week',
+      'en-US',
+    );
+    expect(c.headline).toBe('Lee has 10 stalled deals');
+    expect(c.facts).toContain(
+      'Deal 1 (Proposal, $5,000) · 40 days in the stage (usually 12) · no activity logged;',
+    );
+    expect(c.facts).toContain('hubspot id 1002');
+    expect(c.facts).toMatch(/; and 2 more\.$/);
+    expect(c.links).toEqual([{ url: 'https://app.hubspot.com/contacts/1/deal/1001', label: 'Deal 1' }]);
+    expect(c.periodKey).toBe('2026-11-30/week');
+  });
+});
