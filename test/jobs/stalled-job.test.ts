@@ -419,6 +419,31 @@ describe(`stalled-deals job (${TEST_PROVIDER})`, () => {
   });
 });
 
+describe(`stalled-deals job settings (${TEST_PROVIDER})`, () => {
+  it('/kpi settings stalled-days is read by the next run: 365 leaves only deals stalled in their stage', async () => {
+    const reply = await slash('settings stalled-days 365', { user: 'U0ADA' });
+    expect(JSON.stringify(reply)).toContain('365');
+    try {
+      const before = dms().length;
+      const out = await t.bot.jobs.tick(fake.set('2027-01-25T08:00:20Z'));
+      expect(out.map((o) => [o.job, o.status])).toEqual([['stalled-deals', 'done']]);
+      const sent = dms().slice(before);
+      // Only the two Proposal deals (past the team's usual 9 days); every other deal is in a stage without one.
+      expect(sent.map((c) => c.body.channel).sort()).toEqual(['U0DANA', 'U0LEE']);
+      const dana = sectionTexts(to(sent, 'U0DANA')[0] as TRecordedCall);
+      expect(dana[0]).toContain('no logged activity for 365 days');
+      expect(dana.join('\n')).toContain('9001');
+      expect(dana.join('\n')).not.toContain('D-2');
+      // A rep cannot change it.
+      await slash('settings stalled-days 1', { user: 'U0DANA' });
+      const ws2 = await t.bot.store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } });
+      expect(JSON.parse(ws2.settings).stalledDays).toBe(365);
+    } finally {
+      await slash('settings stalled-days off', { user: 'U0ADA' });
+    }
+  });
+});
+
 describe(`stalled-deals job from live CRM webhooks (${TEST_PROVIDER})`, () => {
   let w: Awaited<ReturnType<typeof startTestBot>>;
   beforeAll(async () => {
