@@ -585,3 +585,41 @@ describe('manager digest: retries', () => {
     expect(await status('Ora Quinn')).toEqual(['sent']);
   });
 });
+
+describe('manager digest: nobody to send to', () => {
+  it('with no admin and no manager on Slack, nothing is claimed; the count shows; once an admin exists they get it', async () => {
+    const { t, clock } = await botAt(THU_RUN);
+    const db = t.bot.store.db;
+    const { ws } = await seedPeople(db, {
+      managers: [{ name: 'Noor Nolink', slackUserId: null }],
+      reps: [{ name: 'Kim Ode', manager: 'Noor Nolink', alerts: ['decline'] }],
+    });
+    // No admin at all: Ada loses her role.
+    await db.rep.updateMany({
+      where: { workspaceId: ws.id, name: 'Ada Admin' },
+      data: { role: 'rep', managerId: null },
+    });
+    await db.alertLog.deleteMany();
+    const [run] = await t.bot.jobs.tick(clock.set(THU_RUN));
+    expect(run?.summary).toBe(
+      '0 alerts sent, 1 about reps whose manager has no Slack id, 1 with nobody to send to',
+    );
+    expect(dms(t)).toHaveLength(0);
+    expect(await db.alertLog.count({ where: { rep: { name: 'Kim Ode' } } })).toBe(0);
+    const ctx = { workspace: ws, now: clock.now(), store: t.bot.store, logger: t.bot.logger };
+    expect(
+      (await jobsOverview(ctx)).find((r) => r.job === 'coaching-alerts')?.noSlackManagerAlerts,
+    ).toBeGreaterThan(0);
+    // An admin appears: the next run sends Kim's alert to them, naming Noor.
+    await db.rep.updateMany({ where: { workspaceId: ws.id, name: 'Ada Admin' }, data: { role: 'admin' } });
+    await t.bot.jobs.tick(clock.set('2026-12-04T07:30:10Z'));
+    const toAda = dms(t).filter((c) => c.body.channel === 'U0ADA');
+    expect(toAda).toHaveLength(1);
+    expect(JSON.stringify(toAda[0]?.body.blocks)).toContain(
+      'These managers have no Slack id: *Noor Nolink*.',
+    );
+    expect(
+      (await db.alertLog.findMany({ where: { rep: { name: 'Kim Ode' } } })).map((a) => a.status),
+    ).toEqual(['sent']);
+  });
+});
