@@ -346,8 +346,9 @@ export function buildCoachingDigest(d: TDigest): TMessage {
     d.kind === 'manager'
       ? `Coaching digest · ${plural(n, 'alert')} about ${plural(reps, 'rep')}`
       : `Coaching alerts with no manager on Slack · ${plural(n, 'alert')} about ${plural(reps, 'rep')}`;
-  const footer =
-    'Snooze 1 week keeps that kind of alert about the rep quiet for a week; Mark handled records who dealt with it. `/kpi notify` sets the day and time of your digest.';
+  const footer = `Snooze 1 week keeps that kind of alert about the rep quiet for a week; Mark handled records who dealt with it.${
+    d.kind === 'manager' ? ' `/kpi notify` sets the day and time of your digest.' : ''
+  }`;
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: clipPlainText(title, LIMITS.header) } },
   ];
