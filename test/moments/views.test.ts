@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { celebrationMessageOf, milestoneDmOf, type TMomentPayload } from '../../src/moments/send.js';
 import type { TCelebrationPayload, TMilestonePayload } from '../../src/moments/types.js';
 import { buildCelebrationMessage } from '../../src/views/moments.js';
+import { buildSettings, type TSettingsView } from '../../src/views/settings.js';
 import type { TMessage } from '../../src/views/types.js';
 
 /** The moments' messages as pure views: escaping, Block Kit limits, a fixed order, the text and terminal forms. */
@@ -160,5 +161,51 @@ describe('milestone DM', () => {
       ].join('\n'),
     );
     expect(JSON.stringify(m.blocks)).toContain('/kpi notify');
+  });
+});
+
+describe('/kpi settings: the celebration and stalled-deal rows in all three views', () => {
+  const base: TSettingsView = {
+    timezone: 'UTC',
+    fiscalYearStartMonth: 1,
+    weekStartsOn: 1,
+    currency: 'EUR',
+    leaderboardChannel: null,
+    jobs: [{ job: 'stalled-deals', enabled: true, schedule: '0 9 * * 1' }],
+    quietHours: null,
+    alertRules: [],
+    funnelStages: { stages: [], learned: true },
+    celebrations: { setting: 'channel', channel: 'C0WINS', min: 5000, minShown: '€5,000' },
+    stalledDays: { days: 1, isDefault: false },
+  };
+
+  it('Slack, the terminal and JSON say the same', () => {
+    const reply = buildSettings(base);
+    expect(reply.text).toContain(
+      'Celebrations channel: <#C0WINS>\nCelebrate wins from: €5,000\nStalled after: 1 day without activity',
+    );
+    expect(reply.text).toContain('Stalled deals (DMs): `0 9 * * 1`');
+    expect(reply.terminal).toMatch(/Celebrations channel +#C0WINS/);
+    expect(reply.terminal).toMatch(/Celebrate wins from +€5,000/);
+    expect(reply.terminal).toMatch(/Stalled deals \(DMs\) +0 9 \* \* 1/);
+    expect(reply.data).toMatchObject({
+      celebrations: { setting: 'channel', channel: 'C0WINS', min: 5000 },
+      stalledDays: { days: 1, isDefault: false },
+    });
+  });
+
+  it('off, the server default, any amount and the default days', () => {
+    const off = buildSettings({
+      ...base,
+      celebrations: { setting: 'off', channel: null, min: 0, minShown: '€0' },
+    });
+    expect(off.text).toContain('Celebrations channel: off\nCelebrate wins from: any amount');
+    const byDefault = buildSettings({
+      ...base,
+      celebrations: { setting: 'default', channel: null, min: 0, minShown: '€0' },
+      stalledDays: { days: 14, isDefault: true },
+    });
+    expect(byDefault.terminal).toContain("the server's default (KPI_CELEBRATIONS_CHANNEL; off when unset)");
+    expect(byDefault.terminal).toContain('14 days without activity (default)');
   });
 });
