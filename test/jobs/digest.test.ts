@@ -7,7 +7,7 @@ import { jobsOverview } from '../../src/services/jobs.js';
 import { changeNotifyPreferences } from '../../src/store/notify-preferences.js';
 import { startTestBot } from '../support/bot.js';
 import type { TRecordedCall } from '../support/fake-slack.js';
-import { postToSlackEndpoint } from '../support/slack-request.js';
+import { postToSlackEndpoint, slashCommands } from '../support/slack-request.js';
 
 /**
  * The manager digest (issue 17) through the real bot: the scheduler's tick with a fake clock, the fake Slack on
@@ -454,14 +454,16 @@ describe('manager digest: day and time', () => {
   it('queues for a chosen time and sends one digest then, once across two schedulers', async () => {
     const { t, clock } = await botAt(THU_RUN);
     const db = t.bot.store.db;
-    const { ws } = await seedPeople(db, {
+    await seedPeople(db, {
       managers: [{ name: 'Mia Manager', slackUserId: 'U0MIA' }],
       reps: [
         { name: 'Lee Park', manager: 'Mia Manager', alerts: ['decline', 'lost'] },
         { name: 'Ora Quinn', manager: 'Mia Manager', alerts: ['decline'] },
       ],
     });
-    await changeNotifyPreferences(db, ws.id, 'U0MIA', { digestDay: 'weekdays', digestTime: '17:00' });
+    // Mia chooses her digest as people do: /kpi notify, a signed slash command into the real bot.
+    const reply = await slashCommands(() => t, { user: 'U0MIA' }).slash('notify digest weekdays 17:00');
+    expect(JSON.stringify(reply)).toMatch(/17:00/);
     const [run] = await t.bot.jobs.tick(clock.set(THU_RUN));
     expect(run?.summary).toBe("0 alerts sent, 3 queued for a manager's digest time");
     expect(dms(t)).toHaveLength(0);
