@@ -24,6 +24,12 @@ export function activePeopleForStalled(db: TDb, workspaceId: string) {
   });
 }
 
+/** Won or lost deals that can have left a stage since `since`: closed then or later, or closed with no date. */
+const closedSince = (since: Date) => [
+  { status: { in: ['won', 'lost'] }, closedAt: null },
+  { status: { in: ['won', 'lost'] }, closedAt: { gte: since } },
+];
+
 /** An open deal as the stalled-deals rule reads it. */
 export type TOpenDealRow = {
   id: string;
@@ -76,8 +82,7 @@ export async function stalledDealFacts(
       where: {
         workspaceId,
         deletedAt: null,
-        status: { in: ['won', 'lost'] },
-        OR: [{ closedAt: null }, { closedAt: { gte: since } }],
+        OR: closedSince(since),
       },
       select: { id: true, stage: true, status: true, openedAt: true, closedAt: true, createdAt: true },
     }),
@@ -92,20 +97,24 @@ export async function stalledDealFacts(
     closedAt: d.closedAt,
     seenAt: d.createdAt,
   }));
-  const rows = await inChunks(
-    history.map((d) => d.key),
-    (ids) =>
-      db.dealStageChange.findMany({
-        where: { workspaceId, dealId: { in: ids }, changedAt: { lte: now } },
-        select: { dealId: true, fromStage: true, toStage: true, changedAt: true },
-      }),
-  );
-  const changes = rows.map((c) => ({
-    dealKey: c.dealId,
-    fromStage: c.fromStage,
-    toStage: c.toStage,
-    changedAt: c.changedAt,
-  }));
+  // One query, joined to the same deals (not a list of ids per chunk): its size does not depend on theirs.
+  const rows = await db.dealStageChange.findMany({
+    where: {
+      workspaceId,
+      changedAt: { lte: now },
+      deal: { is: { workspaceId, deletedAt: null, OR: [{ status: 'open' }, ...closedSince(since)] } },
+    },
+    select: { dealId: true, fromStage: true, toStage: true, changedAt: true },
+  });
+  const known = new Set(history.map((d) => d.key));
+  const changes = rows
+    .filter((c) => known.has(c.dealId))
+    .map((c) => ({
+      dealKey: c.dealId,
+      fromStage: c.fromStage,
+      toStage: c.toStage,
+      changedAt: c.changedAt,
+    }));
   return { open, history, changes };
 }
 

@@ -525,6 +525,31 @@ describe(`stalledDealsByRep (${TEST_PROVIDER})`, () => {
     });
   });
 
+  it("the team's usual learns from dwells that ended in the last 365 days only", async () => {
+    const w = await world();
+    // Ten deals through Proposal more than a year ago (closed long ago, or recently after a long Negotiation).
+    for (let i = 1; i <= 10; i++)
+      await w.deal({
+        ext: `old${i}`,
+        rep: 'Lee',
+        status: 'won',
+        opened: 500,
+        closed: i % 2 ? 450 : 30,
+        moves: [
+          ['Proposal', 500],
+          ['Negotiation', 500 - i],
+        ],
+      });
+    await w.deal({ ext: 'now', rep: 'Dana', moves: [['Proposal', 20]] });
+    await w.activity('now', 1);
+    expect(brief(await w.run(), w.reps)).toEqual({});
+    // Five more that left Proposal this year: now there is a usual (p90 of 1..5 = 5 days).
+    await w.history('Lee', 'Proposal', 5, 'new');
+    const m = await w.run();
+    expect(brief(m, w.reps)).toEqual({ Dana: ['now:stage'] });
+    expect(m.get(w.reps.Dana as string)?.[0]?.usualDays).toBe(5);
+  });
+
   it('a bad stalledDays setting reads as the default (14 days)', async () => {
     for (const stalledDays of ['20', -3, 0, 10_000, 2.5, null, { days: 1 }]) {
       const w = await world({ settings: { stalledDays } });
