@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { isTimeZone } from '../config.js';
 import { closestMatch } from '../domain/closest.js';
-import { minorDigits } from '../domain/money.js';
 import { DEFAULT_STALLED_DAYS } from '../domain/notify.js';
 import { parseWorkspaceSettings, type TWorkspaceSettings } from '../domain/settings.js';
 import { DEFAULT_QUIET_HOURS } from '../jobs/coaching-job.js';
