@@ -410,6 +410,34 @@ describe('deal-won celebrations', () => {
   });
 });
 
+describe('a 5,000-character title stored by another path', () => {
+  it('is cut and escaped in the channel message, which stays within Block Kit limits', async () => {
+    const dana = await db().rep.findFirstOrThrow({ where: { workspaceId, slackUserId: 'U0DANA' } });
+    await db().deal.create({
+      data: {
+        workspaceId,
+        repId: dana.id,
+        source: 'generic',
+        externalId: 'huge-1',
+        title: `<!channel> *${'w'.repeat(5_000)}*`,
+        stage: 'won',
+        status: 'won',
+        amountMinor: 500_000n,
+        closedAt: at(-1),
+      },
+    });
+    await t.bot.jobs.tick(at(0));
+    await t.bot.jobs.tick(at(1));
+    const [post] = newPosts();
+    const blocks = post?.body.blocks as { type: string; text?: { text: string } }[];
+    expect(blocks.length).toBeLessThanOrEqual(50);
+    for (const b of blocks)
+      expect(b.text?.text.length ?? 0).toBeLessThanOrEqual(b.type === 'header' ? 150 : 3000);
+    expect(JSON.stringify(blocks)).not.toContain('<!channel>');
+    expect(JSON.stringify(blocks).length).toBeLessThan(1_000);
+  });
+});
+
 describe('another workspace', () => {
   it("never puts one workspace's win in another's message or ledger", async () => {
     const other = await db().workspace.create({
