@@ -625,3 +625,53 @@ describe('manager digest: nobody to send to', () => {
     ).toEqual(['sent']);
   });
 });
+
+describe('manager digest: the recipient is decided when it is sent', () => {
+  it('a queued alert goes to the rep’s manager at send time, or to the admins once that manager has no Slack id', async () => {
+    const { t, clock } = await botAt(THU_RUN);
+    const db = t.bot.store.db;
+    const { ws, repIds } = await seedPeople(db, {
+      managers: [
+        { name: 'Mia Manager', slackUserId: 'U0MIA' },
+        { name: 'Max Morning', slackUserId: 'U0MAX' },
+      ],
+      reps: [
+        { name: 'Lee Park', manager: 'Mia Manager', alerts: ['decline'] },
+        { name: 'Kim Ode', manager: 'Mia Manager', alerts: ['decline'] },
+      ],
+    });
+    await changeNotifyPreferences(db, ws.id, 'U0MIA', { digestTime: '17:00' });
+    await changeNotifyPreferences(db, ws.id, 'U0MAX', { digestTime: '12:00' });
+    await t.bot.jobs.tick(clock.set(THU_RUN));
+    expect((await db.alertLog.findMany()).map((a) => a.status)).toEqual(['queued', 'queued']);
+    // Before noon: Lee moves to Max; Mia loses her Slack id (Kim's alert now belongs to the admins).
+    const max = await db.rep.findFirstOrThrow({ where: { slackUserId: 'U0MAX' } });
+    await db.rep.update({ where: { id: repIds.get('Lee Park') as string }, data: { managerId: max.id } });
+    await db.rep.updateMany({ where: { slackUserId: 'U0MIA' }, data: { slackUserId: null } });
+    // Max's noon digest has Lee's alert.
+    await t.bot.jobs.tick(clock.set('2026-12-03T11:00:05Z'));
+    expect(dms(t).map((c) => c.body.channel)).toEqual(['U0MAX']);
+    expect(String(dms(t)[0]?.body.text)).toBe(
+      'Coaching digest · 1 alert about 1 rep: Lee Park (Sales declining)',
+    );
+    // Mia's time passes: she has no Slack id any more, so nothing goes to her.
+    await t.bot.jobs.tick(clock.set('2026-12-03T16:00:05Z'));
+    expect(dms(t)).toHaveLength(1);
+    // The next coaching run sends Kim's waiting alert to the admin, naming Mia.
+    await t.bot.jobs.tick(clock.set('2026-12-04T07:30:10Z'));
+    const toAda = dms(t).filter((c) => c.body.channel === 'U0ADA');
+    expect(toAda).toHaveLength(1);
+    expect(JSON.stringify(toAda[0]?.body.blocks)).toContain(
+      'These managers have no Slack id: *Mia Manager*.',
+    );
+    const rows = await db.alertLog.findMany({ include: { rep: true, recipients: true } });
+    expect(
+      rows
+        .map((r) => [r.rep.name, r.status, r.recipients.map((x) => x.slackUserId).join()])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    ).toEqual([
+      ['Kim Ode', 'sent', 'U0ADA'],
+      ['Lee Park', 'sent', 'U0MAX'],
+    ]);
+  });
+});
