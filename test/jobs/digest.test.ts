@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cmdJobs } from '../../src/cli/jobs-commands.js';
 import { loadConfig } from '../../src/config.js';
 import { SEVERITY } from '../../src/jobs/digest.js';
+import { createLocalOutbox } from '../../src/jobs/outbox.js';
+import { runJobSlot } from '../../src/jobs/runner.js';
 import { stalledDealsByRep } from '../../src/reports/stalled-deals.js';
 import { jobsOverview } from '../../src/services/jobs.js';
 import { changeNotifyPreferences } from '../../src/store/notify-preferences.js';
@@ -672,6 +674,48 @@ describe('manager digest: the recipient is decided when it is sent', () => {
     ).toEqual([
       ['Kim Ode', 'sent', 'U0ADA'],
       ['Lee Park', 'sent', 'U0MAX'],
+    ]);
+  });
+});
+
+describe('manager digest: local mode', () => {
+  it('reaches a manager without a Slack account by name in the terminal, one digest for all their reps', async () => {
+    const { t } = await botAt(THU_RUN);
+    const db = t.bot.store.db;
+    const { ws } = await seedPeople(db, {
+      managers: [{ name: 'Noor Local', slackUserId: null }],
+      reps: [
+        { name: 'Lee Park', manager: 'Noor Local', alerts: ['lost', 'decline'] },
+        { name: 'Kim Ode', manager: 'Noor Local', alerts: ['decline'] },
+      ],
+    });
+    const printed: string[] = [];
+    const outbox = createLocalOutbox((s) => printed.push(s));
+    const run = await runJobSlot(
+      {
+        db,
+        logger: t.bot.logger,
+        outboxFor: async () => outbox,
+        catchUpMs: 86_400_000,
+        clock: { now: () => new Date(THU_RUN) },
+      },
+      'coaching-alerts',
+      await db.workspace.findUniqueOrThrow({ where: { id: ws.id } }),
+      new Date('2026-12-03T07:30:00Z'),
+    );
+    expect(run.summary).toBe('3 alerts sent in 1 message');
+    expect(outbox.sent.map((s) => s.to)).toEqual(['@Noor Local']);
+    const lines = printed.join('').split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      '── direct message to @Noor Local ──',
+      'COACHING DIGEST · 3 ALERTS ABOUT 2 REPS',
+      'Lee Park',
+    ]);
+    expect(lines.filter((l) => l.endsWith('[Snooze 1 week] [Mark handled]'))).toHaveLength(3);
+    expect(lines.filter((l) => /^ {2}\S/.test(l)).map((l) => l.split(':')[0])).toEqual([
+      '  Sales declining',
+      '  Losing more than creating',
+      '  Sales declining',
     ]);
   });
 });
