@@ -424,8 +424,20 @@ describe('manager digest: snooze and handled from an item', () => {
     });
     expect((await choose('U0MIA', `handled:${foreign.id}`, 'foreign')).text).toMatch(/no longer known/);
     expect((await db.alertLog.findUniqueOrThrow({ where: { id: foreign.id } })).status).toBe('sent');
+    // This workspace's alert, chosen by someone of the other workspace: not theirs to change.
+    const fromOther = await chooseFromMenu(t, {
+      user: 'U0MIA',
+      value: `snooze:${first}`,
+      replyId: 'from-other',
+      team: 'T0OTHER',
+    });
+    expect(fromOther.status).toBe(200);
+    expect(String((await t.slack.waitFor((c) => c.path === '/respond/from-other')).body.text)).toMatch(
+      /^That alert is no longer known to KPI Bot\.$/,
+    );
     expect((await db.alertLog.findUniqueOrThrow({ where: { id: first as string } })).status).toBe('sent');
 
+    expect((await db.alertLog.findUniqueOrThrow({ where: { id: first as string } })).status).toBe('sent');
     // Mia snoozes the first item: the message is replaced, that item loses its menu and says so; the other keeps it.
     const snoozed = await choose('U0MIA', `snooze:${first}`, 'mia-snooze');
     expect(snoozed.replace_original).toBe(true);
