@@ -134,7 +134,7 @@ export function buildMilestoneDm(items: readonly TMilestoneItem[]): TMessage {
     ...mrkdwnSections(lines, { maxBlocks: LIMITS.blocks - 1, perBlock: 10, more }),
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: 'Milestone messages can be turned off with `/kpi notify`.' }],
+      elements: [{ type: 'mrkdwn', text: 'Turn these messages off with `/kpi notify milestones off`.' }],
     },
   ];
   const text = clipMrkdwn(

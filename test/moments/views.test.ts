@@ -160,7 +160,7 @@ describe('milestone DM', () => {
         'Almost there: you are at 90% of your won revenue target for November 2026: $36,000 of $40,000.',
       ].join('\n'),
     );
-    expect(JSON.stringify(m.blocks)).toContain('/kpi notify');
+    expect(JSON.stringify(m.blocks)).toContain('`/kpi notify milestones off`');
   });
 });
 
