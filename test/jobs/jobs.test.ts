@@ -512,7 +512,9 @@ describe('coaching alerts', () => {
       expect(again.summary).toMatch(/^1 alert sent/);
       const dm = posts(fresh.slack).filter((c) => c.body.channel === 'U0MIA');
       expect(dm).toHaveLength(1);
-      expect(JSON.stringify(dm[0]?.body.blocks)).toMatch(/sales fell 100% below their usual in December 2026/);
+      expect(JSON.stringify(dm[0]?.body.blocks)).toMatch(
+        /sales fell 100% below their usual in December 2026/,
+      );
     } finally {
       await fresh.close().catch(() => {});
     }
