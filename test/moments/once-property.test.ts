@@ -152,3 +152,81 @@ describe(`celebrations exactly once (${TEST_PROVIDER})`, () => {
     );
   });
 });
+
+describe(`milestones once, highest only (${TEST_PROVIDER})`, () => {
+  it('whatever the steps toward the target, each threshold once; several at once: only the highest is sent', async () => {
+    const rep = await store.db.rep.create({
+      data: { workspaceId: ws.id, name: 'Mo Milestone', slackUserId: 'U0MO' },
+    });
+    await store.db.target.create({
+      data: {
+        workspaceId: ws.id,
+        scope: 'rep',
+        repId: rep.id,
+        metricId: 'sales.won_total',
+        periodKind: 'month',
+        amount: 1_000_000n,
+        effectiveFrom: new Date('2026-01-01T00:00:00Z'),
+      },
+    });
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 0, max: 8_000 }), { minLength: 1, maxLength: 8 }),
+          async (steps) => {
+            await store.db.moment.deleteMany({ where: { workspaceId: ws.id } });
+            await store.db.deal.deleteMany({ where: { workspaceId: ws.id } });
+            const sent: string[] = [];
+            const outbox = {
+              async post(_c: string, m: TMessage) {
+                sent.push(...(m.terminal.match(/reached 100%/g) ?? []).map(() => '100'));
+                return {};
+              },
+              async dm(_u: string, m: TMessage) {
+                sent.push(...(m.terminal.match(/at (\d+)%/g) ?? []).map((x) => x.replace(/\D/g, '')));
+                return {};
+              },
+            };
+            let now = START;
+            let total = 0;
+            const expected: string[] = [];
+            const done = new Set<number>();
+            for (const [i, dollars] of steps.entries()) {
+              total += dollars;
+              await store.db.deal.create({
+                data: {
+                  workspaceId: ws.id,
+                  repId: rep.id,
+                  source: 'csv',
+                  externalId: `s${i}`,
+                  stage: 'won',
+                  status: 'won',
+                  amountMinor: BigInt(dollars * 100),
+                  closedAt: new Date(START - 3_600_000),
+                },
+              });
+              const crossed = [50, 90, 100].filter((p) => total * 100 >= p * 10_000 && !done.has(p));
+              for (const p of crossed) done.add(p);
+              if (crossed.length) expected.push(String(crossed[crossed.length - 1]));
+              for (let k = 0; k < 2; k++) {
+                now += 60_000;
+                await runMoments(
+                  { db: store.db, logger, workspace: ws, now: new Date(now), outbox, by: 'p' },
+                  rules,
+                );
+              }
+            }
+            expect(sent).toEqual(expected);
+            const rows = await store.db.moment.findMany({ where: { workspaceId: ws.id, repId: rep.id } });
+            expect(rows.map((r) => r.key).sort()).toEqual(
+              [...done].map((p) => `milestone:${rep.id}:sales.won_total:2026-11:${p}`).sort(),
+            );
+          },
+        ),
+        { numRuns: 30 },
+      );
+    } finally {
+      await store.db.rep.update({ where: { id: rep.id }, data: { active: false } });
+    }
+  });
+});
