@@ -379,7 +379,7 @@ export function buildCoachingDigest(d: TDigest): TMessage {
         text: listWithin(
           `…and ${plural(rest.length, 'more alert')} about ${plural(byRep.size, 'rep')}: `,
           names,
-          '. `/kpi why @name` shows each rep’s numbers and the likely reason; the bot’s log and `kpi jobs list` keep the run.',
+          '. `/kpi why @name` shows each rep’s numbers and the likely reason.',
         ),
       },
     });
