@@ -14,13 +14,17 @@ import {
   crmAccountHints,
   dealActivityKey,
   lastActivityOfDeals,
+  sourcesLoggingDealActivity,
   stalledDealFacts,
   type TOpenDealRow,
 } from '../store/stalled.js';
 import type { TDb } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
 
-/** An open deal that has stalled (issue 17): longer in its stage than the team's usual, or without activity. */
+/**
+ * An open deal that has stalled (issue 17): longer in its stage than the team's usual, or without activity
+ * (the latter only where its source records activity against deals in this workspace).
+ */
 export type TStalledDeal = {
   dealId: string;
   repId: string;
@@ -38,11 +42,23 @@ export type TStalledDeal = {
   usualDays: number | null;
   /** Days since the last logged activity on the deal (null: none ever logged). */
   daysSinceActivity: number | null;
+  /**
+   * Whether the deal's source records activity against deals in this workspace, so the activity rule was
+   * applied to it. False: only the stage rule was (a missing activity there means nothing). Absent: true.
+   */
+  activityTracked?: boolean;
   reason: 'stage' | 'activity' | 'both';
 };
 
 /** Completed dwells count toward the team's usual when they ended within this many days before `now`. */
 export const DWELL_LOOKBACK_DAYS = 365;
+
+/**
+ * A source "records deal activity" in a workspace when at least one activity linked to a deal of that source
+ * (a dealExternalId) occurred within this many days before `now`; only then does the activity rule apply to
+ * its deals. A CSV export of deals only, or HubSpot (whose activity webhooks name no deal), never qualifies.
+ */
+export const ACTIVITY_TRACKING_DAYS = 90;
 
 /** What the rule reads: plain data, in any order (the answer never depends on it). */
 export type TStalledInput = {
@@ -54,6 +70,11 @@ export type TStalledInput = {
   changes: TStageChange[];
   /** Logged activities on deals: the deal's source and id there, and when (any number per deal). */
   activities: { source: string; dealExternalId: string; at: Date }[];
+  /**
+   * The sources that record activity against deals in the workspace (ACTIVITY_TRACKING_DAYS): the activity rule
+   * applies only to their deals. Default: the sources of `activities` with one in that window before `now`.
+   */
+  activitySources?: Iterable<string>;
   now: Date;
   /** No activity for this many days stalls a deal (the workspace's stalledDays). */
   stalledDays: number;
@@ -63,6 +84,20 @@ export type TStalledInput = {
 };
 
 const wholeDays = (ms: number) => Math.max(0, Math.floor(ms / DAY_MS));
+
+/** The sources of these activities with one within ACTIVITY_TRACKING_DAYS before `now` (and not after it). */
+export function sourcesWithRecentActivity(
+  activities: readonly { source: string; at: Date }[],
+  now: Date,
+): Set<string> {
+  const from = now.getTime() - ACTIVITY_TRACKING_DAYS * DAY_MS;
+  const out = new Set<string>();
+  for (const a of activities) {
+    const t = a.at.getTime();
+    if (t >= from && t <= now.getTime()) out.add(a.source);
+  }
+  return out;
+}
 
 /** How stalled a deal is, for ordering: how far past its threshold, as a multiple of it (the larger of the two). */
 function severity(d: TStalledDeal, stalledDays: number, idleDays: number): number {
@@ -76,9 +111,10 @@ function severity(d: TStalledDeal, stalledDays: number, idleDays: number): numbe
  * The stalled deals among `open`, most stalled first. Formulas (days are whole days, rounded down):
  * - stage rule: days in the current stage > usual, where usual = ⌈p90⌉ of the completed dwells in that stage
  *   across the history (ended within the lookback), known only with at least MIN_DWELL_SAMPLES of them;
- * - activity rule: idle ≥ stalledDays, where idle = days since the last logged activity on the deal, or the
- *   deal's age (from its creation in the CRM, else since the store first held it) when none was ever logged
- *   (a deal younger than stalledDays with no activity is not stalled).
+ * - activity rule, only for deals whose source records deal activity in the workspace (`activitySources`):
+ *   idle ≥ stalledDays, where idle = days since the last logged activity on the deal, or the deal's age (from its
+ *   creation in the CRM, else since the store first held it) when none was ever logged (a deal younger than
+ *   stalledDays with no activity is not stalled). Elsewhere "no activity" says nothing, so only the stage rule.
  * Most stalled first: the larger of days in stage ÷ usual and idle ÷ stalledDays (for the rules that hold),
  * then days in stage, amount, source and id, so equal data always gives the same list.
  */
@@ -96,6 +132,7 @@ export function findStalledDeals(input: TStalledInput): TStalledDeal[] {
     const key = dealActivityKey(a.source, a.dealExternalId);
     lastActivity.set(key, Math.max(lastActivity.get(key) ?? Number.NEGATIVE_INFINITY, a.at.getTime()));
   }
+  const tracked = new Set(input.activitySources ?? sourcesWithRecentActivity(input.activities, now));
   const ranked: { deal: TStalledDeal; score: number }[] = [];
   for (const d of input.open) {
     if (d.status !== 'open' || !d.repId) continue;
@@ -116,7 +153,8 @@ export function findStalledDeals(input: TStalledInput): TStalledDeal[] {
     const age = now.getTime() < bornAt ? 0 : wholeDays(now.getTime() - bornAt);
     const idle = Math.min(daysSinceActivity ?? Number.POSITIVE_INFINITY, age);
     const byStage = usualDays !== null && daysInStage > usualDays;
-    const byActivity = idle >= stalledDays;
+    const activityTracked = tracked.has(d.source);
+    const byActivity = activityTracked && idle >= stalledDays;
     if (!byStage && !byActivity) continue;
     const deal: TStalledDeal = {
       dealId: d.id,
@@ -131,6 +169,7 @@ export function findStalledDeals(input: TStalledInput): TStalledDeal[] {
       daysInStage,
       usualDays,
       daysSinceActivity,
+      activityTracked,
       reason: byStage && byActivity ? 'both' : byStage ? 'stage' : 'activity',
     };
     ranked.push({ deal, score: severity(deal, stalledDays, idle) });
@@ -191,10 +230,12 @@ export function stalledDaysOf(workspace: Pick<Workspace, 'settings'>): number {
 }
 
 /**
- * Every active person's stalled open deals as of `now` (findStalledDeals: the stage rule and the activity rule),
+ * Every active person's stalled open deals as of `now` (findStalledDeals: the stage rule, and the activity rule
+ * for the sources that record deal activity in the workspace),
  * most stalled first, keyed by rep id; only people with at least one stalled deal have an entry, in the order
  * of their names. A deleted, won or lost deal is never listed, nor another workspace's. A few queries for the
- * workspace: people, open and recently closed deals, their stage history, the last activity per deal, and (only
+ * workspace: people, open and recently closed deals, their stage history, the last activity per deal, the
+ * sources with deal-linked activity in the last ACTIVITY_TRACKING_DAYS, and (only
  * when a HubSpot or Pipedrive deal is listed) the CRM account the links need.
  */
 export async function stalledDealsByRep(
@@ -212,7 +253,15 @@ export async function stalledDealsByRep(
     since,
     now,
   );
-  const last = await lastActivityOfDeals(db, workspace.id, facts.open, now);
+  const [last, activitySources] = await Promise.all([
+    lastActivityOfDeals(db, workspace.id, facts.open, now),
+    sourcesLoggingDealActivity(
+      db,
+      workspace.id,
+      new Date(now.getTime() - ACTIVITY_TRACKING_DAYS * DAY_MS),
+      now,
+    ),
+  ]);
   const activities = facts.open.flatMap((d) => {
     const at = last.get(dealActivityKey(d.source, d.externalId));
     return at ? [{ source: d.source, dealExternalId: d.externalId, at }] : [];
@@ -222,6 +271,7 @@ export async function stalledDealsByRep(
     history: facts.history,
     changes: facts.changes,
     activities,
+    activitySources,
     now,
     stalledDays: stalledDaysOf(workspace),
     since,

@@ -147,6 +147,28 @@ export async function lastActivityOfDeals(
   return out;
 }
 
+/**
+ * The sources that record activity against deals in the workspace: those with at least one activity (not
+ * deleted) naming a deal (dealExternalId set) that occurred from `from` to `now`. One grouped query.
+ */
+export async function sourcesLoggingDealActivity(
+  db: TDb,
+  workspaceId: string,
+  from: Date,
+  now: Date,
+): Promise<Set<string>> {
+  const groups = await db.activity.groupBy({
+    by: ['source'],
+    where: {
+      workspaceId,
+      deletedAt: null,
+      dealExternalId: { not: null },
+      occurredAt: { gte: from, lte: now },
+    },
+  });
+  return new Set(groups.map((g) => g.source));
+}
+
 /** The key of a deal's activities: its source and its id there (a HubSpot 42 is not a Pipedrive 42). */
 export function dealActivityKey(source: string, externalId: string): string {
   return `${source}\u0000${externalId}`;

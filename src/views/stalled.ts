@@ -42,12 +42,16 @@ export function stalledAmount(
   }
 }
 
-/** The facts of a stalled deal after its title and stage, the rule that caught it first (plain text, no names). */
+/**
+ * The facts of a stalled deal after its title and stage, the rule that caught it first (plain text, no names).
+ * A deal whose source logs no activity against deals shows no activity fact (its absence means nothing).
+ */
 function factsOf(d: TStalledDeal, stalledDays: number): string[] {
   const inStage = `${days(d.daysInStage)} in stage${d.usualDays !== null ? ` (team's usual: up to ${days(d.usualDays)})` : ''}`;
   const activity =
     d.daysSinceActivity === null ? 'no activity logged' : `last activity ${days(d.daysSinceActivity)} ago`;
   const idleNote = d.reason === 'stage' ? '' : ` (${days(stalledDays)} or more counts as stalled)`;
+  if (d.activityTracked === false) return [inStage];
   return d.reason === 'activity' ? [`${activity}${idleNote}`, inStage] : [inStage, `${activity}${idleNote}`];
 }
 
@@ -81,7 +85,7 @@ export function stalledDealTerminalLine(
 }
 
 const INTRO = (stalledDays: number) =>
-  `Open deals of yours that have sat in their stage longer than the team usually takes (90% of deals move on sooner), or have had no logged activity for ${days(stalledDays)}. Most stalled first.`;
+  `Open deals of yours that have sat in their stage longer than the team usually takes (90% of deals move on sooner), or, where your CRM logs activity on deals, have had none logged for ${days(stalledDays)}. Most stalled first.`;
 const FOOTER = 'You get this list every week while you have stalled deals. `/kpi notify` turns it off.';
 
 /**

@@ -55,7 +55,8 @@ type TDb = TBot['bot']['store']['db'];
 /**
  * People and deals: `reps` under their manager, each with the deals that raise the alerts asked for. decline:
  * $20,000 a month from May to October, $2,000 in November; lost: four deals opened in September and lost in
- * November (none created in November); stalled: an open deal untouched since October.
+ * November (none created in November); stalled: an open deal whose last logged call was on 5 October (the
+ * activity rule applies only where the source logs activity on deals; this call shows that CSV does here).
  */
 async function seedPeople(
   db: TDb,
@@ -91,6 +92,7 @@ async function seedPeople(
   const repIds = new Map<string, string>();
   let n = 0;
   const deals: object[] = [];
+  const activities: object[] = [];
   for (const r of people.reps) {
     const rep = await db.rep.create({
       data: {
@@ -136,9 +138,21 @@ async function seedPeople(
     if (r.alerts.includes('lost'))
       for (let i = 0; i < 4; i++)
         deal('lost', 'Lost', 1_000, '2026-09-01T10:00:00Z', `2026-11-1${i}T10:00:00Z`);
-    if (r.alerts.includes('stalled')) deal('open', 'Proposal', 7_500, '2026-10-01T10:00:00Z', null);
+    if (r.alerts.includes('stalled')) {
+      deal('open', 'Proposal', 7_500, '2026-10-01T10:00:00Z', null);
+      activities.push({
+        workspaceId: ws.id,
+        repId: rep.id,
+        source: 'csv',
+        externalId: `call-d${n}`,
+        kind: 'call',
+        occurredAt: new Date('2026-10-05T10:00:00Z'),
+        dealExternalId: `d${n}`,
+      });
+    }
   }
   await db.deal.createMany({ data: deals as never });
+  if (activities.length > 0) await db.activity.createMany({ data: activities as never });
   return { ws, repIds };
 }
 
@@ -226,9 +240,14 @@ describe('manager digest: one coaching run', () => {
         { name: 'Zed Alone', manager: null, alerts: ['decline'] },
       ],
     });
-    // The stalled-deals report (its own helper's) finds Ora's untouched deal.
+    // The stalled-deals report (its own helper's) finds Ora's deal, untouched since the call on 5 October.
     const stalled = await stalledDealsByRep(db, ws, clock.now());
     expect([...stalled.keys()]).toEqual([repIds.get('Ora Quinn')]);
+    const oras = stalled.get(repIds.get('Ora Quinn') as string) ?? [];
+    expect(oras.map((d) => [d.reason, d.activityTracked])).toEqual([['activity', true]]);
+    expect(oras[0]?.daysSinceActivity).toBe(
+      Math.floor((clock.now().getTime() - Date.parse('2026-10-05T10:00:00Z')) / 86_400_000),
+    );
 
     const out = await t.bot.jobs.tick(clock.set(THU_RUN));
     const run = out.find((o) => o.job === 'coaching-alerts');

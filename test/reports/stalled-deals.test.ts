@@ -239,21 +239,56 @@ describe('the stalled rule (pure)', () => {
       openRow('nobody', { repId: null, stageEnteredAt: ago(50) }),
       openRow('future', { stage: 'Demo', stageEnteredAt: ago(1) }),
     ];
-    const out = findStalledDeals(
-      input(rows, {
-        activities: [{ source: 'csv', dealExternalId: 'future', at: new Date(NOW.getTime() + DAY) }],
-      }),
-    );
+    const future = [{ source: 'csv', dealExternalId: 'future', at: new Date(NOW.getTime() + DAY) }];
+    const out = findStalledDeals(input(rows, { activities: future, activitySources: ['csv'] }));
     // "future" has no activity up to now and is 100 days old: stalled for activity, with none logged.
     expect(out.map((d) => [d.externalId, d.daysSinceActivity])).toEqual([['future', null]]);
+    // A future activity alone does not show that the source logs activity on deals: no activity rule then.
+    expect(findStalledDeals(input(rows, { activities: future }))).toEqual([]);
   });
 
   it('an activity matches its deal by source and id: a HubSpot 42 is not a Pipedrive 42', () => {
     const hs = openRow('a', { source: 'hubspot', externalId: '42', stage: 'Demo', stageEnteredAt: ago(1) });
     const out = findStalledDeals(
-      input([hs], { activities: [{ source: 'pipedrive', dealExternalId: '42', at: ago(1) }] }),
+      input([hs], {
+        activities: [{ source: 'pipedrive', dealExternalId: '42', at: ago(1) }],
+        activitySources: ['hubspot', 'pipedrive'],
+      }),
     );
     expect(out.map((d) => [d.externalId, d.daysSinceActivity])).toEqual([['42', null]]);
+  });
+
+  it('the activity rule only for sources that log activity on deals (given, or seen in the last 90 days)', () => {
+    const rows = [
+      openRow('hs', { source: 'hubspot', stage: 'Demo', openedAt: ago(60), stageEnteredAt: ago(2) }),
+      openRow('pd', { source: 'pipedrive', stage: 'Demo', openedAt: ago(60), stageEnteredAt: ago(2) }),
+      openRow('hs-slow', { source: 'hubspot', stageEnteredAt: ago(12) }),
+    ];
+    // Pipedrive logs activity on deals (one, on another deal, 89 days ago); HubSpot never does.
+    const pdOther = { source: 'pipedrive', dealExternalId: 'other', at: ago(89) };
+    const out = findStalledDeals(input(rows, { activities: [pdOther] }));
+    expect(out.map((d) => [d.externalId, d.reason, d.activityTracked])).toEqual([
+      ['pd', 'activity', true], // 60 days with none logged: 60/14
+      ['hs-slow', 'stage', false], // 12 days in Proposal (usual 9): the stage rule still holds
+    ]);
+    // The same activity 91 days ago: Pipedrive no longer counts as logging activity; only the stage rule.
+    const stale = { ...pdOther, at: ago(91) };
+    expect(findStalledDeals(input(rows, { activities: [stale] })).map((d) => d.externalId)).toEqual([
+      'hs-slow',
+    ]);
+    // Told explicitly (the store's answer), the given sources win over what the activities show.
+    expect(
+      findStalledDeals(input(rows, { activities: [pdOther], activitySources: ['hubspot'] })).map((d) => [
+        d.externalId,
+        d.reason,
+      ]),
+    ).toEqual([
+      ['hs-slow', 'both'], // 100 days old with none logged: 100/14 before 60/14
+      ['hs', 'activity'],
+    ]);
+    expect(
+      findStalledDeals(input(rows, { activities: [], activitySources: [] })).map((d) => d.externalId),
+    ).toEqual(['hs-slow']);
   });
 
   it('the same data in any arrival order gives the same list', () => {
@@ -553,17 +588,83 @@ describe(`stalledDealsByRep (${TEST_PROVIDER})`, () => {
   it('a bad stalledDays setting reads as the default (14 days)', async () => {
     for (const stalledDays of ['20', -3, 0, 10_000, 2.5, null, { days: 1 }]) {
       const w = await world({ settings: { stalledDays } });
+      await w.activity('elsewhere', 5); // CSV logs activity on deals here: the activity rule applies
       await w.deal({ ext: 'd13', rep: 'Dana', opened: 13, moves: [['Demo', 13]] });
       await w.deal({ ext: 'd14', rep: 'Dana', opened: 14, moves: [['Demo', 14]] });
       expect(brief(await w.run(), w.reps), JSON.stringify(stalledDays)).toEqual({ Dana: ['d14:activity'] });
     }
     const corrupt = await world();
     await store.db.workspace.update({ where: { id: corrupt.ws.id }, data: { settings: '{not json' } });
+    await corrupt.activity('elsewhere', 5);
     await corrupt.deal({ ext: 'd14', rep: 'Dana', opened: 14, moves: [['Demo', 14]] });
     const ws = await store.db.workspace.findUniqueOrThrow({ where: { id: corrupt.ws.id } });
     expect(
       [...(await stalledDealsByRep(store.db, ws, NOW)).values()].flat().map((d) => d.externalId),
     ).toEqual(['d14']);
+  });
+
+  it('activity rule only where the source logs activity on deals in this workspace (last 90 days)', async () => {
+    const a = await world();
+    const b = await world();
+    const act = (
+      w: typeof a,
+      source: string,
+      dealExternalId: string | null,
+      days: number,
+      o: { deleted?: boolean } = {},
+    ) =>
+      store.db.activity.create({
+        data: {
+          workspaceId: w.ws.id,
+          source,
+          externalId: `${source}-${dealExternalId}-${days}-${Math.random()}`,
+          kind: 'call',
+          occurredAt: ago(days),
+          dealExternalId,
+          deletedAt: o.deleted ? ago(0.5) : null,
+        },
+      });
+    // In A, every open deal is 60 days old, in Demo for 2 days, with nothing logged on it.
+    await a.history('Lee', 'Proposal', 10); // p90 of Proposal = 9 days
+    for (const source of ['csv', 'hubspot', 'pipedrive', 'generic'])
+      await a.deal({ ext: `${source}-1`, rep: 'Dana', source, opened: 60, moves: [['Demo', 2]] });
+    await a.deal({ ext: 'hs-slow', rep: 'Dana', source: 'hubspot', moves: [['Proposal', 30]] });
+    // Nobody logs activity on deals: only the stage rule, a deal's missing activity is not shown as a fault.
+    let m = await a.run();
+    expect(brief(m, a.reps)).toEqual({ Dana: ['hs-slow:stage'] });
+    expect(m.get(a.reps.Dana as string)?.[0]).toMatchObject({
+      activityTracked: false,
+      daysSinceActivity: null,
+    });
+    // HubSpot activity that names no deal (its webhooks), a deleted or 91-day-old HubSpot activity on a deal,
+    // a future one, and another workspace's HubSpot activity on a deal: HubSpot still does not count.
+    await act(a, 'hubspot', null, 1);
+    await act(a, 'hubspot', 'hubspot-1', 1, { deleted: true });
+    await act(a, 'hubspot', 'x', 91);
+    await act(a, 'hubspot', 'x', -1);
+    await act(b, 'hubspot', 'hubspot-1', 1);
+    expect(brief(await a.run(), a.reps)).toEqual({ Dana: ['hs-slow:stage'] });
+    // Pipedrive logs an activity on one of its deals (another deal than Dana's): the activity rule applies to
+    // Pipedrive's deals, not to HubSpot's, CSV's or the JSON API's.
+    await act(a, 'pipedrive', 'someone-elses', 89);
+    m = await a.run();
+    expect(brief(m, a.reps)).toEqual({ Dana: ['pipedrive-1:activity', 'hs-slow:stage'] });
+    expect(m.get(a.reps.Dana as string)?.[0]).toMatchObject({
+      activityTracked: true,
+      daysSinceActivity: null,
+    });
+    // Now HubSpot too (an activity on hubspot-1 10 days ago): that deal is fresh (10 < 14 days), the slow one
+    // (30 days old, none logged on it) stalls for both rules: 30/9 in stage, after Pipedrive's 60/14 idle.
+    await act(a, 'hubspot', 'hubspot-1', 10);
+    m = await a.run();
+    expect(brief(m, a.reps)).toEqual({ Dana: ['pipedrive-1:activity', 'hs-slow:both'] });
+    expect(m.get(a.reps.Dana as string)?.[1]).toMatchObject({
+      activityTracked: true,
+      daysSinceActivity: null,
+    });
+    // B holds only that HubSpot activity and a 60-day-old deal of its own source without any: not stalled.
+    await b.deal({ ext: 'csv-1', rep: 'Dana', opened: 60, moves: [['Demo', 2]] });
+    expect(brief(await b.run(), b.reps)).toEqual({});
   });
 
   it('won, lost, deleted deals and inactive people are never listed; deleted activity does not count', async () => {
@@ -638,6 +739,8 @@ describe(`stalledDealsByRep (${TEST_PROVIDER})`, () => {
     await inbox('pipedrive', { meta: { host: 'acme.pipedrive.com', version: '2.0' }, data: null }, 4);
     // The latest Pipedrive event says something hostile: ignored, the older good host is used.
     await inbox('pipedrive', { meta: { host: 'evil.example/<!channel>' } }, 2);
+    // No source logs activity on deals here: they are stalled in their stage (p90 of Demo = 9 days).
+    await w.history('Lee', 'Demo', 10);
     await w.deal({ ext: '9001', rep: 'Dana', source: 'hubspot', moves: [['Demo', 40]] });
     await w.deal({ ext: '17', rep: 'Dana', source: 'pipedrive', moves: [['Demo', 30]] });
     await w.deal({ ext: 'D-1', rep: 'Dana', source: 'generic', moves: [['Demo', 20]] });
@@ -649,6 +752,7 @@ describe(`stalledDealsByRep (${TEST_PROVIDER})`, () => {
     ]);
     // Another workspace's inbox gives nothing to this one.
     const other = await world();
+    await other.history('Lee', 'Demo', 10);
     await other.deal({ ext: '9001', rep: 'Dana', source: 'hubspot', moves: [['Demo', 40]] });
     expect((await other.run()).get(other.reps.Dana as string)?.[0]?.link).toBeNull();
   });

@@ -82,6 +82,15 @@ describe('stalled-deals DM', () => {
     ).toBe(
       '*Acme renewal* · Proposal\nno activity logged (14 days or more counts as stalled) · 1 day in stage · a CSV import id `D-1`',
     );
+    // A source that logs no activity on deals: the stage facts only, no "no activity logged" (it means nothing).
+    const untracked = deal({ source: 'hubspot', activityTracked: false, daysSinceActivity: null });
+    expect(stalledDealLine(untracked, OPTS)).toBe(
+      "*Acme renewal* · Proposal · $12,000\n20 days in stage (team's usual: up to 9 days) · HubSpot id `D-1`",
+    );
+    expect(buildStalledDealsDm([untracked], OPTS).terminal).not.toContain('activity logged');
+    expect(buildStalledDealsDm([untracked], OPTS).terminal).toContain(
+      "20 days in stage (team's usual: up to 9 days)",
+    );
     // A link that is not a plain https URL is not made into one (the id is shown instead).
     expect(stalledDealLine(deal({ link: 'javascript:alert(1)' }), OPTS)).toContain('a CSV import id `D-1`');
     expect(stalledDealLine(deal({ link: 'https://x.example/a|<!channel>' }), OPTS)).not.toContain('<https');
