@@ -187,7 +187,14 @@ export function diagnoseDecline(
   let step: string;
   if (countShare !== null && countShare < 0.5 && currentAvg !== null && baseline.avgDealSize) {
     driver = 'smaller_deals';
-    reason = `smaller deals: the average won deal fell from ${money(baseline.avgDealSize)} to ${money(currentAvg)}, while the number of deals held up`;
+    // "Held up" only when it did: the count not materially lower than usual (the same FACTOR_DROP a secondary
+    // factor needs to count as a driver); else the fall in count is said with its numbers.
+    const countDrop = drop(current.wonCount, baseline.wonCount);
+    const count =
+      countDrop !== null && countDrop >= FACTOR_DROP
+        ? `and fewer deals were won (${current.wonCount} against ${usualCount(baseline.wonCount)})`
+        : 'while the number of deals held up';
+    reason = `smaller deals: the average won deal fell from ${money(baseline.avgDealSize)} to ${money(currentAvg)}, ${count}`;
     step =
       'Review recent discounts and deal scope in a 1:1; check whether the rep is being pulled toward smaller accounts.';
   } else {

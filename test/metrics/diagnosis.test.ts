@@ -100,6 +100,31 @@ describe('decline diagnosis on constructed histories', () => {
     expect(r.explanation).toContain('$1920 to $1000');
   });
 
+  it('says the number of deals held up only when it did (smaller deals)', () => {
+    // Usual: 7 or 8 deals a month (median 7.5), about $8,857 each.
+    const usual = ['2017-01', '2017-02', '2017-03', '2017-04'].map((k, i) =>
+      steady(k, { wonCount: i % 2 ? 8 : 7, wonTotal: i % 2 ? 7_085_600 : 6_199_900 }),
+    );
+    const cases: { count: number; size: number; says: string }[] = [
+      // 6 against 7.5 is 20% fewer: not "held up".
+      { count: 6, size: 200_000, says: 'and fewer deals were won (6 against 7–8).' },
+      { count: 3, size: 150_000, says: 'and fewer deals were won (3 against 7–8).' },
+      // 7 against 7.5 (7% fewer) and more deals than usual: held up.
+      { count: 7, size: 200_000, says: 'while the number of deals held up.' },
+      { count: 9, size: 100_000, says: 'while the number of deals held up.' },
+    ];
+    for (const c of cases) {
+      const r = diagnoseDecline(
+        steady('2017-06', { wonCount: c.count, wonTotal: c.count * c.size }),
+        usual,
+        opts,
+      );
+      expect(r.driver, `${c.count} deals`).toBe('smaller_deals');
+      expect(r.explanation, `${c.count} deals`).toContain(c.says);
+      expect(r.explanation.includes('held up'), `${c.count} deals`).toBe(c.says.includes('held up'));
+    }
+  });
+
   it('traces fewer deals to a lower win rate', () => {
     const r = diagnoseDecline(
       steady('2017-06', { wonTotal: 400_000, wonCount: 2, winRate: 0.2 }),
