@@ -4,8 +4,19 @@ import { parseArgs } from 'node:util';
 import type { ConfigError } from '../config.js';
 import { closestMatch } from '../domain/closest.js';
 import { AppError, isAppError, PlainTextError } from '../errors.js';
+import type { TJob } from '../jobs/types.js';
 import type { TStore } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
+
+/**
+ * The jobs `kpi jobs run` takes, for the usage text without loading the jobs: the type fails to check when a job
+ * is added to TJob['name'] and not here (or named here and not a job).
+ */
+const JOB_CHOICES: Record<TJob['name'], true> = {
+  leaderboard: true,
+  'coaching-alerts': true,
+  'stalled-deals': true,
+};
 
 const USAGE = `Usage: kpi <command> [options]
 
@@ -34,7 +45,7 @@ Commands:
                                  /kpi target set as the operator: a target from this period, or from the
                                  period --from names (2024-01, 2024-Q1, "last month"). Many: kpi import targets.
   jobs list [--json]             The scheduled jobs: schedule (workspace time), next runs, last run.
-  jobs run <leaderboard|coaching-alerts> [--at <ISO time>] [--force] [--json]
+  jobs run <${Object.keys(JOB_CHOICES).join('|')}> [--at <ISO time>] [--force] [--json]
                                  Run the latest slot at or before --at (default now; not in the future,
                                  not before 1970) by hand on the same ledger: a slot already run is
                                  reported, not repeated, unless --force. In local mode messages print here.
