@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { TDb } from './types.js';
+import { Prisma } from '../generated/sqlite/client.js';
+import type { TDb, TTx } from './types.js';
 
 /**
  * The Moment ledger's rows (issue 17: deal-won celebrations, target milestones). A moment is recorded once by its
@@ -172,4 +173,45 @@ export function repsWithManagers(db: TDb, workspaceId: string, repIds: readonly 
     where: { workspaceId, id: { in: [...repIds] } },
     select: { id: true, managerId: true },
   });
+}
+
+/** Why an imported win's `won:` key is recorded as skipped (shown to whoever reads the ledger). */
+export const IMPORTED_WIN = 'won in a CSV import: history, never celebrated';
+
+const WIN_CHUNK = 500;
+
+/**
+ * Records `won:<dealId>` as skipped for every deal of `source` among `externalIds` that is won now (read inside
+ * the caller's transaction, so after its writes): a CSV import's wins are history whatever source name the
+ * file was imported under, and a webhook re-sending such a deal later finds its key taken. Keys already
+ * recorded (a live win detected, celebrated or not) are left as they are. Run in the import's own transaction,
+ * the deals and their keys commit together: the minute task never sees an imported win without its key. One
+ * read and one multi-row INSERT per 500 deals. Returns how many keys this call recorded.
+ */
+export async function recordImportedWins(
+  tx: TTx,
+  workspaceId: string,
+  source: string,
+  externalIds: readonly string[],
+  now: Date,
+): Promise<number> {
+  const ids = [...new Set(externalIds)];
+  let recorded = 0;
+  for (let i = 0; i < ids.length; i += WIN_CHUNK) {
+    const won = await tx.deal.findMany({
+      where: { workspaceId, source, externalId: { in: ids.slice(i, i + WIN_CHUNK) }, status: 'won' },
+      select: { id: true, repId: true },
+    });
+    if (won.length === 0) continue;
+    const values = won.map(
+      (d) =>
+        Prisma.sql`(${randomUUID()}, ${workspaceId}, 'celebration', ${`won:${d.id}`}, ${d.repId},
+          ${JSON.stringify({ dealId: d.id, imported: true })}, 'channel', NULL, 'skipped', ${now}, ${IMPORTED_WIN})`,
+    );
+    recorded += await tx.$executeRaw(Prisma.sql`INSERT INTO "Moment"
+      ("id", "workspaceId", "kind", "key", "repId", "payload", "route", "to", "status", "detectedAt", "error")
+      VALUES ${Prisma.join(values)}
+      ON CONFLICT ("workspaceId", "key") DO NOTHING`);
+  }
+  return recorded;
 }

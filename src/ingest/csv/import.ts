@@ -3,6 +3,7 @@ import { parse } from 'csv-parse';
 import { parseWorkspaceSettings } from '../../domain/settings.js';
 import { AppError } from '../../errors.js';
 import { dealCurrencies } from '../../store/deals.js';
+import { recordImportedWins } from '../../store/moments.js';
 import type { TProvider } from '../../store/provider.js';
 import { inTransaction, type TDb } from '../../store/store.js';
 import { updateWorkspaceSettings, workspaceById } from '../../store/workspaces.js';
@@ -417,6 +418,11 @@ async function applyBatch(
           for (const r of list) outcomes.push(await applyEvent(ctx, r.event));
           await ctx.deferred?.flush(tx);
           if (opts.dryRun) throw new DryRunRollback(outcomes);
+          // The file's wins are history, never celebrated (whatever --source says): their keys with the deals.
+          const dealIds = list.flatMap(({ event: e }) =>
+            e.type.startsWith('deal.') && 'dealId' in e && typeof e.dealId === 'string' ? [e.dealId] : [],
+          );
+          await recordImportedWins(tx, opts.workspace.id, opts.source, dealIds, now);
           return outcomes;
         },
         { timeout: 120_000, maxWait: 30_000 },
