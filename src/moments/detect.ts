@@ -47,8 +47,8 @@ export function momentPeriod(workspace: Workspace, now: Date): TPeriod {
 const scaleOf = (currency: string) => 10 ** minorDigits(currency);
 
 /**
- * Records a celebration for each deal won through a live source (LIVE_SOURCES) whose close time is within CELEBRATION_WINDOW_MS of now (and at most
- * FUTURE_SKEW_MS ahead), not deleted, owned by an active rep, for at least the workspace's celebrate-min. The key
+ * Records a celebration for each deal won through a live source (LIVE_SOURCES) whose close time is within
+ * CELEBRATION_WINDOW_MS of now (and at most FUTURE_SKEW_MS ahead), not deleted, owned by an active rep, for at least the workspace's celebrate-min. The key
  * `won:<dealId>` is recorded once whatever happens to the deal afterwards (retried webhooks, a win re-sent after
  * another status, two replicas). A CSV import never celebrates, whatever source name it was run under
  * (`--source hubspot`): it records its won deals' keys as skipped in the transaction that writes them
