@@ -50,11 +50,12 @@ const scaleOf = (currency: string) => 10 ** minorDigits(currency);
  * Records a celebration for each deal won through a live source (LIVE_SOURCES) whose close time is within
  * CELEBRATION_WINDOW_MS of now (and at most FUTURE_SKEW_MS ahead), not deleted, owned by an active rep, for at
  * least the workspace's celebrate-min. The key `won:<dealId>` is recorded once whatever happens to the deal
- * afterwards (retried webhooks, a win re-sent after another status, two replicas). A CSV import never celebrates, whatever source name it was run under
- * (`--source hubspot`): it records its won deals' keys as skipped in the transaction that writes them
- * (recordImportedWins), so they are known here before the deals are seen won, and a webhook re-sending such a
- * deal later finds its key taken. Nothing is recorded while celebrations are off, so turning them on later
- * celebrates only the wins of the last few hours. Returns how many were recorded.
+ * afterwards (retried webhooks, a win re-sent after another status, two replicas). A CSV import never
+ * celebrates, whatever source name it ran under (`--source hubspot`): it records its won deals' keys as skipped
+ * in the transaction that writes them (recordImportedWins), so they are known here before the deals are seen
+ * won, and a webhook re-sending such a deal later finds its key taken. Nothing is recorded here while
+ * celebrations are off, so turning them on later celebrates only the live wins of the last few hours. Returns
+ * how many were recorded.
  */
 export async function detectWins(ctx: TMomentsContext, channel: string | null): Promise<number> {
   if (!channel) return 0;
