@@ -39,7 +39,8 @@ export type TWeeklyRow = {
   ofLeader: number | null;
   /**
    * The move since the last post (the board of the slot a week before, computed from the same facts): places up
-   * (positive) or down (negative), 'new' for a rep without a result then; null when there was no comparison.
+   * (positive) or down (negative), 'new' for a rep without a result then; null when there was no comparison
+   * (see TWeeklyLeaderboard.movementBasis).
    */
   movement: number | 'new' | null;
 };
@@ -77,6 +78,13 @@ export type TWeeklyLeaderboard = {
   rows: TWeeklyRow[];
   top: number;
   mostImproved: TWeeklyRow | null;
+  /**
+   * What the rows' movement compares with: 'last-week' when the board of the slot a week before ranks the same
+   * month (then `movement` is set on every ranked row); 'new-month' when that board was about another month (the
+   * first post of a month: "↑22" against May's board would mean nothing, so no row moves); null when there was no
+   * comparison (not asked for, or that board ranked nobody: everyone would be "new").
+   */
+  movementBasis: 'last-week' | 'new-month' | null;
 };
 
 const metricById = (id: string) => SCALAR_METRICS.find((m) => m.id === id);
@@ -208,9 +216,10 @@ export async function weeklyLeaderboard(
           asOf: new Date(opts.asOf.getTime() - WEEK_MS),
           movement: false,
         });
-  const lastRank = new Map(
-    (last?.rows ?? []).filter((r) => hasResult(lowerFirst, r)).map((r) => [r.rep.id, r.rank] as const),
-  );
+  const lastRanked = (last?.rows ?? []).filter((r) => hasResult(lowerFirst, r));
+  const movementBasis =
+    !last || lastRanked.length === 0 ? null : last.period.key === period.key ? 'last-week' : 'new-month';
+  const lastRank = new Map(lastRanked.map((r) => [r.rep.id, r.rank] as const));
   for (const [i, r] of ranked.entries()) {
     const above = ranked[i - 1];
     r.gapToNext = above && above.value !== null && r.value !== null ? Math.abs(above.value - r.value) : null;
@@ -218,7 +227,7 @@ export async function weeklyLeaderboard(
       i > 0 && !lowerFirst && r.target === null && leader !== null && leader > 0 && r.value !== null
         ? r.value / leader
         : null;
-    if (last) {
+    if (movementBasis === 'last-week') {
       const before = lastRank.get(r.rep.id);
       r.movement = before === undefined ? 'new' : before - r.rank;
     }
@@ -245,5 +254,6 @@ export async function weeklyLeaderboard(
     rows,
     top: opts.top,
     mostImproved: improvedFirst[0] ?? null,
+    movementBasis,
   };
 }

@@ -75,6 +75,17 @@ function standing(b: TWeeklyLeaderboard, r: TWeeklyRow, fmt: (v: number | null) 
   return `${movementText(r)}${share}${gap}`;
 }
 
+/** Said instead of arrows on the first post of a month: last week's board ranked another month. */
+export const NEW_MONTH_NOTE = 'New month: movement starts next week.';
+/** The legend of the arrows, when a named rep has one. */
+export const MOVEMENT_LEGEND = "↑↓ places since last week's board; (new): not ranked on it.";
+
+/** What the footer says of movement: the legend when an arrow or "(new)" is shown, the new-month note, or nothing. */
+function movementNote(b: TWeeklyLeaderboard, top: TWeeklyRow[]): string {
+  if (b.movementBasis === 'new-month') return `${NEW_MONTH_NOTE} `;
+  return top.some((r) => movementText(r) !== '') ? `${MOVEMENT_LEGEND} ` : '';
+}
+
 /** What "most improved" was measured against: "the same days of last month (1–4 Nov)", or "October 2017". */
 const comparedWith = (b: TWeeklyLeaderboard) =>
   b.toDate ? `the same days of last month (${b.comparison.label})` : b.comparison.label;
@@ -91,6 +102,7 @@ export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock
       ` · ${b.quality.title.toLowerCase()} ${quality(r.quality)}`,
   );
   const improved = b.mostImproved;
+  const footer = `${movementNote(b, top)}${b.quality.title} is shown beside each figure so the board rewards good business, not just volume. Not in the top ${b.top}? Get your own rank by direct message each week: only you see it.`;
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: clipPlainText(title, LIMITS.header) } },
     // The header, most improved, a chart, the note and the button besides.
@@ -115,7 +127,7 @@ export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock
       elements: [
         {
           type: 'mrkdwn',
-          text: `${b.quality.title} is shown beside each figure so the board rewards good business, not just volume. Not in the top ${b.top}? Get your own rank by direct message each week: only you see it.`,
+          text: footer,
         },
       ],
     },
@@ -149,7 +161,7 @@ export function buildWeeklyLeaderboard(b: TWeeklyLeaderboard, chart?: KnownBlock
         ]
       : []),
     ...(chart && chart.type === 'image' ? [`[image: ${plain(chart.alt_text)}]`] : []),
-    `${b.quality.title} is shown beside each figure so the board rewards good business, not just volume. Not in the top ${b.top}? Get your own rank by direct message each week: only you see it.`,
+    footer,
     '[DM me my rank each week]',
   ].join('\n');
   return { text, blocks, terminal };

@@ -211,7 +211,7 @@ describe(`weekly leaderboard on a level metric (${TEST_PROVIDER})`, () => {
 });
 
 describe(`weekly leaderboard: movement since the last post, gaps, % of the leader (${TEST_PROVIDER})`, () => {
-  it('ranks against the board of the slot a week before, from the same facts', async () => {
+  it('ranks against the board of the slot a week before, from the same facts, in the same month', async () => {
     const { db } = store;
     const w = await db.workspace.create({
       data: { slackTeamId: 'T0MOVES', timezone: 'UTC', currency: 'USD' },
@@ -232,23 +232,88 @@ describe(`weekly leaderboard: movement since the last post, gaps, % of the leade
     });
     await db.deal.createMany({
       data: [
-        // Last post (Monday 27 November): Ana $10,000 (#1), Cy $3,000 (#2), Bo nothing.
-        won(ana.id, '2017-11-20T10:00:00Z', 10_000),
-        won(cy.id, '2017-11-21T10:00:00Z', 3_000),
-        // This post (Monday 4 December, December to date): Bo $5,000, Cy $2,000, Ana $1,000.
-        won(bo.id, '2017-12-03T10:00:00Z', 5_000),
-        won(cy.id, '2017-12-01T10:00:00Z', 2_000),
-        won(ana.id, '2017-12-02T10:00:00Z', 1_000),
+        // Last post (Monday 4 December, December to date): Ana $10,000 (#1), Cy $3,000 (#2), Bo nothing.
+        won(ana.id, '2017-12-02T10:00:00Z', 10_000),
+        won(cy.id, '2017-12-03T10:00:00Z', 3_000),
+        // This post (Monday 11 December): Bo $15,000, Cy $12,000, Ana still $10,000.
+        won(bo.id, '2017-12-08T10:00:00Z', 15_000),
+        won(cy.id, '2017-12-07T10:00:00Z', 9_000),
       ],
     });
-    const board = await weeklyLeaderboard(db, w, { metricId: 'sales.won_total', top: 5, asOf: SLOT });
+    const asOf = new Date('2017-12-11T09:00:00Z');
+    const board = await weeklyLeaderboard(db, w, { metricId: 'sales.won_total', top: 5, asOf });
+    expect(board.movementBasis).toBe('last-week');
     const byName = Object.fromEntries(board.rows.map((r) => [r.rep.name, r]));
     expect(byName.Bo).toMatchObject({ rank: 1, movement: 'new', gapToNext: null, ofLeader: null });
-    expect(byName.Cy).toMatchObject({ rank: 2, movement: 0, gapToNext: 3_000, ofLeader: 0.4 });
-    expect(byName.Ana).toMatchObject({ rank: 3, movement: -2, gapToNext: 1_000, ofLeader: 0.2 });
+    expect(byName.Cy).toMatchObject({ rank: 2, movement: 0, gapToNext: 3_000, ofLeader: 0.8 });
+    expect(byName.Ana).toMatchObject({ rank: 3, movement: -2, gapToNext: 2_000 });
     const post = buildWeeklyLeaderboard(board).terminal.split('\n');
-    expect(post[1]).toBe('1. Bo  $5,000 (new) · created : lost no data');
-    expect(post[2]).toBe('2. Cy  $2,000 · 40% of the leader · $3,000 behind #1 · created : lost no data');
-    expect(post[3]).toBe('3. Ana  $1,000 ↓2 · 20% of the leader · $1,000 behind #2 · created : lost no data');
+    expect(post[1]).toBe('1. Bo  $15,000 (new) · created : lost no data');
+    expect(post[2]).toBe('2. Cy  $12,000 · 80% of the leader · $3,000 behind #1 · created : lost no data');
+    expect(post[3]).toBe(
+      '3. Ana  $10,000 ↓2 · 67% of the leader · $2,000 behind #2 · created : lost no data',
+    );
+    expect(post.join('\n')).toContain("↑↓ places since last week's board; (new): not ranked on it.");
+    expect(post.join('\n')).not.toContain('New month');
+
+    // The first post of the month (Monday 4 December) against the board of 27 November (November to date):
+    // another month, so no arrows, no "(new)", and the note instead.
+    await db.deal.createMany({
+      data: [won(ana.id, '2017-11-20T10:00:00Z', 40_000), won(bo.id, '2017-11-21T10:00:00Z', 1_000)],
+    });
+    const first = await weeklyLeaderboard(db, w, { metricId: 'sales.won_total', top: 5, asOf: SLOT });
+    expect(first.period.key).toBe('2017-12');
+    expect(first.movementBasis).toBe('new-month');
+    expect(first.rows.map((r) => [r.rep.name, r.rank, r.movement])).toEqual([
+      ['Ana', 1, null],
+      ['Cy', 2, null],
+      ['Bo', 3, null],
+    ]);
+    const message = buildWeeklyLeaderboard(first);
+    expect(message.terminal).not.toMatch(/↑|↓|\(new\)/);
+    expect(message.terminal).toContain('New month: movement starts next week.');
+    expect(JSON.stringify(message.blocks)).toContain('New month: movement starts next week.');
+    expect(JSON.stringify(message.blocks)).not.toMatch(/↑|↓|\(new\)/);
+
+    // Saturday 2 December still shows November (December is too young to rank), as did 25 November: the same
+    // month, so movement is shown (Ana and Bo won before the 25th: ranked on both boards, unmoved).
+    const early = await weeklyLeaderboard(db, w, {
+      metricId: 'sales.won_total',
+      top: 5,
+      asOf: new Date('2017-12-02T09:00:00Z'),
+    });
+    expect(early.period.key).toBe('2017-11');
+    expect(early.movementBasis).toBe('last-week');
+    expect(early.rows.filter((r) => r.value).every((r) => r.movement !== null)).toBe(true);
+  });
+
+  it('shows no movement when last week\'s board ranked nobody (a first board is not all "new")', async () => {
+    const { db } = store;
+    const w = await db.workspace.create({
+      data: { slackTeamId: 'T0FIRSTBOARD', timezone: 'UTC', currency: 'USD' },
+    });
+    const ana = await db.rep.create({ data: { workspaceId: w.id, name: 'Ana' } });
+    await db.deal.create({
+      data: {
+        workspaceId: w.id,
+        repId: ana.id,
+        source: 'csv',
+        externalId: 'only',
+        stage: 'Won',
+        status: 'won',
+        amountMinor: 100_000n,
+        openedAt: new Date('2017-12-01T00:00:00Z'),
+        closedAt: new Date('2017-12-08T10:00:00Z'),
+      },
+    });
+    const board = await weeklyLeaderboard(db, w, {
+      metricId: 'sales.won_total',
+      top: 5,
+      asOf: new Date('2017-12-11T09:00:00Z'),
+    });
+    expect(board.movementBasis).toBeNull();
+    expect(board.rows[0]).toMatchObject({ rank: 1, movement: null });
+    const message = buildWeeklyLeaderboard(board);
+    expect(message.terminal).not.toMatch(/\(new\)|↑↓|New month/);
   });
 });

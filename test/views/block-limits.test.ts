@@ -170,6 +170,7 @@ describe('Block Kit limits', () => {
             rows,
             top,
             mostImproved: rows[0] ?? null,
+            movementBasis: 'last-week',
           };
           expectWithinLimits(buildWeeklyLeaderboard(b).blocks);
         },

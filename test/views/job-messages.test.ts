@@ -32,6 +32,7 @@ const board = (names: [string, string | null][]): TWeeklyLeaderboard => {
     rows,
     top: 5,
     mostImproved: rows[1] ?? null,
+    movementBasis: null,
   };
 };
 
