@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importCsv } from '../../src/ingest/csv/import.js';
 import { createLocalOutbox } from '../../src/jobs/outbox.js';
 import { runJobSlot } from '../../src/jobs/runner.js';
 import { startTestBot } from '../support/bot.js';
@@ -561,5 +565,76 @@ describe(`stalled-deals job from live CRM webhooks (${TEST_PROVIDER})`, () => {
       'last activity 21 days ago (14 days or more counts as stalled) · 27 days in stage',
     );
     expect(JSON.stringify(blocksOf(dm as TRecordedCall))).not.toContain('<!channel>');
+  });
+});
+
+describe(`stalled-deals job after CSV imports (${TEST_PROVIDER})`, () => {
+  let w: Awaited<ReturnType<typeof startTestBot>>;
+  let dir: string;
+  beforeAll(async () => {
+    w = await startTestBot();
+    dir = mkdtempSync(join(tmpdir(), 'kpi-stalled-csv-'));
+  });
+  afterAll(async () => {
+    await w?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a deals-only export is judged by the stage rule alone; once activities name its deals, by both', async () => {
+    const db = w.bot.store.db;
+    const workspace = await db.workspace.update({
+      where: { slackTeamId: 'T0ACME' },
+      data: {
+        timezone: 'UTC',
+        createdAt: new Date('2026-01-01T00:00:00Z'),
+        settings: JSON.stringify({ ...STALLED_ONLY, quietHours: null }),
+      },
+    });
+    await db.rep.create({ data: { workspaceId: workspace.id, name: 'Dana Scott', slackUserId: 'U0DANA' } });
+    const importFile = async (kind: string, lines: string[], now: Date) => {
+      const file = join(dir, `${kind}-${lines.length}-${now.getTime()}.csv`);
+      writeFileSync(file, lines.join('\n'));
+      return importCsv(db, { kind, file, workspace, provider: w.bot.store.provider, now });
+    };
+    // Three open deals created in October, never touched since, nothing logged on them: the public CRM export.
+    expect(
+      await importFile(
+        'deals',
+        [
+          'deal_id,owner,title,amount,stage,status,opened_at',
+          'E-1,Dana Scott,Export one,1000,Demo,open,2026-10-01',
+          'E-2,Dana Scott,Export two,2000,Demo,open,2026-10-02',
+          'E-3,Dana Scott,Export three,3000,Demo,open,2026-10-03',
+        ],
+        new Date('2026-10-05T00:00:00Z'),
+      ),
+    ).toMatchObject({ created: 3 });
+    const monday = async (iso: string) => {
+      const before = w.slack.callsOf('chat.postMessage').length;
+      const out = await w.bot.jobs.tick(new Date(iso));
+      return { out, sent: w.slack.callsOf('chat.postMessage').slice(before) };
+    };
+    // Monday 7 December, 09:00: 65 days without activity, but CSV logs none on deals here: nothing stalled.
+    const first = await monday('2026-12-07T09:00:20Z');
+    expect(first.out.map((o) => [o.job, o.status])).toEqual([['stalled-deals', 'done']]);
+    expect(first.sent).toEqual([]);
+    // An activities file naming a deal (a call on E-1 on 10 December): CSV now logs activity on deals.
+    expect(
+      await importFile(
+        'activities',
+        ['activity_id,owner,kind,occurred_at,deal_id', 'A-1,Dana Scott,call,2026-12-10T10:00:00Z,E-1'],
+        new Date('2026-12-10T11:00:00Z'),
+      ),
+    ).toMatchObject({ created: 1 });
+    // Monday 14 December: E-1 was called 3 days ago (fine); E-2 and E-3 have had nothing logged for 70+ days.
+    const second = await monday('2026-12-14T09:00:20Z');
+    expect(second.out.map((o) => [o.job, o.status, o.summary])).toEqual([
+      ['stalled-deals', 'done', '1 rep sent their stalled deals (2 deals)'],
+    ]);
+    const text = sectionTexts(second.sent[0] as TRecordedCall).join('\n');
+    expect(text).toContain('Export two');
+    expect(text).toContain('Export three');
+    expect(text).not.toContain('Export one');
+    expect(text).toContain('no activity logged (14 days or more counts as stalled)');
   });
 });
