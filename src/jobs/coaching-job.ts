@@ -265,7 +265,7 @@ export const coachingAlertsJob: TJob = {
     const repsWithoutManager = new Set<string>();
     const place = (r: Exclude<TRoute, { kind: 'queue' }>, item: TDigestItem) => {
       if (r.kind === 'now') return void toManager.set(r.to, [...(toManager.get(r.to) ?? []), item]);
-      toAdmins.push(item);
+      toAdmins.push({ ...item, manager: r.manager });
       counts.noSlackManager += 1;
       if (r.manager === null) repsWithoutManager.add(item.rep.name);
       else managersWithoutSlack.add(r.manager);

@@ -50,10 +50,29 @@ export function ruleTitle(rule: string): string {
 
 /**
  * The items in digest order: grouped by rep, the reps with the most serious alert first (then the one with more
- * alerts, then by name), each rep's items most serious first. The order depends on the items alone, not on the
- * order they come in (ties end on the ids).
+ * alerts, then by name), each rep's items most serious first. In the admins' message (items naming their
+ * `manager`) the reps are first grouped by manager, by name, reps with no manager last, so each team's part can
+ * be forwarded. The order depends on the items alone, not on the order they come in (ties end on the ids).
  */
 export function orderDigestItems(items: readonly TDigestItem[]): TDigestItem[] {
+  const teams = new Map<string, TDigestItem[]>();
+  for (const i of items) {
+    const key = i.manager === undefined ? '' : i.manager === null ? '\u0001' : `\u0000${i.manager}`;
+    teams.set(key, [...(teams.get(key) ?? []), i]);
+  }
+  // No manager ('\u0001') after every named one ('\u0000name'); in a manager's own digest there is one team.
+  const keys = [...teams.keys()].sort((a, b) =>
+    a.startsWith('\u0001') !== b.startsWith('\u0001')
+      ? a.startsWith('\u0001')
+        ? 1
+        : -1
+      : a.localeCompare(b) || (a < b ? -1 : a > b ? 1 : 0),
+  );
+  return keys.flatMap((k) => orderTeamItems(teams.get(k) ?? []));
+}
+
+/** One team's items: by rep, most serious first (orderDigestItems). */
+function orderTeamItems(items: readonly TDigestItem[]): TDigestItem[] {
   const byRep = new Map<string, TDigestItem[]>();
   for (const i of items) byRep.set(i.rep.id, [...(byRep.get(i.rep.id) ?? []), i]);
   const cmpItem = (a: TDigestItem, b: TDigestItem) =>
@@ -226,11 +245,18 @@ export type TBundleOutcome = {
  * uncertain (not again). `afterSend` is told after each message that went out.
  */
 export async function deliverBundle(
-  io: { db: TDb; outbox: TOutbox; logger: { warn(o: unknown, m: string): void }; now: Date },
+  io: {
+    db: TDb;
+    outbox: TOutbox;
+    logger: { warn(o: unknown, m: string): void };
+    now: Date;
+    workspace: { timezone: string };
+  },
   bundle: TBundle,
   afterSend: () => Promise<void> = async () => {},
 ): Promise<TBundleOutcome> {
-  const message = buildCoachingDigest(bundle.digest);
+  // Dated by the day it goes out, in the workspace's zone.
+  const message = buildCoachingDigest(bundle.digest, { at: io.now, timezone: io.workspace.timezone });
   const recipients: TAlertRecipient[] = [];
   for (const userId of bundle.to) {
     try {

@@ -283,6 +283,11 @@ export type TDigestItem = {
   reason: string;
   nextStep: string;
   links: { url: string; label: string }[];
+  /**
+   * In the admins' message only: the rep's manager's name (who has no Slack id), or null for a rep with no
+   * manager. Absent in a manager's own digest (every rep there is theirs).
+   */
+  manager?: string | null;
 };
 
 /**
@@ -303,15 +308,54 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 const repCount = (items: TDigestItem[]) => new Set(items.map((i) => i.rep.id)).size;
 const safeLinks = (links: TDigestItem['links']) => links.filter((l) => /^https?:\/\/[^\s<>|]+$/.test(l.url));
 
-/** The section of one digest item, with its snooze / handled menu. */
-function itemSection(item: TDigestItem): KnownBlock {
+/** Whose team a rep of the admins' message is in: "Celia Rouche's team", "no manager"; '' in a manager's digest. */
+function teamOf(item: TDigestItem): string {
+  if (item.manager === undefined) return '';
+  return item.manager === null ? 'no manager' : `${item.manager}'s team`;
+}
+
+/** The next step's 1:1 agenda (the coaching rules end a step with it), and what comes before it. */
+const AGENDA = /^(.*?)(1:1 agenda: .+)$/s;
+
+/**
+ * A next step as a digest shows it: in full the first time; an identical one later in the same digest points back
+ * to the first ("Same as for Lee Park above."), and so does an identical 1:1 agenda after a step of its own
+ * ("… 1:1 agenda: as for Lee Park above."), so one message does not repeat the same text for every rep. In the
+ * admins' message only within a team (each team's part can be forwarded on its own). `name` renders the earlier item's rep name (escaped for Slack, as written for a terminal).
+ */
+export function digestNextSteps(items: readonly TDigestItem[], name: (s: string) => string): string[] {
+  const steps = new Map<string, TDigestItem>();
+  const agendas = new Map<string, TDigestItem>();
+  const ref = (earlier: TDigestItem, now: TDigestItem) =>
+    earlier.rep.id === now.rep.id ? 'above' : `for ${name(earlier.rep.name)} above`;
+  return items.map((item) => {
+    const step = item.nextStep;
+    const team = teamOf(item);
+    const same = step ? steps.get(`${team}\u0000${step}`) : undefined;
+    if (same) return `Same as ${ref(same, item)}.`;
+    if (step) steps.set(`${team}\u0000${step}`, item);
+    const m = AGENDA.exec(step);
+    if (!m) return name(step);
+    const [, before = '', agenda = ''] = m;
+    const sameAgenda = agendas.get(`${team}\u0000${agenda}`);
+    if (!sameAgenda) {
+      agendas.set(`${team}\u0000${agenda}`, item);
+      return name(step);
+    }
+    return `${name(before)}1:1 agenda: as ${ref(sameAgenda, item)}.`;
+  });
+}
+
+/** The section of one digest item, with its snooze / handled menu; `nextStep` as digestNextSteps gives it. */
+function itemSection(item: TDigestItem, nextStep: string): KnownBlock {
   const links = safeLinks(item.links);
+  const team = teamOf(item);
   const text = [
-    `*${escapeMrkdwn(item.rep.name)}* · ${escapeMrkdwn(item.title)}`,
+    `*${escapeMrkdwn(item.rep.name)}*${team ? ` · ${escapeMrkdwn(team)}` : ''} · ${escapeMrkdwn(item.title)}`,
     `*${escapeMrkdwn(item.headline)}*`,
     escapeMrkdwn(item.facts),
     `_Likely reason:_ ${escapeMrkdwn(item.reason)}`,
-    `_Next step:_ ${escapeMrkdwn(item.nextStep)}`,
+    `_Next step:_ ${nextStep}`,
     ...(links.length
       ? [`Links: ${links.map((l) => `<${l.url}|${escapeMrkdwn(l.label).replace(/\|/g, '/')}>`).join(' · ')}`]
       : []),
@@ -345,19 +389,35 @@ function missingText(d: Extract<TDigest, { kind: 'admins' }>, mark: (s: string) 
   return parts.join('\n');
 }
 
+/** The local day of a digest: "Mon 12 Jun 2017" in the workspace's zone. */
+export function digestDay(at: Date, timezone: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: timezone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+  }).formatToParts(at);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('weekday')} ${part('day')} ${part('month')} ${part('year')}`;
+}
+
 /**
  * One message with many coaching alerts (issue 17): a manager's digest (every new alert about their reps, grouped
  * by rep, most serious first), or the admins' message about reps whose manager has no Slack id. Each item is a
  * section with a "Snooze 1 week" / "Mark handled" menu; within Slack's 50 blocks, the items that do not fit are
  * summarized ("…and 12 more alerts about 9 reps", with their names and rules). The terminal lists every item.
  */
-export function buildCoachingDigest(d: TDigest): TMessage {
+export function buildCoachingDigest(d: TDigest, when: { at: Date; timezone: string }): TMessage {
   const n = d.items.length;
   const reps = repCount(d.items);
+  const day = digestDay(when.at, when.timezone);
   const title =
     d.kind === 'manager'
-      ? `Coaching digest · ${plural(n, 'alert')} about ${plural(reps, 'rep')}`
-      : `Coaching alerts with no manager on Slack · ${plural(n, 'alert')} about ${plural(reps, 'rep')}`;
+      ? `Coaching digest · ${day} · ${plural(n, 'alert')} about ${plural(reps, 'rep')}`
+      : `Coaching alerts with no manager on Slack · ${day} · ${plural(n, 'alert')} about ${plural(reps, 'rep')}`;
+  const slackSteps = digestNextSteps(d.items, escapeMrkdwn);
+  const terminalSteps = digestNextSteps(d.items, plain);
   const footer = `Snooze 1 week keeps that kind of alert about the rep quiet for a week; Mark handled records who dealt with it.${
     d.kind === 'manager' ? ' `/kpi notify` sets the day and time of your digest.' : ''
   }`;
@@ -372,7 +432,7 @@ export function buildCoachingDigest(d: TDigest): TMessage {
   // The footer and, when needed, the summary of the rest besides.
   const room = LIMITS.blocks - blocks.length - 2;
   const shown = d.items.length <= room + 1 ? d.items : d.items.slice(0, room);
-  for (const item of shown) blocks.push(itemSection(item));
+  for (const [k, item] of shown.entries()) blocks.push(itemSection(item, slackSteps[k] ?? ''));
   const rest = d.items.slice(shown.length);
   if (rest.length) {
     const byRep = new Map<string, { name: string; titles: string[] }>();
@@ -409,11 +469,13 @@ export function buildCoachingDigest(d: TDigest): TMessage {
     plain(title).toUpperCase(),
     ...(d.kind === 'admins' ? [missingText(d, plain).replace(/`/g, '')] : []),
     ...d.items.flatMap((i, k) => [
-      ...(k === 0 || d.items[k - 1]?.rep.id !== i.rep.id ? [plain(i.rep.name)] : []),
+      ...(k === 0 || d.items[k - 1]?.rep.id !== i.rep.id
+        ? [`${plain(i.rep.name)}${teamOf(i) ? ` · ${plain(teamOf(i))}` : ''}`]
+        : []),
       `  ${plain(i.title)}: ${plain(i.headline)}`,
       `    ${plain(i.facts)}`,
       `    Likely reason: ${plain(i.reason)}`,
-      `    Next step: ${plain(i.nextStep)}`,
+      `    Next step: ${terminalSteps[k] ?? ''}`,
       ...(safeLinks(i.links).length
         ? [
             `    Links: ${safeLinks(i.links)

@@ -13,9 +13,13 @@ import {
   stalledContent,
 } from '../../src/jobs/digest.js';
 import { RULE_IDS } from '../../src/reports/coaching-rules.js';
-import { buildCoachingDigest, type TDigestItem } from '../../src/views/jobs.js';
+import { escapeMrkdwn } from '../../src/views/help.js';
+import { buildCoachingDigest, digestDay, digestNextSteps, type TDigestItem } from '../../src/views/jobs.js';
 
 /** The digest's pure parts: order, Block Kit limits, digest day and time. */
+
+/** Monday 12 June 2017, 08:30 in New York (12:30 UTC). */
+const AT = { at: new Date('2017-06-12T12:30:00Z'), timezone: 'America/New_York' };
 
 const item = (rep: string, rule: string, id: string, repName = rep): TDigestItem => ({
   alertId: id,
@@ -86,13 +90,19 @@ describe('the digest message', () => {
       })),
     ).flat();
     for (const digest of [
-      buildCoachingDigest({ kind: 'manager', items }),
-      buildCoachingDigest({
-        kind: 'admins',
-        items,
-        managersWithoutSlack: Array.from({ length: 200 }, (_, i) => `${hostile} ${i}`),
-        repsWithoutManager: Array.from({ length: 200 }, (_, i) => `${hostile} ${i}`),
-      }),
+      buildCoachingDigest({ kind: 'manager', items }, AT),
+      buildCoachingDigest(
+        {
+          kind: 'admins',
+          // Every rep's manager named (a long hostile name), a third with none.
+          items: orderDigestItems(
+            items.map((i, k) => ({ ...i, manager: k % 3 === 0 ? null : `${hostile} manager ${k % 2}` })),
+          ),
+          managersWithoutSlack: Array.from({ length: 200 }, (_, i) => `${hostile} ${i}`),
+          repsWithoutManager: Array.from({ length: 200 }, (_, i) => `${hostile} ${i}`),
+        },
+        AT,
+      ),
     ]) {
       expect(digest.blocks.length).toBeLessThanOrEqual(50);
       const json = JSON.stringify(digest.blocks);
@@ -114,7 +124,7 @@ describe('the digest message', () => {
 
   it('shows every item when they fit, with no summary', () => {
     const items = Array.from({ length: 47 }, (_, i) => item(`r${i}`, 'sales_decline', `a${i}`));
-    const d = buildCoachingDigest({ kind: 'manager', items });
+    const d = buildCoachingDigest({ kind: 'manager', items }, AT);
     expect(d.blocks).toHaveLength(49);
     expect(JSON.stringify(d.blocks)).not.toContain('more alert');
   });
@@ -195,5 +205,130 @@ describe('alert content', () => {
     expect(c.facts).toMatch(/; and 2 more\.$/);
     expect(c.links).toEqual([{ url: 'https://app.hubspot.com/contacts/1/deal/1001', label: 'Deal 1' }]);
     expect(c.periodKey).toBe('2026-11-30/week');
+  });
+});
+
+describe("the admins' message: by team", () => {
+  it('groups reps by manager (by name, no manager last), then as a digest does, whatever the input order', () => {
+    const arbItem = fc.record({
+      rep: fc.constantFrom('r1', 'r2', 'r3', 'r4', 'r5'),
+      rule: fc.constantFrom(...SEVERITY),
+    });
+    // Each rep has one manager (or none): r1, r2 Celia's; r3 Bea's; r4 none; r5 Zoe's.
+    const managerOf: Record<string, string | null> = {
+      r1: 'Celia Rouche',
+      r2: 'Celia Rouche',
+      r3: 'Bea Abbot',
+      r4: null,
+      r5: 'Zoe Zimmer',
+    };
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(arbItem, { selector: (x) => `${x.rep}|${x.rule}`, maxLength: 25 }),
+        fc.nat(),
+        (raw, seed) => {
+          const items = raw.map((x, i) => ({ ...item(x.rep, x.rule, `a${i}`), manager: managerOf[x.rep] }));
+          const ordered = orderDigestItems(items);
+          // Any permutation of the input gives the same order.
+          const shuffled = [...items].sort(
+            (a, b) =>
+              ((Number(a.alertId.slice(1)) * 7919 + seed) % 101) -
+              ((Number(b.alertId.slice(1)) * 7919 + seed) % 101),
+          );
+          expect(orderDigestItems(shuffled).map((i) => i.alertId)).toEqual(ordered.map((i) => i.alertId));
+          // Teams contiguous, in the order Bea, Celia, Zoe, then no manager.
+          const teams = ordered.map((i) => i.manager ?? '~none').filter((m, k, all) => all[k - 1] !== m);
+          expect(new Set(teams).size).toBe(teams.length);
+          const rank = (m: string) => ['Bea Abbot', 'Celia Rouche', 'Zoe Zimmer', '~none'].indexOf(m);
+          expect(teams.map(rank)).toEqual([...teams.map(rank)].sort((a, b) => a - b));
+          // Within a team, as a manager's digest: that team's items alone ordered the same.
+          for (const team of teams) {
+            const part = ordered.filter((i) => (i.manager ?? '~none') === team);
+            expect(
+              orderDigestItems(part.map(({ manager: _, ...rest }) => rest)).map((i) => i.alertId),
+            ).toEqual(part.map((i) => i.alertId));
+          }
+        },
+      ),
+    );
+  });
+
+  it("names each rep's team in the item and in the terminal", () => {
+    const d = buildCoachingDigest(
+      {
+        kind: 'admins',
+        items: orderDigestItems([
+          { ...item('r4', 'sales_decline', 'a1', 'Zed Alone'), manager: null },
+          { ...item('r1', 'training_gap', 'a2', 'Kim Ode'), manager: 'Celia *Rouche*' },
+        ]),
+        managersWithoutSlack: ['Celia *Rouche*'],
+        repsWithoutManager: ['Zed Alone'],
+      },
+      AT,
+    );
+    const json = JSON.stringify(d.blocks);
+    expect(json).toContain(`*Kim Ode* · ${escapeMrkdwn("Celia *Rouche*'s team")} · training_gap`);
+    expect(json).toContain('*Zed Alone* · no manager · sales_decline');
+    expect(json.indexOf('Kim Ode')).toBeLessThan(json.indexOf('*Zed Alone* ·'));
+    const lines = d.terminal.split('\n');
+    expect(lines).toContain("Kim Ode · Celia *Rouche*'s team");
+    expect(lines).toContain('Zed Alone · no manager');
+  });
+});
+
+describe("the digest's date and next steps", () => {
+  it('dates the header with the local day in the workspace zone', () => {
+    expect(digestDay(new Date('2017-06-12T12:30:00Z'), 'America/New_York')).toBe('Mon 12 Jun 2017');
+    // 03:30 UTC on Monday is still Sunday evening in New York, and already Monday afternoon in Tokyo.
+    expect(digestDay(new Date('2017-06-12T03:30:00Z'), 'America/New_York')).toBe('Sun 11 Jun 2017');
+    expect(digestDay(new Date('2017-06-11T20:30:00Z'), 'Asia/Tokyo')).toBe('Mon 12 Jun 2017');
+    const items = [
+      item('r1', 'sales_decline', 'a1', 'Kim Ode'),
+      item('r2', 'training_gap', 'a2', 'Lee Park'),
+    ];
+    const d = buildCoachingDigest({ kind: 'manager', items }, AT);
+    const header = d.blocks[0] as { type: string; text: { text: string } };
+    expect(header.type).toBe('header');
+    expect(header.text.text).toBe('Coaching digest · Mon 12 Jun 2017 · 2 alerts about 2 reps');
+    expect(d.text.startsWith('Coaching digest · Mon 12 Jun 2017 · 2 alerts about 2 reps: ')).toBe(true);
+    expect(d.terminal.split('\n')[0]).toBe('COACHING DIGEST · MON 12 JUN 2017 · 2 ALERTS ABOUT 2 REPS');
+    const admins = buildCoachingDigest(
+      { kind: 'admins', items, managersWithoutSlack: [], repsWithoutManager: ['Kim Ode', 'Lee Park'] },
+      { at: new Date('2017-06-12T03:30:00Z'), timezone: 'America/New_York' },
+    );
+    expect((admins.blocks[0] as { text: { text: string } }).text.text).toBe(
+      'Coaching alerts with no manager on Slack · Sun 11 Jun 2017 · 2 alerts about 2 reps',
+    );
+  });
+
+  it('says an identical next step or 1:1 agenda once, later ones pointing back to it', () => {
+    const agenda = '1:1 agenda: (1) what changed (2) pipeline (3) one habit';
+    const hostile = '<!channel> *Bo* & <@U0EVIL>';
+    const items: TDigestItem[] = [
+      { ...item('r1', 'sales_decline', 'a1', hostile), nextStep: `Review discounts. ${agenda}` },
+      { ...item('r1', 'lost_outpacing_created', 'a2', hostile), nextStep: '1:1 agenda: (1) other' },
+      { ...item('r2', 'sales_decline', 'a3', 'Lee Park'), nextStep: `Listen to lost calls. ${agenda}` },
+      { ...item('r2', 'training_gap', 'a4', 'Lee Park'), nextStep: `Listen to lost calls. ${agenda}` },
+      { ...item('r3', 'sales_decline', 'a5', 'Ora Quinn'), nextStep: `Review discounts. ${agenda}` },
+      { ...item('r3', 'training_gap', 'a6', 'Ora Quinn'), nextStep: '' },
+    ];
+    expect(digestNextSteps(items, (s) => s)).toEqual([
+      `Review discounts. ${agenda}`,
+      '1:1 agenda: (1) other',
+      'Listen to lost calls. 1:1 agenda: as for <!channel> *Bo* & <@U0EVIL> above.',
+      'Same as above.',
+      `Same as for <!channel> *Bo* & <@U0EVIL> above.`,
+      '',
+    ]);
+    const d = buildCoachingDigest({ kind: 'manager', items }, AT);
+    const json = JSON.stringify(d.blocks);
+    expect(json).not.toContain('<!channel>');
+    expect(json).not.toContain('<@U0EVIL>');
+    expect(json.split('(1) what changed')).toHaveLength(2);
+    expect(json).toContain('Listen to lost calls. 1:1 agenda: as for &lt;!channel&gt;');
+    expect(d.terminal).toContain(
+      'Next step: Listen to lost calls. 1:1 agenda: as for <!channel> *Bo* & <@U0EVIL> above.',
+    );
+    expect(d.terminal.split('(1) what changed')).toHaveLength(2);
   });
 });

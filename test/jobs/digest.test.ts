@@ -269,11 +269,18 @@ describe('manager digest: one coaching run', () => {
       ['Dana Scott', 'lost_outpacing_created'],
     ]);
     expect(String(mia?.body.text)).toBe(
-      'Coaching digest · 5 alerts about 3 reps: Lee Park (Sales declining, Losing more than creating), Ora Quinn (Sales declining, Stalled deals), Dana Scott (Losing more than creating)',
+      'Coaching digest · Thu 3 Dec 2026 · 5 alerts about 3 reps: Lee Park (Sales declining, Losing more than creating), Ora Quinn (Sales declining, Stalled deals), Dana Scott (Losing more than creating)',
     );
     const miaBlocks = JSON.stringify(blocksOf(mia));
-    expect(miaBlocks).toContain('Coaching digest · 5 alerts about 3 reps');
+    expect(miaBlocks).toContain('Coaching digest · Thu 3 Dec 2026 · 5 alerts about 3 reps');
     expect(miaBlocks).toContain('Ora Quinn has 1 stalled deal');
+    // Lee's and Ora's sales declines (and Lee's and Dana's lost deals) have the same next step: in full once,
+    // then pointed back to.
+    const steps = (json: string) => json.match(/Next step:_ [^"]*/g) ?? [];
+    expect(steps(miaBlocks)).toHaveLength(5);
+    expect(miaBlocks.split('(1) what changed in the last deals lost')).toHaveLength(2);
+    expect(steps(miaBlocks).filter((x) => x === 'Next step:_ Same as for Lee Park above.')).toHaveLength(2);
+    expect(steps(miaBlocks)[2]).toBe('Next step:_ Same as for Lee Park above.');
     expect(miaBlocks).toContain('Deal ');
     expect(miaBlocks).toMatch(/days in the stage/);
     // Each item: its own snooze / handled menu with the alert's id.
@@ -300,6 +307,12 @@ describe('manager digest: one coaching run', () => {
     expect(adminBlocks).toContain('These reps have no manager: *Zed Alone*.');
     expect(adminBlocks).toContain('slack_user_id');
     expect(itemIds(toAdmins[0]).map((id) => log.get(id)?.rep.name)).toEqual(['Kim Ode', 'Zed Alone']);
+    // Each rep named with their manager's team, so each team's part can be forwarded.
+    expect(adminBlocks).toContain("*Kim Ode* · Noor Nolink's team · Sales declining");
+    expect(adminBlocks).toContain('*Zed Alone* · no manager · Sales declining');
+    // Another team's item does not point back across teams: each has its own agenda in full.
+    expect(adminBlocks.split('(1) what changed in the last deals lost')).toHaveLength(3);
+    expect(adminBlocks).not.toContain('Same as');
     for (const id of itemIds(toAdmins[0]))
       expect(
         log
@@ -512,7 +525,9 @@ describe('manager digest: day and time', () => {
     const both = [...dms(t), ...dms(other)];
     expect(both.map((c) => c.body.channel)).toEqual(['U0MIA']);
     expect(itemIds(both[0])).toHaveLength(3);
-    expect(String(both[0]?.body.text)).toMatch(/^Coaching digest · 3 alerts about 2 reps: Lee Park/);
+    expect(String(both[0]?.body.text)).toMatch(
+      /^Coaching digest · Thu 3 Dec 2026 · 3 alerts about 2 reps: Lee Park/,
+    );
     const rows = await db.alertLog.findMany({ include: { recipients: true } });
     expect(rows.map((r) => [r.status, r.recipients.map((x) => x.slackUserId)])).toEqual([
       ['sent', ['U0MIA']],
@@ -557,7 +572,7 @@ describe('manager digest: day and time', () => {
     const max = dms(t).filter((c) => c.body.channel === 'U0MAX');
     expect(max).toHaveLength(1);
     expect(String(max[0]?.body.text)).toBe(
-      'Coaching digest · 1 alert about 1 rep: Kim Ode (Sales declining)',
+      'Coaching digest · Mon 7 Dec 2026 · 1 alert about 1 rep: Kim Ode (Sales declining)',
     );
   });
 });
@@ -685,7 +700,7 @@ describe('manager digest: the recipient is decided when it is sent', () => {
     await t.bot.jobs.tick(clock.set('2026-12-03T11:00:05Z'));
     expect(dms(t).map((c) => c.body.channel)).toEqual(['U0MAX']);
     expect(String(dms(t)[0]?.body.text)).toBe(
-      'Coaching digest · 1 alert about 1 rep: Lee Park (Sales declining)',
+      'Coaching digest · Thu 3 Dec 2026 · 1 alert about 1 rep: Lee Park (Sales declining)',
     );
     // Mia's time passes: she has no Slack id any more, so nothing goes to her.
     await t.bot.jobs.tick(clock.set('2026-12-03T16:00:05Z'));
@@ -739,7 +754,7 @@ describe('manager digest: local mode', () => {
     const lines = printed.join('').split('\n');
     expect(lines.slice(0, 3)).toEqual([
       '── direct message to @Noor Local ──',
-      'COACHING DIGEST · 3 ALERTS ABOUT 2 REPS',
+      'COACHING DIGEST · THU 3 DEC 2026 · 3 ALERTS ABOUT 2 REPS',
       'Lee Park',
     ]);
     expect(lines.filter((l) => l.endsWith('[Snooze 1 week] [Mark handled]'))).toHaveLength(3);

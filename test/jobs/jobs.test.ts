@@ -435,7 +435,7 @@ describe('coaching alerts', () => {
       const dms = posts(fresh.slack);
       expect(dms.map((c) => c.body.channel)).toEqual(['U0MIA']);
       const text = String(dms[0]?.body.text);
-      expect(text).toBe('Coaching digest · 1 alert about 1 rep: Lee Park (Sales declining)');
+      expect(text).toBe('Coaching digest · Thu 3 Dec 2026 · 1 alert about 1 rep: Lee Park (Sales declining)');
       const blocks = JSON.stringify(dms[0]?.body.blocks);
       expect(blocks).toContain("*Lee Park's sales fell 90% below their usual in November 2026*");
       expect(blocks).toContain('_Likely reason:_');
