@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { importCsv } from '../../src/ingest/csv/import.js';
 import { IMPORTED_WIN } from '../../src/store/moments.js';
@@ -92,7 +93,7 @@ async function importDeals(
 
 let delivery = 0;
 /** Pipedrive's deal webhook (signed), applied by the inbox: deal `id` with this status, won a minute ago. */
-async function pipedriveDeal(id: number, status: 'open' | 'won', wonAt = at(-1)) {
+async function pipedriveDeal(id: number, status: 'open' | 'won', wonAt = at(-1), sentAt = wonAt) {
   const body = JSON.stringify({
     ...PIPEDRIVE_UPDATE_DEAL,
     data: {
@@ -109,7 +110,7 @@ async function pipedriveDeal(id: number, status: 'open' | 'won', wonAt = at(-1))
       ...PIPEDRIVE_UPDATE_DEAL.meta,
       id: `3f1c0d1e-0000-4000-8000-${String(++delivery).padStart(12, '0')}`,
       entity_id: String(id),
-      timestamp: wonAt.toISOString(),
+      timestamp: sentAt.toISOString(),
     },
   });
   expect((await postPipedrive(t.baseUrl, body)).status).toBe(200);
@@ -253,5 +254,77 @@ describe('wins brought in by a CSV import are never celebrated', () => {
     // Re-importing the same file changes nothing.
     await importDeals('hubspot', rows, { batchSize: 20, now: at(7) });
     expect(await celebrations()).toHaveLength(240);
+  });
+});
+
+describe('imports and live wins in any order (property)', () => {
+  it('a deal is celebrated once exactly when a tick saw its live win before any import restated it', async () => {
+    const DEALS = [301, 302, 303];
+    const op = fc.oneof(
+      fc.record({ t: fc.constant('import' as const), deal: fc.constantFrom(...DEALS) }),
+      fc.record({ t: fc.constant('hook' as const), deal: fc.constantFrom(...DEALS) }),
+      fc.record({ t: fc.constant('tick' as const) }),
+    );
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 7 }), async (ops) => {
+        run += 1;
+        await db().moment.deleteMany({ where: { workspaceId } });
+        await db().deal.deleteMany({ where: { workspaceId } });
+        newPosts();
+        // Each run its own hour (the window is 3 hours; ticks are minutes apart).
+        const base = 60 * 24 * run;
+        // The model: a deal's key is none, skipped (an import found it won first) or detected (a tick did).
+        const key = new Map<number, 'skipped' | 'detected'>();
+        const won = new Set<number>();
+        let minute = base;
+        for (const o of ops) {
+          minute += 0.25;
+          if (o.t === 'import') {
+            await importDeals(
+              'pipedrive',
+              [
+                {
+                  id: String(o.deal),
+                  status: 'won',
+                  closedAt: at(minute - 10),
+                  title: `Pipedrive ${o.deal}`,
+                },
+              ],
+              { now: at(minute) },
+            );
+            won.add(o.deal);
+            if (!key.has(o.deal)) key.set(o.deal, 'skipped');
+          } else if (o.t === 'hook') {
+            await pipedriveDeal(o.deal, 'won', at(minute - 0.1), at(minute));
+            won.add(o.deal);
+          } else {
+            await t.bot.jobs.tick(at(minute));
+            for (const d of won) if (!key.has(d)) key.set(d, 'detected');
+          }
+        }
+        for (const m of [1, 3, 6]) await t.bot.jobs.tick(at(minute + m));
+        for (const d of won) if (!key.has(d)) key.set(d, 'detected');
+        const posted = newPosts()
+          .map((c) => JSON.stringify(c.body.blocks))
+          .join('\n');
+        const rows = await celebrations();
+        const keys = new Map<number, string>();
+        for (const d of won) keys.set(d, await keyOf('pipedrive', String(d)));
+        for (const d of DEALS) {
+          const expected = key.get(d);
+          const why = `deal ${d} after ${JSON.stringify(ops)}`;
+          const count = posted.split(`Pipedrive ${d}`).length - 1;
+          expect(count, why).toBe(expected === 'detected' ? 1 : 0);
+          if (!won.has(d)) continue;
+          const row = rows.find((r) => r.key === keys.get(d));
+          expect(row?.status, why).toBe(expected === 'detected' ? 'sent' : 'skipped');
+        }
+        expect(rows.map((r) => r.status).sort()).toEqual(
+          [...key.values()].map((k) => (k === 'detected' ? 'sent' : 'skipped')).sort(),
+        );
+      }),
+      { numRuns: 15 },
+    );
   });
 });
