@@ -232,6 +232,46 @@ describe('wins brought in by a CSV import are never celebrated', () => {
     ]);
   });
 
+  it("another workspace's import of the same CRM id marks only its own deal; this workspace's live win celebrates", async () => {
+    const other = await db().workspace.upsert({
+      where: { slackTeamId: 'T0OTHERIMP' },
+      create: { slackTeamId: 'T0OTHERIMP', timezone: 'UTC' },
+      update: {},
+    });
+    if ((await db().rep.count({ where: { workspaceId: other.id } })) === 0)
+      await db().rep.create({ data: { workspaceId: other.id, name: 'Dana Scott' } });
+    const file = join(csvDir, 'other.csv');
+    writeFileSync(
+      file,
+      [
+        'deal_id,owner,title,amount,stage,status,opened_at,closed_at',
+        `505,Dana Scott,Theirs,9000,Won,won,2026-11-01,${at(-10).toISOString()}`,
+      ].join('\n'),
+    );
+    await importCsv(db(), {
+      kind: 'deals',
+      file,
+      source: 'pipedrive',
+      workspace: other,
+      provider: t.bot.store.provider,
+      now: at(-5),
+    });
+    const theirs = await db().moment.findMany({ where: { workspaceId: other.id } });
+    expect(theirs.map((m) => [m.kind, m.status, m.error])).toEqual([
+      ['celebration', 'skipped', IMPORTED_WIN],
+    ]);
+    // The same Pipedrive id won live here: celebrated once, in this workspace's ledger only.
+    await pipedriveDeal(505, 'won');
+    await ticks(0, 1, 3);
+    expect(newPosts()).toHaveLength(1);
+    expect(await celebrations()).toEqual([
+      { key: await keyOf('pipedrive', '505'), status: 'sent', error: null },
+    ]);
+    expect(await db().moment.count({ where: { workspaceId: other.id } })).toBe(1);
+    await db().moment.deleteMany({ where: { workspaceId: other.id } });
+    await db().deal.deleteMany({ where: { workspaceId: other.id } });
+  });
+
   it('an import running while the minute task ticks: no imported win is ever celebrated', async () => {
     const rows = Array.from({ length: 240 }, (_, i) => ({
       id: String(50_000 + i),
