@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import { isServiceError } from '../services/errors.js';
 import { changeNotify, notifySettings } from '../services/notify.js';
-import { codeSpan, mrkdwnOfMessage } from '../views/help.js';
+import { buildCommandHelp, codeSpan, mrkdwnOfMessage } from '../views/help.js';
 import { buildNotify } from '../views/notify.js';
 import type { TCommand } from './types.js';
 
@@ -29,6 +29,8 @@ export const notifyCommand: TCommand = {
     const usage = `Usage: ${codeSpan(`/kpi ${this.usage}`)}`;
     const [item, value, time, ...extra] = args;
     if (!item) return buildNotify(await notifySettings(ctx));
+    // `/kpi notify help` (or `?`): its usage and examples, as `/kpi help notify` shows them.
+    if (/^(help|\?)$/i.test(item)) return buildCommandHelp(this);
     if (args.some(namesSomeone))
       throw new AppError(
         'forbidden',

@@ -169,7 +169,8 @@ function digestPatch(
 /**
  * Turns the weekly rank DM on or off for the asker: stored per person (the jobs read it), and the workspace's old
  * opt-in list kept in step for them (a bot rolled back to a version without per-person preferences reads it).
- * Only reps turn it on: the leaderboard ranks reps. Anyone may turn it off.
+ * Only those the weekly board ranks turn it on (active reps, as activeRepsForWeeklyBoard reads them): anyone
+ * else would never get one. Anyone may turn it off.
  */
 export async function setRankDm(ctx: TServiceContext, on: boolean): Promise<void> {
   const who = ctx.actor.slackUserId;
@@ -182,6 +183,11 @@ export async function setRankDm(ctx: TServiceContext, on: boolean): Promise<void
         me
           ? 'The leaderboard ranks reps; as a manager or admin you see everyone with `/kpi team`.'
           : 'Ranks are for reps. Ask a KPI Bot admin to add you as a rep first.',
+      );
+    if (!me.active)
+      throw new ServiceError(
+        'forbidden',
+        'The weekly board ranks active reps; you are not on it (your rep record is inactive), so there is no rank to send you.',
       );
   }
   await changeNotifyPreferences(ctx.store.db, ctx.workspace.id, who, { rankDm: on });
@@ -199,7 +205,7 @@ async function keepLegacyRankList(ctx: TServiceContext, who: string, on: boolean
 }
 
 const NO_SLACK =
-  'KPI Bot reaches people by direct message in Slack, and you have no Slack account linked here, so there is nothing to choose yet. A KPI Bot admin can add your Slack user id to your rep record.';
+  "Choices are kept for people with a Slack id, and you have none here, so there is nothing to change. In local mode KPI Bot's messages to you print in its terminal with the defaults (`/kpi notify` shows them). A KPI Bot admin can add your Slack user id to your rep record.";
 
 /**
  * Changes one of the asker's own choices (`rank|milestones|stalled on|off`, `digest <day> [HH:MM]`,

@@ -95,8 +95,12 @@ const howTo = (v: TNotifyView, mark: TMark) =>
     .map((h) => mark.code(`/kpi notify ${h}`))
     .join(', ')}.${v.digest ? ` Digest times are in ${v.timezone}.` : ''}`;
 
+/**
+ * Said to someone without a Slack id (only the local shell has such askers: in Slack everyone has one). In local
+ * mode the jobs do reach them, by name, printed in the bot's terminal, with the defaults.
+ */
 const NO_SLACK =
-  'You have no Slack account linked here, so KPI Bot sends you nothing by direct message; these are the defaults.';
+  "You have no Slack id here. In local mode KPI Bot's messages to you print in its terminal, with these defaults; choices are kept for people with a Slack id.";
 
 /** The Block Kit of `/kpi notify`: the choices in one section, how to change them in a context. */
 export function notifyBlocks(v: TNotifyView): KnownBlock[] {

@@ -271,13 +271,40 @@ describe(`/kpi notify in the local shell (${TEST_PROVIDER})`, () => {
     expect(json.data ?? json).toMatchObject({ type: 'notify', stalled: { on: false, isDefault: false } });
   });
 
-  it('someone without a Slack account sees the defaults and is told why nothing can change', async () => {
-    const out = await shell(['/kpi notify', '/kpi notify rank on'], 'Local Lou');
-    const [shown, refusedReply] = out.trim().split('\n\n') as [string, string];
-    expect(shown.replace(/\s+/g, ' ')).toContain(
-      'You have no Slack account linked here, so KPI Bot sends you nothing',
+  it('someone without a Slack account sees the defaults and is told, truly for local mode, why nothing can change', async () => {
+    const rows = () => store.db.notifyPreference.count({ where: { workspaceId: ws.id } });
+    const before = await rows();
+    const out = await shell(['/kpi notify', '/kpi notify rank on', '/kpi notify stalled off'], 'Local Lou');
+    const [shown, refusedReply, refusedStalled] = out.trim().split('\n\n') as [string, string, string];
+    const said = shown.replace(/\s+/g, ' ');
+    // In local mode the jobs do print messages to people by name: never "KPI Bot sends you nothing".
+    expect(said).not.toMatch(/sends you nothing/);
+    expect(said).toContain(
+      "You have no Slack id here. In local mode KPI Bot's messages to you print in its terminal, with these defaults; choices are kept for people with a Slack id.",
     );
-    expect(refusedReply).toMatch(/^! KPI Bot reaches people by direct message in Slack/);
+    expect(refusedReply).toMatch(/^! Choices are kept for people with a Slack id, and you have none here/);
+    expect(refusedStalled).toMatch(/^! Choices are kept for people with a Slack id/);
+    // Who may store choices is unchanged: nothing was stored for Lou.
+    expect(await rows()).toBe(before);
+  });
+
+  it('`notify help` and `notify ?` show the usage and examples, in Slack and the shell', async () => {
+    const before = await prefs('U0DANA');
+    for (const word of ['help', '?', 'HELP']) {
+      const reply = await run(`notify ${word}`, 'Dana Scott');
+      expect(reply.refused).toBeFalsy();
+      expect(reply.text).not.toMatch(/is not something/);
+      const json = JSON.stringify(reply.blocks);
+      expect(json).toContain('/kpi notify [rank on|off');
+      expect(json).toContain('/kpi notify digest weekdays 07:30');
+      expect(reply.terminal).toContain('Examples:');
+      expect(reply.terminal).toContain('/kpi notify milestones off');
+    }
+    // It changes nothing.
+    expect(await prefs('U0DANA')).toEqual(before);
+    const out = await shell(['/kpi notify help'], 'Local Lou');
+    expect(out).toContain('/kpi notify stalled off');
+    expect(out).not.toContain('is not something');
   });
 });
 
@@ -323,6 +350,7 @@ describe('the notify views (pure)', () => {
   it('someone without Slack: no way to change offered, only why', () => {
     const reply = buildNotify(view({ reachable: false, person: { name: 'Lou', slackUserId: null } }));
     expect(JSON.stringify(reply.blocks[1])).not.toContain('Change with');
-    expect(JSON.stringify(reply.blocks[1])).toContain('no Slack account linked here');
+    expect(JSON.stringify(reply.blocks[1])).toContain('You have no Slack id here. In local mode');
+    expect(reply.terminal.replace(/\s+/g, ' ')).toContain('choices are kept for people with a Slack id.');
   });
 });

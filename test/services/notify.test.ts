@@ -11,6 +11,7 @@ import {
   notifyPreferencesOf,
   notifyPreferencesOfWorkspace,
 } from '../../src/store/notify-preferences.js';
+import { activeRepsForWeeklyBoard } from '../../src/store/reps.js';
 import type { TStore } from '../../src/store/store.js';
 import type { Rep, Workspace } from '../../src/store/types.js';
 import { createTestStore } from '../support/db.js';
@@ -278,8 +279,30 @@ describe('refusals', () => {
     // Turning it off is always allowed.
     expect((await change('Mia Manager', { item: 'rank', value: 'off' })).rank.on).toBe(false);
     const nobody = await refused('Nora NoSlack', { item: 'milestones', value: 'off' });
-    expect(nobody.message).toMatch(/no Slack account/);
+    expect(nobody.message).toMatch(/^Choices are kept for people with a Slack id, and you have none here/);
+    expect(nobody.message).toContain('In local mode');
     expect((await notifySettings(await ctx(as('Nora NoSlack')))).reachable).toBe(false);
+  });
+
+  it('refuses the rank DM to a rep the weekly board never ranks (inactive); they may still turn it off', async () => {
+    const ivy = await store.db.rep.create({
+      data: { workspaceId: ws.id, name: 'Ivy Inactive', slackUserId: 'U0IVY', role: 'rep', active: false },
+    });
+    const ivyCtx = await ctx({ repId: ivy.id, slackUserId: 'U0IVY', name: ivy.name });
+    const refusal = await changeNotify(ivyCtx, { item: 'rank', value: 'on' }).catch((e: unknown) => e);
+    expect(refusal).toMatchObject({ code: 'forbidden' });
+    expect((refusal as Error).message).toMatch(/^The weekly board ranks active reps; you are not on it/);
+    expect((await prefsOf('U0IVY')).rankDm).toBe(false);
+    expect(await legacyList()).not.toContain('U0IVY');
+    // The board she would be ranked on indeed leaves her out.
+    const board = await activeRepsForWeeklyBoard(store.db, ws.id);
+    expect(board.map((r) => r.id)).not.toContain(ivy.id);
+    expect(board.map((r) => r.name)).toContain('Dana Scott');
+    expect((await changeNotify(ivyCtx, { item: 'rank', value: 'off' })).rank.on).toBe(false);
+    // Active again: she may.
+    await store.db.rep.update({ where: { id: ivy.id }, data: { active: true } });
+    expect((await changeNotify(ivyCtx, { item: 'rank', value: 'on' })).rank.on).toBe(true);
+    await store.db.rep.delete({ where: { id: ivy.id } });
   });
 
   it('5,000 characters and markup are refused, echoed short', async () => {
