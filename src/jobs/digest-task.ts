@@ -1,5 +1,5 @@
 import type { TResolvedNotify } from '../domain/notify.js';
-import { claimQueuedAlerts, queuedAlerts } from '../store/alerts.js';
+import { abandonStaleAlertSends, claimQueuedAlerts, queuedAlerts } from '../store/alerts.js';
 import { notifyPreferencesOfWorkspace } from '../store/notify-preferences.js';
 import { activeManagerContact } from '../store/reps.js';
 import { quietHoursOf } from './coaching-job.js';
@@ -11,6 +11,7 @@ import {
   lastDigestMoment,
   orderDigestItems,
 } from './digest.js';
+import { STALE_CLAIM_MS } from './ledger.js';
 import type { TMinuteContext, TMinuteTask } from './minute-tasks.js';
 import { inQuietHours } from './schedule.js';
 
@@ -28,6 +29,13 @@ import { inQuietHours } from './schedule.js';
  */
 async function sendDueDigests(ctx: TMinuteContext): Promise<void> {
   const { db, workspace, now } = ctx;
+  // A process that died mid-send left its alerts claimed: uncertain (maybe sent), never sent twice.
+  const abandoned = await abandonStaleAlertSends(db, workspace.id, new Date(now.getTime() - STALE_CLAIM_MS));
+  if (abandoned)
+    ctx.logger.warn(
+      { alerts: abandoned },
+      'coaching alerts left sending by a stopped process: marked uncertain',
+    );
   if (!ctx.outbox.local && inQuietHours(now, workspace.timezone, quietHoursOf(workspace))) return;
   const queued = await queuedAlerts(db, workspace.id);
   if (queued.length === 0) return;

@@ -71,6 +71,22 @@ export async function claimQueuedAlerts(db: TDb, workspaceId: string, ids: strin
 }
 
 /**
+ * Alerts a process claimed for sending and never finished (it died mid-send): after `olderThan` they are marked
+ * uncertain (they may have reached Slack, so they are never sent again, as with a cut-off send). Returns how many.
+ */
+export async function abandonStaleAlertSends(db: TDb, workspaceId: string, olderThan: Date): Promise<number> {
+  const stale = await db.alertLog.updateMany({
+    where: {
+      workspaceId,
+      OR: [{ status: 'sending' }, { status: { startsWith: 'sending:' } }],
+      updatedAt: { lt: olderThan },
+    },
+    data: { status: 'uncertain' },
+  });
+  return stale.count;
+}
+
+/**
  * Puts a claimed alert back in the queue after Slack refused its digest: the next digest day and time send it
  * (its queue time moves past `now`, so it is not tried again every minute).
  */

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimAlert, claimQueuedAlerts, queuedAlerts, requeueAlert } from '../../src/store/alerts.js';
+import {
+  abandonStaleAlertSends,
+  claimAlert,
+  claimQueuedAlerts,
+  queuedAlerts,
+  requeueAlert,
+} from '../../src/store/alerts.js';
 import { startTestBot } from '../support/bot.js';
 
 /**
@@ -93,5 +99,43 @@ describe('claiming queued alerts', () => {
     // Another workspace's id is never taken.
     const other = await db.workspace.create({ data: { slackTeamId: 'T0ELSE', name: 'Else' } });
     expect(await claimQueuedAlerts(db, other.id, [id], 'y')).toEqual([]);
+  });
+
+  it('alerts a stopped process left claimed become uncertain after the stale-claim age, never sent again', async () => {
+    const db = a.bot.store.db;
+    await db.alertLog.deleteMany();
+    const ids: string[] = [];
+    for (const [i, status] of (['queued', 'queued', 'queued'] as const).entries())
+      ids.push(
+        (await claimAlert(db, workspaceId, {
+          repId: repIds[i] as string,
+          rule: 'training_gap',
+          periodKey: 'stale',
+          headline: '{}',
+          now: new Date('2026-12-03T07:30:00Z'),
+          status,
+        })) as string,
+      );
+    const [dead, half, waiting] = ids as [string, string, string];
+    // One claimed and left (the process died), one left half-way through a claim, one still queued.
+    await claimQueuedAlerts(db, workspaceId, [dead], 'dead');
+    await db.alertLog.update({ where: { id: half }, data: { status: 'sending:gone' } });
+    const claimedAt = new Date('2026-12-03T08:00:00Z');
+    await db.alertLog.updateMany({ where: { id: { in: [dead, half] } }, data: { updatedAt: claimedAt } });
+    // Not yet stale: left alone.
+    expect(await abandonStaleAlertSends(db, workspaceId, new Date('2026-12-03T07:59:00Z'))).toBe(0);
+    // Another workspace's sweep touches nothing here.
+    const other = await db.workspace.upsert({
+      where: { slackTeamId: 'T0ELSE' },
+      create: { slackTeamId: 'T0ELSE', name: 'Else' },
+      update: {},
+    });
+    expect(await abandonStaleAlertSends(db, other.id, new Date('2026-12-03T09:00:00Z'))).toBe(0);
+    expect(await abandonStaleAlertSends(db, workspaceId, new Date('2026-12-03T08:10:01Z'))).toBe(2);
+    const rows = await db.alertLog.findMany({ where: { id: { in: ids } } });
+    const status = Object.fromEntries(rows.map((r) => [r.id, r.status]));
+    expect([status[dead], status[half], status[waiting]]).toEqual(['uncertain', 'uncertain', 'queued']);
+    // An uncertain alert is never claimed again.
+    expect(await claimQueuedAlerts(db, workspaceId, [dead, half], 'later')).toEqual([]);
   });
 });
