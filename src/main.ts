@@ -245,13 +245,19 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   const server = await serveHttp(w, { slack, webhooks, inflight, state });
   await slack?.start();
   const port = (server.address() as AddressInfo).port;
+  const channels = envChannelDefaults(config, Boolean(slack));
+  for (const name of channels.ignored)
+    logger.warn(
+      { variable: name },
+      `${name} is ignored with OAuth (many workspaces): each workspace sets its own channel`,
+    );
   const jobs = createScheduler({
     db: store.db,
     logger,
     clock,
     catchUpMs: config.KPI_JOBS_CATCHUP_HOURS * 3_600_000,
-    defaultChannel: config.KPI_LEADERBOARD_CHANNEL ?? (slack ? undefined : LOCAL_LEADERBOARD),
-    defaultCelebrationsChannel: config.KPI_CELEBRATIONS_CHANNEL,
+    defaultChannel: channels.leaderboard,
+    defaultCelebrationsChannel: channels.celebrations,
     outboxFor: (workspace) =>
       jobOutbox(workspace, slack ? { clientFor: slack.clientFor, charts } : undefined, logger),
   });
@@ -279,4 +285,27 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   };
 
   return { port, store, router, logger, inbox, jobs, inflight, home: slack?.home, stop };
+}
+
+/**
+ * The server-wide default channels (KPI_LEADERBOARD_CHANNEL, KPI_CELEBRATIONS_CHANNEL) for workspaces that have
+ * not chosen their own. A channel id belongs to one Slack workspace: with many workspaces on one server (OAuth) a
+ * server-wide default would post every workspace's figures to the operator's channel, so there they are ignored
+ * (and named in `ignored`). Local mode's leaderboard goes to the terminal.
+ */
+export function envChannelDefaults(
+  config: Pick<TConfig, 'slackMode' | 'KPI_LEADERBOARD_CHANNEL' | 'KPI_CELEBRATIONS_CHANNEL'>,
+  slack: boolean,
+): { leaderboard: string | undefined; celebrations: string | undefined; ignored: string[] } {
+  if (config.slackMode === 'oauth')
+    return {
+      leaderboard: undefined,
+      celebrations: undefined,
+      ignored: (['KPI_LEADERBOARD_CHANNEL', 'KPI_CELEBRATIONS_CHANNEL'] as const).filter((n) => config[n]),
+    };
+  return {
+    leaderboard: config.KPI_LEADERBOARD_CHANNEL ?? (slack ? undefined : LOCAL_LEADERBOARD),
+    celebrations: config.KPI_CELEBRATIONS_CHANNEL,
+    ignored: [],
+  };
 }

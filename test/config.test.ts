@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../src/config.js';
+import { envChannelDefaults } from '../src/main.js';
 
 function errorLines(env: Record<string, string>): string[] {
   try {
@@ -127,5 +128,38 @@ describe('loadConfig', () => {
     const { readFile } = await import('node:fs/promises');
     const readme = await readFile(new URL('../docs/configuration.md', import.meta.url), 'utf8');
     for (const name of CONFIG_VARIABLES) expect(readme, name).toContain(`\`${name}\``);
+  });
+});
+
+describe('server-wide default channels', () => {
+  const base = { KPI_LEADERBOARD_CHANNEL: 'C0BOARD', KPI_CELEBRATIONS_CHANNEL: 'C0WINS' };
+  it('apply to the one workspace of a bot token or Socket Mode', () => {
+    for (const slackMode of ['http', 'socket'] as const)
+      expect(envChannelDefaults({ ...base, slackMode }, true)).toEqual({
+        leaderboard: 'C0BOARD',
+        celebrations: 'C0WINS',
+        ignored: [],
+      });
+  });
+  it('are ignored with OAuth (a channel id belongs to one workspace), and named so the log says so', () => {
+    expect(envChannelDefaults({ ...base, slackMode: 'oauth' }, true)).toEqual({
+      leaderboard: undefined,
+      celebrations: undefined,
+      ignored: ['KPI_LEADERBOARD_CHANNEL', 'KPI_CELEBRATIONS_CHANNEL'],
+    });
+    expect(
+      envChannelDefaults(
+        { slackMode: 'oauth', KPI_LEADERBOARD_CHANNEL: undefined, KPI_CELEBRATIONS_CHANNEL: undefined },
+        true,
+      ).ignored,
+    ).toEqual([]);
+  });
+  it('local mode posts the leaderboard to the terminal unless a channel is named; no celebrations by default', () => {
+    expect(
+      envChannelDefaults(
+        { slackMode: 'local', KPI_LEADERBOARD_CHANNEL: undefined, KPI_CELEBRATIONS_CHANNEL: undefined },
+        false,
+      ),
+    ).toEqual({ leaderboard: 'leaderboard', celebrations: undefined, ignored: [] });
   });
 });
