@@ -357,7 +357,7 @@ function reasonOfDriver(d: TDiagnosis): string {
     case 'stuck_stage':
       return 'Deals are getting stuck at one funnel stage.';
     case 'smaller_deals':
-      return 'About as many deals, but smaller ones.';
+      return 'Smaller deals than usual.';
     default:
       return 'Fewer deals won than usual.';
   }
