@@ -6,10 +6,10 @@ import { calendarOf } from '../reports/present.js';
 import { activityTotalsByRep, dealTotalsByRep } from '../store/facts.js';
 import {
   insertMoment,
+  insertMoments,
   milestoneKeysSince,
-  recentWins,
-  recordedKeys,
   repsWithManagers,
+  unrecordedWins,
 } from '../store/moments.js';
 import { notifyPreferencesOfWorkspace } from '../store/notify-preferences.js';
 import { activeRepsForWeeklyBoard } from '../store/reps.js';
@@ -24,6 +24,7 @@ import {
   type TCelebrationPayload,
   type TMilestonePayload,
   type TMomentsContext,
+  WIN_BATCH,
 } from './types.js';
 
 /**
@@ -61,51 +62,55 @@ export async function detectWins(ctx: TMomentsContext, channel: string | null): 
   if (!channel) return 0;
   const { db, workspace, now } = ctx;
   const min = parseWorkspaceSettings(workspace.settings).celebrateMin ?? 0;
-  const deals = await recentWins(db, workspace.id, LIVE_SOURCES, {
-    from: new Date(now.getTime() - CELEBRATION_WINDOW_MS),
-    to: new Date(now.getTime() + FUTURE_SKEW_MS),
-  });
-  // The amount is compared in the deal's own currency's units (whole units, as the setting is typed).
-  const wins = deals.filter(
-    (d) => d.rep?.active && Number(d.amountMinor) >= min * scaleOf(d.currency) && d.closedAt !== null,
-  );
-  if (wins.length === 0) return 0;
-  const known = await recordedKeys(
+  // Only wins without a key are read (the key checked in SQL), at most WIN_BATCH a minute: the minute's cost
+  // stays flat however many wins came in, the rest are recorded over the next minutes.
+  const fresh = await unrecordedWins(
     db,
     workspace.id,
-    wins.map((d) => `won:${d.id}`),
+    LIVE_SOURCES,
+    { from: new Date(now.getTime() - CELEBRATION_WINDOW_MS), to: new Date(now.getTime() + FUTURE_SKEW_MS) },
+    // The amount is compared in the deal's own currency's units (whole units, as the setting is typed).
+    { whole: min, scaleOf },
+    WIN_BATCH,
   );
-  const fresh = wins.filter((d) => !known.has(`won:${d.id}`));
-  if (fresh.length === 0) return 0;
-  const progress = await wonProgress(ctx, [...new Set(fresh.map((d) => d.repId as string))]);
-  let recorded = 0;
-  for (const d of fresh) {
+  const wins = fresh.filter((d) => d.rep?.active && d.closedAt !== null);
+  if (wins.length === 0) return 0;
+  const progress = await wonProgress(ctx, [...new Set(wins.map((d) => d.repId as string))]);
+  const rows = wins.map((d) => {
     const rep = d.rep as NonNullable<typeof d.rep>;
     const payload: TCelebrationPayload = {
       dealId: d.id,
       repName: rep.name,
       slackUserId: rep.slackUserId,
-      title: d.title,
+      title: dealTitle(d),
       amountMinor: d.amountMinor.toString(),
       currency: d.currency,
       closedAt: (d.closedAt as Date).toISOString(),
       progress: progress.get(rep.id) ?? null,
       attempts: 0,
     };
-    const inserted = await insertMoment(db, {
+    return {
       workspaceId: workspace.id,
-      kind: 'celebration',
+      kind: 'celebration' as const,
       key: `won:${d.id}`,
       repId: rep.id,
       payload: JSON.stringify(payload),
-      route: 'channel',
+      route: 'channel' as const,
       to: null,
-      status: 'pending',
+      status: 'pending' as const,
       detectedAt: now,
-    });
-    if (inserted) recorded++;
-  }
-  return recorded;
+    };
+  });
+  return insertMoments(db, rows);
+}
+
+/** What a win is called: its title, else "product · account" (whichever the CRM gave), else empty ("a deal"). */
+export function dealTitle(d: { title: string; product?: string | null; account?: string | null }): string {
+  if (d.title.trim()) return d.title;
+  return [d.product, d.account]
+    .map((s) => (s ?? '').trim())
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /** Each rep's won revenue this month against their won-revenue target, where they have one. */

@@ -1,11 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { minorDigits } from '../domain/money.js';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import {
   abandonStaleSends,
-  claimMoments,
+  claimedCounts,
+  claimedPage,
+  claimedRows,
+  claimGroup,
+  finishClaim,
   finishMoments,
-  pendingMoments,
-  skipPending,
+  pendingGroups,
+  repsNow,
+  skipPendingRoute,
+  type TPendingGroup,
 } from '../store/moments.js';
 import { notifyPreferencesOf } from '../store/notify-preferences.js';
 import type { Moment } from '../store/types.js';
@@ -17,6 +24,10 @@ import {
 } from '../views/moments.js';
 import type { TMessage } from '../views/types.js';
 import {
+  CHANNEL_BATCH,
+  CHANNEL_READ,
+  DM_BATCH,
+  DM_GROUPS,
   MAX_ATTEMPTS,
   MAX_WAIT_MS,
   SETTLE_MS,
@@ -40,12 +51,14 @@ export type TSendOutcome = {
 
 /**
  * A group of pending moments goes out when its burst has settled: the newest is SETTLE_MS old (nothing new for a
- * minute), or the oldest MAX_WAIT_MS old (a steady stream still goes out every few minutes).
+ * minute), or the oldest MAX_WAIT_MS old (a steady stream still goes out every few minutes). The oldest and
+ * newest times are summed in the database (pendingGroups), never spread from a list of rows.
  */
-export function hasSettled(rows: readonly Pick<Moment, 'detectedAt'>[], now: Date): boolean {
-  if (rows.length === 0) return false;
-  const times = rows.map((r) => r.detectedAt.getTime());
-  return now.getTime() - Math.max(...times) >= SETTLE_MS || now.getTime() - Math.min(...times) >= MAX_WAIT_MS;
+export function hasSettled(group: { oldest: Date; newest: Date }, now: Date): boolean {
+  return (
+    now.getTime() - group.newest.getTime() >= SETTLE_MS ||
+    now.getTime() - group.oldest.getTime() >= MAX_WAIT_MS
+  );
 }
 
 /** How a send failed, from the outbox's SendError: 'no' (Slack refused: not posted) or 'unknown' (cut off). */
@@ -54,10 +67,14 @@ function deliveredOf(error: unknown): 'no' | 'unknown' {
   return delivered === 'no' ? 'no' : 'unknown';
 }
 
+/** Rows of a refused message read at a time to count their attempts. */
+const REQUEUE_PAGE = 500;
+
 /** A moment's payload with its kind, as the messages are built from it. */
-export type TMomentPayload =
+export type TMomentPayload = (
   | { kind: 'celebration'; payload: TCelebrationPayload }
-  | { kind: 'milestone'; payload: TMilestonePayload };
+  | { kind: 'milestone'; payload: TMilestonePayload }
+) & { repId?: string | null };
 type TParsed = TMomentPayload & { row: Moment };
 
 function parsed(row: Moment): TParsed | null {
@@ -65,19 +82,27 @@ function parsed(row: Moment): TParsed | null {
     const json = JSON.parse(row.payload) as unknown;
     if (row.kind === 'celebration') {
       const p = ZCelebrationPayload.safeParse(json);
-      return p.success ? { row, kind: 'celebration', payload: p.data } : null;
+      return p.success ? { row, repId: row.repId, kind: 'celebration', payload: p.data } : null;
     }
     const p = ZMilestonePayload.safeParse(json);
-    return p.success ? { row, kind: 'milestone', payload: p.data } : null;
+    return p.success ? { row, repId: row.repId, kind: 'milestone', payload: p.data } : null;
   } catch {
     return null;
   }
 }
 
-function celebrationItem(p: TCelebrationPayload): TCelebrationItem {
+/** The rep as they are now (name, Slack id), where the moment names one that still exists. */
+type TRepNow = { id: string; name: string; slackUserId: string | null; active: boolean };
+
+function celebrationItem(
+  p: TCelebrationPayload,
+  repKey: string | undefined,
+  rep?: TRepNow,
+): TCelebrationItem {
   return {
-    repName: p.repName,
-    slackUserId: p.slackUserId,
+    ...(repKey ? { repKey } : {}),
+    repName: rep?.name ?? p.repName,
+    slackUserId: rep ? rep.slackUserId : p.slackUserId,
     title: p.title,
     amount: Number(p.amountMinor) / 10 ** minorDigits(p.currency),
     currency: p.currency,
@@ -85,9 +110,11 @@ function celebrationItem(p: TCelebrationPayload): TCelebrationItem {
   };
 }
 
-const milestoneItem = (p: TMilestonePayload): TMilestoneItem => ({
-  repName: p.repName,
-  slackUserId: p.slackUserId,
+const milestoneItem = (p: TMilestonePayload, repKey?: string, rep?: TRepNow): TMilestoneItem => ({
+  ...(repKey ? { repKey } : {}),
+  metricId: p.metricId,
+  repName: rep?.name ?? p.repName,
+  slackUserId: rep ? rep.slackUserId : p.slackUserId,
   metricTitle: p.metricTitle,
   unit: p.unit,
   percent: p.percent,
@@ -99,19 +126,38 @@ const milestoneItem = (p: TMilestonePayload): TMilestoneItem => ({
 
 /**
  * The channel's message for claimed moments, in a fixed order whatever order they were detected or claimed in:
- * wins by close time (then deal id), then 100% milestones by rep name and metric.
+ * grouped by rep (the view's groupedLines), reps in the order of their first win (close time, then deal id),
+ * reps with only 100% milestones after them by name; a rep's milestones by metric. `reps`: the reps as they are
+ * now (their current name and Slack id are shown); `unlisted`: moments sent with it but not given (counted).
  */
-export function celebrationMessageOf(items: readonly TMomentPayload[]): TMessage {
+export function celebrationMessageOf(
+  items: readonly TMomentPayload[],
+  opts: { reps?: ReadonlyMap<string, TRepNow>; unlisted?: { wins: number; reached: number } } = {},
+): TMessage {
+  const repOf = (i: TMomentPayload) => (i.repId ? opts.reps?.get(i.repId) : undefined);
   const wins = items
-    .flatMap((i) => (i.kind === 'celebration' ? [i.payload] : []))
-    .sort((a, b) => a.closedAt.localeCompare(b.closedAt) || a.dealId.localeCompare(b.dealId));
-  const reached = items
-    .flatMap((i) => (i.kind === 'milestone' ? [i.payload] : []))
+    .flatMap((i) => (i.kind === 'celebration' ? [i] : []))
     .sort(
       (a, b) =>
-        a.repName.localeCompare(b.repName) || a.metricId.localeCompare(b.metricId) || a.percent - b.percent,
+        a.payload.closedAt.localeCompare(b.payload.closedAt) ||
+        a.payload.dealId.localeCompare(b.payload.dealId),
     );
-  return buildCelebrationMessage({ wins: wins.map(celebrationItem), reached: reached.map(milestoneItem) });
+  const reached = items
+    .flatMap((i) => (i.kind === 'milestone' ? [i] : []))
+    .map((i) => ({ i, name: repOf(i)?.name ?? i.payload.repName }))
+    .sort(
+      (a, b) =>
+        a.name.localeCompare(b.name) ||
+        (a.i.repId ?? '').localeCompare(b.i.repId ?? '') ||
+        a.i.payload.metricId.localeCompare(b.i.payload.metricId) ||
+        a.i.payload.percent - b.i.payload.percent,
+    )
+    .map((x) => x.i);
+  return buildCelebrationMessage({
+    wins: wins.map((i) => celebrationItem(i.payload, i.repId ?? undefined, repOf(i))),
+    reached: reached.map((i) => milestoneItem(i.payload, i.repId ?? undefined, repOf(i))),
+    ...(opts.unlisted ? { unlisted: opts.unlisted } : {}),
+  });
 }
 
 /** A rep's DM for claimed milestones, by metric then threshold. */
@@ -119,114 +165,166 @@ export function milestoneDmOf(items: readonly TMomentPayload[]): TMessage {
   const list = items
     .flatMap((i) => (i.kind === 'milestone' ? [i.payload] : []))
     .sort((a, b) => a.metricId.localeCompare(b.metricId) || a.percent - b.percent);
-  return buildMilestoneDm(list.map(milestoneItem));
+  return buildMilestoneDm(list.map((p) => milestoneItem(p)));
 }
 
 /**
- * Sends the workspace's pending moments: the channel's (celebrations and 100% milestones) as one message, each
- * rep's milestone DMs as one message each, every group once its burst has settled (hasSettled) and outside quiet
- * hours. Rows are claimed first (pending → sending, naming this process): a replica doing the same at the same
- * moment claims none of them. After the post: sent; refused by Slack: pending again (failed after MAX_ATTEMPTS);
- * cut off: uncertain, never sent again. Rows a dead process left in `sending` become uncertain.
+ * Sends the workspace's pending moments: the channel's (celebrations and 100% milestones) and each rep's
+ * milestone DMs, every group once its burst has settled (hasSettled, from the group's oldest and newest times
+ * summed in the database) and outside quiet hours. Nothing unbounded is read: a group's rows are claimed in one
+ * UPDATE of at most CHANNEL_BATCH (channel) or DM_BATCH (a rep's DMs) rows, oldest first (pending → sending,
+ * naming this process and send: a replica doing the same at the same moment claims none of them), and one
+ * message goes out per group and minute; a channel message lists its first lines and counts the rest ("…and N
+ * more"), all marked sent with it. The recipient is decided now: the rep's current Slack id, active flag and
+ * milestone-DM preference, and the channel shows the reps' current names and mentions. After the post: sent;
+ * refused by Slack: pending again (failed after MAX_ATTEMPTS); cut off: uncertain, never sent again. Rows a dead
+ * process left in `sending` become uncertain.
  */
 export async function sendPending(ctx: TMomentsContext, rules: TMomentsRules, channel: string | null) {
-  const { db, workspace, now, logger } = ctx;
+  const { db, workspace, now } = ctx;
   const out: TSendOutcome = { sent: 0, held: 0, refused: 0, failed: 0, uncertain: 0, skipped: 0 };
   out.uncertain += await abandonStaleSends(db, workspace.id, new Date(now.getTime() - rules.staleClaimMs));
-  const pending = await pendingMoments(db, workspace.id);
-  if (pending.length === 0) return out;
-  const channelRows = pending.filter((r) => r.route === 'channel');
-  if (channelRows.length && !channel) {
-    out.skipped += await skipPending(
+  if (!channel)
+    out.skipped += await skipPendingRoute(
       db,
       workspace.id,
-      channelRows.map((r) => r.id),
+      'channel',
       'celebrations were turned off before it was sent',
     );
-  }
-  const live = channel ? pending : pending.filter((r) => r.route !== 'channel');
+  const groups = await pendingGroups(db, workspace.id, DM_GROUPS);
+  if (groups.length === 0) return out;
   const settings = parseWorkspaceSettings(workspace.settings);
   const quiet = settings.quietHours === undefined ? rules.defaultQuietHours : settings.quietHours;
   if (!ctx.outbox.local && rules.inQuietHours(now, workspace.timezone, quiet)) {
-    out.held = live.length;
+    out.held = groups.reduce((n, g) => n + g.count, 0);
     return out;
   }
-  const groups: { rows: Moment[]; to: string; route: 'channel' | 'dm' }[] = [];
-  if (channelRows.length && channel) groups.push({ rows: channelRows, to: channel, route: 'channel' });
-  const byPerson = new Map<string, Moment[]>();
-  for (const r of live) if (r.route === 'dm' && r.to) byPerson.set(r.to, [...(byPerson.get(r.to) ?? []), r]);
-  for (const [to, rows] of [...byPerson].sort(([a], [b]) => a.localeCompare(b)))
-    groups.push({ rows, to, route: 'dm' });
   for (const group of groups) {
-    if (!hasSettled(group.rows, now)) {
-      out.held += group.rows.length;
+    if (!hasSettled(group, now)) {
+      out.held += group.count;
       continue;
     }
-    const mine = new Set(
-      await claimMoments(
-        db,
-        workspace.id,
-        group.rows.map((r) => r.id),
-        ctx.by,
-        now,
-      ),
-    );
-    const rows = group.rows.filter((r) => mine.has(r.id));
-    if (rows.length === 0) continue;
-    const items = rows.map((r) => ({ row: r, item: parsed(r) }));
-    const broken = items.filter((i) => !i.item).map((i) => i.row.id);
-    if (broken.length) {
-      out.failed += await finishMoments(db, broken, ctx.by, {
-        status: 'failed',
-        now,
-        error: 'unreadable payload',
-      });
-      logger.error({ ids: broken }, 'moments with an unreadable payload were not sent');
-    }
-    const good = items.flatMap((i) => (i.item ? [i.item] : []));
-    if (good.length === 0) continue;
-    const ids = good.map((g) => g.row.id);
-    if (group.route === 'dm') {
-      // The person may have turned milestone DMs off since the milestone was recorded.
-      const prefs = await notifyPreferencesOf(db, workspace, group.to);
-      if (!prefs.milestoneDm) {
-        out.skipped += await finishMoments(db, ids, ctx.by, {
-          status: 'skipped',
-          now,
-          error: 'the rep turned milestone DMs off',
-        });
-        continue;
-      }
-    }
-    const message = group.route === 'channel' ? celebrationMessageOf(good) : milestoneDmOf(good);
-    try {
-      if (group.route === 'channel') await ctx.outbox.post(group.to, message);
-      else await ctx.outbox.dm(group.to, message);
-      out.sent += await finishMoments(db, ids, ctx.by, { status: 'sent', now, error: null });
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      if (deliveredOf(error) === 'unknown') {
-        out.uncertain += await finishMoments(db, ids, ctx.by, { status: 'uncertain', now, error: reason });
-        logger.warn(
-          { err: error, to: group.to, count: ids.length },
-          'moments may or may not have been posted; not sent again',
-        );
-        continue;
-      }
-      // Refused: not posted. Each row tries again next minute until MAX_ATTEMPTS refusals.
-      for (const g of good) {
-        const attempts = g.payload.attempts + 1;
-        const payload = JSON.stringify({ ...g.payload, attempts });
-        const status = attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
-        const n = await finishMoments(db, [g.row.id], ctx.by, { status, now, error: reason, payload });
-        if (status === 'failed') out.failed += n;
-        else out.refused += n;
-      }
-      logger.warn(
-        { err: error, to: group.to, count: ids.length },
-        'Slack refused moments; tried again next minute',
-      );
-    }
+    if (group.route === 'channel' && channel) await sendChannelGroup(ctx, group, channel, out);
+    else if (group.route === 'dm') await sendDmGroup(ctx, group, out);
   }
   return out;
+}
+
+/** Claims a group's batch; the claim's name (this process and a fresh id) fences every later write. */
+async function claim(ctx: TMomentsContext, group: TPendingGroup, limit: number): Promise<string | null> {
+  const name = `${ctx.by}#${randomUUID()}`;
+  const n = await claimGroup(ctx.db, ctx.workspace.id, group, name, ctx.now, limit);
+  return n > 0 ? name : null;
+}
+
+/** Reads a claim's first rows; those whose payload cannot be read end as failed. */
+async function readClaim(ctx: TMomentsContext, name: string, take: number, out: TSendOutcome) {
+  const rows = await claimedRows(ctx.db, ctx.workspace.id, name, take);
+  const items = rows.map((r) => ({ row: r, item: parsed(r) }));
+  const broken = items.filter((i) => !i.item).map((i) => i.row.id);
+  if (broken.length) {
+    out.failed += await finishMoments(ctx.db, broken, name, {
+      status: 'failed',
+      now: ctx.now,
+      error: 'unreadable payload',
+    });
+    ctx.logger.error({ ids: broken }, 'moments with an unreadable payload were not sent');
+  }
+  return items.flatMap((i) => (i.item ? [i.item] : []));
+}
+
+async function sendChannelGroup(
+  ctx: TMomentsContext,
+  group: TPendingGroup,
+  channel: string,
+  out: TSendOutcome,
+) {
+  const { db, workspace } = ctx;
+  const name = await claim(ctx, group, CHANNEL_BATCH);
+  if (!name) return;
+  const good = await readClaim(ctx, name, CHANNEL_READ, out);
+  const counts = await claimedCounts(db, workspace.id, name);
+  if (counts.celebration + counts.milestone === 0) return;
+  const listedWins = good.filter((g) => g.kind === 'celebration').length;
+  const unlisted = {
+    wins: counts.celebration - listedWins,
+    reached: counts.milestone - (good.length - listedWins),
+  };
+  const repIds = [...new Set(good.flatMap((g) => (g.row.repId ? [g.row.repId] : [])))];
+  const reps = new Map((await repsNow(db, workspace.id, repIds)).map((r) => [r.id, r]));
+  const message = celebrationMessageOf(good, { reps, unlisted });
+  await deliver(ctx, name, () => ctx.outbox.post(channel, message), channel, out);
+}
+
+async function sendDmGroup(ctx: TMomentsContext, group: TPendingGroup, out: TSendOutcome) {
+  const { db, workspace, now } = ctx;
+  const name = await claim(ctx, group, DM_BATCH);
+  if (!name) return;
+  const good = await readClaim(ctx, name, DM_BATCH, out);
+  // Who gets it is decided now: an admin may have corrected the Slack id, or the rep left or opted out.
+  const rep = group.repId ? (await repsNow(db, workspace.id, [group.repId]))[0] : undefined;
+  let skip: string | null = null;
+  if (!rep) skip = 'the rep no longer exists';
+  else if (!rep.active) skip = 'the rep is no longer active';
+  else if (!rep.slackUserId) skip = 'the rep has no Slack id';
+  else if (!(await notifyPreferencesOf(db, workspace, rep.slackUserId)).milestoneDm)
+    skip = 'the rep turned milestone DMs off';
+  if (skip || !rep?.slackUserId) {
+    out.skipped += await finishClaim(db, workspace.id, name, { status: 'skipped', now, error: skip });
+    return;
+  }
+  if (good.length === 0) return;
+  const to = rep.slackUserId;
+  const message = milestoneDmOf(good);
+  await deliver(ctx, name, () => ctx.outbox.dm(to, message), to, out);
+}
+
+/** Posts a claim's message and ends its rows: sent, uncertain (cut off), or refused (tried again, then failed). */
+async function deliver(
+  ctx: TMomentsContext,
+  name: string,
+  send: () => Promise<unknown>,
+  to: string,
+  out: TSendOutcome,
+) {
+  const { db, workspace, now, logger } = ctx;
+  try {
+    await send();
+    out.sent += await finishClaim(db, workspace.id, name, { status: 'sent', now, error: null });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (deliveredOf(error) === 'unknown') {
+      const n = await finishClaim(db, workspace.id, name, { status: 'uncertain', now, error: reason });
+      out.uncertain += n;
+      logger.warn({ err: error, to, count: n }, 'moments may or may not have been posted; not sent again');
+      return;
+    }
+    // Refused: not posted. Each row tries again next minute until MAX_ATTEMPTS refusals (a page at a time).
+    let count = 0;
+    for (;;) {
+      const page = await claimedPage(db, workspace.id, name, REQUEUE_PAGE);
+      if (page.length === 0) break;
+      for (const row of page) {
+        let payload: Record<string, unknown> | null = null;
+        try {
+          payload = JSON.parse(row.payload) as Record<string, unknown>;
+        } catch {
+          payload = null;
+        }
+        const before = typeof payload?.attempts === 'number' ? payload.attempts : 0;
+        const attempts = before + 1;
+        const status = !payload || attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
+        const n = await finishMoments(db, [row.id], name, {
+          status,
+          now,
+          error: reason,
+          ...(payload ? { payload: JSON.stringify({ ...payload, attempts }) } : {}),
+        });
+        if (status === 'failed') out.failed += n;
+        else out.refused += n;
+        count += n;
+      }
+    }
+    logger.warn({ err: error, to, count }, 'Slack refused moments; tried again next minute');
+  }
 }

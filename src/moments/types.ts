@@ -43,6 +43,19 @@ export const FUTURE_SKEW_MS = 5 * 60_000;
 export const SETTLE_MS = 60_000;
 /** …or its oldest this old (a steady stream still goes out every few minutes). */
 export const MAX_WAIT_MS = 5 * 60_000;
+/** Wins recorded per workspace and minute at most (a flood of wins is recorded over the next minutes). */
+export const WIN_BATCH = 1_000;
+/**
+ * Moments one channel message stands for at most: its first MAX_LINES lines are listed, the rest counted ("…and
+ * N more") and marked sent with it. A flood of 150,000 wins becomes 15 messages, one a minute.
+ */
+export const CHANNEL_BATCH = 10_000;
+/** Rows of a channel batch read to build its lines (the rest are counted, not read). */
+export const CHANNEL_READ = 500;
+/** A rep's DM moments sent together at most (a few a month in practice). */
+export const DM_BATCH = 100;
+/** Reps whose milestone DMs are sent per workspace and minute at most (the rest next minute). */
+export const DM_GROUPS = 200;
 /** Slack refusing a message this many times ends its moments as failed. */
 export const MAX_ATTEMPTS = 3;
 

@@ -10,6 +10,9 @@ import type { TDb, TTx } from './types.js';
  * twice. The policy (when to send, what a refusal means) is src/moments/'s; these are its reads and writes.
  */
 
+/** Rows per multi-row INSERT (11 values each: well within both stores' limits on bound values). */
+const WIN_CHUNK = 500;
+
 export type TMomentStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'uncertain' | 'skipped';
 
 export type TNewMoment = {
@@ -35,20 +38,6 @@ export async function insertMoment(db: TDb, m: TNewMoment): Promise<boolean> {
   return inserted === 1;
 }
 
-/** Which of these keys the workspace has recorded already (any status). */
-export async function recordedKeys(
-  db: TDb,
-  workspaceId: string,
-  keys: readonly string[],
-): Promise<Set<string>> {
-  if (keys.length === 0) return new Set();
-  const rows = await db.moment.findMany({
-    where: { workspaceId, key: { in: [...keys] } },
-    select: { key: true },
-  });
-  return new Set(rows.map((r) => r.key));
-}
-
 /** Keys of the workspace's milestones detected since an instant (the current period's start). */
 export async function milestoneKeysSince(db: TDb, workspaceId: string, since: Date): Promise<Set<string>> {
   const rows = await db.moment.findMany({
@@ -56,37 +45,6 @@ export async function milestoneKeysSince(db: TDb, workspaceId: string, since: Da
     select: { key: true },
   });
   return new Set(rows.map((r) => r.key));
-}
-
-/** The workspace's pending moments, oldest first. */
-export function pendingMoments(db: TDb, workspaceId: string) {
-  return db.moment.findMany({
-    where: { workspaceId, status: 'pending' },
-    orderBy: [{ detectedAt: 'asc' }, { key: 'asc' }],
-  });
-}
-
-/**
- * Claims pending moments for sending (pending → sending, naming the process): only rows still pending change,
- * so of two processes claiming the same rows each row goes to one. Returns the ids this call claimed.
- */
-export async function claimMoments(
-  db: TDb,
-  workspaceId: string,
-  ids: readonly string[],
-  by: string,
-  now: Date,
-): Promise<string[]> {
-  if (ids.length === 0) return [];
-  await db.moment.updateMany({
-    where: { workspaceId, id: { in: [...ids] }, status: 'pending' },
-    data: { status: 'sending', claimedBy: by, claimedAt: now },
-  });
-  const mine = await db.moment.findMany({
-    where: { workspaceId, id: { in: [...ids] }, status: 'sending', claimedBy: by },
-    select: { id: true },
-  });
-  return mine.map((r) => r.id);
 }
 
 /** Ends moments this process is sending (fenced by the claim): sent, failed, uncertain, or back to pending. */
@@ -122,49 +80,83 @@ export async function abandonStaleSends(db: TDb, workspaceId: string, before: Da
   return done.count;
 }
 
-/** Pending moments that can no longer go anywhere (celebrations turned off) are recorded as skipped. */
-export async function skipPending(
-  db: TDb,
-  workspaceId: string,
-  ids: readonly string[],
-  why: string,
-): Promise<number> {
-  if (ids.length === 0) return 0;
-  const done = await db.moment.updateMany({
-    where: { workspaceId, id: { in: [...ids] }, status: 'pending' },
-    data: { status: 'skipped', error: why },
-  });
-  return done.count;
-}
-
-/** The deals won from live sources in a time window that a celebration may be about (amount checked by the caller). */
-export function recentWins(
+/**
+ * The deals won from live sources in a time window that have no `won:` key yet, owned by an active rep, for at
+ * least `minMinor(currency)` in their own currency: at most `limit`, oldest first (the rest on the next call).
+ * The key is checked in SQL (NOT EXISTS on the Moment key index), so wins already recorded are never read again.
+ */
+export async function unrecordedWins(
   db: TDb,
   workspaceId: string,
   sources: readonly string[],
   window: { from: Date; to: Date },
+  min: { whole: number; scaleOf: (currency: string) => number },
+  limit: number,
 ) {
+  let amount = Prisma.empty;
+  if (min.whole > 0) {
+    // The least amount in minor units of each currency these wins are in (a handful).
+    const currencies = await db.deal.groupBy({
+      by: ['currency'],
+      where: {
+        workspaceId,
+        status: 'won',
+        deletedAt: null,
+        source: { in: [...sources] },
+        closedAt: { gte: window.from, lte: window.to },
+      },
+    });
+    if (currencies.length === 0) return [];
+    amount = Prisma.sql`AND (${Prisma.join(
+      currencies.map(
+        (c) =>
+          Prisma.sql`(d."currency" = ${c.currency} AND d."amountMinor" >= ${BigInt(Math.ceil(min.whole * min.scaleOf(c.currency)))})`,
+      ),
+      ' OR ',
+    )})`;
+  }
+  const found = await db.$queryRaw<{ id: string }[]>`SELECT d."id" FROM "Deal" d
+    JOIN "Rep" r ON r."id" = d."repId" AND r."active" = TRUE
+    WHERE d."workspaceId" = ${workspaceId} AND d."status" = 'won' AND d."deletedAt" IS NULL
+      AND d."source" IN (${Prisma.join([...sources])})
+      AND d."closedAt" >= ${window.from} AND d."closedAt" <= ${window.to} ${amount}
+      AND NOT EXISTS (SELECT 1 FROM "Moment" m WHERE m."workspaceId" = d."workspaceId" AND m."key" = 'won:' || d."id")
+    ORDER BY d."closedAt", d."id"
+    LIMIT ${Prisma.raw(String(Math.max(0, Math.floor(limit))))}`;
+  if (found.length === 0) return [];
   return db.deal.findMany({
-    where: {
-      workspaceId,
-      status: 'won',
-      deletedAt: null,
-      repId: { not: null },
-      source: { in: [...sources] },
-      closedAt: { gte: window.from, lte: window.to },
-    },
+    where: { workspaceId, id: { in: found.map((f) => f.id) } },
     select: {
       id: true,
       repId: true,
       title: true,
+      product: true,
+      account: true,
       amountMinor: true,
       currency: true,
       closedAt: true,
-      source: true,
-      rep: { select: { id: true, name: true, slackUserId: true, managerId: true, active: true } },
+      rep: { select: { id: true, name: true, slackUserId: true, active: true } },
     },
     orderBy: [{ closedAt: 'asc' }, { id: 'asc' }],
   });
+}
+
+/** Records moments (several rows per statement) unless their keys are recorded; how many this call recorded. */
+export async function insertMoments(db: TDb, rows: readonly TNewMoment[]): Promise<number> {
+  let recorded = 0;
+  for (let i = 0; i < rows.length; i += WIN_CHUNK) {
+    const values = rows
+      .slice(i, i + WIN_CHUNK)
+      .map(
+        (m) =>
+          Prisma.sql`(${randomUUID()}, ${m.workspaceId}, ${m.kind}, ${m.key}, ${m.repId}, ${m.payload}, ${m.route}, ${m.to}, ${m.status}, ${m.detectedAt}, ${m.error ?? null})`,
+      );
+    recorded += await db.$executeRaw(Prisma.sql`INSERT INTO "Moment"
+      ("id", "workspaceId", "kind", "key", "repId", "payload", "route", "to", "status", "detectedAt", "error")
+      VALUES ${Prisma.join(values)}
+      ON CONFLICT ("workspaceId", "key") DO NOTHING`);
+  }
+  return recorded;
 }
 
 /** Some reps of a workspace with their managers (the target rule reads whose team a rep is on). */
@@ -177,8 +169,6 @@ export function repsWithManagers(db: TDb, workspaceId: string, repIds: readonly 
 
 /** Why an imported win's `won:` key is recorded as skipped (shown to whoever reads the ledger). */
 export const IMPORTED_WIN = 'won in a CSV import: history, never celebrated';
-
-const WIN_CHUNK = 500;
 
 /**
  * Records `won:<dealId>` as skipped for every deal of `source` among `externalIds` that is won now (read inside
@@ -214,4 +204,158 @@ export async function recordImportedWins(
       ON CONFLICT ("workspaceId", "key") DO NOTHING`);
   }
   return recorded;
+}
+
+/** Pending moments of one destination: the channel's, or one rep's DMs. */
+export type TPendingGroup = {
+  route: 'channel' | 'dm';
+  repId: string | null;
+  count: number;
+  oldest: Date;
+  newest: Date;
+};
+
+/**
+ * What is pending, summed in the database (no row is read): the channel's moments as one group and the DM
+ * moments per rep, at most `maxDmGroups` reps (those waiting longest; the rest next minute).
+ */
+export async function pendingGroups(
+  db: TDb,
+  workspaceId: string,
+  maxDmGroups: number,
+): Promise<TPendingGroup[]> {
+  const [channel, dms] = await Promise.all([
+    db.moment.aggregate({
+      where: { workspaceId, status: 'pending', route: 'channel' },
+      _count: { _all: true },
+      _min: { detectedAt: true },
+      _max: { detectedAt: true },
+    }),
+    db.moment.groupBy({
+      by: ['repId'],
+      where: { workspaceId, status: 'pending', route: 'dm' },
+      _count: { _all: true },
+      _min: { detectedAt: true },
+      _max: { detectedAt: true },
+      orderBy: [{ _min: { detectedAt: 'asc' } }, { repId: 'asc' }],
+      take: maxDmGroups,
+    }),
+  ]);
+  const out: TPendingGroup[] = [];
+  if (channel._count._all > 0 && channel._min.detectedAt && channel._max.detectedAt)
+    out.push({
+      route: 'channel',
+      repId: null,
+      count: channel._count._all,
+      oldest: channel._min.detectedAt,
+      newest: channel._max.detectedAt,
+    });
+  for (const g of dms)
+    if (g._min.detectedAt && g._max.detectedAt)
+      out.push({
+        route: 'dm',
+        repId: g.repId,
+        count: g._count._all,
+        oldest: g._min.detectedAt,
+        newest: g._max.detectedAt,
+      });
+  return out;
+}
+
+/**
+ * Claims at most `limit` of a group's pending moments, oldest first (pending → sending, `claim` naming this
+ * process and send): one UPDATE whatever the count, the status checked again on the row, so of two processes
+ * claiming at once each row goes to one. Returns how many this call claimed.
+ */
+export function claimGroup(
+  db: TDb,
+  workspaceId: string,
+  group: Pick<TPendingGroup, 'route' | 'repId'>,
+  claim: string,
+  now: Date,
+  limit: number,
+): Promise<number> {
+  const rep =
+    group.route === 'channel'
+      ? Prisma.empty
+      : group.repId === null
+        ? Prisma.sql`AND "repId" IS NULL`
+        : Prisma.sql`AND "repId" = ${group.repId}`;
+  return db.$executeRaw`UPDATE "Moment" SET "status" = 'sending', "claimedBy" = ${claim}, "claimedAt" = ${now}
+    WHERE "status" = 'pending' AND "id" IN (
+      SELECT "id" FROM "Moment"
+      WHERE "workspaceId" = ${workspaceId} AND "status" = 'pending' AND "route" = ${group.route} ${rep}
+      ORDER BY "detectedAt", "key"
+      LIMIT ${Prisma.raw(String(Math.max(0, Math.floor(limit))))})`;
+}
+
+/** The first `take` rows of a claim, oldest first. */
+export function claimedRows(db: TDb, workspaceId: string, claim: string, take: number) {
+  return db.moment.findMany({
+    where: { workspaceId, status: 'sending', claimedBy: claim },
+    orderBy: [{ detectedAt: 'asc' }, { key: 'asc' }],
+    take,
+  });
+}
+
+/** How many rows of a claim are still being sent, by kind. */
+export async function claimedCounts(
+  db: TDb,
+  workspaceId: string,
+  claim: string,
+): Promise<{ celebration: number; milestone: number }> {
+  const rows = await db.moment.groupBy({
+    by: ['kind'],
+    where: { workspaceId, status: 'sending', claimedBy: claim },
+    _count: { _all: true },
+  });
+  const of = (kind: string) => rows.find((r) => r.kind === kind)?._count._all ?? 0;
+  return { celebration: of('celebration'), milestone: of('milestone') };
+}
+
+/** Ends every row of a claim still being sent (sent, uncertain, failed, skipped), whatever its size. */
+export async function finishClaim(
+  db: TDb,
+  workspaceId: string,
+  claim: string,
+  data: { status: Exclude<TMomentStatus, 'pending' | 'sending'>; now: Date; error: string | null },
+): Promise<number> {
+  const done = await db.moment.updateMany({
+    where: { workspaceId, status: 'sending', claimedBy: claim },
+    data: { status: data.status, error: data.error, ...(data.status === 'sent' ? { sentAt: data.now } : {}) },
+  });
+  return done.count;
+}
+
+/** Rows of a claim still being sent, a page at a time (a refused message's rows, to count their attempts). */
+export function claimedPage(db: TDb, workspaceId: string, claim: string, take: number) {
+  return db.moment.findMany({
+    where: { workspaceId, status: 'sending', claimedBy: claim },
+    orderBy: { id: 'asc' },
+    take,
+    select: { id: true, payload: true },
+  });
+}
+
+/** Pending moments of a route that can no longer go anywhere (celebrations turned off) become skipped. */
+export async function skipPendingRoute(
+  db: TDb,
+  workspaceId: string,
+  route: 'channel' | 'dm',
+  why: string,
+): Promise<number> {
+  const done = await db.moment.updateMany({
+    where: { workspaceId, status: 'pending', route },
+    data: { status: 'skipped', error: why },
+  });
+  return done.count;
+}
+
+/** The reps as they are now (name, Slack id, active), for moments resolved at send time. */
+export function repsNow(db: TDb, workspaceId: string, repIds: readonly string[]) {
+  if (repIds.length === 0) return Promise.resolve([]);
+  return db.rep.findMany({
+    where: { workspaceId, id: { in: [...repIds] } },
+    select: { id: true, name: true, slackUserId: true, active: true },
+  });
 }

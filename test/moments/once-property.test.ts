@@ -183,7 +183,7 @@ describe(`milestones once, highest only (${TEST_PROVIDER})`, () => {
                 return {};
               },
               async dm(_u: string, m: TMessage) {
-                sent.push(...(m.terminal.match(/at (\d+)%/g) ?? []).map((x) => x.replace(/\D/g, '')));
+                sent.push(...(m.terminal.match(/passed (\d+)%/g) ?? []).map((x) => x.replace(/\D/g, '')));
                 return {};
               },
             };

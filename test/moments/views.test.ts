@@ -135,7 +135,7 @@ describe('celebration message', () => {
     expect(m.blocks).toHaveLength(1);
     const only = celebrationMessageOf([reached(1)]);
     expect(only.terminal).toBe(
-      'Targets reached:\n  Rep 1 reached 100% of their won revenue target for November 2026: $41,000 of $40,000',
+      'Targets reached:\n  Rep 1 reached 100% of their won revenue target for November 2026: $41,000 of $40,000 (102%)',
     );
   });
 });
@@ -156,11 +156,128 @@ describe('milestone DM', () => {
     expectWithinLimits(m);
     expect(m.terminal).toBe(
       [
-        'Halfway: you are at 50% of your personalized outreach target for November 2026: 25 of 50.',
-        'Almost there: you are at 90% of your won revenue target for November 2026: $36,000 of $40,000.',
+        'You passed 50% of your personalized outreach target for November 2026: 25 of 50 (50%).',
+        'You passed 90% of your won revenue target for November 2026: $36,000 of $40,000 (90%).',
       ].join('\n'),
     );
     expect(JSON.stringify(m.blocks)).toContain('`/kpi notify milestones off`');
+  });
+});
+
+describe('the real share, and a burst grouped by rep', () => {
+  const june = { periodKey: '2017-06', periodLabel: 'June 2017', target: 120_000 };
+
+  it('a milestone DM says the threshold passed and where the rep really is', () => {
+    const m = milestoneDmOf([
+      reached(1, { ...june, percent: 50, actual: 102_000 }),
+      reached(1, { ...june, percent: 90, actual: 119_999, metricId: 'sales.won_total~' }),
+    ]);
+    expect(m.terminal.split('\n')).toEqual([
+      'You passed 50% of your won revenue target for June 2017: $102,000 of $120,000 (85%).',
+      'You passed 90% of your won revenue target for June 2017: $119,999 of $120,000 (99%).',
+    ]);
+    expect(m.text).toBe(
+      'You passed 50% of your won revenue target for June 2017: $102,000 of $120,000 (85%).',
+    );
+    expect(JSON.stringify(m.blocks)).toContain('You passed *50%* of your won revenue target');
+  });
+
+  it('the 100% line in the channel says the real share too', () => {
+    const m = celebrationMessageOf([reached(1, { ...june, actual: 130_000 })]);
+    expect(m.terminal).toContain(
+      'reached 100% of their won revenue target for June 2017: $130,000 of $120,000 (108%)',
+    );
+  });
+
+  const progress = { percent: 103.2, target: 120_000, currency: 'USD', periodLabel: 'June 2017' };
+  const darcel = { repName: 'Darcel', slackUserId: null, progress };
+  const darcelWin = (i: number, title: string, amountMinor: string) =>
+    ({ ...win(i, { ...darcel, title, amountMinor }), repId: 'r-darcel' }) as TMomentPayload;
+
+  it("a rep's wins, then their progress once; another rep's single win keeps it on its line", () => {
+    const m = celebrationMessageOf([
+      darcelWin(1, 'X', '451400'),
+      {
+        ...win(2, {
+          repName: 'Lee',
+          slackUserId: 'U0LEE',
+          title: 'Z',
+          progress: { ...progress, percent: 40 },
+        }),
+        repId: 'r-lee',
+      },
+      darcelWin(3, 'Y', '5000'),
+    ]);
+    expect(m.terminal.split('\n')).toEqual([
+      'Deals won:',
+      '  Darcel won X for $4,514',
+      '  Darcel won Y for $50',
+      '  Darcel is at 103% of $120,000 for June 2017',
+      '  Lee won Z for $1,000 · 40% of $120,000 for June 2017',
+    ]);
+    expect(JSON.stringify(m.blocks)).toContain(
+      ':chart_with_upwards_trend: *Darcel* is at 103% of $120,000 for June 2017',
+    );
+  });
+
+  it("a rep's 100% won-revenue milestone is folded into their group instead of the progress line", () => {
+    const m = celebrationMessageOf([
+      darcelWin(1, 'X', '451400'),
+      { ...reached(9, { ...june, repName: 'Darcel', actual: 123_840 }), repId: 'r-darcel' },
+      { ...reached(8, { ...june, repName: 'Ann', actual: 120_000 }), repId: 'r-ann' },
+      darcelWin(3, 'Y', '5000'),
+    ]);
+    expect(m.terminal.split('\n')).toEqual([
+      'Deals won:',
+      '  Darcel won X for $4,514',
+      '  Darcel won Y for $50',
+      '  Darcel reached 100% of their won revenue target for June 2017: $123,840 of $120,000 (103%)',
+      '  Ann reached 100% of their won revenue target for June 2017: $120,000 of $120,000 (100%)',
+    ]);
+    expect(m.text).toBe('🎉 2 deals won, 2 targets reached: Darcel, Ann');
+  });
+
+  it('grouped lines: the same message whatever order (fast-check), every moment shown or counted', () => {
+    const items: TMomentPayload[] = [];
+    for (let i = 0; i < 40; i++)
+      items.push({
+        ...win(i, { repName: `Rep ${i % 7}`, progress: i % 2 ? progress : null }),
+        repId: `r${i % 7}`,
+      });
+    for (let r = 0; r < 7; r += 2) items.push({ ...reached(r, { repName: `Rep ${r}` }), repId: `r${r}` });
+    const expected = celebrationMessageOf(items);
+    const lines = expected.terminal.split('\n');
+    expect(lines).toHaveLength(26);
+    const listed = lines.filter((l) => / won | reached /.test(l)).length;
+    expect(lines.at(-1)).toBe(`  …and ${items.length - listed} more`);
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(items, { minLength: items.length, maxLength: items.length }),
+        (shuffled) => {
+          expect(celebrationMessageOf(shuffled)).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it('moments sent with the message but not read are counted in the headline and "…and N more"', () => {
+    const m = celebrationMessageOf([win(1)], { unlisted: { wins: 9_999, reached: 2 } });
+    expect(m.text).toMatch(/^🎉 10,000 deals won, 2 targets reached: Rep 1$/);
+    expect(m.terminal.split('\n')).toEqual([
+      'Deals won:',
+      '  Rep 1 won Deal 1 for $1,000',
+      '  …and 10,001 more',
+    ]);
+    expectWithinLimits(m);
+  });
+
+  it('the reps as they are now: current name and mention replace those recorded', () => {
+    const reps = new Map([
+      ['r-darcel', { id: 'r-darcel', name: 'Darcel <Now>', slackUserId: 'U0NEW', active: true }],
+    ]);
+    const m = celebrationMessageOf([darcelWin(1, 'X', '100')], { reps });
+    expect(JSON.stringify(m.blocks)).toContain('<@U0NEW> won _X_');
+    expect(m.terminal).toContain('Darcel <Now> won X');
   });
 });
 
