@@ -1,11 +1,17 @@
 import { z } from 'zod';
-import type { TDigestDay, TResolvedNotify } from '../domain/notify.js';
+import { DEFAULT_STALLED_DAYS, type TDigestDay, type TResolvedNotify } from '../domain/notify.js';
 import { RULES, type TAlert, type TRuleId } from '../reports/coaching-rules.js';
-import { formatMetric } from '../reports/format.js';
 import type { TStalledDeal } from '../reports/stalled-deals.js';
 import { recordAlertSent, requeueAlert, type TAlertRecipient } from '../store/alerts.js';
 import type { TDb } from '../store/store.js';
+import { clipPlainText } from '../views/blocks.js';
 import { buildCoachingDigest, digestItemText, type TDigest, type TDigestItem } from '../views/jobs.js';
+import {
+  stalledDealText,
+  stalledDealTitle,
+  stalledRuleCounts,
+  stalledSummaryLine,
+} from '../views/stalled.js';
 import { SendError, type TOutbox } from './outbox.js';
 import { slotAtOrBefore } from './schedule.js';
 
@@ -155,39 +161,40 @@ export function digestItem(
   };
 }
 
-/** At most this many stalled deals are named in one item (the rest counted). */
-const STALLED_SHOWN = 8;
+/** At most this many stalled deals are named in one item (the rest counted in its summary line). */
+const STALLED_SHOWN = 3;
 
 /**
- * A rep's stalled deals of the week as one digest item: each deal with its stage, amount, days in the stage
- * against the team's usual, days without activity, and a link or the CRM id to find it.
+ * A rep's stalled deals of the week as one digest item: a summary ("31 stalled · oldest open 185 days ·
+ * $X open value where known"), the STALLED_SHOWN most stalled deals in the DM's own words (stalledDealText), and
+ * which rules caught how many. Plain text: the digest view escapes it.
  */
 export function stalledContent(
   rep: { name: string },
   deals: readonly TStalledDeal[],
   weekKey: string,
   locale: string,
+  stalledDays = DEFAULT_STALLED_DAYS,
 ): TAlertContent {
-  const money = (d: TStalledDeal) => formatMetric(Number(d.amountMinor) / 100, 'money', d.currency, locale);
-  const line = (d: TStalledDeal) =>
-    [
-      `${d.title} (${d.stage}, ${money(d)})`,
-      `${d.daysInStage} days in the stage${d.usualDays !== null ? ` (usually ${d.usualDays})` : ''}`,
-      d.daysSinceActivity === null ? 'no activity logged' : `no activity for ${d.daysSinceActivity} days`,
-      ...(d.link ? [] : [`${d.source} id ${d.externalId}`]),
-    ].join(' · ');
   const shown = deals.slice(0, STALLED_SHOWN);
   const more = deals.length - shown.length;
+  const opts = { stalledDays, locale };
   return {
     rule: STALLED_RULE,
     periodKey: weekKey,
     headline: `${rep.name} has ${deals.length} stalled deal${deals.length === 1 ? '' : 's'}`,
-    facts: `${shown.map(line).join('; ')}${more > 0 ? `; and ${more} more` : ''}.`,
-    reason:
-      'Open longer than the team usually keeps a deal in its stage, or with no activity logged for a while.',
+    // One paragraph (the digest shows an item's facts on one line): the summary, then (1) (2) (3).
+    facts: [
+      `${stalledSummaryLine(deals, locale)}.`,
+      ...shown.map((d, i) => `(${i + 1}) ${stalledDealText(d, opts)}`),
+      ...(more > 0 ? [`…and ${more} more.`] : []),
+    ].join(' '),
+    reason: stalledRuleCounts(deals, stalledDays),
     nextStep:
       'Pick the deal to revive this week and agree its next step with the rep; close the ones that are dead.',
-    links: shown.filter((d) => d.link).map((d) => ({ url: d.link as string, label: d.title.slice(0, 60) })),
+    links: shown
+      .filter((d) => d.link)
+      .map((d) => ({ url: d.link as string, label: clipPlainText(stalledDealTitle(d), 60) })),
   };
 }
 

@@ -93,6 +93,28 @@ export function usualDwellByStage(
 }
 
 /**
+ * How long the team's deals took from open to close, in days (fractional): every deal won or lost with a known
+ * open date, closed between `since` and `now` (both included), not before it opened. Order-free.
+ *
+ * @example closeDurations([{ status: 'won', openedAt: jan1, closedAt: jan11 }], since, now) // [10]
+ */
+export function closeDurations(
+  deals: readonly Pick<TFunnelDeal, 'status' | 'openedAt' | 'closedAt'>[],
+  since: Date,
+  now: Date,
+): number[] {
+  const out: number[] = [];
+  for (const d of deals) {
+    if (d.status !== 'won' && d.status !== 'lost') continue;
+    if (!d.openedAt || !d.closedAt) continue;
+    const closed = d.closedAt.getTime();
+    if (closed < since.getTime() || closed > now.getTime() || closed < d.openedAt.getTime()) continue;
+    out.push((closed - d.openedAt.getTime()) / DAY_MS);
+  }
+  return out;
+}
+
+/**
  * When an open deal entered the stage it is in now: the start of its last stay when that stay is its current
  * stage (when the start is unknown, as the funnel has it for a first stay without a creation date, the time
  * history first saw it there: a lower bound). With no history for its current stage (a CSV row that only says
@@ -103,8 +125,19 @@ export function currentStageSince(
   changes: readonly TStageChange[],
   fallback: Date,
 ): Date {
+  return currentStageEntry(deal, changes) ?? fallback;
+}
+
+/**
+ * When an open deal entered its current stage as its stage history tells (currentStageSince), or null when the
+ * history has nothing about its current stage (no rows, or the last stay is another stage).
+ */
+export function currentStageEntry(
+  deal: Pick<TFunnelDeal, 'key' | 'stage' | 'status' | 'openedAt' | 'closedAt'>,
+  changes: readonly TStageChange[],
+): Date | null {
   const stays = timelineOf({ ...deal }, [...changes]);
   const last = stays[stays.length - 1];
   if (last && last.stage === deal.stage) return last.at ?? last.seen;
-  return fallback;
+  return null;
 }

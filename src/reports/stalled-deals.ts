@@ -2,9 +2,12 @@ import { DEFAULT_STALLED_DAYS } from '../domain/notify.js';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import {
   changesByDeal,
+  closeDurations,
   completedDwells,
-  currentStageSince,
+  currentStageEntry,
   MIN_DWELL_SAMPLES,
+  percentile,
+  USUAL_DWELL_PERCENTILE,
   usualDwellByStage,
 } from '../metrics/dwell.js';
 import type { TFunnelDeal, TStageChange } from '../metrics/funnel.js';
@@ -21,14 +24,21 @@ import {
 import type { TDb } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
 
+/** The rules that can stall a deal: its stage, no activity, its age against how long the team takes to close. */
+export type TStalledRule = 'stage' | 'activity' | 'age';
+
 /**
- * An open deal that has stalled (issue 17): longer in its stage than the team's usual, or without activity
- * (the latter only where its source records activity against deals in this workspace).
+ * An open deal that has stalled (issue 17): longer in its stage than the team's usual, without activity (only
+ * where its source records activity against deals in this workspace), or open longer than the team usually
+ * takes to close a deal.
  */
 export type TStalledDeal = {
   dealId: string;
   repId: string;
   title: string;
+  /** What is sold and to whom: named when the title is empty. Absent: unknown. */
+  product?: string | null;
+  account?: string | null;
   /** The CRM it came from (hubspot, pipedrive, generic, csv, slack) and its id there: how to find it. */
   source: string;
   externalId: string;
@@ -37,7 +47,20 @@ export type TStalledDeal = {
   stage: string;
   amountMinor: bigint;
   currency: string;
+  /**
+   * Days in the current stage, counted as `stageSince` says: from the stage history ('history'); with no history
+   * for the stage, from the deal's open date ('opened': then it is the deal's age, not a known time in the
+   * stage); with neither, from when KPI Bot recorded it there ('recorded': a lower bound). Absent: 'history'.
+   */
   daysInStage: number;
+  stageSince?: 'history' | 'opened' | 'recorded';
+  /** Days since the deal opened in its CRM (openedAt); null when its open date is unknown. */
+  ageDays?: number | null;
+  /**
+   * How long the team usually takes to close: ⌈p90⌉ of the open→close days of the workspace's deals closed in
+   * the last 365 days; null with fewer than 5 of them (no age rule).
+   */
+  usualCloseDays?: number | null;
   /** The team's usual dwell in this stage (the 90th percentile, days), null when too little history. */
   usualDays: number | null;
   /** Days since the last logged activity on the deal (null: none ever logged). */
@@ -47,8 +70,22 @@ export type TStalledDeal = {
    * applied to it. False: only the stage rule was (a missing activity there means nothing). Absent: true.
    */
   activityTracked?: boolean;
-  reason: 'stage' | 'activity' | 'both';
+  /** The workspace's stalledDays the activity rule used (absent: not said). */
+  stalledDays?: number;
+  /**
+   * The rule that caught it, for one word: 'both' when the stage and the activity rules hold, else the one of
+   * them that holds, else 'age' (only the age rule). Every rule that holds is in `rules`.
+   */
+  reason: 'stage' | 'activity' | 'both' | 'age';
+  /** Every rule that holds for the deal (absent: as `reason` says). */
+  rules?: TStalledRule[];
 };
+
+/** The rules a stalled deal meets: `rules`, else what its `reason` says. */
+export function rulesOf(d: Pick<TStalledDeal, 'reason' | 'rules'>): TStalledRule[] {
+  if (d.rules) return d.rules;
+  return d.reason === 'both' ? ['stage', 'activity'] : [d.reason];
+}
 
 /** Completed dwells count toward the team's usual when they ended within this many days before `now`. */
 export const DWELL_LOOKBACK_DAYS = 365;
@@ -70,6 +107,11 @@ export type TStalledInput = {
   changes: TStageChange[];
   /** Logged activities on deals: the deal's source and id there, and when (any number per deal). */
   activities: { source: string; dealExternalId: string; at: Date }[];
+  /**
+   * The workspace's deals that teach how long the team takes to close (the age rule): those won or lost with an
+   * open date, closed in the lookback (`since`..`now`); others in the list are ignored. Absent: no age rule.
+   */
+  closed?: readonly Pick<TFunnelDeal, 'status' | 'openedAt' | 'closedAt'>[];
   /**
    * The sources that record activity against deals in the workspace (ACTIVITY_TRACKING_DAYS): the activity rule
    * applies only to their deals. Default: the sources of `activities` with one in that window before `now`.
@@ -99,24 +141,51 @@ export function sourcesWithRecentActivity(
   return out;
 }
 
-/** How stalled a deal is, for ordering: how far past its threshold, as a multiple of it (the larger of the two). */
-function severity(d: TStalledDeal, stalledDays: number, idleDays: number): number {
-  const byStage =
-    d.reason !== 'activity' && d.usualDays !== null ? d.daysInStage / Math.max(1, d.usualDays) : 0;
-  const byActivity = d.reason !== 'stage' ? idleDays / Math.max(1, stalledDays) : 0;
-  return Math.max(byStage, byActivity);
+/**
+ * The team's usual time to close: ⌈p90⌉ (nearest rank) of the open→close days of these deals closed from `since`
+ * to `now`, or null with fewer than `minSamples` of them.
+ */
+export function usualCloseDaysOf(
+  closed: readonly Pick<TFunnelDeal, 'status' | 'openedAt' | 'closedAt'>[],
+  since: Date,
+  now: Date,
+  minSamples = MIN_DWELL_SAMPLES,
+): number | null {
+  const xs = closeDurations(closed, since, now);
+  if (xs.length < Math.max(1, minSamples)) return null;
+  return Math.ceil(percentile(xs, USUAL_DWELL_PERCENTILE) as number);
+}
+
+/** How stalled a deal is, for ordering: how far past its threshold, as a multiple of it (the largest of the rules that hold). */
+function severity(
+  d: TStalledDeal,
+  rules: readonly TStalledRule[],
+  stalledDays: number,
+  idle: number,
+): number {
+  const by: number[] = [0];
+  if (rules.includes('stage') && d.usualDays !== null) by.push(d.daysInStage / Math.max(1, d.usualDays));
+  if (rules.includes('activity')) by.push(idle / Math.max(1, stalledDays));
+  if (rules.includes('age') && d.usualCloseDays && d.ageDays != null)
+    by.push(d.ageDays / Math.max(1, d.usualCloseDays));
+  return Math.max(...by);
 }
 
 /**
  * The stalled deals among `open`, most stalled first. Formulas (days are whole days, rounded down):
  * - stage rule: days in the current stage > usual, where usual = ⌈p90⌉ of the completed dwells in that stage
  *   across the history (ended within the lookback), known only with at least MIN_DWELL_SAMPLES of them;
+ *   days in stage are counted from the history; a deal with no history for its current stage counts from its
+ *   open date (its age: an upper bound, so the stage rule is not applied to it) or, without one, from when the
+ *   store recorded it in the stage (a lower bound, the rule applies);
  * - activity rule, only for deals whose source records deal activity in the workspace (`activitySources`):
  *   idle ≥ stalledDays, where idle = days since the last logged activity on the deal, or the deal's age (from its
  *   creation in the CRM, else since the store first held it) when none was ever logged (a deal younger than
- *   stalledDays with no activity is not stalled). Elsewhere "no activity" says nothing, so only the stage rule.
- * Most stalled first: the larger of days in stage ÷ usual and idle ÷ stalledDays (for the rules that hold),
- * then days in stage, amount, source and id, so equal data always gives the same list.
+ *   stalledDays with no activity is not stalled). Elsewhere "no activity" says nothing;
+ * - age rule: age > usualClose, where age = days since the deal's open date (unknown: no rule) and usualClose =
+ *   ⌈p90⌉ of the open→close days of the `closed` deals won or lost in the lookback (at least minSamples of them).
+ * Most stalled first: the largest of days in stage ÷ usual, idle ÷ stalledDays and age ÷ usualClose (for the
+ * rules that hold), then amount, age, days in stage, source and id, so equal data always gives the same list.
  */
 export function findStalledDeals(input: TStalledInput): TStalledDeal[] {
   const { now, stalledDays } = input;
@@ -133,6 +202,9 @@ export function findStalledDeals(input: TStalledInput): TStalledDeal[] {
     lastActivity.set(key, Math.max(lastActivity.get(key) ?? Number.NEGATIVE_INFINITY, a.at.getTime()));
   }
   const tracked = new Set(input.activitySources ?? sourcesWithRecentActivity(input.activities, now));
+  const usualCloseDays = input.closed
+    ? usualCloseDaysOf(input.closed, since, now, input.minSamples ?? MIN_DWELL_SAMPLES)
+    : null;
   const ranked: { deal: TStalledDeal; score: number }[] = [];
   for (const d of input.open) {
     if (d.status !== 'open' || !d.repId) continue;
@@ -143,8 +215,11 @@ export function findStalledDeals(input: TStalledInput): TStalledDeal[] {
       openedAt: d.openedAt,
       closedAt: null,
     };
-    const enteredAt = currentStageSince(funnelDeal, byDeal.get(d.id) ?? [], d.stageEnteredAt ?? d.createdAt);
+    const fromHistory = currentStageEntry(funnelDeal, byDeal.get(d.id) ?? []);
+    const stageSince = fromHistory ? 'history' : d.openedAt ? 'opened' : 'recorded';
+    const enteredAt = fromHistory ?? d.openedAt ?? d.stageEnteredAt ?? d.createdAt;
     const daysInStage = wholeDays(now.getTime() - enteredAt.getTime());
+    const ageDays = d.openedAt ? wholeDays(now.getTime() - d.openedAt.getTime()) : null;
     const dwell = d.stage ? usual.get(d.stage) : undefined;
     const usualDays = dwell ? Math.ceil(dwell.days) : null;
     const last = lastActivity.get(dealActivityKey(d.source, d.externalId));
@@ -152,14 +227,22 @@ export function findStalledDeals(input: TStalledInput): TStalledDeal[] {
     const bornAt = (d.openedAt ?? d.createdAt).getTime();
     const age = now.getTime() < bornAt ? 0 : wholeDays(now.getTime() - bornAt);
     const idle = Math.min(daysSinceActivity ?? Number.POSITIVE_INFINITY, age);
-    const byStage = usualDays !== null && daysInStage > usualDays;
+    const byStage = stageSince !== 'opened' && usualDays !== null && daysInStage > usualDays;
     const activityTracked = tracked.has(d.source);
     const byActivity = activityTracked && idle >= stalledDays;
-    if (!byStage && !byActivity) continue;
+    const byAge = usualCloseDays !== null && ageDays !== null && ageDays > usualCloseDays;
+    if (!byStage && !byActivity && !byAge) continue;
+    const rules: TStalledRule[] = [
+      ...(byStage ? (['stage'] as const) : []),
+      ...(byActivity ? (['activity'] as const) : []),
+      ...(byAge ? (['age'] as const) : []),
+    ];
     const deal: TStalledDeal = {
       dealId: d.id,
       repId: d.repId,
       title: d.title,
+      product: d.product ?? null,
+      account: d.account ?? null,
       source: d.source,
       externalId: d.externalId,
       link: null,
@@ -167,19 +250,25 @@ export function findStalledDeals(input: TStalledInput): TStalledDeal[] {
       amountMinor: d.amountMinor,
       currency: d.currency,
       daysInStage,
+      stageSince,
+      ageDays,
+      usualCloseDays,
       usualDays,
       daysSinceActivity,
       activityTracked,
-      reason: byStage && byActivity ? 'both' : byStage ? 'stage' : 'activity',
+      stalledDays,
+      reason: byStage && byActivity ? 'both' : byStage ? 'stage' : byActivity ? 'activity' : 'age',
+      rules,
     };
-    ranked.push({ deal, score: severity(deal, stalledDays, idle) });
+    ranked.push({ deal, score: severity(deal, rules, stalledDays, idle) });
   }
   const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   ranked.sort(
     (a, b) =>
       b.score - a.score ||
-      b.deal.daysInStage - a.deal.daysInStage ||
       (b.deal.amountMinor > a.deal.amountMinor ? 1 : b.deal.amountMinor < a.deal.amountMinor ? -1 : 0) ||
+      (b.deal.ageDays ?? -1) - (a.deal.ageDays ?? -1) ||
+      b.deal.daysInStage - a.deal.daysInStage ||
       text(a.deal.source, b.deal.source) ||
       text(a.deal.externalId, b.deal.externalId) ||
       text(a.deal.dealId, b.deal.dealId),
@@ -272,6 +361,8 @@ export async function stalledDealsByRep(
     changes: facts.changes,
     activities,
     activitySources,
+    // Every deal closed in the lookback (open ones in the list are ignored): how long the team takes to close.
+    closed: facts.history,
     now,
     stalledDays: stalledDaysOf(workspace),
     since,

@@ -37,6 +37,9 @@ export type TOpenDealRow = {
   source: string;
   externalId: string;
   title: string;
+  /** What is sold and to whom (named instead of an empty title); absent reads as unknown. */
+  product?: string | null;
+  account?: string | null;
   stage: string;
   status: string;
   amountMinor: bigint;
@@ -68,6 +71,8 @@ export async function stalledDealFacts(
         source: true,
         externalId: true,
         title: true,
+        product: true,
+        account: true,
         stage: true,
         status: true,
         amountMinor: true,

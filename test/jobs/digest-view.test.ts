@@ -172,7 +172,7 @@ describe('alert content', () => {
     expect(contentOf({ rule: 'x', periodKey: 'p', message: '{"rule":1}' }).headline).toBe('{"rule":1}');
   });
 
-  it('lists stalled deals with a link or the CRM id, at most eight, the rest counted', () => {
+  it('lists stalled deals with a link or the CRM id: a summary line and the three most stalled', () => {
     const deal = (i: number, link: string | null) => ({
       dealId: `d${i}`,
       repId: 'r',
@@ -198,11 +198,18 @@ describe('alert content', () => {
       'en-US',
     );
     expect(c.headline).toBe('Lee has 10 stalled deals');
-    expect(c.facts).toContain(
-      'Deal 1 (Proposal, $5,000) · 40 days in the stage (usually 12) · no activity logged;',
+    expect(c.facts).toBe(
+      [
+        '10 stalled · $50,000 open value where known.',
+        "(1) Deal 1 · Proposal · $5,000: 40 days in stage (team's usual: up to 12 days) · no activity logged (14 days or more counts as stalled)",
+        "(2) Deal 2 · Proposal · $5,000: 40 days in stage (team's usual: up to 12 days) · no activity logged (14 days or more counts as stalled) · HubSpot id 1002",
+        "(3) Deal 3 · Proposal · $5,000: 40 days in stage (team's usual: up to 12 days) · no activity logged (14 days or more counts as stalled) · HubSpot id 1003",
+        '…and 7 more.',
+      ].join(' '),
     );
-    expect(c.facts).toContain('hubspot id 1002');
-    expect(c.facts).toMatch(/; and 2 more\.$/);
+    expect(c.reason).toBe(
+      "10 with no activity for 14+ days, 10 longer in their stage than the team's usual (some deals meet more than one).",
+    );
     expect(c.links).toEqual([{ url: 'https://app.hubspot.com/contacts/1/deal/1001', label: 'Deal 1' }]);
     expect(c.periodKey).toBe('2026-11-30/week');
   });

@@ -282,7 +282,14 @@ describe('manager digest: one coaching run', () => {
     expect(steps(miaBlocks).filter((x) => x === 'Next step:_ Same as for Lee Park above.')).toHaveLength(2);
     expect(steps(miaBlocks)[2]).toBe('Next step:_ Same as for Lee Park above.');
     expect(miaBlocks).toContain('Deal ');
-    expect(miaBlocks).toMatch(/days in the stage/);
+    // The stalled item: a summary, the deal in the DM's words, and which rule caught it with the setting's days.
+    expect(miaBlocks).toMatch(
+      /1 stalled · oldest open \d+ days · \$[\d,.]+ open value where known\. \(1\) Deal /,
+    );
+    expect(miaBlocks).toContain(
+      `last activity ${oras[0]?.daysSinceActivity} days ago (14 days or more counts as stalled)`,
+    );
+    expect(miaBlocks).toContain('_Likely reason:_ 1 with no activity for 14+ days.');
     // Each item: its own snooze / handled menu with the alert's id.
     for (const id of itemIds(mia)) {
       expect(miaBlocks).toContain(`"snooze:${id}"`);

@@ -624,10 +624,11 @@ describe(`stalledDealsByRep (${TEST_PROVIDER})`, () => {
           deletedAt: o.deleted ? ago(0.5) : null,
         },
       });
-    // In A, every open deal is 60 days old, in Demo for 2 days, with nothing logged on it.
+    // In A, every open deal is 49 days old, in Demo for 2 days, with nothing logged on it (younger than the 50
+    // days the team's deals took to close, so the age rule holds for none of them).
     await a.history('Lee', 'Proposal', 10); // p90 of Proposal = 9 days
     for (const source of ['csv', 'hubspot', 'pipedrive', 'generic'])
-      await a.deal({ ext: `${source}-1`, rep: 'Dana', source, opened: 60, moves: [['Demo', 2]] });
+      await a.deal({ ext: `${source}-1`, rep: 'Dana', source, opened: 49, moves: [['Demo', 2]] });
     await a.deal({ ext: 'hs-slow', rep: 'Dana', source: 'hubspot', moves: [['Proposal', 30]] });
     // Nobody logs activity on deals: only the stage rule, a deal's missing activity is not shown as a fault.
     let m = await a.run();
@@ -654,7 +655,7 @@ describe(`stalledDealsByRep (${TEST_PROVIDER})`, () => {
       daysSinceActivity: null,
     });
     // Now HubSpot too (an activity on hubspot-1 10 days ago): that deal is fresh (10 < 14 days), the slow one
-    // (30 days old, none logged on it) stalls for both rules: 30/9 in stage, after Pipedrive's 60/14 idle.
+    // (30 days old, none logged on it) stalls for both rules: 30/9 in stage, after Pipedrive's 49/14 idle.
     await act(a, 'hubspot', 'hubspot-1', 10);
     m = await a.run();
     expect(brief(m, a.reps)).toEqual({ Dana: ['pipedrive-1:activity', 'hs-slow:both'] });
