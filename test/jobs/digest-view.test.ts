@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { NOTIFY_DEFAULTS } from '../../src/domain/notify.js';
 import {
   contentOf,
+  digestItem,
   isDigestDay,
   isDueAt,
   lastDigestMoment,
@@ -13,6 +14,7 @@ import {
   stalledContent,
 } from '../../src/jobs/digest.js';
 import { RULE_IDS } from '../../src/reports/coaching-rules.js';
+import type { TStalledDeal } from '../../src/reports/stalled-deals.js';
 import { escapeMrkdwn } from '../../src/views/help.js';
 import { buildCoachingDigest, digestDay, digestNextSteps, type TDigestItem } from '../../src/views/jobs.js';
 
@@ -212,6 +214,127 @@ describe('alert content', () => {
     );
     expect(c.links).toEqual([{ url: 'https://app.hubspot.com/contacts/1/deal/1001', label: 'Deal 1' }]);
     expect(c.periodKey).toBe('2026-11-30/week');
+  });
+});
+
+describe("the stalled-deals item after a manager's review", () => {
+  const deal = (i: number, o: Partial<TStalledDeal> = {}): TStalledDeal => ({
+    dealId: `d${i}`,
+    repId: 'r',
+    title: `Deal ${i}`,
+    source: 'csv',
+    externalId: `E-${i}`,
+    link: null,
+    stage: 'Engaging',
+    amountMinor: 0n,
+    currency: 'USD',
+    daysInStage: 150,
+    stageSince: 'opened',
+    ageDays: 150,
+    usualCloseDays: 104,
+    usualDays: null,
+    daysSinceActivity: null,
+    activityTracked: false,
+    stalledDays: 14,
+    reason: 'age',
+    rules: ['age'],
+    ...o,
+  });
+
+  it("amounts in each deal's own currency and minor unit; none shown for a deal without one", () => {
+    const c = stalledContent(
+      { name: 'Lee' },
+      [
+        deal(1, { amountMinor: 500_000n, currency: 'JPY' }),
+        deal(2, { amountMinor: 1_500_000n, currency: 'KWD' }),
+        deal(3),
+      ],
+      'w',
+      'en-US',
+    );
+    expect(c.facts).toContain('(1) Deal 1 · Engaging · ¥500,000: open 150 days');
+    expect(c.facts).toMatch(/\(2\) Deal 2 · Engaging · KWD\s1,500: open 150 days/);
+    expect(c.facts).toContain('(3) Deal 3 · Engaging: open 150 days');
+    expect(c.facts).not.toMatch(/\$0|¥5,000\b|15,000/);
+    expect(
+      c.facts.startsWith(
+        '3 stalled · oldest open 150 days · ¥500,000 + KWD\u00a01,500 open value where known.',
+      ),
+    ).toBe(true);
+    // No amount anywhere: no open value.
+    expect(stalledContent({ name: 'Lee' }, [deal(1)], 'w', 'en-US').facts).toBe(
+      '1 stalled · oldest open 150 days. (1) Deal 1 · Engaging: open 150 days; the team closes 90% within 104 days · CSV import id E-1',
+    );
+  });
+
+  it('per rep: one summary line and the three most stalled, an untitled deal named, an emoji never split', () => {
+    const deals = [
+      deal(1, { ageDays: 185, title: '', product: 'GTX Pro', account: 'Acme', amountMinor: 1_000_000n }),
+      deal(2, {
+        title: `${'x'.repeat(58)}😀 tail`,
+        link: 'https://acme.pipedrive.com/deal/2',
+        source: 'pipedrive',
+      }),
+      ...Array.from({ length: 25 }, (_, i) => deal(i + 3, { amountMinor: 100_000n })),
+      ...Array.from({ length: 3 }, (_, i) =>
+        deal(i + 40, {
+          reason: 'activity',
+          rules: ['activity'],
+          activityTracked: true,
+          ageDays: 30,
+          daysInStage: 30,
+          amountMinor: 0n,
+        }),
+      ),
+      deal(50, { reason: 'activity', rules: ['activity', 'age'], activityTracked: true, amountMinor: 0n }),
+    ];
+    const c = stalledContent({ name: 'Lee' }, deals, 'w', 'en-US');
+    expect(c.headline).toBe('Lee has 31 stalled deals');
+    const [summary, ...rest] = c.facts.split(/ \(\d\) /);
+    expect(summary).toBe('31 stalled · oldest open 185 days · $35,000 open value where known.');
+    expect(rest).toHaveLength(3);
+    expect(rest[0]).toBe(
+      'GTX Pro · Acme · Engaging · $10,000: open 185 days; the team closes 90% within 104 days · CSV import id E-1',
+    );
+    expect(c.facts.endsWith(' …and 28 more.')).toBe(true);
+    expect(c.reason).toBe(
+      '28 open longer than the team takes to close (90% within 104 days), 4 with no activity for 14+ days (some deals meet more than one).',
+    );
+    // The link label: clipped at 60 without splitting the emoji (no lone surrogate).
+    expect(c.links).toHaveLength(1);
+    const label = c.links[0]?.label ?? '';
+    expect(label.length).toBeLessThanOrEqual(60);
+    expect(label).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+    expect(label).toBe(`${'x'.repeat(58)}…`);
+    // The workspace's own stalledDays, as the deals were judged by.
+    const week = stalledContent(
+      { name: 'Lee' },
+      [deal(1, { reason: 'activity', rules: ['activity'], activityTracked: true, stalledDays: 30 })],
+      'w',
+      'en-US',
+    );
+    expect(week.reason).toBe('1 with no activity for 30+ days.');
+    expect(week.facts).toContain('no activity logged (30 days or more counts as stalled)');
+  });
+
+  it('within the digest: one item of a few lines per rep, within Block Kit limits, hostile text escaped', () => {
+    const hostile = `<!channel> *${'Ω'.repeat(300)}* & <@U0BOSS>`;
+    const deals = Array.from({ length: 77 }, (_, i) =>
+      deal(i, { title: hostile, stage: hostile, externalId: hostile, amountMinor: BigInt(i * 1000) }),
+    );
+    const c = stalledContent({ name: hostile }, deals, 'w', 'en-US');
+    const items = Array.from({ length: 60 }, (_, r) => ({
+      ...digestItem(`a${r}`, { id: `r${r}`, name: hostile }, c),
+    }));
+    const m = buildCoachingDigest(
+      { kind: 'manager', items },
+      { at: new Date('2026-11-30T08:00:00Z'), timezone: 'UTC' },
+    );
+    expect(m.blocks.length).toBeLessThanOrEqual(50);
+    for (const b of m.blocks)
+      if (b.type === 'section' && b.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
+    const json = JSON.stringify(m.blocks) + m.text;
+    for (const bad of ['<!channel>', '<@U0BOSS>']) expect(json).not.toContain(bad);
   });
 });
 

@@ -643,3 +643,100 @@ describe(`stalled-deals job after CSV imports (${TEST_PROVIDER})`, () => {
     expect(text).toContain('no activity logged (14 days or more counts as stalled)');
   });
 });
+
+describe(`stalled deals from the public CRM export's layout (${TEST_PROVIDER})`, () => {
+  let w: Awaited<ReturnType<typeof startTestBot>>;
+  let dir: string;
+  beforeAll(async () => {
+    w = await startTestBot();
+    dir = mkdtempSync(join(tmpdir(), 'kpi-stalled-export-'));
+  });
+  afterAll(async () => {
+    await w?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("no activities, no stage history: the age rule against the team's close time, in the DM and the manager's digest", async () => {
+    const db = w.bot.store.db;
+    const workspace = await db.workspace.update({
+      where: { slackTeamId: 'T0ACME' },
+      data: {
+        timezone: 'UTC',
+        createdAt: new Date('2026-01-01T00:00:00Z'),
+        settings: JSON.stringify({ jobs: { leaderboard: { enabled: false } }, quietHours: null }),
+      },
+    });
+    const importFile = async (kind: string, lines: string[], preset?: string) => {
+      const file = join(dir, `${kind}-${lines.length}.csv`);
+      writeFileSync(file, lines.join('\n'));
+      return importCsv(db, {
+        kind,
+        file,
+        workspace,
+        provider: w.bot.store.provider,
+        now: new Date('2026-12-01T00:00:00Z'),
+        ...(preset ? { preset } : {}),
+      });
+    };
+    await importFile('reps', [
+      'name,slack_user_id,role,manager',
+      'Mia Manager,U0MIA,manager,',
+      'Dana Scott,U0DANA,rep,Mia Manager',
+    ]);
+    const day = (iso: string, days: number) =>
+      new Date(Date.parse(iso) - days * 86_400_000).toISOString().slice(0, 10);
+    // sales_pipeline.csv's layout: no title, no activity, no history. Ten closed deals that took 10..100 days
+    // (the team closes 90% within 90); twelve open deals engaged long ago; one young; one never engaged.
+    const rows = [
+      'opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value',
+      ...Array.from({ length: 10 }, (_, i) => {
+        const took = (i + 1) * 10;
+        const won = i % 2 === 0;
+        return `C-${i + 1},Dana Scott,GTX Basic,Acme Corp,${won ? 'Won' : 'Lost'},${day('2026-11-01', took)},2026-11-01,${won ? 1000 : 0}`;
+      }),
+      'O-1,Dana Scott,GTX Pro,Acme Corp,Engaging,2026-06-05,,',
+      ...Array.from(
+        { length: 11 },
+        (_, i) => `O-${i + 2},Dana Scott,MG Special,,Engaging,2026-07-${String(i + 1).padStart(2, '0')},,`,
+      ),
+      'O-young,Dana Scott,GTX Pro,Acme Corp,Engaging,2026-10-01,,',
+      'O-never,Dana Scott,GTX Pro,,Prospecting,,,',
+    ];
+    expect(await importFile('deals', rows, 'sales_pipeline')).toMatchObject({ created: 24 });
+
+    // Monday 7 December: the coaching run at 08:30 (the manager's digest), the stalled DMs at 09:00.
+    const before = w.slack.callsOf('chat.postMessage').length;
+    await w.bot.jobs.tick(new Date('2026-12-07T08:30:20Z'));
+    const out = await w.bot.jobs.tick(new Date('2026-12-07T09:00:20Z'));
+    expect(out.map((o) => [o.job, o.status, o.summary])).toEqual([
+      ['stalled-deals', 'done', '1 rep sent their stalled deals (12 deals)'],
+    ]);
+    const sent = w.slack.callsOf('chat.postMessage').slice(before);
+    const dm = sent.find((c) => c.body.channel === 'U0DANA') as TRecordedCall;
+    expectWithinLimits(dm);
+    const text = sectionTexts(dm).join('\n');
+    // The oldest first, named by product and account, its age against the team's close time; no stage time.
+    expect(text).toContain(
+      '*GTX Pro · Acme Corp* · Engaging\nopen 185 days; the team closes 90% within 90 days · CSV import id `O-1`',
+    );
+    expect(text).toContain('*MG Special* · Engaging\nopen 159 days; the team closes 90% within 90 days');
+    expect(text).not.toMatch(/days? in stage|\$0|untitled/);
+    expect(text).not.toContain('O-young');
+    expect(text).not.toContain('O-never');
+    // Ten, then the rest counted with the oldest of them.
+    expect(text.match(/CSV import id `O-/g)).toHaveLength(10);
+    expect(text).toContain('…and 2 more stalled deals (oldest open 150 days)');
+
+    // The manager's digest: one item for Dana, a summary, the three most stalled in the same words, the rule.
+    const digest = sent.find((c) => c.body.channel === 'U0MIA') as TRecordedCall;
+    const item = sectionTexts(digest).find((t) => t.includes('Stalled deals')) ?? '';
+    expect(item).toContain('*Dana Scott has 12 stalled deals*');
+    expect(item).toContain(
+      '12 stalled · oldest open 185 days. (1) GTX Pro · Acme Corp · Engaging: open 185 days; the team closes 90% within 90 days · CSV import id O-1 (2) MG Special · Engaging: open 159 days',
+    );
+    expect(item).toContain('…and 9 more.');
+    expect(item).toContain(
+      '_Likely reason:_ 12 open longer than the team takes to close (90% within 90 days).',
+    );
+  });
+});

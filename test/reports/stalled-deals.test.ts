@@ -292,6 +292,7 @@ describe('the stalled rule (pure)', () => {
   });
 
   it('the same data in any arrival order gives the same list', () => {
+    let ageSeen = 0;
     const arbDeal = fc.record({
       stage: fc.constantFrom('Qualify', 'Demo', 'Proposal'),
       entered: fc.integer({ min: 0, max: 60 }),
@@ -312,35 +313,48 @@ describe('the stalled rule (pure)', () => {
       }),
       { maxLength: 25 },
     );
-    const built = fc.tuple(fc.array(arbDeal, { maxLength: 12 }), arbHist).map(([deals, hist]) => {
-      const open = deals.map((d, i) =>
-        openRow(`o${i}`, {
-          stage: d.stage,
-          openedAt: ago(Math.max(d.opened, d.entered)),
-          stageEnteredAt: ago(d.entered),
-          amountMinor: BigInt(d.amount * 1000),
-        }),
-      );
-      const base = input(open);
-      const history = [...base.history];
-      const changes = [...base.changes];
-      hist.forEach((h, i) => {
-        const key = `x${i}`;
-        history.push({
-          key,
-          stage: 'Won',
-          status: h.status as TFunnelDeal['status'],
-          openedAt: ago(310),
-          closedAt: h.status === 'open' ? null : ago(0.5),
-        });
-        for (const [stage, days] of h.moves)
-          changes.push({ dealKey: key, fromStage: null, toStage: stage, changedAt: ago(days) });
-      });
-      const activities = deals.flatMap((d, i) =>
-        d.acts.map((days) => ({ source: 'csv', dealExternalId: `o${i}`, at: ago(days) })),
-      );
-      return { ...base, history, changes, activities, minSamples: 2 };
+    const arbTook = fc.array(fc.tuple(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 150 })), {
+      maxLength: 12,
     });
+    const built = fc
+      .tuple(fc.array(arbDeal, { maxLength: 12 }), arbHist, arbTook)
+      .map(([deals, hist, took]) => {
+        const open = deals.map((d, i) =>
+          openRow(`o${i}`, {
+            stage: d.stage,
+            openedAt: ago(Math.max(d.opened, d.entered)),
+            stageEnteredAt: ago(d.entered),
+            amountMinor: BigInt(d.amount * 1000),
+          }),
+        );
+        const base = input(open);
+        const history = [...base.history];
+        const changes = [...base.changes];
+        hist.forEach((h, i) => {
+          const key = `x${i}`;
+          history.push({
+            key,
+            stage: 'Won',
+            status: h.status as TFunnelDeal['status'],
+            openedAt: ago(310),
+            closedAt: h.status === 'open' ? null : ago(0.5),
+          });
+          for (const [stage, days] of h.moves)
+            changes.push({ dealKey: key, fromStage: null, toStage: stage, changedAt: ago(days) });
+        });
+        const activities = deals.flatMap((d, i) =>
+          d.acts.map((days) => ({ source: 'csv', dealExternalId: `o${i}`, at: ago(days) })),
+        );
+        // Deals closed at any time (some outside the lookback), taking any time: the age rule's sample.
+        const closed = took.map(([closedAgo, days], i) => ({
+          key: `y${i}`,
+          stage: 'Won',
+          status: i % 2 ? ('lost' as const) : ('won' as const),
+          openedAt: ago(closedAgo + days),
+          closedAt: ago(closedAgo),
+        }));
+        return { ...base, history, changes, activities, closed, minSamples: 2 };
+      });
     fc.assert(
       fc.property(
         built.chain((inp) =>
@@ -350,16 +364,154 @@ describe('the stalled rule (pure)', () => {
             fc.shuffledSubarray(inp.activities, { minLength: inp.activities.length }),
             fc.shuffledSubarray(inp.open, { minLength: inp.open.length }),
             fc.shuffledSubarray(inp.history, { minLength: inp.history.length }),
+            fc.shuffledSubarray(inp.closed, { minLength: inp.closed.length }),
           ),
         ),
-        ([inp, changes, activities, open, history]) => {
+        ([inp, changes, activities, open, history, closed]) => {
           const a = findStalledDeals(inp);
-          const b = findStalledDeals({ ...inp, changes, activities, open, history });
+          const b = findStalledDeals({ ...inp, changes, activities, open, history, closed });
           expect(b).toEqual(a);
+          if (a.some((d) => d.reason === 'age')) ageSeen += 1;
         },
       ),
       { numRuns: 150 },
     );
+    // The property met the age rule, not only the other two.
+    expect(ageSeen).toBeGreaterThan(5);
+  });
+});
+
+/** Closed deals that took these many days from open to close, each closed `closedAgo` days before NOW. */
+const closedTook = (days: number[], o: { closedAgo?: number; status?: 'won' | 'lost' } = {}) =>
+  days.map((d, i) => ({
+    key: `c${i}-${d}`,
+    stage: 'Won',
+    status: o.status ?? (i % 2 ? 'lost' : 'won'),
+    openedAt: ago((o.closedAgo ?? 10) + d),
+    closedAt: ago(o.closedAgo ?? 10),
+  })) satisfies TFunnelDeal[];
+
+describe("a manager's review: no history, the age rule (pure)", () => {
+  it('no history for the current stage: time counts from the open date (its age, said so); the stage rule is not applied to it', () => {
+    // A CSV row: opened 185 days ago in the CRM, stored (and its stage "entered") at the import, yesterday.
+    const imported = openRow('imp', {
+      stage: 'Proposal',
+      openedAt: ago(185),
+      createdAt: ago(1),
+      stageEnteredAt: ago(1),
+    });
+    // The same without an open date: from when the store recorded it there, a lower bound.
+    const undated = openRow('undated', {
+      stage: 'Proposal',
+      openedAt: null,
+      createdAt: ago(12),
+      stageEnteredAt: ago(12),
+    });
+    const base = input([imported, undated], { activitySources: [] });
+    // input() gives a deal history only from stageEnteredAt: take it away, as an import has none.
+    const noHistory = { ...base, changes: base.changes.filter((c) => c.dealKey.startsWith('h')) };
+    const out = findStalledDeals(noHistory);
+    // Proposal's usual is 9 days: 185 days open is not known to be 185 days in Proposal (no stage rule); the
+    // undated one has been in Proposal at least 12 days by the store's own record (stage rule).
+    expect(out.map((d) => [d.externalId, d.reason, d.daysInStage, d.stageSince, d.ageDays])).toEqual([
+      ['undated', 'stage', 12, 'recorded', null],
+    ]);
+    // With a history row of its move into the stage, it counts from there.
+    const moved = findStalledDeals({
+      ...noHistory,
+      changes: [
+        ...noHistory.changes,
+        { dealKey: 'imp', fromStage: 'Qualify', toStage: 'Proposal', changedAt: ago(30) },
+      ],
+    });
+    expect(moved.map((d) => [d.externalId, d.daysInStage, d.stageSince, d.ageDays])).toEqual([
+      ['imp', 30, 'history', 185],
+      ['undated', 12, 'recorded', null],
+    ]);
+    // Not stalled or stalled, it says its age: findStalledDeals with the age rule (below) lists it as 185 days.
+    const aged = findStalledDeals({
+      ...noHistory,
+      closed: closedTook([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]),
+    });
+    expect(aged.find((d) => d.externalId === 'imp')).toMatchObject({
+      reason: 'age',
+      rules: ['age'],
+      daysInStage: 185,
+      stageSince: 'opened',
+      ageDays: 185,
+      usualCloseDays: 90,
+    });
+  });
+
+  it('age rule: open longer than the p90 of the open→close days of deals closed in the last 365 days (5 or more)', () => {
+    const rows = [
+      openRow('old', { stage: 'Demo', openedAt: ago(91), stageEnteredAt: ago(2) }),
+      openRow('at', { stage: 'Demo', openedAt: ago(90), stageEnteredAt: ago(2) }),
+      openRow('young', { stage: 'Demo', openedAt: ago(20), stageEnteredAt: ago(2) }),
+      openRow('undated', { stage: 'Demo', openedAt: null, createdAt: ago(400), stageEnteredAt: ago(2) }),
+    ];
+    const base = input(rows, { activitySources: [] });
+    // Ten closed deals, won and lost, 10..100 days each: p90 (nearest rank, the 9th) = 90 days.
+    const closed = closedTook([100, 10, 90, 20, 80, 30, 70, 40, 60, 50]);
+    const run = (c: TFunnelDeal[], extra: Partial<TStalledInput> = {}) =>
+      findStalledDeals({ ...base, closed: c, ...extra }).map((d) => [
+        d.externalId,
+        d.reason,
+        d.ageDays,
+        d.usualCloseDays,
+      ]);
+    expect(run(closed)).toEqual([['old', 'age', 91, 90]]);
+    // Closed more than 365 days ago, in the future, before it opened, open, or without an open date: not read.
+    const noise: TFunnelDeal[] = [
+      ...closedTook([1000, 1000, 1000, 1000, 1000], { closedAgo: 366 }),
+      {
+        key: 'future',
+        stage: 'Won',
+        status: 'won',
+        openedAt: ago(500),
+        closedAt: new Date(NOW.getTime() + DAY),
+      },
+      { key: 'backwards', stage: 'Won', status: 'lost', openedAt: ago(5), closedAt: ago(500) },
+      { key: 'open', stage: 'Demo', status: 'open', openedAt: ago(900), closedAt: null },
+      { key: 'undated', stage: 'Won', status: 'won', openedAt: null, closedAt: ago(1) },
+    ];
+    expect(run([...closed, ...noise])).toEqual(run(closed));
+    // Four closed deals: no usual, no age rule; five: the rule holds (p90 of 10..50 = 50).
+    expect(run(closed.slice(0, 4).map((c, i) => ({ ...c, key: `f${i}` })))).toEqual([]);
+    expect(run(closedTook([10, 20, 30, 40, 50]))).toEqual([
+      ['old', 'age', 91, 50],
+      ['at', 'age', 90, 50],
+    ]);
+    // Lost deals count as much as won ones.
+    expect(run(closedTook([10, 20, 30, 40, 50], { status: 'lost' }))).toHaveLength(2);
+    // No closed deals given: no age rule.
+    expect(findStalledDeals(base)).toEqual([]);
+  });
+
+  it('several rules: reason keeps its meaning, rules lists each; most stalled first across the three, ties by amount', () => {
+    const closed = closedTook([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]); // usual close: 90 days
+    const rows = [
+      // 180 days open (2x the 90), 2 days in Demo, active: age only.
+      openRow('age2x', { stage: 'Demo', openedAt: ago(180), stageEnteredAt: ago(2), amountMinor: 1n }),
+      // 30 days in Proposal (3.3x the 9), 95 days open: stage and age; reason stage.
+      openRow('stage', { openedAt: ago(95), stageEnteredAt: ago(30) }),
+      // Never touched for 42 days (3x the 14), 42 days old, tracked source: activity only.
+      openRow('idle', { stage: 'Demo', openedAt: ago(42), stageEnteredAt: ago(2), amountMinor: 5n }),
+      // The same as age2x with a larger amount: before it.
+      openRow('age2x-big', { stage: 'Demo', openedAt: ago(180), stageEnteredAt: ago(2), amountMinor: 9n }),
+    ];
+    const activities = [
+      recent(rows[0] as TOpenDealRow),
+      recent(rows[1] as TOpenDealRow),
+      recent(rows[3] as TOpenDealRow),
+    ];
+    const out = findStalledDeals(input(rows, { activities, activitySources: ['csv'], closed }));
+    expect(out.map((d) => [d.externalId, d.reason, d.rules])).toEqual([
+      ['stage', 'stage', ['stage', 'age']], // 30/9 = 3.33
+      ['idle', 'activity', ['activity']], // 42/14 = 3
+      ['age2x-big', 'age', ['age']], // 180/90 = 2, larger amount first
+      ['age2x', 'age', ['age']],
+    ]);
   });
 });
 
@@ -540,6 +692,62 @@ describe(`stalledDealsByRep (${TEST_PROVIDER})`, () => {
       usualDays: null,
       daysSinceActivity: 16,
     });
+  });
+
+  it('an export without history or activity: the age rule from the workspace’s own closed deals; product and account carried', async () => {
+    const a = await world();
+    const b = await world();
+    // A's closed deals (won and lost, no stage history): 10..100 days from open to close, closed 10 days ago.
+    for (let i = 1; i <= 10; i++)
+      await a.deal({
+        ext: `c${i}`,
+        rep: i % 2 ? 'Lee' : 'Dana',
+        status: i % 3 ? 'won' : 'lost',
+        stage: 'Won',
+        opened: 10 + i * 10,
+        closed: 10,
+      });
+    // What must not count: B's deals, A's deleted ones and those closed 400 days ago, all closing within a day
+    // (counted, they would bring the usual down to 80 days or less and 'mid' would stall).
+    for (let i = 1; i <= 10; i++) {
+      await b.deal({ ext: `c${i}`, rep: 'Dana', status: 'won', stage: 'Won', opened: 11, closed: 10 });
+      await a.deal({
+        ext: `del${i}`,
+        rep: 'Dana',
+        status: 'won',
+        stage: 'Won',
+        opened: 11,
+        closed: 10,
+        deleted: true,
+      });
+      await a.deal({ ext: `old${i}`, rep: 'Dana', status: 'lost', stage: 'Won', opened: 401, closed: 400 });
+    }
+    // Open rows as an import stores them: engaged long ago, in the store since today, no history.
+    const row = { rep: 'Dana', stage: 'Engaging', createdAgo: 0 };
+    await a.deal({ ...row, ext: 'dead', opened: 185, title: '' });
+    await a.deal({ ...row, ext: 'mid', opened: 85 });
+    await store.db.deal.updateMany({
+      where: { workspaceId: a.ws.id, externalId: 'dead' },
+      data: { product: 'GTX Pro', account: 'Acme Corp' },
+    });
+    await b.deal({ ...row, ext: 'dead', opened: 185 });
+    const m = await a.run();
+    expect(brief(m, a.reps)).toEqual({ Dana: ['dead:age'] });
+    expect(m.get(a.reps.Dana as string)?.[0]).toMatchObject({
+      title: '',
+      product: 'GTX Pro',
+      account: 'Acme Corp',
+      daysInStage: 185,
+      stageSince: 'opened',
+      ageDays: 185,
+      usualCloseDays: 90,
+      rules: ['age'],
+      activityTracked: false,
+    });
+    // B's team closes within a day: by its own deals, its 185-day-old one stalls (usual 1 day), A's not mixed in.
+    const inB = await b.run();
+    expect(brief(inB, b.reps)).toEqual({ Dana: ['dead:age'] });
+    expect(inB.get(b.reps.Dana as string)?.[0]).toMatchObject({ usualCloseDays: 1, ageDays: 185 });
   });
 
   it('too few samples: no stage rule; young deals without activity are not stalled; the setting counts', async () => {

@@ -3,7 +3,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TStalledDeal } from '../../src/reports/stalled-deals.js';
 import { unescapeMrkdwn } from '../../src/views/help.js';
-import { buildStalledDealsDm, stalledAmount, stalledDealLine } from '../../src/views/stalled.js';
+import {
+  buildStalledDealsDm,
+  stalledAmount,
+  stalledDealFacts,
+  stalledDealLine,
+  stalledDealText,
+  stalledDealTitle,
+} from '../../src/views/stalled.js';
 import { BIDI, EVE, expectSafe } from './hostile-text.js';
 
 /** The stalled-deals DM on its own: Block Kit within limits, escaped user text, a safe terminal view. */
@@ -172,5 +179,135 @@ describe('stalled-deals DM', () => {
     );
     // The property met lists too long for one message, not only short ones.
     expect(cut).toBeGreaterThan(5);
+  });
+});
+
+describe("stalled-deals DM after a manager's review", () => {
+  /** An imported deal: no stage history (time counted from its open date), caught by the age rule. */
+  const imported = (o: Partial<TStalledDeal> = {}) =>
+    deal({
+      stage: 'Engaging',
+      daysInStage: 185,
+      stageSince: 'opened',
+      ageDays: 185,
+      usualCloseDays: 104,
+      usualDays: null,
+      daysSinceActivity: null,
+      activityTracked: false,
+      reason: 'age',
+      rules: ['age'],
+      ...o,
+    });
+
+  it('no stage history: "open 185 days" with the team’s close time, never "185 days in stage" or "0 days"', () => {
+    expect(stalledDealLine(imported(), OPTS)).toBe(
+      '*Acme renewal* · Engaging · $12,000\nopen 185 days; the team closes 90% within 104 days · CSV import id `D-1`',
+    );
+    // Known stage time, not caught by age: the stage fact first, then the deal's age (always shown).
+    expect(stalledDealFacts(deal({ ageDays: 40, stageSince: 'history', usualCloseDays: 104 }), 14)).toEqual([
+      "20 days in stage (team's usual: up to 9 days)",
+      'open 40 days',
+      'last activity 3 days ago',
+    ]);
+    // No open date and no history: a lower bound, said so; the age unknown, said so.
+    expect(stalledDealFacts(deal({ ageDays: null, stageSince: 'recorded', daysInStage: 12 }), 14)).toEqual([
+      "at least 12 days in stage (team's usual: up to 9 days)",
+      'open date unknown',
+      'last activity 3 days ago',
+    ]);
+    // Age and activity both: each fact once, the rules first.
+    expect(
+      stalledDealFacts(
+        imported({
+          activityTracked: true,
+          reason: 'activity',
+          rules: ['activity', 'age'],
+          daysSinceActivity: 30,
+        }),
+        14,
+      ),
+    ).toEqual([
+      'last activity 30 days ago (14 days or more counts as stalled)',
+      'open 185 days; the team closes 90% within 104 days',
+    ]);
+    const m = buildStalledDealsDm([imported()], OPTS);
+    expect(m.terminal).toContain('open 185 days; the team closes 90% within 104 days');
+    expect(JSON.stringify(m.blocks) + m.text + m.terminal).not.toMatch(/\d+ days? in stage/);
+    expect(m.text).toContain('Acme renewal (open 185 days; the team closes 90% within 104 days)');
+  });
+
+  it('an untitled deal is named "product · account", else by its CRM id; never "(untitled deal)" when something is known', () => {
+    expect(stalledDealTitle(deal({ title: '  ', product: 'GTX Pro', account: 'Acme Corp' }))).toBe(
+      'GTX Pro · Acme Corp',
+    );
+    expect(stalledDealTitle(deal({ title: '', product: 'GTX Pro', account: null }))).toBe('GTX Pro');
+    expect(stalledDealTitle(deal({ title: '', product: ' ', account: 'Acme Corp' }))).toBe('Acme Corp');
+    expect(stalledDealTitle(deal({ title: '', externalId: '1C1I7A6R' }))).toBe('Deal 1C1I7A6R');
+    expect(stalledDealTitle(deal({ title: '', externalId: ' ' }))).toBe('(untitled deal)');
+    expect(stalledDealTitle(deal({ title: 'Named', product: 'GTX Pro', account: 'Acme Corp' }))).toBe(
+      'Named',
+    );
+    // Escaped where it is user text; clipped without splitting an emoji.
+    const line = stalledDealLine(deal({ title: '', product: '<!channel> *Pro*', account: 'A&B' }), OPTS);
+    expect(line.startsWith('*&lt;!channel&gt; ∗Pro∗ · A&amp;B* · Proposal')).toBe(true);
+    const long = stalledDealTitle(deal({ title: `${'a'.repeat(148)}😀😀` }));
+    expect(long).toBe(`${'a'.repeat(148)}…`);
+  });
+
+  it('the DM and the digest use the same words for the same deal', () => {
+    const many = [
+      imported(),
+      deal({ source: 'hubspot', externalId: '9001', reason: 'both', daysSinceActivity: 19, ageDays: 60 }),
+      deal({
+        source: 'generic',
+        externalId: 'X-1',
+        reason: 'activity',
+        rules: ['activity'],
+        daysSinceActivity: 19,
+      }),
+      deal({ link: 'https://acme.pipedrive.com/deal/17', source: 'pipedrive', externalId: '17' }),
+    ];
+    for (const d of many) {
+      const facts = stalledDealFacts(d, 14).join(' · ');
+      const dm = stalledDealLine(d, OPTS).split('\n')[1] ?? '';
+      const digest = stalledDealText(d, OPTS);
+      expect(dm.startsWith(facts)).toBe(true);
+      expect(digest).toContain(facts);
+      // How to find it: the same words, the id as code in Slack.
+      expect(dm.replace(/`/g, '')).toBe(digest.slice(digest.indexOf(': ') + 2));
+    }
+    expect(stalledDealText(many[1] as TStalledDeal, OPTS)).toContain(
+      'last activity 19 days ago (14 days or more counts as stalled) · open 60 days · HubSpot id 9001',
+    );
+    expect(stalledDealText(many[2] as TStalledDeal, OPTS)).toContain('JSON API id X-1');
+  });
+
+  it('a long list: the ten most stalled, then how many more and the oldest of them', () => {
+    const deals = Array.from({ length: 77 }, (_, i) =>
+      imported({
+        dealId: `d${i}`,
+        externalId: `E-${i}`,
+        title: `Deal ${i}`,
+        ageDays: i === 40 ? 185 : 120 - i,
+      }),
+    );
+    const m = buildStalledDealsDm(deals, OPTS);
+    const sections = m.blocks.flatMap((b) => (b.type === 'section' && b.text ? [b.text.text] : []));
+    const text = sections.join('\n');
+    expect([...text.matchAll(/CSV import id `(E-\d+)`/g)].map((x) => x[1])).toEqual(
+      Array.from({ length: 10 }, (_, i) => `E-${i}`),
+    );
+    expect(sections.at(-1)).toBe('…and 67 more stalled deals (oldest open 185 days)');
+    expect(m.text).toContain('…and 67 more stalled deals (oldest open 185 days)');
+    expect(m.text.length).toBeLessThanOrEqual(1000);
+    expect(m.terminal.split('\n').filter((l) => /^\d+\. /.test(l))).toHaveLength(10);
+    expect(m.terminal).toContain('…and 67 more stalled deals (oldest open 185 days)');
+    expectWithinLimits(m.blocks);
+    // Ten or fewer: no "more" line.
+    expect(JSON.stringify(buildStalledDealsDm(deals.slice(0, 10), OPTS))).not.toContain('more stalled');
+    // One more without a known age: no "oldest".
+    expect(
+      JSON.stringify(buildStalledDealsDm([...deals.slice(0, 10), imported({ ageDays: null })], OPTS).blocks),
+    ).toContain('…and 1 more stalled deal"');
   });
 });
