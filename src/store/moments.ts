@@ -123,22 +123,27 @@ export async function unrecordedWins(
       AND NOT EXISTS (SELECT 1 FROM "Moment" m WHERE m."workspaceId" = d."workspaceId" AND m."key" = 'won:' || d."id")
     ORDER BY d."closedAt", d."id"
     LIMIT ${Prisma.raw(String(Math.max(0, Math.floor(limit))))}`;
-  if (found.length === 0) return [];
-  return db.deal.findMany({
-    where: { workspaceId, id: { in: found.map((f) => f.id) } },
-    select: {
-      id: true,
-      repId: true,
-      title: true,
-      product: true,
-      account: true,
-      amountMinor: true,
-      currency: true,
-      closedAt: true,
-      rep: { select: { id: true, name: true, slackUserId: true, active: true } },
-    },
-    orderBy: [{ closedAt: 'asc' }, { id: 'asc' }],
-  });
+  // Read in pages: a model query binds at most a few hundred values on SQLite.
+  const deals = [];
+  for (let i = 0; i < found.length; i += WIN_CHUNK)
+    deals.push(
+      ...(await db.deal.findMany({
+        where: { workspaceId, id: { in: found.slice(i, i + WIN_CHUNK).map((f) => f.id) } },
+        select: {
+          id: true,
+          repId: true,
+          title: true,
+          product: true,
+          account: true,
+          amountMinor: true,
+          currency: true,
+          closedAt: true,
+          rep: { select: { id: true, name: true, slackUserId: true, active: true } },
+        },
+      })),
+    );
+  const order = new Map(found.map((f, i) => [f.id, i]));
+  return deals.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
 }
 
 /** Records moments (several rows per statement) unless their keys are recorded; how many this call recorded. */

@@ -231,6 +231,54 @@ describe('target milestones', () => {
     }
   });
 
+  it('the DM goes to whom the rep is when it is sent: a corrected Slack id, their own preference; a rep made inactive or unlinked meanwhile gets none', async () => {
+    await setSettings({ celebrationsChannel: 'C0WINS', quietHours: { start: '13:00', end: '15:00' } });
+    await wonDeal('dana', 5_000);
+    await wonDeal('kim', 5_000);
+    await changeNotifyPreferences(db(), workspaceId, 'U0KIM', { milestoneDm: undefined });
+    try {
+      await t.bot.jobs.tick(at(0));
+      await db().rep.update({ where: { id: reps.kim as string }, data: { slackUserId: 'U0KIM2' } });
+      await changeNotifyPreferences(db(), workspaceId, 'U0KIM', { milestoneDm: false });
+      // Dana: the admin corrected her Slack id overnight; the old id's owner turned milestone DMs off.
+      await db().rep.update({ where: { id: reps.dana as string }, data: { slackUserId: 'U0DANA2' } });
+      await changeNotifyPreferences(db(), workspaceId, 'U0DANA', { milestoneDm: false });
+      await t.bot.jobs.tick(at(30));
+      expect(newPosts()).toEqual([]);
+      await t.bot.jobs.tick(at(61));
+      const posts = newPosts();
+      expect(posts.map((p) => p.body.channel).sort()).toEqual(['U0DANA2', 'U0KIM2']);
+      // Now the new id's owner opts out, and a rep leaves, before the next ones go out.
+      await changeNotifyPreferences(db(), workspaceId, 'U0DANA2', { milestoneDm: false });
+      await db().rep.update({ where: { id: reps.kim as string }, data: { active: false } });
+      await wonDeal('dana', 4_000);
+      await wonDeal('kim', 4_000);
+      await t.bot.jobs.tick(at(62));
+      // Kim is inactive: the weekly board's reps are those milestones are detected for, so nothing new for her.
+      await db().rep.update({ where: { id: reps.kim as string }, data: { active: true } });
+      await t.bot.jobs.tick(at(63));
+      await db().rep.update({ where: { id: reps.kim as string }, data: { active: false } });
+      await t.bot.jobs.tick(at(70));
+      expect(newPosts()).toEqual([]);
+      const rows = await db().moment.findMany({
+        where: { workspaceId, kind: 'milestone', key: { endsWith: ':90' } },
+      });
+      expect(rows.map((r) => [r.repId === reps.dana ? 'dana' : 'kim', r.status, r.error]).sort()).toEqual([
+        ['dana', 'skipped', 'the rep turned milestone DMs off'],
+        ['kim', 'skipped', 'the rep is no longer active'],
+      ]);
+    } finally {
+      await db().rep.update({ where: { id: reps.dana as string }, data: { slackUserId: 'U0DANA' } });
+      await db().rep.update({
+        where: { id: reps.kim as string },
+        data: { slackUserId: 'U0KIM', active: true },
+      });
+      await changeNotifyPreferences(db(), workspaceId, 'U0DANA', { milestoneDm: undefined });
+      await changeNotifyPreferences(db(), workspaceId, 'U0DANA2', { milestoneDm: undefined });
+      await changeNotifyPreferences(db(), workspaceId, 'U0KIM', { milestoneDm: false });
+    }
+  });
+
   it('quiet hours hold milestone DMs until they end', async () => {
     await setSettings({ celebrationsChannel: 'C0WINS', quietHours: { start: '13:00', end: '15:00' } });
     await wonDeal('dana', 5_000);
