@@ -750,6 +750,43 @@ describe(`stalledDealsByRep (${TEST_PROVIDER})`, () => {
     expect(inB.get(b.reps.Dana as string)?.[0]).toMatchObject({ usualCloseDays: 1, ageDays: 185 });
   });
 
+  it('a few queries, as many for 400 deals as for 4 (the age rule adds none)', async () => {
+    const counted = async (n: number) => {
+      const w = await world();
+      await store.db.deal.createMany({
+        data: Array.from({ length: n }, (_, i) => ({
+          workspaceId: w.ws.id,
+          repId: w.reps[i % 2 ? 'Dana' : 'Lee'] as string,
+          source: 'csv',
+          externalId: `${i % 3 ? 'open' : 'closed'}-${i}`,
+          stage: i % 3 ? 'Engaging' : 'Won',
+          status: i % 3 ? 'open' : 'won',
+          openedAt: ago(20 + (i % 200)),
+          closedAt: i % 3 ? null : ago(10),
+          createdAt: ago(1),
+        })),
+      });
+      let queries = 0;
+      const db = store.db.$extends({
+        query: {
+          $allModels: {
+            async $allOperations({ args, query }) {
+              queries += 1;
+              return query(args);
+            },
+          },
+        },
+      }) as unknown as typeof store.db;
+      const m = await stalledDealsByRep(db, w.ws as Workspace, NOW);
+      return { queries, stalled: [...m.values()].flat().length };
+    };
+    const few = await counted(4);
+    const many = await counted(400);
+    expect(many.stalled).toBeGreaterThan(20); // the age rule held for the oldest of them
+    expect(many.queries).toBe(few.queries);
+    expect(many.queries).toBeLessThanOrEqual(7);
+  });
+
   it('too few samples: no stage rule; young deals without activity are not stalled; the setting counts', async () => {
     const w = await world({ settings: { stalledDays: 30 } });
     await w.history('Lee', 'Proposal', 4);
