@@ -296,7 +296,7 @@ describe('the stalled rule (pure)', () => {
     const arbDeal = fc.record({
       stage: fc.constantFrom('Qualify', 'Demo', 'Proposal'),
       entered: fc.integer({ min: 0, max: 60 }),
-      opened: fc.integer({ min: 0, max: 120 }),
+      opened: fc.integer({ min: 0, max: 400 }),
       amount: fc.integer({ min: 0, max: 5 }),
       acts: fc.array(fc.integer({ min: -2, max: 40 }), { maxLength: 3 }),
     });
@@ -376,8 +376,8 @@ describe('the stalled rule (pure)', () => {
       ),
       { numRuns: 150 },
     );
-    // The property met the age rule, not only the other two.
-    expect(ageSeen).toBeGreaterThan(5);
+    // The property met the age rule, not only the other two (about half the runs do).
+    expect(ageSeen, `${ageSeen} of 150 runs listed a deal for its age`).toBeGreaterThan(5);
   });
 });
 
