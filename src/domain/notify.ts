@@ -55,7 +55,7 @@ export const NOTIFY_DEFAULTS: TResolvedNotify = {
   digestTime: null,
 };
 
-/** An open deal with no logged activity for this many days is stalled, unless the workspace says otherwise. */
+/** Days without logged activity after which an open deal is stalled by the activity rule (where its CRM logs activity on deals), unless the workspace says otherwise. */
 export const DEFAULT_STALLED_DAYS = 14;
 
 /** Parses a NotifyPreference.settings value, never throwing: a corrupt value reads as no preferences. */

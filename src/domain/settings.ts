@@ -55,7 +55,7 @@ export const ZWorkspaceSettings = z
     celebrationsChannel: z.string().min(1).nullable().optional().catch(undefined),
     /** Deals won below this amount (whole units of the workspace currency) are not celebrated. */
     celebrateMin: z.number().nonnegative().optional().catch(undefined),
-    /** An open deal with no logged activity for this many days is stalled (default in src/domain/notify.ts). */
+    /** Days without logged activity after which an open deal is stalled by the activity rule (where its CRM logs activity on deals; default in src/domain/notify.ts). */
     stalledDays: z.number().int().min(1).max(365).optional().catch(undefined),
     /** Slack user ids of people who asked for their own leaderboard rank by direct message each week. */
     rankOptIn: z.array(z.string().min(1)).optional().catch(undefined),

@@ -88,7 +88,7 @@ const HOW = [
 
 /** What the milestone and stalled-deal messages are, in a sentence. */
 const WHAT = (v: TNotifyView) =>
-  `Milestone DMs: when you pass 50% and 90% of a target. Stalled-deal DMs: weekly, your open deals with no logged activity for ${v.stalled.days} days.`;
+  `Milestone DMs: when you pass 50% and 90% of a target. Stalled-deal DMs: weekly, your open deals that have sat in their stage longer than the team usually does, are older than the team usually takes to close, or, where your CRM logs activity on deals, have had none logged for ${v.stalled.days} days.`;
 
 const howTo = (v: TNotifyView, mark: TMark) =>
   `${WHAT(v)} Change with ${HOW.filter((h) => v.digest || !h.startsWith('digest'))

@@ -96,7 +96,7 @@ describe(`/kpi notify (${TEST_PROVIDER})`, () => {
     const slack = JSON.stringify(reply.blocks);
     expect(slack).toContain('• Weekly rank DM: *off* (default)');
     expect(slack).toContain('• Milestone DMs: *on* (default)');
-    expect(slack).toContain('no logged activity for 14 days');
+    expect(slack).toContain('have had none logged for 14 days');
     expect(slack).toContain('`/kpi notify rank on|off`');
     expect(slack).not.toContain('digest');
     expect(reply.terminal.split('\n').slice(0, 4)).toEqual([
@@ -335,7 +335,7 @@ describe('the notify views (pure)', () => {
     expect(section).toContain(
       '• Manager digest: *Saturdays, with the coaching run (which is off in this workspace)* (your choice;',
     );
-    expect(JSON.stringify(reply.blocks[1])).toContain('no logged activity for 30 days');
+    expect(JSON.stringify(reply.blocks[1])).toContain('have had none logged for 30 days');
     expect(JSON.stringify(reply.blocks[1])).toContain('Digest times are in Asia/Kolkata.');
     expect(reply.data).toMatchObject({ digest: { day: 'saturday', coachingRun: { enabled: false } } });
   });
