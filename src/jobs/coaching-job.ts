@@ -341,7 +341,7 @@ export const coachingAlertsJob: TJob = {
       });
     const sentAlerts: { rep: string; rule: string; to: string[] }[] = [];
     for (const bundle of bundles) {
-      const outcome = await deliverBundle(ctx, bundle, async () => {
+      const outcome = await deliverBundle({ ...ctx, datedAt: ctx.slot }, bundle, async () => {
         counts.messages += 1;
         await ctx.sent({ messages: counts.messages });
       });

@@ -258,12 +258,18 @@ export async function deliverBundle(
     logger: { warn(o: unknown, m: string): void };
     now: Date;
     workspace: { timezone: string };
+    /** The day the digest is dated by: the coaching run's slot (what its figures stand for); else `now`. */
+    datedAt?: Date;
   },
   bundle: TBundle,
   afterSend: () => Promise<void> = async () => {},
 ): Promise<TBundleOutcome> {
-  // Dated by the day it goes out, in the workspace's zone.
-  const message = buildCoachingDigest(bundle.digest, { at: io.now, timezone: io.workspace.timezone });
+  // Dated by the day its figures stand for (the run's slot; a digest at a manager's time: now), in the
+  // workspace's zone, so a run replayed with --at is dated by that slot.
+  const message = buildCoachingDigest(bundle.digest, {
+    at: io.datedAt ?? io.now,
+    timezone: io.workspace.timezone,
+  });
   const recipients: TAlertRecipient[] = [];
   for (const userId of bundle.to) {
     try {

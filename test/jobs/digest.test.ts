@@ -750,7 +750,8 @@ describe('manager digest: local mode', () => {
         logger: t.bot.logger,
         outboxFor: async () => outbox,
         catchUpMs: 86_400_000,
-        clock: { now: () => new Date(THU_RUN) },
+        // Run by hand two days later (kpi jobs run --at): the digest is dated by its slot, not by today.
+        clock: { now: () => new Date('2026-12-05T10:00:00Z') },
       },
       'coaching-alerts',
       await db.workspace.findUniqueOrThrow({ where: { id: ws.id } }),
