@@ -8,12 +8,16 @@ import { JOB_NAMES, jobSettings } from '../jobs/runner.js';
 import { isJobSchedule } from '../jobs/schedule.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { ALERT_THRESHOLDS, RULE_IDS, ruleConfig, type TRuleId } from '../reports/coaching-rules.js';
-import { formatMetric } from '../reports/format.js';
 import { dealAmountsInOtherCurrencies } from '../store/deals.js';
 import { countAdminReps } from '../store/reps.js';
 import { dealStageNames, stageOccupancy } from '../store/stage-names.js';
 import { countTargetsOn } from '../store/targets.js';
-import { type TWorkspaceColumns, updateWorkspace, updateWorkspaceSettings } from '../store/workspaces.js';
+import {
+  LOCAL_TEAM_ID,
+  type TWorkspaceColumns,
+  updateWorkspace,
+  updateWorkspaceSettings,
+} from '../store/workspaces.js';
 import type { TServiceContext } from './context.js';
 import { code, inputOf, refuse, ServiceError } from './errors.js';
 import { actorRep, isAdmin } from './permissions.js';
@@ -81,7 +85,8 @@ export type TWorkspaceSettingsView = {
   /**
    * Deal-won celebrations and 100% milestones (issue 17): `setting` channel (`channel` the id), off (null, even
    * when KPI_CELEBRATIONS_CHANNEL is set) or default (whatever KPI_CELEBRATIONS_CHANNEL says; off when unset).
-   * `min`: deals won below this amount (whole units of the workspace currency) are not celebrated.
+   * `min`: deals won below this amount are not celebrated, compared in whole units of each deal's own currency (no
+   * conversion), so `minShown` carries no currency symbol: "5,000 in each deal's currency".
    */
   celebrations: {
     setting: 'channel' | 'off' | 'default';
@@ -127,7 +132,7 @@ export function workspaceSettings(ctx: Pick<TServiceContext, 'workspace'>): TWor
             : 'channel',
       channel: stored.celebrationsChannel ?? null,
       min: stored.celebrateMin ?? 0,
-      minShown: formatMetric(stored.celebrateMin ?? 0, 'money', ws.currency),
+      minShown: celebrateMinShown(stored.celebrateMin ?? 0),
     },
     stalledDays: {
       days: stored.stalledDays ?? DEFAULT_STALLED_DAYS,
@@ -141,11 +146,127 @@ export const CELEBRATIONS_CHANNEL_USAGE =
   'Pick the channel with #, e.g. `/kpi settings celebrations-channel #wins`, or `/kpi settings celebrations-channel off`.';
 /** `/kpi settings celebrate-min` refused: what to type. */
 export const CELEBRATE_MIN_USAGE =
-  'Say the smallest deal to celebrate in whole units of the workspace currency, e.g. `/kpi settings celebrate-min 5000` or `/kpi settings celebrate-min 5k`, or `/kpi settings celebrate-min off` to celebrate every win.';
+  "Say the smallest deal to celebrate in whole units, e.g. `/kpi settings celebrate-min 5000` or `/kpi settings celebrate-min 5k`, or `/kpi settings celebrate-min off` to celebrate every win. It is compared in each deal's own currency, without conversion: 5000 means $5,000 for a USD deal and ¥5,000 for a JPY deal.";
 /** `/kpi settings stalled-days` refused: what to type. */
 export const STALLED_DAYS_USAGE = `Say after how many days without logged activity an open deal is stalled, a whole number from 1 to 365, e.g. \`/kpi settings stalled-days 10\`, or \`/kpi settings stalled-days off\` for the default (${DEFAULT_STALLED_DAYS}).`;
 /** The largest celebrate-min (whole units): a trillion, far above any deal, and exact as a number. */
 export const CELEBRATE_MIN_MAX = 1_000_000_000_000;
+
+/** `/kpi settings leaderboard-channel` refused: what to type. */
+const LEADERBOARD_CHANNEL_USAGE = 'Pick the channel with #, e.g. `/kpi settings leaderboard-channel #sales`.';
+
+/** A channel name as local mode takes it (Slack's rules: lower case letters, digits, - and _, at most 80). */
+const LOCAL_CHANNEL = /^#([a-z0-9][a-z0-9_-]{0,79})$/;
+
+/**
+ * The channel a setting names: a Slack channel reference (<#C123|name>, as Slack sends a picked channel; the id is
+ * kept). In local mode's workspace, which never talks to Slack, a plain #name is taken as typed (the terminal
+ * prints the messages under it); in a Slack workspace a name is refused, saying why, since only an id reaches
+ * the channel.
+ */
+function channelOf(value: string, slackTeamId: string, usage: string): { id: string; shown: string } {
+  const typed = value.trim();
+  const m = /^<#([CG][A-Z0-9]+)(\|[^>]*)?>$/.exec(typed);
+  if (m) return { id: m[1] as string, shown: typed.replace(/^<#[A-Z0-9]+\|?([^>]*)>$/, '#$1') };
+  const local = LOCAL_CHANNEL.exec(typed.toLowerCase());
+  if (local && slackTeamId === LOCAL_TEAM_ID) return { id: local[1] as string, shown: `#${local[1]}` };
+  if (slackTeamId === LOCAL_TEAM_ID)
+    refuse(
+      'value',
+      `In local mode, type the channel as #name (letters, digits, - and _), e.g. ${usage.match(/`[^`]+`/)?.[0] ?? ''}.`,
+    );
+  if (/^#\S+$/.test(typed))
+    refuse(
+      'value',
+      `That channel reached KPI Bot as plain text, not as a channel Slack picked, and only the channel's id reaches it. Pick the channel from the list Slack shows as you type #, or use its id as <#C0123ABCD>. ${usage}`,
+    );
+  refuse('value', usage);
+}
+
+/** The least amount to celebrate as it reads: a plain number, since it is compared in each deal's currency. */
+export function celebrateMinShown(n: number): string {
+  return n > 0 ? `${n.toLocaleString('en-US')} in each deal's currency` : 'any amount';
+}
+
+/** The symbols that stand for a currency (US$ and $ for USD, € for EUR, CA$ and $ for CAD). */
+function symbolsOf(currency: string): string[] {
+  const out = new Set<string>();
+  for (const currencyDisplay of ['symbol', 'narrowSymbol'] as const) {
+    try {
+      const part = new Intl.NumberFormat('en', { style: 'currency', currency, currencyDisplay })
+        .formatToParts(1)
+        .find((p) => p.type === 'currency');
+      if (part) out.add(part.value);
+    } catch {
+      // Not a currency Intl knows: only its code is accepted.
+    }
+  }
+  return [...out];
+}
+
+/** Symbols of common currencies, to say which one a refused amount was typed in. */
+const KNOWN_SYMBOLS = [
+  '$',
+  '€',
+  '£',
+  '¥',
+  '₹',
+  '₩',
+  '₽',
+  '₺',
+  '₪',
+  '฿',
+  '₫',
+  '₱',
+  'R$',
+  'A$',
+  'C$',
+  'CA$',
+  'US$',
+  'HK$',
+  'NZ$',
+  'Fr',
+  'kr',
+  'zł',
+];
+
+/**
+ * celebrate-min as typed: a whole amount (5000, 5,000, 5k, 2.5k) alone, or with the workspace currency's code or
+ * symbol before or after it ($5,000, USD 5000, 5000 usd). Another currency is refused, saying why: the amount
+ * is compared in each deal's own currency without conversion, so naming one currency would mislead.
+ */
+export function celebrateMinOf(typed: string, currency: string): number {
+  const m = /^([^\d\s.,]*)\s*(\d[\d,]*(?:\.\d+)?\s*[km]?)\s*([^\d\s.,]*)$/i.exec(typed.trim());
+  if (!m) refuse('value', CELEBRATE_MIN_USAGE);
+  const [, before = '', amount = '', after = ''] = m;
+  if (before && after) refuse('value', CELEBRATE_MIN_USAGE);
+  const mark = before || after;
+  if (mark) {
+    const upper = mark.toUpperCase();
+    const isCode = /^[A-Z]{3}$/.test(upper) && Intl.supportedValuesOf('currency').includes(upper);
+    const ours = upper === currency || symbolsOf(currency).includes(mark);
+    if (!ours && (isCode || KNOWN_SYMBOLS.includes(mark) || symbolsOf(upper).length > 0))
+      refuse(
+        'value',
+        `celebrate-min is one number compared in each deal's own currency, without conversion, so it takes no currency but the workspace's (${currency}): ${code(mark)} is not ${currency}. Type the amount alone, e.g. \`/kpi settings celebrate-min 5000\`.`,
+      );
+    if (!ours) refuse('value', CELEBRATE_MIN_USAGE);
+  }
+  const n = parseWholeAmount(amount);
+  if (n !== null) return n;
+  const digits = amount.replace(/[^\d]/g, '');
+  if (/^\d[\d,]*\.\d+$/.test(amount.trim()))
+    refuse(
+      'value',
+      `celebrate-min is in whole units (no cents): ${code(amount)} is not a whole number. ${CELEBRATE_MIN_USAGE}`,
+    );
+  if (digits.length > 13 || /^\d{1,3}(,\d{3})+$/.test(amount.replace(/\s*[km]$/i, '')))
+    refuse(
+      'value',
+      `celebrate-min is at most ${CELEBRATE_MIN_MAX.toLocaleString('en-US')}. ${CELEBRATE_MIN_USAGE}`,
+    );
+  refuse('value', CELEBRATE_MIN_USAGE);
+}
 
 /**
  * An amount in whole units as an admin types it: digits (thousands separated by commas, or not), optionally
@@ -332,7 +453,11 @@ export async function assertAdmin(ctx: TServiceContext, what: string): Promise<v
 }
 
 /** A setting of the settings JSON: the change to write, and how the new value reads. */
-function jobSetting(key: TSettingKey, value: string, ws: { settings: string; currency: string }) {
+function jobSetting(
+  key: TSettingKey,
+  value: string,
+  ws: { settings: string; currency: string; slackTeamId: string },
+) {
   const currency = ws.currency;
   const current = parseWorkspaceSettings(ws.settings);
   const jobs = { ...(current.jobs ?? {}) };
@@ -379,19 +504,14 @@ function jobSetting(key: TSettingKey, value: string, ws: { settings: string; cur
   }
   if (key === 'celebrations-channel') {
     if (lower === 'off') return { patch: { celebrationsChannel: null }, shown: 'off' };
-    const m = /^<#([CG][A-Z0-9]+)(\|[^>]*)?>$/.exec(value.trim());
-    if (!m) refuse('value', CELEBRATIONS_CHANNEL_USAGE);
-    return {
-      patch: { celebrationsChannel: m[1] as string },
-      shown: value.trim().replace(/^<#[A-Z0-9]+\|?([^>]*)>$/, '#$1'),
-    };
+    const channel = channelOf(value, ws.slackTeamId, CELEBRATIONS_CHANNEL_USAGE);
+    return { patch: { celebrationsChannel: channel.id }, shown: channel.shown };
   }
   if (key === 'celebrate-min') {
     if (lower === 'off')
       return { patch: { celebrateMin: undefined }, shown: 'off (every win is celebrated)' };
-    const n = parseWholeAmount(value);
-    if (n === null) refuse('value', CELEBRATE_MIN_USAGE);
-    return { patch: { celebrateMin: n }, shown: formatMetric(n, 'money', currency) };
+    const n = celebrateMinOf(value, currency);
+    return { patch: { celebrateMin: n }, shown: celebrateMinShown(n) };
   }
   if (key === 'stalled-days') {
     if (lower === 'off')
@@ -479,7 +599,11 @@ export function thresholdShown(rule: TRuleId, threshold: number): string {
 }
 
 /** A column of the workspace row: the value to write, and how it reads. */
-function columnSetting(key: TSettingKey, value: string): { data: TWorkspaceColumns; shown: string } {
+function columnSetting(
+  key: TSettingKey,
+  value: string,
+  slackTeamId: string,
+): { data: TWorkspaceColumns; shown: string } {
   // What is shown back is what was saved (a zone's own spelling, the month's name), not what was typed.
   if (key === 'timezone') {
     if (!isTimeZone(value))
@@ -510,12 +634,8 @@ function columnSetting(key: TSettingKey, value: string): { data: TWorkspaceColum
     return { data: { currency: codeOf }, shown: codeOf };
   }
   // leaderboard-channel: a Slack channel reference, <#C123|name> as Slack sends a picked channel.
-  const m = /^<#([CG][A-Z0-9]+)(\|[^>]*)?>$/.exec(value);
-  if (!m) refuse('value', 'Pick the channel with #, e.g. `/kpi settings leaderboard-channel #sales`.');
-  return {
-    data: { leaderboardChannel: m[1] as string },
-    shown: value.replace(/^<#[A-Z0-9]+\|?([^>]*)>$/, '#$1'),
-  };
+  const channel = channelOf(value, slackTeamId, LEADERBOARD_CHANNEL_USAGE);
+  return { data: { leaderboardChannel: channel.id }, shown: channel.shown };
 }
 
 /**
@@ -585,7 +705,7 @@ export async function changeSetting(
       return change.patch;
     });
   } else {
-    const change = columnSetting(key, value);
+    const change = columnSetting(key, value, ctx.workspace.slackTeamId);
     if (change.data.currency && change.data.currency !== ctx.workspace.currency)
       await assertCurrencyChangeKeepsAmounts(ctx, change.data.currency);
     await updateWorkspace(ctx.store.db, ctx.workspace.id, change.data);

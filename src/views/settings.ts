@@ -87,8 +87,11 @@ function settingRows(
   ];
 }
 
+/** A channel in mrkdwn: a Slack channel id as a link; a local-mode channel name (#wins) as text. */
+const slackChannel = (id: string) => (/^[CG][A-Z0-9]+$/.test(id) ? `<#${id}>` : `#${escapeMrkdwn(id)}`);
+
 const slackLines = (view: TSettingsView) =>
-  settingRows(view, { channel: (id) => `<#${id}>`, code: (s) => `\`${s}\``, name: escapeMrkdwn }).map(
+  settingRows(view, { channel: slackChannel, code: (s) => `\`${s}\``, name: escapeMrkdwn }).map(
     ([label, value]) => `${label}: ${value}`,
   );
 const slackText = (view: TSettingsView) => slackLines(view).join('\n');

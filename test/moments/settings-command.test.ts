@@ -45,14 +45,16 @@ describe('/kpi settings: celebrations and stalled deals', () => {
     expect((await admin.slash('settings celebrations-channel <#C0WINS|wins>')).text).toBe(
       'Saved: celebrations-channel is now #wins.',
     );
-    expect((await admin.slash('settings celebrate-min 5k')).text).toBe('Saved: celebrate-min is now $5,000.');
+    expect((await admin.slash('settings celebrate-min 5k')).text).toBe(
+      "Saved: celebrate-min is now 5,000 in each deal's currency.",
+    );
     expect((await admin.slash('settings stalled-days 10')).text).toBe('Saved: stalled-days is now 10 days.');
     expect((await admin.slash('settings stalled-schedule 0 8 * * 2')).text).toBe(
       'Saved: stalled-schedule is now `0 8 * * 2`.',
     );
     let shown = (await rep.slash('settings')).text;
     expect(shown).toContain('Celebrations channel: <#C0WINS>');
-    expect(shown).toContain('Celebrate wins from: $5,000');
+    expect(shown).toContain("Celebrate wins from: 5,000 in each deal's currency");
     expect(shown).toContain('Stalled after: 10 days without activity');
     expect(shown).toContain('Stalled deals (DMs): `0 8 * * 2`');
     expect(await settingsJson()).toMatchObject({

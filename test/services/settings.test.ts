@@ -118,7 +118,7 @@ describe(`settings service (${TEST_PROVIDER})`, () => {
   it('celebrations-channel, celebrate-min, stalled-days and stalled-schedule: set, shown, turned off', async () => {
     const set = async (key: string, value: string) => changeSetting(await ctx(admin), { key, value });
     expect(await set('celebrations-channel', '<#C0WINS|wins>')).toMatchObject({ shown: '#wins' });
-    expect(await set('celebrate-min', '5k')).toMatchObject({ shown: '€5,000' });
+    expect(await set('celebrate-min', '5k')).toMatchObject({ shown: "5,000 in each deal's currency" });
     expect(await set('stalled-days', '10')).toMatchObject({ shown: '10 days' });
     expect(await set('stalled-schedule', '0 8 * * 2')).toMatchObject({ shown: '`0 8 * * 2`' });
     let view = workspaceSettings(await ctx(rep));
@@ -126,7 +126,7 @@ describe(`settings service (${TEST_PROVIDER})`, () => {
       setting: 'channel',
       channel: 'C0WINS',
       min: 5000,
-      minShown: '€5,000',
+      minShown: "5,000 in each deal's currency",
     });
     expect(view.stalledDays).toEqual({ days: 10, isDefault: false });
     expect(view.jobs.find((j) => j.job === 'stalled-deals')).toEqual({
@@ -189,6 +189,82 @@ describe(`settings service (${TEST_PROVIDER})`, () => {
     );
     expect(e.code).toBe('forbidden');
     expect(await store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } })).toEqual(before);
+  });
+
+  it("celebrate-min with the workspace currency's code or symbol, or none; another currency refused saying why", async () => {
+    const set = async (value: string) => changeSetting(await ctx(admin), { key: 'celebrate-min', value });
+    const { currency } = await store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } });
+    expect(currency).toBe('EUR');
+    for (const [typed, n] of [
+      ['€5,000', 5_000],
+      ['€ 7k', 7_000],
+      ['EUR 5000', 5_000],
+      ['eur5000', 5_000],
+      ['6,000 EUR', 6_000],
+      ['5000€', 5_000],
+      ['5,000', 5_000],
+    ] as const) {
+      expect(await set(typed), typed).toMatchObject({
+        shown: `${n.toLocaleString('en-US')} in each deal's currency`,
+      });
+      expect(workspaceSettings(await ctx(rep)).celebrations?.min, typed).toBe(n);
+    }
+    const before = await store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } });
+    for (const [typed, why] of [
+      ['$5,000', /each deal's own currency, without conversion.*`\$` is not EUR/],
+      ['USD 5000', /`USD` is not EUR/],
+      ['5000 gbp', /`gbp` is not EUR/],
+      ['£5k', /`£` is not EUR/],
+      ['5.5', /whole units \(no cents\): `5\.5` is not a whole number/],
+      ['€5,000.50', /whole units/],
+      ['99999999999999', /at most 1,000,000,000,000/],
+      ['€ 5 EUR', /celebrate-min 5000/],
+      ['-5', /celebrate-min 5000/],
+      ['<!channel> 5', /celebrate-min 5000/],
+    ] as const) {
+      const e = await refusal(set(typed));
+      expect([e.code, e.field], typed).toEqual(['bad_request', 'value']);
+      expect(e.message, typed).toMatch(why);
+      expect(e.message).not.toContain('<!channel>');
+    }
+    expect(await store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } })).toEqual(before);
+  });
+
+  it('a channel typed as #name: kept in the local-mode workspace (both channel settings), refused with the reason in a Slack one', async () => {
+    const local = await store.db.workspace.upsert({
+      where: { slackTeamId: 'local' },
+      create: { slackTeamId: 'local', timezone: 'UTC' },
+      update: {},
+    });
+    const localCtx = async (): Promise<TServiceContext> => ({
+      ...(await ctx(admin)),
+      workspace: await store.db.workspace.findUniqueOrThrow({ where: { id: local.id } }),
+    });
+    expect(
+      await changeSetting(await localCtx(), { key: 'celebrations-channel', value: '#Wins' }),
+    ).toMatchObject({ shown: '#wins' });
+    expect(
+      await changeSetting(await localCtx(), { key: 'leaderboard-channel', value: '#sales-team' }),
+    ).toMatchObject({ shown: '#sales-team' });
+    const view = workspaceSettings(await localCtx());
+    expect(view.celebrations).toMatchObject({ setting: 'channel', channel: 'wins' });
+    expect(view.leaderboardChannel).toBe('sales-team');
+    // A picked channel still works there; a name that is not one is refused with the form to type.
+    expect(
+      await changeSetting(await localCtx(), { key: 'celebrations-channel', value: '<#C0WINS|wins>' }),
+    ).toMatchObject({ shown: '#wins' });
+    const bad = await refusal(
+      changeSetting(await localCtx(), { key: 'celebrations-channel', value: '#<!here>' }),
+    );
+    expect(bad.message).toMatch(/In local mode, type the channel as #name/);
+    expect(bad.message).not.toContain('<!here>');
+    // In a Slack workspace only a channel Slack picked (its id) reaches it: a typed name is refused, saying why.
+    for (const key of ['celebrations-channel', 'leaderboard-channel']) {
+      const e = await refusal(changeSetting(await ctx(admin), { key, value: '#wins' }));
+      expect(e.message, key).toMatch(/reached KPI Bot as plain text, not as a channel Slack picked/);
+      const hostile = await refusal(changeSetting(await ctx(admin), { key, value: '#<!here>' }));
+      expect(hostile.message).not.toContain('<!here>');
+    }
   });
 
   it('marks a literal value so Slack shows it as code, whatever it holds', async () => {
