@@ -260,6 +260,29 @@ describe('the real share, and a burst grouped by rep', () => {
     );
   });
 
+  it('60 reps with long hostile names, two wins each and progress: grouped, escaped, within limits', () => {
+    const items: TMomentPayload[] = [];
+    for (let r = 0; r < 60; r++)
+      for (const k of [0, 1])
+        items.push({
+          ...win(r * 2 + k, {
+            repName: `${LONG_NAME} ${r}`,
+            slackUserId: null,
+            title: `${HOSTILE} ${'t'.repeat(600)}`,
+            progress,
+          }),
+          repId: `r${r}`,
+        });
+    const m = celebrationMessageOf(items);
+    expectWithinLimits(m);
+    const lines = m.blocks.flatMap((b) => (b.type === 'section' ? (b.text?.text ?? '').split('\n') : []));
+    expect(lines).toHaveLength(25);
+    // 8 reps shown whole (two wins and a progress line each), then "…and N more" for the 104 wins not listed.
+    expect(lines.filter((l) => l.startsWith(':chart_with_upwards_trend:'))).toHaveLength(8);
+    expect(lines.at(-1)).toBe('…and 104 more');
+    expect(m.text).toMatch(/^🎉 120 deals won: /);
+  });
+
   it('moments sent with the message but not read are counted in the headline and "…and N more"', () => {
     const m = celebrationMessageOf([win(1)], { unlisted: { wins: 9_999, reached: 2 } });
     expect(m.text).toMatch(/^🎉 10,000 deals won, 2 targets reached: Rep 1$/);
