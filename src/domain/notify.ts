@@ -93,7 +93,11 @@ export type TNotifyView = {
   /** The workspace's time zone: digest times are in it. */
   timezone: string;
   /** Weekly rank by DM; `legacyOptIn`: on by the old "DM me my rank" list (the default for this person). */
-  rank: TNotifyChoice & { legacyOptIn: boolean };
+  rank: TNotifyChoice & {
+    legacyOptIn: boolean;
+    /** The weekly board ranks this person (an active rep): nobody else can turn the rank DM on. */
+    ranked: boolean;
+  };
   milestones: TNotifyChoice;
   /** Weekly stalled-deal DMs; `days`: no logged activity for this many days makes a deal stalled. */
   stalled: TNotifyChoice & { days: number };

@@ -68,7 +68,12 @@ async function viewOf(ctx: TServiceContext, changed: TNotifyItem | null): Promis
   return {
     person: { name: me?.name ?? ctx.actor.name, slackUserId: who },
     timezone: ctx.workspace.timezone,
-    rank: { on: stored.rankDm ?? legacyOptIn, isDefault: stored.rankDm === undefined, legacyOptIn },
+    rank: {
+      on: stored.rankDm ?? legacyOptIn,
+      isDefault: stored.rankDm === undefined,
+      legacyOptIn,
+      ranked: me?.role === 'rep' && me.active,
+    },
     milestones: {
       on: stored.milestoneDm ?? NOTIFY_DEFAULTS.milestoneDm,
       isDefault: stored.milestoneDm === undefined,
@@ -205,7 +210,7 @@ async function keepLegacyRankList(ctx: TServiceContext, who: string, on: boolean
 }
 
 const NO_SLACK =
-  "Choices are kept for people with a Slack id, and you have none here, so there is nothing to change. In local mode KPI Bot's messages to you print in its terminal with the defaults (`/kpi notify` shows them). A KPI Bot admin can add your Slack user id to your rep record.";
+  "Choices are kept for people with a Slack id, and you have none here, so there is nothing to change. In local mode the scheduled messages to you go to the bot's log (data/kpi.log) and `kpi jobs run` prints them, with the defaults (`/kpi notify` shows them). A KPI Bot admin can add your Slack user id to your rep record.";
 
 /**
  * Changes one of the asker's own choices (`rank|milestones|stalled on|off`, `digest <day> [HH:MM]`,

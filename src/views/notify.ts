@@ -49,7 +49,12 @@ function rows(v: TNotifyView, mark: TMark): [string, string][] {
       ? '(you asked from the leaderboard post)'
       : '(default)';
   const out: [string, string][] = [
-    ['Weekly rank DM', `${mark.strong(onOff(v.rank.on))} ${rankNote}`],
+    [
+      'Weekly rank DM',
+      !v.rank.ranked && !v.rank.on
+        ? 'not for you: the weekly board ranks active reps'
+        : `${mark.strong(onOff(v.rank.on))} ${rankNote}`,
+    ],
     ['Milestone DMs', `${mark.strong(onOff(v.milestones.on))} ${defaultNote(v.milestones.isDefault, 'on')}`],
     ['Stalled-deal DMs', `${mark.strong(onOff(v.stalled.on))} ${defaultNote(v.stalled.isDefault, 'on')}`],
   ];
@@ -92,6 +97,7 @@ const WHAT = (v: TNotifyView) =>
 
 const howTo = (v: TNotifyView, mark: TMark) =>
   `${WHAT(v)} Change with ${HOW.filter((h) => v.digest || !h.startsWith('digest'))
+    .filter((h) => v.rank.ranked || v.rank.on || !h.startsWith('rank'))
     .map((h) => mark.code(`/kpi notify ${h}`))
     .join(', ')}.${v.digest ? ` Digest times are in ${v.timezone}.` : ''}`;
 
@@ -100,7 +106,7 @@ const howTo = (v: TNotifyView, mark: TMark) =>
  * mode the jobs do reach them, by name, printed in the bot's terminal, with the defaults.
  */
 const NO_SLACK =
-  "You have no Slack id here. In local mode KPI Bot's messages to you print in its terminal, with these defaults; choices are kept for people with a Slack id.";
+  "You have no Slack id here. In local mode the scheduled messages to you (your stalled deals; a manager's digest) go to the bot's log, data/kpi.log, while it runs, and kpi jobs run prints them; they follow these defaults. Choices are kept for people with a Slack id.";
 
 /** The Block Kit of `/kpi notify`: the choices in one section, how to change them in a context. */
 export function notifyBlocks(v: TNotifyView): KnownBlock[] {
@@ -144,7 +150,12 @@ export function notifyJson(v: TNotifyView): TReplyData {
     type: 'notify',
     person: { name: v.person.name, slackUserId: v.person.slackUserId },
     timezone: v.timezone,
-    rank: { on: v.rank.on, isDefault: v.rank.isDefault, legacyOptIn: v.rank.legacyOptIn },
+    rank: {
+      on: v.rank.on,
+      isDefault: v.rank.isDefault,
+      legacyOptIn: v.rank.legacyOptIn,
+      ranked: v.rank.ranked,
+    },
     milestones: { on: v.milestones.on, isDefault: v.milestones.isDefault },
     stalled: { on: v.stalled.on, isDefault: v.stalled.isDefault, days: v.stalled.days },
     digest: v.digest

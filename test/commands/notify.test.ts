@@ -280,7 +280,7 @@ describe(`/kpi notify in the local shell (${TEST_PROVIDER})`, () => {
     // In local mode the jobs do print messages to people by name: never "KPI Bot sends you nothing".
     expect(said).not.toMatch(/sends you nothing/);
     expect(said).toContain(
-      "You have no Slack id here. In local mode KPI Bot's messages to you print in its terminal, with these defaults; choices are kept for people with a Slack id.",
+      "You have no Slack id here. In local mode the scheduled messages to you (your stalled deals; a manager's digest) go to the bot's log, data/kpi.log, while it runs, and kpi jobs run prints them; they follow these defaults. Choices are kept for people with a Slack id.",
     );
     expect(refusedReply).toMatch(/^! Choices are kept for people with a Slack id, and you have none here/);
     expect(refusedStalled).toMatch(/^! Choices are kept for people with a Slack id/);
@@ -312,7 +312,7 @@ describe('the notify views (pure)', () => {
   const view = (over: Partial<TNotifyView> = {}): TNotifyView => ({
     person: { name: 'Mona Reyes', slackUserId: 'U0MONA' },
     timezone: 'Asia/Kolkata',
-    rank: { on: true, isDefault: true, legacyOptIn: true },
+    rank: { on: true, isDefault: true, legacyOptIn: true, ranked: true },
     milestones: { on: false, isDefault: false },
     stalled: { on: true, isDefault: true, days: 30 },
     digest: {
@@ -340,6 +340,19 @@ describe('the notify views (pure)', () => {
     expect(reply.data).toMatchObject({ digest: { day: 'saturday', coachingRun: { enabled: false } } });
   });
 
+  it('shows someone the board never ranks (a manager, an admin) no rank DM to turn on', () => {
+    const reply = buildNotify(
+      view({ rank: { on: false, isDefault: true, legacyOptIn: false, ranked: false } }),
+    );
+    const text = reply.terminal.replace(/\s+/g, ' ');
+    expect(text).toContain('not for you: the weekly board ranks active reps');
+    expect(text).not.toContain('/kpi notify rank on|off');
+    // One the old list still sends it to may turn it off.
+    const listed = buildNotify(
+      view({ rank: { on: true, isDefault: true, legacyOptIn: true, ranked: false } }),
+    );
+    expect(listed.terminal.replace(/\s+/g, ' ')).toContain('/kpi notify rank on|off');
+  });
   it('a 5,000-character hostile name stays within Slack’s limits, escaped, and is written as is in the terminal', () => {
     const name = `<!channel> *${'~_&<>`'.repeat(830)}*`;
     const reply = buildNotify(view({ person: { name, slackUserId: 'U0X' }, changed: 'digest' }));
@@ -351,6 +364,6 @@ describe('the notify views (pure)', () => {
     const reply = buildNotify(view({ reachable: false, person: { name: 'Lou', slackUserId: null } }));
     expect(JSON.stringify(reply.blocks[1])).not.toContain('Change with');
     expect(JSON.stringify(reply.blocks[1])).toContain('You have no Slack id here. In local mode');
-    expect(reply.terminal.replace(/\s+/g, ' ')).toContain('choices are kept for people with a Slack id.');
+    expect(reply.terminal.replace(/\s+/g, ' ')).toContain('Choices are kept for people with a Slack id.');
   });
 });

@@ -87,7 +87,7 @@ describe('what a person receives', () => {
     expect(v).toMatchObject({
       person: { name: 'Dana Scott', slackUserId: 'U0DANA' },
       timezone: 'Europe/Berlin',
-      rank: { on: false, isDefault: true, legacyOptIn: false },
+      rank: { on: false, isDefault: true, legacyOptIn: false, ranked: true },
       milestones: { on: true, isDefault: true },
       stalled: { on: true, isDefault: true, days: 14 },
       digest: null,
@@ -99,6 +99,8 @@ describe('what a person receives', () => {
   it('shows a manager (reports) and an admin their digest: by default with the coaching run', async () => {
     for (const name of ['Mia Manager', 'Ada Admin']) {
       const v = await notifySettings(await ctx(as(name)));
+      // The weekly board ranks reps only: no rank DM to offer them.
+      expect(v.rank.ranked).toBe(false);
       expect(v.digest).toEqual({
         day: 'daily',
         time: null,
@@ -187,7 +189,7 @@ describe('the old rank opt-in list', () => {
   it('is the default: someone on it gets rank DMs until they choose', async () => {
     await setLegacyList(['U0DANA']);
     const v = await notifySettings(await ctx(as('Dana Scott')));
-    expect(v.rank).toEqual({ on: true, isDefault: true, legacyOptIn: true });
+    expect(v.rank).toEqual({ on: true, isDefault: true, legacyOptIn: true, ranked: true });
     expect((await prefsOf('U0DANA')).rankDm).toBe(true);
     expect((await prefsOf('U0LEE')).rankDm).toBe(false);
   });
@@ -206,6 +208,7 @@ describe('the old rank opt-in list', () => {
       on: false,
       isDefault: false,
       legacyOptIn: true,
+      ranked: true,
     });
   });
 
@@ -395,6 +398,7 @@ describe('in any order', () => {
           on: expected,
           isDefault: actions.length === 0 || actions.at(-1) === 'reset',
           legacyOptIn: expected,
+          ranked: true,
         });
       }),
       { numRuns: 30 },
