@@ -11,6 +11,7 @@ import {
   finishMoments,
   pendingGroups,
   repsNow,
+  requeueClaim,
   skipPendingRoute,
   type TPendingGroup,
 } from '../store/moments.js';
@@ -299,8 +300,12 @@ async function deliver(
       logger.warn({ err: error, to, count: n }, 'moments may or may not have been posted; not sent again');
       return;
     }
-    // Refused: not posted. Each row tries again next minute until MAX_ATTEMPTS refusals (a page at a time).
-    let count = 0;
+    // Refused: not posted. Each row tries again next minute until MAX_ATTEMPTS refusals: one UPDATE per attempt
+    // count, then any row whose payload is not as detection wrote it a page at a time.
+    const requeued = await requeueClaim(db, workspace.id, name, reason, MAX_ATTEMPTS);
+    out.refused += requeued.pending;
+    out.failed += requeued.failed;
+    let count = requeued.pending + requeued.failed;
     for (;;) {
       const page = await claimedPage(db, workspace.id, name, REQUEUE_PAGE);
       if (page.length === 0) break;

@@ -364,3 +364,34 @@ export function repsNow(db: TDb, workspaceId: string, repIds: readonly string[])
     select: { id: true, name: true, slackUserId: true, active: true },
   });
 }
+
+/**
+ * A refused claim's rows back to pending with one attempt more, or failed at `maxAttempts`: one UPDATE per attempt
+ * count whatever the claim's size (the count is the payload's last field, `"attempts":N}`, rewritten in place).
+ * Rows whose payload does not end so are left in `sending` for the caller. Returns how many became pending and
+ * how many failed.
+ */
+export async function requeueClaim(
+  db: TDb,
+  workspaceId: string,
+  claim: string,
+  error: string,
+  maxAttempts: number,
+): Promise<{ pending: number; failed: number }> {
+  const out = { pending: 0, failed: 0 };
+  for (let k = 0; k < maxAttempts; k++) {
+    const failed = k + 1 >= maxAttempts;
+    const from = `"attempts":${k}}`;
+    const to = `"attempts":${k + 1}}`;
+    // Back to pending: unclaimed. Failed: the claim is kept (who last tried).
+    const release = failed ? Prisma.empty : Prisma.sql`, "claimedBy" = NULL, "claimedAt" = NULL`;
+    const n = await db.$executeRaw`UPDATE "Moment"
+      SET "status" = ${failed ? 'failed' : 'pending'}, "error" = ${error},
+        "payload" = REPLACE("payload", ${from}, ${to}) ${release}
+      WHERE "workspaceId" = ${workspaceId} AND "status" = 'sending' AND "claimedBy" = ${claim}
+        AND "payload" LIKE ${`%${from}`}`;
+    if (failed) out.failed += n;
+    else out.pending += n;
+  }
+  return out;
+}

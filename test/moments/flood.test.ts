@@ -146,6 +146,36 @@ describe('a flood of celebrations', () => {
     expect(await statusCounts()).toEqual({ sent: 1_200 });
   }, 60_000);
 
+  it('a large batch refused three times: every row failed with three attempts, never posted again', async () => {
+    await pendingWins(1_100, at(0));
+    // One row's payload written in another field order (attempts first): it is counted all the same.
+    const odd = await db().moment.findUniqueOrThrow({
+      where: { workspaceId_key: { workspaceId, key: 'won:flood-7' } },
+    });
+    const { attempts, ...rest } = JSON.parse(odd.payload) as Record<string, unknown>;
+    await db().moment.update({
+      where: { id: odd.id },
+      data: { payload: JSON.stringify({ attempts, ...rest }) },
+    });
+    t.slack.on('chat.postMessage', () => ({ ok: false, error: 'is_archived' }));
+    for (const m of [1, 2, 3]) {
+      await t.bot.jobs.tick(at(m));
+      expect(newPosts(), `minute ${m}`).toHaveLength(1);
+    }
+    expect(await statusCounts()).toEqual({ failed: 1_100 });
+    const rows = await db().moment.findMany({
+      where: { workspaceId },
+      select: { payload: true, error: true },
+    });
+    expect(new Set(rows.map((r) => (JSON.parse(r.payload) as { attempts: number }).attempts))).toEqual(
+      new Set([3]),
+    );
+    expect(new Set(rows.map((r) => r.error))).toEqual(new Set(['Slack refused the post: is_archived']));
+    t.slack.on('chat.postMessage', () => ({ ok: true, ts: '1.3' }));
+    await t.bot.jobs.tick(at(10));
+    expect(newPosts()).toEqual([]);
+  }, 60_000);
+
   it('2,500 wins in a minute: recorded 1,000 a minute, then one message once the burst settled', async () => {
     const wonAt = at(-5);
     await db().deal.createMany({
