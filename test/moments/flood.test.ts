@@ -176,6 +176,55 @@ describe('a flood of celebrations', () => {
     expect(newPosts()).toEqual([]);
   }, 60_000);
 
+  it("250 reps' milestone DMs waiting: 200 reps a minute, the rest the next minute, each DM once", async () => {
+    const reps = await Promise.all(
+      Array.from({ length: 250 }, (_, i) =>
+        db().rep.create({
+          data: { workspaceId, name: `DM rep ${i}`, slackUserId: `U0DM${String(i).padStart(3, '0')}` },
+        }),
+      ),
+    );
+    try {
+      const payload = (name: string, id: string) =>
+        JSON.stringify({
+          repName: name,
+          slackUserId: id,
+          metricId: 'sales.won_total',
+          metricTitle: 'Won revenue',
+          unit: 'money',
+          percent: 50,
+          actual: 5_000,
+          target: 10_000,
+          currency: 'USD',
+          periodKey: '2026-11',
+          periodLabel: 'November 2026',
+          attempts: 0,
+        });
+      await insertMoments(
+        db(),
+        reps.map((r) => ({
+          workspaceId,
+          kind: 'milestone',
+          key: `milestone:${r.id}:sales.won_total:2026-11:50`,
+          repId: r.id,
+          payload: payload(r.name, r.slackUserId as string),
+          route: 'dm',
+          to: r.slackUserId,
+          status: 'pending',
+          detectedAt: at(0),
+        })),
+      );
+      await t.bot.jobs.tick(at(1));
+      expect(newPosts()).toHaveLength(200);
+      await t.bot.jobs.tick(at(2));
+      await t.bot.jobs.tick(at(3));
+      expect(newPosts()).toHaveLength(50);
+      expect(await statusCounts()).toEqual({ sent: 250 });
+    } finally {
+      await db().rep.deleteMany({ where: { workspaceId, id: { in: reps.map((r) => r.id) } } });
+    }
+  }, 60_000);
+
   it('2,500 wins in a minute: recorded 1,000 a minute, then one message once the burst settled', async () => {
     const wonAt = at(-5);
     await db().deal.createMany({
