@@ -148,6 +148,11 @@ export class FakeSlack {
       res.writeHead(__status ?? 200, { 'content-type': 'application/json', ...__headers });
       res.end(JSON.stringify(json));
     });
+    // Slack keeps idle connections open far longer than Node's 5 s default. With the default, a test whose calls
+    // are more than ~5 s apart (a loaded machine) could have the bot reuse a socket this server is closing at
+    // that moment: the post fails as cut off ("fetch failed") and is wrongly recorded as uncertain.
+    this.#server.keepAliveTimeout = 10 * 60_000;
+    this.#server.headersTimeout = 10 * 60_000 + 1_000;
     await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/`;
     return this;
