@@ -144,7 +144,7 @@ type TRepForMilestones = { id: string; name: string; slackUserId: string | null;
  * Records the milestones crossed this month (50%, 90%, 100% of a target for won revenue, outreach and
  * personalized outreach), each once per rep, metric and period (key milestone:<repId>:<metricId>:<period>:<pct>).
  * Of several thresholds crossed since the last check only the highest is sent; the lower ones are recorded as
- * skipped. 100% goes to the celebrations channel (skipped when celebrations are off); 50% and 90% to the rep by
+ * skipped. 100% goes to the celebrations channel (to the rep by DM when celebrations are off); 50% and 90% to the rep by
  * DM (skipped without a Slack id or when the rep turned milestone DMs off).
  *
  * Cost per minute and workspace: the active reps, the target rows, three GROUP BY sums over the month (won
@@ -199,11 +199,12 @@ export async function detectMilestones(ctx: TMomentsContext, channel: string | n
         attempts: 0,
       });
       for (const pct of fresh) {
+        // 100% is celebrated in the channel; with celebrations off it reaches the rep by DM like 50% and 90%.
+        const toChannel = pct === 100 && Boolean(channel);
         let skip: string | null = null;
         if (pct !== highest) skip = `a higher threshold (${highest}%) was crossed at the same time`;
-        else if (pct === 100 && !channel) skip = 'celebrations are off (no channel)';
-        else if (pct < 100 && !rep.slackUserId) skip = 'the rep has no Slack id';
-        else if (pct < 100) {
+        else if (!toChannel && !rep.slackUserId) skip = 'the rep has no Slack id';
+        else if (!toChannel) {
           prefs ??= await notifyPreferencesOfWorkspace(db, workspace);
           if (!prefs.of(rep.slackUserId as string).milestoneDm) skip = 'the rep turned milestone DMs off';
         }
@@ -213,8 +214,8 @@ export async function detectMilestones(ctx: TMomentsContext, channel: string | n
           key: keyOf(pct),
           repId: rep.id,
           payload: JSON.stringify(payloadOf(pct)),
-          route: pct === 100 ? 'channel' : 'dm',
-          to: pct === 100 ? null : rep.slackUserId,
+          route: toChannel ? 'channel' : 'dm',
+          to: toChannel ? null : rep.slackUserId,
           status: skip ? 'skipped' : 'pending',
           detectedAt: now,
           error: skip,

@@ -289,7 +289,7 @@ describe('target milestones', () => {
     expect(newPosts().map((p) => p.body.channel)).toEqual(['U0DANA']);
   });
 
-  it('history never celebrates: last month above target is nothing; 100% with celebrations off is skipped', async () => {
+  it('history never celebrates: last month above target is nothing; 100% with celebrations off reaches the rep by DM', async () => {
     await wonDeal('dana', 20_000, new Date('2026-10-15T10:00:00Z'));
     await t.bot.jobs.tick(at(0));
     await t.bot.jobs.tick(at(1));
@@ -299,9 +299,14 @@ describe('target milestones', () => {
     await wonDeal('dana', 10_000);
     await t.bot.jobs.tick(at(2));
     await t.bot.jobs.tick(at(3));
-    expect(newPosts()).toEqual([]);
+    // No channel: the 100% is not lost, it reaches Dana by DM (nothing to the channel).
+    const dms = newPosts();
+    expect(dms.map((p) => p.body.channel)).toEqual(['U0DANA']);
+    expect(String(dms[0]?.body.text)).toMatch(
+      /You reached 100% of your won revenue target for November 2026/,
+    );
     expect(await milestones()).toEqual([
-      ['dana:sales.won_total:2026-11:100', 'skipped'],
+      ['dana:sales.won_total:2026-11:100', 'sent'],
       ['dana:sales.won_total:2026-11:50', 'skipped'],
       ['dana:sales.won_total:2026-11:90', 'skipped'],
     ]);
