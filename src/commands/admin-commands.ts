@@ -70,7 +70,7 @@ async function webhookSettings(ctx: TCommandContext): Promise<TReply> {
 export const settingsCommand: TCommand = {
   name: 'settings',
   usage:
-    'settings [timezone <zone> | fiscal-year <month> | week-start <day> | currency <code> | leaderboard-channel #channel | leaderboard-schedule <cron|off> | leaderboard-metric <id> | leaderboard-top <N> | alerts-schedule <cron|off> | quiet-hours <HH:MM-HH:MM|off> | alert <rule> <on|off|threshold> | funnel-stages <stage,stage,...|reset> | celebrations-channel #channel|off | celebrate-min <amount|off> | stalled-days <N|off> | stalled-schedule <cron|off> | webhooks]',
+    'settings [timezone <zone> | fiscal-year <month> | week-start <day> | currency <code> | leaderboard-channel #channel | leaderboard-schedule <cron|off> | leaderboard-metric <id> | leaderboard-top <N> | alerts-schedule <cron|off> | quiet-hours <HH:MM-HH:MM|off> | alert <rule> <on|off|threshold> | funnel-stages <stage,stage,...|reset> | celebrations-channel #channel|off | celebrate-min <amount|off> | stalled-days <N|default> | stalled-schedule <cron|off> | webhooks]',
   summary:
     "Show or change the workspace's settings: time zone, fiscal year, week start, currency, the weekly leaderboard, alert schedule, quiet hours, alert rules, the funnel's stage order, deal-won celebrations and stalled deals.",
   examples: [

@@ -148,7 +148,7 @@ export const CELEBRATIONS_CHANNEL_USAGE =
 export const CELEBRATE_MIN_USAGE =
   "Say the smallest deal to celebrate in whole units, e.g. `/kpi settings celebrate-min 5000` or `/kpi settings celebrate-min 5k`, or `/kpi settings celebrate-min off` to celebrate every win. It is compared in each deal's own currency, without conversion: 5000 means $5,000 for a USD deal and ¥5,000 for a JPY deal.";
 /** `/kpi settings stalled-days` refused: what to type. */
-export const STALLED_DAYS_USAGE = `Say after how many days without logged activity an open deal is stalled, a whole number from 1 to 365, e.g. \`/kpi settings stalled-days 10\`, or \`/kpi settings stalled-days off\` for the default (${DEFAULT_STALLED_DAYS}).`;
+export const STALLED_DAYS_USAGE = `Say after how many days without logged activity an open deal is stalled, a whole number from 1 to 365, e.g. \`/kpi settings stalled-days 10\`, or \`/kpi settings stalled-days default\` for the default (${DEFAULT_STALLED_DAYS}).`;
 /** The largest celebrate-min (whole units): a trillion, far above any deal, and exact as a number. */
 export const CELEBRATE_MIN_MAX = 1_000_000_000_000;
 
@@ -514,8 +514,14 @@ function jobSetting(
     return { patch: { celebrateMin: n }, shown: celebrateMinShown(n) };
   }
   if (key === 'stalled-days') {
-    if (lower === 'off')
+    if (lower === 'default' || lower === 'reset')
       return { patch: { stalledDays: undefined }, shown: `the default, ${DEFAULT_STALLED_DAYS} days` };
+    // "off" reads as "no stalled-deal messages", which this setting does not do: say what does.
+    if (lower === 'off')
+      refuse(
+        'value',
+        `stalled-days only says after how many days without activity a deal is stalled. To stop the stalled-deal DMs use \`/kpi settings stalled-schedule off\` (everyone) or \`/kpi notify stalled off\` (yourself); \`/kpi settings stalled-days default\` goes back to ${DEFAULT_STALLED_DAYS}.`,
+      );
     const n = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
     if (!(n >= 1 && n <= 365)) refuse('value', STALLED_DAYS_USAGE);
     return { patch: { stalledDays: n }, shown: `${n} ${n === 1 ? 'day' : 'days'}` };

@@ -448,7 +448,7 @@ describe(`stalled-deals job settings (${TEST_PROVIDER})`, () => {
       const ws2 = await t.bot.store.db.workspace.findUniqueOrThrow({ where: { id: ws.id } });
       expect(JSON.parse(ws2.settings).stalledDays).toBe(365);
     } finally {
-      await slash('settings stalled-days off', { user: 'U0ADA' });
+      await slash('settings stalled-days default', { user: 'U0ADA' });
     }
   });
 });

@@ -147,7 +147,12 @@ describe(`settings service (${TEST_PROVIDER})`, () => {
     // off: celebrations off even when KPI_CELEBRATIONS_CHANNEL is set (stored null), every amount, the default days.
     expect(await set('celebrations-channel', 'OFF')).toMatchObject({ shown: 'off' });
     expect(await set('celebrate-min', 'off')).toMatchObject({ shown: 'off (every win is celebrated)' });
-    expect(await set('stalled-days', 'off')).toMatchObject({ shown: 'the default, 14 days' });
+    // stalled-days has no "off" (it would read as "no stalled-deal messages"): the refusal says what does that.
+    await expect(set('stalled-days', 'off')).rejects.toMatchObject({
+      field: 'value',
+      message: expect.stringContaining('/kpi settings stalled-schedule off'),
+    });
+    expect(await set('stalled-days', 'default')).toMatchObject({ shown: 'the default, 14 days' });
     expect(await set('stalled-schedule', 'off')).toMatchObject({ shown: 'off' });
     view = workspaceSettings(await ctx(rep));
     expect(view.celebrations).toMatchObject({ setting: 'off', channel: null, min: 0 });
