@@ -110,9 +110,27 @@ export type TNotifyView = {
     time: string | null;
     isDefault: boolean;
     coachingRun: { enabled: boolean; schedule: string };
+    /** The chosen time falls in the workspace's quiet hours: the digest is held until this local time. */
+    heldUntil: string | null;
   } | null;
   /** The person has a Slack account KPI Bot reaches (preferences are kept with it). */
   reachable: boolean;
   /** What was just changed, if anything. */
   changed: TNotifyItem | null;
 };
+
+/**
+ * When a digest chosen for local time `time` ("HH:MM") arrives, given the workspace's quiet hours: null when
+ * the time is outside them (it goes at that time), else the end of the quiet hours (it is held until then).
+ */
+export function digestHeldUntil(
+  time: string,
+  quiet: { start: string; end: string } | null | undefined,
+): string | null {
+  if (!quiet || quiet.start === quiet.end) return null;
+  const inside =
+    quiet.start < quiet.end
+      ? time >= quiet.start && time < quiet.end
+      : time >= quiet.start || time < quiet.end;
+  return inside ? quiet.end : null;
+}

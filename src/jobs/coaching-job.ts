@@ -6,7 +6,7 @@ import { evaluateRules, ruleConfig, type TCoachingInput } from '../reports/coach
 import { formatMetric } from '../reports/format.js';
 import { calendarOf } from '../reports/present.js';
 import { repMetricsReport, type TRepMetricsReport } from '../reports/rep-metrics.js';
-import { stalledDealsByRep } from '../reports/stalled-deals.js';
+import { stalledDaysOf, stalledDealsByRep } from '../reports/stalled-deals.js';
 import { claimAlert, claimQueuedAlerts, isAlertSnoozed, queuedAlerts } from '../store/alerts.js';
 import { hasActivityBetween, recentRecordings, tracksTraining } from '../store/facts.js';
 import { notifyPreferencesOfWorkspace } from '../store/notify-preferences.js';
@@ -219,7 +219,11 @@ async function candidatesOf(ctx: TJobContext): Promise<{ rep: Rep; content: TAle
   const week = periodContaining('week', ctx.slot, calendarOf(ctx.workspace)).key;
   for (const rep of reps) {
     const deals = stalled.get(rep.id) ?? [];
-    if (deals.length) out.push({ rep, content: stalledContent(rep, deals, week, ctx.workspace.locale) });
+    if (deals.length)
+      out.push({
+        rep,
+        content: stalledContent(rep, deals, week, ctx.workspace.locale, stalledDaysOf(ctx.workspace)),
+      });
   }
   return out;
 }

@@ -11,7 +11,7 @@ import {
   lastDigestMoment,
   orderDigestItems,
 } from './digest.js';
-import { STALE_CLAIM_MS } from './ledger.js';
+import { SEND_CLAIM_STALE_MS } from './ledger.js';
 import type { TMinuteContext, TMinuteTask } from './minute-tasks.js';
 import { inQuietHours } from './schedule.js';
 
@@ -29,8 +29,13 @@ import { inQuietHours } from './schedule.js';
  */
 async function sendDueDigests(ctx: TMinuteContext): Promise<void> {
   const { db, workspace, now } = ctx;
-  // A process that died mid-send left its alerts claimed: uncertain (maybe sent), never sent twice.
-  const abandoned = await abandonStaleAlertSends(db, workspace.id, new Date(now.getTime() - STALE_CLAIM_MS));
+  // A process that died mid-send left its alerts claimed: uncertain (maybe sent), never sent twice. The age is
+  // far past any live run's (SEND_CLAIM_STALE_MS), so a run still sending is never taken for a dead one.
+  const abandoned = await abandonStaleAlertSends(
+    db,
+    workspace.id,
+    new Date(now.getTime() - SEND_CLAIM_STALE_MS),
+  );
   if (abandoned)
     ctx.logger.warn(
       { alerts: abandoned },

@@ -23,6 +23,16 @@ export type TJobStatus = 'claimed' | 'sending' | 'done' | 'failed' | 'skipped' |
 
 /** A claim not refreshed for this long belonged to a process that died: another may take it over. */
 export const STALE_CLAIM_MS = 10 * 60_000;
+/**
+ * Rows a process claimed for sending (moments, queued digest alerts) and left there this long belonged to a
+ * process that died mid-send: they become uncertain (maybe sent, never sent again). Claims are stamped with the
+ * tick's or the run's time, not refreshed while a long tick or run goes on, so this is far longer than any of
+ * them can last (a tick over every workspace, a coaching run waiting out Slack's rate limits): a live sender's
+ * rows are never taken for a dead one's. Nothing is re-sent either way; the age only decides when a dead
+ * process's rows say so.
+ */
+export const SEND_CLAIM_STALE_MS = 60 * 60_000;
+
 /** How often a working run refreshes its claim. */
 export const HEARTBEAT_MS = 60_000;
 

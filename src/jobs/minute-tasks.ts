@@ -4,7 +4,7 @@ import type { TDb } from '../store/store.js';
 import type { Workspace } from '../store/types.js';
 import { DEFAULT_QUIET_HOURS } from './coaching-job.js';
 import { managerDigestTask } from './digest-task.js';
-import { STALE_CLAIM_MS } from './ledger.js';
+import { SEND_CLAIM_STALE_MS } from './ledger.js';
 import type { TOutbox } from './outbox.js';
 import { inQuietHours } from './schedule.js';
 
@@ -36,7 +36,7 @@ const momentsTask: TMinuteTask = {
     await runMoments(ctx, {
       inQuietHours,
       defaultQuietHours: DEFAULT_QUIET_HOURS,
-      staleClaimMs: STALE_CLAIM_MS,
+      staleClaimMs: SEND_CLAIM_STALE_MS,
     });
   },
 };

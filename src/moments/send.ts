@@ -3,6 +3,7 @@ import { minorDigits } from '../domain/money.js';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import {
   abandonStaleSends,
+  channelMilestonesToDm,
   claimedCounts,
   claimedPage,
   claimedRows,
@@ -185,13 +186,16 @@ export async function sendPending(ctx: TMomentsContext, rules: TMomentsRules, ch
   const { db, workspace, now } = ctx;
   const out: TSendOutcome = { sent: 0, held: 0, refused: 0, failed: 0, uncertain: 0, skipped: 0 };
   out.uncertain += await abandonStaleSends(db, workspace.id, new Date(now.getTime() - rules.staleClaimMs));
-  if (!channel)
+  if (!channel) {
+    // A 100% milestone still reaches its rep, by DM, as it would have with no channel from the start.
+    await channelMilestonesToDm(db, workspace.id);
     out.skipped += await skipPendingRoute(
       db,
       workspace.id,
       'channel',
       'celebrations were turned off before it was sent',
     );
+  }
   const groups = await pendingGroups(db, workspace.id, DM_GROUPS);
   if (groups.length === 0) return out;
   const settings = parseWorkspaceSettings(workspace.settings);

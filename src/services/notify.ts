@@ -3,6 +3,7 @@ import { closestMatch } from '../domain/closest.js';
 import {
   DEFAULT_STALLED_DAYS,
   DIGEST_DAYS,
+  digestHeldUntil,
   NOTIFY_DEFAULTS,
   NOTIFY_ITEMS,
   type TNotifyItem,
@@ -92,6 +93,9 @@ async function viewOf(ctx: TServiceContext, changed: TNotifyItem | null): Promis
             enabled: coaching?.enabled ?? true,
             schedule: coaching?.schedule ?? '30 8 * * *',
           },
+          heldUntil: stored.digestTime
+            ? digestHeldUntil(stored.digestTime, workspaceSettings(ctx).quietHours)
+            : null,
         }
       : null,
     reachable: Boolean(who),

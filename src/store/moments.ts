@@ -356,6 +356,18 @@ export async function skipPendingRoute(
   return done.count;
 }
 
+/**
+ * Pending 100% milestones bound for the channel go to their reps by DM instead (celebrations were turned off before
+ * they went out): the DM resolves the rep, their Slack id and preference when it is sent. Returns how many.
+ */
+export async function channelMilestonesToDm(db: TDb, workspaceId: string): Promise<number> {
+  const moved = await db.moment.updateMany({
+    where: { workspaceId, status: 'pending', route: 'channel', kind: 'milestone' },
+    data: { route: 'dm' },
+  });
+  return moved.count;
+}
+
 /** The reps as they are now (name, Slack id, active), for moments resolved at send time. */
 export function repsNow(db: TDb, workspaceId: string, repIds: readonly string[]) {
   if (repIds.length === 0) return Promise.resolve([]);

@@ -34,7 +34,10 @@ function defaultNote(isDefault: boolean, defaultShown: string): string {
 /** The digest's days and time in words: "Mondays at 07:30 (Europe/Berlin)", "every day, with the coaching run …". */
 export function digestWhen(d: NonNullable<TNotifyView['digest']>, timezone: string, mark: TMark): string {
   const days = DAY_WORDS[d.day];
-  if (d.time) return `${days} at ${d.time} (${timezone})`;
+  if (d.time)
+    return `${days} at ${d.time} (${timezone})${
+      d.heldUntil ? `, held to ${d.heldUntil}: ${d.time} is in this workspace's quiet hours` : ''
+    }`;
   const run = d.coachingRun.enabled
     ? `${mark.code(d.coachingRun.schedule)}, ${timezone}`
     : 'which is off in this workspace';
@@ -93,7 +96,7 @@ const HOW = [
 
 /** What the milestone and stalled-deal messages are, in a sentence. */
 const WHAT = (v: TNotifyView) =>
-  `Milestone DMs: when you pass 50% and 90% of a target. Stalled-deal DMs: weekly, your open deals that have sat in their stage longer than the team usually does, are older than the team usually takes to close, or, where your CRM logs activity on deals, have had none logged for ${v.stalled.days} days.`;
+  `Milestone DMs: when you pass 50% and 90% of a target (and 100% when the workspace has no celebrations channel). Stalled-deal DMs: weekly, your open deals that have sat in their stage longer than the team usually does, are older than the team usually takes to close, or, where your CRM logs activity on deals, have had none logged for ${v.stalled.days} days.`;
 
 const howTo = (v: TNotifyView, mark: TMark) =>
   `${WHAT(v)} Change with ${HOW.filter((h) => v.digest || !h.startsWith('digest'))

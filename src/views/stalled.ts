@@ -224,7 +224,8 @@ export function stalledRuleCounts(deals: readonly TStalledDeal[], stalledDays: n
 
 const INTRO = (stalledDays: number) =>
   `Open deals of yours that have sat in their stage longer than the team usually takes (90% of deals move on sooner), have been open longer than the team usually takes to close one, or, where your CRM logs activity on deals, have had none logged for ${days(stalledDays)}. Most stalled first.`;
-const FOOTER = 'You get this list every week while you have stalled deals. `/kpi notify` turns it off.';
+const FOOTER =
+  'You get this list every week while you have stalled deals. `/kpi notify stalled off` turns it off.';
 
 /**
  * A rep's weekly direct message: their STALLED_DM_SHOWN most stalled deals, then "…and 67 more stalled deals

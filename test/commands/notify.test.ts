@@ -127,13 +127,13 @@ describe(`/kpi notify (${TEST_PROVIDER})`, () => {
     const changed = await run('notify digest weekdays 7:30', 'Mona Reyes');
     expectWellFormed(changed);
     expect(changed.text).toMatch(
-      /^Saved: your digest goes out Monday to Friday at 07:30 \(America\/New_York\)\. What KPI Bot sends you:/,
+      /^Saved: your digest goes out Monday to Friday at 07:30 \(America\/New_York\), held to 08:00: 07:30 is in this workspace's quiet hours\. What KPI Bot sends you:/,
     );
     expect(changed.terminal.split('\n')[0]).toBe(
-      '✓ Saved: your digest goes out Monday to Friday at 07:30 (America/New_York).',
+      "✓ Saved: your digest goes out Monday to Friday at 07:30 (America/New_York), held to 08:00: 07:30 is in this workspace's quiet hours.",
     );
     expect(JSON.stringify(changed.blocks)).toContain(
-      'Manager digest: *Monday to Friday at 07:30 (America/New_York)* (your choice; default: every day, with the coaching run)',
+      "Manager digest: *Monday to Friday at 07:30 (America/New_York), held to 08:00: 07:30 is in this workspace's quiet hours* (your choice; default: every day, with the coaching run)",
     );
     expect(changed.data).toMatchObject({ changed: 'digest', digest: { day: 'weekdays', time: '07:30' } });
     expect(await prefs('U0MONA')).toMatchObject({ digestDay: 'weekdays', digestTime: '07:30' });
@@ -320,6 +320,7 @@ describe('the notify views (pure)', () => {
       time: null,
       isDefault: false,
       coachingRun: { enabled: false, schedule: '30 8 * * *' },
+      heldUntil: null,
     },
     reachable: true,
     changed: null,
@@ -338,6 +339,22 @@ describe('the notify views (pure)', () => {
     expect(JSON.stringify(reply.blocks[1])).toContain('have had none logged for 30 days');
     expect(JSON.stringify(reply.blocks[1])).toContain('Digest times are in Asia/Kolkata.');
     expect(reply.data).toMatchObject({ digest: { day: 'saturday', coachingRun: { enabled: false } } });
+  });
+
+  it('says when a chosen digest time is in quiet hours and when it arrives', () => {
+    const digest = {
+      day: 'weekdays' as const,
+      time: '07:30',
+      isDefault: false,
+      coachingRun: { enabled: true, schedule: '30 8 * * *' },
+      heldUntil: '08:00',
+    };
+    const text = buildNotify(view({ digest })).terminal.replace(/\s+/g, ' ');
+    expect(text).toContain(
+      "at 07:30 (Asia/Kolkata), held to 08:00: 07:30 is in this workspace's quiet hours",
+    );
+    const free = buildNotify(view({ digest: { ...digest, time: '09:15', heldUntil: null } }));
+    expect(free.terminal).not.toContain('quiet hours');
   });
 
   it('shows someone the board never ranks (a manager, an admin) no rank DM to turn on', () => {

@@ -374,9 +374,11 @@ describe('deal-won celebrations', () => {
       where: { workspaceId },
       data: { status: 'sending', claimedBy: 'dead-host:1', claimedAt: at(0) },
     });
+    // A live sender's claim is never taken over: a long tick may hold one for many minutes.
     await t.bot.jobs.tick(at(5));
+    await t.bot.jobs.tick(at(30));
     expect((await moments()).map((m) => m.status)).toEqual(['sending']);
-    await t.bot.jobs.tick(at(11));
+    await t.bot.jobs.tick(at(61));
     expect((await moments()).map((m) => m.status)).toEqual(['uncertain']);
     expect(newPosts()).toEqual([]);
   });

@@ -318,6 +318,26 @@ describe('target milestones', () => {
     expect(blocksOf(newPosts()[0])).toContain('of your won revenue target for December 2026');
   });
 
+  it('a 100% milestone waiting for the channel when celebrations are turned off reaches the rep by DM', async () => {
+    await wonDeal('dana', 10_000);
+    // Detected at the first tick, bound for the channel; the burst has not settled yet.
+    await t.bot.jobs.tick(at(0));
+    expect(newPosts()).toEqual([]);
+    await setSettings({ celebrationsChannel: null });
+    await t.bot.jobs.tick(at(1));
+    await t.bot.jobs.tick(at(2));
+    const posts = newPosts();
+    expect(posts.map((p) => p.body.channel)).toEqual(['U0DANA']);
+    expect(String(posts[0]?.body.text)).toMatch(/You reached 100% of your won revenue target/);
+    expect(await milestones()).toEqual([
+      ['dana:sales.won_total:2026-11:100', 'sent'],
+      ['dana:sales.won_total:2026-11:50', 'skipped'],
+      ['dana:sales.won_total:2026-11:90', 'skipped'],
+    ]);
+    const sent = await db().moment.findFirstOrThrow({ where: { workspaceId, status: 'sent' } });
+    expect(sent.route).toBe('dm');
+  });
+
   it('60 reps of one manager with long hostile names reach 100% together: one message within Block Kit limits', async () => {
     const manager = await db().rep.create({
       data: { workspaceId, name: 'Mona Manager', slackUserId: 'U0MONA', role: 'manager' },

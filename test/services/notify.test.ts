@@ -106,6 +106,7 @@ describe('what a person receives', () => {
         time: null,
         isDefault: true,
         coachingRun: { enabled: true, schedule: '30 8 * * *' },
+        heldUntil: null,
       });
     }
   });
@@ -154,10 +155,11 @@ describe('changing one’s own choices', () => {
 
   it('the digest: a day and time, a time alone (days kept), a day alone (with the coaching run), default', async () => {
     let v = await change('Mia Manager', { item: 'digest', value: 'Monday', time: '7:05' });
-    expect(v.digest).toMatchObject({ day: 'monday', time: '07:05', isDefault: false });
+    // 07:05 is in the default quiet hours (20:00–08:00): held to 08:00, and the view says so.
+    expect(v.digest).toMatchObject({ day: 'monday', time: '07:05', isDefault: false, heldUntil: '08:00' });
     expect(await prefsOf('U0MIA')).toMatchObject({ digestDay: 'monday', digestTime: '07:05' });
     v = await change('Mia Manager', { item: 'digest', value: '18:30' });
-    expect(v.digest).toMatchObject({ day: 'monday', time: '18:30' });
+    expect(v.digest).toMatchObject({ day: 'monday', time: '18:30', heldUntil: null });
     v = await change('Mia Manager', { item: 'digest', value: 'weekdays' });
     expect(v.digest).toMatchObject({ day: 'weekdays', time: null, isDefault: false });
     expect(await prefsOf('U0MIA')).toMatchObject({ digestDay: 'weekdays', digestTime: null });
@@ -168,7 +170,7 @@ describe('changing one’s own choices', () => {
     expect(await prefsOf('U0MIA')).toEqual(NOTIFY_DEFAULTS);
     // An admin without reports schedules theirs too.
     v = await change('Ada Admin', { item: 'digest', value: 'sunday', time: '23:59' });
-    expect(v.digest).toMatchObject({ day: 'sunday', time: '23:59' });
+    expect(v.digest).toMatchObject({ day: 'sunday', time: '23:59', heldUntil: '08:00' });
   });
 
   it('reset: everything back to its default (rank off, off the old list too)', async () => {

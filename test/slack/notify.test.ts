@@ -121,7 +121,9 @@ describe(`/kpi notify through Slack (${TEST_PROVIDER})`, () => {
     expect((await slash('notify milestones off')).text).toMatch(/^Saved: milestone DMs are now off\./);
     expect((await slash('notify stalled off')).text).toMatch(/^Saved: stalled-deal DMs are now off\./);
     const digest = await slash('notify digest tuesday 06:45', { user: 'U0MIA' });
-    expect(digest.text).toMatch(/^Saved: your digest goes out Tuesdays at 06:45 \(Europe\/Berlin\)\./);
+    expect(digest.text).toMatch(
+      /^Saved: your digest goes out Tuesdays at 06:45 \(Europe\/Berlin\), held to 08:00: 06:45 is in this workspace's quiet hours\./,
+    );
     expect(await prefsOf('U0DANA')).toMatchObject({ milestoneDm: false, stalledDm: false, rankDm: false });
     expect(await prefsOf('U0MIA')).toMatchObject({ digestDay: 'tuesday', digestTime: '06:45' });
     // A rep has no digest; a manager is not ranked.
