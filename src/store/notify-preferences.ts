@@ -43,28 +43,40 @@ export async function notifyPreferencesOfWorkspace(
   };
 }
 
-/** Writes some of one person's preferences (the rest kept); `undefined` removes a key (back to the default). */
+/**
+ * Writes some of one person's preferences (the rest kept); `undefined` removes a key (back to the default).
+ * Compare-and-swap on the stored text, tried again when another change got there first, so two changes at the
+ * same moment (a button and a command, two replicas) both stick on SQLite and PostgreSQL alike: no lost update.
+ */
 export async function changeNotifyPreferences(
   db: TDb,
   workspaceId: string,
   slackUserId: string,
   patch: Partial<TNotifyPreferences>,
 ): Promise<TNotifyPreferences> {
-  return db.$transaction(async (tx) => {
-    const row = await tx.notifyPreference.findUnique({
-      where: { workspaceId_slackUserId: { workspaceId, slackUserId } },
-    });
+  const where = { workspaceId_slackUserId: { workspaceId, slackUserId } };
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const row = await db.notifyPreference.findUnique({ where });
     const next: Record<string, unknown> = { ...parseNotifyPreferences(row?.settings) };
     for (const [k, v] of Object.entries(patch)) {
       if (v === undefined) delete next[k];
       else next[k] = v;
     }
     const settings = JSON.stringify(next);
-    await tx.notifyPreference.upsert({
-      where: { workspaceId_slackUserId: { workspaceId, slackUserId } },
-      create: { workspaceId, slackUserId, settings },
-      update: { settings },
+    if (!row) {
+      // The first choice: a row another change inserted meanwhile makes this one go round again.
+      const created =
+        await db.$executeRaw`INSERT INTO "NotifyPreference" ("workspaceId", "slackUserId", "settings", "updatedAt")
+        VALUES (${workspaceId}, ${slackUserId}, ${settings}, ${new Date()})
+        ON CONFLICT ("workspaceId", "slackUserId") DO NOTHING`;
+      if (created === 1) return parseNotifyPreferences(settings);
+      continue;
+    }
+    const swapped = await db.notifyPreference.updateMany({
+      where: { workspaceId, slackUserId, settings: row.settings },
+      data: { settings },
     });
-    return parseNotifyPreferences(settings);
-  });
+    if (swapped.count === 1) return parseNotifyPreferences(settings);
+  }
+  throw new Error('could not save the preferences: too many changes at the same moment');
 }

@@ -60,7 +60,8 @@ export function applyWorkspaceOf(db: TDb, workspaceId: string) {
 
 /** Every workspace (the scheduler serves them all). */
 export function allWorkspaces(db: TDb): Promise<Workspace[]> {
-  return db.workspace.findMany();
+  // A fixed order (oldest first), so what the scheduler does in a tick never depends on the store's row order.
+  return db.workspace.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
 }
 
 /** A workspace by id, or null. */

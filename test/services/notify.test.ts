@@ -416,7 +416,7 @@ describe('in any order', () => {
 
 describe('at once', () => {
   it('changes of different choices at the same moment all stick (no lost update)', async () => {
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 20; round++) {
       await store.db.notifyPreference.deleteMany({});
       await Promise.all([
         change('Mia Manager', { item: 'milestones', value: 'off' }),
