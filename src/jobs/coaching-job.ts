@@ -26,7 +26,7 @@ import {
   type TBundle,
 } from './digest.js';
 import { inQuietHours } from './schedule.js';
-import type { TJob, TJobContext } from './types.js';
+import type { TJob, TJobContext, TJobResult } from './types.js';
 
 /** Quiet hours when a workspace has not chosen its own: no direct messages from 20:00 to 08:00 local time. */
 export const DEFAULT_QUIET_HOURS = { start: '20:00', end: '08:00' };
@@ -63,8 +63,11 @@ export function quietHoursOf(workspace: Pick<Workspace, 'settings'>) {
   return settings.quietHours === undefined ? DEFAULT_QUIET_HOURS : settings.quietHours;
 }
 
-/** Quiet hours are about the people being messaged now (the terminal of local mode has none). */
-function quietHoursHold(ctx: TJobContext) {
+/**
+ * A job run that would direct-message people in quiet hours is held (sent when they end). Quiet hours are about
+ * the people being messaged now (the terminal of local mode has none).
+ */
+export function quietHoursHold(ctx: TJobContext): TJobResult | null {
   const quiet = quietHoursOf(ctx.workspace);
   if (ctx.outbox.local || !inQuietHours(ctx.now, ctx.workspace.timezone, quiet)) return null;
   return {

@@ -1,23 +1,10 @@
-import { parseWorkspaceSettings } from '../domain/settings.js';
 import { stalledDaysOf, stalledDealsByRep } from '../reports/stalled-deals.js';
 import { notifyPreferencesOfWorkspace } from '../store/notify-preferences.js';
 import { activePeopleForStalled } from '../store/stalled.js';
 import { buildStalledDealsDm } from '../views/stalled.js';
-import { DEFAULT_QUIET_HOURS, workspaceAdmins } from './coaching-job.js';
+import { quietHoursHold, workspaceAdmins } from './coaching-job.js';
 import { SendError } from './outbox.js';
-import { inQuietHours } from './schedule.js';
-import type { TJob, TJobContext, TJobResult } from './types.js';
-
-/** Quiet hours are about the people being messaged now (the terminal of local mode has none). */
-function quietHoursHold(ctx: TJobContext): TJobResult | null {
-  const settings = parseWorkspaceSettings(ctx.workspace.settings);
-  const quiet = settings.quietHours === undefined ? DEFAULT_QUIET_HOURS : settings.quietHours;
-  if (ctx.outbox.local || !inQuietHours(ctx.now, ctx.workspace.timezone, quiet)) return null;
-  return {
-    summary: `held: ${quiet?.start}–${quiet?.end} are quiet hours in ${ctx.workspace.timezone}; sent when they end`,
-    held: true,
-  };
-}
+import type { TJob, TJobContext } from './types.js';
 
 type TCounts = {
   /** People sent their list. */
