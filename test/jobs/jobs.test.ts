@@ -13,7 +13,9 @@ import { postToSlackEndpoint } from '../support/slack-request.js';
  */
 
 let t: Awaited<ReturnType<typeof startTestBot>>;
-const LEADERBOARD_ONLY = { jobs: { 'coaching-alerts': { enabled: false } } };
+// No quiet hours for the leaderboard tests: the stalled-deals job shares the Monday 09:00 slot, and quiet hours are
+// judged on the real clock here (the bot's), so with them these tests would depend on the time of day they run.
+const LEADERBOARD_ONLY = { jobs: { 'coaching-alerts': { enabled: false } }, quietHours: null };
 const ALERTS_ONLY = { jobs: { leaderboard: { enabled: false } } };
 
 /** A clock the coaching tests set: quiet hours are judged on the time a run really happens. */
