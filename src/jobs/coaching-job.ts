@@ -3,7 +3,7 @@ import { parseWorkspaceSettings } from '../domain/settings.js';
 import { elapsedFraction, periodContaining, previousPeriod } from '../metrics/periods.js';
 import { median } from '../metrics/stats.js';
 import { evaluateRules, ruleConfig, type TCoachingInput } from '../reports/coaching-rules.js';
-import { formatMetric } from '../reports/format.js';
+import { formatMetric, plural } from '../reports/format.js';
 import { calendarOf } from '../reports/present.js';
 import { repMetricsReport, type TRepMetricsReport } from '../reports/rep-metrics.js';
 import { stalledDaysOf, stalledDealsByRep } from '../reports/stalled-deals.js';
@@ -197,7 +197,7 @@ async function routerOf(ctx: TJobContext) {
 /** The run's summary, as the ledger and `kpi jobs` show it. */
 function summaryOf(counts: TCounts): string {
   return `${counts.sent} alert${counts.sent === 1 ? '' : 's'} sent${
-    counts.messages ? ` in ${counts.messages} message${counts.messages === 1 ? '' : 's'}` : ''
+    counts.messages ? ` in ${plural(counts.messages, 'message')}` : ''
   }${counts.duplicate ? `, ${counts.duplicate} already sent this period` : ''}${
     counts.queued ? `, ${counts.queued} queued for a manager's digest time` : ''
   }${counts.snoozed ? `, ${counts.snoozed} snoozed` : ''}${counts.failed ? `, ${counts.failed} failed (retried next run)` : ''}${

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_STALLED_DAYS, type TDigestDay, type TResolvedNotify } from '../domain/notify.js';
 import { RULES, type TAlert, type TRuleId } from '../reports/coaching-rules.js';
+import { plural } from '../reports/format.js';
 import type { TStalledDeal } from '../reports/stalled-deals.js';
 import { recordAlertSent, requeueAlert, type TAlertRecipient } from '../store/alerts.js';
 import type { TDb } from '../store/store.js';
@@ -182,7 +183,7 @@ export function stalledContent(
   return {
     rule: STALLED_RULE,
     periodKey: weekKey,
-    headline: `${rep.name} has ${deals.length} stalled deal${deals.length === 1 ? '' : 's'}`,
+    headline: `${rep.name} has ${plural(deals.length, 'stalled deal')}`,
     // One paragraph (the digest shows an item's facts on one line): the summary, then (1) (2) (3).
     facts: [
       `${stalledSummaryLine(deals, locale)}.`,

@@ -1,3 +1,4 @@
+import { plural } from '../reports/format.js';
 import { stalledDaysOf, stalledDealsByRep } from '../reports/stalled-deals.js';
 import { notifyPreferencesOfWorkspace } from '../store/notify-preferences.js';
 import { activePeopleForStalled } from '../store/stalled.js';
@@ -20,8 +21,6 @@ type TCounts = {
   /** Cut off while sending: it may have arrived (not sent again). */
   uncertain: number;
 };
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function summaryOf(c: TCounts, stalledReps: number): string {
   if (stalledReps === 0) return 'no stalled deals: nothing sent';

@@ -11,6 +11,11 @@ export function oneLine(text: string): string {
   return text.replace(/\r\n|[\p{Cc}\u2028\u2029]/gu, ' ');
 }
 
+/** A count with its noun: "1 alert", "3 alerts" (`many` for an irregular plural). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** From this amount up (in major units, either sign) money is shown in whole units: the cents are noise there. */
 export const WHOLE_MONEY_FROM = 1000;
 

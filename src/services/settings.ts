@@ -8,6 +8,7 @@ import { JOB_NAMES, jobSettings } from '../jobs/runner.js';
 import { isJobSchedule } from '../jobs/schedule.js';
 import { SCALAR_METRICS } from '../metrics/scalar.js';
 import { ALERT_THRESHOLDS, RULE_IDS, ruleConfig, type TRuleId } from '../reports/coaching-rules.js';
+import { plural } from '../reports/format.js';
 import { dealAmountsInOtherCurrencies } from '../store/deals.js';
 import { countAdminReps } from '../store/reps.js';
 import { dealStageNames, stageOccupancy } from '../store/stage-names.js';
@@ -524,7 +525,7 @@ function jobSetting(
       );
     const n = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
     if (!(n >= 1 && n <= 365)) refuse('value', STALLED_DAYS_USAGE);
-    return { patch: { stalledDays: n }, shown: `${n} ${n === 1 ? 'day' : 'days'}` };
+    return { patch: { stalledDays: n }, shown: plural(n, 'day') };
   }
   if (key === 'quiet-hours') {
     if (lower === 'off') return { patch: { quietHours: null }, shown: 'off' };

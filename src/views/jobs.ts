@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { RULES, type TAlert } from '../reports/coaching-rules.js';
-import { changeUnitOf, formatChange, formatMetric } from '../reports/format.js';
+import { changeUnitOf, formatChange, formatMetric, plural } from '../reports/format.js';
 import { hasResult, type TWeeklyLeaderboard, type TWeeklyRow } from '../reports/weekly-leaderboard.js';
 import { clipMrkdwn, clipPlainText, LIMITS, listWithin, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
@@ -304,7 +304,6 @@ const ITEM_CHARS = 1500;
 /** The overflow option's value is at most 150 characters (an alert id is far shorter). */
 const OPTION_VALUE_MAX = 150;
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const repCount = (items: TDigestItem[]) => new Set(items.map((i) => i.rep.id)).size;
 const safeLinks = (links: TDigestItem['links']) => links.filter((l) => /^https?:\/\/[^\s<>|]+$/.test(l.url));
 

@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { plural } from '../reports/format.js';
 import { LIMITS, mrkdwnSections } from './blocks.js';
 import { buildConfirmation, escapeMrkdwn, mrkdwnOfMessage } from './help.js';
 import { plain, plainOfMessage, table, toJson } from './terminal.js';
@@ -54,10 +55,7 @@ function issue17Rows(view: TSettingsView, channel: (id: string) => string): [str
   }
   if (view.stalledDays) {
     const { days, isDefault } = view.stalledDays;
-    rows.push([
-      'Stalled after',
-      `${days} ${days === 1 ? 'day' : 'days'} without activity${isDefault ? ' (default)' : ''}`,
-    ]);
+    rows.push(['Stalled after', `${plural(days, 'day')} without activity${isDefault ? ' (default)' : ''}`]);
   }
   return rows;
 }

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { minorDigits } from '../domain/money.js';
-import { formatMetric } from '../reports/format.js';
+import { formatMetric, plural } from '../reports/format.js';
 import { rulesOf, type TStalledDeal, type TStalledRule } from '../reports/stalled-deals.js';
 import { clipPlainText, LIMITS, listWithin, mrkdwnContext, mrkdwnSections } from './blocks.js';
 import { codeSpan, escapeMrkdwn } from './help.js';
@@ -26,7 +26,7 @@ export function sourceName(source: string): string {
   return SOURCE_NAMES[source] ?? source;
 }
 
-const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
+const days = (n: number) => plural(n, 'day');
 
 /** A rep's DM names this many deals, most stalled first; the rest are counted. */
 export const STALLED_DM_SHOWN = 10;
