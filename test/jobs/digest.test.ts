@@ -9,7 +9,7 @@ import { jobsOverview } from '../../src/services/jobs.js';
 import { changeNotifyPreferences } from '../../src/store/notify-preferences.js';
 import { startTestBot } from '../support/bot.js';
 import type { TRecordedCall } from '../support/fake-slack.js';
-import { postToSlackEndpoint, slashCommands } from '../support/slack-request.js';
+import { postBlockAction, slashCommands } from '../support/slack-request.js';
 
 /**
  * The manager digest (issue 17) through the real bot: the scheduler's tick with a fake clock, the fake Slack on
@@ -194,31 +194,15 @@ function chooseFromMenu(
   t: TBot,
   opts: { user: string; value: string; replyId: string; message?: unknown; team?: string; blockId?: string },
 ) {
-  const team = opts.team ?? 'T0ACME';
-  return postToSlackEndpoint(
-    t.baseUrl,
-    new URLSearchParams({
-      payload: JSON.stringify({
-        type: 'block_actions',
-        team: { id: team, domain: 'acme' },
-        user: { id: opts.user, username: opts.user, name: opts.user, team_id: team },
-        api_app_id: 'A0KPI',
-        token: 'x',
-        trigger_id: '1.2.3',
-        response_url: t.slack.responseUrl(opts.replyId),
-        ...(opts.message ? { message: opts.message } : {}),
-        actions: [
-          {
-            type: 'overflow',
-            action_id: 'kpi_alert_item',
-            block_id: opts.blockId ?? 'b',
-            selected_option: { text: { type: 'plain_text', text: 'x' }, value: opts.value },
-            action_ts: '1',
-          },
-        ],
-      }),
-    }).toString(),
-  );
+  return postBlockAction(t, {
+    ...opts,
+    action: {
+      type: 'overflow',
+      action_id: 'kpi_alert_item',
+      block_id: opts.blockId ?? 'b',
+      selected_option: { text: { type: 'plain_text', text: 'x' }, value: opts.value },
+    },
+  });
 }
 
 describe('manager digest: one coaching run', () => {

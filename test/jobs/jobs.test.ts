@@ -5,7 +5,7 @@ import { runJobSlot } from '../../src/jobs/runner.js';
 import { formatMetric } from '../../src/reports/format.js';
 import { startTestBot } from '../support/bot.js';
 import type { TRecordedCall } from '../support/fake-slack.js';
-import { postToSlackEndpoint } from '../support/slack-request.js';
+import { postBlockAction } from '../support/slack-request.js';
 
 /**
  * Scheduled jobs through the real bot with a fake clock: the scheduler's tick is called with chosen instants
@@ -108,22 +108,7 @@ afterAll(async () => {
 
 /** A button press as Slack sends it (block_actions), answered at the response URL `/respond/<replyId>`. */
 function press(action: string, user: string, value: string, replyId: string, message?: unknown) {
-  return postToSlackEndpoint(
-    t.baseUrl,
-    new URLSearchParams({
-      payload: JSON.stringify({
-        type: 'block_actions',
-        team: { id: 'T0ACME', domain: 'acme' },
-        user: { id: user, username: user, name: user, team_id: 'T0ACME' },
-        api_app_id: 'A0KPI',
-        token: 'x',
-        trigger_id: '1.2.3',
-        response_url: t.slack.responseUrl(replyId),
-        ...(message ? { message } : {}),
-        actions: [{ type: 'button', action_id: action, block_id: 'b', value, action_ts: '1' }],
-      }),
-    }).toString(),
-  );
+  return postBlockAction(t, { user, replyId, message, action: { type: 'button', action_id: action, value } });
 }
 
 /** The outbox a test bot's scheduler uses, for runs started by hand. */

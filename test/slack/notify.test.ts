@@ -6,7 +6,7 @@ import { LIMITS } from '../../src/views/blocks.js';
 import { startTestBot } from '../support/bot.js';
 import { TEST_PROVIDER } from '../support/env.js';
 import type { TRecordedCall } from '../support/fake-slack.js';
-import { postToSlackEndpoint, slashCommands } from '../support/slack-request.js';
+import { postBlockAction, slashCommands } from '../support/slack-request.js';
 
 /**
  * `/kpi notify` through the real bot (signed slash commands into the receiver, the fake Slack Web API) and the
@@ -43,23 +43,11 @@ const setLegacyList = async (ids: string[]) => {
 
 /** A button press as Slack sends it (block_actions), answered at the response URL `/respond/<replyId>`. */
 function press(action: string, user: string, replyId: string) {
-  return postToSlackEndpoint(
-    t.baseUrl,
-    new URLSearchParams({
-      payload: JSON.stringify({
-        type: 'block_actions',
-        team: { id: 'T0ACME', domain: 'acme' },
-        user: { id: user, username: user, name: user, team_id: 'T0ACME' },
-        api_app_id: 'A0KPI',
-        token: 'x',
-        trigger_id: '1.2.3',
-        response_url: t.slack.responseUrl(replyId),
-        actions: [
-          { type: 'button', action_id: action, block_id: 'b', value: 'sales.won_total', action_ts: '1' },
-        ],
-      }),
-    }).toString(),
-  );
+  return postBlockAction(t, {
+    user,
+    replyId,
+    action: { type: 'button', action_id: action, value: 'sales.won_total' },
+  });
 }
 
 let miaId: string;

@@ -60,6 +60,33 @@ export async function postToSlackEndpoint(
   return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers: slackHeaders(body, opts), body });
 }
 
+/**
+ * A button press or menu choice as Slack sends it (a signed block_actions request to /slack/events), answered at
+ * the fake Slack's response URL `/respond/<replyId>`. `action` is the one action (button, overflow …).
+ */
+export function postBlockAction(
+  target: { baseUrl: string; slack: FakeSlack },
+  opts: { user: string; replyId: string; action: Record<string, unknown>; message?: unknown; team?: string },
+): Promise<Response> {
+  const team = opts.team ?? 'T0ACME';
+  return postToSlackEndpoint(
+    target.baseUrl,
+    new URLSearchParams({
+      payload: JSON.stringify({
+        type: 'block_actions',
+        team: { id: team, domain: 'acme' },
+        user: { id: opts.user, username: opts.user, name: opts.user, team_id: team },
+        api_app_id: 'A0KPI',
+        token: 'x',
+        trigger_id: '1.2.3',
+        response_url: target.slack.responseUrl(opts.replyId),
+        ...(opts.message ? { message: opts.message } : {}),
+        actions: [{ block_id: 'b', action_ts: '1', ...opts.action }],
+      }),
+    }).toString(),
+  );
+}
+
 /** The bot a command goes to and the fake Slack its replies reach (what startTestBot returns fits). */
 export type TSlashTarget = { baseUrl: string; slack: FakeSlack };
 
