@@ -161,6 +161,18 @@ const VARIABLES = {
     expected: 'a random secret of 16+ characters that signs requests to POST /webhooks/events',
     example: 'f3a9c1d27b5e4f60a8c9d0e1f2a3b4c5',
   },
+  KPI_METRICS_TOKEN: {
+    schema: optionalString.pipe(
+      z
+        .string()
+        .min(16)
+        .regex(/^[\x21-\x7e]+$/)
+        .optional(),
+    ),
+    expected:
+      'a random token of 16+ printable characters, no spaces, that Prometheus sends as a bearer token to GET /metrics (unset: no /metrics)',
+    example: '9c4e0b7a1f3d5e6a8b2c4d6e8f0a1b3c',
+  },
   KPI_PUBLIC_URL: {
     schema: optionalString.pipe(
       z

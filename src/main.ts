@@ -5,6 +5,7 @@ import { createCommandRouter, type TCommandRouter } from './commands/execute.js'
 import { COMMANDS } from './commands/index.js';
 import type { TConfig } from './config.js';
 import { healthRoute } from './http/health.js';
+import { createMetrics, metricsRoute, type TMetrics } from './http/metrics.js';
 import { createHttpServer, type THttpLimits } from './http/server.js';
 import { createSlackGate } from './http/slack-gate.js';
 import { Inflight } from './inflight.js';
@@ -20,6 +21,7 @@ import { createChartImages } from './slack/charts.js';
 import type { THomeTiming } from './slack/home-dashboard.js';
 import { createSlackUserLookup } from './slack/lookup.js';
 import { jobOutbox, LOCAL_LEADERBOARD } from './slack/outboxes.js';
+import { inboxStats } from './store/inbox-stats.js';
 import { teamUninstalled } from './store/installations.js';
 import { applyMigrations } from './store/migrate.js';
 import { createSeenRequests } from './store/seen-requests.js';
@@ -66,6 +68,8 @@ type TWiring = {
   logger: TLogger;
   clock: TClock;
   store: TStore;
+  /** Counters and gauges for GET /metrics (served only with KPI_METRICS_TOKEN). */
+  metrics: TMetrics;
 };
 
 /** Slack (unless local mode): Bolt, the listeners and their dependencies. Bolt is loaded only here. */
@@ -89,6 +93,7 @@ async function startSlack(
     webhookUrl: (teamId, path) =>
       webhookUrl({ publicUrl: config.KPI_PUBLIC_URL, path, teamId, key: workspaceKeySecret }),
     homeTiming: w.opts.homeTiming,
+    metrics: w.metrics,
   });
 }
 
@@ -119,12 +124,16 @@ async function startIngest(
             token: config.SLACK_BOT_TOKEN,
             slackApiUrl: config.SLACK_API_URL,
             workspaceId: defaultWorkspaceId ?? '',
+            fetch: w.metrics.slackFetch(config.SLACK_API_URL ?? 'https://slack.com/api/'),
           })
         : undefined,
     now: () => clock.now(),
     pollMs: w.opts.inboxPollMs,
     enabled: config.KPI_INBOX_WORKER === 'on',
-    onApplied: (workspaceId) => slack?.home.factsChanged(workspaceId),
+    onApplied: (workspaceId) => {
+      w.metrics.eventsApplied();
+      slack?.home.factsChanged(workspaceId);
+    },
   });
   const webhooks = webhookRoutes({
     db: store.db,
@@ -187,9 +196,15 @@ async function serveHttp(
         logger,
       })
     : undefined;
+  const token = config.KPI_METRICS_TOKEN;
   const server = createHttpServer({
-    routes: [healthRoute(store, state), ...parts.webhooks],
+    routes: [
+      healthRoute(store, state),
+      ...parts.webhooks,
+      ...(token ? [metricsRoute(w.metrics, token)] : []),
+    ],
     slack: slackGate,
+    metrics: w.metrics,
     logger,
     limits: { maxConnections: config.KPI_HTTP_MAX_CONNECTIONS, ...w.opts.httpLimits },
   });
@@ -220,7 +235,12 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   const applied = await applyMigrations(config.DATABASE_URL);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const store = await openStore(config.DATABASE_URL);
-  const w: TWiring = { config, opts, logger, clock, store };
+  const metrics = createMetrics({
+    inbox: () => inboxStats(store.db, clock.now()),
+    now: () => clock.now(),
+    logger,
+  });
+  const w: TWiring = { config, opts, logger, clock, store, metrics };
 
   const router = createCommandRouter(COMMANDS);
   // Replies, dashboards and shares after the ack: four at a time keeps acks prompt under a burst.
@@ -260,6 +280,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     defaultCelebrationsChannel: channels.celebrations,
     outboxFor: (workspace) =>
       jobOutbox(workspace, slack ? { clientFor: slack.clientFor, charts } : undefined, logger),
+    onRun: metrics.jobRun,
   });
   if (config.KPI_JOBS === 'on') jobs.start();
   logger.info({ port, mode: config.slackMode, store: store.provider }, 'KPI Bot is listening');

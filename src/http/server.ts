@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { errorForLog, type TLogger } from '../logger.js';
+import type { TMetrics } from './metrics.js';
 
 export type TRoute = {
   method: 'GET' | 'POST';
@@ -127,17 +128,38 @@ function noRoute(req: IncomingMessage, res: ServerResponse, status: 404 | 405, a
   );
 }
 
+/** The paths the Slack gate serves (src/http/slack-gate.ts); any other /slack/ path is "other" in metrics. */
+const SLACK_PATHS = new Set(['/slack/events', '/slack/install', '/slack/oauth_redirect']);
+
 /**
- * The one HTTP server: our routes (health, webhooks) and, in Slack HTTP mode, the Slack gate for /slack/*.
- * Unknown paths get 404 and wrong methods 405, as JSON. This is the one place where a request's failure is
- * caught: nothing a handler throws (synchronously or not) escapes; it is logged without the request and
- * answered 500 at most.
+ * Counts a request once it is answered (or the connection is lost before that), under `route`: a fixed label,
+ * never the path a client sent.
+ */
+function observe(metrics: Pick<TMetrics, 'httpRequest'>, route: string, res: ServerResponse): void {
+  const started = process.hrtime.bigint();
+  let counted = false;
+  const count = (status: number | 'aborted') => {
+    if (counted) return;
+    counted = true;
+    metrics.httpRequest(route, status, Number(process.hrtime.bigint() - started) / 1e9);
+  };
+  res.once('finish', () => count(res.statusCode));
+  res.once('close', () => count(res.writableFinished ? res.statusCode : 'aborted'));
+}
+
+/**
+ * The one HTTP server: our routes (health, webhooks, metrics) and, in Slack HTTP mode, the Slack gate for
+ * /slack/*. Unknown paths get 404 and wrong methods 405, as JSON. This is the one place where a request's
+ * failure is caught: nothing a handler throws (synchronously or not) escapes; it is logged without the request
+ * and answered 500 at most. With `metrics`, every request is counted by route (a registered path, a Slack path,
+ * or "other" for anything else, so hostile paths add no series) and status.
  */
 export function createHttpServer(opts: {
   routes: TRoute[];
   slack?: RequestListener;
   logger: TLogger;
   limits?: Partial<THttpLimits>;
+  metrics?: Pick<TMetrics, 'httpRequest'>;
 }): Server {
   const limits = { ...HTTP_LIMITS, ...opts.limits };
   const failed = (req: IncomingMessage, res: ServerResponse, path: string, error: unknown) => {
@@ -156,6 +178,10 @@ export function createHttpServer(opts: {
       try {
         const matching = opts.routes.filter((r) => r.path === path);
         const route = matching.find((r) => r.method === req.method);
+        if (opts.metrics) {
+          const isSlack = opts.slack && SLACK_PATHS.has(path);
+          observe(opts.metrics, matching.length > 0 || isSlack ? path : 'other', res);
+        }
         if (route) {
           Promise.resolve(route.handler(req, res)).catch((error: unknown) => failed(req, res, path, error));
           return;

@@ -53,6 +53,8 @@ export type TJobDeps = {
   catchUpMs: number;
   /** The time claims are stamped with and quiet hours read (the system clock unless a test fixes it). */
   clock?: TClock;
+  /** Told each slot the scheduler handles (GET /metrics): a run's status, lost, already, skipped, or error. */
+  onRun?: (job: TJob['name'], outcome: string) => void;
 };
 
 /** A job's schedule and switch in a workspace (settings over the defaults). */
@@ -240,11 +242,13 @@ export function createScheduler(deps: TJobDeps & { clock: TClock }) {
     for (const slot of slotsBetween(schedule, workspace.timezone, start, from)) {
       const by = deps.instanceId ?? instance();
       const now = deps.clock.now();
-      if (await claimSlot(deps.db, { job, workspaceId: workspace.id, slot, by, now, status: 'skipped' }))
+      if (await claimSlot(deps.db, { job, workspaceId: workspace.id, slot, by, now, status: 'skipped' })) {
+        deps.onRun?.(job, 'skipped');
         deps.logger.warn(
           { job, workspace: workspace.slackTeamId, slot },
           'slot missed too long ago: skipped',
         );
+      }
     }
   }
 
@@ -257,9 +261,12 @@ export function createScheduler(deps: TJobDeps & { clock: TClock }) {
   ) {
     const key = `${job}|${workspace.id}|${slot.toISOString()}`;
     try {
-      out.push(await runJobSlot(deps, job, workspace, slot, opts));
+      const ran = await runJobSlot(deps, job, workspace, slot, opts);
+      deps.onRun?.(job, ran.outcome === 'ran' || ran.status === 'lost' ? ran.status : 'already');
+      out.push(ran);
       retry.delete(key);
     } catch (error) {
+      deps.onRun?.(job, 'error');
       retry.set(key, { job, workspaceId: workspace.id, slot });
       deps.logger.error(
         { err: error, job, workspace: workspace.slackTeamId, slot },

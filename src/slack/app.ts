@@ -4,6 +4,7 @@ import { WebClient } from '@slack/web-api';
 import { BoundedMap } from '../bounded-map.js';
 import type { TConfig } from '../config.js';
 import { AppError, isStoreUnavailable } from '../errors.js';
+import { slackKindOf, type TMetrics } from '../http/metrics.js';
 import { JOB_CLIENT_OPTIONS } from '../jobs/outbox.js';
 import { errorForLog, toBoltLogger } from '../logger.js';
 import { parseEncryptionKey } from '../secret-box.js';
@@ -151,8 +152,17 @@ type TBoltLogger = ReturnType<typeof toBoltLogger>;
  * (no retries, 1.5 s at most), `job` for scheduled posts (no blind retries: a post is not idempotent; rate
  * limits handled by the job), else WEB_API_OPTIONS.
  */
-function createClients(config: TConfig, base: Omit<TSlackDeps, 'home'>, logger: TBoltLogger) {
-  const apiUrl = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {};
+function createClients(
+  config: TConfig,
+  base: Omit<TSlackDeps, 'home'>,
+  logger: TBoltLogger,
+  metrics: TMetrics | undefined,
+) {
+  // Every client (ours and Bolt's, OAuth's, Socket Mode's) is built from these, so each call is counted.
+  const apiUrl = {
+    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+    ...(metrics ? { fetch: metrics.slackFetch(config.SLACK_API_URL ?? 'https://slack.com/api/') } : {}),
+  };
   let installations: TInstallationStore | undefined;
   let tokenFor: (teamId: string) => Promise<string | undefined> = async () => config.SLACK_BOT_TOKEN;
   /** Enterprise Grid: the enterprise of each team seen in a request, to find an org-wide installation. */
@@ -280,19 +290,43 @@ async function createBolt(
 }
 
 /**
+ * Times each Slack request from the moment Bolt is handed it to its ack, by kind. Both receivers (HTTP and
+ * Socket Mode) hand requests over through app.processEvent, and every listener acks through the event's ack,
+ * so this is the one place that sees them all.
+ */
+function countAcks(app: App, metrics: TMetrics): void {
+  const processEvent = app.processEvent.bind(app);
+  app.processEvent = (event) => {
+    const started = process.hrtime.bigint();
+    const kind = slackKindOf(event.body);
+    const ack: typeof event.ack = async (response) => {
+      const result = await event.ack(response);
+      metrics.slackAck(kind, Number(process.hrtime.bigint() - started) / 1e9);
+      return result;
+    };
+    return processEvent({ ...event, ack });
+  };
+}
+
+/**
  * Builds the Slack side of the bot: each workspace's Web API client, the listeners' dependencies, and the Bolt
  * app of the configured mode with every listener registered. The Web API client honours SLACK_API_URL; every
  * call gives up within seconds, not Slack's default of ten retries over half an hour (a reply or a dashboard
  * late by minutes is worse than one sent without its chart).
  */
-export async function createSlackApp(config: TConfig, base: Omit<TSlackDeps, 'home'>): Promise<TSlackApp> {
+export async function createSlackApp(
+  config: TConfig,
+  base: Omit<TSlackDeps, 'home'> & { metrics?: TMetrics },
+): Promise<TSlackApp> {
+  const { metrics } = base;
   const logger = toBoltLogger(base.logger);
-  const { apiUrl, installations, enterpriseOf, clientFor } = createClients(config, base, logger);
+  const { apiUrl, installations, enterpriseOf, clientFor } = createClients(config, base, logger, metrics);
   const clientOptions = { ...apiUrl, ...WEB_API_OPTIONS };
   const deps = createDeps(config, base, clientFor);
   const bolt = await createBolt(config, base.logger, logger, { apiUrl, installations, clientOptions });
   const { app } = bolt;
   await app.init();
+  if (metrics) countAcks(app, metrics);
   app.use(async ({ context, next }) => {
     if (context.teamId && context.enterpriseId) enterpriseOf.set(context.teamId, context.enterpriseId);
     await next();

@@ -10,9 +10,12 @@ export function createSlackUserLookup(opts: {
   token: string;
   slackApiUrl?: string | undefined;
   workspaceId: string;
+  /** A fetch that counts the calls (GET /metrics); the global one otherwise. */
+  fetch?: typeof fetch | undefined;
 }): TSlackUserLookup {
   const client = new WebClient(opts.token, {
     ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
     retryConfig: { retries: 0 },
     timeout: 5_000,
     rejectRateLimitedCalls: true,
