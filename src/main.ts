@@ -239,6 +239,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
     inbox: () => inboxStats(store.db, clock.now()),
     now: () => clock.now(),
     logger,
+    processMetrics: Boolean(config.KPI_METRICS_TOKEN),
   });
   const w: TWiring = { config, opts, logger, clock, store, metrics };
 

@@ -58,9 +58,12 @@ export function createMetrics(opts: {
   /** The business clock (apply lag is measured against it). */
   now: () => Date;
   logger: TLogger;
+  /** prom-client's process metrics (memory, event-loop lag …): only when someone can read them. */
+  processMetrics?: boolean;
 }): TMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // The event-loop monitor runs for the life of the process once started, so not for a bot without /metrics.
+  if (opts.processMetrics) collectDefaultMetrics({ register: registry });
 
   const http = new Histogram({
     name: 'kpi_http_request_duration_seconds',
