@@ -90,51 +90,14 @@ function firstReadingIn(input: TMetricInput, network: string, metric: string, p:
   }
   return first;
 }
-/** The sum of readings of a counted metric within a period. */
-function countedIn(input: TMetricInput, network: string, metric: string, p: TPeriod): number {
-  return sum(
-    input.facts.socialSnapshots
-      .filter((s) => s.network === network && s.metric === metric && inPeriod(s.at, p))
-      .map((s) => s.value),
-  );
-}
-function hasReadings(input: TMetricInput, network: string, metric: string, p: TPeriod): boolean {
-  return input.facts.socialSnapshots.some(
-    (s) => s.network === network && s.metric === metric && inPeriod(s.at, p),
-  );
-}
 /** The sum of a counted LinkedIn metric logged in the period; null when nothing was logged. */
-function loggedSum(input: TMetricInput, metric: string): number | null {
-  return hasReadings(input, 'linkedin', metric, input.period)
-    ? countedIn(input, 'linkedin', metric, input.period)
-    : null;
-}
-/**
- * The level at the period's end (latest reading before it) − the level at its start (latest reading before
- * it). Without a reading before the start, growth counts from the period's first reading instead, so a rep who
- * began logging this period still sees how far they came; null when there is no reading before the end, or the
- * period's first reading is its only one (nothing to compare it with).
- */
-function growth(input: TMetricInput, metric: string): number | null {
-  const end = levelAt(input, 'linkedin', metric, input.period.end);
-  if (end === null) return null;
-  const start = levelAt(input, 'linkedin', metric, input.period.start);
-  if (start !== null) return end - start;
-  const first = firstReadingIn(input, 'linkedin', metric, input.period);
-  if (!first) return null;
-  const later = input.facts.socialSnapshots.some(
-    (s) =>
-      s.network === 'linkedin' &&
-      s.metric === metric &&
-      inPeriod(s.at, input.period) &&
-      s.at.getTime() > first.at,
-  );
-  return later ? end - first.value : null;
+function loggedSum(logged: TLogged): number | null {
+  return logged.n > 0 ? logged.sum : null;
 }
 function postsIn(input: TMetricInput) {
   return input.facts.socialPosts.filter((p) => inPeriod(p.postedAt, input.period));
 }
-function attainment(input: TMetricInput, id: string, actual: number): number | null {
+function attainment(input: Pick<TMetricInput, 'targets'>, id: string, actual: number): number | null {
   const target = input.targets[id];
   return target === undefined || target <= 0 ? null : actual / target;
 }
@@ -175,120 +138,376 @@ export function firstYearChurned(customers: readonly TCustomerFact[], p: TPeriod
   return atRisk.filter((c) => inPeriod(c.churnedAt, p) && inFirstYear(c, c.churnedAt as Date)).length;
 }
 
+/** A level metric's readings around a period, as its growth needs them. */
+export type TLevelFirst = {
+  /** The period's earliest reading (the larger of two at the same instant). */
+  value: number;
+  /** Whether the period has a reading later than that one. */
+  later: boolean;
+} | null;
+
+/** A counted LinkedIn metric logged in a period: how many readings, and their sum. */
+export type TLogged = { n: number; sum: number };
+
+/** Assessments of a period with the same score out of the same maximum, and how many there were. */
+export type TScoreGroup = { score: number; maxScore: number; n: number };
+
+/**
+ * Per-rep figures of a period that a database can add up (sums, counts, the latest reading before an instant):
+ * what every metric but first-year churn is a formula of. The metrics compute them from facts
+ * (`periodTotalsFromFacts`); a leaderboard has the store compute them for every rep at once
+ * (store/rankings.ts), and both give them to the same formula (`TScalarMetric.totals.value`).
+ */
+export type TPeriodTotals = {
+  /** Σ amount of deals won in the period, in the workspace currency. */
+  wonAmount: number;
+  /** Deals won in the period whose amount counts (the workspace currency, or no amount). */
+  wonWithAmount: number;
+  /** Deals won in the period, any currency. */
+  wonCount: number;
+  /** Σ amount of deals won in the previous period, in the workspace currency. */
+  previousWonAmount: number;
+  /** Deals opened (created) in the period. */
+  created: number;
+  /** Deals lost in the period. */
+  lost: number;
+  /** Deals won or lost in the period. */
+  closed: number;
+  calls: number;
+  emails: number;
+  /** Σ count of outreach activities (call, email, linkedin_message). */
+  outreach: number;
+  /** Σ count of outreach marked personalized. */
+  personalized: number;
+  /** Σ count of outreach marked generic. */
+  generic: number;
+  /** Latest LinkedIn followers reading before the period's end (the larger of two at that instant). */
+  followersAtEnd: number | null;
+  /** Latest LinkedIn followers reading before the period's start. */
+  followersAtStart: number | null;
+  followersFirst: TLevelFirst;
+  profileViewsAtEnd: number | null;
+  profileViewsAtStart: number | null;
+  profileViewsFirst: TLevelFirst;
+  requestsSent: TLogged;
+  requestsAccepted: TLogged;
+  inquiries: TLogged;
+  referrals: TLogged;
+  /** Posts (any network) of the period and their engagement. */
+  posts: { n: number; shares: number; comments: number; likes: number };
+  /** Leads that became MQLs in the period. */
+  mqls: number;
+  /** Of them, those converted by now. */
+  converted: number;
+  /** Assessments taken in the period. */
+  assessments: number;
+  /** Assessments of the period with a maximum above 0, grouped by score and maximum. */
+  scores: TScoreGroup[];
+  /** The latest assessment (ms) before the period's end and not after now; null if none. */
+  lastAssessmentAt: number | null;
+  /** Customers won in the period. */
+  customersWon: number;
+  /** Customers churned in the period. */
+  customersLost: number;
+};
+
+/** The totals of no facts at all: what a rep without rows in the store has. */
+export const NO_TOTALS: TPeriodTotals = {
+  wonAmount: 0,
+  wonWithAmount: 0,
+  wonCount: 0,
+  previousWonAmount: 0,
+  created: 0,
+  lost: 0,
+  closed: 0,
+  calls: 0,
+  emails: 0,
+  outreach: 0,
+  personalized: 0,
+  generic: 0,
+  followersAtEnd: null,
+  followersAtStart: null,
+  followersFirst: null,
+  profileViewsAtEnd: null,
+  profileViewsAtStart: null,
+  profileViewsFirst: null,
+  requestsSent: { n: 0, sum: 0 },
+  requestsAccepted: { n: 0, sum: 0 },
+  inquiries: { n: 0, sum: 0 },
+  referrals: { n: 0, sum: 0 },
+  posts: { n: 0, shares: 0, comments: 0, likes: 0 },
+  mqls: 0,
+  converted: 0,
+  assessments: 0,
+  scores: [],
+  lastAssessmentAt: null,
+  customersWon: 0,
+  customersLost: 0,
+};
+
+/** The earliest LinkedIn reading of a metric in the period, and whether a later one follows it. */
+function levelFirst(i: TMetricInput, metric: string): TLevelFirst {
+  const first = firstReadingIn(i, 'linkedin', metric, i.period);
+  if (!first) return null;
+  const later = i.facts.socialSnapshots.some(
+    (s) =>
+      s.network === 'linkedin' &&
+      s.metric === metric &&
+      inPeriod(s.at, i.period) &&
+      s.at.getTime() > first.at,
+  );
+  return { value: first.value, later };
+}
+function logged(i: TMetricInput, metric: string): TLogged {
+  const xs = i.facts.socialSnapshots.filter(
+    (s) => s.network === 'linkedin' && s.metric === metric && inPeriod(s.at, i.period),
+  );
+  return { n: xs.length, sum: sum(xs.map((s) => s.value)) };
+}
+/** The instant days since training are counted to: the period's end, or now if sooner. */
+const trainingAsOf = (c: { now: Date; period: TPeriod }) => Math.min(c.now.getTime(), c.period.end.getTime());
+
+/** How each total is computed from a rep's facts (the store's queries compute the same, store/rankings.ts). */
+const TOTALS_FROM_FACTS: { [K in keyof TPeriodTotals]: (i: TMetricInput) => TPeriodTotals[K] } = {
+  wonAmount: (i) => wonTotal(i, i.period),
+  wonWithAmount: (i) => wonWithAmount(i, i.period).length,
+  wonCount: (i) => wonIn(i, i.period).length,
+  previousWonAmount: (i) => wonTotal(i, i.previous),
+  created: (i) => i.facts.deals.filter((d) => inPeriod(d.openedAt, i.period)).length,
+  lost: (i) => i.facts.deals.filter((d) => d.status === 'lost' && inPeriod(d.closedAt, i.period)).length,
+  closed: (i) => i.facts.deals.filter((d) => d.status !== 'open' && inPeriod(d.closedAt, i.period)).length,
+  calls: (i) => activityCount(i, i.period, (k) => k === 'call'),
+  emails: (i) => activityCount(i, i.period, (k) => k === 'email'),
+  outreach: (i) => activityCount(i, i.period, isOutreach),
+  personalized: (i) => outreachMarked(i, true),
+  generic: (i) => outreachMarked(i, false),
+  followersAtEnd: (i) => levelAt(i, 'linkedin', 'followers', i.period.end),
+  followersAtStart: (i) => levelAt(i, 'linkedin', 'followers', i.period.start),
+  followersFirst: (i) => levelFirst(i, 'followers'),
+  profileViewsAtEnd: (i) => levelAt(i, 'linkedin', 'profile_views', i.period.end),
+  profileViewsAtStart: (i) => levelAt(i, 'linkedin', 'profile_views', i.period.start),
+  profileViewsFirst: (i) => levelFirst(i, 'profile_views'),
+  requestsSent: (i) => logged(i, 'requests_sent'),
+  requestsAccepted: (i) => logged(i, 'requests_accepted'),
+  inquiries: (i) => logged(i, 'inquiries'),
+  referrals: (i) => logged(i, 'referrals'),
+  posts: (i) => {
+    const posts = postsIn(i);
+    return {
+      n: posts.length,
+      shares: sum(posts.map((p) => p.shares)),
+      comments: sum(posts.map((p) => p.comments)),
+      likes: sum(posts.map((p) => p.likes)),
+    };
+  },
+  mqls: (i) => i.facts.leads.filter((l) => inPeriod(l.mqlAt, i.period)).length,
+  converted: (i) =>
+    i.facts.leads.filter((l) => inPeriod(l.mqlAt, i.period) && l.convertedAt && l.convertedAt <= i.now)
+      .length,
+  assessments: (i) => i.facts.training.filter((t) => inPeriod(t.at, i.period)).length,
+  scores: (i) => {
+    const groups = new Map<string, TScoreGroup>();
+    for (const t of i.facts.training) {
+      if (!inPeriod(t.at, i.period) || !(t.maxScore > 0)) continue;
+      const key = `${t.score}/${t.maxScore}`;
+      const g = groups.get(key);
+      if (g) g.n += 1;
+      else groups.set(key, { score: t.score, maxScore: t.maxScore, n: 1 });
+    }
+    return [...groups.values()];
+  },
+  lastAssessmentAt: (i) => {
+    const asOf = trainingAsOf(i);
+    const last = Math.max(
+      ...i.facts.training.map((t) => t.at.getTime()).filter((t) => t <= asOf),
+      Number.NEGATIVE_INFINITY,
+    );
+    return Number.isFinite(last) ? last : null;
+  },
+  customersWon: (i) => i.facts.customers.filter((c) => inPeriod(c.wonAt, i.period)).length,
+  customersLost: (i) => i.facts.customers.filter((c) => inPeriod(c.churnedAt, i.period)).length,
+};
+
+/** Some totals of a rep's period, computed from its facts (only those asked for). */
+export function periodTotalsFromFacts<K extends keyof TPeriodTotals>(
+  input: TMetricInput,
+  needs: readonly K[],
+): Pick<TPeriodTotals, K> {
+  const out = {} as Pick<TPeriodTotals, K>;
+  for (const k of needs) out[k] = TOTALS_FROM_FACTS[k](input);
+  return out;
+}
+
+/** What a formula of totals may read besides them. */
+export type TTotalsContext = Pick<TMetricInput, 'period' | 'now' | 'targets'>;
+
+/**
+ * The mean of score / maxScore × 100 over assessments: order-independent (groups summed in a fixed order), so
+ * the same assessments give the same bits however they were loaded or grouped. null without any.
+ */
+export function averageScore(groups: readonly TScoreGroup[]): number | null {
+  const sorted = [...groups].sort((a, b) => a.score - b.score || a.maxScore - b.maxScore);
+  let total = 0;
+  let n = 0;
+  for (const g of sorted) {
+    total += (g.score / g.maxScore) * 100 * g.n;
+    n += g.n;
+  }
+  return ratio(total, n);
+}
+
+/**
+ * Level growth: the level at the period's end − at its start; without a reading before the start, from the
+ * period's first reading when a later one follows it; null without a reading before the end.
+ */
+function levelGrowth(atEnd: number | null, atStart: number | null, first: TLevelFirst): number | null {
+  if (atEnd === null) return null;
+  if (atStart !== null) return atEnd - atStart;
+  return first?.later ? atEnd - first.value : null;
+}
+
+/** A metric that is a formula of some period totals: its facts computation goes through the same formula. */
+function ofTotals<K extends keyof TPeriodTotals>(
+  needs: readonly K[],
+  value: (t: Pick<TPeriodTotals, K>, c: TTotalsContext) => number | null,
+  opts: { usesTargets?: boolean } = {},
+): { compute: TCompute; totals: TTotalsFormula } {
+  return {
+    compute: (i) => value(periodTotalsFromFacts(i, needs), i),
+    totals: { needs, value: value as TTotalsFormula['value'], usesTargets: opts.usesTargets ?? false },
+  };
+}
+const withTargets = { usesTargets: true };
+
+/** The totals a metric is a formula of, and the formula. */
+export type TTotalsFormula = {
+  needs: readonly (keyof TPeriodTotals)[];
+  value: (t: TPeriodTotals, c: TTotalsContext) => number | null;
+  /** Whether the formula reads the rep's targets (an attainment), so a caller resolves them first. */
+  usesTargets: boolean;
+};
+
 /**
  * money: minor units; count: a whole number; share: a fraction shown as a percentage; per: an average per item
  * (e.g. likes per post); times: x for every 1 (created : lost); percent_change; days; score (0-100).
  */
 export type TMetricUnit = 'money' | 'count' | 'share' | 'per' | 'times' | 'percent_change' | 'days' | 'score';
 
-export type TScalarMetric = { id: string; unit: TMetricUnit; title: string; compute: TCompute };
+export type TScalarMetric = {
+  id: string;
+  unit: TMetricUnit;
+  title: string;
+  compute: TCompute;
+  /** When the metric is a formula of period totals (all but first-year churn): which, and the formula. */
+  totals?: TTotalsFormula;
+};
 
 /** Every scalar metric, in display order. Ids are stable: never rename one once released. */
 export const SCALAR_METRICS: TScalarMetric[] = [
   /** Σ amount of deals won with closedAt in the period, in the workspace currency (others are left out). */
-  { id: 'sales.won_total', unit: 'money', title: 'Won revenue', compute: (i) => wonTotal(i, i.period) },
+  {
+    id: 'sales.won_total',
+    unit: 'money',
+    title: 'Won revenue',
+    ...ofTotals(['wonAmount'], (t) => t.wonAmount),
+  },
   /** Count of deals won with closedAt in the period. */
-  { id: 'sales.won_count', unit: 'count', title: 'Deals won', compute: (i) => wonIn(i, i.period).length },
+  { id: 'sales.won_count', unit: 'count', title: 'Deals won', ...ofTotals(['wonCount'], (t) => t.wonCount) },
   /** won_total / deals won in the workspace currency; null when none was won in it. */
   {
     id: 'sales.avg_deal_size',
     unit: 'money',
     title: 'Average deal size',
-    compute: (i) => ratio(wonTotal(i, i.period), wonWithAmount(i, i.period).length),
+    ...ofTotals(['wonAmount', 'wonWithAmount'], (t) => ratio(t.wonAmount, t.wonWithAmount)),
   },
   /** won_total / target(sales.won_total); null without a target. */
   {
     id: 'sales.target_attainment',
     unit: 'share',
     title: 'Sales vs target',
-    compute: (i) => attainment(i, 'sales.won_total', wonTotal(i, i.period)),
+    ...ofTotals(['wonAmount'], (t, c) => attainment(c, 'sales.won_total', t.wonAmount), withTargets),
   },
   /** (won_total − won_total of the previous period) / won_total of the previous period; null when that was 0. */
   {
     id: 'sales.change_vs_previous',
     unit: 'percent_change',
     title: 'Sales vs previous period',
-    compute: (i) => {
-      const before = wonTotal(i, i.previous);
-      return before === 0 ? null : (wonTotal(i, i.period) - before) / before;
-    },
+    ...ofTotals(['wonAmount', 'previousWonAmount'], (t) => {
+      const before = t.previousWonAmount;
+      return before === 0 ? null : (t.wonAmount - before) / before;
+    }),
   },
   /** Count of deals with openedAt in the period. */
   {
     id: 'opportunities.created',
     unit: 'count',
     title: 'Opportunities created',
-    compute: (i) => i.facts.deals.filter((d) => inPeriod(d.openedAt, i.period)).length,
+    ...ofTotals(['created'], (t) => t.created),
   },
   /** Count of deals lost with closedAt in the period. */
   {
     id: 'opportunities.lost',
     unit: 'count',
     title: 'Opportunities lost',
-    compute: (i) => i.facts.deals.filter((d) => d.status === 'lost' && inPeriod(d.closedAt, i.period)).length,
+    ...ofTotals(['lost'], (t) => t.lost),
   },
   /** created / lost; null when none was lost. */
   {
     id: 'opportunities.created_to_lost_ratio',
     unit: 'times',
     title: 'Created : lost',
-    compute: (i) =>
-      ratio(
-        i.facts.deals.filter((d) => inPeriod(d.openedAt, i.period)).length,
-        i.facts.deals.filter((d) => d.status === 'lost' && inPeriod(d.closedAt, i.period)).length,
-      ),
+    ...ofTotals(['created', 'lost'], (t) => ratio(t.created, t.lost)),
   },
   /** won / (won + lost), both by closedAt in the period; null when nothing closed. */
   {
     id: 'opportunities.win_rate',
     unit: 'share',
     title: 'Win rate',
-    compute: (i) => {
-      const closed = i.facts.deals.filter((d) => d.status !== 'open' && inPeriod(d.closedAt, i.period));
-      return ratio(closed.filter((d) => d.status === 'won').length, closed.length);
-    },
+    ...ofTotals(['wonCount', 'closed'], (t) => ratio(t.wonCount, t.closed)),
   },
   /** Σ count of call activities in the period. */
   {
     id: 'outreach.calls',
     unit: 'count',
     title: 'Calls',
-    compute: (i) => activityCount(i, i.period, (k) => k === 'call'),
+    ...ofTotals(['calls'], (t) => t.calls),
   },
   /** Σ count of email activities in the period. */
   {
     id: 'outreach.emails',
     unit: 'count',
     title: 'Emails',
-    compute: (i) => activityCount(i, i.period, (k) => k === 'email'),
+    ...ofTotals(['emails'], (t) => t.emails),
   },
   /** Σ count of outreach activities (call, email, linkedin_message) in the period. */
   {
     id: 'outreach.total',
     unit: 'count',
     title: 'Outreach',
-    compute: (i) => activityCount(i, i.period, isOutreach),
+    ...ofTotals(['outreach'], (t) => t.outreach),
   },
   /** outreach.total / target(outreach.total); null without a target. */
   {
     id: 'outreach.target_attainment',
     unit: 'share',
     title: 'Outreach vs target',
-    compute: (i) => attainment(i, 'outreach.total', activityCount(i, i.period, isOutreach)),
+    ...ofTotals(['outreach'], (t, c) => attainment(c, 'outreach.total', t.outreach), withTargets),
   },
   /** Latest LinkedIn followers reading before the period's end; null if none. */
   {
     id: 'linkedin.followers',
     unit: 'count',
     title: 'LinkedIn followers',
-    compute: (i) => levelAt(i, 'linkedin', 'followers', i.period.end),
+    ...ofTotals(['followersAtEnd'], (t) => t.followersAtEnd),
   },
   /** followers at the period's end − at its start, or since the period's first reading (growth). */
   {
     id: 'linkedin.followers_growth',
     unit: 'count',
     title: 'Follower growth',
-    compute: (i) => growth(i, 'followers'),
+    ...ofTotals(['followersAtEnd', 'followersAtStart', 'followersFirst'], (t) =>
+      levelGrowth(t.followersAtEnd, t.followersAtStart, t.followersFirst),
+    ),
   },
   /**
    * min(Σ requests_accepted, Σ requests_sent) / Σ requests_sent, both logged in the period: at most 100%.
@@ -300,159 +519,148 @@ export const SCALAR_METRICS: TScalarMetric[] = [
     id: 'linkedin.connection_acceptance_rate',
     unit: 'share',
     title: 'Connection acceptance',
-    compute: (i) => {
-      const sent = countedIn(i, 'linkedin', 'requests_sent', i.period);
+    ...ofTotals(['requestsSent', 'requestsAccepted'], (t) => {
+      const sent = t.requestsSent.sum;
       if (!(sent > 0)) return null;
-      const accepted = countedIn(i, 'linkedin', 'requests_accepted', i.period);
+      const accepted = t.requestsAccepted.sum;
       return Math.min(Math.max(accepted, 0), sent) / sent;
-    },
+    }),
   },
   /** Σ inquiries logged in the period; null when nothing was logged. */
   {
     id: 'linkedin.inbound_inquiries',
     unit: 'count',
     title: 'LinkedIn inquiries',
-    compute: (i) => loggedSum(i, 'inquiries'),
+    ...ofTotals(['inquiries'], (t) => loggedSum(t.inquiries)),
   },
   /** Σ referrals logged in the period; null when nothing was logged. */
   {
     id: 'linkedin.referrals',
     unit: 'count',
     title: 'LinkedIn referrals',
-    compute: (i) => loggedSum(i, 'referrals'),
+    ...ofTotals(['referrals'], (t) => loggedSum(t.referrals)),
   },
   /** Latest profile-views reading before the period's end (LinkedIn's own rolling count); null if none. */
   {
     id: 'linkedin.profile_views',
     unit: 'count',
     title: 'Profile views',
-    compute: (i) => levelAt(i, 'linkedin', 'profile_views', i.period.end),
+    ...ofTotals(['profileViewsAtEnd'], (t) => t.profileViewsAtEnd),
   },
   /** profile views at the period's end − at its start, or since the period's first reading (growth). */
   {
     id: 'linkedin.profile_views_growth',
     unit: 'count',
     title: 'Profile views growth',
-    compute: (i) => growth(i, 'profile_views'),
+    ...ofTotals(['profileViewsAtEnd', 'profileViewsAtStart', 'profileViewsFirst'], (t) =>
+      levelGrowth(t.profileViewsAtEnd, t.profileViewsAtStart, t.profileViewsFirst),
+    ),
   },
   /** Count of posts (any network) with postedAt in the period. */
-  { id: 'social.posts', unit: 'count', title: 'Posts', compute: (i) => postsIn(i).length },
+  { id: 'social.posts', unit: 'count', title: 'Posts', ...ofTotals(['posts'], (t) => t.posts.n) },
   /** Σ shares / posts, posts of the period; null without posts. */
   {
     id: 'social.shares_per_post',
     unit: 'per',
     title: 'Shares per post',
-    compute: (i) => ratio(sum(postsIn(i).map((p) => p.shares)), postsIn(i).length),
+    ...ofTotals(['posts'], (t) => ratio(t.posts.shares, t.posts.n)),
   },
   /** Σ comments / posts; null without posts. */
   {
     id: 'social.comments_per_post',
     unit: 'per',
     title: 'Comments per post',
-    compute: (i) => ratio(sum(postsIn(i).map((p) => p.comments)), postsIn(i).length),
+    ...ofTotals(['posts'], (t) => ratio(t.posts.comments, t.posts.n)),
   },
   /** Σ likes / posts; null without posts. */
   {
     id: 'social.likes_per_post',
     unit: 'per',
     title: 'Likes per post',
-    compute: (i) => ratio(sum(postsIn(i).map((p) => p.likes)), postsIn(i).length),
+    ...ofTotals(['posts'], (t) => ratio(t.posts.likes, t.posts.n)),
   },
   /** Count of leads with mqlAt in the period. */
   {
     id: 'conversion.mqls',
     unit: 'count',
     title: 'MQLs received',
-    compute: (i) => i.facts.leads.filter((l) => inPeriod(l.mqlAt, i.period)).length,
+    ...ofTotals(['mqls'], (t) => t.mqls),
   },
   /** Of the MQLs received in the period, how many have converted to customers (by now). */
   {
     id: 'conversion.converted',
     unit: 'count',
     title: 'MQLs converted',
-    compute: (i) =>
-      i.facts.leads.filter((l) => inPeriod(l.mqlAt, i.period) && l.convertedAt && l.convertedAt <= i.now)
-        .length,
+    ...ofTotals(['converted'], (t) => t.converted),
   },
   /** converted / mqls (the period's MQL cohort); null without MQLs. */
   {
     id: 'conversion.rate',
     unit: 'share',
     title: 'MQL → customer',
-    compute: (i) => {
-      const cohort = i.facts.leads.filter((l) => inPeriod(l.mqlAt, i.period));
-      return ratio(cohort.filter((l) => l.convertedAt && l.convertedAt <= i.now).length, cohort.length);
-    },
+    ...ofTotals(['converted', 'mqls'], (t) => ratio(t.converted, t.mqls)),
   },
   /** Mean of score / maxScore × 100 over assessments taken in the period; null without any. */
   {
     id: 'expertise.avg_score',
     unit: 'score',
     title: 'Average assessment score',
-    compute: (i) => {
-      const taken = i.facts.training.filter((t) => inPeriod(t.at, i.period) && t.maxScore > 0);
-      return ratio(sum(taken.map((t) => (t.score / t.maxScore) * 100)), taken.length);
-    },
+    ...ofTotals(['scores'], (t) => averageScore(t.scores)),
   },
   /** Count of quizzes and mock pitches taken in the period. */
   {
     id: 'expertise.assessments',
     unit: 'count',
     title: 'Assessments taken',
-    compute: (i) => i.facts.training.filter((t) => inPeriod(t.at, i.period)).length,
+    ...ofTotals(['assessments'], (t) => t.assessments),
   },
   /** Whole days from the latest assessment to min(now, period end); null if none before then. */
   {
     id: 'expertise.days_since_training',
     unit: 'days',
     title: 'Days since last training',
-    compute: (i) => {
-      const asOf = Math.min(i.now.getTime(), i.period.end.getTime());
-      const last = Math.max(
-        ...i.facts.training.map((t) => t.at.getTime()).filter((t) => t <= asOf),
-        Number.NEGATIVE_INFINITY,
-      );
-      return Number.isFinite(last) ? Math.floor((asOf - last) / DAY_MS) : null;
-    },
+    ...ofTotals(['lastAssessmentAt'], (t, c) =>
+      t.lastAssessmentAt === null ? null : Math.floor((trainingAsOf(c) - t.lastAssessmentAt) / DAY_MS),
+    ),
   },
   /** Σ count of outreach activities marked personalized in the period. */
   {
     id: 'personalization.personalized',
     unit: 'count',
     title: 'Personalized outreach',
-    compute: (i) => outreachMarked(i, true),
+    ...ofTotals(['personalized'], (t) => t.personalized),
   },
   /** Σ count of outreach activities marked generic in the period. */
   {
     id: 'personalization.generic',
     unit: 'count',
     title: 'Generic outreach',
-    compute: (i) => outreachMarked(i, false),
+    ...ofTotals(['generic'], (t) => t.generic),
   },
   /** personalized / (personalized + generic); outreach not marked either way is left out; null when none is marked. */
   {
     id: 'personalization.share',
     unit: 'share',
     title: 'Personalized share',
-    compute: (i) => {
-      const yes = outreachMarked(i, true);
-      const no = outreachMarked(i, false);
-      return ratio(yes, yes + no);
-    },
+    ...ofTotals(['personalized', 'generic'], (t) => ratio(t.personalized, t.personalized + t.generic)),
   },
   /** personalized / target(personalization.personalized); the article's default target is 50 a month. */
   {
     id: 'personalization.target_attainment',
     unit: 'share',
     title: 'Personalized vs target',
-    compute: (i) => attainment(i, 'personalization.personalized', outreachMarked(i, true)),
+    ...ofTotals(
+      ['personalized'],
+      (t, c) => attainment(c, 'personalization.personalized', t.personalized),
+      withTargets,
+    ),
   },
   /** Count of customers with wonAt in the period. */
   {
     id: 'churn.customers_won',
     unit: 'count',
     title: 'Customers won',
-    compute: (i) => i.facts.customers.filter((c) => inPeriod(c.wonAt, i.period)).length,
+    ...ofTotals(['customersWon'], (t) => t.customersWon),
   },
   /** Customers with churnedAt in the period within 365 days of wonAt; null when none was in its first year. */
   {
@@ -477,7 +685,7 @@ export const SCALAR_METRICS: TScalarMetric[] = [
     id: 'churn.customers_lost',
     unit: 'count',
     title: 'Customers lost',
-    compute: (i) => i.facts.customers.filter((c) => inPeriod(c.churnedAt, i.period)).length,
+    ...ofTotals(['customersLost'], (t) => t.customersLost),
   },
 ];
 

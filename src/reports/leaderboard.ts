@@ -2,8 +2,9 @@ import { closestMatch } from '../domain/closest.js';
 import { AppError } from '../errors.js';
 import { NO_FACTS, type TFacts } from '../metrics/facts.js';
 import { previousPeriod, resolvePeriod, shownAsTyped, type TPeriod } from '../metrics/periods.js';
-import { LOWER_IS_BETTER, OUTREACH_KINDS, SCALAR_METRICS, type TScalarMetric } from '../metrics/scalar.js';
-import { activityTotalsByRep, dealTotalsByRep, loadFactsByRep } from '../store/facts.js';
+import { LOWER_IS_BETTER, NO_TOTALS, SCALAR_METRICS, type TScalarMetric } from '../metrics/scalar.js';
+import { loadFactsByRep } from '../store/facts.js';
+import { periodTotalsByRep } from '../store/rankings.js';
 import { activeRepsForRanking } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
 import { resolveTargetsForReps } from '../store/targets.js';
@@ -61,8 +62,11 @@ export function metricNamed(metricId: string): TScalarMetric {
 /**
  * The active reps of a workspace with a result (isResult) ranked by one metric for a period: best first (lowest
  * first for metrics where less is better), ties broken by name; reps without a result are counted, not ranked.
- * `top` keeps the first N; `opts.asker` (a rep id) adds that rep's own row when they rank below them. Facts and
- * targets are loaded with one query per kind for all reps together.
+ * `top` keeps the first N; `opts.asker` (a rep id) adds that rep's own row when they rank below them.
+ *
+ * A metric that is a formula of period totals (sums, counts, latest readings: every one but first-year churn)
+ * has the database compute those totals for all reps at once (store/rankings.ts) and applies the metric's own
+ * formula to them; the others are computed from the facts of the metric's kind, loaded for all reps together.
  */
 export async function leaderboardReport(
   db: TDb,
@@ -81,16 +85,23 @@ export async function leaderboardReport(
   const previous = previousPeriod(period, cal);
   const reps = await activeRepsForRanking(db, workspace.id);
   const ids = reps.map((r) => r.id);
-  let scored: { rep: (typeof reps)[number]; value: number | null }[];
-  const sums = opts.factsOnly ? null : await sqlTotals(db, workspace.id, metric.id, period);
-  if (sums) {
-    // A plain sum or count: added up by the database (one GROUP BY on a covering index), not from loaded rows.
-    scored = reps.map((rep) => ({
-      rep,
-      value: presentMetrics({ [metric.id]: sums.get(rep.id) ?? 0 }, workspace.currency)[metric.id] ?? null,
-    }));
+  const totals = opts.factsOnly ? undefined : metric.totals;
+  const targets = () => resolveTargetsForReps(db, workspace.id, reps, period);
+  let values: (number | null)[];
+  if (totals) {
+    // Totals added up by the database (GROUP BYs on indexes, a seek per rep for latest readings), not rows.
+    const [byRep, targetsByRep] = await Promise.all([
+      periodTotalsByRep(db, workspace.id, totals.needs, { period, previous, now }),
+      totals.usesTargets ? targets() : new Map<string, Partial<Record<string, number>>>(),
+    ]);
+    values = reps.map((rep) =>
+      totals.value(
+        { ...NO_TOTALS, ...byRep.get(rep.id) },
+        { period, now, targets: targetsByRep.get(rep.id) ?? {} },
+      ),
+    );
   } else {
-    const [facts, targets] = await Promise.all([
+    const [facts, targetsByRep] = await Promise.all([
       loadFactsByRep(
         db,
         workspace.id,
@@ -98,19 +109,22 @@ export async function leaderboardReport(
         { start: previous.start, end: period.end },
         opts.allFacts ? undefined : factKindsOf(metric.id),
       ),
-      resolveTargetsForReps(db, workspace.id, reps, period),
+      targets(),
     ]);
-    scored = reps.map((rep) => {
-      const value = metric.compute({
+    values = reps.map((rep) =>
+      metric.compute({
         facts: facts.get(rep.id) ?? NO_FACTS,
         period,
         previous,
         now,
-        targets: targets.get(rep.id) ?? {},
-      });
-      return { rep, value: presentMetrics({ [metric.id]: value }, workspace.currency)[metric.id] ?? null };
-    });
+        targets: targetsByRep.get(rep.id) ?? {},
+      }),
+    );
   }
+  const scored = reps.map((rep, i) => ({
+    rep,
+    value: presentMetrics({ [metric.id]: values[i] }, workspace.currency)[metric.id] ?? null,
+  }));
   const lowerFirst = LOWER_IS_BETTER.has(metric.id);
   const withResult = scored.filter((s) => isResult(s.value, lowerFirst)) as {
     rep: (typeof reps)[number];
@@ -137,51 +151,6 @@ export async function leaderboardReport(
     unranked: scored.length - all.length,
     own,
   };
-}
-
-const OUTREACH = [...OUTREACH_KINDS] as string[];
-
-/**
- * The metrics that are a plain sum or count over one table, with the same rules as their compute functions in
- * metrics/scalar.ts (a test keeps the two in step): per rep, for the period [start, end). Null for other metrics.
- */
-async function sqlTotals(
-  db: TDb,
-  workspaceId: string,
-  metricId: string,
-  period: { start: Date; end: Date },
-): Promise<Map<string, number> | null> {
-  const deals = (which: 'won' | 'lost' | 'opened', field: 'sum' | 'count') =>
-    dealTotalsByRep(
-      db,
-      workspaceId,
-      which === 'opened' ? { opened: period } : { closed: which, within: period },
-      field,
-    );
-  const activities = (which: { kind: string | string[]; personalized?: boolean }) =>
-    activityTotalsByRep(db, workspaceId, which, period);
-  switch (metricId) {
-    case 'sales.won_total':
-      return deals('won', 'sum');
-    case 'sales.won_count':
-      return deals('won', 'count');
-    case 'opportunities.created':
-      return deals('opened', 'count');
-    case 'opportunities.lost':
-      return deals('lost', 'count');
-    case 'outreach.calls':
-      return activities({ kind: 'call' });
-    case 'outreach.emails':
-      return activities({ kind: 'email' });
-    case 'outreach.total':
-      return activities({ kind: OUTREACH });
-    case 'personalization.personalized':
-      return activities({ kind: OUTREACH, personalized: true });
-    case 'personalization.generic':
-      return activities({ kind: OUTREACH, personalized: false });
-    default:
-      return null;
-  }
 }
 
 /** The kind of facts a metric reads, by its family (docs/metrics.md): a ranking loads only those, for 1,000 reps. */

@@ -71,7 +71,7 @@ export async function loadFactsByRep(
 }
 
 /** The workspace's currency, which money figures are added up in (codes are stored in upper case). */
-async function workspaceCurrency(db: TDb, workspaceId: string): Promise<string> {
+export async function workspaceCurrency(db: TDb, workspaceId: string): Promise<string> {
   const ws = await db.workspace.findUnique({ where: { id: workspaceId }, select: { currency: true } });
   return ws?.currency ?? 'USD';
 }

@@ -1,0 +1,380 @@
+import { Prisma } from '../generated/sqlite/client.js';
+import { OUTREACH_KINDS, type TLogged, type TPeriodTotals, type TScoreGroup } from '../metrics/scalar.js';
+import { activityTotalsByRep, dealTotalsByRep, workspaceCurrency } from './facts.js';
+import type { TDb } from './types.js';
+
+/**
+ * Period totals (metrics/scalar.ts TPeriodTotals) of every rep of a workspace at once, computed by the database:
+ * a few GROUP BY queries on the tables' (workspace, rep, time) indexes, and for level readings one index seek
+ * per rep (the latest reading before an instant), so a ranking by a rate or a level reads no rows of facts.
+ * Each total is computed with the same rules as its computation from facts (TOTALS_FROM_FACTS in scalar.ts);
+ * test/reports/leaderboard-sql.test.ts and leaderboard-totals.test.ts keep the two in step on both stores.
+ */
+
+type TRange = { start: Date; end: Date };
+/** The period, the one before it (for changes) and now (conversions by now, days since training). */
+export type TTotalsWindow = { period: TRange; previous: TRange; now: Date };
+type TByRep = Map<string, Partial<TPeriodTotals>>;
+type TLoader = {
+  provides: readonly (keyof TPeriodTotals)[];
+  load: (db: TDb, workspaceId: string, w: TTotalsWindow) => Promise<TByRep>;
+};
+
+const inRange = (r: TRange) => ({ gte: r.start, lt: r.end });
+/** Deals as the deal metrics count them: not deleted, with a rep. */
+const liveDeals = (workspaceId: string) => ({ workspaceId, deletedAt: null, repId: { not: null } });
+
+/** Per rep, one total from a map of numbers. */
+function asTotals<K extends keyof TPeriodTotals>(key: K, values: Map<string, TPeriodTotals[K]>): TByRep {
+  const out: TByRep = new Map();
+  for (const [repId, v] of values) out.set(repId, { [key]: v } as Partial<TPeriodTotals>);
+  return out;
+}
+
+/** Adds one rep's totals into a map of them. */
+function put(out: TByRep, repId: string | null, totals: Partial<TPeriodTotals>) {
+  if (repId === null) return;
+  out.set(repId, { ...out.get(repId), ...totals });
+}
+
+/** A level metric's totals: latest reading before the end, before the start, and the period's first reading. */
+function levelLoaders(
+  metric: 'followers' | 'profile_views',
+  keys: { atEnd: keyof TPeriodTotals; atStart: keyof TPeriodTotals; first: keyof TPeriodTotals },
+): TLoader[] {
+  return [
+    {
+      provides: [keys.atEnd],
+      load: async (db, ws, w) =>
+        asTotals(keys.atEnd, await latestReadingBefore(db, ws, metric, w.period.end)),
+    },
+    {
+      provides: [keys.atStart],
+      load: async (db, ws, w) =>
+        asTotals(keys.atStart, await latestReadingBefore(db, ws, metric, w.period.start)),
+    },
+    {
+      provides: [keys.first],
+      load: async (db, ws, w) => asTotals(keys.first, await firstReadingIn(db, ws, metric, w.period)),
+    },
+  ];
+}
+
+const LOGGED = {
+  requests_sent: 'requestsSent',
+  requests_accepted: 'requestsAccepted',
+  inquiries: 'inquiries',
+  referrals: 'referrals',
+} as const satisfies Record<string, keyof TPeriodTotals>;
+
+const LOADERS: TLoader[] = [
+  {
+    // Won deals whose amount counts: in the workspace currency, or without an amount (TDealFact.otherCurrency).
+    provides: ['wonAmount', 'wonWithAmount'],
+    load: async (db, workspaceId, w) => {
+      const currency = await workspaceCurrency(db, workspaceId);
+      const rows = await db.deal.groupBy({
+        by: ['repId'],
+        where: {
+          ...liveDeals(workspaceId),
+          status: 'won',
+          closedAt: inRange(w.period),
+          OR: [{ currency }, { amountMinor: 0n }],
+        },
+        _sum: { amountMinor: true },
+        _count: { _all: true },
+      });
+      const out: TByRep = new Map();
+      for (const r of rows)
+        put(out, r.repId, { wonAmount: Number(r._sum.amountMinor ?? 0n), wonWithAmount: r._count._all });
+      return out;
+    },
+  },
+  {
+    provides: ['previousWonAmount'],
+    load: async (db, ws, w) =>
+      asTotals(
+        'previousWonAmount',
+        await dealTotalsByRep(db, ws, { closed: 'won', within: w.previous }, 'sum'),
+      ),
+  },
+  {
+    provides: ['wonCount', 'lost', 'closed'],
+    load: async (db, workspaceId, w) => {
+      const rows = await db.deal.groupBy({
+        by: ['repId', 'status'],
+        where: { ...liveDeals(workspaceId), status: { in: ['won', 'lost'] }, closedAt: inRange(w.period) },
+        _count: { _all: true },
+      });
+      const out: TByRep = new Map();
+      for (const r of rows) {
+        if (r.repId === null) continue;
+        const t = { wonCount: 0, lost: 0, closed: 0, ...out.get(r.repId) };
+        t.closed += r._count._all;
+        if (r.status === 'won') t.wonCount += r._count._all;
+        else t.lost += r._count._all;
+        out.set(r.repId, t);
+      }
+      return out;
+    },
+  },
+  {
+    provides: ['created'],
+    load: async (db, ws, w) =>
+      asTotals('created', await dealTotalsByRep(db, ws, { opened: w.period }, 'count')),
+  },
+  {
+    provides: ['calls'],
+    load: async (db, ws, w) =>
+      asTotals('calls', await activityTotalsByRep(db, ws, { kind: 'call' }, w.period)),
+  },
+  {
+    provides: ['emails'],
+    load: async (db, ws, w) =>
+      asTotals('emails', await activityTotalsByRep(db, ws, { kind: 'email' }, w.period)),
+  },
+  {
+    provides: ['outreach'],
+    load: async (db, ws, w) =>
+      asTotals('outreach', await activityTotalsByRep(db, ws, { kind: [...OUTREACH_KINDS] }, w.period)),
+  },
+  {
+    provides: ['personalized', 'generic'],
+    load: async (db, workspaceId, w) => {
+      const rows = await db.activity.groupBy({
+        by: ['repId', 'personalized'],
+        where: {
+          workspaceId,
+          deletedAt: null,
+          repId: { not: null },
+          occurredAt: inRange(w.period),
+          kind: { in: [...OUTREACH_KINDS] },
+          personalized: { not: null },
+        },
+        _sum: { count: true },
+      });
+      const out: TByRep = new Map();
+      for (const r of rows)
+        put(out, r.repId, { [r.personalized ? 'personalized' : 'generic']: r._sum.count ?? 0 });
+      return out;
+    },
+  },
+  ...levelLoaders('followers', {
+    atEnd: 'followersAtEnd',
+    atStart: 'followersAtStart',
+    first: 'followersFirst',
+  }),
+  ...levelLoaders('profile_views', {
+    atEnd: 'profileViewsAtEnd',
+    atStart: 'profileViewsAtStart',
+    first: 'profileViewsFirst',
+  }),
+  {
+    provides: Object.values(LOGGED),
+    load: async (db, workspaceId, w) => {
+      const rows = await db.socialSnapshot.groupBy({
+        by: ['repId', 'metric'],
+        where: {
+          workspaceId,
+          network: 'linkedin',
+          metric: { in: Object.keys(LOGGED) },
+          at: inRange(w.period),
+        },
+        _sum: { value: true },
+        _count: { _all: true },
+      });
+      const out: TByRep = new Map();
+      for (const r of rows) {
+        const key = LOGGED[r.metric as keyof typeof LOGGED];
+        const logged: TLogged = { n: r._count._all, sum: r._sum.value ?? 0 };
+        put(out, r.repId, { [key]: logged });
+      }
+      return out;
+    },
+  },
+  {
+    provides: ['posts'],
+    load: async (db, workspaceId, w) => {
+      const rows = await db.socialPost.groupBy({
+        by: ['repId'],
+        where: { workspaceId, postedAt: inRange(w.period) },
+        _count: { _all: true },
+        _sum: { shares: true, comments: true, likes: true },
+      });
+      const out: TByRep = new Map();
+      for (const r of rows)
+        put(out, r.repId, {
+          posts: {
+            n: r._count._all,
+            shares: r._sum.shares ?? 0,
+            comments: r._sum.comments ?? 0,
+            likes: r._sum.likes ?? 0,
+          },
+        });
+      return out;
+    },
+  },
+  {
+    provides: ['mqls'],
+    load: async (db, workspaceId, w) => {
+      const rows = await db.lead.groupBy({
+        by: ['repId'],
+        where: { workspaceId, mqlAt: inRange(w.period) },
+        _count: { _all: true },
+      });
+      return asTotals('mqls', counts(rows));
+    },
+  },
+  {
+    provides: ['converted'],
+    load: async (db, workspaceId, w) => {
+      const rows = await db.lead.groupBy({
+        by: ['repId'],
+        where: { workspaceId, mqlAt: inRange(w.period), convertedAt: { lte: w.now } },
+        _count: { _all: true },
+      });
+      return asTotals('converted', counts(rows));
+    },
+  },
+  {
+    provides: ['assessments'],
+    load: async (db, workspaceId, w) => {
+      const rows = await db.trainingResult.groupBy({
+        by: ['repId'],
+        where: { workspaceId, at: inRange(w.period) },
+        _count: { _all: true },
+      });
+      return asTotals('assessments', counts(rows));
+    },
+  },
+  {
+    provides: ['scores'],
+    load: async (db, workspaceId, w) => {
+      const rows = await db.trainingResult.groupBy({
+        by: ['repId', 'score', 'maxScore'],
+        where: { workspaceId, at: inRange(w.period), maxScore: { gt: 0 } },
+        _count: { _all: true },
+      });
+      const byRep = new Map<string, TScoreGroup[]>();
+      for (const r of rows) {
+        const groups = byRep.get(r.repId) ?? [];
+        groups.push({ score: r.score, maxScore: r.maxScore, n: r._count._all });
+        byRep.set(r.repId, groups);
+      }
+      return asTotals('scores', byRep);
+    },
+  },
+  {
+    // Days since training count to the period's end, or now if sooner (an assessment at the end is the next
+    // period's).
+    provides: ['lastAssessmentAt'],
+    load: async (db, workspaceId, w) => {
+      const at = w.now < w.period.end ? { lte: w.now } : { lt: w.period.end };
+      const rows = await db.trainingResult.groupBy({
+        by: ['repId'],
+        where: { workspaceId, at },
+        _max: { at: true },
+      });
+      const out: TByRep = new Map();
+      for (const r of rows) if (r._max.at) put(out, r.repId, { lastAssessmentAt: r._max.at.getTime() });
+      return out;
+    },
+  },
+  {
+    provides: ['customersWon'],
+    load: async (db, workspaceId, w) => {
+      const rows = await db.customer.groupBy({
+        by: ['repId'],
+        where: { workspaceId, wonAt: inRange(w.period) },
+        _count: { _all: true },
+      });
+      return asTotals('customersWon', counts(rows));
+    },
+  },
+  {
+    provides: ['customersLost'],
+    load: async (db, workspaceId, w) => {
+      const rows = await db.customer.groupBy({
+        by: ['repId'],
+        where: { workspaceId, churnedAt: inRange(w.period) },
+        _count: { _all: true },
+      });
+      return asTotals('customersLost', counts(rows));
+    },
+  },
+];
+
+/** Every total the store computes (a test checks it is every one of TPeriodTotals). */
+export const TOTALS_IN_SQL: readonly (keyof TPeriodTotals)[] = LOADERS.flatMap((l) => l.provides);
+
+/** Per rep, the count of a GROUP BY "repId" (rows without a rep left out). */
+function counts(rows: { repId: string | null; _count: { _all: number } }[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of rows) if (r.repId !== null) out.set(r.repId, r._count._all);
+  return out;
+}
+
+/**
+ * Per rep of the workspace, the latest LinkedIn reading of a level metric before an instant (the larger of two
+ * at that instant): one index seek per rep on (workspace, rep, network, metric, at), whatever the history.
+ */
+async function latestReadingBefore(
+  db: TDb,
+  workspaceId: string,
+  metric: string,
+  before: Date,
+): Promise<Map<string, number>> {
+  const rows = await db.$queryRaw<{ repId: string; value: number | bigint | null }[]>(Prisma.sql`
+    SELECT r."id" AS "repId",
+      (SELECT s."value" FROM "SocialSnapshot" s
+        WHERE s."workspaceId" = ${workspaceId} AND s."repId" = r."id" AND s."network" = 'linkedin'
+          AND s."metric" = ${metric} AND s."at" < ${before}
+        ORDER BY s."at" DESC, s."value" DESC LIMIT 1) AS "value"
+    FROM "Rep" r WHERE r."workspaceId" = ${workspaceId}`);
+  const out = new Map<string, number>();
+  for (const r of rows) if (r.value !== null) out.set(r.repId, Number(r.value));
+  return out;
+}
+
+/**
+ * Per rep of the workspace, the first LinkedIn reading of a level metric in a period (the larger of two at that
+ * instant) and whether a later reading follows it in the period.
+ */
+async function firstReadingIn(
+  db: TDb,
+  workspaceId: string,
+  metric: string,
+  period: TRange,
+): Promise<Map<string, TPeriodTotals['followersFirst']>> {
+  const readings = Prisma.sql`FROM "SocialSnapshot" s
+    WHERE s."workspaceId" = ${workspaceId} AND s."repId" = r."id" AND s."network" = 'linkedin'
+      AND s."metric" = ${metric} AND s."at" >= ${period.start} AND s."at" < ${period.end}`;
+  const rows = await db.$queryRaw<
+    { repId: string; value: number | bigint | null; later: number | bigint | boolean | null }[]
+  >(Prisma.sql`
+    SELECT r."id" AS "repId",
+      (SELECT s."value" ${readings} ORDER BY s."at" ASC, s."value" DESC LIMIT 1) AS "value",
+      (SELECT CASE WHEN MIN(s."at") < MAX(s."at") THEN 1 ELSE 0 END ${readings}) AS "later"
+    FROM "Rep" r WHERE r."workspaceId" = ${workspaceId}`);
+  const out = new Map<string, TPeriodTotals['followersFirst']>();
+  for (const r of rows)
+    if (r.value !== null) out.set(r.repId, { value: Number(r.value), later: Number(r.later) === 1 });
+  return out;
+}
+
+/**
+ * Some period totals of every rep of a workspace, computed by the database: only the queries the totals asked
+ * for run (in parallel). A rep without rows in them is absent (its totals are NO_TOTALS').
+ */
+export async function periodTotalsByRep(
+  db: TDb,
+  workspaceId: string,
+  needs: readonly (keyof TPeriodTotals)[],
+  window: TTotalsWindow,
+): Promise<TByRep> {
+  const loaders = LOADERS.filter((l) => l.provides.some((k) => needs.includes(k)));
+  const parts = await Promise.all(loaders.map((l) => l.load(db, workspaceId, window)));
+  const out: TByRep = new Map();
+  for (const part of parts) for (const [repId, totals] of part) put(out, repId, totals);
+  return out;
+}
