@@ -138,7 +138,7 @@ export function firstYearChurned(customers: readonly TCustomerFact[], p: TPeriod
   return atRisk.filter((c) => inPeriod(c.churnedAt, p) && inFirstYear(c, c.churnedAt as Date)).length;
 }
 
-/** A level metric's readings around a period, as its growth needs them. */
+/** A level metric's first reading in a period, for its growth; null when the period has none. */
 export type TLevelFirst = {
   /** The period's earliest reading (the larger of two at the same instant). */
   value: number;
@@ -357,8 +357,10 @@ export function averageScore(groups: readonly TScoreGroup[]): number | null {
 }
 
 /**
- * Level growth: the level at the period's end − at its start; without a reading before the start, from the
- * period's first reading when a later one follows it; null without a reading before the end.
+ * The level at the period's end (latest reading before it) − the level at its start (latest reading before
+ * it). Without a reading before the start, growth counts from the period's first reading instead, so a rep who
+ * began logging this period still sees how far they came; null when there is no reading before the end, or the
+ * period's first reading is its only one (nothing to compare it with).
  */
 function levelGrowth(atEnd: number | null, atStart: number | null, first: TLevelFirst): number | null {
   if (atEnd === null) return null;
