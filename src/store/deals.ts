@@ -9,6 +9,22 @@ export function dealCurrencies(db: TTx, workspaceId: string, source: string, ext
   });
 }
 
+/** The identities keyed by some of these keys (`email:…`), with their reps (a CSV import's owners at once). */
+export function repIdentitiesOfKeys(db: TTx, workspaceId: string, externalIds: string[]) {
+  return db.repIdentity.findMany({
+    where: { workspaceId, externalId: { in: externalIds } },
+    select: { externalId: true, repId: true },
+  });
+}
+
+/** The reps with one of these emails (as stored), with their emails. */
+export function repIdsByEmails(db: TTx, workspaceId: string, emails: string[]) {
+  return db.rep.findMany({
+    where: { workspaceId, email: { in: emails } },
+    select: { id: true, email: true },
+  });
+}
+
 /** The deals of a source by the source's ids (those stored). */
 export function dealsOfSource(tx: TTx, workspaceId: string, source: string, externalIds: string[]) {
   return tx.deal.findMany({ where: { workspaceId, source, externalId: { in: externalIds } } });
