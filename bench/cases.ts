@@ -189,13 +189,21 @@ export async function ingest(url: string, durationSec: number, connections: numb
   try {
     measured = await run(bot.port, `/webhooks/events`, event);
     const t0 = Date.now();
-    // The worker applies them after the answers: wait until every one is applied (or 2 minutes).
+    // The worker applies them after the answers: wait until every one is applied (or 2 minutes). Requests
+    // still in flight when the clients stopped may be stored after a first look finds none pending: done when
+    // nothing is pending and nothing new was stored since the look before.
+    let storedBefore = -1;
+    let doneAt = 0;
     while (Date.now() - t0 < 120_000) {
       const pending = await store.db.inboxEvent.count({ where: { appliedAt: null } });
-      if (pending === 0) break;
+      const storedNow = await store.db.inboxEvent.count();
+      if (pending > 0 || storedNow !== storedBefore) doneAt = 0;
+      else if (doneAt) break;
+      if (pending === 0 && !doneAt) doneAt = Date.now();
+      storedBefore = storedNow;
       await new Promise((r) => setTimeout(r, 200));
     }
-    applyMs = Date.now() - t0;
+    applyMs = (doneAt || Date.now()) - t0;
     // Requests still in flight when the clients stopped are stored too (and not counted as acknowledged).
     const stored = (await store.db.inboxEvent.count()) - before;
     const applied = (await store.db.activity.count({ where: { source: 'generic' } })) - activitiesBefore;

@@ -2,20 +2,29 @@ import { createHash } from 'node:crypto';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import type { TLogger } from '../logger.js';
 import {
+  claimInboxBatch,
   claimInboxEvent,
-  dueInboxEvents,
   inboxEventByKey,
   inboxProblems,
   insertInboxEventGroups,
   insertInboxEvents,
+  lockApplyKeys,
   recordInboxFailure,
   retryFailedInboxEvents,
   type TNewInboxEvent,
 } from '../store/inbox.js';
 import { inTransaction } from '../store/store.js';
-import type { InboxEvent, TDb } from '../store/types.js';
+import type { InboxEvent, TDb, TTx } from '../store/types.js';
 import { applyWorkspaceOf } from '../store/workspaces.js';
-import { applyEvent, NotYetApplicable, type TOutcome, WaitingForOwner } from './apply.js';
+import {
+  applyEvent,
+  NotYetApplicable,
+  prefetch,
+  type TApplyContext,
+  type TOutcome,
+  WaitingForOwner,
+} from './apply.js';
+import type { TCanonicalEvent } from './events.js';
 import type { TSlackUserLookup } from './identities.js';
 import { translate } from './sources/index.js';
 
@@ -158,11 +167,13 @@ export type TInboxOptions = {
   lookupSlackUser?: TSlackUserLookup;
   /** Called after each event is applied (e.g. to refresh dashboards); errors are ignored. */
   onApplied?: (workspaceId: string) => void;
-  /** True while receivers are storing events: the worker then pauses briefly between events, so answers win. */
+  /** True while receivers are storing events: the worker then pauses briefly between batches, so answers win. */
   receiving?: () => boolean;
+  /** Events applied per transaction (APPLY_BATCH). */
+  batchSize?: number;
 };
 
-/** How long the worker steps aside between events while receivers are busy. */
+/** How long the worker steps aside between batches while receivers are busy. */
 const YIELD_MS = 2;
 
 type TRow = InboxEvent;
@@ -188,21 +199,9 @@ async function applyRow(
       db,
       async (tx) => {
         if (!(await claimInboxEvent(tx, row.id, now()))) return null;
-        const events = translate(
-          row.source,
-          JSON.parse(row.payload),
-          parseWorkspaceSettings(workspace.settings),
-        );
-        const ctx = {
-          tx,
-          workspace,
-          source: row.source,
-          now: row.receivedAt,
-          lookupSlackUser: opts.lookupSlackUser,
-        };
-        const out: TOutcome[] = [];
-        for (const ev of events) out.push(await applyEvent(ctx, ev));
-        return out;
+        const events = eventsOf(row, workspace);
+        await lockApplyKeys(tx, lockKeysOf(row, events));
+        return applyEvents(tx, row, workspace, events, opts);
       },
       { timeout: 30_000, maxWait: 10_000 },
     );
@@ -210,26 +209,217 @@ async function applyRow(
     if (row.workspaceId) opts.onApplied?.(row.workspaceId);
     return { status: 'applied', outcomes };
   } catch (error) {
-    const attempts = row.attempts + 1;
-    const waiting = error instanceof WaitingForOwner ? error.waitingFor : null;
-    const message = error instanceof Error ? error.message : String(error);
+    const failure = failureOf(row, error, now());
     // Recording the failure can fail too (the store is away): that ends the worker's pass (it tries again at the
     // next poll, rather than waiting on every due row in turn), and the row stays due.
-    await recordInboxFailure(db, row.id, {
+    await recordInboxFailure(db, row.id, failure.record);
+    return reportFailure(row, failure, opts);
+  }
+}
+
+/** The canonical events of a stored row (throws on a payload its source no longer accepts). */
+function eventsOf(row: TRow, workspace: TWorkspaceRow): TCanonicalEvent[] {
+  return translate(row.source, JSON.parse(row.payload), parseWorkspaceSettings(workspace.settings));
+}
+
+/** Applies a row's events in the caller's transaction (which has claimed the row). */
+async function applyEvents(
+  tx: TTx,
+  row: TRow,
+  workspace: TWorkspaceRow,
+  events: TCanonicalEvent[],
+  opts: TInboxOptions,
+  cache: Pick<TApplyContext, 'known' | 'owners'> = {},
+): Promise<TOutcome[]> {
+  const ctx: TApplyContext = {
+    tx,
+    workspace,
+    source: row.source,
+    now: row.receivedAt,
+    lookupSlackUser: opts.lookupSlackUser,
+    ...cache,
+  };
+  const out: TOutcome[] = [];
+  for (const ev of events) {
+    out.push(await applyEvent(ctx, ev));
+    // A change of people may change whom an owner resolves to: resolve again after it.
+    if (ev.type === 'rep.upserted') ctx.owners?.clear();
+  }
+  return out;
+}
+
+/**
+ * What an event writes, as lock keys: two workers never apply events about the same deal, activity, lead,
+ * customer, post or reading at once, nor two changes of people (lockApplyKeys).
+ */
+function lockKeysOf(row: TRow, events: TCanonicalEvent[]): string[] {
+  return events.map((ev) => lockKeyOf(row, ev));
+}
+
+function lockKeyOf(row: TRow, ev: TCanonicalEvent): string {
+  const at = `${row.workspaceId}:${row.source}`;
+  switch (ev.type) {
+    case 'deal.upserted':
+    case 'deal.stage_changed':
+    case 'deal.won':
+    case 'deal.lost':
+    case 'deal.deleted':
+      return `${at}:deal:${ev.dealId}`;
+    case 'lead.upserted':
+    case 'lead.qualified':
+    case 'lead.converted':
+      return `${at}:lead:${ev.leadId}`;
+    case 'customer.won':
+    case 'customer.churned':
+      return `${at}:customer:${ev.customerId}`;
+    case 'activity.logged':
+    case 'activity.deleted':
+      return `${at}:activity:${ev.activityId}`;
+    case 'social.post':
+      return `${row.workspaceId}:post:${ev.network}:${ev.postId}`;
+    case 'social.snapshot':
+      return `${row.workspaceId}:snapshot:${ev.network}:${ev.metric}`;
+    case 'training.result':
+      return `${at}:training:${ev.resultId ?? ev.course}`;
+    case 'rep.upserted':
+      return `${row.workspaceId}:people`;
+  }
+}
+
+/** Events applied in one transaction by the worker (fewer commits and round trips than one per event). */
+export const APPLY_BATCH = 100;
+
+type TBatchResult = { row: TRow; result: TRowResult };
+
+/** An event of a batch that failed: the batch is given up and its rows applied one by one. */
+class BatchEventFailed extends Error {}
+
+/**
+ * Claims and applies up to `take` due events in ONE transaction, with the deals and activities they name loaded
+ * up front (two queries per workspace and source) and their owners resolved once. Returns null when nothing was
+ * due. If any event fails (an owner to wait for, a bad payload), or the transaction does (a claim lost to
+ * another process on SQLite, a deadlock, a time-out), nothing of it stays and the rows it held are applied one
+ * by one (applyRow), each in its own transaction, where a failure is recorded on its row: so a failure costs
+ * the batch's work once more, and the next batches no longer hold that row.
+ */
+async function applyBatch(
+  db: TDb,
+  opts: TInboxOptions,
+  now: () => Date,
+  skip: Set<string>,
+  take: number,
+  workspaces: Map<string, TWorkspaceRow>,
+): Promise<TBatchResult[] | null> {
+  let held: TRow[] = [];
+  try {
+    const results = await inTransaction(
+      db,
+      async (tx) => {
+        held = await claimInboxBatch(tx, now(), skip, take);
+        const prepared: { row: TRow; ws: TWorkspaceRow; events: TCanonicalEvent[] }[] = [];
+        for (const row of held) {
+          const wsId = row.workspaceId as string;
+          let ws = workspaces.get(wsId);
+          if (!ws) {
+            ws = await applyWorkspaceOf(tx, wsId);
+            workspaces.set(wsId, ws);
+          }
+          try {
+            prepared.push({ row, ws, events: eventsOf(row, ws) });
+          } catch (error) {
+            throw new BatchEventFailed(String(error));
+          }
+        }
+        await lockApplyKeys(
+          tx,
+          prepared.flatMap((p) => lockKeysOf(p.row, p.events)),
+        );
+        // Per workspace and source (a deal id means something only within its source).
+        const caches = new Map<string, Pick<TApplyContext, 'known' | 'owners'>>();
+        for (const { row } of prepared) {
+          const key = `${row.workspaceId}\u0000${row.source}`;
+          if (caches.has(key)) continue;
+          const events = prepared
+            .filter((p) => p.row.workspaceId === row.workspaceId && p.row.source === row.source)
+            .flatMap((p) => p.events);
+          caches.set(key, {
+            known: await prefetch(tx, row.workspaceId as string, row.source, events),
+            owners: new Map(),
+          });
+        }
+        const out: TBatchResult[] = [];
+        for (const { row, ws, events } of prepared) {
+          let outcomes: TOutcome[];
+          try {
+            outcomes = await applyEvents(
+              tx,
+              row,
+              ws,
+              events,
+              opts,
+              caches.get(`${row.workspaceId}\u0000${row.source}`),
+            );
+          } catch (error) {
+            throw new BatchEventFailed(error instanceof Error ? error.message : String(error));
+          }
+          out.push({ row, result: { status: 'applied', outcomes } });
+        }
+        return out;
+      },
+      { timeout: 30_000, maxWait: 10_000 },
+    );
+    if (held.length === 0) return null;
+    for (const r of results) if (r.row.workspaceId) opts.onApplied?.(r.row.workspaceId);
+    return results;
+  } catch (error) {
+    if (held.length === 0) throw error;
+    if (!(error instanceof BatchEventFailed))
+      opts.logger?.info({ err: error, events: held.length }, 'inbox batch not applied together; one by one');
+    const out: TBatchResult[] = [];
+    for (const row of held) {
+      const ws = workspaces.get(row.workspaceId as string);
+      if (!ws) continue;
+      out.push({ row, result: await applyRow(db, row, ws, opts, now) });
+    }
+    return out;
+  }
+}
+
+type TFailure = {
+  record: { attempts: number; error: string; waitingFor: string | null; nextAttemptAt: Date | null };
+  message: string;
+  quiet: boolean;
+};
+
+/** What a failed attempt records on its row: the error, the owner it waits for, and when to try again. */
+function failureOf(row: TRow, error: unknown, now: Date): TFailure {
+  const attempts = row.attempts + 1;
+  const waiting = error instanceof WaitingForOwner ? error.waitingFor : null;
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    record: {
       attempts,
       error: message.slice(0, 2000),
       waitingFor: waiting,
       // Waiting for an owner: linking wakes it at once; an hourly look catches owners who became reps otherwise.
       nextAttemptAt: waiting
-        ? new Date(now().getTime() + WAITING_RECHECK_MS)
+        ? new Date(now.getTime() + WAITING_RECHECK_MS)
         : attempts >= MAX_ATTEMPTS
           ? null
-          : new Date(now().getTime() + backoffMs(attempts)),
-    });
-    const level = waiting || error instanceof NotYetApplicable ? 'info' : 'warn';
-    opts.logger?.[level]({ event: row.dedupeKey, attempts, err: message }, 'inbox event not applied yet');
-    return { status: waiting ? 'waiting' : 'failed', error: message };
-  }
+          : new Date(now.getTime() + backoffMs(attempts)),
+    },
+    message,
+    quiet: waiting !== null || error instanceof NotYetApplicable,
+  };
+}
+
+function reportFailure(row: TRow, failure: TFailure, opts: TInboxOptions): TRowResult {
+  const { attempts, waitingFor } = failure.record;
+  opts.logger?.[failure.quiet ? 'info' : 'warn'](
+    { event: row.dedupeKey, attempts, err: failure.message },
+    'inbox event not applied yet',
+  );
+  return { status: waitingFor ? 'waiting' : 'failed', error: failure.message };
 }
 
 /**
@@ -287,21 +477,20 @@ export async function processInbox(
   const skip = new Set<string>();
   const workspaces = new Map<string, TWorkspaceRow>();
   for (;;) {
-    const due = await dueInboxEvents(db, now(), skip, 100);
-    if (due.length === 0) return report;
-    for (const row of due) {
-      if (report.applied + report.failed + report.waiting >= limit) return report;
-      if (!row.workspaceId) {
-        skip.add(row.id);
-        continue;
-      }
-      let ws = workspaces.get(row.workspaceId);
-      if (!ws) {
-        ws = await applyWorkspaceOf(db, row.workspaceId);
-        workspaces.set(ws.id, ws);
-      }
-      if (opts.receiving?.()) await new Promise((r) => setTimeout(r, YIELD_MS));
-      const result = await applyRow(db, row, ws, opts, now);
+    const left = limit - (report.applied + report.failed + report.waiting);
+    if (left <= 0) return report;
+    // Requests being answered come first: the worker steps aside between batches while they arrive.
+    if (opts.receiving?.()) await new Promise((r) => setTimeout(r, YIELD_MS));
+    const batch = await applyBatch(
+      db,
+      opts,
+      now,
+      skip,
+      Math.min(left, opts.batchSize ?? APPLY_BATCH),
+      workspaces,
+    );
+    if (batch === null) return report;
+    for (const { row, result } of batch) {
       if (result.status === 'taken') {
         skip.add(row.id);
         continue;
@@ -332,7 +521,12 @@ export function startInboxWorker(db: TDb, opts: TInboxOptions & { pollMs?: numbe
       do {
         again = false;
         try {
-          await processInbox(db, opts);
+          const r = await processInbox(db, opts);
+          if (r.applied + r.failed + r.waiting > 0)
+            opts.logger?.debug(
+              { applied: r.applied, failed: r.failed, waiting: r.waiting },
+              'inbox pass applied events',
+            );
         } catch (error) {
           opts.logger?.error({ err: error }, 'inbox pass failed');
         }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Prisma } from '../generated/sqlite/client.js';
-import type { TDb, TTx } from './types.js';
+import type { InboxEvent, TDb, TTx } from './types.js';
 
 /**
  * The durable inbox's rows (InboxEvent). Events are stored per workspace (each row carries its workspaceId);
@@ -77,13 +77,70 @@ export function inboxEventByKey(db: TDb, dedupeKey: string) {
   return db.inboxEvent.findUniqueOrThrow({ where: { dedupeKey } });
 }
 
-/** Up to `take` events due at `now` (oldest first), leaving out the ids in `skip`; every workspace's. */
-export function dueInboxEvents(db: TDb, now: Date, skip: Iterable<string>, take: number) {
-  return db.inboxEvent.findMany({
-    where: { appliedAt: null, nextAttemptAt: { lte: now }, id: { notIn: [...skip] } },
-    orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
-    take,
+/** Whether a client talks to PostgreSQL (row locks with SKIP LOCKED, advisory locks) rather than SQLite. */
+export function onPostgres(db: TDb | TTx): boolean {
+  return (db as unknown as { _activeProvider?: string })._activeProvider === 'postgresql';
+}
+
+/**
+ * Claims up to `take` due events (oldest first, leaving out `skip`) inside the transaction that applies them:
+ * marks them applied and returns them. On PostgreSQL the rows are picked with `FOR UPDATE SKIP LOCKED`, so
+ * workers in several processes each take other rows and never wait for one another; on SQLite (one writer at a
+ * time) a claim that loses to another process fails the transaction, and the caller applies row by row.
+ */
+export async function claimInboxBatch(
+  tx: TTx,
+  now: Date,
+  skip: Iterable<string>,
+  take: number,
+): Promise<InboxEvent[]> {
+  const skipped = [...skip];
+  let ids: string[];
+  if (onPostgres(tx)) {
+    const notIn = skipped.length ? Prisma.sql`AND "id" NOT IN (${Prisma.join(skipped)})` : Prisma.empty;
+    const rows = await tx.$queryRaw<{ id: string }[]>(
+      Prisma.sql`SELECT "id" FROM "InboxEvent"
+        WHERE "appliedAt" IS NULL AND "workspaceId" IS NOT NULL AND "nextAttemptAt" <= ${now} ${notIn}
+        ORDER BY "receivedAt", "id" LIMIT ${take} FOR UPDATE SKIP LOCKED`,
+    );
+    ids = rows.map((r) => r.id);
+  } else {
+    const rows = await tx.inboxEvent.findMany({
+      where: {
+        appliedAt: null,
+        workspaceId: { not: null },
+        nextAttemptAt: { lte: now },
+        id: { notIn: skipped },
+      },
+      orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
+      take,
+      select: { id: true },
+    });
+    ids = rows.map((r) => r.id);
+  }
+  if (ids.length === 0) return [];
+  const claimed = await tx.inboxEvent.updateMany({
+    where: { id: { in: ids }, appliedAt: null },
+    data: { appliedAt: now, error: null, waitingFor: null },
   });
+  if (claimed.count !== ids.length) throw new Error('another worker claimed events of this batch first');
+  return tx.inboxEvent.findMany({
+    where: { id: { in: ids } },
+    orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
+  });
+}
+
+/**
+ * Takes transaction-scoped advisory locks on PostgreSQL, in one fixed order (sorted keys), so two workers never
+ * apply events about the same thing (a deal, an activity …) at once: the second waits for the first to commit
+ * and then reads what it wrote. Nothing on SQLite, where one transaction writes at a time.
+ */
+export async function lockApplyKeys(tx: TTx, keys: string[]): Promise<void> {
+  if (keys.length === 0 || !onPostgres(tx)) return;
+  const sorted = [...new Set(keys)].sort();
+  await tx.$queryRaw(
+    Prisma.sql`SELECT count(*)::int AS "n" FROM (SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${sorted}::text[]) AS k) AS locked`,
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import { mergeWorkspaceSettings, type TWorkspaceSettings } from '../domain/settings.js';
-import type { TDb, Workspace } from './types.js';
+import type { TDb, TTx, Workspace } from './types.js';
 
 /** The workspace of local mode (no Slack). */
 export const LOCAL_TEAM_ID = 'local';
@@ -51,7 +51,7 @@ export async function updateWorkspaceSettings(
 }
 
 /** The workspace fields applying an event needs (it must exist). */
-export function applyWorkspaceOf(db: TDb, workspaceId: string) {
+export function applyWorkspaceOf(db: TDb | TTx, workspaceId: string) {
   return db.workspace.findUniqueOrThrow({
     where: { id: workspaceId },
     select: { id: true, timezone: true, currency: true, settings: true },
@@ -92,8 +92,27 @@ export async function updateWorkspace(db: TDb, workspaceId: string, data: TWorks
 
 /** A workspace's currency and settings JSON, or null when there is no such workspace. */
 export function workspaceCurrencyAndSettings(db: TDb, workspaceId: string) {
-  return db.workspace.findUnique({
-    where: { id: workspaceId },
-    select: { currency: true, settings: true, timezone: true },
-  });
+  let reads = readsInFlight.get(db);
+  if (!reads) {
+    reads = new Map();
+    readsInFlight.set(db, reads);
+  }
+  const pending = reads.get(workspaceId);
+  if (pending) return pending;
+  const read = db.workspace
+    .findUnique({ where: { id: workspaceId }, select: { currency: true, settings: true, timezone: true } })
+    .finally(() => reads.delete(workspaceId));
+  reads.set(workspaceId, read);
+  return read;
 }
+
+/**
+ * The reads of workspaceCurrencyAndSettings under way, per client: webhook requests arriving together (each
+ * checks its amounts against the workspace's currency) share one read instead of one each. A request may join a
+ * read begun just before it arrived (as concurrent with a settings change as the request itself); nothing is
+ * kept once a read ends.
+ */
+const readsInFlight = new WeakMap<
+  TDb,
+  Map<string, Promise<{ currency: string; settings: string; timezone: string } | null>>
+>();

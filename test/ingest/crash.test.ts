@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type TStore } from '../../src/store/store.js';
-import { cleanEnv, KPI_BIN, PROJECT_ROOT } from '../support/child.js';
+import { botProcesses, type TBotProcess, waitFor } from '../support/bot-process.js';
 import { createMigratedDatabase } from '../support/db.js';
-import { until } from '../support/wait.js';
-import { GENERIC_SECRET, postEvents } from '../support/webhooks.js';
+import { postEvents } from '../support/webhooks.js';
 
 /**
  * The inbox's promise, tested with a real process and a real database: an acknowledged event survives
@@ -15,61 +13,16 @@ import { GENERIC_SECRET, postEvents } from '../support/webhooks.js';
  * of minutes that end a stuck test with a message instead of deciding whether it passes. Each `kpi start` costs
  * seconds of CPU through node + tsx, many more on a loaded 2-core machine; the guards are sized for that.
  */
-const KPI = KPI_BIN;
-const ROOT = PROJECT_ROOT;
-
 /** Failure guard of a whole test (its deadline); vitest's own time-out is a little longer. */
 const GUARD_MS = 10 * 60_000;
 const TEST_TIMEOUT_MS = GUARD_MS + 60_000;
 
-const children: ChildProcess[] = [];
+const { startBotProcess, killAll } = botProcesses();
 const drops: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killAll();
   for (const d of drops.splice(0)) await d();
 });
-
-type TBotProcess = Awaited<ReturnType<typeof startBotProcess>>;
-
-/** `kpi start` in a child process; resolves with its port once it logs that it is listening. */
-async function startBotProcess(databaseUrl: string, deadline: number, extra: Record<string, string> = {}) {
-  const env = cleanEnv({
-    DATABASE_URL: databaseUrl,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    KPI_WEBHOOK_SECRET: GENERIC_SECRET,
-    ...extra,
-  });
-  const child = spawn(process.execPath, [KPI, 'start'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const guard = setTimeout(
-      () => reject(new Error(`no listening line before the test's deadline: ${stderr}`)),
-      Math.max(0, deadline - Date.now()),
-    );
-    child.stderr?.on('data', (d) => {
-      stderr += d;
-      const m = /"port":(\d+).*KPI Bot is listening/.exec(stderr);
-      if (m) {
-        clearTimeout(guard);
-        resolve(Number(m[1]));
-      }
-    });
-    // A process that dies at start-up fails the test at once, with what it said.
-    child.once('exit', (code, signal) => {
-      clearTimeout(guard);
-      reject(new Error(`kpi start exited (${code ?? signal}) before listening: ${stderr}`));
-    });
-  });
-  return { child, baseUrl: `http://127.0.0.1:${port}`, exited, log: () => stderr };
-}
 
 async function killHard(p: TBotProcess) {
   p.child.kill('SIGKILL');
@@ -85,28 +38,6 @@ const call = (n: number) => ({
   count: 2,
   occurredAt: '2026-11-03T10:00:00Z',
 });
-
-/**
- * Polls until `check` holds. The deadline is a failure guard only; `alive` (a process the condition depends
- * on) fails the wait at once if that process died.
- */
-async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  deadline: number,
-  opts: { pollMs?: number; alive?: TBotProcess } = {},
-) {
-  await until(
-    what,
-    async () => {
-      const p = opts.alive;
-      if (p && (p.child.exitCode !== null || p.child.signalCode !== null))
-        throw new Error(`kpi start exited while waiting for ${what}: ${p.log()}`);
-      return check();
-    },
-    { deadline, pollMs: opts.pollMs ?? 100 },
-  );
-}
 
 /** The event numbers stored in the inbox (the dedupe key ends with the event's id). */
 async function storedEventIds(store: TStore): Promise<Set<string>> {
