@@ -396,6 +396,15 @@ function withEpochInstants(ev: TCanonicalEvent, cache: InstantCache): TCanonical
 }
 
 /**
+ * Whether an amount passes the currency check (values.ts amountDigitsProblem) in every currency, so its deal's
+ * currency need not be looked up: a whole number of at most 10 digits (no decimals to exceed, and 14 digits in
+ * minor units leave room for the 4 decimals of the currency with the most; Intl's have at most 3).
+ */
+function anyCurrencyTakes(amount: number | string): boolean {
+  return typeof amount === 'string' && /^\d{1,10}$/.test(amount.trim());
+}
+
+/**
  * The rows of a batch that pass the receipt checks (receipt-checks.ts); the others are reported as problems.
  * An amount without a currency is checked against its deal's currency: named earlier in the file, else the
  * stored deal's (one query per batch), else the workspace's.
@@ -415,7 +424,7 @@ async function receiptChecked(
   const unknown = new Set<string>();
   for (const { event: ev } of rows)
     if ((ev.type === 'deal.upserted' || ev.type === 'deal.won') && ev.amount !== undefined && !ev.currency)
-      if (!c.fileCurrency.has(ev.dealId)) unknown.add(ev.dealId);
+      if (!c.fileCurrency.has(ev.dealId) && !anyCurrencyTakes(ev.amount)) unknown.add(ev.dealId);
   const stored = new Map<string, string>();
   if (unknown.size > 0) {
     const deals = await dealCurrencies(db, c.opts.workspace.id, c.source, [...unknown]);
