@@ -71,7 +71,16 @@ function encode(r: TReq, port: number): Buffer {
 }
 
 const WEBHOOK_PATHS = ['/webhooks/events', '/webhooks/hubspot', '/webhooks/pipedrive'];
-const ROUTES = ['/slack/events', ...WEBHOOK_PATHS, '/healthz', '/slack/install', '/slack/oauth_redirect'];
+const ROUTES = [
+  '/slack/events',
+  ...WEBHOOK_PATHS,
+  '/healthz',
+  '/metrics',
+  '/slack/install',
+  '/slack/oauth_redirect',
+];
+/** The metrics token: no hostile request carries it, so /metrics answers them 401 (or 405). */
+const METRICS_TOKEN = 'metrics-token-for-hostile-tests-0001';
 
 /** Bodies: nothing, text, JSON of any shape, a canonical event (valid or broken), form payloads, bytes, big. */
 function bodies(responseUrl: string) {
@@ -293,6 +302,7 @@ function firstAnswer(r: TReq, opts: TServed): number[] {
   const [route = '', query = ''] = r.path.split(/\?(.*)/s);
   const methods: Record<string, string> = {
     '/healthz': 'GET',
+    '/metrics': 'GET',
     '/slack/events': 'POST',
     '/webhooks/events': 'POST',
     '/webhooks/hubspot': 'POST',
@@ -303,6 +313,7 @@ function firstAnswer(r: TReq, opts: TServed): number[] {
   if (!method) return [404];
   if (r.method !== method) return [405];
   if (route === '/healthz') return [200];
+  if (route === '/metrics') return [401];
   // Bolt's installer: a redirect to Slack's consent page; a callback without Slack's state is refused.
   if (route === '/slack/install') return [302];
   if (route === '/slack/oauth_redirect') return [400];
@@ -607,7 +618,7 @@ describe.each([
       : '';
   beforeAll(async () => {
     t = await startTestBot({
-      env: { ...WEBHOOK_ENV, ...env },
+      env: { ...WEBHOOK_ENV, KPI_METRICS_TOKEN: METRICS_TOKEN, ...env },
       // Requests that lie about their length are cut off after 4 s rather than 30 s (still above the 3 s Bolt
       // waits for a listener before it answers a signed request nobody handles).
       httpLimits: { requestTimeoutMs: 4_000, headersTimeoutMs: 1_000, connectionsCheckingIntervalMs: 200 },
@@ -704,6 +715,13 @@ describe.each([
     );
     // It still serves, and the property did meet the cases it is about.
     expect((await fetch(`${t.baseUrl}/healthz`)).status).toBe(200);
+    // The metrics still answer their token, and no hostile path became a label of their own.
+    const metrics = await fetch(`${t.baseUrl}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
+    expect(metrics.status).toBe(200);
+    const routes = new Set([...(await metrics.text()).matchAll(/route="([^"]*)"/g)].map((m) => m[1]));
+    expect([...routes].filter((r) => r !== 'other' && !ROUTES.includes(r as string))).toEqual([]);
     expect(n).toBeGreaterThanOrEqual(60);
     const seen = [...statuses.keys()];
     expect(seen.some((s) => s >= 200 && s < 300)).toBe(true);
