@@ -62,19 +62,30 @@ const GREY = '#9aa0a6';
 const AMBER = '#ecb22e';
 const RED = '#e01e5a';
 
+/** Compact money formats by locale and currency: building one costs far more than formatting a label with it. */
+const compactFormats = new Map<string, Intl.NumberFormat | null>();
+
 /** Short axis labels for money: $12k, $1.2M. */
 function compactMoney(value: number, currency: string, locale: string): string {
-  try {
-    return new Intl.NumberFormat(locale, {
-      style: 'currency',
-      currency,
-      notation: 'compact',
-      minimumFractionDigits: 0,
-      maximumFractionDigits: 1,
-    }).format(value);
-  } catch {
-    return String(value);
+  const key = `${locale}\u0000${currency}`;
+  let format = compactFormats.get(key);
+  if (format === undefined) {
+    try {
+      format = new Intl.NumberFormat(locale, {
+        style: 'currency',
+        currency,
+        notation: 'compact',
+        minimumFractionDigits: 0,
+        maximumFractionDigits: 1,
+      });
+    } catch {
+      format = null;
+    }
+    // Bounded: a workspace has one locale and currency; odd ones from hostile input must not grow it for ever.
+    if (compactFormats.size >= 256) compactFormats.clear();
+    compactFormats.set(key, format);
   }
+  return format ? format.format(value) : String(value);
 }
 
 function titlePlugin(spec: TChartSpec) {

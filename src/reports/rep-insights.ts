@@ -18,8 +18,8 @@ import {
 import { previousPeriod, type TPeriod } from '../metrics/periods.js';
 import { computeScalarMetrics } from '../metrics/scalar.js';
 import { median } from '../metrics/stats.js';
-import { loadFactsByRep, loadFunnelFactsByRep } from '../store/facts.js';
-import { firstCloseInWorkspace, firstFactAtByRep } from '../store/first-facts.js';
+import { firstCloseOfWorkspace, loadFactsByRep, loadFunnelFactsByRep } from '../store/facts.js';
+import { firstFactAtByRep } from '../store/first-facts.js';
 import { teamMemberIds } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
 import type { Rep, Workspace } from '../store/types.js';
@@ -100,7 +100,7 @@ export async function repInsights(
     ),
     loadFunnelFactsByRep(db, workspace.id, teamIds, period),
     firstFactAtByRep(db, workspace.id, [rep.id]),
-    firstCloseInWorkspace(db, workspace.id),
+    firstCloseOfWorkspace(db, workspace.id),
   ]);
   // The usual: only the earlier periods since the rep's record began (a partial first period left out). A fact
   // after the period diagnosed says nothing about the history before it.
