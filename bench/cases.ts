@@ -9,13 +9,14 @@ import { createCommandRouter } from '../src/commands/execute.js';
 import { COMMANDS } from '../src/commands/index.js';
 import { genericSignature } from '../src/ingest/auth.js';
 import { importCsv } from '../src/ingest/csv/import.js';
+import { storeInboxItems } from '../src/ingest/inbox.js';
 import { createLogger } from '../src/logger.js';
 import { leaderboardReport } from '../src/reports/leaderboard.js';
 import { providerOf, sqlitePathOf } from '../src/store/provider.js';
 import { openStore } from '../src/store/store.js';
 import { BENCH_NOW, BENCH_TEAM, rng, type TGenerated } from './generate.js';
 import { peakRssMb, summarize, type TTimings, time } from './measure.js';
-import { startBareServer, startBotProcess, startFakeSlack } from './processes.js';
+import { runKpi, startBareServer, startBotProcess, startFakeSlack } from './processes.js';
 
 const SIGNING_SECRET = '8f742231b10e8888abcd99aabbcc85a5';
 const WEBHOOK_SECRET = 'bench-webhook-secret-00000000000000';
@@ -405,5 +406,66 @@ export async function ackUnderLoad(url: string, gen: TGenerated, concurrent: num
   } finally {
     await bot.stop();
     await slack.stop();
+  }
+}
+
+/**
+ * Inbox apply: `events` stored webhook events (four activities to one deal update, the org's reps as owners)
+ * applied by `workers` processes started together (`kpi inbox retry --json`, each applying whatever is due
+ * until none is), timed from their start to the last one's exit. Every event must be applied exactly once.
+ */
+export async function applyRun(url: string, gen: TGenerated, events: number, workers: number) {
+  const store = await openStore(url);
+  try {
+    const workspace = await store.db.workspace.findFirstOrThrow({ where: { slackTeamId: BENCH_TEAM } });
+    const owners = gen.reps.slice(0, 50).map((r) => ({ email: r.email }));
+    const items = Array.from({ length: events }, (_, i) => {
+      const owner = owners[i % owners.length];
+      const payload =
+        i % 5 === 0
+          ? {
+              id: `apply-${i}`,
+              type: 'deal.upserted',
+              dealId: `apply-deal-${i % 500}`,
+              stage: ['Prospecting', 'Qualified', 'Demo', 'Proposal', 'Negotiation'][
+                i % 5 === 0 ? (i / 5) % 5 : 0
+              ],
+              amount: 1000 + i,
+              owner,
+              occurredAt: new Date(Date.UTC(2026, 10, 2, 9, 0, i % 3600)).toISOString(),
+            }
+          : {
+              id: `apply-${i}`,
+              type: 'activity.logged',
+              activityId: `apply-act-${i}`,
+              owner,
+              kind: 'call',
+              count: 1,
+              occurredAt: '2026-11-10T10:00:00Z',
+            };
+      return {
+        workspaceId: workspace.id,
+        source: 'generic',
+        eventId: `apply-${i}`,
+        eventType: payload.type,
+        payload,
+      };
+    });
+    for (let i = 0; i < items.length; i += 1_000) await storeInboxItems(store.db, items.slice(i, i + 1_000));
+    const t0 = performance.now();
+    const runs = await Promise.all(
+      Array.from({ length: workers }, () =>
+        runKpi(['inbox', 'retry', '--json'], { DATABASE_URL: url, KPI_TIMEZONE: 'UTC' }),
+      ),
+    );
+    const ms = performance.now() - t0;
+    const applied = runs.map((r) => {
+      if (r.code !== 0) throw new Error(`kpi inbox retry failed (${r.code}): ${r.out.slice(-2000)}`);
+      return Number(JSON.parse(r.out.trim().split('\n').pop() ?? '{}').applied ?? Number.NaN);
+    });
+    const pending = await store.db.inboxEvent.count({ where: { appliedAt: null } });
+    return { perSec: (events / ms) * 1000, applied, pending };
+  } finally {
+    await store.close();
   }
 }

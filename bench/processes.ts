@@ -77,6 +77,28 @@ export async function startBotProcess(env: Record<string, string>): Promise<TChi
   return { child, port, stop: () => stopChild(child) };
 }
 
+/** One `kpi` command in a child process (the same build as the bot's); resolves when it exits. */
+export function runKpi(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [kpiBin, ...args], {
+      cwd: ROOT,
+      env: cleanEnv({ LOG_LEVEL: 'warn', ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+    });
+    child.stderr?.on('data', (d) => {
+      out = (out + d).slice(-20_000);
+    });
+    child.once('exit', (code) => resolve({ code, out }));
+  });
+}
+
 /** The baseline: a bare node:http server that reads the body and answers 200, in a child process. */
 export async function startBareServer(): Promise<TChild> {
   const port = await freePort();
