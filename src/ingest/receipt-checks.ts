@@ -51,7 +51,12 @@ export function receiptProblem(ev: TCanonicalEvent, ctx: TReceiptContext): TRece
   return null;
 }
 
-type TReceivedItem = { source: string; payload: unknown };
+type TReceivedItem = {
+  source: string;
+  payload: unknown;
+  /** Its canonical events when the route already has them (the generic API's, validated as received). */
+  events?: TCanonicalEvent[];
+};
 
 /**
  * The order in which a request's items are stored and applied: by when their events happened (an item's
@@ -108,7 +113,7 @@ export async function checkAtReceipt<T extends TReceivedItem>(
   const settings = parseWorkspaceSettings(workspace.settings);
   const received = items.map((item, index) => {
     try {
-      return { item, index, events: translate(item.source, item.payload, settings) };
+      return { item, index, events: item.events ?? translate(item.source, item.payload, settings) };
     } catch {
       // Validated by the route already; anything else is for the worker to record.
       return { item, index, events: [] as TCanonicalEvent[] };

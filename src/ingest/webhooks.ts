@@ -252,6 +252,8 @@ const SOURCES: TSourceSpec[] = [
           eventId: parsed.data.id ?? null,
           eventType: parsed.data.type,
           payload: raw,
+          // What translate() would give for it (the same schema, parsed once): the receipt checks use it.
+          events: [parsed.data],
         };
       });
     },
