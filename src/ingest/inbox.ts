@@ -2,14 +2,17 @@ import { createHash } from 'node:crypto';
 import { parseWorkspaceSettings } from '../domain/settings.js';
 import type { TLogger } from '../logger.js';
 import {
+  anyDueInboxEvent,
   claimInboxBatch,
   claimInboxEvent,
+  clearInboxFailures,
   inboxEventByKey,
   inboxProblems,
   insertInboxEventGroups,
   insertInboxEvents,
   lockApplyKeys,
   recordInboxFailure,
+  releaseInboxClaims,
   retryFailedInboxEvents,
   type TNewInboxEvent,
 } from '../store/inbox.js';
@@ -206,7 +209,7 @@ async function applyRow(
       { timeout: 30_000, maxWait: 10_000 },
     );
     if (outcomes === null) return { status: 'taken' };
-    if (row.workspaceId) opts.onApplied?.(row.workspaceId);
+    notifyApplied(opts, row);
     return { status: 'applied', outcomes };
   } catch (error) {
     const failure = failureOf(row, error, now());
@@ -229,7 +232,7 @@ async function applyEvents(
   workspace: TWorkspaceRow,
   events: TCanonicalEvent[],
   opts: TInboxOptions,
-  cache: Pick<TApplyContext, 'known' | 'owners'> = {},
+  cache: Pick<TApplyContext, 'known' | 'owners' | 'cacheUnmapped'> = {},
 ): Promise<TOutcome[]> {
   const ctx: TApplyContext = {
     tx,
@@ -288,19 +291,32 @@ function lockKeyOf(row: TRow, ev: TCanonicalEvent): string {
 
 /** Events applied in one transaction by the worker (fewer commits and round trips than one per event). */
 export const APPLY_BATCH = 100;
+/**
+ * A batch stops taking events after this long (the rest are given back, for the next batch): a batch whose
+ * events wait on Slack (an owner's email looked up) must not hold the store, which on SQLite is every query of
+ * the process, or its rows and locks on PostgreSQL, for long.
+ */
+export const BATCH_BUDGET_MS = 1_000;
 
 type TBatchResult = { row: TRow; result: TRowResult };
 
-/** An event of a batch that failed: the batch is given up and its rows applied one by one. */
-class BatchEventFailed extends Error {}
+/** An event of a batch that failed: the batch is given up, and that row is applied alone (applyRow). */
+class BatchEventFailed extends Error {
+  constructor(
+    readonly row: TRow,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
 
 /**
  * Claims and applies up to `take` due events in ONE transaction, with the deals and activities they name loaded
- * up front (two queries per workspace and source) and their owners resolved once. Returns null when nothing was
- * due. If any event fails (an owner to wait for, a bad payload), or the transaction does (a claim lost to
- * another process on SQLite, a deadlock, a time-out), nothing of it stays and the rows it held are applied one
- * by one (applyRow), each in its own transaction, where a failure is recorded on its row: so a failure costs
- * the batch's work once more, and the next batches no longer hold that row.
+ * up front (two queries per workspace and source) and each owner resolved once (found or not). Returns null
+ * when nothing was due. If an event fails (an owner to wait for, a bad payload), nothing of the batch stays:
+ * that row alone is then applied in its own transaction (applyRow, which records its failure), and the other
+ * rows are due again for the next batch (a failure costs the work of the events before it once more). If the
+ * transaction itself fails (a deadlock, a time-out), its rows are applied one by one.
  */
 async function applyBatch(
   db: TDb,
@@ -311,8 +327,19 @@ async function applyBatch(
   workspaces: Map<string, TWorkspaceRow>,
 ): Promise<TBatchResult[] | null> {
   let held: TRow[] = [];
+  const workspaceOf = async (row: TRow) => {
+    const wsId = row.workspaceId as string;
+    let ws = workspaces.get(wsId);
+    if (!ws) {
+      ws = await applyWorkspaceOf(db, wsId);
+      workspaces.set(wsId, ws);
+    }
+    return ws;
+  };
+  if (!(await anyDueInboxEvent(db, now()))) return null;
+  let results: TBatchResult[];
   try {
-    const results = await inTransaction(
+    results = await inTransaction(
       db,
       async (tx) => {
         held = await claimInboxBatch(tx, now(), skip, take);
@@ -327,61 +354,81 @@ async function applyBatch(
           try {
             prepared.push({ row, ws, events: eventsOf(row, ws) });
           } catch (error) {
-            throw new BatchEventFailed(String(error));
+            throw new BatchEventFailed(row, error);
           }
         }
         await lockApplyKeys(
           tx,
           prepared.flatMap((p) => lockKeysOf(p.row, p.events)),
         );
-        // Per workspace and source (a deal id means something only within its source).
-        const caches = new Map<string, Pick<TApplyContext, 'known' | 'owners'>>();
+        // Deals and activities per workspace and source (an id means something only within its source); owners
+        // per workspace (their cache key names the source), forgotten after any change of people.
+        const known = new Map<string, TApplyContext['known']>();
+        const owners = new Map<string, NonNullable<TApplyContext['owners']>>();
         for (const { row } of prepared) {
           const key = `${row.workspaceId}\u0000${row.source}`;
-          if (caches.has(key)) continue;
+          if (!owners.has(row.workspaceId as string)) owners.set(row.workspaceId as string, new Map());
+          if (known.has(key)) continue;
           const events = prepared
             .filter((p) => p.row.workspaceId === row.workspaceId && p.row.source === row.source)
             .flatMap((p) => p.events);
-          caches.set(key, {
-            known: await prefetch(tx, row.workspaceId as string, row.source, events),
-            owners: new Map(),
-          });
+          known.set(key, await prefetch(tx, row.workspaceId as string, row.source, events));
         }
+        const started = performance.now();
         const out: TBatchResult[] = [];
-        for (const { row, ws, events } of prepared) {
+        for (const [i, { row, ws, events }] of prepared.entries()) {
+          if (i > 0 && performance.now() - started > BATCH_BUDGET_MS) {
+            await releaseInboxClaims(
+              tx,
+              prepared.slice(i).map((p) => p.row.id),
+            );
+            break;
+          }
           let outcomes: TOutcome[];
           try {
-            outcomes = await applyEvents(
-              tx,
-              row,
-              ws,
-              events,
-              opts,
-              caches.get(`${row.workspaceId}\u0000${row.source}`),
-            );
+            outcomes = await applyEvents(tx, row, ws, events, opts, {
+              known: known.get(`${row.workspaceId}\u0000${row.source}`),
+              owners: owners.get(row.workspaceId as string),
+              // An owner not found stays not found for the rest of the batch (one Slack look-up, not one per event).
+              cacheUnmapped: true,
+            });
           } catch (error) {
-            throw new BatchEventFailed(error instanceof Error ? error.message : String(error));
+            throw new BatchEventFailed(row, error);
           }
           out.push({ row, result: { status: 'applied', outcomes } });
         }
+        await clearInboxFailures(
+          tx,
+          out.map((r) => r.row.id),
+        );
         return out;
       },
       { timeout: 30_000, maxWait: 10_000 },
     );
-    if (held.length === 0) return null;
-    for (const r of results) if (r.row.workspaceId) opts.onApplied?.(r.row.workspaceId);
-    return results;
   } catch (error) {
     if (held.length === 0) throw error;
-    if (!(error instanceof BatchEventFailed))
-      opts.logger?.info({ err: error, events: held.length }, 'inbox batch not applied together; one by one');
+    if (error instanceof BatchEventFailed)
+      return [
+        { row: error.row, result: await applyRow(db, error.row, await workspaceOf(error.row), opts, now) },
+      ];
+    opts.logger?.info({ err: error, events: held.length }, 'inbox batch not applied together; one by one');
     const out: TBatchResult[] = [];
-    for (const row of held) {
-      const ws = workspaces.get(row.workspaceId as string);
-      if (!ws) continue;
-      out.push({ row, result: await applyRow(db, row, ws, opts, now) });
-    }
+    for (const row of held)
+      out.push({ row, result: await applyRow(db, row, await workspaceOf(row), opts, now) });
     return out;
+  }
+  if (held.length === 0) return null;
+  for (const r of results) notifyApplied(opts, r.row);
+  return results;
+}
+
+/** Tells the caller an event was applied; its errors are ignored (they must not undo or repeat the apply). */
+function notifyApplied(opts: TInboxOptions, row: TRow): void {
+  if (!row.workspaceId) return;
+  try {
+    opts.onApplied?.(row.workspaceId);
+  } catch (error) {
+    opts.logger?.warn({ err: error }, 'onApplied failed');
   }
 }
 

@@ -83,10 +83,12 @@ export function onPostgres(db: TDb | TTx): boolean {
 }
 
 /**
- * Claims up to `take` due events (oldest first, leaving out `skip`) inside the transaction that applies them:
- * marks them applied and returns them. On PostgreSQL the rows are picked with `FOR UPDATE SKIP LOCKED`, so
- * workers in several processes each take other rows and never wait for one another; on SQLite (one writer at a
- * time) a claim that loses to another process fails the transaction, and the caller applies row by row.
+ * Claims up to `take` due events (oldest first) inside the transaction that applies them: marks them applied
+ * and returns them. On PostgreSQL the rows are picked with `FOR UPDATE SKIP LOCKED`, so workers in several
+ * processes each take other rows and never wait for one another. On SQLite the transaction first takes the
+ * write lock (a write that changes nothing), so another process applying at the same time (`kpi inbox retry`,
+ * `kpi link`) waits for it instead of failing on a claim it read before the other's commit. `skip` (SQLite only:
+ * rows found taken in this pass) is left out.
  */
 export async function claimInboxBatch(
   tx: TTx,
@@ -94,23 +96,22 @@ export async function claimInboxBatch(
   skip: Iterable<string>,
   take: number,
 ): Promise<InboxEvent[]> {
-  const skipped = [...skip];
   let ids: string[];
   if (onPostgres(tx)) {
-    const notIn = skipped.length ? Prisma.sql`AND "id" NOT IN (${Prisma.join(skipped)})` : Prisma.empty;
     const rows = await tx.$queryRaw<{ id: string }[]>(
       Prisma.sql`SELECT "id" FROM "InboxEvent"
-        WHERE "appliedAt" IS NULL AND "workspaceId" IS NOT NULL AND "nextAttemptAt" <= ${now} ${notIn}
+        WHERE "appliedAt" IS NULL AND "workspaceId" IS NOT NULL AND "nextAttemptAt" <= ${now}
         ORDER BY "receivedAt", "id" LIMIT ${take} FOR UPDATE SKIP LOCKED`,
     );
     ids = rows.map((r) => r.id);
   } else {
+    await tx.$executeRawUnsafe('UPDATE "InboxEvent" SET "attempts" = "attempts" WHERE 0');
     const rows = await tx.inboxEvent.findMany({
       where: {
         appliedAt: null,
         workspaceId: { not: null },
         nextAttemptAt: { lte: now },
-        id: { notIn: skipped },
+        id: { notIn: [...skip].slice(0, 10_000) },
       },
       orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
       take,
@@ -121,12 +122,38 @@ export async function claimInboxBatch(
   if (ids.length === 0) return [];
   const claimed = await tx.inboxEvent.updateMany({
     where: { id: { in: ids }, appliedAt: null },
-    data: { appliedAt: now, error: null, waitingFor: null },
+    data: { appliedAt: now },
   });
   if (claimed.count !== ids.length) throw new Error('another worker claimed events of this batch first');
   return tx.inboxEvent.findMany({
     where: { id: { in: ids } },
     orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
+  });
+}
+
+/**
+ * Whether any event is due (outside a transaction): the worker opens a batch only then, so a poll with nothing to
+ * do takes no lock (on SQLite the write lock would make every query of the process wait for another writer).
+ */
+export async function anyDueInboxEvent(db: TDb, now: Date): Promise<boolean> {
+  const row = await db.inboxEvent.findFirst({
+    where: { appliedAt: null, workspaceId: { not: null }, nextAttemptAt: { lte: now } },
+    select: { id: true },
+  });
+  return row !== null;
+}
+
+/** Gives claimed events of a batch back (not applied in it: due again, as they were). */
+export async function releaseInboxClaims(tx: TTx, ids: string[]): Promise<void> {
+  if (ids.length) await tx.inboxEvent.updateMany({ where: { id: { in: ids } }, data: { appliedAt: null } });
+}
+
+/** Clears the failure left on events a batch has applied (an earlier attempt's error, the owner waited for). */
+export async function clearInboxFailures(tx: TTx, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.inboxEvent.updateMany({
+    where: { id: { in: ids }, OR: [{ error: { not: null } }, { waitingFor: { not: null } }] },
+    data: { error: null, waitingFor: null },
   });
 }
 
