@@ -297,6 +297,8 @@ export const APPLY_BATCH = 100;
  * the process, or its rows and locks on PostgreSQL, for long.
  */
 export const BATCH_BUDGET_MS = 1_000;
+/** Events per batch while requests are arriving (processInbox). */
+export const RECEIVING_BATCH = 10;
 
 type TBatchResult = { row: TRow; result: TRowResult };
 
@@ -526,14 +528,16 @@ export async function processInbox(
   for (;;) {
     const left = limit - (report.applied + report.failed + report.waiting);
     if (left <= 0) return report;
-    // Requests being answered come first: the worker steps aside between batches while they arrive.
-    if (opts.receiving?.()) await new Promise((r) => setTimeout(r, YIELD_MS));
+    // Requests being answered come first: while they arrive the worker steps aside between batches and takes
+    // small ones (on SQLite a batch holds the one connection the receivers' inserts need).
+    const receiving = opts.receiving?.() ?? false;
+    if (receiving) await new Promise((r) => setTimeout(r, YIELD_MS));
     const batch = await applyBatch(
       db,
       opts,
       now,
       skip,
-      Math.min(left, opts.batchSize ?? APPLY_BATCH),
+      Math.min(left, opts.batchSize ?? APPLY_BATCH, receiving ? RECEIVING_BATCH : APPLY_BATCH),
       workspaces,
     );
     if (batch === null) return report;
