@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LINKEDIN_METRICS } from '../../src/domain/social.js';
 import { NO_FACTS } from '../../src/metrics/facts.js';
 import { resolvePeriod } from '../../src/metrics/periods.js';
 import {
@@ -74,14 +75,7 @@ const activity = fc.record({
 const snapshot = fc.record({
   rep: fc.nat(3),
   network: fc.constantFrom('linkedin', 'linkedin', 'linkedin', 'twitter'),
-  metric: fc.constantFrom(
-    'followers',
-    'profile_views',
-    'requests_sent',
-    'requests_accepted',
-    'inquiries',
-    'referrals',
-  ),
+  metric: fc.constantFrom(...LINKEDIN_METRICS),
   value: fc.integer({ min: -5, max: 60 }),
   at: instant,
 });
