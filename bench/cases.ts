@@ -323,7 +323,10 @@ export async function bulkImport(freshUrl: () => Promise<string>, rows: number, 
 }
 
 /** Sends signed slash commands all at once from a child process; the time to each HTTP answer. */
-async function sendFromChild(url: string, bodies: string[]): Promise<{ acks: number[]; failed: string[] }> {
+async function sendFromChild(
+  url: string,
+  bodies: string[],
+): Promise<{ acks: number[]; failed: string[]; startedAt: number }> {
   const code = `
     const { createHmac } = require('node:crypto');
     const { url, secret, bodies } = JSON.parse(process.env.BENCH_INPUT);
@@ -332,12 +335,13 @@ async function sendFromChild(url: string, bodies: string[]): Promise<{ acks: num
       return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts,
         'x-slack-signature': 'v0=' + createHmac('sha256', secret).update('v0:' + ts + ':' + body).digest('hex') };
     };
+    const startedAt = Date.now();
     Promise.all(bodies.map(async (body) => {
       const t0 = performance.now();
       const res = await fetch(url, { method: 'POST', headers: sign(body), body });
       await res.arrayBuffer();
       return { ms: performance.now() - t0, status: res.status };
-    })).then((r) => process.stdout.write(JSON.stringify(r)));`;
+    })).then((results) => process.stdout.write(JSON.stringify({ startedAt, results })));`;
   const child = spawn(process.execPath, ['-e', code], {
     env: { ...process.env, BENCH_INPUT: JSON.stringify({ url, secret: SIGNING_SECRET, bodies }) },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -347,8 +351,12 @@ async function sendFromChild(url: string, bodies: string[]): Promise<{ acks: num
     out += d;
   });
   await new Promise((resolve) => child.once('exit', resolve));
-  const results = JSON.parse(out) as { ms: number; status: number }[];
+  const { startedAt, results } = JSON.parse(out) as {
+    startedAt: number;
+    results: { ms: number; status: number }[];
+  };
   return {
+    startedAt,
     acks: results.map((r) => r.ms),
     failed: results.filter((r) => r.status !== 200).map((r) => String(r.status)),
   };
@@ -356,8 +364,9 @@ async function sendFromChild(url: string, bodies: string[]): Promise<{ acks: num
 
 /**
  * `/kpi me` under load: the bot in its own process (HTTP mode, a fake Slack), `concurrent` signed slash commands
- * sent at once; the time to each ack (HTTP 200), and whether every one was answered at its response URL. The
- * bot process's peak memory (VmHWM) is read afterwards.
+ * sent at once; the time to each ack (HTTP 200), whether every one was answered at its response URL, and when
+ * the last reply and the last chart arrived, counted from the moment the requests were sent. The bot process's
+ * peak memory (VmHWM) is read afterwards, once every chart is in (or the wait gave up).
  */
 export async function ackUnderLoad(url: string, gen: TGenerated, concurrent: number) {
   const slack = await startFakeSlack(BENCH_TEAM);
@@ -390,17 +399,29 @@ export async function ackUnderLoad(url: string, gen: TGenerated, concurrent: num
     );
     // The requests are sent from a process of their own: this one also plays Slack (uploads, replies), and
     // its busy moments must not be counted as the bot's slow acks.
-    const { acks, failed } = await sendFromChild(`http://127.0.0.1:${bot.port}/slack/events`, bodies);
+    const { acks, failed, startedAt } = await sendFromChild(
+      `http://127.0.0.1:${bot.port}/slack/events`,
+      bodies,
+    );
     const t0 = Date.now();
-    while (Date.now() - t0 < 180_000 && ids.some((id) => !slack.replies.get(id)?.count))
+    while (Date.now() - t0 < 180_000 && ids.some((id) => slack.replies.get(id)?.chartAt === undefined))
       await new Promise((r) => setTimeout(r, 200));
     // Answered with the scorecard, not with an error reply.
     const answered = ids.filter((id) => slack.replies.get(id)?.ok).length;
+    const got = ids.map((id) => slack.replies.get(id));
+    const lastOf = (at: (r: (typeof got)[number]) => number | undefined) =>
+      got.every((r) => at(r) !== undefined)
+        ? Math.max(...got.map((r) => (at(r) as number) - startedAt))
+        : Number.POSITIVE_INFINITY;
     return {
       ack: summarize(acks) as TTimings,
       answered,
       failed,
-      allAnsweredMs: Date.now() - t0,
+      /** The last first reply, from the burst's start (infinite if one never came). */
+      lastReplyMs: lastOf((r) => r?.firstAt),
+      /** The last chart, from the burst's start (infinite if one never came). */
+      lastChartMs: lastOf((r) => r?.chartAt),
+      charts: got.filter((r) => r?.chartAt !== undefined).length,
       peakRssMb: bot.child.pid ? peakRssMb(bot.child.pid) : null,
     };
   } finally {

@@ -389,13 +389,17 @@ export async function runBench(args: string[]): Promise<TRow[]> {
           provider,
           size,
           case: `${n.ack} concurrent /kpi me: ack`,
-          figure: `${pct(load.ack)}; ${load.answered}/${n.ack} answered (last after ${(load.allAnsweredMs / 1000).toFixed(1)} s)`,
+          figure: `${pct(load.ack)}; ${load.answered}/${n.ack} answered, the last reply ${secs(load.lastReplyMs)} and the last of ${load.charts} charts ${secs(load.lastChartMs)} after the requests were sent`,
           value: load.ack.p99,
           unit: 'ms p99',
           baseline: 'Slack’s limit 3,000 ms',
           baselineValue: 3000,
-          goal: 'p99 < 500 ms, all answered',
-          met: load.ack.p99 < 500 && load.answered === n.ack && load.failed.length === 0,
+          goal: 'ack p99 < 500 ms, every one answered within 3 s',
+          met:
+            load.ack.p99 < 500 &&
+            load.answered === n.ack &&
+            load.failed.length === 0 &&
+            load.lastReplyMs <= 3000,
         });
         add({
           provider,
@@ -431,6 +435,10 @@ export async function runBench(args: string[]): Promise<TRow[]> {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return rows;
+}
+
+function secs(ms: number) {
+  return Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : 'never';
 }
 
 function pct(t: TTimings) {

@@ -30,6 +30,14 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+/**
+ * Node options for the measured bot processes, from KPI_BENCH_BOT_NODE_ARGS (space-separated), e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the bot under a case (Node refuses those in NODE_OPTIONS).
+ */
+function botNodeArgs(): string[] {
+  return (process.env.KPI_BENCH_BOT_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 export type TChild = { child: ChildProcess; port: number; stop(): Promise<void> };
 
 async function waitFor(url: string, ms: number, child: ChildProcess, log: () => string): Promise<void> {
@@ -62,7 +70,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 export async function startBotProcess(env: Record<string, string>): Promise<TChild> {
   const port = await freePort();
   let log = '';
-  const child = spawn(process.execPath, [kpiBin, 'start'], {
+  const child = spawn(process.execPath, [...botNodeArgs(), kpiBin, 'start'], {
     cwd: ROOT,
     env: cleanEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', KPI_JOBS: 'off', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -110,11 +118,15 @@ export async function startBareServer(): Promise<TChild> {
 
 /**
  * A fake Slack Web API for the bot under load: auth.test names the bench workspace, uploads succeed, every
- * other method answers ok; replies to response URLs are counted per id.
+ * other method answers ok; replies to response URLs are counted per id, with when the first one arrived and
+ * when the first one carrying a chart did (a reply's text goes out first, its chart replaces it afterwards).
  */
 export async function startFakeSlack(teamId: string) {
-  /** Per response URL id: replies received, and whether one was a real answer (not an error reply). */
-  const replies = new Map<string, { count: number; ok: boolean }>();
+  /**
+   * Per response URL id: replies received, whether one was a real answer (not an error reply), when the first
+   * arrived and when the first with a chart did (Date.now()).
+   */
+  const replies = new Map<string, { count: number; ok: boolean; firstAt: number; chartAt?: number }>();
   let files = 0;
   const body = (req: IncomingMessage) =>
     new Promise<string>((resolve) => {
@@ -133,9 +145,16 @@ export async function startFakeSlack(teamId: string) {
     };
     if (url.startsWith('/respond/')) {
       const id = url.slice('/respond/'.length);
-      const before = replies.get(id) ?? { count: 0, ok: false };
+      const at = Date.now();
+      const before = replies.get(id) ?? { count: 0, ok: false, firstAt: at };
       const error = /could not|went wrong|not set up as a rep/i.test(text);
-      replies.set(id, { count: before.count + 1, ok: before.ok || !error });
+      const chartAt = before.chartAt ?? (text.includes('"slack_file"') ? at : undefined);
+      replies.set(id, {
+        count: before.count + 1,
+        ok: before.ok || !error,
+        firstAt: before.firstAt,
+        ...(chartAt === undefined ? {} : { chartAt }),
+      });
       return json({ ok: true });
     }
     if (url.startsWith('/upload/')) return json({ ok: true });

@@ -9,6 +9,7 @@ import {
   buildServiceErrorReply,
   buildUnknownCommand,
 } from '../views/help.js';
+import { withShareText } from '../views/lazy.js';
 import { tokenize } from './tokenize.js';
 import type { TCommand, TCommandContext, TReply } from './types.js';
 
@@ -74,7 +75,7 @@ export function createCommandRouter(extra: readonly TCommand[] = []) {
     }
     try {
       const reply = await command.run(args, ctx);
-      return command.shareable ? { ...reply, shareText: clipText(text.trim(), 1900) } : reply;
+      return command.shareable ? withShareText(reply, clipText(text.trim(), 1900)) : reply;
     } catch (error) {
       if (isAppError(error)) {
         ctx.logger.info({ command: name, code: error.code }, 'command refused');

@@ -1,4 +1,5 @@
 import { TZDate } from '@date-fns/tz';
+import { BoundedMap } from '../bounded-map.js';
 import { AppError } from '../errors.js';
 import { DAY_MS } from './stats.js';
 
@@ -61,9 +62,18 @@ export function localDateOf(instant: Date, timezone: string): TLocalDate & { wee
   return { y: t.getFullYear(), m: t.getMonth(), d: t.getDate(), weekday: t.getDay() };
 }
 
+/** Local midnights already worked out (a zone's rules do not change while the process runs; few dates recur). */
+const midnights = new BoundedMap<string, number>(4096);
+
 /** The first instant of a local date in a zone; out-of-range months and days roll over (month 12 = next January). */
 export function localMidnight(y: number, m: number, d: number, timezone: string): Date {
-  return new Date(new TZDate(y, m, d, timezone).getTime());
+  const key = `${y}|${m}|${d}|${timezone}`;
+  let ms = midnights.get(key);
+  if (ms === undefined) {
+    ms = new TZDate(y, m, d, timezone).getTime();
+    midnights.set(key, ms);
+  }
+  return new Date(ms);
 }
 
 /**

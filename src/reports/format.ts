@@ -1,3 +1,4 @@
+import { BoundedMap } from '../bounded-map.js';
 import { SCALAR_METRICS, type TMetricUnit } from '../metrics/scalar.js';
 import type { TLeaderboard } from './leaderboard.js';
 import type { TRepMetricsReport } from './rep-metrics.js';
@@ -19,6 +20,28 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 /** From this amount up (in major units, either sign) money is shown in whole units: the cents are noise there. */
 export const WHOLE_MONEY_FROM = 1000;
 
+/** Number formats made once per locale and style (building an Intl.NumberFormat costs far more than using one). */
+const formats = new BoundedMap<string, Intl.NumberFormat>(256);
+
+/** `style`: `whole:<currency>`, `cents:<currency>`, `count` or `decimal`. */
+function numberFormat(locale: string, style: string): Intl.NumberFormat {
+  const key = `${locale}|${style}`;
+  let f = formats.get(key);
+  if (!f) {
+    const [kind, currency] = style.split(':');
+    f = new Intl.NumberFormat(
+      locale,
+      kind === 'whole'
+        ? { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 }
+        : kind === 'cents'
+          ? { style: 'currency', currency }
+          : { maximumFractionDigits: kind === 'count' ? 0 : 2 },
+    );
+    formats.set(key, f);
+  }
+  return f;
+}
+
 /**
  * A metric value for people: money in the workspace currency (whole units from WHOLE_MONEY_FROM up and for
  * whole amounts, cents otherwise, so a list never shows "$900.00" beside "$6,000"; to the cent with `exact`), counts as whole numbers (a median of counts, 17.5, is rounded: 18), rates as percentages, "no data"
@@ -35,20 +58,20 @@ export function formatMetric(
   if (value === null) return 'no data';
   switch (unit) {
     case 'money':
-      return new Intl.NumberFormat(
+      return numberFormat(
         locale,
         (Math.abs(value) >= WHOLE_MONEY_FROM || Number.isInteger(value)) && !opts.exact
-          ? { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 }
-          : { style: 'currency', currency },
+          ? `whole:${currency}`
+          : `cents:${currency}`,
       ).format(value);
     case 'count':
-      return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(value);
+      return numberFormat(locale, 'count').format(value);
     case 'share':
       return `${(value * 100).toFixed(1)}%`;
     case 'per':
-      return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value);
+      return numberFormat(locale, 'decimal').format(value);
     case 'times':
-      return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value)} : 1`;
+      return `${numberFormat(locale, 'decimal').format(value)} : 1`;
     case 'percent_change':
       return `${value >= 0 ? '+' : ''}${(value * 100).toFixed(1)}%`;
     case 'days':
@@ -56,7 +79,7 @@ export function formatMetric(
     case 'score':
       return `${value.toFixed(1)} / 100`;
     default:
-      return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value);
+      return numberFormat(locale, 'decimal').format(value);
   }
 }
 

@@ -76,3 +76,30 @@ export async function deliverReply(input: {
   );
   return 'lost';
 }
+
+/**
+ * Replaces a reply already delivered through the response URL with its version carrying the chart, retried
+ * briefly like the reply itself (Slack may not have processed a just-uploaded file yet). If Slack still refuses
+ * it, the reply the user has stays as it is (its text and blocks, without the chart) and the chart is reported
+ * refused. Returns whether the chart went out.
+ */
+export async function replaceWithChart(input: {
+  respond: RespondFn;
+  message: TDelivery & { replace_original: true };
+  logger: TLogger;
+  delays?: number[];
+  onChartRefused?: () => void;
+}): Promise<boolean> {
+  const delays = input.delays ?? RESPOND_DELAYS_MS;
+  for (let attempt = 0; attempt <= delays.length; attempt++) {
+    try {
+      await input.respond(input.message);
+      return true;
+    } catch (error) {
+      input.logger.warn({ err: error, attempt: attempt + 1 }, 'the reply’s chart could not be added');
+      if (attempt < delays.length) await sleep(delays[attempt] as number);
+    }
+  }
+  input.onChartRefused?.();
+  return false;
+}

@@ -1,7 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { serialSqlite } from './sqlite-serial.js';
 
@@ -29,9 +27,15 @@ export const SQLITE_PRAGMAS = {
   foreign_keys: 'ON',
 } as const;
 
-/** Builds the driver adapter factory for a DATABASE_URL, creating the SQLite file's folder if needed. */
-export function createAdapterFactory(databaseUrl: string): SqlMigrationAwareDriverAdapterFactory {
+/**
+ * Builds the driver adapter factory for a DATABASE_URL, creating the SQLite file's folder if needed. Only the
+ * named store's driver is loaded (a SQLite bot never loads pg, nor a PostgreSQL bot better-sqlite3).
+ */
+export async function createAdapterFactory(
+  databaseUrl: string,
+): Promise<SqlMigrationAwareDriverAdapterFactory> {
   if (providerOf(databaseUrl) === 'postgresql') {
+    const { PrismaPg } = await import('@prisma/adapter-pg');
     // A server that does not answer a connection attempt is given up on after 5 s (the request gets "try
     // again" rather than hanging); TCP keep-alive notices connections a failover left dead.
     return new PrismaPg({
@@ -43,6 +47,7 @@ export function createAdapterFactory(databaseUrl: string): SqlMigrationAwareDriv
   }
   const path = sqlitePathOf(databaseUrl);
   if (path !== ':memory:' && !existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true });
+  const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
   // One connection, one lock: see sqlite-serial.ts.
   return serialSqlite(new PrismaBetterSqlite3({ url: path, timeout: SQLITE_PRAGMAS.busy_timeout }));
 }

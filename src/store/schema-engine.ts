@@ -131,8 +131,9 @@ async function adminQuery(connectionString: string, sql: string): Promise<void> 
 }
 
 /** The adapter factory the engine runs on: PostgreSQL gets its own pools and shadow database handling. */
-function engineAdapterFactory(databaseUrl: string): SqlMigrationAwareDriverAdapterFactory {
-  if (providerOf(databaseUrl) === 'sqlite') return createAdapterFactory(databaseUrl) as PrismaBetterSqlite3;
+async function engineAdapterFactory(databaseUrl: string): Promise<SqlMigrationAwareDriverAdapterFactory> {
+  if (providerOf(databaseUrl) === 'sqlite')
+    return (await createAdapterFactory(databaseUrl)) as PrismaBetterSqlite3;
   const connect = async (url: string) =>
     withCharColumns(await new PrismaPg(engineFriendlyPool(url), { disposeExternalPool: true }).connect());
   return {
@@ -162,7 +163,7 @@ export async function openSchemaEngine(
   onLog: (message: string) => void = () => {},
 ): Promise<TOpenedEngine> {
   const engineModule = await loadEngineModule();
-  const adapterFactory = engineAdapterFactory(databaseUrl);
+  const adapterFactory = await engineAdapterFactory(databaseUrl);
   const opened: SqlDriverAdapter[] = [];
   const tracked: SqlMigrationAwareDriverAdapterFactory = {
     provider: adapterFactory.provider,

@@ -1,5 +1,3 @@
-import { PrismaClient as PostgresClient } from '../generated/postgresql/client.js';
-import { PrismaClient as SqliteClient } from '../generated/sqlite/client.js';
 import { createAdapterFactory, providerOf, SQLITE_PRAGMAS, type TProvider } from './provider.js';
 import type { TDb, TTx } from './types.js';
 
@@ -33,15 +31,15 @@ const PING_TIMEOUT_MS = 2_000;
 /** Opens the store a DATABASE_URL names. Run migrations first (see migrate.ts). */
 export async function openStore(databaseUrl: string): Promise<TStore> {
   const provider = providerOf(databaseUrl);
-  const adapter = createAdapterFactory(databaseUrl);
-  // The one cast between the two clients. Sound because both are generated from one schema with the same models,
-  // fields and relations, so every query the app writes (typed against SQLite's client, which lacks some of
-  // PostgreSQL's features: other isolation levels, a case-insensitive mode) means the same to PostgreSQL's; the
-  // whole suite runs on both stores.
+  const adapter = await createAdapterFactory(databaseUrl);
+  // Only the named store's client is loaded. The one cast between the two clients: sound because both are
+  // generated from one schema with the same models, fields and relations, so every query the app writes (typed
+  // against SQLite's client, which lacks some of PostgreSQL's features: other isolation levels, a
+  // case-insensitive mode) means the same to PostgreSQL's; the whole suite runs on both stores.
   const db =
     provider === 'sqlite'
-      ? new SqliteClient({ adapter })
-      : (new PostgresClient({ adapter }) as unknown as TDb);
+      ? new (await import('../generated/sqlite/client.js')).PrismaClient({ adapter })
+      : (new (await import('../generated/postgresql/client.js')).PrismaClient({ adapter }) as unknown as TDb);
   if (provider === 'sqlite') {
     for (const [name, value] of Object.entries(SQLITE_PRAGMAS)) {
       await db.$queryRawUnsafe(`PRAGMA ${name} = ${value}`);

@@ -6,6 +6,7 @@ import type { TLeaderboard } from '../reports/leaderboard.js';
 import type { TRepMetricsReport } from '../reports/rep-metrics.js';
 import { clipMrkdwn, clipPlainText, LIMITS, mrkdwnSections } from './blocks.js';
 import { escapeMrkdwn } from './help.js';
+import { withLazyViews } from './lazy.js';
 import { displayWidth, personJson, plain, plainWithNames, table, toJson, wrap } from './terminal.js';
 import type { TReply, TReplyData } from './types.js';
 
@@ -221,14 +222,15 @@ export function scorecardJson(report: TRepMetricsReport): TReplyData {
 /** `/kpi me`: the rep's ten headline metrics for a period, with targets, pace, trend and the diagnosis. */
 export function buildScorecard(report: TRepMetricsReport): TReply {
   const chart = scorecardChart(report);
-  return {
-    text: `${escapeMrkdwn(report.rep.name)}, ${report.period.label}: won ${value(report, 'sales.won_total')}`,
-    blocks: scorecardBlocks(report),
-    terminal: scorecardText(report),
-    data: scorecardJson(report),
-    visibility: 'ephemeral',
-    ...(chart ? { chart } : {}),
-  };
+  return withLazyViews(
+    {
+      text: `${escapeMrkdwn(report.rep.name)}, ${report.period.label}: won ${value(report, 'sales.won_total')}`,
+      blocks: scorecardBlocks(report),
+      visibility: 'ephemeral',
+      ...(chart ? { chart } : {}),
+    },
+    { terminal: () => scorecardText(report), data: () => scorecardJson(report) },
+  );
 }
 
 const YOU = ' (you)';

@@ -61,8 +61,24 @@ beforeEach(() => {
 
 type TReplyBody = {
   text: string;
+  replace_original?: boolean;
   blocks?: { type: string; slack_file?: { id: string }; alt_text?: string }[];
 };
+
+const hasImage = (r: TReplyBody | undefined) => Boolean(r?.blocks?.some((b) => b.type === 'image'));
+
+/**
+ * `/kpi <text>`: its first reply (the text, no chart yet), and then the same reply with its chart, replacing the
+ * first through the same response URL.
+ */
+async function slashWithChart(text: string) {
+  const sent = await send(text);
+  const first = await sent.reply<TReplyBody>();
+  const full = await t.slack.waitFor(
+    (c) => c.path === `/respond/${sent.id}` && (c.body as TReplyBody).replace_original === true,
+  );
+  return { sent, first, full: full.body as TReplyBody };
+}
 
 /** The PNG inside a multipart upload body. */
 function pngIn(raw: Buffer): Buffer {
@@ -75,7 +91,12 @@ function pngIn(raw: Buffer): Buffer {
 describe('charts in Slack replies', () => {
   it('/kpi me uploads a PNG with files.uploadV2 and shows it in an image block by slack_file id', async () => {
     const before = t.slack.callsOf('files.getUploadURLExternal').length;
-    const reply = await slash<TReplyBody>('me');
+    const { first, full: reply } = await slashWithChart('me');
+    // The numbers went out first, without waiting for the picture; the replacement is the same reply with it.
+    expect(hasImage(first)).toBe(false);
+    expect(first.replace_original).toBeUndefined();
+    expect(reply.text).toBe(first.text);
+    expect(reply.blocks?.filter((b) => b.type !== 'image')).toEqual(first.blocks);
     const urls = t.slack.callsOf('files.getUploadURLExternal').slice(before);
     expect(urls).toHaveLength(1);
     expect(String(urls[0]?.body.filename)).toMatch(/^kpi-dana-scott-won-\d{4}-\d{2}\.png$/);
@@ -96,26 +117,31 @@ describe('charts in Slack replies', () => {
 
   it('reuses the uploaded chart while the picture is the same', async () => {
     const before = t.slack.callsOf('files.getUploadURLExternal').length;
-    const reply = await slash<TReplyBody>('me');
-    expect(reply.blocks?.some((b) => b.type === 'image')).toBe(true);
+    const { full: reply } = await slashWithChart('me');
+    expect(hasImage(reply)).toBe(true);
     expect(t.slack.callsOf('files.getUploadURLExternal').length).toBe(before);
   });
 
   it('/kpi leaderboard and /kpi funnel carry their charts too', async () => {
-    const board = await slash<TReplyBody>('leaderboard');
+    const { full: board } = await slashWithChart('leaderboard');
     expect(board.blocks?.find((b) => b.type === 'image')?.alt_text).toMatch(
       /^Won revenue, .*: 1\. Dana Scott \$1,000\./,
     );
-    const funnel = await slash<TReplyBody>('funnel');
+    const { full: funnel } = await slashWithChart('funnel');
     expect(funnel.blocks?.find((b) => b.type === 'image')?.alt_text).toMatch(/^Funnel of Dana Scott, /);
   });
 
   it('answers without the chart when the upload is refused', async () => {
     t.slack.on('files.getUploadURLExternal', () => ({ ok: false, error: 'not_allowed_token_type' }));
     try {
-      const reply = await slash<TReplyBody>('leaderboard last month');
+      const sent = await send('leaderboard last month');
+      const reply = await sent.reply<TReplyBody>();
       expect(reply.text).toMatch(/leaderboard/);
-      expect(reply.blocks?.some((b) => b.type === 'image')).toBe(false);
+      expect(hasImage(reply)).toBe(false);
+      // The chart's work is done and nothing replaced the reply.
+      expect(await t.bot.inflight.drain(30_000)).toBe(true);
+      expect(t.slack.callsOf('files.getUploadURLExternal').length).toBeGreaterThan(0);
+      expect(sent.posts()).toHaveLength(1);
     } finally {
       t.slack.on('files.getUploadURLExternal', (call) => ({
         ok: true,
@@ -139,32 +165,32 @@ describe('the reply reaches the user whatever Slack answers', () => {
     expect((calls[2] as TRecordedCall).body.text).toBe((calls[0] as TRecordedCall).body.text);
   });
 
-  it('sends the reply without its chart when Slack refuses the image (a file not processed yet)', async () => {
+  it('keeps the reply without its chart when Slack refuses the image (a file not processed yet)', async () => {
     t.slack.on('response_url', (call) =>
-      (call.body as TReplyBody).blocks?.some((b) => b.type === 'image')
+      hasImage(call.body as TReplyBody)
         ? { __status: 400, ok: false, error: 'invalid_blocks' }
         : { ok: true },
     );
     const sent = await send('me last month');
-    const plain = await t.slack.waitFor(
-      (c) =>
-        c.path === `/respond/${sent.id}` && !(c.body as TReplyBody).blocks?.some((b) => b.type === 'image'),
-    );
-    expect((plain.body as TReplyBody).text).toMatch(/^Dana Scott, /);
-    // Three tries with the chart, then one without.
+    expect((await sent.reply<TReplyBody>()).text).toMatch(/^Dana Scott, /);
+    expect(await t.bot.inflight.drain(30_000)).toBe(true);
+    // The text first (taken), then three tries to add the chart; the user keeps the text.
     const tries = sent.posts();
-    expect(tries).toHaveLength(4);
+    expect(tries.map((c) => hasImage(c.body as TReplyBody))).toEqual([false, true, true, true]);
     // The refused file is deleted, and the same picture is not uploaded again on the next ask.
-    const first = tries[0]?.body as TReplyBody | undefined;
-    const refusedId = first?.blocks?.find((b) => b.type === 'image')?.slack_file?.id;
+    const withChart = tries[1]?.body as TReplyBody | undefined;
+    const refusedId = withChart?.blocks?.find((b) => b.type === 'image')?.slack_file?.id;
     expect(refusedId).toBeDefined();
     const deleted = await t.slack.waitFor((c) => c.method === 'files.delete');
     expect(deleted.body.file).toBe(refusedId);
     const uploads = t.slack.callsOf('files.getUploadURLExternal').length;
     t.slack.on('response_url', () => ({ ok: true }));
-    const again = await slash<TReplyBody>('me last month');
+    const sentAgain = await send('me last month');
+    const again = await sentAgain.reply<TReplyBody>();
     expect(again.text).toMatch(/^Dana Scott, /);
-    expect(again.blocks?.some((b) => b.type === 'image')).toBe(false);
+    expect(hasImage(again)).toBe(false);
+    expect(await t.bot.inflight.drain(30_000)).toBe(true);
+    expect(sentAgain.posts()).toHaveLength(1);
     expect(t.slack.callsOf('files.getUploadURLExternal').length).toBe(uploads);
   });
 

@@ -1,10 +1,9 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { ImageBlock } from '@slack/types';
 import type { TReply } from '../../../commands/types.js';
 import { buildErrorReply } from '../../../views/help.js';
 import type { TModalKind } from '../../../views/modals.js';
 import { withShareButton } from '../../../views/share.js';
-import { deliverReply } from '../../deliver.js';
+import { deliverReply, replaceWithChart } from '../../deliver.js';
 import { commandContext, type TSlackDeps } from '../../deps.js';
 import { openModal } from '../views/modals.js';
 
@@ -18,8 +17,9 @@ const MODAL_SHORTHANDS: Record<string, TModalKind> = {
 };
 
 /**
- * `/kpi ...`: acknowledge at once (Slack allows 3 seconds), then answer through the response URL. The work after
- * the ack is tracked so a graceful shutdown finishes it.
+ * `/kpi ...`: acknowledge at once (Slack allows 3 seconds), then answer through the response URL: the reply's text
+ * and blocks first, then, for a reply with a chart, the same reply with its chart (replacing the first). The work
+ * after the ack is tracked so a graceful shutdown finishes it.
  */
 export function kpiCommand(deps: TSlackDeps) {
   return async ({
@@ -57,19 +57,42 @@ export function kpiCommand(deps: TSlackDeps) {
         reply = buildErrorReply('KPI Bot could not reach its data just now. Please try again in a minute.');
       }
       if (reply.file) reply = await sendFile(client, command.user_id, reply, logger);
-      if (reply.chart) {
-        const image = await deps.charts.imageBlock(client, command.team_id, reply.chart);
-        if (image) reply = { ...reply, blocks: [...reply.blocks, image] };
-      }
-      await deliverReply({
+      const shown = reply;
+      // The numbers first, the picture after: a reply does not wait for its chart to be drawn and uploaded, and
+      // in a burst of commands the replies already waiting go out before any of their charts is drawn (the
+      // chart's work is queued behind them).
+      const how = await deliverReply({
         respond,
         client,
         channelId: command.channel_id,
         userId: command.user_id,
-        message: { response_type: reply.visibility, text: reply.text, blocks: withShareButton(reply) },
+        message: { response_type: shown.visibility, text: shown.text, blocks: withShareButton(shown) },
         logger: deps.logger,
-        onChartRefused: (b) => deps.charts.forget(b as ImageBlock, client),
       });
+      const chart = shown.chart;
+      // Only a reply sent through the response URL can be replaced with the version that has the chart.
+      if (!chart || how !== 'respond') return;
+      void deps.inflight
+        .run(async () => {
+          const image = await deps.charts.imageBlock(client, command.team_id, chart);
+          if (!image) return;
+          await replaceWithChart({
+            respond,
+            logger: deps.logger,
+            message: {
+              response_type: shown.visibility,
+              replace_original: true,
+              text: shown.text,
+              blocks: withShareButton({
+                visibility: shown.visibility,
+                ...(shown.shareText ? { shareText: shown.shareText } : {}),
+                blocks: [...shown.blocks, image],
+              }),
+            },
+            onChartRefused: () => deps.charts.forget(image, client),
+          });
+        })
+        .catch((error: unknown) => logger.error(error));
     });
   };
 }
