@@ -404,8 +404,12 @@ export async function ackUnderLoad(url: string, gen: TGenerated, concurrent: num
       bodies,
     );
     const t0 = Date.now();
-    while (Date.now() - t0 < 180_000 && ids.some((id) => slack.replies.get(id)?.chartAt === undefined))
-      await new Promise((r) => setTimeout(r, 200));
+    // Until every request has its reply, and every real answer its chart (an error reply has none).
+    const pending = (id: string) => {
+      const r = slack.replies.get(id);
+      return !r || (r.ok && r.chartAt === undefined);
+    };
+    while (Date.now() - t0 < 180_000 && ids.some(pending)) await new Promise((r) => setTimeout(r, 200));
     // Answered with the scorecard, not with an error reply.
     const answered = ids.filter((id) => slack.replies.get(id)?.ok).length;
     const got = ids.map((id) => slack.replies.get(id));

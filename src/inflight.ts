@@ -15,6 +15,9 @@ export class Inflight {
   /** While this says requests are arriving, queued work waits (up to MAX_DEFER_MS), so their acks go first. */
   busy: () => boolean = () => false;
 
+  /** Set when the process is shutting down: optional work (a reply's chart) is skipped so the drain ends sooner. */
+  stopping = false;
+
   constructor(readonly limit = Number.POSITIVE_INFINITY) {}
 
   /** Runs `work` (now, or when a slot frees) and remembers it until it settles. Errors are the caller's. */

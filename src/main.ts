@@ -290,6 +290,7 @@ export async function startBot(config: TConfig, opts: TStartOptions = {}): Promi
   const stop = (reason = 'stop requested') => {
     stopping ??= (async () => {
       state.stopping = true;
+      inflight.stopping = true;
       logger.info({ reason }, 'shutting down');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

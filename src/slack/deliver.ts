@@ -77,11 +77,18 @@ export async function deliverReply(input: {
   return 'lost';
 }
 
+/** The HTTP status a failed post through a response URL got (Bolt's RespondError), if it got one. */
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
 /**
  * Replaces a reply already delivered through the response URL with its version carrying the chart, retried
  * briefly like the reply itself (Slack may not have processed a just-uploaded file yet). If Slack still refuses
- * it, the reply the user has stays as it is (its text and blocks, without the chart) and the chart is reported
- * refused. Returns whether the chart went out.
+ * it, the reply the user has stays as it is (its text and blocks, without the chart); only when Slack refused
+ * the content (a 400; not an expired URL, a rate limit, an outage or no answer) is the chart reported refused,
+ * which deletes its file and holds the picture back for an hour. Returns whether the chart went out.
  */
 export async function replaceWithChart(input: {
   respond: RespondFn;
@@ -91,15 +98,21 @@ export async function replaceWithChart(input: {
   onChartRefused?: () => void;
 }): Promise<boolean> {
   const delays = input.delays ?? RESPOND_DELAYS_MS;
+  let refused = false;
   for (let attempt = 0; attempt <= delays.length; attempt++) {
     try {
       await input.respond(input.message);
       return true;
     } catch (error) {
-      input.logger.warn({ err: error, attempt: attempt + 1 }, 'the reply’s chart could not be added');
+      const status = statusOf(error);
+      // Slack answers 400 to blocks it will not show (a file not processed yet, or gone); 404 to a response URL
+      // that expired or was used up, which will not take the chart later either; 429 and 5xx are passing.
+      refused = status === 400;
+      input.logger.warn({ err: error, attempt: attempt + 1, status }, 'the reply’s chart could not be added');
+      if (status === 404 || status === 410) break;
       if (attempt < delays.length) await sleep(delays[attempt] as number);
     }
   }
-  input.onChartRefused?.();
+  if (refused) input.onChartRefused?.();
   return false;
 }

@@ -1,3 +1,4 @@
+import { Prisma } from '../generated/sqlite/client.js';
 import type { TDb } from './types.js';
 
 /**
@@ -5,8 +6,52 @@ import type { TDb } from './types.js';
  * opened or closed, an activity, an MQL, a post, a LinkedIn reading, an assessment, a customer won). Deleted
  * deals and activities do not count. A rep with no facts at all is absent from the map. The "usual" baseline
  * uses it to leave out the periods before a rep's record began (docs/metrics.md, "The usual baseline").
+ *
+ * One query per chunk of reps (a `/kpi me` asks it on every reply): the eight earliest instants, each by its
+ * (workspace, rep, …) index, joined with UNION ALL. `firstFactAtByRepGrouped` is the same answer in eight Prisma
+ * queries (a test holds the two equal on both stores).
  */
 export async function firstFactAtByRep(
+  db: TDb,
+  workspaceId: string,
+  repIds: string[],
+): Promise<Map<string, Date>> {
+  const first = new Map<string, Date>();
+  // Databases cap the parameters of one query: 100 reps a query, 8 lists of them.
+  for (let i = 0; i < repIds.length; i += 100) {
+    const ids = Prisma.join(repIds.slice(i, i + 100));
+    const earliest = (table: string, column: string, live: boolean) => Prisma.sql`
+      SELECT "repId", MIN(${Prisma.raw(`"${column}"`)}) AS "at" FROM ${Prisma.raw(`"${table}"`)}
+      WHERE "workspaceId" = ${workspaceId} AND "repId" IN (${ids})${live ? Prisma.sql` AND "deletedAt" IS NULL` : Prisma.empty}
+      GROUP BY "repId"`;
+    const rows = await db.$queryRaw<{ repId: string; at: Date | string | null }[]>(Prisma.sql`
+      SELECT "repId", MIN("at") AS "at" FROM (
+        ${Prisma.join(
+          [
+            earliest('Deal', 'openedAt', true),
+            earliest('Deal', 'closedAt', true),
+            earliest('Activity', 'occurredAt', true),
+            earliest('Lead', 'mqlAt', false),
+            earliest('SocialPost', 'postedAt', false),
+            earliest('SocialSnapshot', 'at', false),
+            earliest('TrainingResult', 'at', false),
+            earliest('Customer', 'wonAt', false),
+          ],
+          ' UNION ALL ',
+        )}
+      ) AS "firsts" GROUP BY "repId"`);
+    for (const r of rows) {
+      if (r.at === null) continue;
+      // PostgreSQL returns a Date; SQLite the stored ISO text (one format for every row, so MIN compares it).
+      const at = r.at instanceof Date ? r.at : new Date(r.at);
+      if (!Number.isNaN(at.getTime())) first.set(r.repId, at);
+    }
+  }
+  return first;
+}
+
+/** `firstFactAtByRep` as eight grouped Prisma queries: the reference the one-query form is tested against. */
+export async function firstFactAtByRepGrouped(
   db: TDb,
   workspaceId: string,
   repIds: string[],
@@ -17,7 +62,6 @@ export async function firstFactAtByRep(
     const seen = first.get(repId);
     if (!seen || at.getTime() < seen.getTime()) first.set(repId, at);
   };
-  // One grouped query per fact kind and chunk of reps (databases cap the parameters of one query).
   for (let i = 0; i < repIds.length; i += 100) {
     const ids = repIds.slice(i, i + 100);
     const scope = { workspaceId, repId: { in: ids } };

@@ -32,7 +32,7 @@ const PING_TIMEOUT_MS = 2_000;
 export async function openStore(databaseUrl: string): Promise<TStore> {
   const provider = providerOf(databaseUrl);
   const adapter = await createAdapterFactory(databaseUrl);
-  // Only the named store's client is loaded. The one cast between the two clients: sound because both are
+  // Only the named store's client is instantiated (and its driver loaded). The one cast between the two clients: sound because both are
   // generated from one schema with the same models, fields and relations, so every query the app writes (typed
   // against SQLite's client, which lacks some of PostgreSQL's features: other isolation levels, a
   // case-insensitive mode) means the same to PostgreSQL's; the whole suite runs on both stores.

@@ -194,6 +194,34 @@ describe('the reply reaches the user whatever Slack answers', () => {
     expect(t.slack.callsOf('files.getUploadURLExternal').length).toBe(uploads);
   });
 
+  it('keeps the chart when the replacement fails for a reason other than the picture', async () => {
+    // An expired response URL (404): one try, the file is kept, the picture offered again next time.
+    const deletes = () => t.slack.callsOf('files.delete').length;
+    const before = deletes();
+    t.slack.on('response_url', (call) =>
+      hasImage(call.body as TReplyBody) ? { __status: 404, ok: false, error: 'expired_url' } : { ok: true },
+    );
+    const sent = await send('funnel last month');
+    await sent.reply<TReplyBody>();
+    expect(await t.bot.inflight.drain(30_000)).toBe(true);
+    expect(sent.posts().map((c) => hasImage(c.body as TReplyBody))).toEqual([false, true]);
+    // Slack down for a moment (500 on every try): retried, then left; still not deleted.
+    t.slack.on('response_url', (call) =>
+      hasImage(call.body as TReplyBody) ? { __status: 500, ok: false } : { ok: true },
+    );
+    const again = await send('funnel last month');
+    await again.reply<TReplyBody>();
+    expect(await t.bot.inflight.drain(30_000)).toBe(true);
+    expect(again.posts().map((c) => hasImage(c.body as TReplyBody))).toEqual([false, true, true, true]);
+    expect(deletes()).toBe(before);
+    t.slack.on('response_url', () => ({ ok: true }));
+    const uploads = t.slack.callsOf('files.getUploadURLExternal').length;
+    const { full } = await slashWithChart('funnel last month');
+    expect(hasImage(full)).toBe(true);
+    // The same picture: the upload made for the first ask is reused.
+    expect(t.slack.callsOf('files.getUploadURLExternal').length).toBe(uploads);
+  });
+
   it('at last sends the text alone through the Web API when Slack refuses the blocks too', async () => {
     t.slack.on('response_url', () => ({ __status: 404, ok: false, error: 'expired_url' }));
     t.slack.on('chat.postEphemeral', (call) =>

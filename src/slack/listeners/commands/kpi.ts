@@ -72,21 +72,30 @@ export function kpiCommand(deps: TSlackDeps) {
       const chart = shown.chart;
       // Only a reply sent through the response URL can be replaced with the version that has the chart.
       if (!chart || how !== 'respond') return;
+      // What the replacement needs, and no more: a queued chart does not keep the whole report alive.
+      const base = {
+        response_type: shown.visibility,
+        text: shown.text,
+        blocks: shown.blocks,
+        shareText: shown.shareText,
+      };
       void deps.inflight
         .run(async () => {
+          // Shutting down: the user has the figures; the picture is not worth holding the drain for.
+          if (deps.inflight.stopping) return;
           const image = await deps.charts.imageBlock(client, command.team_id, chart);
           if (!image) return;
           await replaceWithChart({
             respond,
             logger: deps.logger,
             message: {
-              response_type: shown.visibility,
+              response_type: base.response_type,
               replace_original: true,
-              text: shown.text,
+              text: base.text,
               blocks: withShareButton({
-                visibility: shown.visibility,
-                ...(shown.shareText ? { shareText: shown.shareText } : {}),
-                blocks: [...shown.blocks, image],
+                visibility: base.response_type,
+                ...(base.shareText ? { shareText: base.shareText } : {}),
+                blocks: [...base.blocks, image],
               }),
             },
             onChartRefused: () => deps.charts.forget(image, client),

@@ -1,0 +1,161 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstFactAtByRep, firstFactAtByRepGrouped } from '../../src/store/first-facts.js';
+import type { TStore } from '../../src/store/store.js';
+import { createTestStore } from '../support/db.js';
+import { TEST_PROVIDER } from '../support/env.js';
+
+/**
+ * When a rep's record begins (the "usual" baseline starts there) is read on every `/kpi me` in one UNION ALL
+ * query (store/first-facts.ts firstFactAtByRep); it must be the instant the eight grouped Prisma queries give
+ * (firstFactAtByRepGrouped) whatever the facts: every kind, deleted deals and activities (the earliest may be
+ * one), missing dates, instants a millisecond apart, other reps' and other workspaces' earlier facts, reps
+ * without facts, ids that are not reps.
+ */
+let store: TStore;
+let cleanup: () => Promise<void>;
+beforeAll(async () => {
+  ({ store, cleanup } = await createTestStore());
+});
+afterAll(async () => {
+  await cleanup?.();
+});
+
+const BASE = Date.UTC(2017, 2, 1);
+const instant = fc
+  .oneof(
+    fc.integer({ min: -3, max: 3 }),
+    fc.integer({ min: -40 * 365 * 86_400_000, max: 40 * 365 * 86_400_000 }),
+  )
+  .map((d) => new Date(BASE + d));
+const KINDS = [
+  'dealOpened',
+  'dealClosed',
+  'activity',
+  'lead',
+  'post',
+  'reading',
+  'training',
+  'customer',
+] as const;
+const fact = fc.record({
+  kind: fc.constantFrom(...KINDS),
+  at: fc.option(instant, { nil: null }),
+  other: fc.option(instant, { nil: null }),
+  deleted: fc.boolean(),
+  owner: fc.constantFrom<TFact['owner']>(0, 1, 2, 'otherWorkspace'),
+});
+type TFact = {
+  kind: (typeof KINDS)[number];
+  at: Date | null;
+  other: Date | null;
+  deleted: boolean;
+  owner: 0 | 1 | 2 | 'otherWorkspace';
+};
+
+let made = 0;
+async function plant(facts: TFact[]): Promise<{ workspaceId: string; repIds: string[] }> {
+  const { db } = store;
+  made += 1;
+  const ws = await db.workspace.create({ data: { slackTeamId: `TFIRST${made}`, timezone: 'UTC' } });
+  const other = await db.workspace.create({ data: { slackTeamId: `TFIRSTO${made}`, timezone: 'UTC' } });
+  const reps = await Promise.all(
+    ['Ann', 'Bo', 'Cy'].map((name) => db.rep.create({ data: { workspaceId: ws.id, name } })),
+  );
+  const outsider = await db.rep.create({ data: { workspaceId: other.id, name: 'Out' } });
+  let n = 0;
+  for (const f of facts) {
+    const rep = f.owner === 'otherWorkspace' ? outsider : (reps[f.owner] as (typeof reps)[number]);
+    const workspaceId = rep.workspaceId;
+    const at = f.at ?? new Date(BASE);
+    const key = `f${made}-${n++}`;
+    const deletedAt = f.deleted ? new Date(BASE) : null;
+    switch (f.kind) {
+      case 'dealOpened':
+      case 'dealClosed':
+        await db.deal.create({
+          data: {
+            workspaceId,
+            repId: rep.id,
+            source: 'csv',
+            externalId: key,
+            stage: 'Won',
+            status: f.kind === 'dealClosed' ? 'won' : 'open',
+            openedAt: f.kind === 'dealOpened' ? f.at : f.other,
+            closedAt: f.kind === 'dealClosed' ? f.at : f.other,
+            deletedAt,
+          },
+        });
+        break;
+      case 'activity':
+        await db.activity.create({
+          data: {
+            workspaceId,
+            repId: rep.id,
+            source: 'csv',
+            externalId: key,
+            kind: 'call',
+            occurredAt: at,
+            deletedAt,
+          },
+        });
+        break;
+      case 'lead':
+        await db.lead.create({
+          data: { workspaceId, repId: rep.id, source: 'csv', externalId: key, mqlAt: f.at },
+        });
+        break;
+      case 'post':
+        await db.socialPost.create({
+          data: { workspaceId, repId: rep.id, network: 'linkedin', postId: key, postedAt: at },
+        });
+        break;
+      case 'reading':
+        await db.socialSnapshot.create({
+          data: { workspaceId, repId: rep.id, network: 'linkedin', metric: 'followers', value: 1, at },
+        });
+        break;
+      case 'training':
+        await db.trainingResult.create({
+          data: { workspaceId, repId: rep.id, course: 'c', score: 1, at, externalId: key },
+        });
+        break;
+      case 'customer':
+        await db.customer.create({
+          data: { workspaceId, repId: rep.id, source: 'csv', externalId: key, wonAt: at },
+        });
+        break;
+    }
+  }
+  return { workspaceId: ws.id, repIds: [...reps.map((r) => r.id), outsider.id, "x' OR 1=1 --"] };
+}
+
+const asMs = (m: Map<string, Date>) => new Map([...m].map(([k, v]) => [k, v.getTime()]));
+
+describe(`when each rep's record begins, in one query (${TEST_PROVIDER})`, () => {
+  it('is absent for reps without facts, and skips deleted deals and activities', async () => {
+    const { workspaceId, repIds } = await plant([
+      { kind: 'dealOpened', at: new Date(BASE - 5), other: null, deleted: true, owner: 0 },
+      { kind: 'activity', at: new Date(BASE - 4), other: null, deleted: true, owner: 0 },
+      { kind: 'customer', at: new Date(BASE + 2), other: null, deleted: false, owner: 0 },
+      { kind: 'dealClosed', at: new Date(BASE + 1), other: new Date(BASE + 9), deleted: false, owner: 0 },
+      { kind: 'reading', at: new Date(BASE - 9), other: null, deleted: false, owner: 'otherWorkspace' },
+    ]);
+    const first = await firstFactAtByRep(store.db, workspaceId, repIds);
+    expect(asMs(first)).toEqual(new Map([[repIds[0], BASE + 1]]));
+    expect(asMs(await firstFactAtByRepGrouped(store.db, workspaceId, repIds))).toEqual(asMs(first));
+    expect((await firstFactAtByRep(store.db, workspaceId, [])).size).toBe(0);
+  });
+
+  it('agrees with the eight grouped queries on random facts', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fact, { maxLength: 14 }), async (facts) => {
+        const { workspaceId, repIds } = await plant(facts);
+        const one = await firstFactAtByRep(store.db, workspaceId, repIds);
+        const grouped = await firstFactAtByRepGrouped(store.db, workspaceId, repIds);
+        expect(asMs(one)).toEqual(asMs(grouped));
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
