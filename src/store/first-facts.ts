@@ -8,7 +8,7 @@ import type { TDb } from './types.js';
  * uses it to leave out the periods before a rep's record began (docs/metrics.md, "The usual baseline").
  *
  * One query per chunk of reps (a `/kpi me` asks it on every reply): the eight earliest instants, each by its
- * (workspace, rep, …) index, joined with UNION ALL. `firstFactAtByRepGrouped` is the same answer in eight Prisma
+ * (workspace, rep, …) index, joined with UNION ALL. `firstFactAtByRepGrouped` is the same answer in seven Prisma
  * queries (a test holds the two equal on both stores).
  */
 export async function firstFactAtByRep(
@@ -50,7 +50,7 @@ export async function firstFactAtByRep(
   return first;
 }
 
-/** `firstFactAtByRep` as eight grouped Prisma queries: the reference the one-query form is tested against. */
+/** `firstFactAtByRep` as seven grouped Prisma queries: the reference the one-query form is tested against. */
 export async function firstFactAtByRepGrouped(
   db: TDb,
   workspaceId: string,

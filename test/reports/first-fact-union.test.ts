@@ -7,7 +7,7 @@ import { TEST_PROVIDER } from '../support/env.js';
 
 /**
  * When a rep's record begins (the "usual" baseline starts there) is read on every `/kpi me` in one UNION ALL
- * query (store/first-facts.ts firstFactAtByRep); it must be the instant the eight grouped Prisma queries give
+ * query (store/first-facts.ts firstFactAtByRep); it must be the instant the seven grouped Prisma queries give
  * (firstFactAtByRepGrouped) whatever the facts: every kind, deleted deals and activities (the earliest may be
  * one), missing dates, instants a millisecond apart, other reps' and other workspaces' earlier facts, reps
  * without facts, ids that are not reps.
@@ -147,7 +147,7 @@ describe(`when each rep's record begins, in one query (${TEST_PROVIDER})`, () =>
     expect((await firstFactAtByRep(store.db, workspaceId, [])).size).toBe(0);
   });
 
-  it('agrees with the eight grouped queries on random facts', async () => {
+  it('agrees with the seven grouped queries on random facts', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fact, { maxLength: 14 }), async (facts) => {
         const { workspaceId, repIds } = await plant(facts);
