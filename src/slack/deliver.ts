@@ -13,6 +13,12 @@ export type TDelivery = {
 /** Waits between attempts at the response URL: Slack's transient errors (429, 5xx, a file not ready yet). */
 export const RESPOND_DELAYS_MS = [400, 1200];
 
+/**
+ * Waits between attempts to add a reply's chart: one retry, so that a reply and its chart together never post
+ * more than five times to one response URL (Slack takes at most five in 30 minutes), whatever failed.
+ */
+export const CHART_DELAYS_MS = [1200];
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const isImage = (b: KnownBlock) => b.type === 'image';
@@ -84,8 +90,8 @@ function statusOf(error: unknown): number | undefined {
 }
 
 /**
- * Replaces a reply already delivered through the response URL with its version carrying the chart, retried
- * briefly like the reply itself (Slack may not have processed a just-uploaded file yet). If Slack still refuses
+ * Replaces a reply already delivered through the response URL with its version carrying the chart, retried once
+ * a moment later (Slack may not have processed a just-uploaded file yet). If Slack still refuses
  * it, the reply the user has stays as it is (its text and blocks, without the chart); only when Slack refused
  * the content (a 400; not an expired URL, a rate limit, an outage or no answer) is the chart reported refused,
  * which deletes its file and holds the picture back for an hour. Returns whether the chart went out.
@@ -97,7 +103,7 @@ export async function replaceWithChart(input: {
   delays?: number[];
   onChartRefused?: () => void;
 }): Promise<boolean> {
-  const delays = input.delays ?? RESPOND_DELAYS_MS;
+  const delays = input.delays ?? CHART_DELAYS_MS;
   let refused = false;
   for (let attempt = 0; attempt <= delays.length; attempt++) {
     try {

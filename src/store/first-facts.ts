@@ -7,8 +7,8 @@ import type { TDb } from './types.js';
  * deals and activities do not count. A rep with no facts at all is absent from the map. The "usual" baseline
  * uses it to leave out the periods before a rep's record began (docs/metrics.md, "The usual baseline").
  *
- * One query per chunk of reps (a `/kpi me` asks it on every reply): the eight earliest instants, each by its
- * (workspace, rep, …) index, joined with UNION ALL. `firstFactAtByRepGrouped` is the same answer in seven Prisma
+ * One query per chunk of reps (a `/kpi me` asks it on every reply): the earliest instants of each kind, each by
+ * its (workspace, rep, …) index, joined with UNION ALL. `firstFactAtByRepGrouped` is the same answer in seven Prisma
  * queries (a test holds the two equal on both stores).
  */
 export async function firstFactAtByRep(
@@ -17,34 +17,52 @@ export async function firstFactAtByRep(
   repIds: string[],
 ): Promise<Map<string, Date>> {
   const first = new Map<string, Date>();
-  // Databases cap the parameters of one query: 100 reps a query, 8 lists of them.
+  // Databases cap the parameters of one query: 100 reps a query, 7 lists of them.
   for (let i = 0; i < repIds.length; i += 100) {
     const ids = Prisma.join(repIds.slice(i, i + 100));
-    const earliest = (table: string, column: string, live: boolean) => Prisma.sql`
-      SELECT "repId", MIN(${Prisma.raw(`"${column}"`)}) AS "at" FROM ${Prisma.raw(`"${table}"`)}
-      WHERE "workspaceId" = ${workspaceId} AND "repId" IN (${ids})${live ? Prisma.sql` AND "deletedAt" IS NULL` : Prisma.empty}
+    // Each a MIN on an index that starts (workspace, rep, the instant): a seek per rep.
+    const earliest = (table: string, column: string) => Prisma.sql`
+      SELECT "repId", MIN(${Prisma.raw(`"${column}"`)}) AS "at", NULL AS "closedAt" FROM ${Prisma.raw(`"${table}"`)}
+      WHERE "workspaceId" = ${workspaceId} AND "repId" IN (${ids})
       GROUP BY "repId"`;
-    const rows = await db.$queryRaw<{ repId: string; at: Date | string | null }[]>(Prisma.sql`
-      SELECT "repId", MIN("at") AS "at" FROM (
-        ${Prisma.join(
+    // A deal's two instants in one branch (first, so its types name the columns'): asked alone, MIN("closedAt")
+    // makes SQLite scan the workspace's closed deals on the covering close index instead of seeking the rep's.
+    const rows = await db.$queryRaw<
+      { repId: string; at: Date | string | null; closedAt: Date | string | null }[]
+    >(Prisma.sql`
+      SELECT "repId", MIN("at") AS "at", MIN("closedAt") AS "closedAt" FROM (
+        SELECT "repId", MIN("openedAt") AS "at", MIN("closedAt") AS "closedAt" FROM "Deal"
+        WHERE "workspaceId" = ${workspaceId} AND "repId" IN (${ids}) AND "deletedAt" IS NULL
+        GROUP BY "repId"
+        UNION ALL ${Prisma.join(
           [
-            earliest('Deal', 'openedAt', true),
-            earliest('Deal', 'closedAt', true),
-            earliest('Activity', 'occurredAt', true),
-            earliest('Lead', 'mqlAt', false),
-            earliest('SocialPost', 'postedAt', false),
-            earliest('SocialSnapshot', 'at', false),
-            earliest('TrainingResult', 'at', false),
-            earliest('Customer', 'wonAt', false),
+            // The rep's first live activity by walking the (workspace, rep, occurredAt) index from its start:
+            // MIN with the deleted filter would read every activity the rep ever logged.
+            Prisma.sql`SELECT r."id" AS "repId",
+              (SELECT a."occurredAt" FROM "Activity" a
+                WHERE a."workspaceId" = ${workspaceId} AND a."repId" = r."id" AND a."deletedAt" IS NULL
+                ORDER BY a."occurredAt" ASC LIMIT 1) AS "at", NULL AS "closedAt"
+              FROM "Rep" r WHERE r."workspaceId" = ${workspaceId} AND r."id" IN (${ids})`,
+            earliest('Lead', 'mqlAt'),
+            earliest('SocialPost', 'postedAt'),
+            earliest('SocialSnapshot', 'at'),
+            earliest('TrainingResult', 'at'),
+            earliest('Customer', 'wonAt'),
           ],
           ' UNION ALL ',
         )}
       ) AS "firsts" GROUP BY "repId"`);
+    // PostgreSQL returns Dates; SQLite the stored ISO text (one format for every row, so MIN compares it).
+    const instant = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
     for (const r of rows) {
-      if (r.at === null) continue;
-      // PostgreSQL returns a Date; SQLite the stored ISO text (one format for every row, so MIN compares it).
-      const at = r.at instanceof Date ? r.at : new Date(r.at);
-      if (!Number.isNaN(at.getTime())) first.set(r.repId, at);
+      const times = [instant(r.at), instant(r.closedAt)].filter(
+        (d): d is Date => d !== null && !Number.isNaN(d.getTime()),
+      );
+      if (times.length)
+        first.set(
+          r.repId,
+          times.reduce((a, b) => (b < a ? b : a)),
+        );
     }
   }
   return first;

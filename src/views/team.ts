@@ -261,8 +261,8 @@ export function teamText(report: TTeamMetricsReport): string {
   const ranked = `ranked by ${(TITLE.get(report.metric) ?? report.metric).toLowerCase()}`;
   return [
     `${titleOf(report, plain)} · ${ranked}`,
-    // A finished period's trend is against the whole previous one; a current one's needs saying.
-    ...(report.comparison.end === report.period.start ? [] : [`Trend: against ${comparedWith(report)}.`]),
+    // Always said (as in Slack's view): a scorecard's trend is against the rep's usual, this one is not.
+    `Trend: against ${comparedWith(report)}.`,
     ...(fits || !report.byRep.length
       ? together
       : [
