@@ -58,11 +58,7 @@ export async function firstFactAtByRep(
       const times = [instant(r.at), instant(r.closedAt)].filter(
         (d): d is Date => d !== null && !Number.isNaN(d.getTime()),
       );
-      if (times.length)
-        first.set(
-          r.repId,
-          times.reduce((a, b) => (b < a ? b : a)),
-        );
+      if (times.length) first.set(r.repId, new Date(Math.min(...times.map((d) => d.getTime()))));
     }
   }
   return first;
