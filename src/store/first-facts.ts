@@ -42,7 +42,7 @@ export async function firstFactAtByRep(
               (SELECT a."occurredAt" FROM "Activity" a
                 WHERE a."workspaceId" = ${workspaceId} AND a."repId" = r."id" AND a."deletedAt" IS NULL
                 ORDER BY a."occurredAt" ASC LIMIT 1) AS "at", NULL AS "closedAt"
-              FROM "Rep" r WHERE r."workspaceId" = ${workspaceId} AND r."id" IN (${ids})`,
+              FROM "Rep" r WHERE r."id" IN (${ids})`,
             earliest('Lead', 'mqlAt'),
             earliest('SocialPost', 'postedAt'),
             earliest('SocialSnapshot', 'at'),

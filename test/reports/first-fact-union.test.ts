@@ -147,6 +147,50 @@ describe(`when each rep's record begins, in one query (${TEST_PROVIDER})`, () =>
     expect((await firstFactAtByRep(store.db, workspaceId, [])).size).toBe(0);
   });
 
+  it('reads reps in chunks of 100: 250 reps, each first seen at a different instant', async () => {
+    const { db } = store;
+    made += 1;
+    const ws = await db.workspace.create({ data: { slackTeamId: `TFIRSTMANY${made}`, timezone: 'UTC' } });
+    await db.rep.createMany({
+      data: Array.from({ length: 250 }, (_, i) => ({ workspaceId: ws.id, name: `Rep ${i}` })),
+    });
+    const reps = await db.rep.findMany({ where: { workspaceId: ws.id }, orderBy: { name: 'asc' } });
+    await db.deal.createMany({
+      data: reps.map((r, i) => ({
+        workspaceId: ws.id,
+        repId: r.id,
+        source: 'csv',
+        externalId: `many-${made}-${i}`,
+        stage: 'Won',
+        status: 'won',
+        closedAt: new Date(BASE + i),
+      })),
+    });
+    // An earlier activity for every third rep, deleted for every sixth.
+    await db.activity.createMany({
+      data: reps
+        .map((r, i) => ({ r, i }))
+        .filter(({ i }) => i % 3 === 0)
+        .map(({ r, i }) => ({
+          workspaceId: ws.id,
+          repId: r.id,
+          source: 'csv',
+          externalId: `many-act-${made}-${i}`,
+          kind: 'call',
+          occurredAt: new Date(BASE - 1000 - i),
+          deletedAt: i % 6 === 0 ? new Date(BASE) : null,
+        })),
+    });
+    const ids = reps.map((r) => r.id);
+    const one = asMs(await firstFactAtByRep(db, ws.id, ids));
+    expect(one).toEqual(asMs(await firstFactAtByRepGrouped(db, ws.id, ids)));
+    expect(one.size).toBe(250);
+    expect(one.get(ids[249] as string)).toBe(BASE - 1249);
+    expect(one.get(ids[247] as string)).toBe(BASE + 247);
+    expect(one.get(ids[3] as string)).toBe(BASE - 1003);
+    expect(one.get(ids[6] as string)).toBe(BASE + 6);
+  });
+
   it('agrees with the seven grouped queries on random facts', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fact, { maxLength: 14 }), async (facts) => {
