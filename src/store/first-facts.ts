@@ -20,7 +20,7 @@ export async function firstFactAtByRep(
   // Databases cap the parameters of one query: 100 reps a query, 7 lists of them.
   for (let i = 0; i < repIds.length; i += 100) {
     const ids = Prisma.join(repIds.slice(i, i + 100));
-    // Each a MIN on an index that starts (workspace, rep, the instant): a seek per rep.
+    // Each a MIN over the rep's entries of an index that starts (workspace, rep, …) and holds the instant.
     const earliest = (table: string, column: string) => Prisma.sql`
       SELECT "repId", MIN(${Prisma.raw(`"${column}"`)}) AS "at", NULL AS "closedAt" FROM ${Prisma.raw(`"${table}"`)}
       WHERE "workspaceId" = ${workspaceId} AND "repId" IN (${ids})
