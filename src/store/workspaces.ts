@@ -6,18 +6,27 @@ export const LOCAL_TEAM_ID = 'local';
 
 /**
  * Returns the workspace of a Slack team, creating it with defaults on first contact.
- * `timezone` seeds a new workspace only; an existing workspace keeps its own settings.
+ * `timezone` seeds a new workspace only; an existing workspace keeps its own settings. First contacts may come
+ * together (two bot processes starting at once on one database, two requests of a new team): Prisma's upsert
+ * reads, then inserts, so the insert of all but one fails on the unique team id; those read the winner's row.
  */
 export async function ensureWorkspace(
   db: TDb,
   slackTeamId: string,
   defaults: { timezone: string; name?: string },
 ): Promise<Workspace> {
-  return db.workspace.upsert({
-    where: { slackTeamId },
-    create: { slackTeamId, timezone: defaults.timezone, name: defaults.name ?? '' },
-    update: {},
-  });
+  try {
+    return await db.workspace.upsert({
+      where: { slackTeamId },
+      create: { slackTeamId, timezone: defaults.timezone, name: defaults.name ?? '' },
+      update: {},
+    });
+  } catch (error) {
+    // Another first contact's insert won; any other failure (the store away) is thrown as it was.
+    const existing = await db.workspace.findUnique({ where: { slackTeamId } }).catch(() => null);
+    if (existing) return existing;
+    throw error;
+  }
 }
 
 /**
