@@ -372,7 +372,7 @@ export async function activityTotalsByRep(
 
 /**
  * When the workspace's record of closed deals begins: the earliest close (won or lost) of any rep not deleted,
- * or null when nothing has closed. The same answer as first-facts.ts firstCloseInWorkspace, read as one index
+ * or null when nothing has closed. The same answer as test/support/reference-queries.ts firstCloseInWorkspace, read as one index
  * seek per status on (workspace, status, closedAt) instead of an aggregate: Prisma wraps `_min` in a
  * subquery, which the databases answer by reading every closed deal of the workspace (about 70 ms a
  * `/kpi me` at 100k facts on a loaded machine, growing with history).

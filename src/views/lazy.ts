@@ -10,26 +10,18 @@ export function withLazyViews(
   reply: Omit<TReply, 'terminal' | 'data'>,
   views: { terminal: () => string; data: () => TReplyData },
 ): TReply {
-  let terminal: string | undefined;
-  let data: TReplyData | undefined;
-  return Object.defineProperties(reply, {
-    terminal: {
+  const kept = (make: () => unknown): PropertyDescriptor => {
+    let made: { value: unknown } | undefined;
+    return {
       enumerable: true,
       configurable: true,
       get: () => {
-        terminal ??= views.terminal();
-        return terminal;
+        made ??= { value: make() };
+        return made.value;
       },
-    },
-    data: {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        data ??= views.data();
-        return data;
-      },
-    },
-  }) as TReply;
+    };
+  };
+  return Object.defineProperties(reply, { terminal: kept(views.terminal), data: kept(views.data) }) as TReply;
 }
 
 /** A copy of a reply with its share text set, its lazy views left unread. */

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstFactAtByRep, firstFactAtByRepGrouped } from '../../src/store/first-facts.js';
-import type { TStore } from '../../src/store/store.js';
-import { createTestStore } from '../support/db.js';
+import { describe, expect, it } from 'vitest';
+import { firstFactAtByRep } from '../../src/store/first-facts.js';
+import { useTestStore } from '../support/db.js';
 import { TEST_PROVIDER } from '../support/env.js';
+import { firstFactAtByRepGrouped } from '../support/reference-queries.js';
 
 /**
  * When a rep's record begins (the "usual" baseline starts there) is read on every `/kpi me` in one UNION ALL
@@ -12,14 +12,7 @@ import { TEST_PROVIDER } from '../support/env.js';
  * one), missing dates, instants a millisecond apart, other reps' and other workspaces' earlier facts, reps
  * without facts, ids that are not reps.
  */
-let store: TStore;
-let cleanup: () => Promise<void>;
-beforeAll(async () => {
-  ({ store, cleanup } = await createTestStore());
-});
-afterAll(async () => {
-  await cleanup?.();
-});
+const store = useTestStore();
 
 const BASE = Date.UTC(2017, 2, 1);
 const instant = fc
@@ -55,7 +48,7 @@ type TFact = {
 
 let made = 0;
 async function plant(facts: TFact[]): Promise<{ workspaceId: string; repIds: string[] }> {
-  const { db } = store;
+  const { db } = store();
   made += 1;
   const ws = await db.workspace.create({ data: { slackTeamId: `TFIRST${made}`, timezone: 'UTC' } });
   const other = await db.workspace.create({ data: { slackTeamId: `TFIRSTO${made}`, timezone: 'UTC' } });
@@ -141,14 +134,14 @@ describe(`when each rep's record begins, in one query (${TEST_PROVIDER})`, () =>
       { kind: 'dealClosed', at: new Date(BASE + 1), other: new Date(BASE + 9), deleted: false, owner: 0 },
       { kind: 'reading', at: new Date(BASE - 9), other: null, deleted: false, owner: 'otherWorkspace' },
     ]);
-    const first = await firstFactAtByRep(store.db, workspaceId, repIds);
+    const first = await firstFactAtByRep(store().db, workspaceId, repIds);
     expect(asMs(first)).toEqual(new Map([[repIds[0], BASE + 1]]));
-    expect(asMs(await firstFactAtByRepGrouped(store.db, workspaceId, repIds))).toEqual(asMs(first));
-    expect((await firstFactAtByRep(store.db, workspaceId, [])).size).toBe(0);
+    expect(asMs(await firstFactAtByRepGrouped(store().db, workspaceId, repIds))).toEqual(asMs(first));
+    expect((await firstFactAtByRep(store().db, workspaceId, [])).size).toBe(0);
   });
 
   it('reads reps in chunks of 100: 250 reps, each first seen at a different instant', async () => {
-    const { db } = store;
+    const { db } = store();
     made += 1;
     const ws = await db.workspace.create({ data: { slackTeamId: `TFIRSTMANY${made}`, timezone: 'UTC' } });
     await db.rep.createMany({
@@ -195,8 +188,8 @@ describe(`when each rep's record begins, in one query (${TEST_PROVIDER})`, () =>
     await fc.assert(
       fc.asyncProperty(fc.array(fact, { maxLength: 14 }), async (facts) => {
         const { workspaceId, repIds } = await plant(facts);
-        const one = await firstFactAtByRep(store.db, workspaceId, repIds);
-        const grouped = await firstFactAtByRepGrouped(store.db, workspaceId, repIds);
+        const one = await firstFactAtByRep(store().db, workspaceId, repIds);
+        const grouped = await firstFactAtByRepGrouped(store().db, workspaceId, repIds);
         expect(asMs(one)).toEqual(asMs(grouped));
       }),
       { numRuns: 30 },

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LINKEDIN_METRICS } from '../../src/domain/social.js';
 import { NO_FACTS } from '../../src/metrics/facts.js';
 import { resolvePeriod } from '../../src/metrics/periods.js';
@@ -11,10 +11,9 @@ import {
 } from '../../src/metrics/scalar.js';
 import { leaderboardReport } from '../../src/reports/leaderboard.js';
 import { TOTALS_IN_SQL } from '../../src/store/rankings.js';
-import type { TStore } from '../../src/store/store.js';
 import { insertTarget } from '../../src/store/targets.js';
 import type { Workspace } from '../../src/store/types.js';
-import { createTestStore } from '../support/db.js';
+import { useTestStore } from '../support/db.js';
 import { TEST_PROVIDER } from '../support/env.js';
 
 /**
@@ -23,14 +22,7 @@ import { TEST_PROVIDER } from '../support/env.js';
  * of every kind for a few reps, inserted in random order, at instants on and around the period's boundaries,
  * with ties, zero denominators, reps without facts and hostile names: the two ways must agree for every metric.
  */
-let store: TStore;
-let cleanup: () => Promise<void>;
-beforeAll(async () => {
-  ({ store, cleanup } = await createTestStore());
-});
-afterAll(async () => {
-  await cleanup?.();
-});
+const store = useTestStore();
 
 const ms = (iso: string) => new Date(iso).getTime();
 /** June 2017 is ranked (UTC workspace); May is the previous period. */
@@ -115,7 +107,7 @@ type TWorld = typeof world extends fc.Arbitrary<infer T> ? T : never;
 let made = 0;
 /** A workspace of its own holding one random world; its reps' ids, in the world's order. */
 async function plant(w: TWorld): Promise<{ ws: Workspace; repIds: string[] }> {
-  const { db } = store;
+  const { db } = store();
   made += 1;
   const ws = await db.workspace.create({
     data: { slackTeamId: `TPROP${made}`, timezone: 'UTC', currency: 'USD' },
@@ -256,8 +248,8 @@ describe(`leaderboard by totals in SQL = from loaded facts (${TEST_PROVIDER})`, 
         const { ws } = await plant(w);
         const now = new Date(w.now);
         for (const m of BY_TOTALS) {
-          const sql = await leaderboardReport(store.db, ws, m.id, '2017-06', now);
-          const facts = await leaderboardReport(store.db, ws, m.id, '2017-06', now, undefined, {
+          const sql = await leaderboardReport(store().db, ws, m.id, '2017-06', now);
+          const facts = await leaderboardReport(store().db, ws, m.id, '2017-06', now, undefined, {
             factsOnly: true,
           });
           expect(
@@ -272,7 +264,7 @@ describe(`leaderboard by totals in SQL = from loaded facts (${TEST_PROVIDER})`, 
   }, 600_000);
 
   it('boundaries: a reading at the period end is the next period’s, one at its start is this one’s', async () => {
-    const { db } = store;
+    const { db } = store();
     const ws = await db.workspace.create({ data: { slackTeamId: 'TEDGES', timezone: 'UTC' } });
     const [a, b, c] = await Promise.all(
       ['Ann', 'Bo', 'Cy'].map(

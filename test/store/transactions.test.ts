@@ -1,24 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TStore } from '../../src/store/store.js';
-import { createTestStore } from '../support/db.js';
+import { describe, expect, it } from 'vitest';
+import { useTestStore } from '../support/db.js';
 
 /**
  * A write made outside a transaction while another request's transaction is open must not become part of that
  * transaction: on SQLite all queries share one connection, so without a lock a rolled-back transaction took
  * concurrent writes with it (acknowledged webhook events, `/kpi log` rows, replay records were lost).
  */
-let store: TStore;
-let cleanup: () => Promise<void>;
-beforeAll(async () => {
-  ({ store, cleanup } = await createTestStore());
-});
-afterAll(async () => {
-  await cleanup?.();
-});
+const store = useTestStore();
 
 describe('transactions and concurrent writes', () => {
   it('keeps a write made beside a transaction that rolls back', async () => {
-    const { db } = store;
+    const { db } = store();
     let inside: () => void = () => {};
     const opened = new Promise<void>((r) => {
       inside = r;
@@ -51,7 +43,7 @@ describe('transactions and concurrent writes', () => {
   });
 
   it('does not let a transaction see a write made beside it before it commits', async () => {
-    const { db } = store;
+    const { db } = store();
     let inside: () => void = () => {};
     const opened = new Promise<void>((r) => {
       inside = r;

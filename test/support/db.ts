@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { openStore, type TStore } from '../../src/store/store.js';
 import { TEST_POSTGRES_URL, TEST_PROVIDER, withDatabase } from './env.js';
 
@@ -67,5 +67,23 @@ export async function createTestStore(): Promise<{ url: string; store: TStore; c
       await store.close();
       await database.drop();
     },
+  };
+}
+
+/**
+ * A store on a fresh migrated database for one test file: opened before its tests, closed and dropped after
+ * them. Call it at the top of the file; the function it returns gives the open store inside tests.
+ */
+export function useTestStore(): () => TStore {
+  let opened: Awaited<ReturnType<typeof createTestStore>> | undefined;
+  beforeAll(async () => {
+    opened = await createTestStore();
+  });
+  afterAll(async () => {
+    await opened?.cleanup();
+  });
+  return () => {
+    if (!opened) throw new Error('the test store opens in beforeAll: use it inside tests');
+    return opened.store;
   };
 }
