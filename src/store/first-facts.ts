@@ -17,41 +17,11 @@ export async function firstFactAtByRep(
   repIds: string[],
 ): Promise<Map<string, Date>> {
   const first = new Map<string, Date>();
-  // Databases cap the parameters of one query: 100 reps a query, 7 lists of them.
+  // Databases cap the parameters of one query: 100 reps a query, 9 lists of them.
   for (let i = 0; i < repIds.length; i += 100) {
-    const ids = Prisma.join(repIds.slice(i, i + 100));
-    // Each a MIN over the rep's entries of an index that starts (workspace, rep, …) and holds the instant.
-    const earliest = (table: string, column: string) => Prisma.sql`
-      SELECT "repId", MIN(${Prisma.raw(`"${column}"`)}) AS "at", NULL AS "closedAt" FROM ${Prisma.raw(`"${table}"`)}
-      WHERE "workspaceId" = ${workspaceId} AND "repId" IN (${ids})
-      GROUP BY "repId"`;
-    // A deal's two instants in one branch (first, so its types name the columns'): asked alone, MIN("closedAt")
-    // makes SQLite scan the workspace's closed deals on the covering close index instead of seeking the rep's.
     const rows = await db.$queryRaw<
       { repId: string; at: Date | string | null; closedAt: Date | string | null }[]
-    >(Prisma.sql`
-      SELECT "repId", MIN("at") AS "at", MIN("closedAt") AS "closedAt" FROM (
-        SELECT "repId", MIN("openedAt") AS "at", MIN("closedAt") AS "closedAt" FROM "Deal"
-        WHERE "workspaceId" = ${workspaceId} AND "repId" IN (${ids}) AND "deletedAt" IS NULL
-        GROUP BY "repId"
-        UNION ALL ${Prisma.join(
-          [
-            // The rep's first live activity by walking the (workspace, rep, occurredAt) index from its start:
-            // MIN with the deleted filter would read every activity the rep ever logged.
-            Prisma.sql`SELECT r."id" AS "repId",
-              (SELECT a."occurredAt" FROM "Activity" a
-                WHERE a."workspaceId" = ${workspaceId} AND a."repId" = r."id" AND a."deletedAt" IS NULL
-                ORDER BY a."occurredAt" ASC LIMIT 1) AS "at", NULL AS "closedAt"
-              FROM "Rep" r WHERE r."id" IN (${ids})`,
-            earliest('Lead', 'mqlAt'),
-            earliest('SocialPost', 'postedAt'),
-            earliest('SocialSnapshot', 'at'),
-            earliest('TrainingResult', 'at'),
-            earliest('Customer', 'wonAt'),
-          ],
-          ' UNION ALL ',
-        )}
-      ) AS "firsts" GROUP BY "repId"`);
+    >(firstFactsSql(workspaceId, repIds.slice(i, i + 100)));
     // PostgreSQL returns Dates; SQLite the stored ISO text (one format for every row, so MIN compares it).
     const instant = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
     for (const r of rows) {
@@ -62,4 +32,53 @@ export async function firstFactAtByRep(
     }
   }
   return first;
+}
+
+/** The query for one chunk of reps (exported for the test of its SQLite plan: every branch an index seek). */
+export function firstFactsSql(workspaceId: string, repIds: string[]): Prisma.Sql {
+  const ids = Prisma.join(repIds);
+  // Each a MIN over the rep's entries of an index that starts (workspace, rep, …) and holds the instant.
+  const earliest = (table: string, column: string) => Prisma.sql`
+    SELECT "repId", MIN(${Prisma.raw(`"${column}"`)}) AS "at", NULL AS "closedAt" FROM ${Prisma.raw(`"${table}"`)}
+    WHERE "workspaceId" = ${workspaceId} AND "repId" IN (${ids})
+    GROUP BY "repId"`;
+  // Every branch reads a few index entries per rep, whatever the rep's history: MIN over an index prefix is
+  // a seek, and the deleted deals and activities (not in their indexes) are skipped by walking the index in
+  // order from its start to the first live row, which is the first row unless the earliest were deleted.
+  const walk = (table: string, column: string, status?: string) => Prisma.sql`(SELECT ${
+    // A deal's close instant, named with its open one: the covering close index (workspace, status, closedAt,
+    // rep, …) then covers neither, and SQLite (no statistics until ANALYZE) stops preferring to walk all the
+    // workspace's deals on it for the rep's over seeking (workspace, rep, status, closedAt).
+    status === undefined
+      ? Prisma.sql`f.${Prisma.raw(`"${column}"`)}`
+      : Prisma.sql`COALESCE(f."closedAt", f."openedAt")`
+  }
+    FROM ${Prisma.raw(`"${table}"`)} f
+    WHERE f."workspaceId" = ${workspaceId} AND f."repId" = r."id"${status === undefined ? Prisma.empty : Prisma.sql` AND f."status" = ${status}`}
+      AND f.${Prisma.raw(`"${column}"`)} IS NOT NULL AND f."deletedAt" IS NULL
+    ORDER BY f.${Prisma.raw(`"${column}"`)} ASC LIMIT 1)`;
+  // A deal's close instant by status (open ones may carry one too): (workspace, rep, status, closedAt) is in
+  // order only within a status, and a lone MIN("closedAt") by rep makes SQLite scan the workspace's closed
+  // deals on the covering close index. The first branch names the columns' types, so it has both instants.
+  return Prisma.sql`
+      SELECT "repId", MIN("at") AS "at", MIN("closedAt") AS "closedAt" FROM (
+        SELECT r."id" AS "repId", ${walk('Deal', 'openedAt')} AS "at", ${walk('Deal', 'closedAt', 'won')} AS "closedAt"
+          FROM "Rep" r WHERE r."id" IN (${ids})
+        UNION ALL ${Prisma.join(
+          [
+            Prisma.sql`SELECT r."id" AS "repId", NULL AS "at", ${walk('Deal', 'closedAt', 'lost')} AS "closedAt"
+              FROM "Rep" r WHERE r."id" IN (${ids})`,
+            Prisma.sql`SELECT r."id" AS "repId", NULL AS "at", ${walk('Deal', 'closedAt', 'open')} AS "closedAt"
+              FROM "Rep" r WHERE r."id" IN (${ids})`,
+            Prisma.sql`SELECT r."id" AS "repId", ${walk('Activity', 'occurredAt')} AS "at", NULL AS "closedAt"
+              FROM "Rep" r WHERE r."id" IN (${ids})`,
+            earliest('Lead', 'mqlAt'),
+            earliest('SocialPost', 'postedAt'),
+            earliest('SocialSnapshot', 'at'),
+            earliest('TrainingResult', 'at'),
+            earliest('Customer', 'wonAt'),
+          ],
+          ' UNION ALL ',
+        )}
+      ) AS "firsts" GROUP BY "repId"`;
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { firstFactAtByRep } from '../../src/store/first-facts.js';
+import { Prisma } from '../../src/generated/sqlite/client.js';
+import { firstFactAtByRep, firstFactsSql } from '../../src/store/first-facts.js';
 import { useTestStore } from '../support/db.js';
 import { TEST_PROVIDER } from '../support/env.js';
 import { firstFactAtByRepGrouped } from '../support/reference-queries.js';
@@ -24,6 +25,7 @@ const instant = fc
 const KINDS = [
   'dealOpened',
   'dealClosed',
+  'dealLost',
   'activity',
   'lead',
   'post',
@@ -66,6 +68,7 @@ async function plant(facts: TFact[]): Promise<{ workspaceId: string; repIds: str
     switch (f.kind) {
       case 'dealOpened':
       case 'dealClosed':
+      case 'dealLost':
         await db.deal.create({
           data: {
             workspaceId,
@@ -73,9 +76,9 @@ async function plant(facts: TFact[]): Promise<{ workspaceId: string; repIds: str
             source: 'csv',
             externalId: key,
             stage: 'Won',
-            status: f.kind === 'dealClosed' ? 'won' : 'open',
+            status: f.kind === 'dealClosed' ? 'won' : f.kind === 'dealLost' ? 'lost' : 'open',
             openedAt: f.kind === 'dealOpened' ? f.at : f.other,
-            closedAt: f.kind === 'dealClosed' ? f.at : f.other,
+            closedAt: f.kind === 'dealOpened' ? f.other : f.at,
             deletedAt,
           },
         });
@@ -195,4 +198,65 @@ describe(`when each rep's record begins, in one query (${TEST_PROVIDER})`, () =>
       { numRuns: 30 },
     );
   });
+
+  // The query's cost must not grow with a rep's history: on SQLite (whose planner picks by rules until ANALYZE
+  // has run) every branch must seek the rep's entries of an index by (workspace, rep, …), never walk the
+  // workspace's deals on the close index (workspace, status, closedAt, …) looking for the rep's, nor scan a
+  // table. Checked before and after ANALYZE over a workspace where one rep has most of the deals.
+  it.runIf(TEST_PROVIDER === 'sqlite')(
+    'seeks every rep by an index on SQLite, with or without ANALYZE',
+    async () => {
+      const { db } = store();
+      made += 1;
+      const ws = await db.workspace.create({ data: { slackTeamId: `TFIRSTPLAN${made}`, timezone: 'UTC' } });
+      await db.rep.createMany({
+        data: Array.from({ length: 20 }, (_, i) => ({ workspaceId: ws.id, name: `Rep ${i}` })),
+      });
+      const reps = await db.rep.findMany({ where: { workspaceId: ws.id }, orderBy: { name: 'asc' } });
+      await db.deal.createMany({
+        data: Array.from({ length: 600 }, (_, i) => ({
+          workspaceId: ws.id,
+          repId: (reps[i % 30 === 0 ? 1 + (i % 19) : 0] as (typeof reps)[number]).id,
+          source: 'csv',
+          externalId: `plan-${made}-${i}`,
+          stage: 'S',
+          status: ['won', 'lost', 'open'][i % 3] as string,
+          openedAt: new Date(BASE + i),
+          closedAt: i % 3 === 2 ? null : new Date(BASE + 2 * i),
+          deletedAt: i % 7 === 0 ? new Date(BASE) : null,
+        })),
+      });
+      const planOf = async () =>
+        (
+          await db.$queryRaw<{ detail: string }[]>(
+            Prisma.sql`EXPLAIN QUERY PLAN ${firstFactsSql(
+              ws.id,
+              reps.map((r) => r.id),
+            )}`,
+          )
+        ).map((row) => row.detail);
+      const check = (plan: string[]) => {
+        const onTables = plan.filter((d) =>
+          /^(SCAN|SEARCH) (f|r|Deal|Activity|Lead|SocialPost|SocialSnapshot|TrainingResult|Customer|Rep)\b/.test(
+            d,
+          ),
+        );
+        expect(onTables.length).toBeGreaterThanOrEqual(9);
+        for (const d of onTables) {
+          expect(d, plan.join('\n')).toMatch(/^SEARCH /);
+          expect(d, plan.join('\n')).toMatch(/\(id=\?\)|workspaceId=\? AND repId=/);
+        }
+        expect(plan.join('\n')).not.toMatch(/status_closedAt_repId/);
+      };
+      check(await planOf());
+      await db.$executeRawUnsafe('ANALYZE');
+      try {
+        check(await planOf());
+      } finally {
+        // Leave the shared test store as the other tests found it (no statistics).
+        await db.$executeRawUnsafe('DELETE FROM sqlite_stat1');
+        await db.$executeRawUnsafe('ANALYZE sqlite_schema');
+      }
+    },
+  );
 });
