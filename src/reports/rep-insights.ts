@@ -16,10 +16,17 @@ import {
   type TFunnelStats,
 } from '../metrics/funnel.js';
 import { previousPeriod, type TPeriod } from '../metrics/periods.js';
-import { computeScalarMetrics } from '../metrics/scalar.js';
+import {
+  computeScalarMetrics,
+  NO_TOTALS,
+  SCALAR_METRICS,
+  type TPeriodTotals,
+  type TTotalsFormula,
+} from '../metrics/scalar.js';
 import { median } from '../metrics/stats.js';
 import { firstCloseOfWorkspace, loadFactsByRep, loadFunnelFactsByRep } from '../store/facts.js';
 import { firstFactAtByRep } from '../store/first-facts.js';
+import { periodTotalsByRep } from '../store/rankings.js';
 import { teamMemberIds } from '../store/reps.js';
 import type { TDb } from '../store/store.js';
 import type { Rep, Workspace } from '../store/types.js';
@@ -44,6 +51,16 @@ export const TREND_METRICS = [
   'outreach.total',
   'personalization.personalized',
 ] as const;
+
+/** Each trend metric's formula of period totals (every one has one), which the teammates' values come from. */
+const TREND_FORMULAS = TREND_METRICS.map((id) => {
+  const totals = SCALAR_METRICS.find((m) => m.id === id)?.totals;
+  if (!totals) throw new Error(`trend metric ${id} is not a formula of period totals`);
+  return { id, totals };
+});
+const TREND_NEEDS: readonly (keyof TPeriodTotals)[] = [
+  ...new Set(TREND_FORMULAS.flatMap((f) => f.totals.needs)),
+];
 
 export type TRepInsights = {
   /** The period's scalar metrics (minor units), computed with the rep's targets. */
@@ -87,17 +104,17 @@ export async function repInsights(
   }
   const oldest = previousPeriod(history[0] as TPeriod, cal);
   const teamIds = await teamOf(db, workspace.id, rep);
-  const [repFacts, teamFacts, funnelFacts, firstFacts, firstClose] = await Promise.all([
+  const previous = previousPeriod(period, cal);
+  const [repFacts, teamTotals, funnelFacts, firstFacts, firstClose] = await Promise.all([
     loadFactsByRep(db, workspace.id, [rep.id], { start: oldest.start, end: period.end }),
-    // The rep's own facts come with the longer window above; only teammates' are loaded here.
-    // Teammates only for the trend metrics' team medians: their deals and outreach.
-    loadFactsByRep(
-      db,
-      workspace.id,
-      teamIds.filter((id) => id !== rep.id),
-      { start: previousPeriod(period, cal).start, end: period.end },
-      ['deals', 'activities'],
-    ),
+    // The rep's own facts come with the longer window above. The teammates' only for the trend metrics' team
+    // medians: the period totals those metrics are formulas of, added up by the database (as a leaderboard's).
+    periodTotalsByRep(db, workspace.id, TREND_NEEDS, {
+      period,
+      previous,
+      now,
+      reps: teamIds.filter((id) => id !== rep.id),
+    }),
     loadFunnelFactsByRep(db, workspace.id, teamIds, period),
     firstFactAtByRep(db, workspace.id, [rep.id]),
     firstCloseOfWorkspace(db, workspace.id),
@@ -125,17 +142,16 @@ export async function repInsights(
   }));
   const usualSeries = series.filter((s) => s.usual);
   const closesSeries = series.filter((s) => s.usualOfCloses);
-  const current = computeScalarMetrics({
-    facts: own,
-    period,
-    previous: previousPeriod(period, cal),
-    now,
-    targets,
-  });
+  const current = computeScalarMetrics({ facts: own, period, previous, now, targets });
 
   const trends: TRepInsights['trends'] = {};
+  const ownValues = valuesFor(own, period);
+  const teammateValue = (totals: TTotalsFormula, id: string) =>
+    totals.value({ ...NO_TOTALS, ...teamTotals.get(id) }, { period, now, targets: {} });
   const teamValues = teamIds.map((id) =>
-    valuesFor(id === rep.id ? own : (teamFacts.get(id) ?? NO_FACTS), period),
+    id === rep.id
+      ? ownValues
+      : Object.fromEntries(TREND_FORMULAS.map((f) => [f.id, teammateValue(f.totals, id)])),
   );
   for (const id of TREND_METRICS) {
     const numbers = (xs: (number | null | undefined)[]) =>

@@ -324,6 +324,8 @@ export async function dealTotalsByRep(
   workspaceId: string,
   deals: { closed: 'won' | 'lost'; within: TRange } | { opened: TRange },
   field: 'sum' | 'count',
+  /** Only these reps (every rep when absent). */
+  repIds?: readonly string[],
 ): Promise<Map<string, number>> {
   const where =
     'closed' in deals
@@ -332,7 +334,13 @@ export async function dealTotalsByRep(
   const currency = field === 'sum' ? { currency: await workspaceCurrency(db, workspaceId) } : {};
   const rows = await db.deal.groupBy({
     by: ['repId'],
-    where: { workspaceId, deletedAt: null, repId: { not: null }, ...where, ...currency },
+    where: {
+      workspaceId,
+      deletedAt: null,
+      repId: repIds ? { in: [...repIds] } : { not: null },
+      ...where,
+      ...currency,
+    },
     _sum: { amountMinor: true },
     _count: { _all: true },
   });
@@ -351,6 +359,8 @@ export async function activityTotalsByRep(
   workspaceId: string,
   activities: { kind: string | string[]; personalized?: boolean },
   within: TRange,
+  /** Only these reps (every rep when absent). */
+  repIds?: readonly string[],
 ): Promise<Map<string, number>> {
   const { kind, personalized } = activities;
   const rows = await db.activity.groupBy({
@@ -358,7 +368,7 @@ export async function activityTotalsByRep(
     where: {
       workspaceId,
       deletedAt: null,
-      repId: { not: null },
+      repId: repIds ? { in: [...repIds] } : { not: null },
       occurredAt: { gte: within.start, lt: within.end },
       kind: typeof kind === 'string' ? kind : { in: kind },
       ...(personalized === undefined ? {} : { personalized }),

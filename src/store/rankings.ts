@@ -12,8 +12,11 @@ import type { TDb } from './types.js';
  */
 
 type TRange = { start: Date; end: Date };
-/** The period, the one before it (for changes) and now (conversions by now, days since training). */
-export type TTotalsWindow = { period: TRange; previous: TRange; now: Date };
+/**
+ * The period, the one before it (for changes) and now (conversions by now, days since training); `reps`: only
+ * these reps' totals (a scorecard's teammates), every rep of the workspace when absent.
+ */
+export type TTotalsWindow = { period: TRange; previous: TRange; now: Date; reps?: readonly string[] };
 type TByRep = Map<string, Partial<TPeriodTotals>>;
 type TLoader = {
   provides: readonly (keyof TPeriodTotals)[];
@@ -21,8 +24,15 @@ type TLoader = {
 };
 
 const inRange = (r: TRange) => ({ gte: r.start, lt: r.end });
-/** Deals as the deal metrics count them: not deleted, with a rep. */
-const liveDeals = (workspaceId: string) => ({ workspaceId, deletedAt: null, repId: { not: null } });
+/** The workspace's rows, or only the window's reps' when it names them. */
+const scoped = (workspaceId: string, w: TTotalsWindow) =>
+  w.reps ? { workspaceId, repId: { in: [...w.reps] } } : { workspaceId };
+/** Deals (and activities) as the metrics count them: not deleted, with a rep (one of the window's if named). */
+const liveDeals = (workspaceId: string, w: TTotalsWindow) => ({
+  workspaceId,
+  deletedAt: null,
+  repId: w.reps ? { in: [...w.reps] } : { not: null },
+});
 
 /** Per rep, one total from a map of numbers. */
 function asTotals<K extends keyof TPeriodTotals>(key: K, values: Map<string, TPeriodTotals[K]>): TByRep {
@@ -46,16 +56,16 @@ function levelLoaders(
     {
       provides: [keys.atEnd],
       load: async (db, ws, w) =>
-        asTotals(keys.atEnd, await latestReadingBefore(db, ws, metric, w.period.end)),
+        asTotals(keys.atEnd, await latestReadingBefore(db, ws, metric, w.period.end, w.reps)),
     },
     {
       provides: [keys.atStart],
       load: async (db, ws, w) =>
-        asTotals(keys.atStart, await latestReadingBefore(db, ws, metric, w.period.start)),
+        asTotals(keys.atStart, await latestReadingBefore(db, ws, metric, w.period.start, w.reps)),
     },
     {
       provides: [keys.first],
-      load: async (db, ws, w) => asTotals(keys.first, await firstReadingIn(db, ws, metric, w.period)),
+      load: async (db, ws, w) => asTotals(keys.first, await firstReadingIn(db, ws, metric, w.period, w.reps)),
     },
   ];
 }
@@ -76,7 +86,7 @@ const LOADERS: TLoader[] = [
       const rows = await db.deal.groupBy({
         by: ['repId'],
         where: {
-          ...liveDeals(workspaceId),
+          ...liveDeals(workspaceId, w),
           status: 'won',
           closedAt: inRange(w.period),
           OR: [{ currency }, { amountMinor: 0n }],
@@ -95,7 +105,7 @@ const LOADERS: TLoader[] = [
     load: async (db, ws, w) =>
       asTotals(
         'previousWonAmount',
-        await dealTotalsByRep(db, ws, { closed: 'won', within: w.previous }, 'sum'),
+        await dealTotalsByRep(db, ws, { closed: 'won', within: w.previous }, 'sum', w.reps),
       ),
   },
   {
@@ -103,7 +113,7 @@ const LOADERS: TLoader[] = [
     load: async (db, workspaceId, w) => {
       const rows = await db.deal.groupBy({
         by: ['repId', 'status'],
-        where: { ...liveDeals(workspaceId), status: { in: ['won', 'lost'] }, closedAt: inRange(w.period) },
+        where: { ...liveDeals(workspaceId, w), status: { in: ['won', 'lost'] }, closedAt: inRange(w.period) },
         _count: { _all: true },
       });
       const out: TByRep = new Map();
@@ -121,22 +131,25 @@ const LOADERS: TLoader[] = [
   {
     provides: ['created'],
     load: async (db, ws, w) =>
-      asTotals('created', await dealTotalsByRep(db, ws, { opened: w.period }, 'count')),
+      asTotals('created', await dealTotalsByRep(db, ws, { opened: w.period }, 'count', w.reps)),
   },
   {
     provides: ['calls'],
     load: async (db, ws, w) =>
-      asTotals('calls', await activityTotalsByRep(db, ws, { kind: 'call' }, w.period)),
+      asTotals('calls', await activityTotalsByRep(db, ws, { kind: 'call' }, w.period, w.reps)),
   },
   {
     provides: ['emails'],
     load: async (db, ws, w) =>
-      asTotals('emails', await activityTotalsByRep(db, ws, { kind: 'email' }, w.period)),
+      asTotals('emails', await activityTotalsByRep(db, ws, { kind: 'email' }, w.period, w.reps)),
   },
   {
     provides: ['outreach'],
     load: async (db, ws, w) =>
-      asTotals('outreach', await activityTotalsByRep(db, ws, { kind: [...OUTREACH_KINDS] }, w.period)),
+      asTotals(
+        'outreach',
+        await activityTotalsByRep(db, ws, { kind: [...OUTREACH_KINDS] }, w.period, w.reps),
+      ),
   },
   {
     provides: ['personalized', 'generic'],
@@ -144,9 +157,7 @@ const LOADERS: TLoader[] = [
       const rows = await db.activity.groupBy({
         by: ['repId', 'personalized'],
         where: {
-          workspaceId,
-          deletedAt: null,
-          repId: { not: null },
+          ...liveDeals(workspaceId, w),
           occurredAt: inRange(w.period),
           kind: { in: [...OUTREACH_KINDS] },
           personalized: { not: null },
@@ -175,7 +186,7 @@ const LOADERS: TLoader[] = [
       const rows = await db.socialSnapshot.groupBy({
         by: ['repId', 'metric'],
         where: {
-          workspaceId,
+          ...scoped(workspaceId, w),
           network: 'linkedin',
           metric: { in: Object.keys(LOGGED) },
           at: inRange(w.period),
@@ -197,7 +208,7 @@ const LOADERS: TLoader[] = [
     load: async (db, workspaceId, w) => {
       const rows = await db.socialPost.groupBy({
         by: ['repId'],
-        where: { workspaceId, postedAt: inRange(w.period) },
+        where: { ...scoped(workspaceId, w), postedAt: inRange(w.period) },
         _count: { _all: true },
         _sum: { shares: true, comments: true, likes: true },
       });
@@ -219,7 +230,7 @@ const LOADERS: TLoader[] = [
     load: async (db, workspaceId, w) => {
       const rows = await db.lead.groupBy({
         by: ['repId'],
-        where: { workspaceId, mqlAt: inRange(w.period) },
+        where: { ...scoped(workspaceId, w), mqlAt: inRange(w.period) },
         _count: { _all: true },
       });
       return asTotals('mqls', counts(rows));
@@ -230,7 +241,7 @@ const LOADERS: TLoader[] = [
     load: async (db, workspaceId, w) => {
       const rows = await db.lead.groupBy({
         by: ['repId'],
-        where: { workspaceId, mqlAt: inRange(w.period), convertedAt: { lte: w.now } },
+        where: { ...scoped(workspaceId, w), mqlAt: inRange(w.period), convertedAt: { lte: w.now } },
         _count: { _all: true },
       });
       return asTotals('converted', counts(rows));
@@ -241,7 +252,7 @@ const LOADERS: TLoader[] = [
     load: async (db, workspaceId, w) => {
       const rows = await db.trainingResult.groupBy({
         by: ['repId'],
-        where: { workspaceId, at: inRange(w.period) },
+        where: { ...scoped(workspaceId, w), at: inRange(w.period) },
         _count: { _all: true },
       });
       return asTotals('assessments', counts(rows));
@@ -252,7 +263,7 @@ const LOADERS: TLoader[] = [
     load: async (db, workspaceId, w) => {
       const rows = await db.trainingResult.groupBy({
         by: ['repId', 'score', 'maxScore'],
-        where: { workspaceId, at: inRange(w.period), maxScore: { gt: 0 } },
+        where: { ...scoped(workspaceId, w), at: inRange(w.period), maxScore: { gt: 0 } },
         _count: { _all: true },
       });
       const byRep = new Map<string, TScoreGroup[]>();
@@ -272,7 +283,7 @@ const LOADERS: TLoader[] = [
       const at = w.now < w.period.end ? { lte: w.now } : { lt: w.period.end };
       const rows = await db.trainingResult.groupBy({
         by: ['repId'],
-        where: { workspaceId, at },
+        where: { ...scoped(workspaceId, w), at },
         _max: { at: true },
       });
       const out: TByRep = new Map();
@@ -285,7 +296,7 @@ const LOADERS: TLoader[] = [
     load: async (db, workspaceId, w) => {
       const rows = await db.customer.groupBy({
         by: ['repId'],
-        where: { workspaceId, wonAt: inRange(w.period) },
+        where: { ...scoped(workspaceId, w), wonAt: inRange(w.period) },
         _count: { _all: true },
       });
       return asTotals('customersWon', counts(rows));
@@ -296,7 +307,7 @@ const LOADERS: TLoader[] = [
     load: async (db, workspaceId, w) => {
       const rows = await db.customer.groupBy({
         by: ['repId'],
-        where: { workspaceId, churnedAt: inRange(w.period) },
+        where: { ...scoped(workspaceId, w), churnedAt: inRange(w.period) },
         _count: { _all: true },
       });
       return asTotals('customersLost', counts(rows));
@@ -314,6 +325,10 @@ function counts(rows: { repId: string | null; _count: { _all: number } }[]): Map
   return out;
 }
 
+/** `AND r."id" IN (…)` when some reps are named. */
+const onlyReps = (repIds: readonly string[] | undefined) =>
+  repIds ? Prisma.sql` AND r."id" IN (${Prisma.join([...repIds])})` : Prisma.empty;
+
 /**
  * Per rep of the workspace, the latest LinkedIn reading of a level metric before an instant (the larger of two
  * at that instant): one index seek per rep on (workspace, rep, network, metric, at), whatever the history.
@@ -323,14 +338,16 @@ async function latestReadingBefore(
   workspaceId: string,
   metric: string,
   before: Date,
+  repIds?: readonly string[],
 ): Promise<Map<string, number>> {
+  if (repIds?.length === 0) return new Map();
   const rows = await db.$queryRaw<{ repId: string; value: number | bigint | null }[]>(Prisma.sql`
     SELECT r."id" AS "repId",
       (SELECT s."value" FROM "SocialSnapshot" s
         WHERE s."workspaceId" = ${workspaceId} AND s."repId" = r."id" AND s."network" = 'linkedin'
           AND s."metric" = ${metric} AND s."at" < ${before}
         ORDER BY s."at" DESC, s."value" DESC LIMIT 1) AS "value"
-    FROM "Rep" r WHERE r."workspaceId" = ${workspaceId}`);
+    FROM "Rep" r WHERE r."workspaceId" = ${workspaceId}${onlyReps(repIds)}`);
   const out = new Map<string, number>();
   for (const r of rows) if (r.value !== null) out.set(r.repId, Number(r.value));
   return out;
@@ -345,7 +362,9 @@ async function firstReadingIn(
   workspaceId: string,
   metric: string,
   period: TRange,
+  repIds?: readonly string[],
 ): Promise<Map<string, TPeriodTotals['followersFirst']>> {
+  if (repIds?.length === 0) return new Map();
   const readings = Prisma.sql`FROM "SocialSnapshot" s
     WHERE s."workspaceId" = ${workspaceId} AND s."repId" = r."id" AND s."network" = 'linkedin'
       AND s."metric" = ${metric} AND s."at" >= ${period.start} AND s."at" < ${period.end}`;
@@ -355,12 +374,15 @@ async function firstReadingIn(
     SELECT r."id" AS "repId",
       (SELECT s."value" ${readings} ORDER BY s."at" ASC, s."value" DESC LIMIT 1) AS "value",
       (SELECT CASE WHEN MIN(s."at") < MAX(s."at") THEN 1 ELSE 0 END ${readings}) AS "later"
-    FROM "Rep" r WHERE r."workspaceId" = ${workspaceId}`);
+    FROM "Rep" r WHERE r."workspaceId" = ${workspaceId}${onlyReps(repIds)}`);
   const out = new Map<string, TPeriodTotals['followersFirst']>();
   for (const r of rows)
     if (r.value !== null) out.set(r.repId, { value: Number(r.value), later: Number(r.later) === 1 });
   return out;
 }
+
+/** Databases cap a statement's parameters (Prisma's SQLite driver at 999): past this, no list of reps. */
+const MAX_NAMED_REPS = 200;
 
 /**
  * Some period totals of every rep of a workspace, computed by the database: only the queries the totals asked
@@ -372,6 +394,12 @@ export async function periodTotalsByRep(
   needs: readonly (keyof TPeriodTotals)[],
   window: TTotalsWindow,
 ): Promise<TByRep> {
+  if (window.reps && window.reps.length > MAX_NAMED_REPS) {
+    // Many reps named (a manager's scorecard: their team is every rep): the workspace's totals, kept for them.
+    const wanted = new Set(window.reps);
+    const all = await periodTotalsByRep(db, workspaceId, needs, { ...window, reps: undefined });
+    return new Map([...all].filter(([repId]) => wanted.has(repId)));
+  }
   const loaders = LOADERS.filter((l) => l.provides.some((k) => needs.includes(k)));
   const parts = await Promise.all(loaders.map((l) => l.load(db, workspaceId, window)));
   const out: TByRep = new Map();

@@ -10,7 +10,7 @@ import {
   type TPeriodTotals,
 } from '../../src/metrics/scalar.js';
 import { leaderboardReport } from '../../src/reports/leaderboard.js';
-import { TOTALS_IN_SQL } from '../../src/store/rankings.js';
+import { periodTotalsByRep, TOTALS_IN_SQL } from '../../src/store/rankings.js';
 import { insertTarget } from '../../src/store/targets.js';
 import type { Workspace } from '../../src/store/types.js';
 import { useTestStore } from '../support/db.js';
@@ -25,6 +25,7 @@ import { TEST_PROVIDER } from '../support/env.js';
 const store = useTestStore();
 
 const ms = (iso: string) => new Date(iso).getTime();
+const CAL = { timezone: 'UTC', fiscalYearStartMonth: 1, weekStartsOn: 1 } as const;
 /** June 2017 is ranked (UTC workspace); May is the previous period. */
 const EDGES = [
   '2017-05-01T00:00:00Z',
@@ -245,7 +246,7 @@ describe(`leaderboard by totals in SQL = from loaded facts (${TEST_PROVIDER})`, 
   it('random facts for a few reps give the same board by totals in SQL and from facts (property)', async () => {
     await fc.assert(
       fc.asyncProperty(world, async (w) => {
-        const { ws } = await plant(w);
+        const { ws, repIds } = await plant(w);
         const now = new Date(w.now);
         for (const m of BY_TOTALS) {
           const sql = await leaderboardReport(store().db, ws, m.id, '2017-06', now);
@@ -257,6 +258,15 @@ describe(`leaderboard by totals in SQL = from loaded facts (${TEST_PROVIDER})`, 
             m.id,
           ).toEqual(facts.rows.map((r) => [r.rank, r.rep.id, r.value]));
           expect([sql.ranked, sql.unranked], m.id).toEqual([facts.ranked, facts.unranked]);
+        }
+        // A scorecard asks the totals of a rep's teammates only: each named rep gets what it gets among all,
+        // and no one else is in the answer (whatever reps are named: some, none, one not of the workspace).
+        const period = resolvePeriod('2017-06', now, CAL);
+        const window = { period, previous: resolvePeriod('2017-05', now, CAL), now };
+        const everyone = await periodTotalsByRep(store().db, ws.id, TOTALS_IN_SQL, window);
+        for (const reps of [repIds.filter((_, i) => i % 2 === 1), [], [repIds[0] as string, 'not-a-rep']]) {
+          const some = await periodTotalsByRep(store().db, ws.id, TOTALS_IN_SQL, { ...window, reps });
+          expect(some).toEqual(new Map([...everyone].filter(([id]) => reps.includes(id))));
         }
       }),
       { numRuns: TEST_PROVIDER === 'sqlite' ? 40 : 25 },
