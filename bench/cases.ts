@@ -53,25 +53,22 @@ const monthOf = (d: Date) => ({
   end: new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)),
 });
 
-/** `/kpi me` (all ten metrics, one rep, this month) through the command router, vs the raw won-deals sum. */
-export async function scorecard(url: string, gen: TGenerated, n: number) {
+/** One data set's `/kpi me`: a scorecard of the i-th random rep through the command router, and the raw sum. */
+async function scorecardRunner(url: string, gen: TGenerated, n: number) {
   const store = await openStore(url);
   const raw = await rawQuery(url);
-  try {
-    const router = createCommandRouter(COMMANDS);
-    const workspace = await store.db.workspace.findUniqueOrThrow({ where: { slackTeamId: BENCH_TEAM } });
-    const pickRep = rng(7);
-    const reps = Array.from({ length: n + 10 }, () => gen.reps[Math.floor(pickRep() * gen.reps.length)]);
-    const { start, end } = monthOf(BENCH_NOW);
-    const baseline = await time(
-      (i) =>
-        raw.all(
-          `SELECT COALESCE(SUM("amountMinor"), 0) AS won FROM "Deal" WHERE "workspaceId" = ? AND "repId" = ? AND "status" = 'won' AND "closedAt" >= ? AND "closedAt" < ?`,
-          [workspace.id, reps[i]?.id, start, end],
-        ),
-      n,
-    );
-    const measured = await time(async (i) => {
+  const router = createCommandRouter(COMMANDS);
+  const workspace = await store.db.workspace.findUniqueOrThrow({ where: { slackTeamId: BENCH_TEAM } });
+  const pickRep = rng(7);
+  const reps = Array.from({ length: n + 10 }, () => gen.reps[Math.floor(pickRep() * gen.reps.length)]);
+  const { start, end } = monthOf(BENCH_NOW);
+  return {
+    raw: (i: number) =>
+      raw.all(
+        `SELECT COALESCE(SUM("amountMinor"), 0) AS won FROM "Deal" WHERE "workspaceId" = ? AND "repId" = ? AND "status" = 'won' AND "closedAt" >= ? AND "closedAt" < ?`,
+        [workspace.id, reps[i]?.id, start, end],
+      ),
+    me: async (i: number) => {
       const rep = reps[i];
       const reply = await router.execute('me', {
         workspace,
@@ -81,11 +78,63 @@ export async function scorecard(url: string, gen: TGenerated, n: number) {
         logger: silent,
       });
       if (reply.refused) throw new Error(`/kpi me refused: ${reply.text}`);
-    }, n);
+    },
+    close: async () => {
+      await raw.close();
+      await store.close();
+    },
+  };
+}
+
+/** `/kpi me` (all ten metrics, one rep, this month) through the command router, vs the raw won-deals sum. */
+export async function scorecard(url: string, gen: TGenerated, n: number) {
+  const run = await scorecardRunner(url, gen, n);
+  try {
+    const baseline = await time(run.raw, n);
+    const measured = await time(run.me, n);
     return { measured, baseline };
   } finally {
-    await raw.close();
-    await store.close();
+    await run.close();
+  }
+}
+
+/**
+ * `/kpi me` on two data sets alternated in one process (a, b, then b, a, …), so that the machine's noise falls
+ * on both alike: the figure to compare sizes by.
+ */
+export async function scorecardPair(
+  a: { url: string; gen: TGenerated },
+  b: { url: string; gen: TGenerated },
+  n: number,
+) {
+  const runA = await scorecardRunner(a.url, a.gen, n);
+  const runB = await scorecardRunner(b.url, b.gen, n);
+  try {
+    // Warm-up, as time() does.
+    for (let i = 0; i < 5; i++) {
+      await runA.me(n + i);
+      await runB.me(n + i);
+    }
+    const msA: number[] = [];
+    const msB: number[] = [];
+    const timed = async (run: typeof runA, i: number, into: number[]) => {
+      const t0 = performance.now();
+      await run.me(i);
+      into.push(performance.now() - t0);
+    };
+    for (let i = 0; i < n; i++) {
+      if (i % 2 === 0) {
+        await timed(runA, i, msA);
+        await timed(runB, i, msB);
+      } else {
+        await timed(runB, i, msB);
+        await timed(runA, i, msA);
+      }
+    }
+    return { a: summarize(msA), b: summarize(msB) };
+  } finally {
+    await runA.close();
+    await runB.close();
   }
 }
 

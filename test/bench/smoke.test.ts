@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { scorecardPair } from '../../bench/cases.js';
+import { generate } from '../../bench/generate.js';
 import { runBench } from '../../bench/main.js';
+import { createMigratedDatabase } from '../support/db.js';
 import { TEST_POSTGRES_URL, TEST_PROVIDER } from '../support/env.js';
 
 /**
@@ -43,4 +46,17 @@ describe(`npm run bench, smoke run (${TEST_PROVIDER})`, () => {
     for (const r of rows) expect(Number.isFinite(r.ratio), r.case).toBe(true);
     // A failure guard only (a stuck run ends with a message): a busy 2-core machine takes minutes for this run.
   }, 600_000);
+
+  it('measures two data sets in turns (goal 3b, which a full run asks at 5M against 100k)', async () => {
+    const db = await createMigratedDatabase();
+    try {
+      const gen = await generate(db.url, 5_000, 3);
+      const pair = await scorecardPair({ url: db.url, gen }, { url: db.url, gen }, 6);
+      expect([pair.a.n, pair.b.n]).toEqual([6, 6]);
+      expect(pair.a.p50).toBeGreaterThan(0);
+      expect(pair.b.p95).toBeGreaterThanOrEqual(pair.b.p50);
+    } finally {
+      await db.drop();
+    }
+  }, 120_000);
 });
