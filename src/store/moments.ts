@@ -193,10 +193,15 @@ export async function recordImportedWins(
   const ids = [...new Set(externalIds)];
   let recorded = 0;
   for (let i = 0; i < ids.length; i += WIN_CHUNK) {
-    const won = await tx.deal.findMany({
-      where: { workspaceId, source, externalId: { in: ids.slice(i, i + WIN_CHUNK) }, status: 'won' },
-      select: { id: true, repId: true },
-    });
+    // Won is picked here, not in the query: with `status` in it SQLite (no statistics until ANALYZE) reads every
+    // won deal of the workspace on the (workspace, status, closedAt, …) index for each chunk, a cost that grew
+    // with the history and with the import itself, instead of seeking the chunk's ids on the unique key.
+    const won = (
+      await tx.deal.findMany({
+        where: { workspaceId, source, externalId: { in: ids.slice(i, i + WIN_CHUNK) } },
+        select: { id: true, repId: true, status: true },
+      })
+    ).filter((d) => d.status === 'won');
     if (won.length === 0) continue;
     const values = won.map(
       (d) =>
