@@ -110,10 +110,10 @@ export async function scorecardPair(
   const runA = await scorecardRunner(a.url, a.gen, n);
   const runB = await scorecardRunner(b.url, b.gen, n);
   try {
-    // Warm-up, as time() does.
+    // Warm-up on the first reps measured, as time() does.
     for (let i = 0; i < 5; i++) {
-      await runA.me(n + i);
-      await runB.me(n + i);
+      await runA.me(i);
+      await runB.me(i);
     }
     const msA: number[] = [];
     const msB: number[] = [];

@@ -394,6 +394,7 @@ export async function periodTotalsByRep(
   needs: readonly (keyof TPeriodTotals)[],
   window: TTotalsWindow,
 ): Promise<TByRep> {
+  if (window.reps?.length === 0) return new Map();
   if (window.reps && window.reps.length > MAX_NAMED_REPS) {
     // Many reps named (a manager's scorecard: their team is every rep): the workspace's totals, kept for them.
     const wanted = new Set(window.reps);

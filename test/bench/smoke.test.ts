@@ -52,9 +52,9 @@ describe(`npm run bench, smoke run (${TEST_PROVIDER})`, () => {
     try {
       const gen = await generate(db.url, 5_000, 3);
       const pair = await scorecardPair({ url: db.url, gen }, { url: db.url, gen }, 6);
+      // It runs to the end (a refused or failing scorecard throws) and times every turn of both.
       expect([pair.a.n, pair.b.n]).toEqual([6, 6]);
-      expect(pair.a.p50).toBeGreaterThan(0);
-      expect(pair.b.p95).toBeGreaterThanOrEqual(pair.b.p50);
+      expect(Math.min(pair.a.p50, pair.b.p50)).toBeGreaterThan(0);
     } finally {
       await db.drop();
     }

@@ -187,6 +187,27 @@ describe(`when each rep's record begins, in one query (${TEST_PROVIDER})`, () =>
     expect(one.get(ids[6] as string)).toBe(BASE + 6);
   });
 
+  it('a lost deal’s close, or an open deal’s recorded close, can be where the record begins', async () => {
+    const { workspaceId, repIds } = await plant([
+      { kind: 'dealLost', at: new Date(BASE - 7), other: new Date(BASE + 5), deleted: false, owner: 0 },
+      { kind: 'dealClosed', at: new Date(BASE - 3), other: null, deleted: false, owner: 0 },
+      { kind: 'dealOpened', at: new Date(BASE + 4), other: new Date(BASE - 6), deleted: false, owner: 1 },
+      { kind: 'dealLost', at: new Date(BASE - 9), other: null, deleted: true, owner: 1 },
+      { kind: 'dealClosed', at: new Date(BASE - 2), other: null, deleted: false, owner: 1 },
+    ]);
+    const first = asMs(await firstFactAtByRep(store().db, workspaceId, repIds));
+    expect(first).toEqual(
+      new Map([
+        [repIds[0], BASE - 7],
+        [repIds[1], BASE - 6],
+      ]),
+    );
+    expect(asMs(await firstFactAtByRepGrouped(store().db, workspaceId, repIds))).toEqual(first);
+    // A chunk of 100 reps stays under the 999 parameters Prisma's SQLite driver takes in one statement.
+    const hundred = Array.from({ length: 100 }, (_, i) => `rep-${i}`);
+    expect(firstFactsSql(workspaceId, hundred).values.length).toBeLessThanOrEqual(999);
+  });
+
   it('agrees with the seven grouped queries on random facts', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fact, { maxLength: 14 }), async (facts) => {

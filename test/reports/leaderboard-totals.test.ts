@@ -264,7 +264,41 @@ describe(`leaderboard by totals in SQL = from loaded facts (${TEST_PROVIDER})`, 
         const period = resolvePeriod('2017-06', now, CAL);
         const window = { period, previous: resolvePeriod('2017-05', now, CAL), now };
         const everyone = await periodTotalsByRep(store().db, ws.id, TOTALS_IN_SQL, window);
-        for (const reps of [repIds.filter((_, i) => i % 2 === 1), [], [repIds[0] as string, 'not-a-rep']]) {
+        // A rep of another workspace with a win, a deal opened and outreach in June: named, it gets nothing here.
+        const other = await store().db.workspace.create({
+          data: { slackTeamId: `TPROPO${made}`, timezone: 'UTC' },
+        });
+        const outsider = await store().db.rep.create({ data: { workspaceId: other.id, name: 'Out' } });
+        const june = new Date('2017-06-10T00:00:00Z');
+        await store().db.deal.create({
+          data: {
+            workspaceId: other.id,
+            repId: outsider.id,
+            source: 'csv',
+            externalId: 'o',
+            stage: 'Won',
+            status: 'won',
+            amountMinor: 500n,
+            openedAt: june,
+            closedAt: june,
+          },
+        });
+        await store().db.activity.create({
+          data: {
+            workspaceId: other.id,
+            repId: outsider.id,
+            source: 'csv',
+            externalId: 'o',
+            kind: 'call',
+            occurredAt: june,
+            personalized: true,
+          },
+        });
+        for (const reps of [
+          repIds.filter((_, i) => i % 2 === 1),
+          [],
+          [repIds[0] as string, 'not-a-rep', outsider.id],
+        ]) {
           const some = await periodTotalsByRep(store().db, ws.id, TOTALS_IN_SQL, { ...window, reps });
           expect(some).toEqual(new Map([...everyone].filter(([id]) => reps.includes(id))));
         }
