@@ -57,9 +57,9 @@ export function firstFactsSql(workspaceId: string, repIds: string[]): Prisma.Sql
     WHERE f."workspaceId" = ${workspaceId} AND f."repId" = r."id"${status === undefined ? Prisma.empty : Prisma.sql` AND f."status" = ${status}`}
       AND f.${Prisma.raw(`"${column}"`)} IS NOT NULL AND f."deletedAt" IS NULL
     ORDER BY f.${Prisma.raw(`"${column}"`)} ASC LIMIT 1)`;
-  // A deal's close instant by status (open ones may carry one too): (workspace, rep, status, closedAt) is in
-  // order only within a status, and a lone MIN("closedAt") by rep makes SQLite scan the workspace's closed
-  // deals on the covering close index. The first branch names the columns' types, so it has both instants.
+  // A deal's close instant by status, each of the three a deal can have (ingest and import check it; an open
+  // deal may carry one too): (workspace, rep, status, closedAt) is in order only within a status. The first
+  // branch names the columns' types, so it has both instants.
   return Prisma.sql`
       SELECT "repId", MIN("at") AS "at", MIN("closedAt") AS "closedAt" FROM (
         SELECT r."id" AS "repId", ${walk('Deal', 'openedAt')} AS "at", ${walk('Deal', 'closedAt', 'won')} AS "closedAt"

@@ -27,8 +27,8 @@ const inRange = (r: TRange) => ({ gte: r.start, lt: r.end });
 /** The workspace's rows, or only the window's reps' when it names them. */
 const scoped = (workspaceId: string, w: TTotalsWindow) =>
   w.reps ? { workspaceId, repId: { in: [...w.reps] } } : { workspaceId };
-/** Deals (and activities) as the metrics count them: not deleted, with a rep (one of the window's if named). */
-const liveDeals = (workspaceId: string, w: TTotalsWindow) => ({
+/** Deals and activities as the metrics count them: not deleted, with a rep (one of the window's if named). */
+const liveRows = (workspaceId: string, w: TTotalsWindow) => ({
   workspaceId,
   deletedAt: null,
   repId: w.reps ? { in: [...w.reps] } : { not: null },
@@ -86,7 +86,7 @@ const LOADERS: TLoader[] = [
       const rows = await db.deal.groupBy({
         by: ['repId'],
         where: {
-          ...liveDeals(workspaceId, w),
+          ...liveRows(workspaceId, w),
           status: 'won',
           closedAt: inRange(w.period),
           OR: [{ currency }, { amountMinor: 0n }],
@@ -113,7 +113,7 @@ const LOADERS: TLoader[] = [
     load: async (db, workspaceId, w) => {
       const rows = await db.deal.groupBy({
         by: ['repId', 'status'],
-        where: { ...liveDeals(workspaceId, w), status: { in: ['won', 'lost'] }, closedAt: inRange(w.period) },
+        where: { ...liveRows(workspaceId, w), status: { in: ['won', 'lost'] }, closedAt: inRange(w.period) },
         _count: { _all: true },
       });
       const out: TByRep = new Map();
@@ -157,7 +157,7 @@ const LOADERS: TLoader[] = [
       const rows = await db.activity.groupBy({
         by: ['repId', 'personalized'],
         where: {
-          ...liveDeals(workspaceId, w),
+          ...liveRows(workspaceId, w),
           occurredAt: inRange(w.period),
           kind: { in: [...OUTREACH_KINDS] },
           personalized: { not: null },
