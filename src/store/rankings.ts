@@ -381,7 +381,7 @@ async function firstReadingIn(
   return out;
 }
 
-/** Databases cap a statement's parameters (Prisma's SQLite driver at 999): past this, no list of reps. */
+/** Databases cap a statement's parameters (Prisma's SQLite driver at 999): reps are named in chunks of this. */
 const MAX_NAMED_REPS = 200;
 
 /**
@@ -396,10 +396,15 @@ export async function periodTotalsByRep(
 ): Promise<TByRep> {
   if (window.reps?.length === 0) return new Map();
   if (window.reps && window.reps.length > MAX_NAMED_REPS) {
-    // Many reps named (a manager's scorecard: their team is every rep): the workspace's totals, kept for them.
-    const wanted = new Set(window.reps);
-    const all = await periodTotalsByRep(db, workspaceId, needs, { ...window, reps: undefined });
-    return new Map([...all].filter(([repId]) => wanted.has(repId)));
+    // Many reps named (the scorecard of someone without a manager: their team is every rep): a chunk at a
+    // time, each rep's rows found by its own index entries. Every total is per rep, so the chunks' add up.
+    const out: TByRep = new Map();
+    for (let i = 0; i < window.reps.length; i += MAX_NAMED_REPS) {
+      const reps = window.reps.slice(i, i + MAX_NAMED_REPS);
+      for (const [repId, totals] of await periodTotalsByRep(db, workspaceId, needs, { ...window, reps }))
+        out.set(repId, totals);
+    }
+    return out;
   }
   const loaders = LOADERS.filter((l) => l.provides.some((k) => needs.includes(k)));
   const parts = await Promise.all(loaders.map((l) => l.load(db, workspaceId, window)));

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importCsv } from '../../src/ingest/csv/import.js';
 import { useTestStore } from '../support/db.js';
 import { TEST_PROVIDER } from '../support/env.js';
+import { recordPlans } from '../support/query-plans.js';
 
 /**
  * A CSV import looks deals up by their CRM ids (to update them, and to mark the imported wins as celebrated
@@ -18,9 +18,6 @@ import { TEST_PROVIDER } from '../support/env.js';
 const store = useTestStore();
 const dir = mkdtempSync(join(tmpdir(), 'kpi-import-plans-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-type TStatement = { bind: (...args: unknown[]) => TStatement };
-type TPrepare = (this: Database.Database, sql: string) => TStatement;
 
 describe.runIf(TEST_PROVIDER === 'sqlite')('CSV import query plans (sqlite)', () => {
   it('seeks the deals it names by CRM id on the unique key, never by status', async () => {
@@ -35,38 +32,17 @@ describe.runIf(TEST_PROVIDER === 'sqlite')('CSV import query plans (sqlite)', ()
     });
     writeFileSync(file, ['deal_id,owner,title,amount,stage,status,opened_at,closed_at', ...rows].join('\n'));
 
-    // Every statement the driver binds, with its plan for those very values (EXPLAIN QUERY PLAN on the same
-    // connection), recorded while the import runs: twice, the second time updating the same deals.
-    const seen: { sql: string; plan: string[] }[] = [];
-    const proto = Database.prototype as unknown as { prepare: TPrepare };
-    const prepare = proto.prepare;
-    proto.prepare = function (this: Database.Database, sql: string) {
-      const stmt = prepare.call(this, sql);
-      if (!/^\s*SELECT/i.test(sql) || !/externalId/.test(sql)) return stmt;
-      const bind = stmt.bind.bind(stmt);
-      stmt.bind = (...args: unknown[]) => {
-        const explain = prepare.call(this, `EXPLAIN QUERY PLAN ${sql}`) as unknown as {
-          bind: (...a: unknown[]) => { all: () => { detail: string }[] };
-        };
-        seen.push({
-          sql,
-          plan: explain
-            .bind(...args)
-            .all()
-            .map((r) => r.detail),
-        });
-        return bind(...args);
-      };
-      return stmt;
-    };
-    try {
-      const now = new Date('2026-11-20T14:00:00Z');
-      for (let round = 0; round < 2; round++)
-        await importCsv(db, { kind: 'deals', file, workspace, provider: store().provider, now });
-    } finally {
-      proto.prepare = prepare;
-    }
-    const byId = seen.filter((s) => /FROM `main`\.`Deal`/.test(s.sql) && /`externalId` IN/.test(s.sql));
+    // Every statement naming CRM ids, with its plan for those very values, recorded while the import runs:
+    // twice, the second time updating the same deals.
+    const now = new Date('2026-11-20T14:00:00Z');
+    const { plans } = await recordPlans(
+      async () => {
+        for (let round = 0; round < 2; round++)
+          await importCsv(db, { kind: 'deals', file, workspace, provider: store().provider, now });
+      },
+      (sql) => /^\s*SELECT/i.test(sql) && /externalId/.test(sql),
+    );
+    const byId = plans.filter((s) => /FROM `main`\.`Deal`/.test(s.sql) && /`externalId` IN/.test(s.sql));
     // The import's look-ups before writing, and the imported wins' (status is not in every one's SQL).
     expect(byId.length).toBeGreaterThanOrEqual(4);
     for (const { sql, plan } of byId) {
