@@ -137,9 +137,12 @@ async function levelReadings(
       _max: { at: true },
     });
     if (latest.length === 0) return [];
+    // Naming the chunk's reps as well lets SQLite (no statistics) seek each rep's readings; with the OR alone
+    // it read every reading of the workspace (test/store/query-plan-audit.test.ts).
     return db.socialSnapshot.findMany({
       where: {
         workspaceId,
+        repId: { in: ids },
         OR: latest.map((l) => ({
           repId: l.repId,
           network: l.network,
@@ -184,7 +187,12 @@ async function assessments(
     });
     if (latest.length === 0) return [];
     return db.trainingResult.findMany({
-      where: { workspaceId, OR: latest.map((l) => ({ repId: l.repId, at: l._max.at ?? new Date(0) })) },
+      // The chunk's reps named as well, as for level readings above.
+      where: {
+        workspaceId,
+        repId: { in: ids },
+        OR: latest.map((l) => ({ repId: l.repId, at: l._max.at ?? new Date(0) })),
+      },
       select,
     });
   });

@@ -34,8 +34,9 @@ const bare = (sql: string) => sql.replace(/`main`\.`\w+`\./g, '').replace(/`/g, 
 
 /**
  * Known reads of a whole workspace's table (docs/performance.md, "What grows with what"), each matched on its
- * bare SQL, with why it is read so. Opportunities created and the MQL boards were on this list: they now name
- * the reps in chunks (store/rankings.ts `byRep`).
+ * bare SQL, with why it is read so. Opportunities created and the MQL boards were on this list (they now name
+ * the reps in chunks: store/rankings.ts `byRep`), and so were the latest readings and assessments before a
+ * window for many reps (an OR of (rep, …, instant) pairs: the reps are now named too, store/facts.ts).
  */
 const SMALL_TABLE =
   'a leaderboard over a small table whose indexes all begin (workspace, rep): read whole, 7–18 ms a board at 5M facts, less than naming the reps in chunks (11–19 ms); grows with history';
@@ -50,14 +51,6 @@ const KNOWN: { sql: RegExp; why: string }[] = [
   {
     sql: /FROM main\.Deal WHERE \(workspaceId = \? AND status = \? AND closedAt IS NOT NULL AND deletedAt IS NULL\) ORDER BY closedAt ASC LIMIT/,
     why: 'where the workspace’s record of closes begins: a walk of the close index from its start that stops at the first live deal (one row unless the earliest were deleted)',
-  },
-  {
-    sql: /FROM main\.SocialSnapshot WHERE \(workspaceId = \? AND \(\(repId = \? AND network = \? AND metric = \? AND at = \?\) OR/,
-    why: 'the latest LinkedIn readings before a window for several reps (team, why, the scorecard of someone whose team is every rep): an OR of (rep, network, metric, instant) that SQLite without statistics answers by reading the workspace’s readings',
-  },
-  {
-    sql: /FROM main\.TrainingResult WHERE \(workspaceId = \? AND \(\(repId = \? AND at = \?\) OR/,
-    why: 'the latest assessments before a window for several reps, the same way',
   },
 ];
 
