@@ -307,6 +307,62 @@ describe(`leaderboard by totals in SQL = from loaded facts (${TEST_PROVIDER})`, 
     );
   }, 600_000);
 
+  it('201 reps: boards asked rep by rep (200 at a time) rank everyone as from facts', async () => {
+    const { db } = store();
+    made += 1;
+    const ws = await db.workspace.create({
+      data: { slackTeamId: `TCHUNK${made}`, timezone: 'UTC', currency: 'USD' },
+    });
+    await db.rep.createMany({
+      data: Array.from({ length: 201 }, (_, i) => ({
+        workspaceId: ws.id,
+        name: `Rep ${String(i).padStart(3, '0')}`,
+      })),
+    });
+    const reps = await db.rep.findMany({ where: { workspaceId: ws.id }, orderBy: { id: 'asc' } });
+    const june = (day: number) => new Date(Date.UTC(2017, 5, 1 + (day % 28)));
+    // Every rep a different number of deals opened and MQLs in June (the last rep by id the most), some converted.
+    await db.deal.createMany({
+      data: reps.flatMap((r, i) =>
+        Array.from({ length: 1 + (i % 3) + (i === reps.length - 1 ? 5 : 0) }, (_, k) => ({
+          workspaceId: ws.id,
+          repId: r.id,
+          source: 'csv',
+          externalId: `chunk-${made}-${i}-${k}`,
+          stage: 'Demo',
+          openedAt: june(i + k),
+        })),
+      ),
+    });
+    await db.lead.createMany({
+      data: reps.map((r, i) => ({
+        workspaceId: ws.id,
+        repId: r.id,
+        source: 'csv',
+        externalId: `chunk-lead-${made}-${i}`,
+        mqlAt: june(i),
+        convertedAt: i % 2 ? june(i + 1) : null,
+      })),
+    });
+    const now = new Date('2017-07-10T00:00:00Z');
+    for (const metric of [
+      'opportunities.created',
+      'conversion.mqls',
+      'conversion.converted',
+      'conversion.rate',
+    ]) {
+      const sql = await leaderboardReport(db, ws, metric, '2017-06', now);
+      const facts = await leaderboardReport(db, ws, metric, '2017-06', now, undefined, { factsOnly: true });
+      expect(
+        sql.rows.map((r) => [r.rank, r.rep.id, r.value]),
+        metric,
+      ).toEqual(facts.rows.map((r) => [r.rank, r.rep.id, r.value]));
+      expect(sql.ranked + sql.unranked, metric).toBe(201);
+    }
+    const created = await leaderboardReport(db, ws, 'opportunities.created', '2017-06', now);
+    expect(created.rows[0]?.rep.id).toBe(reps[200]?.id);
+  });
+
   it('boundaries: a reading at the period end is the next period’s, one at its start is this one’s', async () => {
     const { db } = store();
     const ws = await db.workspace.create({ data: { slackTeamId: 'TEDGES', timezone: 'UTC' } });

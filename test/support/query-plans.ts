@@ -3,6 +3,8 @@ import Database from 'better-sqlite3';
 /** A statement the SQLite driver ran, with SQLite's plan for it with the values it was bound to. */
 export type TPlanned = { sql: string; plan: string[] };
 
+let recording = false;
+
 type TStatement = { bind: (...args: unknown[]) => TStatement };
 type TPrepare = (this: Database.Database, sql: string) => TStatement;
 
@@ -15,6 +17,8 @@ export async function recordPlans<T>(
   fn: () => Promise<T>,
   pick: (sql: string) => boolean = (sql) => /^\s*(SELECT|WITH)/i.test(sql),
 ): Promise<{ result: T; plans: TPlanned[] }> {
+  if (recording) throw new Error('recordPlans: already recording (one recording at a time in a process)');
+  recording = true;
   const plans: TPlanned[] = [];
   const proto = Database.prototype as unknown as { prepare: TPrepare };
   const prepare = proto.prepare;
@@ -41,5 +45,6 @@ export async function recordPlans<T>(
     return { result: await fn(), plans };
   } finally {
     proto.prepare = prepare;
+    recording = false;
   }
 }
