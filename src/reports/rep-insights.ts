@@ -52,10 +52,14 @@ export const TREND_METRICS = [
   'personalization.personalized',
 ] as const;
 
-/** Each trend metric's formula of period totals (every one has one), which the teammates' values come from. */
+/**
+ * Each trend metric's formula of period totals, which the teammates' values come from. Every one has one, and
+ * none reads targets: the rep's own value is then the one of the period's scorecard, whatever the targets.
+ */
 const TREND_FORMULAS = TREND_METRICS.map((id) => {
   const totals = SCALAR_METRICS.find((m) => m.id === id)?.totals;
-  if (!totals) throw new Error(`trend metric ${id} is not a formula of period totals`);
+  if (!totals || totals.usesTargets)
+    throw new Error(`trend metric ${id} is not a target-free formula of totals`);
   return { id, totals };
 });
 const TREND_NEEDS: readonly (keyof TPeriodTotals)[] = [
@@ -145,12 +149,11 @@ export async function repInsights(
   const current = computeScalarMetrics({ facts: own, period, previous, now, targets });
 
   const trends: TRepInsights['trends'] = {};
-  const ownValues = valuesFor(own, period);
   const teammateValue = (totals: TTotalsFormula, id: string) =>
     totals.value({ ...NO_TOTALS, ...teamTotals.get(id) }, { period, now, targets: {} });
   const teamValues = teamIds.map((id) =>
     id === rep.id
-      ? ownValues
+      ? current
       : Object.fromEntries(TREND_FORMULAS.map((f) => [f.id, teammateValue(f.totals, id)])),
   );
   for (const id of TREND_METRICS) {

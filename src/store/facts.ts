@@ -1,7 +1,11 @@
 import { NO_FACTS, type TDealFact, type TFacts } from '../metrics/facts.js';
 import type { TFunnelDeal, TStageChange } from '../metrics/funnel.js';
 import { FIRST_YEAR_MS } from '../metrics/scalar.js';
+import { inChunks } from './chunks.js';
 import type { TDb } from './types.js';
+
+/** Reps per query where a query names them (ids and pairs of them stay well under the parameter cap). */
+const REP_CHUNK = 100;
 
 /**
  * Loads the facts of some reps that the scalar metrics of a window [start, end) can need, scoped to one
@@ -130,41 +134,34 @@ async function levelReadings(
     where: { workspaceId, repId: { in: repIds }, at: { gte: window.start, lt: window.end } },
     select,
   });
-  const before = await inChunks(repIds, async (ids) => {
-    const latest = await db.socialSnapshot.groupBy({
-      by: ['repId', 'network', 'metric'],
-      where: { workspaceId, repId: { in: ids }, at: { lt: window.start } },
-      _max: { at: true },
-    });
-    if (latest.length === 0) return [];
-    // Naming the chunk's reps as well lets SQLite (no statistics) seek each rep's readings; with the OR alone
-    // it read every reading of the workspace (test/store/query-plan-audit.test.ts).
-    return db.socialSnapshot.findMany({
-      where: {
-        workspaceId,
-        repId: { in: ids },
-        OR: latest.map((l) => ({
-          repId: l.repId,
-          network: l.network,
-          metric: l.metric,
-          at: l._max.at ?? new Date(0),
-        })),
-      },
-      select,
-    });
-  });
+  const before = await inChunks(
+    repIds,
+    async (ids) => {
+      const latest = await db.socialSnapshot.groupBy({
+        by: ['repId', 'network', 'metric'],
+        where: { workspaceId, repId: { in: ids }, at: { lt: window.start } },
+        _max: { at: true },
+      });
+      if (latest.length === 0) return [];
+      // Naming the chunk's reps as well lets SQLite (no statistics) seek each rep's readings; with the OR alone
+      // it read every reading of the workspace (test/store/query-plan-audit.test.ts).
+      return db.socialSnapshot.findMany({
+        where: {
+          workspaceId,
+          repId: { in: ids },
+          OR: latest.map((l) => ({
+            repId: l.repId,
+            network: l.network,
+            metric: l.metric,
+            at: l._max.at ?? new Date(0),
+          })),
+        },
+        select,
+      });
+    },
+    REP_CHUNK,
+  );
   return [...before, ...inside];
-}
-
-/** Runs a query per chunk of rep ids (grouped queries are not split by Prisma, and databases cap parameters). */
-async function inChunks<T>(
-  ids: string[],
-  query: (chunk: string[]) => Promise<T[]>,
-  size = 100,
-): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < ids.length; i += size) out.push(...(await query(ids.slice(i, i + size))));
-  return out;
 }
 
 /** Assessments a window needs: every one in it, and each rep's latest before it (days since training). */
@@ -179,23 +176,27 @@ async function assessments(
     where: { workspaceId, repId: { in: repIds }, at: { gte: window.start, lt: window.end } },
     select,
   });
-  const before = await inChunks(repIds, async (ids) => {
-    const latest = await db.trainingResult.groupBy({
-      by: ['repId'],
-      where: { workspaceId, repId: { in: ids }, at: { lt: window.start } },
-      _max: { at: true },
-    });
-    if (latest.length === 0) return [];
-    return db.trainingResult.findMany({
-      // The chunk's reps named as well, as for level readings above.
-      where: {
-        workspaceId,
-        repId: { in: ids },
-        OR: latest.map((l) => ({ repId: l.repId, at: l._max.at ?? new Date(0) })),
-      },
-      select,
-    });
-  });
+  const before = await inChunks(
+    repIds,
+    async (ids) => {
+      const latest = await db.trainingResult.groupBy({
+        by: ['repId'],
+        where: { workspaceId, repId: { in: ids }, at: { lt: window.start } },
+        _max: { at: true },
+      });
+      if (latest.length === 0) return [];
+      return db.trainingResult.findMany({
+        // The chunk's reps named as well, as for level readings above.
+        where: {
+          workspaceId,
+          repId: { in: ids },
+          OR: latest.map((l) => ({ repId: l.repId, at: l._max.at ?? new Date(0) })),
+        },
+        select,
+      });
+    },
+    REP_CHUNK,
+  );
   return [...before, ...inside];
 }
 

@@ -1,4 +1,5 @@
 import { Prisma } from '../generated/sqlite/client.js';
+import { inChunks } from './chunks.js';
 import type { TDb } from './types.js';
 
 /**
@@ -16,20 +17,23 @@ export async function firstFactAtByRep(
   workspaceId: string,
   repIds: string[],
 ): Promise<Map<string, Date>> {
-  const first = new Map<string, Date>();
   // Databases cap the parameters of one query: 100 reps a query, 9 lists of them.
-  for (let i = 0; i < repIds.length; i += 100) {
-    const rows = await db.$queryRaw<
-      { repId: string; at: Date | string | null; closedAt: Date | string | null }[]
-    >(firstFactsSql(workspaceId, repIds.slice(i, i + 100)));
-    // PostgreSQL returns Dates; SQLite the stored ISO text (one format for every row, so MIN compares it).
-    const instant = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
-    for (const r of rows) {
-      const times = [instant(r.at), instant(r.closedAt)].filter(
-        (d): d is Date => d !== null && !Number.isNaN(d.getTime()),
-      );
-      if (times.length) first.set(r.repId, new Date(Math.min(...times.map((d) => d.getTime()))));
-    }
+  const rows = await inChunks(
+    repIds,
+    (ids) =>
+      db.$queryRaw<{ repId: string; at: Date | string | null; closedAt: Date | string | null }[]>(
+        firstFactsSql(workspaceId, ids),
+      ),
+    100,
+  );
+  // PostgreSQL returns Dates; SQLite the stored ISO text (one format for every row, so MIN compares it).
+  const instant = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
+  const first = new Map<string, Date>();
+  for (const r of rows) {
+    const times = [instant(r.at), instant(r.closedAt)].filter(
+      (d): d is Date => d !== null && !Number.isNaN(d.getTime()),
+    );
+    if (times.length) first.set(r.repId, new Date(Math.min(...times.map((d) => d.getTime()))));
   }
   return first;
 }

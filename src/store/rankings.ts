@@ -1,5 +1,6 @@
 import { Prisma } from '../generated/sqlite/client.js';
 import { OUTREACH_KINDS, type TLogged, type TPeriodTotals, type TScoreGroup } from '../metrics/scalar.js';
+import { inChunks } from './chunks.js';
 import { activityTotalsByRep, dealTotalsByRep, workspaceCurrency } from './facts.js';
 import type { TDb } from './types.js';
 
@@ -427,11 +428,15 @@ export async function periodTotalsByRep(
       select: { id: true },
       orderBy: { id: 'asc' },
     });
-    const ids = reps.map((r) => r.id);
-    for (let i = 0; i < ids.length; i += MAX_NAMED_REPS) {
-      const chunk = { ...window, reps: ids.slice(i, i + MAX_NAMED_REPS) };
-      parts.push(...(await Promise.all(byRep.map((l) => l.load(db, workspaceId, chunk)))));
-    }
+    const named = (chunk: string[]) =>
+      Promise.all(byRep.map((l) => l.load(db, workspaceId, { ...window, reps: chunk })));
+    parts.push(
+      ...(await inChunks(
+        reps.map((r) => r.id),
+        named,
+        MAX_NAMED_REPS,
+      )),
+    );
   }
   const out: TByRep = new Map();
   for (const part of parts) for (const [repId, totals] of part) put(out, repId, totals);

@@ -1,4 +1,5 @@
 import type { TFunnelDeal, TStageChange } from '../metrics/funnel.js';
+import { inChunks } from './chunks.js';
 import type { TDb } from './types.js';
 
 /**
@@ -9,12 +10,6 @@ import type { TDb } from './types.js';
  */
 
 const CHUNK = 500;
-
-async function inChunks<T>(ids: string[], query: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < ids.length; i += CHUNK) out.push(...(await query(ids.slice(i, i + CHUNK))));
-  return out;
-}
 
 /** Active people of a workspace (any role: a manager's own deals stall too), with what a message needs. */
 export function activePeopleForStalled(db: TDb, workspaceId: string) {
@@ -136,12 +131,15 @@ export async function lastActivityOfDeals(
 ): Promise<Map<string, Date>> {
   const wanted = new Set(deals.map((d) => dealActivityKey(d.source, d.externalId)));
   const ids = [...new Set(deals.map((d) => d.externalId))];
-  const groups = await inChunks(ids, (chunk) =>
-    db.activity.groupBy({
-      by: ['source', 'dealExternalId'],
-      where: { workspaceId, deletedAt: null, occurredAt: { lte: now }, dealExternalId: { in: chunk } },
-      _max: { occurredAt: true },
-    }),
+  const groups = await inChunks(
+    ids,
+    (chunk) =>
+      db.activity.groupBy({
+        by: ['source', 'dealExternalId'],
+        where: { workspaceId, deletedAt: null, occurredAt: { lte: now }, dealExternalId: { in: chunk } },
+        _max: { occurredAt: true },
+      }),
+    CHUNK,
   );
   const out = new Map<string, Date>();
   for (const g of groups) {

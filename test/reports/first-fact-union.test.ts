@@ -126,6 +126,18 @@ async function plant(facts: TFact[]): Promise<{ workspaceId: string; repIds: str
   return { workspaceId: ws.id, repIds: [...reps.map((r) => r.id), outsider.id, "x' OR 1=1 --"] };
 }
 
+/** A new workspace with `n` reps ("Rep 0" …), in name order. */
+async function workspaceWithReps(tag: string, n: number) {
+  const { db } = store();
+  made += 1;
+  const ws = await db.workspace.create({ data: { slackTeamId: `${tag}${made}`, timezone: 'UTC' } });
+  await db.rep.createMany({
+    data: Array.from({ length: n }, (_, i) => ({ workspaceId: ws.id, name: `Rep ${i}` })),
+  });
+  const reps = await db.rep.findMany({ where: { workspaceId: ws.id }, orderBy: { name: 'asc' } });
+  return { ws, reps };
+}
+
 const asMs = (m: Map<string, Date>) => new Map([...m].map(([k, v]) => [k, v.getTime()]));
 
 describe(`when each rep's record begins, in one query (${TEST_PROVIDER})`, () => {
@@ -145,12 +157,7 @@ describe(`when each rep's record begins, in one query (${TEST_PROVIDER})`, () =>
 
   it('reads reps in chunks of 100: 250 reps, each first seen at a different instant', async () => {
     const { db } = store();
-    made += 1;
-    const ws = await db.workspace.create({ data: { slackTeamId: `TFIRSTMANY${made}`, timezone: 'UTC' } });
-    await db.rep.createMany({
-      data: Array.from({ length: 250 }, (_, i) => ({ workspaceId: ws.id, name: `Rep ${i}` })),
-    });
-    const reps = await db.rep.findMany({ where: { workspaceId: ws.id }, orderBy: { name: 'asc' } });
+    const { ws, reps } = await workspaceWithReps('TFIRSTMANY', 250);
     await db.deal.createMany({
       data: reps.map((r, i) => ({
         workspaceId: ws.id,
@@ -228,12 +235,7 @@ describe(`when each rep's record begins, in one query (${TEST_PROVIDER})`, () =>
     'seeks every rep by an index on SQLite, with or without ANALYZE',
     async () => {
       const { db } = store();
-      made += 1;
-      const ws = await db.workspace.create({ data: { slackTeamId: `TFIRSTPLAN${made}`, timezone: 'UTC' } });
-      await db.rep.createMany({
-        data: Array.from({ length: 20 }, (_, i) => ({ workspaceId: ws.id, name: `Rep ${i}` })),
-      });
-      const reps = await db.rep.findMany({ where: { workspaceId: ws.id }, orderBy: { name: 'asc' } });
+      const { ws, reps } = await workspaceWithReps('TFIRSTPLAN', 20);
       await db.deal.createMany({
         data: Array.from({ length: 600 }, (_, i) => ({
           workspaceId: ws.id,

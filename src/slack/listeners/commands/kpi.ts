@@ -69,16 +69,10 @@ export function kpiCommand(deps: TSlackDeps) {
         message: { response_type: shown.visibility, text: shown.text, blocks: withShareButton(shown) },
         logger: deps.logger,
       });
-      const chart = shown.chart;
-      // Only a reply sent through the response URL can be replaced with the version that has the chart.
+      // Only a reply sent through the response URL can be replaced with the version that has the chart. What the
+      // replacement needs is taken, and no more: a queued chart does not keep the whole report alive.
+      const { chart, visibility, text, blocks, shareText } = shown;
       if (!chart || how !== 'respond') return;
-      // What the replacement needs, and no more: a queued chart does not keep the whole report alive.
-      const base = {
-        response_type: shown.visibility,
-        text: shown.text,
-        blocks: shown.blocks,
-        shareText: shown.shareText,
-      };
       void deps.inflight
         .run(async () => {
           // Shutting down: the user has the figures; the picture is not worth holding the drain for.
@@ -89,13 +83,13 @@ export function kpiCommand(deps: TSlackDeps) {
             respond,
             logger: deps.logger,
             message: {
-              response_type: base.response_type,
+              response_type: visibility,
               replace_original: true,
-              text: base.text,
+              text,
               blocks: withShareButton({
-                visibility: base.response_type,
-                ...(base.shareText ? { shareText: base.shareText } : {}),
-                blocks: [...base.blocks, image],
+                visibility,
+                ...(shareText ? { shareText } : {}),
+                blocks: [...blocks, image],
               }),
             },
             onChartRefused: () => deps.charts.forget(image, client),
